@@ -1,0 +1,69 @@
+/*
+ * dns_server.h - the resolver the guest sees at gateway:53. Transport
+ * neutral: the stack glue hands it one DNS message (a UDP payload, or one
+ * message of a TCP stream without its 2-byte length) and gets the reply
+ * through a callback, synchronously for local zones, later for upstream.
+ *
+ * Local zones answer A for their names (exact or regexp records, or the
+ * zone's default IP), NOERROR/empty for AAAA of a local name, NXDOMAIN with
+ * the zone's SOA for a miss; everything else is relayed to the host's
+ * resolvers through c-ares on the libuv loop.
+ */
+#ifndef QCW_DNS_SERVER_H
+#define QCW_DNS_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct dns_server;
+
+/*
+ * dns_reply_fn - a reply is ready. @msg is borrowed for the call only.
+ * Called exactly once per accepted query, unless cancelled first.
+ */
+typedef void (*dns_reply_fn)(void *arg, const uint8_t *msg, size_t len);
+
+struct dns_server_config {
+	uint32_t gateway; /* host byte order, for gateway.<zone> */
+	uint32_t host_alias; /* host.<zone> */
+	bool no_default_zones; /* true: start with no zones (config file mode) */
+	unsigned int timeout_ms; /* upstream timeout per try, default 2000 */
+	unsigned int tries; /* default 2 */
+	/* NULL: the host's resolvers as c-ares finds them; otherwise a
+	 * comma-separated "ip[:port]" list (tests). */
+	const char *upstream_servers;
+};
+
+struct dns_counters {
+	uint64_t queries, local_answers, forwarded, servfail, formerr, dropped;
+};
+
+struct dns_server *dns_server_create(uv_loop_t *loop,
+				     const struct dns_server_config *cfg);
+/* dns_server_destroy() - pending callbacks are not called. Accepts NULL. */
+void dns_server_destroy(struct dns_server *s);
+
+/*
+ * dns_server_query() - answer @q (untrusted). @tcp selects the size limit
+ * of the reply (UDP: 512 or the EDNS0 size, with TC set when cut; TCP:
+ * 65535). Return 0 when @fn will be (or already was) called, -EINVAL when
+ * the message is dropped (counted).
+ */
+int dns_server_query(struct dns_server *s, const uint8_t *q, size_t len,
+		     bool tcp, dns_reply_fn fn, void *arg);
+
+/* dns_server_cancel() - forget every pending query whose arg is @arg. */
+void dns_server_cancel(struct dns_server *s, void *arg);
+
+/* Zone API, JSON shapes of gvproxy's /services/dns/all and /add. */
+/* dns_server_zones_json() - malloc'd JSON text of all zones. */
+char *dns_server_zones_json(struct dns_server *s);
+/* dns_server_add_zone_json() - merge one zone; 0 or -EINVAL (+ @err text). */
+int dns_server_add_zone_json(struct dns_server *s, const char *json,
+			     size_t len, char *err, size_t errlen);
+
+const struct dns_counters *dns_server_counters(const struct dns_server *s);
+
+#endif

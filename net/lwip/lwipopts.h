@@ -1,0 +1,119 @@
+/*
+ * lwipopts.h - compile-time configuration of lwIP for qcw-net: one thread
+ * (NO_SYS) on the libuv loop, IPv4 only, large windows and send buffers
+ * for MTU 65520, no input checksum verification (frames come from a local
+ * VM over a socket, not a wire), and memory taken from malloc so the
+ * number of connections is limited by qcw-net's own flow limits instead
+ * of fixed pools.
+ */
+#ifndef QCW_LWIPOPTS_H
+#define QCW_LWIPOPTS_H
+
+#define NO_SYS 1
+#define SYS_LIGHTWEIGHT_PROT 0
+#define LWIP_SOCKET 0
+#define LWIP_NETCONN 0
+#define LWIP_TIMERS 1
+#define LWIP_SINGLE_NETIF 1
+
+/* Memory: heap and pools from the C allocator. */
+#define MEM_LIBC_MALLOC 1
+#define MEMP_MEM_MALLOC 1
+#define MEM_ALIGNMENT 8
+#define MEM_SIZE (16 * 1024 * 1024)
+#define LWIP_SUPPORT_CUSTOM_PBUF 1
+#define PBUF_POOL_SIZE 64
+#define PBUF_POOL_BUFSIZE 2048
+
+/* Limits are checked by qcw-net's flow table before lwIP sees a SYN. */
+#define MEMP_NUM_TCP_PCB 16384
+#define MEMP_NUM_TCP_PCB_LISTEN 4096
+#define MEMP_NUM_TCP_SEG 65535
+#define MEMP_NUM_UDP_PCB 64
+#define MEMP_NUM_REASSDATA 64
+#define MEMP_NUM_FRAG_PBUF 256
+#define MEMP_NUM_ARP_QUEUE 256
+#define MEMP_NUM_SYS_TIMEOUT 16
+
+/* Link and IPv4. */
+#define LWIP_ARP 1
+#define LWIP_ETHERNET 1
+#define ARP_TABLE_SIZE 64
+#define ARP_QUEUEING 1
+#define ARP_QUEUE_LEN 64
+#define ETHARP_SUPPORT_STATIC_ENTRIES 1
+#define LWIP_IPV4 1
+#define LWIP_IPV6 0
+#define IP_FORWARD 0
+#define IP_REASSEMBLY 1
+#define IP_FRAG 1
+#define IP_REASS_MAXAGE 15
+#define IP_REASS_MAX_PBUFS 512
+#define IP_DEFAULT_TTL 64
+#define LWIP_ICMP 1
+#define LWIP_RAW 0
+#define LWIP_DHCP 0
+#define LWIP_AUTOIP 0
+#define LWIP_IGMP 0
+#define LWIP_DNS 0
+#define LWIP_UDP 1
+#define LWIP_UDPLITE 0
+#define LWIP_NETIF_STATUS_CALLBACK 0
+#define LWIP_NETIF_LINK_CALLBACK 0
+#define LWIP_NETIF_TX_SINGLE_PBUF 0
+#define LWIP_BROADCAST_PING 0
+
+/* TCP: window scaling, MTU 65520 (MSS 65480), multi-MiB windows. */
+#define LWIP_TCP 1
+#define TCP_MSS 65480
+#define TCP_CALCULATE_EFF_SEND_MSS 1
+#define LWIP_WND_SCALE 1
+#define TCP_RCV_SCALE 7
+#define TCP_WND (4 * 1024 * 1024)
+#define TCP_SND_BUF (4 * 1024 * 1024)
+#define TCP_SND_QUEUELEN 8192
+/* lwIP's u16 sanity check on TCP_SNDLOWAT predates window scaling: with
+ * LWIP_WND_SCALE the send buffer counters are 32-bit. */
+#define LWIP_DISABLE_TCP_SANITY_CHECKS 1
+#define TCP_SNDLOWAT (TCP_SND_BUF / 4)
+#define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 2)
+#define TCP_OVERSIZE TCP_MSS
+#define TCP_QUEUE_OOSEQ 1
+#define TCP_OOSEQ_MAX_BYTES (4 * 1024 * 1024)
+#define TCP_OOSEQ_MAX_PBUFS 4096
+#define TCP_LISTEN_BACKLOG 0
+#define TCP_MAXRTX 12
+#define TCP_SYNMAXRTX 6
+#define LWIP_TCP_KEEPALIVE 1
+#define LWIP_TCP_TIMESTAMPS 0
+#define LWIP_CALLBACK_API 1
+#define LWIP_EVENT_API 0
+#define SO_REUSE 1
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 0
+#define TCP_DEFAULT_LISTEN_BACKLOG 0xff
+
+/* Checksums: generate all, verify none (the guest is on a socket). */
+#define CHECKSUM_GEN_IP 1
+#define CHECKSUM_GEN_UDP 1
+#define CHECKSUM_GEN_TCP 1
+#define CHECKSUM_GEN_ICMP 1
+#define CHECKSUM_CHECK_IP 0
+#define CHECKSUM_CHECK_UDP 0
+#define CHECKSUM_CHECK_TCP 0
+#define CHECKSUM_CHECK_ICMP 0
+#define LWIP_CHECKSUM_ON_COPY 1
+
+/* No statistics in lwIP: qcw-net counts what its API reports. */
+#define LWIP_STATS 0
+#define LWIP_STATS_DISPLAY 0
+#define MIB2_STATS 0
+#define LWIP_PERF 0
+
+/* The hook that lets the gateway terminate traffic to any IPv4 address. */
+#define LWIP_HOOK_FILENAME "qcw_lwip_hooks.h"
+#define LWIP_HOOK_IP4_INPUT(p, inp) qcw_lwip_ip4_input_hook((p), (inp))
+
+#define LWIP_DEBUG 0
+#define LWIP_RAND() ((u32_t)qcw_lwip_rand())
+
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# setup-deps.sh: install qcw-net's build and test dependencies from Debian
+# packages and fetch the pristine lwIP source (apt-get source) into
+# subprojects/packagefiles so meson can build it offline with our lwipopts.h.
+# Idempotent: does nothing that is already done. Run as root.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+export DEBIAN_FRONTEND=noninteractive
+
+BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
+ libuv1-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libc-ares-dev
+ libssh-dev libyaml-dev libslirp-dev libpcap-dev dpkg-dev xz-utils"
+TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
+ netcat-openbsd python3"
+want=""
+for p in $BUILD_PKGS ${QCW_SETUP_BUILD_ONLY:+} ${QCW_SETUP_BUILD_ONLY:-$TEST_PKGS}; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || want="$want $p"
+done
+
+# deb-src: derive it from the machine's own apt sources, naming no host.
+enable_deb_src() {
+	local changed=0 f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		if grep -q '^Types: deb$' "$f"; then
+			sed -i 's/^Types: deb$/Types: deb deb-src/' "$f"
+			changed=1
+		fi
+	done
+	if [ -f /etc/apt/sources.list ] && ! grep -q '^deb-src' /etc/apt/sources.list; then
+		grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' >/etc/apt/sources.list.d/qcw-deb-src.list || true
+		[ -s /etc/apt/sources.list.d/qcw-deb-src.list ] && changed=1
+	fi
+	return $changed
+}
+
+pkgdir="$top/subprojects/packagefiles"
+tarball=$(ls "$pkgdir"/lwip_*.orig.tar.* 2>/dev/null | head -n1 || true)
+need_update=0
+[ -n "$want" ] && need_update=1
+if [ -z "$tarball" ]; then
+	enable_deb_src || need_update=1
+	need_update=1
+fi
+if [ "$need_update" = 1 ]; then
+	apt-get update -qq
+fi
+if [ -n "$want" ]; then
+	echo "setup: installing$want"
+	apt-get install -y -qq --no-install-recommends $want >/dev/null
+fi
+if [ -z "$tarball" ]; then
+	tmp=$(mktemp -d)
+	(cd "$tmp" && apt-get source --download-only lwip >/dev/null)
+	mkdir -p "$pkgdir"
+	cp "$tmp"/lwip_*.orig.tar.* "$pkgdir/"
+	rm -rf "$tmp"
+	tarball=$(ls "$pkgdir"/lwip_*.orig.tar.* | head -n1)
+fi
+echo "setup: lwIP source $(basename "$tarball")"
