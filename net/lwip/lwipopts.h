@@ -65,6 +65,8 @@
 
 /* TCP: window scaling, MTU 65520 (MSS 65480), multi-MiB windows. */
 #define LWIP_TCP 1
+/* netinet/tcp.h (pulled in by uv.h) has its own TCP_MSS; ours wins. */
+#undef TCP_MSS
 #define TCP_MSS 65480
 #define TCP_CALCULATE_EFF_SEND_MSS 1
 #define LWIP_WND_SCALE 1
@@ -113,7 +115,7 @@
 #define LWIP_HOOK_FILENAME "qcw_lwip_hooks.h"
 #define LWIP_HOOK_IP4_INPUT(p, inp) qcw_lwip_ip4_input_hook((p), (inp))
 
-#define LWIP_DEBUG 0
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 #define LWIP_RAND() ((u32_t)qcw_lwip_rand())
 
 #endif

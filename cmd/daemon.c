@@ -1,0 +1,385 @@
+/*
+ * daemon.c - the qcw-net daemon (see daemon.h). Start-up follows
+ * gvproxy's order: parse, pid file, virtual network, listeners; the
+ * socket file appearing is the readiness signal machine managers poll.
+ */
+#include "cmd/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "dhcp/dhcp_server.h"
+#include "log.h"
+#include "nat.h"
+#include "netcfg.h"
+#include "qcw_config.h"
+#include "stack.h"
+#include "switch.h"
+#include "transport_stream.h"
+#include "url.h"
+
+struct daemon {
+	uv_loop_t loop;
+	struct daemon_opts *o;
+	struct netcfg net;
+	struct sw *sw;
+	struct stack *st;
+	struct nat *nat;
+	struct dhcp_server *dhcp;
+	struct ts_listener *qemu;
+	uv_signal_t sigint, sigterm;
+	int exit_status;
+	bool stopping;
+};
+
+#define F(n, t, p, u) { .name = n, .type = t, .ptr = p, .usage = u }
+
+static void daemon_flags_init(struct daemon_opts *o)
+{
+	struct flag f[] = {
+		F("config", FLAG_STRING, &o->config, "path to a YAML configuration file"),
+		F("listen", FLAG_LIST, &o->listen, "control endpoint (unix://, tcp://, vsock://), repeatable"),
+		F("services", FLAG_STRING, &o->services, "endpoint serving the API without /connect"),
+		F("debug", FLAG_BOOL, &o->debug, "print debug info"),
+		F("pcap", FLAG_STRING, &o->pcap, "capture network traffic to this file"),
+		F("mtu", FLAG_INT, &o->mtu, "set the MTU (default 1500)"),
+		F("ssh-port", FLAG_INT, &o->ssh_port, "port to access the guest VM ssh server (-1 disables)"),
+		F("subnet", FLAG_STRING, &o->subnet, "virtual network subnet (default 192.168.127.0/24)"),
+		F("gatewayIP", FLAG_STRING, &o->gateway_ip, "gateway IP address (default: first usable)"),
+		F("deviceIP", FLAG_STRING, &o->device_ip, "guest IP address (default: second usable)"),
+		F("hostIP", FLAG_STRING, &o->host_ip, "host alias IP address (default: last usable)"),
+		F("listen-qemu", FLAG_STRING, &o->listen_qemu, "QEMU stream socket: unix:///path or tcp://host:port"),
+		F("listen-bess", FLAG_STRING, &o->listen_bess, "unixpacket socket for User-Mode Linux BESS"),
+		F("listen-vfkit", FLAG_STRING, &o->listen_vfkit, "unixgram socket for vfkit"),
+		F("listen-stdio", FLAG_STRING, &o->listen_stdio, "frames on stdin/stdout (any value, e.g. accept)"),
+		F("listen-vpnkit", FLAG_STRING, &o->listen_vpnkit, "vpnkit (hyperkit) socket"),
+		F("forward-sock", FLAG_LIST, &o->fwd_sock, "host socket to forward to the guest, repeatable"),
+		F("forward-dest", FLAG_LIST, &o->fwd_dest, "unix socket path in the guest, repeatable"),
+		F("forward-user", FLAG_LIST, &o->fwd_user, "ssh user in the guest, repeatable"),
+		F("forward-identity", FLAG_LIST, &o->fwd_identity, "ssh private key file, repeatable"),
+		F("pid-file", FLAG_STRING, &o->pid_file, "write the process id to this file"),
+		F("log-file", FLAG_STRING, &o->log_file, "write the log to this file instead of stderr"),
+		F("ec2-metadata-access", FLAG_BOOL, &o->ec2_metadata_access, "allow access to 169.254.0.0/16"),
+		F("notification", FLAG_STRING, &o->notification, "unix:// socket that receives JSON events"),
+		F("version", FLAG_BOOL, &o->version, "print the version and exit"),
+		F("keep-serving", FLAG_BOOL, &o->keep_serving, "keep serving after the VM disconnects and accept several VMs (qcw-net only)"),
+		F("stack", FLAG_STRING, &o->stack, "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
+	};
+
+	memcpy(o->flags, f, sizeof(f));
+	o->n_flags = sizeof(f) / sizeof(f[0]);
+}
+
+static int daemon_check_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
+{
+	char err[256];
+	unsigned int i;
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	o->ssh_port = 2222;
+	daemon_flags_init(o);
+	r = flags_parse(o->flags, o->n_flags, argc, argv, err, sizeof(err));
+	if (r == -2) {
+		flags_usage(argv[0], o->flags, o->n_flags);
+		return 100;
+	}
+	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		flags_usage(argv[0], o->flags, o->n_flags);
+		return 2;
+	}
+	if (o->version) {
+		printf("qcw-net version v%s (gvproxy compatible)\n", QCW_VERSION);
+		return 100;
+	}
+	if (o->mtu == 0)
+		o->mtu = 1500;
+	if (o->mtu < 576 || o->mtu > 65520) {
+		fprintf(stderr, "mtu value must be between 576 and 65520\n");
+		return 1;
+	}
+	if (o->ssh_port != -1 && (o->ssh_port < 1024 || o->ssh_port > 65535)) {
+		fprintf(stderr, "ssh-port value must be between 1024 and 65535\n");
+		return 1;
+	}
+	if ((o->listen_qemu && o->listen_vpnkit) ||
+	    (o->listen_bess && o->listen_vpnkit) ||
+	    (o->listen_qemu && o->listen_bess)) {
+		fprintf(stderr, "cannot use %s and %s protocol at the same time\n",
+			o->listen_bess ? (o->listen_qemu ? "qemu" : "bess") : "qemu",
+			o->listen_vpnkit ? "vpnkit" : "bess");
+		return 1;
+	}
+	if (o->fwd_sock.n != o->fwd_dest.n || o->fwd_sock.n != o->fwd_user.n ||
+	    o->fwd_sock.n != o->fwd_identity.n) {
+		fprintf(stderr, "-forward-sock, -forward-dest, -forward-user, and -forward-identity must all be specified together, the same number of times, or not at all\n");
+		return 1;
+	}
+	for (i = 0; i < o->fwd_identity.n; i++) {
+		if (daemon_check_file(o->fwd_identity.v[i]) < 0) {
+			fprintf(stderr, "identity file \"%s\" can't be loaded\n",
+				o->fwd_identity.v[i]);
+			return 1;
+		}
+	}
+	if (o->stack && strcmp(o->stack, "lwip")) {
+		fprintf(stderr, "stack %s is not available in this build\n",
+			o->stack);
+		return 1;
+	}
+	return 0;
+}
+
+void daemon_opts_free(struct daemon_opts *o)
+{
+	flags_free(o->flags, o->n_flags);
+}
+
+static int daemon_netcfg(struct daemon_opts *o, struct netcfg *n)
+{
+	netcfg_defaults(n);
+	n->mtu = (uint16_t)o->mtu;
+	n->ec2_metadata_access = o->ec2_metadata_access;
+	if (o->subnet) {
+		char buf[64], *slash;
+		uint32_t net;
+		int prefix;
+
+		snprintf(buf, sizeof(buf), "%s", o->subnet);
+		slash = strchr(buf, '/');
+		if (!slash)
+			goto bad_subnet;
+		*slash = 0;
+		prefix = atoi(slash + 1);
+		if (netcfg_parse_ip(buf, &net) < 0)
+			goto bad_subnet;
+		if (netcfg_set_subnet(n, net, prefix) < 0) {
+			log_err("subnet too small: %s", o->subnet);
+			return -EINVAL;
+		}
+	}
+	if ((o->gateway_ip && netcfg_parse_ip(o->gateway_ip, &n->gateway)) ||
+	    (o->device_ip && netcfg_parse_ip(o->device_ip, &n->device)) ||
+	    (o->host_ip && netcfg_parse_ip(o->host_ip, &n->host_alias))) {
+		log_err("invalid gatewayIP, deviceIP or hostIP");
+		return -EINVAL;
+	}
+	n->nat[0].virt = n->host_alias;
+	n->vips[0] = n->host_alias;
+	if (n->gateway == n->device || n->gateway == n->host_alias ||
+	    n->device == n->host_alias) {
+		log_err("gatewayIP, deviceIP and hostIP must be distinct");
+		return -EINVAL;
+	}
+	{
+		uint32_t ips[3] = { n->gateway, n->device, n->host_alias };
+		int i;
+
+		for (i = 0; i < 3; i++) {
+			if ((ips[i] & n->netmask) != n->network ||
+			    ips[i] == n->network ||
+			    ips[i] == (n->network | ~n->netmask)) {
+				log_err("gatewayIP, deviceIP and hostIP must be usable addresses inside the subnet");
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+bad_subnet:
+	log_err("invalid subnet %s", o->subnet);
+	return -EINVAL;
+}
+
+static void daemon_stop(struct daemon *d, int status)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->exit_status = status;
+	uv_stop(&d->loop);
+}
+
+static void daemon_signal_cb(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	log_info("received signal %d, shutting down", signum);
+	daemon_stop(d, 0);
+}
+
+static void daemon_qemu_closed(void *arg, struct ts_listener *l, int status,
+			       bool had_frames)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	if (d->o->keep_serving || !had_frames) {
+		log_info("qemu: waiting for a new connection");
+		return;
+	}
+	if (status == 0 || status == UV_ECONNRESET || status == UV_EOF) {
+		log_info("qemu: the VM disconnected, exiting");
+		daemon_stop(d, 0);
+	} else {
+		log_err("gvproxy exiting: qemu connection failed: %s",
+			status == -EPROTO ? "invalid frame" :
+					    uv_strerror(status));
+		daemon_stop(d, 1);
+	}
+}
+
+static int daemon_write_pid(const char *path)
+{
+	char buf[32];
+	int fd, n;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%d", (int)getpid());
+	if (write(fd, buf, (size_t)n) != n) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+static struct dhcp_server *daemon_dhcp(const struct netcfg *n)
+{
+	struct dhcp_server_config c;
+	struct dhcp_server *s;
+
+	memset(&c, 0, sizeof(c));
+	c.network = n->network;
+	c.netmask = n->netmask;
+	c.gateway = n->gateway;
+	c.host_alias = n->host_alias;
+	c.pool_start = n->network + 1;
+	c.pool_end = (n->network | ~n->netmask) - 1;
+	c.lease_secs = 3600;
+	c.mtu = n->mtu;
+	c.n_static = 1;
+	memcpy(c.statics[0].mac, n->device_mac, 6);
+	c.statics[0].ip = n->device;
+	dhcp_search_from_resolv_conf("/etc/resolv.conf", &c);
+	s = dhcp_server_create(&c);
+	dhcp_search_free(&c);
+	return s;
+}
+
+static void daemon_walk_close(uv_handle_t *h, void *arg)
+{
+	(void)arg;
+	if (!uv_is_closing(h))
+		uv_close(h, NULL);
+}
+
+int daemon_run(struct daemon_opts *o)
+{
+	struct daemon d;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	signal(SIGPIPE, SIG_IGN);
+	if (o->debug)
+		log_set_level(LOG_LVL_DEBUG);
+	if (o->log_file && (r = log_set_file(o->log_file)) < 0) {
+		fprintf(stderr, "cannot open log file %s: %s\n", o->log_file,
+			strerror(-r));
+		return 1;
+	}
+	log_info("qcw-net version v%s", QCW_VERSION);
+	if (daemon_netcfg(o, &d.net) < 0)
+		return 1;
+	if (o->pid_file && (r = daemon_write_pid(o->pid_file)) < 0) {
+		log_err("cannot write pid file %s: %s", o->pid_file,
+			strerror(-r));
+		return 1;
+	}
+	uv_loop_init(&d.loop);
+	d.exit_status = 1;
+	d.sw = sw_create(d.net.gw_mac);
+	d.st = d.sw ? stack_create(&d.loop, d.sw, &d.net) : NULL;
+	d.dhcp = daemon_dhcp(&d.net);
+	if (!d.st || !d.dhcp)
+		goto out;
+	stack_set_dhcp(d.st, d.dhcp);
+	d.nat = nat_create(d.st);
+	if (!d.nat)
+		goto out;
+	stack_set_nat(d.st, d.nat);
+
+	uv_signal_init(&d.loop, &d.sigint);
+	uv_signal_init(&d.loop, &d.sigterm);
+	d.sigint.data = d.sigterm.data = &d;
+	uv_signal_start(&d.sigint, daemon_signal_cb, SIGINT);
+	uv_signal_start(&d.sigterm, daemon_signal_cb, SIGTERM);
+
+	log_info("waiting for clients...");
+	if (o->listen_qemu) {
+		struct ts_config tc = {
+			.framing = FRAMING_BE32,
+			.kind = "qemu",
+			.multi = o->keep_serving,
+			.on_closed = daemon_qemu_closed,
+			.arg = &d,
+		};
+		char err[256];
+		struct url u;
+
+		if (url_parse(o->listen_qemu, &u, err, sizeof(err)) < 0) {
+			log_err("invalid -listen-qemu: %s", err);
+			goto out;
+		}
+		d.qemu = ts_listen(&d.loop, d.sw, &u, &tc);
+		if (!d.qemu)
+			goto out;
+		if (u.scheme == URL_UNIX)
+			log_info("listening for QEMU; attach it with: -netdev stream,id=vlan,server=off,addr.type=unix,addr.path=%s -device virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:0c:ee",
+				 u.path);
+		else
+			log_info("listening for QEMU; attach it with: -netdev stream,id=vlan,server=off,addr.type=inet,addr.host=%s,addr.port=%d -device virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:0c:ee",
+				 u.host[0] ? u.host : "127.0.0.1", u.port);
+	}
+	if (o->listen_bess || o->listen_vfkit || o->listen_stdio ||
+	    o->listen_vpnkit)
+		log_warn("-listen-bess/-listen-vfkit/-listen-stdio/-listen-vpnkit are not implemented yet; ignored");
+
+	d.exit_status = 0;
+	uv_run(&d.loop, UV_RUN_DEFAULT);
+out:
+	ts_close(d.qemu);
+	nat_destroy(d.nat);
+	stack_destroy(d.st);
+	dhcp_server_destroy(d.dhcp);
+	if (uv_loop_alive(&d.loop) || d.loop.data == NULL) {
+		uv_walk(&d.loop, daemon_walk_close, NULL);
+		uv_run(&d.loop, UV_RUN_DEFAULT);
+	}
+	uv_loop_close(&d.loop);
+	sw_destroy(d.sw);
+	if (o->pid_file)
+		unlink(o->pid_file);
+	log_info("qcw-net exiting (status %d)", d.exit_status);
+	return d.exit_status;
+}

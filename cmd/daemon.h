@@ -1,0 +1,44 @@
+/*
+ * daemon.h - the qcw-net daemon: options from gvproxy's flags, start-up
+ * in gvproxy's order, the loop, and a clean shutdown.
+ */
+#ifndef QCW_DAEMON_H
+#define QCW_DAEMON_H
+
+#include <stdbool.h>
+
+#include "cmd/flags.h"
+
+struct daemon_opts {
+	const char *config;
+	struct flag_list listen;
+	const char *services;
+	bool debug;
+	const char *pcap;
+	long mtu;
+	long ssh_port;
+	const char *subnet, *gateway_ip, *device_ip, *host_ip;
+	const char *listen_qemu, *listen_bess, *listen_vfkit, *listen_stdio,
+		*listen_vpnkit;
+	struct flag_list fwd_sock, fwd_dest, fwd_user, fwd_identity;
+	const char *pid_file, *log_file;
+	bool ec2_metadata_access;
+	const char *notification;
+	bool version;
+	bool keep_serving;
+	const char *stack;
+	struct flag flags[40];
+	size_t n_flags;
+};
+
+/*
+ * daemon_parse_args() - 0 to run, 100 after -help/-version (exit 0), 2 on
+ * a flag error (usage printed), 1 on an invalid value (message printed).
+ */
+int daemon_parse_args(struct daemon_opts *o, int argc, char **argv);
+void daemon_opts_free(struct daemon_opts *o);
+
+/* daemon_run() - serve until a signal or the VM leaves; exit status. */
+int daemon_run(struct daemon_opts *o);
+
+#endif

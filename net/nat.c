@@ -1,0 +1,180 @@
+/*
+ * nat.c - NAT dispatcher (see nat.h): validates the IPv4 header of a
+ * packet lwIP's input hook passed on, reassembles fragments, applies the
+ * link-local policy, and hands the packet to the TCP, UDP or ICMP handler.
+ * A sweep timer expires idle UDP and ICMP flows from the LRU end.
+ */
+#include "nat_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/ip4_frag.h"
+#include "lwip/prot/ip4.h"
+#include "lwip/tcp.h"
+
+#include "log.h"
+#include "pkt.h"
+
+static void nat_sweep_cb(uv_timer_t *t)
+{
+	struct nat *nat = t->data;
+	uint64_t now = uv_now(nat->loop);
+
+	nat_udp_sweep(nat, now);
+	nat_icmp_sweep(nat, now);
+}
+
+static void nat_drain_cb(void *arg)
+{
+	nat_tcp_resume_all(arg);
+}
+
+struct nat *nat_create(struct stack *st)
+{
+	struct nat *nat = calloc(1, sizeof(*nat));
+	const struct netcfg *cfg = stack_netcfg(st);
+
+	if (!nat) {
+		log_err("nat: out of memory");
+		return NULL;
+	}
+	nat->st = st;
+	nat->loop = stack_loop(st);
+	nat->netif = stack_netif(st);
+	nat->cfg = cfg;
+	if (nat_table_init(&nat->tcp, 16384, cfg->max_flows_per_guest) ||
+	    nat_table_init(&nat->udp, 4096, cfg->max_flows_per_guest) ||
+	    nat_table_init(&nat->icmp, 256, 1024) || nat_tcp_init(nat)) {
+		log_err("nat: out of memory");
+		nat_table_fini(&nat->tcp);
+		nat_table_fini(&nat->udp);
+		nat_table_fini(&nat->icmp);
+		free(nat);
+		return NULL;
+	}
+	uv_timer_init(nat->loop, &nat->sweep);
+	nat->sweep.data = nat;
+	uv_timer_start(&nat->sweep, nat_sweep_cb, 5000, 5000);
+	uv_unref((uv_handle_t *)&nat->sweep);
+	sw_set_drain(stack_switch(st), nat_drain_cb, nat);
+	return nat;
+}
+
+static void nat_free_cb(uv_handle_t *h)
+{
+	struct nat *nat = h->data;
+
+	nat_table_fini(&nat->tcp);
+	nat_table_fini(&nat->udp);
+	nat_table_fini(&nat->icmp);
+	free(nat->listeners);
+	free(nat);
+}
+
+void nat_destroy(struct nat *nat)
+{
+	if (!nat)
+		return;
+	nat->closing = true;
+	sw_set_drain(stack_switch(nat->st), NULL, NULL);
+	nat_tcp_fini(nat);
+	nat_udp_fini(nat);
+	nat_icmp_fini(nat);
+	uv_close((uv_handle_t *)&nat->sweep, nat_free_cb);
+}
+
+const struct nat_counters *nat_counters(const struct nat *nat)
+{
+	return &nat->cnt;
+}
+
+void nat_set_ip_data(struct nat_pkt *pk)
+{
+	struct ip_hdr *iph = (struct ip_hdr *)pk->p->payload;
+
+	ip_data.current_netif = pk->inp;
+	ip_data.current_input_netif = pk->inp;
+	ip_data.current_ip4_header = iph;
+	ip_data.current_ip_header_tot_len = pk->hlen;
+	ip_addr_copy_from_ip4(ip_data.current_iphdr_dest, iph->dest);
+	ip_addr_copy_from_ip4(ip_data.current_iphdr_src, iph->src);
+}
+
+void nat_clear_ip_data(void)
+{
+	ip_data.current_netif = NULL;
+	ip_data.current_input_netif = NULL;
+	ip_data.current_ip4_header = NULL;
+	ip_data.current_ip_header_tot_len = 0;
+	ip_addr_set_zero_ip4(&ip_data.current_iphdr_src);
+	ip_addr_set_zero_ip4(&ip_data.current_iphdr_dest);
+}
+
+void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
+		uint8_t proto)
+{
+	ip_addr_t s, d;
+
+	nat_ip_from_host(&s, src);
+	nat_ip_from_host(&d, dst);
+	ip4_output_if_src(p, ip_2_ip4(&s), ip_2_ip4(&d), IP_DEFAULT_TTL, 0,
+			  proto, nat->netif);
+	pbuf_free(p);
+}
+
+int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
+{
+	struct ip_hdr *iph = (struct ip_hdr *)p->payload;
+	struct nat_pkt pk;
+	uint16_t tot;
+
+	pk.hlen = (uint16_t)IPH_HL_BYTES(iph);
+	tot = lwip_ntohs(IPH_LEN(iph));
+	if (pk.hlen < IP_HLEN || pk.hlen > p->len || tot < pk.hlen ||
+	    tot > p->tot_len) {
+		log_rl("nat: malformed IPv4 header from the guest, dropped");
+		pbuf_free(p);
+		return 1;
+	}
+	if (tot < p->tot_len)
+		pbuf_realloc(p, tot);
+	if (IPH_OFFSET(iph) & PP_HTONS(IP_OFFMASK | IP_MF)) {
+		p = ip4_reass(p);
+		if (!p)
+			return 1;
+		iph = (struct ip_hdr *)p->payload;
+		pk.hlen = (uint16_t)IPH_HL_BYTES(iph);
+	}
+	pk.p = p;
+	pk.inp = inp;
+	pk.src = lwip_ntohl(iph->src.addr);
+	pk.dst = lwip_ntohl(iph->dest.addr);
+	pk.proto = IPH_PROTO(iph);
+	if ((pk.dst & 0xffff0000u) == 0xa9fe0000u &&
+	    !nat->cfg->ec2_metadata_access) {
+		nat->cnt.blocked_link_local++;
+		if (pk.proto == IP_PROTO_TCP) {
+			nat_tcp_input(nat, &pk); /* answers with RST */
+		} else {
+			pbuf_free(p);
+		}
+		return 1;
+	}
+	switch (pk.proto) {
+	case IP_PROTO_TCP:
+		nat_tcp_input(nat, &pk);
+		break;
+	case IP_PROTO_UDP:
+		nat_udp_input(nat, &pk);
+		break;
+	case IP_PROTO_ICMP:
+		nat_icmp_input(nat, &pk);
+		break;
+	default:
+		pbuf_free(p);
+		break;
+	}
+	return 1;
+}

@@ -1,0 +1,44 @@
+/*
+ * nat.h - the gateway's NAT: the guest's TCP, UDP and ICMP echo to any
+ * IPv4 address (other than the gateway's own) become host sockets.
+ *
+ * Flow keys and the flow table are pure (nat_flow.c) and unit-tested; the
+ * protocol handlers (nat_tcp.c, nat_udp.c, nat_icmp.c) own host sockets
+ * on the libuv loop.
+ */
+#ifndef QCW_NAT_H
+#define QCW_NAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct nat;
+struct pbuf;
+struct netif;
+struct stack;
+
+struct nat_proto_counters {
+	uint64_t flows_open, flows_total;
+	uint64_t bytes_to_host, bytes_to_guest;
+	uint64_t refused, dropped;
+};
+
+struct nat_counters {
+	struct nat_proto_counters tcp, udp, icmp;
+	uint64_t limit_hits; /* per-guest flow limit reached */
+	uint64_t blocked_link_local; /* 169.254/16 without -ec2-metadata-access */
+};
+
+struct nat *nat_create(struct stack *st);
+/* nat_destroy() - close every flow; run the loop afterwards. NULL ok. */
+void nat_destroy(struct nat *nat);
+
+/*
+ * nat_ip4_input() - an IPv4 packet from the guest for a foreign address;
+ * the pbuf holds the whole IP packet. Always consumes @p; returns 1.
+ */
+int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp);
+
+const struct nat_counters *nat_counters(const struct nat *nat);
+
+#endif

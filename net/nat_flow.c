@@ -1,0 +1,162 @@
+/*
+ * nat_flow.c - the NAT flow table (see nat_flow.h): a chained hash table
+ * sized at start-up (no rehash on the data path) plus an LRU list, so the
+ * idle sweep only looks at flows that may have expired.
+ */
+#include "nat_flow.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static size_t nat_hash(const struct nat_key *k, size_t n)
+{
+	uint64_t h = (uint64_t)k->gip * 0x9e3779b97f4a7c15ull;
+
+	h ^= ((uint64_t)k->dip << 32 | (uint32_t)k->gport << 16 | k->dport) *
+	     0xc2b2ae3d27d4eb4full;
+	h ^= k->proto;
+	h ^= h >> 29;
+	return (size_t)h & (n - 1);
+}
+
+static bool nat_key_eq(const struct nat_key *a, const struct nat_key *b)
+{
+	return a->gip == b->gip && a->dip == b->dip && a->gport == b->gport &&
+	       a->dport == b->dport && a->proto == b->proto;
+}
+
+int nat_table_init(struct nat_table *t, size_t n_buckets,
+		   unsigned int per_guest_limit)
+{
+	size_t n = 1;
+
+	memset(t, 0, sizeof(*t));
+	while (n < n_buckets)
+		n <<= 1;
+	t->buckets = calloc(n, sizeof(*t->buckets));
+	if (!t->buckets)
+		return -ENOMEM;
+	t->n_buckets = n;
+	t->per_guest_limit = per_guest_limit;
+	return 0;
+}
+
+void nat_table_fini(struct nat_table *t)
+{
+	free(t->buckets);
+	t->buckets = NULL;
+}
+
+struct nat_flow *nat_table_find(const struct nat_table *t,
+				const struct nat_key *k)
+{
+	struct nat_flow *f = t->buckets[nat_hash(k, t->n_buckets)];
+
+	for (; f; f = f->hnext)
+		if (nat_key_eq(&f->key, k))
+			return f;
+	return NULL;
+}
+
+static struct nat_guest_count *nat_guest(struct nat_table *t, uint32_t ip,
+					 bool create)
+{
+	struct nat_guest_count *free_slot = NULL;
+	unsigned int i;
+
+	for (i = 0; i < NAT_MAX_GUESTS; i++) {
+		if (t->guests[i].n && t->guests[i].ip == ip)
+			return &t->guests[i];
+		if (!t->guests[i].n && !free_slot)
+			free_slot = &t->guests[i];
+	}
+	if (create && free_slot)
+		free_slot->ip = ip;
+	return create ? free_slot : NULL;
+}
+
+unsigned int nat_table_guest_flows(const struct nat_table *t, uint32_t gip)
+{
+	struct nat_guest_count *g =
+		nat_guest((struct nat_table *)t, gip, false);
+
+	return g ? g->n : 0;
+}
+
+static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
+{
+	f->lnext = NULL;
+	f->lprev = t->lru_tail;
+	if (t->lru_tail)
+		t->lru_tail->lnext = f;
+	else
+		t->lru_head = f;
+	t->lru_tail = f;
+}
+
+static void nat_lru_unlink(struct nat_table *t, struct nat_flow *f)
+{
+	if (f->lprev)
+		f->lprev->lnext = f->lnext;
+	else
+		t->lru_head = f->lnext;
+	if (f->lnext)
+		f->lnext->lprev = f->lprev;
+	else
+		t->lru_tail = f->lprev;
+	f->lprev = f->lnext = NULL;
+}
+
+int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
+{
+	struct nat_guest_count *g;
+	size_t h;
+
+	if (nat_table_find(t, &f->key))
+		return -EEXIST;
+	g = nat_guest(t, f->key.gip, true);
+	if (!g || g->n >= t->per_guest_limit)
+		return -EMFILE;
+	g->n++;
+	h = nat_hash(&f->key, t->n_buckets);
+	f->hnext = t->buckets[h];
+	t->buckets[h] = f;
+	f->last_ms = now;
+	nat_lru_append(t, f);
+	t->n_flows++;
+	return 0;
+}
+
+void nat_table_remove(struct nat_table *t, struct nat_flow *f)
+{
+	struct nat_flow **pp = &t->buckets[nat_hash(&f->key, t->n_buckets)];
+	struct nat_guest_count *g;
+
+	for (; *pp; pp = &(*pp)->hnext) {
+		if (*pp == f) {
+			*pp = f->hnext;
+			f->hnext = NULL;
+			nat_lru_unlink(t, f);
+			t->n_flows--;
+			g = nat_guest(t, f->key.gip, false);
+			if (g && g->n)
+				g->n--;
+			return;
+		}
+	}
+}
+
+void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
+{
+	f->last_ms = now;
+	if (t->lru_tail != f) {
+		nat_lru_unlink(t, f);
+		nat_lru_append(t, f);
+	}
+}
+
+struct nat_flow *nat_table_oldest(const struct nat_table *t)
+{
+	return t->lru_head;
+}

@@ -1,0 +1,83 @@
+/*
+ * nat_priv.h - state shared by the NAT's protocol handlers.
+ */
+#ifndef QCW_NAT_PRIV_H
+#define QCW_NAT_PRIV_H
+
+#include <uv.h>
+
+#include "lwip/ip.h"
+#include "lwip/pbuf.h"
+
+#include "nat.h"
+#include "nat_flow.h"
+#include "netcfg.h"
+#include "stack.h"
+
+#define NAT_UDP_IDLE_MS 90000
+#define NAT_ICMP_IDLE_MS 10000
+#define NAT_HOST_BUF (256 * 1024)
+
+struct nat_tcp_listener;
+
+struct nat {
+	struct stack *st;
+	uv_loop_t *loop;
+	struct netif *netif;
+	const struct netcfg *cfg;
+	struct nat_table tcp, udp, icmp;
+	struct nat_tcp_listener **listeners;
+	size_t n_listener_buckets;
+	struct nat_tcp *blocked; /* TCP flows waiting for the switch to drain */
+	uv_timer_t sweep;
+	struct nat_counters cnt;
+	bool icmp_denied_logged;
+	bool closing;
+	uint8_t buf[NAT_HOST_BUF]; /* host reads land here, then lwIP copies */
+};
+
+/* The IPv4 packet being dispatched (header still in front of the payload). */
+struct nat_pkt {
+	struct pbuf *p;
+	struct netif *inp;
+	uint32_t src, dst; /* host order */
+	uint16_t hlen;
+	uint8_t proto;
+};
+
+void nat_tcp_input(struct nat *nat, struct nat_pkt *pk);
+void nat_udp_input(struct nat *nat, struct nat_pkt *pk);
+void nat_icmp_input(struct nat *nat, struct nat_pkt *pk);
+
+int nat_tcp_init(struct nat *nat);
+void nat_tcp_fini(struct nat *nat);
+void nat_udp_fini(struct nat *nat);
+void nat_icmp_fini(struct nat *nat);
+void nat_udp_sweep(struct nat *nat, uint64_t now);
+void nat_icmp_sweep(struct nat *nat, uint64_t now);
+/* nat_tcp_resume_all() - the switch drained: restart paused host reads. */
+void nat_tcp_resume_all(struct nat *nat);
+
+/* nat_set_ip_data() - point lwIP's current-packet globals at @pk. */
+void nat_set_ip_data(struct nat_pkt *pk);
+void nat_clear_ip_data(void);
+
+/*
+ * nat_output() - send @p (transport header and payload) to the guest as
+ * IPv4 from @src (the address the guest talked to) to @dst. Frees @p.
+ */
+void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
+		uint8_t proto);
+
+/* nat_host_addr() - the host-side address for destination @dip. */
+static inline uint32_t nat_host_addr(const struct nat *nat, uint32_t dip)
+{
+	return netcfg_nat_lookup(nat->cfg, dip);
+}
+
+static inline void nat_ip_from_host(ip_addr_t *a, uint32_t ip)
+{
+	ip_addr_set_ip4_u32_val(*a, lwip_htonl(ip));
+}
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * netcfg.h - the virtual network's addressing, shared by the stack, DHCP,
+ * DNS and the NAT. Addresses are IPv4 in host byte order.
+ */
+#ifndef QCW_NETCFG_H
+#define QCW_NETCFG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define NETCFG_MAX_NAT 16
+#define NETCFG_MAX_VIPS 8
+
+struct netcfg_nat {
+	uint32_t virt; /* address the guest uses (192.168.127.254) */
+	uint32_t host; /* address qcw-net connects to (127.0.0.1) */
+};
+
+struct netcfg {
+	uint32_t network, netmask;
+	uint32_t gateway, device, host_alias;
+	uint8_t gw_mac[6];
+	uint8_t device_mac[6];
+	uint16_t mtu;
+	bool ec2_metadata_access;
+	unsigned int n_nat;
+	struct netcfg_nat nat[NETCFG_MAX_NAT];
+	/* addresses, besides the gateway's, that the gateway answers ARP for */
+	unsigned int n_vips;
+	uint32_t vips[NETCFG_MAX_VIPS];
+	unsigned int max_flows_per_guest; /* TCP+UDP flows per guest IP */
+};
+
+/* netcfg_defaults() - gvproxy's defaults: 192.168.127.0/24, .1, .2, .254. */
+void netcfg_defaults(struct netcfg *c);
+
+/* netcfg_set_subnet() - set network/mask and derive .1/.2/last usable. */
+int netcfg_set_subnet(struct netcfg *c, uint32_t network, int prefix);
+
+/* netcfg_nat_lookup() - translated address of @ip, or @ip itself. */
+uint32_t netcfg_nat_lookup(const struct netcfg *c, uint32_t ip);
+
+/* netcfg_is_vip() - the gateway answers ARP for @ip. */
+bool netcfg_is_vip(const struct netcfg *c, uint32_t ip);
+
+int netcfg_parse_ip(const char *s, uint32_t *ip);
+/* netcfg_ip_str() - dotted quad of @ip in @buf (16 bytes). */
+const char *netcfg_ip_str(uint32_t ip, char *buf);
+int netcfg_parse_mac(const char *s, uint8_t mac[6]);
+
+#endif

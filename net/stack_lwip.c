@@ -1,0 +1,330 @@
+/*
+ * stack_lwip.c - lwIP as the gateway stack (see stack.h).
+ *
+ * Frames from the switch: ARP requests for virtual IPs (the host alias)
+ * and DHCP are answered here from pure code; everything else is copied
+ * into one pbuf and given to lwIP's ethernet_input. lwIP's ip4_input
+ * calls qcw_lwip_ip4_input_hook() for every IPv4 packet: packets for the
+ * gateway's own address stay with lwIP (ICMP echo, DNS, the in-VM API),
+ * packets for any other address go to the NAT.
+ *
+ * Frames from lwIP: linkoutput hands the pbuf chain to the switch as an
+ * iovec, so the only copy is into the port's transmit ring.
+ *
+ * Timers: lwIP's timeouts run from a uv_check (after each loop iteration)
+ * and a uv_timer armed to lwIP's next deadline.
+ */
+#include "stack.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/etharp.h"
+#include "qcw_lwip_hooks.h"
+#include "lwip/init.h"
+#include "lwip/ip.h"
+#include "lwip/netif.h"
+#include "lwip/pbuf.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "dhcp/dhcp_server.h"
+#include "log.h"
+#include "nat.h"
+#include "pkt.h"
+
+#define STACK_MAX_IOV 64
+
+struct stack {
+	uv_loop_t *loop;
+	struct sw *sw;
+	struct netcfg cfg;
+	struct netif netif;
+	uv_timer_t timer;
+	uv_check_t check;
+	struct dhcp_server *dhcp;
+	struct nat *nat;
+	struct stack_counters cnt;
+	uint8_t scratch[1600];
+};
+
+static struct stack *stack_the; /* lwIP is a singleton */
+
+u32_t sys_now(void);
+u32_t sys_now(void)
+{
+	return stack_the ? (u32_t)uv_now(stack_the->loop) : 0;
+}
+
+uint32_t qcw_lwip_rand(void)
+{
+	static uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	if (x == 0x9e3779b97f4a7c15ull)
+		x ^= (uint64_t)uv_hrtime();
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	return (uint32_t)x;
+}
+
+void qcw_lwip_diag(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	log_debug("lwip: %s", buf);
+}
+
+static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
+{
+	struct stack *st = netif->state;
+	struct iovec iov[STACK_MAX_IOV];
+	struct pbuf *q;
+	int n = 0;
+
+	for (q = p; q; q = q->next) {
+		if (n == STACK_MAX_IOV) {
+			log_rl("stack: frame of %u bytes in too many pieces, dropped",
+			       p->tot_len);
+			return ERR_OK;
+		}
+		if (q->len == 0)
+			continue;
+		iov[n].iov_base = q->payload;
+		iov[n].iov_len = q->len;
+		n++;
+	}
+	if (n)
+		sw_output(st->sw, iov, n, p->tot_len);
+	return ERR_OK;
+}
+
+static err_t stack_netif_init(struct netif *netif)
+{
+	struct stack *st = netif->state;
+
+	netif->name[0] = 'g';
+	netif->name[1] = 'w';
+	netif->output = etharp_output;
+	netif->linkoutput = stack_linkoutput;
+	netif->mtu = st->cfg.mtu;
+	netif->hwaddr_len = 6;
+	memcpy(netif->hwaddr, st->cfg.gw_mac, 6);
+	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
+		       NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+static void stack_timer_cb(uv_timer_t *t)
+{
+	(void)t;
+	/* the check handle runs lwIP's timeouts right after this */
+}
+
+void stack_kick_timers(struct stack *st)
+{
+	u32_t next;
+
+	sys_check_timeouts();
+	next = sys_timeouts_sleeptime();
+	if (next == SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		uv_timer_stop(&st->timer);
+	else
+		uv_timer_start(&st->timer, stack_timer_cb, next ? next : 1, 0);
+}
+
+static void stack_check_cb(uv_check_t *c)
+{
+	stack_kick_timers(c->data);
+}
+
+struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
+			   const struct netcfg *cfg)
+{
+	struct stack *st;
+	ip4_addr_t ip, mask, gw;
+
+	if (stack_the) {
+		log_err("stack: lwIP is already running in this process");
+		return NULL;
+	}
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		log_err("stack: out of memory");
+		return NULL;
+	}
+	st->loop = loop;
+	st->sw = sw;
+	st->cfg = *cfg;
+	stack_the = st;
+	lwip_init();
+	ip4_addr_set_u32(&ip, lwip_htonl(cfg->gateway));
+	ip4_addr_set_u32(&mask, lwip_htonl(cfg->netmask));
+	ip4_addr_set_zero(&gw);
+	if (!netif_add(&st->netif, &ip, &mask, &gw, st, stack_netif_init,
+		       ethernet_input)) {
+		log_err("stack: cannot add the gateway interface");
+		stack_the = NULL;
+		free(st);
+		return NULL;
+	}
+	netif_set_default(&st->netif);
+	netif_set_up(&st->netif);
+	netif_set_link_up(&st->netif);
+	uv_timer_init(loop, &st->timer);
+	uv_check_init(loop, &st->check);
+	st->check.data = st;
+	uv_check_start(&st->check, stack_check_cb);
+	uv_unref((uv_handle_t *)&st->timer);
+	uv_unref((uv_handle_t *)&st->check);
+	sw_set_stack(sw, stack_input, st);
+	return st;
+}
+
+static void stack_free_cb(uv_handle_t *h)
+{
+	struct stack *st = h->data;
+
+	if (h == (uv_handle_t *)&st->check)
+		free(st);
+}
+
+void stack_destroy(struct stack *st)
+{
+	if (!st)
+		return;
+	sw_set_stack(st->sw, NULL, NULL);
+	netif_remove(&st->netif);
+	stack_the = NULL;
+	st->timer.data = st;
+	uv_close((uv_handle_t *)&st->timer, stack_free_cb);
+	uv_close((uv_handle_t *)&st->check, stack_free_cb);
+}
+
+void stack_set_dhcp(struct stack *st, struct dhcp_server *dhcp)
+{
+	st->dhcp = dhcp;
+}
+
+void stack_set_nat(struct stack *st, struct nat *nat)
+{
+	st->nat = nat;
+}
+
+struct netif *stack_netif(struct stack *st)
+{
+	return &st->netif;
+}
+
+const struct netcfg *stack_netcfg(const struct stack *st)
+{
+	return &st->cfg;
+}
+
+uv_loop_t *stack_loop(struct stack *st)
+{
+	return st->loop;
+}
+
+struct sw *stack_switch(struct stack *st)
+{
+	return st->sw;
+}
+
+const struct stack_counters *stack_counters(const struct stack *st)
+{
+	return &st->cnt;
+}
+
+static void stack_send_frame(struct stack *st, const uint8_t *f, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)f, .iov_len = len };
+
+	sw_output(st->sw, &iov, 1, len);
+}
+
+/* stack_dhcp() - true when the frame was a DHCP request (consumed). */
+static bool stack_dhcp(struct stack *st, const uint8_t *frame, size_t len)
+{
+	struct dhcp_reply_dst dst;
+	struct pkt_udp4 u;
+	int n;
+
+	if (!st->dhcp || pkt_parse_udp4(frame, len, &u) || u.dport != 67)
+		return false;
+	st->cnt.dhcp_in++;
+	n = dhcp_server_handle(st->dhcp, u.payload, u.len, uv_now(st->loop),
+			       st->scratch + 42, sizeof(st->scratch) - 42,
+			       &dst);
+	if (n <= 0) {
+		if (n < 0) {
+			st->cnt.dhcp_drops++;
+			log_rl("dhcp: malformed request dropped");
+		}
+		return true;
+	}
+	n = (int)pkt_build_udp4(st->scratch, st->cfg.gw_mac, dst.mac,
+				st->cfg.gateway, dst.ip, 67, 68, (size_t)n);
+	stack_send_frame(st, st->scratch, (size_t)n);
+	st->cnt.dhcp_out++;
+	return true;
+}
+
+void stack_input(void *arg, const uint8_t *frame, size_t len)
+{
+	struct stack *st = arg;
+	struct pbuf *p;
+	uint32_t tip;
+
+	if (pkt_arp_request_for(frame, len, &tip) &&
+	    netcfg_is_vip(&st->cfg, tip)) {
+		size_t n = pkt_build_arp_reply(st->scratch, frame,
+					       st->cfg.gw_mac, tip);
+
+		stack_send_frame(st, st->scratch, n);
+		st->cnt.arp_replies++;
+		return;
+	}
+	if (stack_dhcp(st, frame, len))
+		return;
+	if (len > 0xffff) {
+		st->cnt.nomem_drops++;
+		return;
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	if (!p) {
+		st->cnt.nomem_drops++;
+		log_rl("stack: out of memory, frame dropped");
+		return;
+	}
+	memcpy(p->payload, frame, len);
+	st->cnt.to_lwip++;
+	if (st->netif.input(p, &st->netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
+{
+	struct stack *st = stack_the;
+	const uint8_t *ip = p->payload;
+	uint32_t dst;
+
+	if (!st || p->len < 20)
+		return 0; /* lwIP drops it */
+	dst = pkt_get32(ip + 16);
+	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||
+	    dst == 0xffffffffu ||
+	    dst == (st->cfg.network | ~st->cfg.netmask))
+		return 0;
+	st->cnt.nat_in++;
+	if (st->nat)
+		return nat_ip4_input(st->nat, p, inp);
+	pbuf_free(p);
+	return 1;
+}

@@ -1,0 +1,101 @@
+/*
+ * switch.h - the learning L2 switch between VM ports and the gateway.
+ *
+ * Ports are frame transports (QEMU stream, vfkit, ...): each embeds a
+ * struct sw_port and implements sw_port_ops. Frames a port receives are
+ * handed to sw_input() and are borrowed for the duration of that call.
+ * Frames for the gateway MAC, and broadcast/multicast, go to the stack;
+ * broadcast also floods to the other ports; unicast to a learnt MAC goes
+ * to its port; unknown unicast is dropped (counted), as gvproxy does.
+ *
+ * Each port owns a bounded transmit queue. A port that fills past its
+ * high-water mark makes the switch "congested": producers that can wait
+ * (NAT host reads) stop and are called back through the drain callback
+ * once every port is below its low-water mark.
+ */
+#ifndef QCW_SWITCH_H
+#define QCW_SWITCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+struct sw;
+struct sw_port;
+
+struct sw_port_ops {
+	/*
+	 * send() - queue one frame made of @iov (total @len bytes).
+	 * Return 0, or -ENOBUFS when the queue is full (the frame is
+	 * dropped and counted by the switch), -EPIPE when the port is
+	 * closing.
+	 */
+	int (*send)(struct sw_port *port, const struct iovec *iov, int iovcnt,
+		    size_t len);
+};
+
+struct sw_port_counters {
+	uint64_t rx_frames, rx_bytes; /* from the VM */
+	uint64_t tx_frames, tx_bytes; /* to the VM */
+	uint64_t tx_drops; /* queue full */
+	uint64_t rx_drops; /* unknown unicast, bad frames */
+};
+
+struct sw_port {
+	const struct sw_port_ops *ops;
+	struct sw *sw;
+	int id; /* -1 while detached */
+	bool congested; /* above high water; set by the port */
+	const char *kind; /* "qemu", "vfkit", ... for logs */
+	struct sw_port_counters cnt;
+};
+
+/* Frames for the gateway: called with a borrowed frame. */
+typedef void (*sw_stack_input_fn)(void *stack, const uint8_t *frame,
+				  size_t len);
+/* A MAC was learnt on (established) or forgotten from (closed) a port. */
+typedef void (*sw_mac_event_fn)(void *arg, const uint8_t mac[6],
+				bool established);
+typedef void (*sw_drain_fn)(void *arg);
+
+#define SW_MAX_PORTS 64
+#define SW_CAM_SIZE 256
+
+struct sw *sw_create(const uint8_t gw_mac[6]);
+void sw_destroy(struct sw *sw);
+
+void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack);
+void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg);
+void sw_set_drain(struct sw *sw, sw_drain_fn fn, void *arg);
+
+/* sw_port_attach() - 0 or -ENOSPC; sets port->id. */
+int sw_port_attach(struct sw *sw, struct sw_port *port, const char *kind);
+/* sw_port_detach() - forget the port and its MACs. Accepts detached. */
+void sw_port_detach(struct sw_port *port);
+
+/* sw_input() - a frame received by @port from its VM. */
+void sw_input(struct sw_port *port, const uint8_t *frame, size_t len);
+
+/* sw_output() - a frame sent by the gateway stack (pieces in @iov). */
+void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len);
+
+/* sw_congested() - true while some port is above its high-water mark. */
+bool sw_congested(const struct sw *sw);
+/* sw_port_set_congested() - called by a port when it crosses a mark. */
+void sw_port_set_congested(struct sw_port *port, bool congested);
+
+/* Totals for /stats: bytes to and from the VMs. */
+uint64_t sw_bytes_sent(const struct sw *sw);
+uint64_t sw_bytes_received(const struct sw *sw);
+
+/* sw_foreach_cam() - calls @fn for each learnt MAC and its port id. */
+void sw_foreach_cam(const struct sw *sw,
+		    void (*fn)(void *arg, const uint8_t mac[6], int port),
+		    void *arg);
+/* sw_foreach_port() - calls @fn for each attached port. */
+void sw_foreach_port(const struct sw *sw,
+		     void (*fn)(void *arg, const struct sw_port *port),
+		     void *arg);
+
+#endif

@@ -1,0 +1,550 @@
+/*
+ * transport_stream.c - QEMU stream transport (see transport_stream.h).
+ *
+ * Receive: one large buffer per connection; every read may carry many
+ * frames, all of which are handed to the switch before the next read, and
+ * only a partial frame at the end is moved to the front.
+ *
+ * Transmit: frames are copied with their length prefix into a byte ring;
+ * a uv_check handle flushes the ring once per loop iteration with
+ * uv_try_write (one writev of at most two segments), falling back to one
+ * uv_write request embedded in the connection when the socket is full.
+ * The ring is bounded: past half full the port reports congestion to the
+ * switch, and a full ring drops (counts) further frames.
+ *
+ * Ownership: a connection is freed in its close callback only.
+ */
+#include "transport_stream.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define TS_RX_BUF (256 * 1024 + FRAME_MAX_LEN + 4)
+#define TS_DEFAULT_RING (8 * 1024 * 1024)
+
+union ts_stream {
+	uv_handle_t h;
+	uv_stream_t s;
+	uv_pipe_t pipe;
+	uv_tcp_t tcp;
+};
+
+struct ts_conn {
+	struct sw_port port; /* first: container_of by cast */
+	struct ts_listener *l;
+	union ts_stream u;
+	uv_check_t flush;
+	uv_write_t wreq;
+	struct ts_conn *next;
+	uint8_t *rx;
+	size_t rx_len;
+	uint8_t *tx;
+	size_t tx_cap;
+	uint64_t tx_head, tx_tail; /* monotonic byte counters */
+	size_t tx_inflight;
+	bool writing;
+	bool closing;
+	int close_status;
+	int handles_open;
+};
+
+struct ts_listener {
+	uv_loop_t *loop;
+	struct sw *sw;
+	union ts_stream u;
+	struct ts_config cfg;
+	struct url url;
+	struct ts_conn *conns;
+	unsigned int n_conns;
+	unsigned int n_accepted;
+	bool listening;
+	bool closing;
+};
+
+static const struct sw_port_ops ts_port_ops;
+
+int ts_unix_claim_path(const char *path, int socktype)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct stat st;
+	int fd, r;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	r = r < 0 ? errno : 0;
+	close(fd);
+	if (r == 0)
+		return -EADDRINUSE;
+	if (r != ECONNREFUSED && r != ENOENT)
+		return -r;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	log_info("removed stale socket %s left by a previous run", path);
+	return 0;
+}
+
+static void ts_conn_flush(struct ts_conn *c);
+static void ts_flush_cb(uv_check_t *h);
+
+static void ts_update_congestion(struct ts_conn *c)
+{
+	size_t used = (size_t)(c->tx_head - c->tx_tail);
+
+	if (!c->port.congested && used > c->tx_cap / 2)
+		sw_port_set_congested(&c->port, true);
+	else if (c->port.congested && used < c->tx_cap / 4)
+		sw_port_set_congested(&c->port, false);
+}
+
+static void ts_conn_closed_cb(uv_handle_t *h)
+{
+	struct ts_conn *c = h->data;
+	struct ts_listener *l = c->l;
+	struct ts_conn **pp;
+
+	if (--c->handles_open > 0)
+		return;
+	for (pp = &l->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	l->n_conns--;
+	free(c->rx);
+	free(c->tx);
+	if (!l->closing && l->cfg.on_closed)
+		l->cfg.on_closed(l->cfg.arg, l, c->close_status,
+				 c->port.cnt.rx_frames > 0);
+	free(c);
+}
+
+static void ts_conn_close(struct ts_conn *c, int status)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	c->close_status = status;
+	sw_port_detach(&c->port);
+	uv_close((uv_handle_t *)&c->flush, ts_conn_closed_cb);
+	uv_close(&c->u.h, ts_conn_closed_cb);
+}
+
+static int ts_port_send(struct sw_port *port, const struct iovec *iov,
+			int iovcnt, size_t len)
+{
+	struct ts_conn *c = (struct ts_conn *)port;
+	size_t hl = frame_hdr_len(c->l->cfg.framing);
+	size_t need = hl + len, pos, room;
+	uint8_t hdr[4];
+	int i;
+
+	if (c->closing)
+		return -EPIPE;
+	if (len > FRAME_MAX_LEN ||
+	    (c->l->cfg.framing == FRAMING_LE16 && len > 0xffff))
+		return -EMSGSIZE;
+	if (c->tx_cap - (size_t)(c->tx_head - c->tx_tail) < need) {
+		ts_update_congestion(c);
+		return -ENOBUFS;
+	}
+	frame_put_hdr(c->l->cfg.framing, hdr, len);
+	pos = (size_t)(c->tx_head % c->tx_cap);
+	for (i = -1; i < iovcnt; i++) {
+		const uint8_t *src = i < 0 ? hdr : iov[i].iov_base;
+		size_t n = i < 0 ? hl : iov[i].iov_len;
+
+		while (n) {
+			room = c->tx_cap - pos;
+			if (room > n)
+				room = n;
+			memcpy(c->tx + pos, src, room);
+			src += room;
+			n -= room;
+			pos = (pos + room) % c->tx_cap;
+		}
+	}
+	c->tx_head += need;
+	ts_update_congestion(c);
+	if (!c->writing && c->tx_head - c->tx_tail > c->tx_cap / 2)
+		ts_conn_flush(c); /* large batch: do not wait for the check */
+	else if (!c->writing)
+		uv_check_start(&c->flush, ts_flush_cb);
+	return 0;
+}
+
+static const struct sw_port_ops ts_port_ops = {
+	.send = ts_port_send,
+};
+
+/* ts_ring_iov() - up to two iovecs covering @n pending bytes from tail. */
+static int ts_ring_iov(struct ts_conn *c, size_t n, uv_buf_t iov[2])
+{
+	size_t pos = (size_t)(c->tx_tail % c->tx_cap);
+	size_t first = c->tx_cap - pos;
+
+	if (first >= n) {
+		iov[0] = uv_buf_init((char *)c->tx + pos, (unsigned int)n);
+		return 1;
+	}
+	iov[0] = uv_buf_init((char *)c->tx + pos, (unsigned int)first);
+	iov[1] = uv_buf_init((char *)c->tx, (unsigned int)(n - first));
+	return 2;
+}
+
+static void ts_write_cb(uv_write_t *req, int status)
+{
+	struct ts_conn *c = req->data;
+
+	c->writing = false;
+	if (status < 0) {
+		if (!c->closing)
+			log_warn("%s: write to peer failed: %s, closing connection",
+				 c->l->cfg.kind, uv_strerror(status));
+		ts_conn_close(c, status);
+		return;
+	}
+	c->tx_tail += c->tx_inflight;
+	c->tx_inflight = 0;
+	ts_update_congestion(c);
+	if (!c->closing)
+		ts_conn_flush(c);
+}
+
+static void ts_conn_flush(struct ts_conn *c)
+{
+	size_t pending = (size_t)(c->tx_head - c->tx_tail);
+	uv_buf_t iov[2];
+	int n, r;
+
+	if (c->writing || c->closing)
+		return;
+	uv_check_stop(&c->flush);
+	if (!pending)
+		return;
+	n = ts_ring_iov(c, pending, iov);
+	r = uv_try_write(&c->u.s, iov, (unsigned int)n);
+	if (r < 0 && r != UV_EAGAIN) {
+		log_warn("%s: write to peer failed: %s, closing connection",
+			 c->l->cfg.kind, uv_strerror(r));
+		ts_conn_close(c, r);
+		return;
+	}
+	if (r > 0)
+		c->tx_tail += (uint64_t)r;
+	pending = (size_t)(c->tx_head - c->tx_tail);
+	if (pending) {
+		n = ts_ring_iov(c, pending, iov);
+		c->tx_inflight = pending;
+		c->writing = true;
+		c->wreq.data = c;
+		r = uv_write(&c->wreq, &c->u.s, iov, (unsigned int)n,
+			     ts_write_cb);
+		if (r < 0) {
+			c->writing = false;
+			ts_conn_close(c, r);
+			return;
+		}
+	}
+	ts_update_congestion(c);
+}
+
+static void ts_flush_cb(uv_check_t *h)
+{
+	ts_conn_flush(h->data);
+}
+
+static void ts_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct ts_conn *c = h->data;
+
+	(void)suggested;
+	buf->base = (char *)c->rx + c->rx_len;
+	buf->len = TS_RX_BUF - c->rx_len;
+}
+
+static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+{
+	struct ts_conn *c = s->data;
+	const struct ts_config *cfg = &c->l->cfg;
+	size_t off = 0;
+
+	(void)buf;
+	if (nread < 0) {
+		if (nread == UV_EOF)
+			log_info("%s: peer closed the connection", cfg->kind);
+		else
+			log_warn("%s: read from peer failed: %s", cfg->kind,
+				 uv_strerror((int)nread));
+		ts_conn_close(c, nread == UV_EOF ? 0 : (int)nread);
+		return;
+	}
+	c->rx_len += (size_t)nread;
+	while (!c->closing) {
+		const uint8_t *frame;
+		size_t flen;
+		long r = frame_next(cfg->framing, c->rx + off, c->rx_len - off,
+				    FRAME_MAX_LEN, &frame, &flen);
+
+		if (r == 0)
+			break;
+		if (r < 0) {
+			const uint8_t *p = c->rx + off;
+			unsigned long bad =
+				cfg->framing == FRAMING_BE32 ?
+					(unsigned long)p[0] << 24 |
+						(unsigned long)p[1] << 16 |
+						(unsigned long)p[2] << 8 | p[3] :
+					(unsigned long)p[0] |
+						(unsigned long)p[1] << 8;
+
+			log_warn("%s: invalid frame length %lu from peer (allowed %d..%d), closing connection",
+				 cfg->kind, bad, FRAME_MIN_LEN, FRAME_MAX_LEN);
+			c->port.cnt.rx_drops++;
+			ts_conn_close(c, -EPROTO);
+			return;
+		}
+		sw_input(&c->port, frame, flen);
+		off += (size_t)r;
+	}
+	if (off && off < c->rx_len)
+		memmove(c->rx, c->rx + off, c->rx_len - off);
+	c->rx_len -= off;
+}
+
+static struct ts_conn *ts_conn_new(struct ts_listener *l)
+{
+	struct ts_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->l = l;
+	c->tx_cap = l->cfg.tx_ring ? l->cfg.tx_ring : TS_DEFAULT_RING;
+	c->rx = malloc(TS_RX_BUF);
+	c->tx = malloc(c->tx_cap);
+	c->port.ops = &ts_port_ops;
+	c->port.id = -1;
+	if (!c->rx || !c->tx) {
+		free(c->rx);
+		free(c->tx);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* ts_conn_start() - the stream handle is initialised and connected. */
+static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
+{
+	int r;
+
+	c->u.h.data = c;
+	uv_check_init(l->loop, &c->flush);
+	c->flush.data = c;
+	c->handles_open = 2;
+	c->next = l->conns;
+	l->conns = c;
+	l->n_conns++;
+	l->n_accepted++;
+	r = sw_port_attach(l->sw, &c->port, l->cfg.kind);
+	if (r < 0) {
+		log_warn("%s: switch has no free port, closing connection",
+			 l->cfg.kind);
+		ts_conn_close(c, r);
+		return r;
+	}
+	if (l->u.h.type == UV_TCP)
+		uv_tcp_nodelay(&c->u.tcp, 1);
+	uv_send_buffer_size(&c->u.h, &(int){ 4 * 1024 * 1024 });
+	uv_recv_buffer_size(&c->u.h, &(int){ 4 * 1024 * 1024 });
+	r = uv_read_start(&c->u.s, ts_alloc_cb, ts_read_cb);
+	if (r < 0) {
+		ts_conn_close(c, r);
+		return r;
+	}
+	log_info("%s: new connection (switch port %d)", l->cfg.kind,
+		 c->port.id);
+	return 0;
+}
+
+static void ts_reject_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void ts_connection_cb(uv_stream_t *server, int status)
+{
+	struct ts_listener *l = server->data;
+	struct ts_conn *c;
+	int r;
+
+	if (status < 0) {
+		log_warn("%s: accept failed: %s", l->cfg.kind,
+			 uv_strerror(status));
+		return;
+	}
+	if (!l->cfg.multi && l->n_conns > 0) {
+		/* One peer per socket, like gvproxy; refuse the extra one. */
+		union ts_stream *extra = malloc(sizeof(*extra));
+
+		if (!extra)
+			return;
+		if (l->u.h.type == UV_TCP)
+			uv_tcp_init(l->loop, &extra->tcp);
+		else
+			uv_pipe_init(l->loop, &extra->pipe, 0);
+		if (uv_accept(server, &extra->s) == 0)
+			log_warn("%s: already serving a peer, refusing another connection",
+				 l->cfg.kind);
+		uv_close(&extra->h, ts_reject_cb);
+		return;
+	}
+	c = ts_conn_new(l);
+	if (!c) {
+		log_err("%s: out of memory for a new connection", l->cfg.kind);
+		return;
+	}
+	if (l->u.h.type == UV_TCP)
+		uv_tcp_init(l->loop, &c->u.tcp);
+	else
+		uv_pipe_init(l->loop, &c->u.pipe, 0);
+	r = uv_accept(server, &c->u.s);
+	if (r < 0) {
+		c->u.h.data = c;
+		c->handles_open = 1;
+		c->closing = true;
+		c->next = l->conns;
+		l->conns = c;
+		l->n_conns++;
+		uv_close(&c->u.h, ts_conn_closed_cb);
+		return;
+	}
+	ts_conn_start(l, c);
+}
+
+static void ts_listener_closed_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
+			      const struct url *u, const struct ts_config *cfg)
+{
+	struct ts_listener *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return NULL;
+	l->loop = loop;
+	l->sw = sw;
+	l->cfg = *cfg;
+	l->url = *u;
+	if (u->scheme == URL_UNIX) {
+		mode_t old;
+
+		r = ts_unix_claim_path(u->path, SOCK_STREAM);
+		if (r == -EADDRINUSE) {
+			log_err("%s: %s is in use by a running process (another qcw-net or gvproxy?)",
+				cfg->kind, u->path);
+			goto fail_free;
+		} else if (r < 0) {
+			log_err("%s: cannot use %s: %s", cfg->kind, u->path,
+				r == -EEXIST ? "file exists and is not a socket" :
+					       strerror(-r));
+			goto fail_free;
+		}
+		uv_pipe_init(loop, &l->u.pipe, 0);
+		old = umask(0177);
+		r = uv_pipe_bind(&l->u.pipe, u->path);
+		umask(old);
+	} else if (u->scheme == URL_TCP) {
+		struct sockaddr_storage ss;
+
+		uv_tcp_init(loop, &l->u.tcp);
+		if (u->host[0] == 0)
+			r = uv_ip4_addr("0.0.0.0", u->port,
+					(struct sockaddr_in *)&ss);
+		else if (strchr(u->host, ':'))
+			r = uv_ip6_addr(u->host, u->port,
+					(struct sockaddr_in6 *)&ss);
+		else
+			r = uv_ip4_addr(u->host, u->port,
+					(struct sockaddr_in *)&ss);
+		if (r == 0)
+			r = uv_tcp_bind(&l->u.tcp, (struct sockaddr *)&ss, 0);
+	} else {
+		log_err("%s: unsupported address scheme for a stream listener",
+			cfg->kind);
+		goto fail_free;
+	}
+	l->u.h.data = l;
+	if (r == 0)
+		r = uv_listen(&l->u.s, 16, ts_connection_cb);
+	if (r < 0) {
+		log_err("%s: cannot listen on %s%s: %s", cfg->kind,
+			u->scheme == URL_UNIX ? "unix://" : "tcp://",
+			u->scheme == URL_UNIX ? u->path : u->host,
+			uv_strerror(r));
+		uv_close(&l->u.h, ts_listener_closed_cb);
+		return NULL;
+	}
+	l->listening = true;
+	return l;
+fail_free:
+	free(l);
+	return NULL;
+}
+
+void ts_close(struct ts_listener *l)
+{
+	struct ts_conn *c;
+
+	if (!l || l->closing)
+		return;
+	l->closing = true;
+	for (c = l->conns; c; c = c->next)
+		ts_conn_close(c, 0);
+	if (l->url.scheme == URL_UNIX && l->listening)
+		unlink(l->url.path);
+	if (l->listening) {
+		uv_close(&l->u.h, ts_listener_closed_cb);
+	} else {
+		/* adopted-fd listeners own no handle of their own */
+		free(l);
+	}
+}
+
+int ts_adopt_fd(struct ts_listener *l, int fd)
+{
+	struct ts_conn *c = ts_conn_new(l);
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = uv_pipe_init(l->loop, &c->u.pipe, 0);
+	if (r == 0)
+		r = uv_pipe_open(&c->u.pipe, fd);
+	if (r < 0) {
+		free(c->rx);
+		free(c->tx);
+		free(c);
+		return r;
+	}
+	return ts_conn_start(l, c);
+}

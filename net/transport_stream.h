@@ -1,0 +1,54 @@
+/*
+ * transport_stream.h - stream frame transports: QEMU's -netdev stream /
+ * socket (4-byte BE length + frame) over a unix or TCP listener, and the
+ * 2-byte LE framing of vpnkit/stdio. Each accepted connection becomes a
+ * switch port with a bounded transmit ring flushed with one write per
+ * loop iteration.
+ */
+#ifndef QCW_TRANSPORT_STREAM_H
+#define QCW_TRANSPORT_STREAM_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "frame.h"
+#include "switch.h"
+#include "url.h"
+
+struct ts_listener;
+
+/*
+ * A connection went away: @status 0 for a clean EOF, -EPROTO for bad
+ * framing, another -errno for I/O errors; @had_frames tells whether the
+ * peer ever sent a valid frame (a VM, rather than a probe or garbage).
+ */
+typedef void (*ts_closed_fn)(void *arg, struct ts_listener *l, int status,
+			     bool had_frames);
+
+struct ts_config {
+	enum frame_framing framing;
+	const char *kind; /* "qemu" */
+	bool multi; /* accept again and several at once (else one peer) */
+	size_t tx_ring; /* bytes of transmit ring per connection */
+	ts_closed_fn on_closed;
+	void *arg;
+};
+
+/*
+ * ts_unix_claim_path() - make @path free for a new socket: nothing there
+ * is fine; a socket nobody accepts on (left by a crash) is removed; a
+ * socket with a live listener gives -EADDRINUSE; anything else -EEXIST.
+ */
+int ts_unix_claim_path(const char *path, int socktype);
+
+/* ts_listen() - listen on @u (unix or tcp). NULL on error (logged). */
+struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
+			      const struct url *u, const struct ts_config *cfg);
+
+/* ts_close() - stop listening, close connections, unlink the socket. */
+void ts_close(struct ts_listener *l);
+
+/* ts_adopt_fd() - serve an already-connected stream fd (stdio, fd=3). */
+int ts_adopt_fd(struct ts_listener *l, int fd);
+
+#endif
