@@ -82,6 +82,7 @@ void nat_destroy(struct nat *nat)
 	nat_tcp_fini(nat);
 	nat_udp_fini(nat);
 	nat_icmp_fini(nat);
+	uv_close((uv_handle_t *)&nat->flush, NULL);
 	uv_close((uv_handle_t *)&nat->sweep, nat_free_cb);
 }
 

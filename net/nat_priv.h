@@ -29,6 +29,8 @@ struct nat {
 	struct nat_tcp_listener **listeners;
 	size_t n_listener_buckets;
 	struct nat_tcp *blocked; /* TCP flows waiting for the switch to drain */
+	struct nat_tcp *dirty; /* TCP flows with guest data to write */
+	uv_check_t flush;
 	uv_timer_t sweep;
 	struct nat_counters cnt;
 	bool icmp_denied_logged;

@@ -36,7 +36,7 @@
 
 #include "log.h"
 
-#define NAT_TCP_QUEUE 8
+#define NAT_TCP_QUEUE 64
 #define NAT_TCP_MAX_IOV 64
 #define NAT_TCP_KEEPIDLE_MS 60000
 #define NAT_TCP_KEEPINTVL_MS 10000
@@ -81,6 +81,8 @@ struct nat_tcp {
 	bool reading;
 	bool read_blocked; /* on nat->blocked */
 	bool aborted; /* tcp_abort() was called on our pcb */
+	bool dirty; /* on nat->dirty: queued data to write this iteration */
+	struct nat_tcp *dnext;
 	struct nat_tcp *bnext;
 };
 
@@ -89,8 +91,27 @@ static void nat_tcp_flush(struct nat_tcp *t);
 static void nat_tcp_start_read(struct nat_tcp *t);
 static void nat_tcp_err_cb(void *arg, err_t err);
 
+static void nat_tcp_flush_cb(uv_check_t *h)
+{
+	struct nat *nat = h->data;
+
+	uv_check_stop(h);
+	while (nat->dirty) {
+		struct nat_tcp *t = nat->dirty;
+
+		nat->dirty = t->dnext;
+		t->dirty = false;
+		nat_tcp_flush(t);
+		if (t->pcb && t->pcb->refused_data && t->qn < NAT_TCP_QUEUE)
+			tcp_process_refused_data(t->pcb);
+	}
+}
+
 int nat_tcp_init(struct nat *nat)
 {
+	uv_check_init(nat->loop, &nat->flush);
+	nat->flush.data = nat;
+	uv_unref((uv_handle_t *)&nat->flush);
 	nat->n_listener_buckets = 1024;
 	nat->listeners = calloc(nat->n_listener_buckets,
 				sizeof(*nat->listeners));
@@ -211,6 +232,17 @@ static void nat_tcp_close(struct nat_tcp *t, bool reset_host)
 		nat->cnt.tcp.flows_open--;
 	}
 	nat_tcp_unblock(t);
+	if (t->dirty) {
+		struct nat_tcp **pp;
+
+		for (pp = &nat->dirty; *pp; pp = &(*pp)->dnext) {
+			if (*pp == t) {
+				*pp = t->dnext;
+				break;
+			}
+		}
+		t->dirty = false;
+	}
 	if (t->listener) {
 		nat_listener_put(nat, t->listener);
 		t->listener = NULL;
@@ -493,10 +525,22 @@ static err_t nat_tcp_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 		pbuf_free(p);
 		return t->aborted ? ERR_ABRT : ERR_OK;
 	}
-	if (t->qn == NAT_TCP_QUEUE)
-		return ERR_MEM; /* lwIP keeps it and retries later */
+	if (t->qn == NAT_TCP_QUEUE) {
+		nat_tcp_flush(t);
+		if (t->qn == NAT_TCP_QUEUE)
+			return ERR_MEM; /* lwIP keeps it and retries later */
+	}
 	t->q[t->qn++] = p;
-	nat_tcp_flush(t);
+	/*
+	 * Write at the end of this loop iteration, so that all segments
+	 * from one read of the VM's socket leave in one writev.
+	 */
+	if (!t->dirty) {
+		t->dirty = true;
+		t->dnext = t->nat->dirty;
+		t->nat->dirty = t;
+		uv_check_start(&t->nat->flush, nat_tcp_flush_cb);
+	}
 	/* a failed write aborted the pcb from inside its callback */
 	return t->aborted ? ERR_ABRT : ERR_OK;
 }

@@ -3,6 +3,7 @@
 # packages and fetch the pristine lwIP source (apt-get source) into
 # subprojects/packagefiles so meson can build it offline with our lwipopts.h.
 # Idempotent: does nothing that is already done. Run as root.
+# --build-only: skip the packages only the tests need.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export DEBIAN_FRONTEND=noninteractive
@@ -11,9 +12,11 @@ BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-form
  libuv1-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libc-ares-dev
  libssh-dev libyaml-dev libslirp-dev libpcap-dev dpkg-dev xz-utils"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
- netcat-openbsd python3"
+ netcat-openbsd python3 dnsmasq openssh-server openssh-client"
+pkgs="$BUILD_PKGS"
+[ "${1:-}" = "--build-only" ] || pkgs="$pkgs $TEST_PKGS"
 want=""
-for p in $BUILD_PKGS ${QCW_SETUP_BUILD_ONLY:+} ${QCW_SETUP_BUILD_ONLY:-$TEST_PKGS}; do
+for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || want="$want $p"
 done
 

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# test.sh: install what is missing, build, and run the whole test suite:
+# unit tests (cmocka), fuzz corpus replays, the end-to-end lab (network
+# namespaces, real udhcpc/ping/curl/iperf3 peers), the same suite again
+# under AddressSanitizer + UndefinedBehaviorSanitizer, every libFuzzer
+# target for a bounded time, the clang-format check, and a warning-free
+# build. Prints "N passed, N failed" last; exits non-zero on any failure.
+#
+# Environment: QCW_FUZZ_SECONDS (default 20) per fuzz target;
+# QCW_SKIP_ASAN=1 / QCW_SKIP_FUZZ=1 to shorten a local run.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+passed=0
+failed=0
+failures=()
+
+note() { printf '\n=== %s\n' "$*"; }
+gate() { # gate NAME CMD...: one pass/fail line per quality gate
+	local name=$1
+	shift
+	if "$@"; then
+		passed=$((passed + 1))
+		echo "gate ok: $name"
+	else
+		failed=$((failed + 1))
+		failures+=("$name")
+		echo "gate FAILED: $name"
+	fi
+}
+count_meson() { # count_meson BUILDDIR: add meson's results to the totals
+	local log=$1/meson-logs/testlog.json
+	[ -f "$log" ] || return 0
+	read -r p f names < <(python3 - "$log" <<'PY'
+import json, sys
+p = f = 0
+bad = []
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r["result"] in ("OK", "EXPECTEDFAIL"):
+        p += 1
+    elif r["result"] != "SKIP":
+        f += 1
+        bad.append(r["name"])
+print(p, f, ",".join(bad))
+PY
+)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	[ -n "$names" ] && failures+=("$1: $names")
+	return 0
+}
+
+note "set-up"
+if [ "$(id -u)" = 0 ]; then
+	bash scripts/setup-deps.sh || { echo "set-up failed"; echo "0 passed, 1 failed"; exit 1; }
+else
+	echo "not root: skipping package installation (the lab tests will skip)"
+fi
+
+note "clang-format"
+fmt_check() {
+	local bad=0 f
+	for f in $(git ls-files '*.c' '*.h' | grep -v '^subprojects/'); do
+		if ! clang-format --style=file "$f" | cmp -s - "$f"; then
+			echo "not formatted: $f"
+			bad=1
+		fi
+	done
+	return $bad
+}
+gate clang-format fmt_check
+
+note "build (warnings are errors)"
+rm -rf build-ci
+gate build-no-warnings bash -c 'meson setup build-ci -Dwerror=true >/dev/null && ninja -C build-ci'
+
+note "unit, fuzz-replay and end-to-end tests"
+if [ -f build-ci/build.ninja ]; then
+	meson test -C build-ci --print-errorlogs --num-processes 2
+	count_meson build-ci
+fi
+
+if [ "${QCW_SKIP_ASAN:-0}" != 1 ]; then
+	note "the same suite under ASan + UBSan"
+	rm -rf build-asan
+	if meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false \
+		-Dbuildtype=debug >/dev/null && ninja -C build-asan >/dev/null; then
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+			UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+			meson test -C build-asan --print-errorlogs --num-processes 2 \
+			--timeout-multiplier 3
+		count_meson build-asan
+	else
+		gate asan-build false
+	fi
+fi
+
+run_fuzz() { # run_fuzz BINARY CORPUS_DIR
+	local rc
+	"$1" -max_total_time="${QCW_FUZZ_SECONDS:-20}" -print_final_stats=1 \
+		-artifact_prefix="$2/crash-" "$2" >"$2.log" 2>&1
+	rc=$?
+	grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY|==.*ERROR)" "$2.log"
+	[ $rc = 0 ] || tail -40 "$2.log"
+	rm -f "$2.log"
+	return $rc
+}
+
+if [ "${QCW_SKIP_FUZZ:-0}" != 1 ]; then
+	note "libFuzzer targets (${QCW_FUZZ_SECONDS:-20} s each)"
+	rm -rf build-fuzz
+	if CC=clang meson setup build-fuzz -Dfuzz=true -Dtests=disabled -De2e=false \
+		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null &&
+		ninja -C build-fuzz >/dev/null; then
+		for fz in build-fuzz/fuzz/fuzz-*; do
+			[ -x "$fz" ] || continue
+			name=${fz##*/fuzz-}
+			work=$(mktemp -d)
+			cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
+			gate "fuzz-$name" run_fuzz "$fz" "$work"
+			rm -rf "$work"
+		done
+	else
+		gate fuzz-build false
+	fi
+fi
+
+note "summary"
+for f in "${failures[@]+"${failures[@]}"}"; do echo "failed: $f"; done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
