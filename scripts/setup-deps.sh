@@ -9,8 +9,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
- libuv1-dev libcmocka-dev libjansson-dev libmicrohttpd-dev libc-ares-dev
- libssh-dev libyaml-dev libslirp-dev libpcap-dev dpkg-dev xz-utils"
+ libuv1-dev libcmocka-dev libjansson-dev libc-ares-dev
+ libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libpcap-dev dpkg-dev xz-utils"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 dnsmasq openssh-server openssh-client"
 pkgs="$BUILD_PKGS"

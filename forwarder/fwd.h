@@ -1,0 +1,75 @@
+/*
+ * fwd.h - host port forwards into the guest: one rule table shared by the
+ * command line (-ssh-port, config file), the control API and the CLI.
+ *
+ * A rule is keyed by (protocol, local). Its listener lives on the host
+ * (TCP "127.0.0.1:8080", ":8080" or "[::1]:8080"; UDP the same; unix a
+ * socket path, mode 0600); every accepted connection is dialled into the
+ * guest through the gateway's stack and spliced both ways.
+ */
+#ifndef QCW_FWD_H
+#define QCW_FWD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct fwd;
+struct stack;
+
+enum fwd_proto {
+	FWD_TCP,
+	FWD_UDP,
+	FWD_UNIX,
+	FWD_NPIPE,
+};
+
+struct fwd_counters {
+	uint64_t rules;
+	uint64_t conns_open, conns_total, conns_refused;
+	uint64_t bytes_in, bytes_out;
+};
+
+struct fwd *fwd_create(uv_loop_t *loop, struct stack *st);
+/* fwd_destroy() - close all listeners and connections. NULL ok. */
+void fwd_destroy(struct fwd *f);
+
+/* "tcp" | "udp" | "unix" | "npipe" */
+const char *fwd_proto_name(enum fwd_proto p);
+/* fwd_proto_parse() - NULL or "" means tcp; -EINVAL otherwise unknown. */
+int fwd_proto_parse(const char *s, enum fwd_proto *p);
+
+/*
+ * fwd_expose() - add a rule and start its listener.
+ * @remote: "IP:port" for tcp/udp; for unix "tcp://IP:port" (or
+ *          "ssh-tunnel://..." once SSH tunnels exist).
+ * Return 0; -EEXIST with gvproxy's text "proxy already running for tcp on
+ * :9090" in @err; -EINVAL for an unparsable local/remote (message in @err);
+ * another -errno when the listener cannot be created (message in @err,
+ * e.g. "listen tcp 127.0.0.1:8080: bind: address already in use").
+ */
+int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
+	       const char *remote, char *err, size_t errlen);
+
+/* fwd_unexpose() - remove the rule and close its listener at once (open
+ * connections of the rule end too). 0, or -ENOENT with "proxy not found". */
+int fwd_unexpose(struct fwd *f, enum fwd_proto proto, const char *local,
+		 char *err, size_t errlen);
+
+/* fwd_foreach() - rules sorted by local, then protocol name. */
+void fwd_foreach(struct fwd *f,
+		 void (*fn)(void *arg, enum fwd_proto proto, const char *local,
+			    const char *remote),
+		 void *arg);
+
+/*
+ * fwd_splice_fd() - dial @ip:@port in the guest through the stack and
+ * splice it with the connected stream socket @fd (takes ownership of @fd;
+ * it is closed when either side ends). Used by the API's /tunnel.
+ * 0 or -errno (then @fd was closed).
+ */
+int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port);
+
+const struct fwd_counters *fwd_counters(const struct fwd *f);
+
+#endif
