@@ -26,11 +26,6 @@ static void nat_sweep_cb(uv_timer_t *t)
 	nat_icmp_sweep(nat, now);
 }
 
-static void nat_drain_cb(void *arg)
-{
-	nat_tcp_resume_all(arg);
-}
-
 struct nat *nat_create(struct stack *st)
 {
 	struct nat *nat = calloc(1, sizeof(*nat));
@@ -58,7 +53,6 @@ struct nat *nat_create(struct stack *st)
 	nat->sweep.data = nat;
 	uv_timer_start(&nat->sweep, nat_sweep_cb, 5000, 5000);
 	uv_unref((uv_handle_t *)&nat->sweep);
-	sw_set_drain(stack_switch(st), nat_drain_cb, nat);
 	return nat;
 }
 
@@ -78,11 +72,9 @@ void nat_destroy(struct nat *nat)
 	if (!nat)
 		return;
 	nat->closing = true;
-	sw_set_drain(stack_switch(nat->st), NULL, NULL);
 	nat_tcp_fini(nat);
 	nat_udp_fini(nat);
 	nat_icmp_fini(nat);
-	uv_close((uv_handle_t *)&nat->flush, NULL);
 	uv_close((uv_handle_t *)&nat->sweep, nat_free_cb);
 }
 

@@ -16,7 +16,7 @@
 
 #define NAT_UDP_IDLE_MS 90000
 #define NAT_ICMP_IDLE_MS 10000
-#define NAT_HOST_BUF (256 * 1024)
+#define NAT_HOST_BUF (65536)
 
 struct nat_tcp_listener;
 
@@ -28,14 +28,11 @@ struct nat {
 	struct nat_table tcp, udp, icmp;
 	struct nat_tcp_listener **listeners;
 	size_t n_listener_buckets;
-	struct nat_tcp *blocked; /* TCP flows waiting for the switch to drain */
-	struct nat_tcp *dirty; /* TCP flows with guest data to write */
-	uv_check_t flush;
 	uv_timer_t sweep;
 	struct nat_counters cnt;
 	bool icmp_denied_logged;
 	bool closing;
-	uint8_t buf[NAT_HOST_BUF]; /* host reads land here, then lwIP copies */
+	uint8_t buf[NAT_HOST_BUF]; /* UDP/ICMP host reads land here */
 };
 
 /* The IPv4 packet being dispatched (header still in front of the payload). */
@@ -57,8 +54,6 @@ void nat_udp_fini(struct nat *nat);
 void nat_icmp_fini(struct nat *nat);
 void nat_udp_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
-/* nat_tcp_resume_all() - the switch drained: restart paused host reads. */
-void nat_tcp_resume_all(struct nat *nat);
 
 /* nat_set_ip_data() - point lwIP's current-packet globals at @pk. */
 void nat_set_ip_data(struct nat_pkt *pk);

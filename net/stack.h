@@ -40,6 +40,8 @@ void stack_set_nat(struct stack *st, struct nat *nat);
 void stack_input(void *st, const uint8_t *frame, size_t len);
 
 struct netif *stack_netif(struct stack *st);
+/* stack_splice_ctx() - shared state of the TCP data paths (splice.h). */
+struct splice_ctx *stack_splice_ctx(struct stack *st);
 const struct netcfg *stack_netcfg(const struct stack *st);
 uv_loop_t *stack_loop(struct stack *st);
 struct sw *stack_switch(struct stack *st);

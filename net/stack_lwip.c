@@ -34,6 +34,7 @@
 #include "log.h"
 #include "nat.h"
 #include "pkt.h"
+#include "splice.h"
 
 #define STACK_MAX_IOV 64
 
@@ -48,6 +49,7 @@ struct stack {
 	struct nat *nat;
 	struct stack_counters cnt;
 	uint8_t scratch[1600];
+	struct splice_ctx splice;
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -144,6 +146,13 @@ static void stack_check_cb(uv_check_t *c)
 	stack_kick_timers(c->data);
 }
 
+static void stack_drain_cb(void *arg)
+{
+	struct stack *st = arg;
+
+	splice_ctx_resume(&st->splice);
+}
+
 struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
 			   const struct netcfg *cfg)
 {
@@ -184,6 +193,8 @@ struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
 	uv_unref((uv_handle_t *)&st->timer);
 	uv_unref((uv_handle_t *)&st->check);
 	sw_set_stack(sw, stack_input, st);
+	splice_ctx_init(&st->splice, loop, sw);
+	sw_set_drain(sw, stack_drain_cb, st);
 	return st;
 }
 
@@ -200,6 +211,8 @@ void stack_destroy(struct stack *st)
 	if (!st)
 		return;
 	sw_set_stack(st->sw, NULL, NULL);
+	sw_set_drain(st->sw, NULL, NULL);
+	splice_ctx_close(&st->splice);
 	netif_remove(&st->netif);
 	stack_the = NULL;
 	st->timer.data = st;
@@ -215,6 +228,11 @@ void stack_set_dhcp(struct stack *st, struct dhcp_server *dhcp)
 void stack_set_nat(struct stack *st, struct nat *nat)
 {
 	st->nat = nat;
+}
+
+struct splice_ctx *stack_splice_ctx(struct stack *st)
+{
+	return &st->splice;
 }
 
 struct netif *stack_netif(struct stack *st)

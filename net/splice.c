@@ -1,0 +1,461 @@
+/*
+ * splice.c - lwIP pcb <-> host stream data path (see splice.h).
+ */
+#include "splice.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+#include "log.h"
+#include "switch.h"
+
+#define SPLICE_MAX_IOV 64
+
+static void splice_flush(struct splice *sp);
+static void splice_start_read(struct splice *sp);
+
+static void splice_flush_cb(uv_check_t *h)
+{
+	struct splice_ctx *ctx = h->data;
+
+	uv_check_stop(h);
+	while (ctx->dirty) {
+		struct splice *sp = ctx->dirty;
+
+		ctx->dirty = sp->dnext;
+		sp->dirty = false;
+		splice_flush(sp);
+		if (sp->pcb && sp->pcb->refused_data && sp->qn < SPLICE_QUEUE)
+			tcp_process_refused_data(sp->pcb);
+	}
+}
+
+int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
+{
+	ctx->loop = loop;
+	ctx->sw = sw;
+	ctx->blocked = NULL;
+	ctx->dirty = NULL;
+	uv_check_init(loop, &ctx->flush);
+	ctx->flush.data = ctx;
+	uv_unref((uv_handle_t *)&ctx->flush);
+	return 0;
+}
+
+void splice_ctx_close(struct splice_ctx *ctx)
+{
+	uv_close((uv_handle_t *)&ctx->flush, NULL);
+}
+
+static void splice_unlist(struct splice **head, struct splice *sp, bool dirty)
+{
+	struct splice **pp;
+
+	for (pp = head; *pp; pp = dirty ? &(*pp)->dnext : &(*pp)->bnext) {
+		if (*pp == sp) {
+			*pp = dirty ? sp->dnext : sp->bnext;
+			return;
+		}
+	}
+}
+
+static void splice_unblock(struct splice *sp)
+{
+	if (sp->blocked) {
+		splice_unlist(&sp->ctx->blocked, sp, false);
+		sp->blocked = false;
+	}
+}
+
+static void splice_handle_closed(uv_handle_t *h)
+{
+	struct splice *sp = h->data;
+
+	sp->ops->closed(sp);
+}
+
+static void splice_detach_pcb(struct splice *sp)
+{
+	if (!sp->pcb)
+		return;
+	tcp_arg(sp->pcb, NULL);
+	tcp_recv(sp->pcb, NULL);
+	tcp_sent(sp->pcb, NULL);
+	tcp_err(sp->pcb, NULL);
+	sp->pcb = NULL;
+}
+
+void splice_close(struct splice *sp, bool reset)
+{
+	int i;
+
+	if (sp->closing)
+		return;
+	sp->closing = true;
+	splice_unblock(sp);
+	if (sp->dirty) {
+		splice_unlist(&sp->ctx->dirty, sp, true);
+		sp->dirty = false;
+	}
+	for (i = 0; i < sp->qn; i++)
+		pbuf_free(sp->q[i]);
+	sp->qn = 0;
+	if (sp->pcb) {
+		struct tcp_pcb *pcb = sp->pcb;
+
+		splice_detach_pcb(sp);
+		if (reset || tcp_close(pcb) != ERR_OK) {
+			sp->aborted = true;
+			tcp_abort(pcb);
+		}
+	}
+	sp->host.h.data = sp;
+	if (reset && sp->host.h.type == UV_TCP &&
+	    uv_is_active(&sp->host.h) && !uv_is_closing(&sp->host.h) &&
+	    uv_tcp_close_reset(&sp->host.tcp, splice_handle_closed) == 0)
+		return;
+	if (!uv_is_closing(&sp->host.h))
+		uv_close(&sp->host.h, splice_handle_closed);
+}
+
+static void splice_maybe_done(struct splice *sp)
+{
+	if (sp->closing || !sp->guest_eof || !sp->host_eof || sp->qn ||
+	    sp->writing)
+		return;
+	splice_close(sp, false);
+}
+
+static void splice_err_cb(void *arg, err_t err)
+{
+	struct splice *sp = arg;
+
+	if (!sp)
+		return;
+	sp->pcb = NULL; /* lwIP freed it */
+	log_debug("splice: guest side ended: %s",
+		  err == ERR_RST ? "reset" : "aborted");
+	splice_close(sp, true);
+}
+
+static void splice_recved(struct splice *sp, size_t n)
+{
+	if (sp->bytes_to_host)
+		*sp->bytes_to_host += n;
+	while (n && sp->pcb) {
+		u16_t c = n > 0xffff ? 0xffff : (u16_t)n;
+
+		tcp_recved(sp->pcb, c);
+		n -= c;
+	}
+}
+
+static int splice_iov(struct splice *sp, uv_buf_t *iov, size_t *total)
+{
+	size_t off = sp->q_off;
+	int n = 0, i;
+
+	*total = 0;
+	for (i = 0; i < sp->qn && n < SPLICE_MAX_IOV; i++) {
+		struct pbuf *q;
+
+		for (q = sp->q[i]; q && n < SPLICE_MAX_IOV; q = q->next) {
+			if (off >= q->len) {
+				off -= q->len;
+				continue;
+			}
+			iov[n] = uv_buf_init((char *)q->payload + off,
+					     (unsigned int)(q->len - off));
+			*total += q->len - off;
+			off = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
+static void splice_consume(struct splice *sp, size_t n)
+{
+	splice_recved(sp, n);
+	while (n && sp->qn) {
+		size_t left = (size_t)sp->q[0]->tot_len - sp->q_off;
+
+		if (n < left) {
+			sp->q_off = (uint16_t)(sp->q_off + n);
+			return;
+		}
+		n -= left;
+		pbuf_free(sp->q[0]);
+		memmove(&sp->q[0], &sp->q[1],
+			(size_t)(sp->qn - 1) * sizeof(sp->q[0]));
+		sp->qn--;
+		sp->q_off = 0;
+	}
+}
+
+static void splice_shutdown_cb(uv_shutdown_t *req, int status)
+{
+	(void)req;
+	(void)status;
+}
+
+static void splice_write_cb(uv_write_t *req, int status)
+{
+	struct splice *sp = req->data;
+
+	sp->writing = false;
+	if (sp->closing)
+		return;
+	if (status < 0) {
+		splice_close(sp, true);
+		return;
+	}
+	splice_consume(sp, sp->inflight);
+	sp->inflight = 0;
+	splice_flush(sp);
+	if (sp->pcb && sp->pcb->refused_data && sp->qn < SPLICE_QUEUE)
+		tcp_process_refused_data(sp->pcb);
+	splice_maybe_done(sp);
+}
+
+/* splice_flush() - write queued guest data to the host socket. */
+static void splice_flush(struct splice *sp)
+{
+	uv_buf_t iov[SPLICE_MAX_IOV];
+	size_t total;
+	int n, r;
+
+	while (!sp->writing && sp->qn && !sp->closing) {
+		n = splice_iov(sp, iov, &total);
+		r = uv_try_write(&sp->host.s, iov, (unsigned int)n);
+		if (r < 0 && r != UV_EAGAIN) {
+			splice_close(sp, true);
+			return;
+		}
+		if (r > 0) {
+			splice_consume(sp, (size_t)r);
+			if ((size_t)r == total)
+				continue;
+			n = splice_iov(sp, iov, &total);
+		}
+		sp->inflight = total;
+		sp->writing = true;
+		sp->wreq.data = sp;
+		r = uv_write(&sp->wreq, &sp->host.s, iov, (unsigned int)n,
+			     splice_write_cb);
+		if (r < 0) {
+			sp->writing = false;
+			splice_close(sp, true);
+			return;
+		}
+	}
+	if (!sp->qn && !sp->writing && sp->guest_eof && !sp->host_shut &&
+	    !sp->closing) {
+		sp->host_shut = true;
+		sp->sreq.data = sp;
+		if (uv_shutdown(&sp->sreq, &sp->host.s, splice_shutdown_cb) < 0)
+			splice_close(sp, true);
+		else
+			splice_maybe_done(sp);
+	}
+}
+
+static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+			    err_t err)
+{
+	struct splice *sp = arg;
+	struct splice_ctx *ctx;
+
+	(void)pcb;
+	(void)err;
+	if (!sp) {
+		if (p)
+			pbuf_free(p);
+		return ERR_OK;
+	}
+	ctx = sp->ctx;
+	if (!p) {
+		sp->guest_eof = true;
+		splice_flush(sp);
+		splice_maybe_done(sp);
+		return sp->aborted ? ERR_ABRT : ERR_OK;
+	}
+	if (sp->closing) {
+		pbuf_free(p);
+		return sp->aborted ? ERR_ABRT : ERR_OK;
+	}
+	if (sp->qn == SPLICE_QUEUE) {
+		splice_flush(sp);
+		if (sp->aborted)
+			return ERR_ABRT;
+		if (sp->qn == SPLICE_QUEUE)
+			return ERR_MEM; /* lwIP keeps it and retries later */
+	}
+	sp->q[sp->qn++] = p;
+	/*
+	 * Write at the end of this loop iteration, so that all segments
+	 * from one read of the VM's socket leave in one writev.
+	 */
+	if (!sp->dirty) {
+		sp->dirty = true;
+		sp->dnext = ctx->dirty;
+		ctx->dirty = sp;
+		uv_check_start(&ctx->flush, splice_flush_cb);
+	}
+	return ERR_OK;
+}
+
+static void splice_read_block(struct splice *sp)
+{
+	if (sp->reading) {
+		uv_read_stop(&sp->host.s);
+		sp->reading = false;
+	}
+	if (!sp->blocked) {
+		sp->blocked = true;
+		sp->bnext = sp->ctx->blocked;
+		sp->ctx->blocked = sp;
+	}
+}
+
+/* splice_room() - bytes lwIP can take now without failing tcp_write. */
+static size_t splice_room(struct splice *sp)
+{
+	size_t room, segs, mss;
+
+	if (!sp->pcb || sp->host_eof || sp->closing)
+		return 0;
+	room = tcp_sndbuf(sp->pcb);
+	mss = tcp_mss(sp->pcb) ? tcp_mss(sp->pcb) : 536;
+	if (tcp_sndqueuelen(sp->pcb) + 4 >= TCP_SND_QUEUELEN)
+		return 0;
+	segs = TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(sp->pcb);
+	if (room > segs * mss)
+		room = segs * mss;
+	if (room > SPLICE_BUF)
+		room = SPLICE_BUF;
+	return room;
+}
+
+static void splice_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct splice *sp = h->data;
+
+	(void)suggested;
+	buf->base = (char *)sp->ctx->buf;
+	buf->len = sw_congested(sp->ctx->sw) ? 0 : splice_room(sp);
+}
+
+static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct splice *sp = s->data;
+	size_t off;
+	err_t e;
+
+	if (n == UV_ENOBUFS) {
+		splice_read_block(sp);
+		return;
+	}
+	if (n == 0 || sp->closing || !sp->pcb)
+		return;
+	if (n < 0) {
+		uv_read_stop(s);
+		sp->reading = false;
+		if (n != UV_EOF) {
+			splice_close(sp, true); /* host reset: reset the guest */
+			return;
+		}
+		sp->host_eof = true;
+		tcp_shutdown(sp->pcb, 0, 1);
+		splice_maybe_done(sp);
+		return;
+	}
+	if (sp->bytes_to_guest)
+		*sp->bytes_to_guest += (uint64_t)n;
+	for (off = 0; off < (size_t)n;) {
+		size_t c = (size_t)n - off;
+		u8_t fl = TCP_WRITE_FLAG_COPY;
+
+		if (c > 0xffff) {
+			c = 0xffff;
+			fl |= TCP_WRITE_FLAG_MORE;
+		}
+		e = tcp_write(sp->pcb, buf->base + off, (u16_t)c, fl);
+		if (e != ERR_OK) {
+			/* cannot happen: reads are sized to the room */
+			log_rl("splice: lwIP refused %zu bytes (%d), connection reset",
+			       c, (int)e);
+			splice_close(sp, true);
+			return;
+		}
+		off += c;
+	}
+	tcp_output(sp->pcb);
+}
+
+static void splice_start_read(struct splice *sp)
+{
+	if (sp->reading || sp->host_eof || sp->closing || !sp->started)
+		return;
+	splice_unblock(sp);
+	sp->host.h.data = sp;
+	if (uv_read_start(&sp->host.s, splice_alloc_cb, splice_read_cb) == 0)
+		sp->reading = true;
+}
+
+void splice_ctx_resume(struct splice_ctx *ctx)
+{
+	while (ctx->blocked && !sw_congested(ctx->sw)) {
+		struct splice *sp = ctx->blocked;
+
+		splice_unblock(sp);
+		if (splice_room(sp))
+			splice_start_read(sp);
+	}
+}
+
+static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct splice *sp = arg;
+
+	(void)pcb;
+	(void)len;
+	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
+	    !sw_congested(sp->ctx->sw) &&
+	    splice_room(sp) > tcp_sndbuf(sp->pcb) / 2)
+		splice_start_read(sp);
+	return ERR_OK;
+}
+
+void splice_init(struct splice *sp, struct splice_ctx *ctx,
+		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
+		 uint64_t *to_guest)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->ctx = ctx;
+	sp->ops = ops;
+	sp->bytes_to_host = to_host;
+	sp->bytes_to_guest = to_guest;
+	if (pipe)
+		uv_pipe_init(ctx->loop, &sp->host.pipe, 0);
+	else
+		uv_tcp_init(ctx->loop, &sp->host.tcp);
+	sp->host.h.data = sp;
+}
+
+void splice_start(struct splice *sp, struct tcp_pcb *pcb)
+{
+	sp->pcb = pcb;
+	sp->started = true;
+	tcp_arg(pcb, sp);
+	tcp_recv(pcb, splice_recv_cb);
+	tcp_sent(pcb, splice_sent_cb);
+	tcp_err(pcb, splice_err_cb);
+	tcp_nagle_disable(pcb);
+	if (sp->host.h.type == UV_TCP)
+		uv_tcp_nodelay(&sp->host.tcp, 1);
+	splice_start_read(sp);
+}

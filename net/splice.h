@@ -1,0 +1,105 @@
+/*
+ * splice.h - one TCP connection of the gateway's stack (an lwIP pcb)
+ * joined to a host stream (uv_tcp_t or uv_pipe_t): the data path shared
+ * by the NAT (guest -> host), port forwards (host -> guest), the in-VM
+ * API and SSH tunnels.
+ *
+ * Flow control: guest->host data is written with uv_try_write once per
+ * loop iteration and acknowledged to lwIP (tcp_recved, which reopens the
+ * guest's window) only once the host socket took it; while the socket is
+ * full, up to SPLICE_QUEUE received chains wait for one embedded
+ * uv_write, and more data is refused back to lwIP, which holds it and
+ * lets the window close. host->guest: a read never asks for more than
+ * lwIP's send buffer can take, and reads pause while the send buffer is
+ * full or the switch's queue to the VM is congested.
+ *
+ * Each direction closes on its own (half-close): FIN from the guest
+ * becomes shutdown() of the host socket after the queued data; EOF from
+ * the host becomes a FIN after the data lwIP still holds. A reset on
+ * either side resets the other.
+ *
+ * Ownership: the owner embeds struct splice and frees itself in
+ * ops->closed(), called once from the host handle's close callback.
+ */
+#ifndef QCW_SPLICE_H
+#define QCW_SPLICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct tcp_pcb;
+struct pbuf;
+struct sw;
+struct splice;
+
+#define SPLICE_QUEUE 64
+#define SPLICE_BUF (256 * 1024)
+
+#define splice_container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
+struct splice_ops {
+	void (*closed)(struct splice *sp);
+};
+
+/* Shared by all splices of one stack: the read buffer, the lists. */
+struct splice_ctx {
+	uv_loop_t *loop;
+	struct sw *sw;
+	struct splice *blocked; /* host reads waiting for the switch */
+	struct splice *dirty; /* guest data to write this iteration */
+	uv_check_t flush;
+	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
+};
+
+union splice_stream {
+	uv_handle_t h;
+	uv_stream_t s;
+	uv_tcp_t tcp;
+	uv_pipe_t pipe;
+};
+
+struct splice {
+	struct splice_ctx *ctx;
+	const struct splice_ops *ops;
+	union splice_stream host;
+	struct tcp_pcb *pcb;
+	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
+	uv_write_t wreq;
+	uv_shutdown_t sreq;
+	struct pbuf *q[SPLICE_QUEUE];
+	uint8_t qn;
+	uint16_t q_off;
+	size_t inflight;
+	struct splice *bnext, *dnext;
+	bool started, closing;
+	bool writing, reading;
+	bool guest_eof, host_shut, host_eof;
+	bool blocked, dirty, aborted;
+};
+
+int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
+/* splice_ctx_close() - close the check handle (ctx freed by the owner
+ * after the loop ran the close callback). */
+void splice_ctx_close(struct splice_ctx *ctx);
+/* splice_ctx_resume() - the switch drained: restart paused host reads. */
+void splice_ctx_resume(struct splice_ctx *ctx);
+
+/* splice_init() - init the host handle (a pipe when @pipe). */
+void splice_init(struct splice *sp, struct splice_ctx *ctx,
+		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
+		 uint64_t *to_guest);
+
+/* splice_start() - both sides are connected: move data. */
+void splice_start(struct splice *sp, struct tcp_pcb *pcb);
+
+/*
+ * splice_close() - end the connection now: with @reset both sides get a
+ * reset, else lwIP closes gracefully (FIN) and the host handle is closed.
+ * Idempotent; works before splice_start() too.
+ */
+void splice_close(struct splice *sp, bool reset);
+
+#endif
