@@ -16,6 +16,7 @@
 #include <uv.h>
 
 #include "dhcp/dhcp_server.h"
+#include "forwarder/fwd.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
@@ -33,6 +34,8 @@ struct daemon {
 	struct stack *st;
 	struct nat *nat;
 	struct dhcp_server *dhcp;
+	struct fwd *fwd;
+	struct dns_server *dns;
 	struct ts_listener *qemu;
 	uv_signal_t sigint, sigterm;
 	int exit_status;
@@ -286,6 +289,26 @@ static struct dhcp_server *daemon_dhcp(const struct netcfg *n)
 	return s;
 }
 
+/* daemon_start_forwarder() - the rule table and gvproxy's ssh forward. */
+static int daemon_start_forwarder(struct daemon *d)
+{
+	char local[32], remote[32], ip[16], err[256];
+
+	d->fwd = fwd_create(&d->loop, d->st);
+	if (!d->fwd)
+		return -ENOMEM;
+	if (d->o->ssh_port == -1)
+		return 0;
+	snprintf(local, sizeof(local), "127.0.0.1:%ld", d->o->ssh_port);
+	snprintf(remote, sizeof(remote), "%s:22",
+		 netcfg_ip_str(d->net.device, ip));
+	if (fwd_expose(d->fwd, FWD_TCP, local, remote, err, sizeof(err)) < 0) {
+		log_err("cannot forward the guest's ssh port: %s", err);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -335,6 +358,9 @@ int daemon_run(struct daemon_opts *o)
 	uv_signal_start(&d.sigint, daemon_signal_cb, SIGINT);
 	uv_signal_start(&d.sigterm, daemon_signal_cb, SIGTERM);
 
+	if (daemon_start_forwarder(&d) < 0)
+		goto out;
+
 	log_info("waiting for clients...");
 	if (o->listen_qemu) {
 		struct ts_config tc = {
@@ -369,6 +395,7 @@ int daemon_run(struct daemon_opts *o)
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 out:
 	ts_close(d.qemu);
+	fwd_destroy(d.fwd);
 	nat_destroy(d.nat);
 	stack_destroy(d.st);
 	dhcp_server_destroy(d.dhcp);

@@ -72,4 +72,16 @@ int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port);
 
 const struct fwd_counters *fwd_counters(const struct fwd *f);
 
+
+
+/*
+ * fwd_gateway_listen() - accept TCP connections to the gateway's own
+ * address on @port inside the virtual network (the in-VM API on :80, DNS
+ * over TCP on :53); each is spliced to one end of a socketpair and @cb
+ * gets the other end (ownership passes) and the guest's address.
+ */
+typedef void (*fwd_gateway_fn)(void *arg, int fd, uint32_t peer_ip);
+int fwd_gateway_listen(struct fwd *f, uint16_t port, fwd_gateway_fn cb,
+		       void *arg);
+
 #endif

@@ -1,0 +1,71 @@
+/*
+ * fwd_priv.h - state shared by the forwarder's files.
+ */
+#ifndef QCW_FWD_PRIV_H
+#define QCW_FWD_PRIV_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "fwd.h"
+#include "netcfg.h"
+#include "splice.h"
+#include "stack.h"
+
+#define FWD_UDP_IDLE_MS 90000
+
+struct fwd_rule;
+struct fwd_udp_flow;
+struct fwd_gw_listener;
+
+struct fwd_conn {
+	struct splice sp; /* host side inside */
+	struct fwd *f;
+	struct fwd_rule *rule; /* NULL: tunnel or gateway connection */
+	struct fwd_conn *prev, *next;
+	struct tcp_pcb *dial; /* while connecting into the guest */
+	uint32_t ip;
+	uint16_t port;
+};
+
+struct fwd_rule {
+	struct fwd *f;
+	struct fwd_rule *next;
+	enum fwd_proto proto;
+	char local[256];
+	char remote[512];
+	uint32_t ip; /* guest target */
+	uint16_t port;
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_tcp_t tcp;
+		uv_pipe_t pipe;
+		uv_udp_t udp;
+	} l;
+	bool has_handle;
+	bool unlink_on_close;
+	struct fwd_conn *conns;
+	struct fwd_udp_flow *flows;
+};
+
+struct fwd {
+	uv_loop_t *loop;
+	struct stack *st;
+	const struct netcfg *cfg;
+	struct fwd_rule *rules;
+	struct fwd_conn *loose; /* connections without a rule */
+	struct fwd_gw_listener *gw;
+	uv_timer_t sweep;
+	struct fwd_counters cnt;
+	bool dying, sweep_closed;
+	uint8_t buf[65536];
+};
+
+int fwd_local_sockaddr(const char *local, struct sockaddr_storage *ss,
+		       bool *any);
+int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen);
+void fwd_udp_close_flows(struct fwd_rule *r);
+void fwd_udp_sweep_cb(uv_timer_t *t);
+
+#endif

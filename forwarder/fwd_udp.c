@@ -1,0 +1,200 @@
+/*
+ * fwd_udp.c - UDP port forwards: a host UDP socket per rule; each client
+ * address gets a flow with its own lwIP UDP pcb on the gateway (an
+ * ephemeral port), so the guest's replies find their way back to that
+ * client. Flows idle for 90 s are closed by the forwarder's sweep.
+ */
+#include "fwd_priv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/udp.h"
+
+#include "log.h"
+
+struct fwd_udp_flow {
+	struct fwd_udp_flow *next;
+	struct fwd_rule *rule;
+	struct sockaddr_storage client;
+	socklen_t client_len;
+	struct udp_pcb *pcb;
+	uint64_t last_ms;
+};
+
+static bool fwd_sockaddr_eq(const struct sockaddr_storage *a,
+			    const struct sockaddr *b)
+{
+	if (a->ss_family != b->sa_family)
+		return false;
+	if (b->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+
+		return x->sin_port == y->sin_port &&
+		       x->sin_addr.s_addr == y->sin_addr.s_addr;
+	}
+	if (b->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a,
+					  *y = (const void *)b;
+
+		return x->sin6_port == y->sin6_port &&
+		       !memcmp(&x->sin6_addr, &y->sin6_addr, 16);
+	}
+	return false;
+}
+
+static void fwd_udp_flow_free(struct fwd_udp_flow *fl)
+{
+	udp_remove(fl->pcb);
+	free(fl);
+}
+
+/* the guest answered: send it to the client this flow belongs to */
+static void fwd_udp_from_guest(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			       const ip_addr_t *addr, u16_t port)
+{
+	struct fwd_udp_flow *fl = arg;
+	struct fwd *f = fl->rule->f;
+	uv_buf_t b;
+	u16_t n;
+
+	(void)pcb;
+	(void)addr;
+	(void)port;
+	n = pbuf_copy_partial(p, f->buf, (u16_t)sizeof(f->buf), 0);
+	pbuf_free(p);
+	b = uv_buf_init((char *)f->buf, n);
+	if (uv_udp_try_send(&fl->rule->l.udp, &b, 1,
+			    (const struct sockaddr *)&fl->client) >= 0)
+		f->cnt.bytes_out += n;
+	fl->last_ms = uv_now(f->loop);
+}
+
+static struct fwd_udp_flow *fwd_udp_flow_get(struct fwd_rule *r,
+					     const struct sockaddr *addr)
+{
+	struct fwd_udp_flow *fl;
+	ip_addr_t gw;
+
+	for (fl = r->flows; fl; fl = fl->next)
+		if (fwd_sockaddr_eq(&fl->client, addr))
+			return fl;
+	fl = calloc(1, sizeof(*fl));
+	if (!fl)
+		return NULL;
+	fl->pcb = udp_new_ip_type(IPADDR_TYPE_V4);
+	ip_addr_set_ip4_u32_val(gw, lwip_htonl(r->f->cfg->gateway));
+	if (!fl->pcb || udp_bind(fl->pcb, &gw, 0) != ERR_OK) {
+		if (fl->pcb)
+			udp_remove(fl->pcb);
+		free(fl);
+		return NULL;
+	}
+	fl->rule = r;
+	fl->client_len = addr->sa_family == AF_INET6 ?
+				 sizeof(struct sockaddr_in6) :
+				 sizeof(struct sockaddr_in);
+	memcpy(&fl->client, addr, fl->client_len);
+	udp_recv(fl->pcb, fwd_udp_from_guest, fl);
+	fl->next = r->flows;
+	r->flows = fl;
+	return fl;
+}
+
+static void fwd_udp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct fwd_rule *r = h->data;
+
+	(void)suggested;
+	buf->base = (char *)r->f->buf;
+	buf->len = sizeof(r->f->buf);
+}
+
+static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
+			    const struct sockaddr *addr, unsigned flags)
+{
+	struct fwd_rule *r = u->data;
+	struct fwd_udp_flow *fl;
+	ip_addr_t dst;
+	struct pbuf *p;
+
+	if (n <= 0 || !addr || (flags & UV_UDP_PARTIAL) || n > 65507)
+		return;
+	fl = fwd_udp_flow_get(r, addr);
+	if (!fl)
+		return;
+	fl->last_ms = uv_now(r->f->loop);
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
+	if (!p)
+		return;
+	memcpy(p->payload, buf->base, (size_t)n);
+	ip_addr_set_ip4_u32_val(dst, lwip_htonl(r->ip));
+	if (udp_sendto(fl->pcb, p, &dst, r->port) == ERR_OK)
+		r->f->cnt.bytes_in += (uint64_t)n;
+	pbuf_free(p);
+}
+
+int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	bool any;
+	int e;
+
+	if (fwd_local_sockaddr(r->local, &ss, &any) < 0) {
+		snprintf(err, errlen, "invalid local address %s", r->local);
+		return -EINVAL;
+	}
+	uv_udp_init(r->f->loop, &r->l.udp);
+	r->l.h.data = r;
+	r->has_handle = true;
+	e = uv_udp_bind(&r->l.udp, (struct sockaddr *)&ss, 0);
+	if (e == UV_EAFNOSUPPORT && any) {
+		uint16_t port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+
+		uv_ip4_addr("0.0.0.0", port, (struct sockaddr_in *)&ss);
+		e = uv_udp_bind(&r->l.udp, (struct sockaddr *)&ss, 0);
+	}
+	if (e == 0)
+		e = uv_udp_recv_start(&r->l.udp, fwd_udp_alloc_cb,
+				      fwd_udp_recv_cb);
+	if (e < 0) {
+		snprintf(err, errlen, "listen udp %s: bind: %s", r->local,
+			 uv_strerror(e));
+		return e;
+	}
+	return 0;
+}
+
+void fwd_udp_close_flows(struct fwd_rule *r)
+{
+	while (r->flows) {
+		struct fwd_udp_flow *fl = r->flows;
+
+		r->flows = fl->next;
+		fwd_udp_flow_free(fl);
+	}
+}
+
+void fwd_udp_sweep_cb(uv_timer_t *t)
+{
+	struct fwd *f = t->data;
+	uint64_t now = uv_now(f->loop);
+	struct fwd_rule *r;
+
+	for (r = f->rules; r; r = r->next) {
+		struct fwd_udp_flow **pp = &r->flows;
+
+		while (*pp) {
+			struct fwd_udp_flow *fl = *pp;
+
+			if (now - fl->last_ms >= FWD_UDP_IDLE_MS) {
+				*pp = fl->next;
+				fwd_udp_flow_free(fl);
+			} else {
+				pp = &fl->next;
+			}
+		}
+	}
+}
