@@ -37,6 +37,22 @@
 #include "splice.h"
 
 #define STACK_MAX_IOV 64
+#define STACK_RX_SMALL 2048
+#define STACK_RX_LARGE (65536 + 64)
+#define STACK_RX_KEEP_SMALL 1024
+#define STACK_RX_KEEP_LARGE 64
+
+/*
+ * Received frames are copied once, into a pbuf from one of two free lists
+ * (small frames, jumbo frames), so the data path does not call malloc per
+ * frame; lwIP hands the pbuf back through stack_rx_free().
+ */
+struct stack_rxbuf {
+	struct pbuf_custom pc;
+	struct stack_rxbuf *next;
+	uint32_t cap;
+	uint8_t data[];
+};
 
 struct stack {
 	uv_loop_t *loop;
@@ -50,6 +66,8 @@ struct stack {
 	struct stack_counters cnt;
 	uint8_t scratch[1600];
 	struct splice_ctx splice;
+	struct stack_rxbuf *free_small, *free_large;
+	unsigned int n_small, n_large;
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -198,12 +216,25 @@ struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
 	return st;
 }
 
+static void stack_rx_drain(struct stack_rxbuf **head)
+{
+	while (*head) {
+		struct stack_rxbuf *b = *head;
+
+		*head = b->next;
+		free(b);
+	}
+}
+
 static void stack_free_cb(uv_handle_t *h)
 {
 	struct stack *st = h->data;
 
-	if (h == (uv_handle_t *)&st->check)
+	if (h == (uv_handle_t *)&st->check) {
+		stack_rx_drain(&st->free_small);
+		stack_rx_drain(&st->free_large);
 		free(st);
+	}
 }
 
 void stack_destroy(struct stack *st)
@@ -294,6 +325,53 @@ static bool stack_dhcp(struct stack *st, const uint8_t *frame, size_t len)
 	return true;
 }
 
+static void stack_rx_free(struct pbuf *p)
+{
+	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
+	struct stack *st = stack_the; /* NULL once the stack is gone */
+
+	if (st && b->cap == STACK_RX_SMALL && st->n_small < STACK_RX_KEEP_SMALL) {
+		b->next = st->free_small;
+		st->free_small = b;
+		st->n_small++;
+	} else if (st && b->cap == STACK_RX_LARGE &&
+		   st->n_large < STACK_RX_KEEP_LARGE) {
+		b->next = st->free_large;
+		st->free_large = b;
+		st->n_large++;
+	} else {
+		free(b);
+	}
+}
+
+static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
+				   size_t len)
+{
+	bool small = len <= STACK_RX_SMALL;
+	struct stack_rxbuf *b;
+
+	if (small && st->free_small) {
+		b = st->free_small;
+		st->free_small = b->next;
+		st->n_small--;
+	} else if (!small && st->free_large) {
+		b = st->free_large;
+		st->free_large = b->next;
+		st->n_large--;
+	} else {
+		uint32_t cap = small ? STACK_RX_SMALL : STACK_RX_LARGE;
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->cap = cap;
+	}
+	b->pc.custom_free_function = stack_rx_free;
+	memcpy(b->data, frame, len);
+	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_RAM, &b->pc,
+				   b->data, (u16_t)len);
+}
+
 void stack_input(void *arg, const uint8_t *frame, size_t len)
 {
 	struct stack *st = arg;
@@ -315,13 +393,12 @@ void stack_input(void *arg, const uint8_t *frame, size_t len)
 		st->cnt.nomem_drops++;
 		return;
 	}
-	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	p = stack_rx_alloc(st, frame, len);
 	if (!p) {
 		st->cnt.nomem_drops++;
 		log_rl("stack: out of memory, frame dropped");
 		return;
 	}
-	memcpy(p->payload, frame, len);
 	st->cnt.to_lwip++;
 	if (st->netif.input(p, &st->netif) != ERR_OK)
 		pbuf_free(p);
