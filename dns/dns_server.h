@@ -36,13 +36,24 @@ struct dns_server_config {
 	const char *upstream_servers;
 };
 
+/*
+ * struct dns_counters - @local_answers: replies from the local zones;
+ * @formerr: FORMERR, NOTIMP and BADVERS replies; @servfail: SERVFAIL
+ * replies (upstream failed or timed out, too many pending queries);
+ * @dropped: queries given no reply at all (no header, or a response).
+ */
 struct dns_counters {
 	uint64_t queries, local_answers, forwarded, servfail, formerr, dropped;
 };
 
 struct dns_server *dns_server_create(uv_loop_t *loop,
 				     const struct dns_server_config *cfg);
-/* dns_server_destroy() - pending callbacks are not called. Accepts NULL. */
+/*
+ * dns_server_destroy() - pending callbacks are not called. Accepts NULL.
+ * The server's libuv handles are closed, not freed: the caller must run
+ * the loop afterwards (e.g. uv_run(loop, UV_RUN_DEFAULT)) so their close
+ * callbacks free them. Must not be called from inside a dns_reply_fn.
+ */
 void dns_server_destroy(struct dns_server *s);
 
 /*
@@ -57,12 +68,25 @@ int dns_server_query(struct dns_server *s, const uint8_t *q, size_t len,
 /* dns_server_cancel() - forget every pending query whose arg is @arg. */
 void dns_server_cancel(struct dns_server *s, void *arg);
 
+/*
+ * dns_server_answer_local() - the synchronous half of dns_server_query(),
+ * without I/O (the fuzzer's entry point): build into @out (@cap bytes,
+ * DNS_LOCAL_REPLY_MAX of dns_codec.h suffice) the reply that needs no
+ * upstream: local zones, FORMERR, NOTIMP, BADVERS. Return its length, 0
+ * when the query must be forwarded, -EINVAL when it is dropped.
+ */
+int dns_server_answer_local(struct dns_server *s, const uint8_t *q, size_t len,
+			    bool tcp, uint8_t *out, size_t cap);
+
 /* Zone API, JSON shapes of gvproxy's /services/dns/all and /add. */
 /* dns_server_zones_json() - malloc'd JSON text of all zones. */
 char *dns_server_zones_json(struct dns_server *s);
-/* dns_server_add_zone_json() - merge one zone; 0 or -EINVAL (+ @err text). */
-int dns_server_add_zone_json(struct dns_server *s, const char *json,
-			     size_t len, char *err, size_t errlen);
+/*
+ * dns_server_add_zone_json() - merge one zone; 0, -EINVAL (+ @err text)
+ * or -ENOMEM.
+ */
+int dns_server_add_zone_json(struct dns_server *s, const char *json, size_t len,
+			     char *err, size_t errlen);
 
 const struct dns_counters *dns_server_counters(const struct dns_server *s);
 
