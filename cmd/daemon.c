@@ -16,7 +16,11 @@
 #include <uv.h>
 
 #include "dhcp/dhcp_server.h"
+#include "forwarder/api.h"
+#include "forwarder/notify.h"
 #include "forwarder/fwd.h"
+#include "dns/dns_server.h"
+#include "gw_dns.h"
 #include "log.h"
 #include "nat.h"
 #include "netcfg.h"
@@ -36,7 +40,12 @@ struct daemon {
 	struct dhcp_server *dhcp;
 	struct fwd *fwd;
 	struct dns_server *dns;
+	struct gw_dns *gw_dns;
 	struct ts_listener *qemu;
+	struct api *api; /* -listen, -services, gateway:80 */
+	struct notify *notify;
+	struct ts_listener *connect; /* /connect connections */
+	char connect_dir[192];
 	uv_signal_t sigint, sigterm;
 	int exit_status;
 	bool stopping;
@@ -309,6 +318,157 @@ static int daemon_start_forwarder(struct daemon *d)
 	return 0;
 }
 
+/* daemon_start_dns() - the resolver at gateway:53 (UDP and TCP). */
+static int daemon_start_dns(struct daemon *d)
+{
+	struct dns_server_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.gateway = d->net.gateway;
+	c.host_alias = d->net.host_alias;
+	c.upstream_servers = getenv("QCW_NET_DNS_UPSTREAM");
+	d->dns = dns_server_create(&d->loop, &c);
+	if (!d->dns)
+		return -ENOMEM;
+	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns);
+	return d->gw_dns ? 0 : -EADDRINUSE;
+}
+
+/* ---- control API, /connect and notifications (forwarder/api.c) ---- */
+
+static void daemon_connect_closed(void *arg, struct ts_listener *l, int status,
+				  bool had_frames)
+{
+	(void)arg;
+	(void)l;
+	(void)had_frames;
+	log_info("/connect: a VM disconnected (%s)",
+		 status == 0 ? "EOF" : uv_strerror(status));
+}
+
+/*
+ * daemon_connect_listener() - the transport that serves /connect's
+ * hijacked sockets: gvproxy's configured protocol framing, hyperkit's
+ * 2-byte LE unless -listen-qemu is given (then QEMU's 4-byte BE, a
+ * gvproxy quirk), several VMs at once.
+ *
+ * transport_stream has no socket-less listener yet, so this one listens
+ * on a socket in a private 0700 directory nobody else can reach, created
+ * on the first /connect only. Replace with a socket-less constructor once
+ * net/transport_stream.h offers one.
+ */
+static struct ts_listener *daemon_connect_listener(struct daemon *d)
+{
+	struct ts_config tc = {
+		.framing = d->o->listen_qemu ? FRAMING_BE32 : FRAMING_LE16,
+		.kind = "connect",
+		.multi = true,
+		.on_closed = daemon_connect_closed,
+		.arg = d,
+	};
+	const char *base = getenv("XDG_RUNTIME_DIR");
+	char sock[256], err[256];
+	struct url u;
+
+	if (d->connect)
+		return d->connect;
+	snprintf(d->connect_dir, sizeof(d->connect_dir),
+		 "%s/qcw-net-connect-XXXXXX", base && *base ? base : "/tmp");
+	if (!mkdtemp(d->connect_dir)) {
+		log_err("/connect: cannot create %s: %s", d->connect_dir,
+			strerror(errno));
+		d->connect_dir[0] = 0;
+		return NULL;
+	}
+	snprintf(sock, sizeof(sock), "unix://%s/s", d->connect_dir);
+	if (url_parse(sock, &u, err, sizeof(err)) == 0)
+		d->connect = ts_listen(&d->loop, d->sw, &u, &tc);
+	if (!d->connect) {
+		rmdir(d->connect_dir);
+		d->connect_dir[0] = 0;
+	}
+	return d->connect;
+}
+
+/* daemon_connect_fd() - api_connect_fn: frames start on @fd at once. */
+static void daemon_connect_fd(void *arg, int fd)
+{
+	struct daemon *d = arg;
+	struct ts_listener *l = daemon_connect_listener(d);
+	int r = l ? ts_adopt_fd(l, fd) : -ENOMEM;
+
+	if (r < 0) {
+		log_err("/connect: cannot serve the connection: %s",
+			uv_strerror(r));
+		close(fd);
+	}
+}
+
+/*
+ * daemon_start_api() - gvproxy's steps 5 to 8: each -listen endpoint
+ * (full API with /connect), the "ready" notification, the -services
+ * endpoint, and the in-VM API at gateway:80.
+ */
+static int daemon_start_api(struct daemon *d)
+{
+	struct api_ctx ctx = {
+		.sw = d->sw,
+		.stack = d->st,
+		.nat = d->nat,
+		.dhcp = d->dhcp,
+		.net = &d->net,
+		.dns = d->dns,
+		.fwd = d->fwd,
+		.connect = daemon_connect_fd,
+		.connect_arg = d,
+	};
+	unsigned int i;
+	int r;
+
+	if (d->o->notification) {
+		d->notify = notify_create(&d->loop, d->o->notification);
+		if (!d->notify)
+			return -EINVAL;
+		sw_set_mac_event(d->sw, notify_mac_event, d->notify);
+	}
+	d->api = api_create(&d->loop, &ctx);
+	if (!d->api)
+		return -ENOMEM;
+	for (i = 0; i < d->o->listen.n; i++) {
+		r = api_listen(d->api, d->o->listen.v[i], true);
+		if (r < 0)
+			return r;
+	}
+	notify_send(d->notify, NOTIFY_READY, NULL);
+	if (d->o->services) {
+		r = api_listen(d->api, d->o->services, false);
+		if (r < 0)
+			return r;
+	}
+	if (d->fwd) {
+		r = fwd_gateway_listen(d->fwd, 80, api_gateway_conn, d->api);
+		if (r < 0)
+			log_warn("cannot serve the API at the gateway's port 80: %s",
+				 strerror(-r));
+	}
+	return 0;
+}
+
+/* daemon_stop_api() - close the endpoints (unlinking their sockets). */
+static void daemon_stop_api(struct daemon *d)
+{
+	api_destroy(d->api);
+	d->api = NULL;
+	ts_close(d->connect);
+	d->connect = NULL;
+	if (d->connect_dir[0])
+		rmdir(d->connect_dir);
+	if (d->notify)
+		sw_set_mac_event(d->sw, NULL, NULL);
+	notify_destroy(d->notify);
+	d->notify = NULL;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -358,10 +518,12 @@ int daemon_run(struct daemon_opts *o)
 	uv_signal_start(&d.sigint, daemon_signal_cb, SIGINT);
 	uv_signal_start(&d.sigterm, daemon_signal_cb, SIGTERM);
 
-	if (daemon_start_forwarder(&d) < 0)
+	if (daemon_start_forwarder(&d) < 0 || daemon_start_dns(&d) < 0)
 		goto out;
 
 	log_info("waiting for clients...");
+	if (daemon_start_api(&d) < 0)
+		goto out;
 	if (o->listen_qemu) {
 		struct ts_config tc = {
 			.framing = FRAMING_BE32,
@@ -394,7 +556,10 @@ int daemon_run(struct daemon_opts *o)
 	d.exit_status = 0;
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 out:
+	daemon_stop_api(&d);
 	ts_close(d.qemu);
+	gw_dns_destroy(d.gw_dns);
+	dns_server_destroy(d.dns);
 	fwd_destroy(d.fwd);
 	nat_destroy(d.nat);
 	stack_destroy(d.st);

@@ -1,0 +1,314 @@
+/*
+ * gw_dns.c - DNS at gateway:53 (see gw_dns.h).
+ *
+ * UDP: local answers are built into a buffer of this struct and sent at
+ * once, with no allocation; only queries relayed upstream get a small
+ * context (the client's address) until their answer arrives.
+ * TCP: the guest's connection arrives as one end of a socketpair; each
+ * 2-byte length-prefixed query is answered on the same connection, with
+ * several queries in flight.
+ */
+#include "gw_dns.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "lwip/udp.h"
+
+#include "dns/dns_codec.h"
+#include "dns/dns_server.h"
+#include "forwarder/fwd.h"
+#include "log.h"
+#include "stack.h"
+
+#define GW_DNS_TCP_MAX_PENDING 64
+
+struct gw_dns_udp_ctx {
+	struct gw_dns *g;
+	struct gw_dns_udp_ctx *prev, *next;
+	ip_addr_t addr;
+	u16_t port;
+};
+
+struct gw_dns_tcp {
+	struct gw_dns *g;
+	struct gw_dns_tcp *prev, *next;
+	uv_pipe_t pipe;
+	uint8_t rx[2 + 65535];
+	size_t rx_len;
+	unsigned int pending;
+	bool closing;
+	bool in_read;
+};
+
+struct gw_dns {
+	struct stack *st;
+	struct dns_server *dns;
+	struct udp_pcb *pcb;
+	struct gw_dns_udp_ctx *udp_pending;
+	struct gw_dns_tcp *tcp_conns;
+	uint8_t q[65535];
+	uint8_t out[DNS_LOCAL_REPLY_MAX];
+};
+
+static void gw_dns_udp_send(struct gw_dns *g, const ip_addr_t *addr,
+			    u16_t port, const uint8_t *msg, size_t len)
+{
+	struct pbuf *p;
+
+	if (len > 0xffff - 8)
+		return;
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return;
+	memcpy(p->payload, msg, len);
+	udp_sendto(g->pcb, p, addr, port);
+	pbuf_free(p);
+}
+
+static void gw_dns_udp_reply(void *arg, const uint8_t *msg, size_t len)
+{
+	struct gw_dns_udp_ctx *c = arg;
+	struct gw_dns *g = c->g;
+
+	gw_dns_udp_send(g, &c->addr, c->port, msg, len);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		g->udp_pending = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c);
+}
+
+static void gw_dns_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			    const ip_addr_t *addr, u16_t port)
+{
+	struct gw_dns *g = arg;
+	struct gw_dns_udp_ctx *c;
+	u16_t len;
+	int n;
+
+	(void)pcb;
+	len = pbuf_copy_partial(p, g->q, (u16_t)sizeof(g->q), 0);
+	pbuf_free(p);
+	n = dns_server_answer_local(g->dns, g->q, len, false, g->out,
+				    sizeof(g->out));
+	if (n > 0) {
+		gw_dns_udp_send(g, addr, port, g->out, (size_t)n);
+		return;
+	}
+	if (n < 0)
+		return; /* dropped and counted by the resolver */
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return;
+	c->g = g;
+	ip_addr_copy(c->addr, *addr);
+	c->port = port;
+	c->next = g->udp_pending;
+	if (c->next)
+		c->next->prev = c;
+	g->udp_pending = c;
+	if (dns_server_query(g->dns, g->q, len, false, gw_dns_udp_reply, c) <
+	    0) {
+		g->udp_pending = c->next;
+		if (c->next)
+			c->next->prev = NULL;
+		free(c);
+	}
+}
+
+/* ---- TCP ---- */
+
+static void gw_dns_tcp_closed_cb(uv_handle_t *h)
+{
+	struct gw_dns_tcp *t = h->data;
+
+	free(t);
+}
+
+static void gw_dns_tcp_close(struct gw_dns_tcp *t)
+{
+	struct gw_dns *g = t->g;
+
+	if (t->closing)
+		return;
+	t->closing = true;
+	dns_server_cancel(g->dns, t);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		g->tcp_conns = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	uv_close((uv_handle_t *)&t->pipe, gw_dns_tcp_closed_cb);
+}
+
+struct gw_dns_wreq {
+	uv_write_t req;
+	uint8_t buf[];
+};
+
+static void gw_dns_tcp_write_cb(uv_write_t *req, int status)
+{
+	(void)status;
+	free(req);
+}
+
+static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n,
+			       const uv_buf_t *buf);
+
+static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
+{
+	struct gw_dns_tcp *t = arg;
+	struct gw_dns_wreq *w;
+	uv_buf_t b;
+
+	t->pending--;
+	if (t->closing || len > 0xffff)
+		return;
+	w = malloc(sizeof(*w) + 2 + len);
+	if (!w) {
+		gw_dns_tcp_close(t);
+		return;
+	}
+	w->buf[0] = (uint8_t)(len >> 8);
+	w->buf[1] = (uint8_t)len;
+	memcpy(w->buf + 2, msg, len);
+	b = uv_buf_init((char *)w->buf, (unsigned int)(2 + len));
+	if (uv_write(&w->req, (uv_stream_t *)&t->pipe, &b, 1,
+		     gw_dns_tcp_write_cb) < 0) {
+		free(w);
+		gw_dns_tcp_close(t);
+		return;
+	}
+	/* a full pipeline was paused: take more queries now */
+	if (t->pending == GW_DNS_TCP_MAX_PENDING - 1 && !t->in_read)
+		gw_dns_tcp_read_cb((uv_stream_t *)&t->pipe, 0, NULL);
+}
+
+static void gw_dns_tcp_alloc_cb(uv_handle_t *h, size_t suggested,
+				uv_buf_t *buf)
+{
+	struct gw_dns_tcp *t = h->data;
+
+	(void)suggested;
+	buf->base = (char *)t->rx + t->rx_len;
+	buf->len = sizeof(t->rx) - t->rx_len;
+}
+
+static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n,
+			       const uv_buf_t *buf)
+{
+	struct gw_dns_tcp *t = s->data;
+	size_t off = 0;
+
+	(void)buf;
+	if (n < 0) {
+		gw_dns_tcp_close(t);
+		return;
+	}
+	t->rx_len += (size_t)n;
+	t->in_read = true;
+	while (!t->closing && t->rx_len - off >= 2 &&
+	       t->pending < GW_DNS_TCP_MAX_PENDING) {
+		size_t mlen = (size_t)t->rx[off] << 8 | t->rx[off + 1];
+
+		if (t->rx_len - off < 2 + mlen)
+			break;
+		t->pending++;
+		if (dns_server_query(t->g->dns, t->rx + off + 2, mlen, true,
+				     gw_dns_tcp_reply, t) < 0)
+			t->pending--;
+		off += 2 + mlen;
+	}
+	t->in_read = false;
+	if (t->closing)
+		return;
+	if (off) {
+		memmove(t->rx, t->rx + off, t->rx_len - off);
+		t->rx_len -= off;
+	}
+	if (t->pending >= GW_DNS_TCP_MAX_PENDING)
+		uv_read_stop(s);
+	else if (!uv_is_active((uv_handle_t *)s))
+		uv_read_start(s, gw_dns_tcp_alloc_cb, gw_dns_tcp_read_cb);
+}
+
+static void gw_dns_tcp_accept(void *arg, int fd, uint32_t peer_ip)
+{
+	struct gw_dns *g = arg;
+	struct gw_dns_tcp *t = calloc(1, sizeof(*t));
+
+	(void)peer_ip;
+	if (!t) {
+		close(fd);
+		return;
+	}
+	t->g = g;
+	uv_pipe_init(stack_loop(g->st), &t->pipe, 0);
+	t->pipe.data = t;
+	if (uv_pipe_open(&t->pipe, fd) < 0) {
+		close(fd);
+		uv_close((uv_handle_t *)&t->pipe, gw_dns_tcp_closed_cb);
+		return;
+	}
+	t->next = g->tcp_conns;
+	if (t->next)
+		t->next->prev = t;
+	g->tcp_conns = t;
+	uv_read_start((uv_stream_t *)&t->pipe, gw_dns_tcp_alloc_cb,
+		      gw_dns_tcp_read_cb);
+}
+
+struct gw_dns *gw_dns_create(struct stack *st, struct fwd *fwd,
+			     struct dns_server *dns)
+{
+	struct gw_dns *g = calloc(1, sizeof(*g));
+	ip_addr_t gw;
+	int r;
+
+	if (!g)
+		return NULL;
+	g->st = st;
+	g->dns = dns;
+	g->pcb = udp_new_ip_type(IPADDR_TYPE_V4);
+	ip_addr_set_ip4_u32_val(gw, lwip_htonl(stack_netcfg(st)->gateway));
+	if (!g->pcb || udp_bind(g->pcb, &gw, 53) != ERR_OK) {
+		log_err("dns: cannot bind UDP port 53 on the gateway");
+		if (g->pcb)
+			udp_remove(g->pcb);
+		free(g);
+		return NULL;
+	}
+	udp_recv(g->pcb, gw_dns_udp_recv, g);
+	r = fwd_gateway_listen(fwd, 53, gw_dns_tcp_accept, g);
+	if (r < 0) {
+		log_err("dns: cannot listen on TCP port 53 on the gateway");
+		udp_remove(g->pcb);
+		free(g);
+		return NULL;
+	}
+	return g;
+}
+
+void gw_dns_destroy(struct gw_dns *g)
+{
+	if (!g)
+		return;
+	while (g->tcp_conns)
+		gw_dns_tcp_close(g->tcp_conns);
+	while (g->udp_pending) {
+		struct gw_dns_udp_ctx *c = g->udp_pending;
+
+		g->udp_pending = c->next;
+		dns_server_cancel(g->dns, c);
+		free(c);
+	}
+	udp_remove(g->pcb);
+	free(g);
+}
