@@ -194,7 +194,8 @@ void sw_input(struct sw_port *port, const uint8_t *frame, size_t len)
 
 	port->cnt.rx_frames++;
 	port->cnt.rx_bytes += len;
-	if (len < 14) {
+	/* detached (closing): learning it would store port id -1 */
+	if (len < 14 || port->id < 0) {
 		port->cnt.rx_drops++;
 		return;
 	}
@@ -255,7 +256,8 @@ void sw_port_set_congested(struct sw_port *port, bool congested)
 {
 	struct sw *sw = port->sw;
 
-	if (!sw || port->congested == congested)
+	/* a detached port must not leave the switch congested for ever */
+	if (!sw || port->id < 0 || port->congested == congested)
 		return;
 	port->congested = congested;
 	if (congested) {

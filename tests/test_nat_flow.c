@@ -1,0 +1,437 @@
+/*
+ * test_nat_flow.c - cmocka unit tests of the NAT flow table
+ * (net/nat_flow.h): insert/find/remove, duplicate keys, the per-guest
+ * flow limit and its counts, the LRU order and touch, and 10000 flows in
+ * a small table (long hash chains) checked against the expected contents.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "net/nat_flow.h"
+
+#define IP(a, b, c, d)                                                    \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	 (uint32_t)(d))
+#define GUEST IP(192, 168, 127, 2)
+
+/* A flow as the NAT embeds it: the table only sees struct nat_flow. */
+struct test_flow {
+	int tag;
+	struct nat_flow flow;
+};
+
+static struct nat_key key(uint8_t proto, uint32_t gip, uint16_t gport,
+			  uint32_t dip, uint16_t dport)
+{
+	struct nat_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.proto = proto;
+	k.gip = gip;
+	k.gport = gport;
+	k.dip = dip;
+	k.dport = dport;
+	return k;
+}
+
+static void flow_init(struct test_flow *f, struct nat_key k, int tag)
+{
+	memset(f, 0, sizeof(*f));
+	f->tag = tag;
+	f->flow.key = k;
+}
+
+/* lru_check() - the LRU list holds exactly @n flows, in @order. */
+static void lru_check(const struct nat_table *t, struct test_flow **order,
+		      size_t n)
+{
+	const struct nat_flow *f = nat_table_oldest(t), *prev = NULL;
+	size_t i = 0;
+
+	for (; f; prev = f, f = f->lnext, i++) {
+		assert_true(i < n);
+		assert_ptr_equal(f, &order[i]->flow);
+		assert_ptr_equal(f->lprev, prev);
+	}
+	assert_int_equal(i, n);
+	assert_ptr_equal(t->lru_tail, prev);
+}
+
+static void test_init(void **state)
+{
+	struct nat_table t;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 1000, 10), 0);
+	assert_int_equal(t.n_buckets, 1024); /* rounded up to a power of 2 */
+	assert_int_equal(t.n_flows, 0);
+	assert_null(nat_table_oldest(&t));
+	nat_table_fini(&t);
+	assert_null(t.buckets);
+	assert_int_equal(nat_table_init(&t, 1, 10), 0);
+	assert_int_equal(t.n_buckets, 1);
+	nat_table_fini(&t);
+	assert_int_equal(nat_table_init(&t, 0, 10), 0);
+	assert_int_equal(t.n_buckets, 1);
+	nat_table_fini(&t);
+}
+
+static void test_insert_find_remove(void **state)
+{
+	struct nat_table t;
+	struct test_flow a, b, c;
+	struct nat_key k;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 64, 100), 0);
+	flow_init(&a, key(6, GUEST, 40000, IP(1, 1, 1, 1), 443), 1);
+	flow_init(&b, key(17, GUEST, 40000, IP(1, 1, 1, 1), 443), 2);
+	flow_init(&c, key(1, GUEST, 7, IP(8, 8, 8, 8), 0), 3);
+	assert_int_equal(nat_table_insert(&t, &a.flow, 10), 0);
+	assert_int_equal(nat_table_insert(&t, &b.flow, 11), 0);
+	assert_int_equal(nat_table_insert(&t, &c.flow, 12), 0);
+	assert_int_equal(t.n_flows, 3);
+	assert_int_equal(a.flow.last_ms, 10);
+
+	k = key(6, GUEST, 40000, IP(1, 1, 1, 1), 443);
+	assert_ptr_equal(nat_table_find(&t, &k), &a.flow);
+	k.proto = 17;
+	assert_ptr_equal(nat_table_find(&t, &k), &b.flow);
+	k = key(1, GUEST, 7, IP(8, 8, 8, 8), 0);
+	assert_ptr_equal(nat_table_find(&t, &k), &c.flow);
+
+	/* every field of the key counts */
+	k = key(6, GUEST, 40000, IP(1, 1, 1, 1), 443);
+	k.gip++;
+	assert_null(nat_table_find(&t, &k));
+	k = key(6, GUEST, 40001, IP(1, 1, 1, 1), 443);
+	assert_null(nat_table_find(&t, &k));
+	k = key(6, GUEST, 40000, IP(1, 1, 1, 2), 443);
+	assert_null(nat_table_find(&t, &k));
+	k = key(6, GUEST, 40000, IP(1, 1, 1, 1), 444);
+	assert_null(nat_table_find(&t, &k));
+	k = key(1, GUEST, 40000, IP(1, 1, 1, 1), 443);
+	assert_null(nat_table_find(&t, &k));
+
+	nat_table_remove(&t, &b.flow);
+	assert_int_equal(t.n_flows, 2);
+	k = key(17, GUEST, 40000, IP(1, 1, 1, 1), 443);
+	assert_null(nat_table_find(&t, &k));
+	k.proto = 6;
+	assert_ptr_equal(nat_table_find(&t, &k), &a.flow);
+	/* removing a flow that is not in the table is a no-op */
+	nat_table_remove(&t, &b.flow);
+	assert_int_equal(t.n_flows, 2);
+	assert_int_equal(nat_table_guest_flows(&t, GUEST), 2);
+	/* and it can be inserted again */
+	assert_int_equal(nat_table_insert(&t, &b.flow, 20), 0);
+	assert_int_equal(t.n_flows, 3);
+
+	nat_table_remove(&t, &a.flow);
+	nat_table_remove(&t, &b.flow);
+	nat_table_remove(&t, &c.flow);
+	assert_int_equal(t.n_flows, 0);
+	assert_null(nat_table_oldest(&t));
+	assert_null(t.lru_tail);
+	nat_table_fini(&t);
+}
+
+static void test_duplicate(void **state)
+{
+	struct nat_table t;
+	struct test_flow a, dup;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	flow_init(&a, key(6, GUEST, 1, IP(1, 2, 3, 4), 80), 1);
+	flow_init(&dup, key(6, GUEST, 1, IP(1, 2, 3, 4), 80), 2);
+	assert_int_equal(nat_table_insert(&t, &a.flow, 0), 0);
+	assert_int_equal(nat_table_insert(&t, &dup.flow, 0), -EEXIST);
+	assert_int_equal(nat_table_insert(&t, &a.flow, 0), -EEXIST);
+	assert_int_equal(t.n_flows, 1);
+	/* the failed insert did not count against the guest */
+	assert_int_equal(nat_table_guest_flows(&t, GUEST), 1);
+	lru_check(&t, (struct test_flow *[]){&a}, 1);
+	nat_table_remove(&t, &a.flow);
+	assert_int_equal(nat_table_insert(&t, &dup.flow, 0), 0);
+	assert_ptr_equal(nat_table_find(&t, &dup.flow.key), &dup.flow);
+	nat_table_remove(&t, &dup.flow);
+	nat_table_fini(&t);
+}
+
+static void test_guest_limit(void **state)
+{
+	const uint32_t g2 = IP(192, 168, 127, 3);
+	struct test_flow f[5], other, again;
+	struct nat_table t;
+	int i;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 16, 4), 0);
+	for (i = 0; i < 5; i++)
+		flow_init(
+			&f[i],
+			key(6, GUEST, (uint16_t)(1000 + i), IP(1, 1, 1, 1), 80),
+			i);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(nat_table_insert(&t, &f[i].flow, 0), 0);
+		assert_int_equal(nat_table_guest_flows(&t, GUEST), i + 1);
+	}
+	assert_int_equal(nat_table_insert(&t, &f[4].flow, 0), -EMFILE);
+	assert_int_equal(t.n_flows, 4);
+	assert_int_equal(nat_table_guest_flows(&t, GUEST), 4);
+	assert_null(nat_table_find(&t, &f[4].flow.key));
+
+	/* the limit is per guest address */
+	assert_int_equal(nat_table_guest_flows(&t, g2), 0);
+	flow_init(&other, key(6, g2, 1000, IP(1, 1, 1, 1), 80), 9);
+	assert_int_equal(nat_table_insert(&t, &other.flow, 0), 0);
+	assert_int_equal(nat_table_guest_flows(&t, g2), 1);
+
+	/* removing one makes room again */
+	nat_table_remove(&t, &f[1].flow);
+	assert_int_equal(nat_table_guest_flows(&t, GUEST), 3);
+	assert_int_equal(nat_table_insert(&t, &f[4].flow, 0), 0);
+	assert_int_equal(nat_table_guest_flows(&t, GUEST), 4);
+	flow_init(&again, key(17, GUEST, 1, IP(1, 1, 1, 1), 53), 10);
+	assert_int_equal(nat_table_insert(&t, &again.flow, 0), -EMFILE);
+
+	/* counts go back to zero and the guest slot is reusable */
+	nat_table_remove(&t, &f[0].flow);
+	nat_table_remove(&t, &f[2].flow);
+	nat_table_remove(&t, &f[3].flow);
+	nat_table_remove(&t, &f[4].flow);
+	assert_int_equal(nat_table_guest_flows(&t, GUEST), 0);
+	assert_int_equal(nat_table_guest_flows(&t, g2), 1);
+	nat_table_remove(&t, &other.flow);
+	assert_int_equal(nat_table_guest_flows(&t, g2), 0);
+	assert_int_equal(t.n_flows, 0);
+	nat_table_fini(&t);
+}
+
+static void test_many_guests(void **state)
+{
+	struct test_flow *f = calloc(NAT_MAX_GUESTS + 1, sizeof(*f));
+	struct nat_table t;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(nat_table_init(&t, 256, 10), 0);
+	for (i = 0; i <= NAT_MAX_GUESTS; i++)
+		flow_init(&f[i],
+			  key(17, IP(10, 0, i >> 8, i & 255), 5, IP(1, 1, 1, 1),
+			      53),
+			  (int)i);
+	for (i = 0; i < NAT_MAX_GUESTS; i++)
+		assert_int_equal(nat_table_insert(&t, &f[i].flow, 0), 0);
+	/* no slot left to count one more guest address */
+	assert_int_equal(nat_table_insert(&t, &f[i].flow, 0), -EMFILE);
+	/* a guest that leaves frees its slot */
+	nat_table_remove(&t, &f[17].flow);
+	assert_int_equal(nat_table_insert(&t, &f[i].flow, 0), 0);
+	assert_int_equal(nat_table_guest_flows(&t, IP(10, 0, 1, 0)), 1);
+	assert_int_equal(nat_table_guest_flows(&t, IP(10, 0, 0, 17)), 0);
+	for (i = 0; i <= NAT_MAX_GUESTS; i++)
+		nat_table_remove(&t, &f[i].flow);
+	assert_int_equal(t.n_flows, 0);
+	nat_table_fini(&t);
+	free(f);
+}
+
+static void test_lru(void **state)
+{
+	struct test_flow a, b, c, d;
+	struct nat_table t;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	flow_init(&a, key(6, GUEST, 1, IP(1, 1, 1, 1), 80), 1);
+	flow_init(&b, key(6, GUEST, 2, IP(1, 1, 1, 1), 80), 2);
+	flow_init(&c, key(6, GUEST, 3, IP(1, 1, 1, 1), 80), 3);
+	flow_init(&d, key(6, GUEST, 4, IP(1, 1, 1, 1), 80), 4);
+	assert_int_equal(nat_table_insert(&t, &a.flow, 100), 0);
+	lru_check(&t, (struct test_flow *[]){&a}, 1);
+	assert_int_equal(nat_table_insert(&t, &b.flow, 200), 0);
+	assert_int_equal(nat_table_insert(&t, &c.flow, 300), 0);
+	lru_check(&t, (struct test_flow *[]){&a, &b, &c}, 3);
+	assert_ptr_equal(nat_table_oldest(&t), &a.flow);
+
+	/* touching the oldest moves it to the tail */
+	nat_table_touch(&t, &a.flow, 400);
+	assert_int_equal(a.flow.last_ms, 400);
+	lru_check(&t, (struct test_flow *[]){&b, &c, &a}, 3);
+	/* touching the middle one */
+	nat_table_touch(&t, &c.flow, 500);
+	lru_check(&t, (struct test_flow *[]){&b, &a, &c}, 3);
+	/* touching the tail keeps the order and updates the time */
+	nat_table_touch(&t, &c.flow, 600);
+	assert_int_equal(c.flow.last_ms, 600);
+	lru_check(&t, (struct test_flow *[]){&b, &a, &c}, 3);
+
+	/* removal from head, middle and tail keeps the list whole */
+	assert_int_equal(nat_table_insert(&t, &d.flow, 700), 0);
+	lru_check(&t, (struct test_flow *[]){&b, &a, &c, &d}, 4);
+	nat_table_remove(&t, &a.flow);
+	lru_check(&t, (struct test_flow *[]){&b, &c, &d}, 3);
+	nat_table_remove(&t, &b.flow);
+	lru_check(&t, (struct test_flow *[]){&c, &d}, 2);
+	nat_table_remove(&t, &d.flow);
+	lru_check(&t, (struct test_flow *[]){&c}, 1);
+	nat_table_touch(&t, &c.flow, 800);
+	lru_check(&t, (struct test_flow *[]){&c}, 1);
+	nat_table_remove(&t, &c.flow);
+	lru_check(&t, NULL, 0);
+	nat_table_fini(&t);
+}
+
+/* An idle sweep as the NAT does it: expire from the head while old. */
+static void test_lru_sweep(void **state)
+{
+	struct test_flow f[10];
+	struct nat_table t;
+	struct nat_flow *o;
+	int i, n = 0;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	for (i = 0; i < 10; i++) {
+		flow_init(&f[i],
+			  key(17, GUEST, (uint16_t)i, IP(9, 9, 9, 9), 53), i);
+		assert_int_equal(
+			nat_table_insert(&t, &f[i].flow, (uint64_t)i * 1000),
+			0);
+	}
+	/* flows 2 and 5 stay busy */
+	nat_table_touch(&t, &f[2].flow, 20000);
+	nat_table_touch(&t, &f[5].flow, 20000);
+	while ((o = nat_table_oldest(&t)) && o->last_ms + 10000 <= 21000) {
+		nat_table_remove(&t, o);
+		n++;
+	}
+	assert_int_equal(n, 8);
+	assert_int_equal(t.n_flows, 2);
+	lru_check(&t, (struct test_flow *[]){&f[2], &f[5]}, 2);
+	nat_table_remove(&t, &f[2].flow);
+	nat_table_remove(&t, &f[5].flow);
+	nat_table_fini(&t);
+}
+
+/*
+ * 10000 flows in 64 buckets (chains of ~150), inserted, looked up,
+ * touched and removed in a scrambled order; after every phase the table
+ * must hold exactly the flows expected.
+ */
+static void test_many_flows(void **state)
+{
+	const unsigned int n = 10000;
+	struct test_flow *f = calloc(n, sizeof(*f));
+	bool *live = calloc(n, sizeof(*live));
+	struct nat_table t;
+	unsigned int i, count, step, phase, last;
+	struct nat_flow *it;
+
+	(void)state;
+	assert_non_null(f);
+	assert_non_null(live);
+	assert_int_equal(nat_table_init(&t, 64, 100000), 0);
+	for (i = 0; i < n; i++) {
+		/* keys that differ in one field at a time */
+		uint8_t proto = (uint8_t)(i % 3 == 0 ? 6 : i % 3 == 1 ? 17 : 1);
+
+		flow_init(&f[i],
+			  key(proto, IP(192, 168, 127, 2 + i % 4),
+			      (uint16_t)(i / 12), IP(10, 0, 0, i % 3),
+			      (uint16_t)(80 + i % 2)),
+			  (int)i);
+	}
+	/* sanity: all keys distinct */
+	for (i = 0; i < n; i++) {
+		assert_int_equal(nat_table_insert(&t, &f[i].flow, i), 0);
+		live[i] = true;
+	}
+	assert_int_equal(t.n_flows, n);
+	for (i = 0; i < n; i++) {
+		struct nat_key k = f[i].flow.key;
+
+		assert_ptr_equal(nat_table_find(&t, &k), &f[i].flow);
+		assert_int_equal(nat_table_insert(&t, &f[i].flow, 0), -EEXIST);
+	}
+	assert_int_equal(nat_table_guest_flows(&t, IP(192, 168, 127, 2)),
+			 n / 4);
+
+	/* remove every third flow, in a scrambled order (7919 is prime) */
+	for (step = 0, i = 0; step < n; step++, i = (i + 7919) % n) {
+		if (i % 3 == 0) {
+			nat_table_remove(&t, &f[i].flow);
+			live[i] = false;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		struct nat_key k = f[i].flow.key;
+
+		assert_ptr_equal(nat_table_find(&t, &k),
+				 live[i] ? &f[i].flow : NULL);
+	}
+	/* touch the odd ones: the LRU then has evens first, then odds */
+	for (i = 1; i < n; i += 2)
+		if (live[i])
+			nat_table_touch(&t, &f[i].flow, n + i);
+	count = 0;
+	phase = 0;
+	last = 0;
+	for (it = nat_table_oldest(&t); it; it = it->lnext) {
+		const struct test_flow *tf =
+			(const struct test_flow *)((const char *)it -
+						   offsetof(struct test_flow,
+							    flow));
+		unsigned int tag = (unsigned int)tf->tag;
+
+		if (tag % 2)
+			phase = 1;
+		assert_int_equal(tag % 2, phase);
+		if (count && tag % 2 == last % 2)
+			assert_true(tag > last);
+		last = tag;
+		count++;
+	}
+	assert_int_equal(count, t.n_flows);
+	assert_int_equal(count, n - (n + 2) / 3);
+
+	for (i = 0; i < n; i++)
+		if (live[i])
+			nat_table_remove(&t, &f[i].flow);
+	assert_int_equal(t.n_flows, 0);
+	assert_null(nat_table_oldest(&t));
+	for (i = 0; i < 4; i++)
+		assert_int_equal(
+			nat_table_guest_flows(&t, IP(192, 168, 127, 2 + i)), 0);
+	for (i = 0; i < t.n_buckets; i++)
+		assert_null(t.buckets[i]);
+	nat_table_fini(&t);
+	free(live);
+	free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_init),
+		cmocka_unit_test(test_insert_find_remove),
+		cmocka_unit_test(test_duplicate),
+		cmocka_unit_test(test_guest_limit),
+		cmocka_unit_test(test_many_guests),
+		cmocka_unit_test(test_lru),
+		cmocka_unit_test(test_lru_sweep),
+		cmocka_unit_test(test_many_flows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

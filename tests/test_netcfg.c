@@ -1,0 +1,236 @@
+/*
+ * test_netcfg.c - cmocka unit tests of the virtual network's addressing
+ * (net/netcfg.h): gvproxy's defaults, subnets of other sizes (/16, /29)
+ * and the rejected ones (/30 and smaller), the host-alias NAT and VIP
+ * tables, and the IP/MAC parsers and formatter.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "net/netcfg.h"
+
+#define IP(a, b, c, d)                                                    \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
+	 (uint32_t)(d))
+
+static void test_defaults(void **state)
+{
+	static const uint8_t gw[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
+	static const uint8_t dev[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee};
+	struct netcfg c;
+
+	(void)state;
+	memset(&c, 0xa5, sizeof(c));
+	netcfg_defaults(&c);
+	assert_int_equal(c.network, IP(192, 168, 127, 0));
+	assert_int_equal(c.netmask, IP(255, 255, 255, 0));
+	assert_int_equal(c.gateway, IP(192, 168, 127, 1));
+	assert_int_equal(c.device, IP(192, 168, 127, 2));
+	assert_int_equal(c.host_alias, IP(192, 168, 127, 254));
+	assert_memory_equal(c.gw_mac, gw, 6);
+	assert_memory_equal(c.device_mac, dev, 6);
+	assert_int_equal(c.mtu, 1500);
+	assert_false(c.ec2_metadata_access);
+	assert_true(c.max_flows_per_guest > 0);
+	assert_int_equal(c.n_nat, 1);
+	assert_int_equal(c.nat[0].virt, IP(192, 168, 127, 254));
+	assert_int_equal(c.nat[0].host, IP(127, 0, 0, 1));
+	assert_int_equal(c.n_vips, 1);
+	assert_int_equal(c.vips[0], IP(192, 168, 127, 254));
+}
+
+static void test_subnet_16(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_set_subnet(&c, IP(10, 88, 0, 0), 16), 0);
+	assert_int_equal(c.network, IP(10, 88, 0, 0));
+	assert_int_equal(c.netmask, IP(255, 255, 0, 0));
+	assert_int_equal(c.gateway, IP(10, 88, 0, 1));
+	assert_int_equal(c.device, IP(10, 88, 0, 2));
+	assert_int_equal(c.host_alias, IP(10, 88, 255, 254));
+	assert_int_equal(c.n_nat, 1);
+	assert_int_equal(c.nat[0].virt, IP(10, 88, 255, 254));
+	assert_int_equal(c.nat[0].host, IP(127, 0, 0, 1));
+	assert_true(netcfg_is_vip(&c, IP(10, 88, 255, 254)));
+	assert_false(netcfg_is_vip(&c, IP(192, 168, 127, 254)));
+	/* the rest of the defaults are kept */
+	assert_int_equal(c.mtu, 1500);
+}
+
+static void test_subnet_host_bits_masked(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_set_subnet(&c, IP(172, 16, 5, 77), 16), 0);
+	assert_int_equal(c.network, IP(172, 16, 0, 0));
+	assert_int_equal(c.gateway, IP(172, 16, 0, 1));
+}
+
+static void test_subnet_29(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_set_subnet(&c, IP(192, 168, 1, 8), 29), 0);
+	assert_int_equal(c.network, IP(192, 168, 1, 8));
+	assert_int_equal(c.netmask, IP(255, 255, 255, 248));
+	assert_int_equal(c.gateway, IP(192, 168, 1, 9));
+	assert_int_equal(c.device, IP(192, 168, 1, 10));
+	/* .15 is broadcast, .14 the last usable */
+	assert_int_equal(c.host_alias, IP(192, 168, 1, 14));
+	assert_int_equal(netcfg_nat_lookup(&c, IP(192, 168, 1, 14)),
+			 IP(127, 0, 0, 1));
+}
+
+static void test_subnet_too_small(void **state)
+{
+	struct netcfg c, before;
+
+	(void)state;
+	netcfg_defaults(&c);
+	before = c;
+	assert_int_equal(netcfg_set_subnet(&c, IP(192, 168, 1, 0), 30),
+			 -EINVAL);
+	assert_int_equal(netcfg_set_subnet(&c, IP(192, 168, 1, 0), 31),
+			 -EINVAL);
+	assert_int_equal(netcfg_set_subnet(&c, IP(192, 168, 1, 0), 32),
+			 -EINVAL);
+	assert_int_equal(netcfg_set_subnet(&c, IP(192, 168, 1, 0), 33),
+			 -EINVAL);
+	assert_int_equal(netcfg_set_subnet(&c, IP(192, 168, 1, 0), -1),
+			 -EINVAL);
+	/* a rejected subnet leaves the configuration alone */
+	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+static void test_nat_lookup(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_nat_lookup(&c, IP(192, 168, 127, 254)),
+			 IP(127, 0, 0, 1));
+	/* anything else is not translated */
+	assert_int_equal(netcfg_nat_lookup(&c, IP(192, 168, 127, 1)),
+			 IP(192, 168, 127, 1));
+	assert_int_equal(netcfg_nat_lookup(&c, IP(8, 8, 8, 8)), IP(8, 8, 8, 8));
+	assert_int_equal(netcfg_nat_lookup(&c, IP(127, 0, 0, 1)),
+			 IP(127, 0, 0, 1));
+
+	/* more entries, as the configuration file's NAT table adds */
+	c.nat[1].virt = IP(192, 168, 127, 253);
+	c.nat[1].host = IP(10, 0, 0, 5);
+	c.n_nat = 2;
+	assert_int_equal(netcfg_nat_lookup(&c, IP(192, 168, 127, 253)),
+			 IP(10, 0, 0, 5));
+	assert_int_equal(netcfg_nat_lookup(&c, IP(192, 168, 127, 254)),
+			 IP(127, 0, 0, 1));
+	/* entries past n_nat are ignored */
+	c.n_nat = 1;
+	assert_int_equal(netcfg_nat_lookup(&c, IP(192, 168, 127, 253)),
+			 IP(192, 168, 127, 253));
+}
+
+static void test_vips(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_true(netcfg_is_vip(&c, IP(192, 168, 127, 254)));
+	/* the gateway's own address is lwIP's, not a VIP */
+	assert_false(netcfg_is_vip(&c, IP(192, 168, 127, 1)));
+	assert_false(netcfg_is_vip(&c, IP(192, 168, 127, 2)));
+	c.vips[c.n_vips++] = IP(192, 168, 127, 100);
+	assert_true(netcfg_is_vip(&c, IP(192, 168, 127, 100)));
+}
+
+static void test_parse_ip(void **state)
+{
+	uint32_t ip = 0;
+
+	(void)state;
+	assert_int_equal(netcfg_parse_ip("192.168.127.1", &ip), 0);
+	assert_int_equal(ip, IP(192, 168, 127, 1));
+	assert_int_equal(netcfg_parse_ip("0.0.0.0", &ip), 0);
+	assert_int_equal(ip, 0);
+	assert_int_equal(netcfg_parse_ip("255.255.255.255", &ip), 0);
+	assert_int_equal(ip, 0xffffffffu);
+
+	ip = 42;
+	assert_int_equal(netcfg_parse_ip("", &ip), -EINVAL);
+	assert_int_equal(netcfg_parse_ip("1.2.3", &ip), -EINVAL);
+	assert_int_equal(netcfg_parse_ip("1.2.3.4.5", &ip), -EINVAL);
+	assert_int_equal(netcfg_parse_ip("256.1.1.1", &ip), -EINVAL);
+	assert_int_equal(netcfg_parse_ip("1.2.3.4 ", &ip), -EINVAL);
+	assert_int_equal(netcfg_parse_ip("::1", &ip), -EINVAL);
+	assert_int_equal(netcfg_parse_ip("a.b.c.d", &ip), -EINVAL);
+	assert_int_equal(ip, 42);
+}
+
+static void test_ip_str(void **state)
+{
+	char buf[16];
+
+	(void)state;
+	assert_string_equal(netcfg_ip_str(IP(192, 168, 127, 254), buf),
+			    "192.168.127.254");
+	assert_ptr_equal(netcfg_ip_str(0, buf), buf);
+	assert_string_equal(buf, "0.0.0.0");
+	/* the longest one fits in 16 bytes */
+	assert_string_equal(netcfg_ip_str(0xffffffffu, buf), "255.255.255.255");
+}
+
+static void test_parse_mac(void **state)
+{
+	static const uint8_t want[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee};
+	uint8_t mac[6];
+
+	(void)state;
+	assert_int_equal(netcfg_parse_mac("5a:94:ef:e4:0c:ee", mac), 0);
+	assert_memory_equal(mac, want, 6);
+	assert_int_equal(netcfg_parse_mac("5A:94:EF:E4:0C:EE", mac), 0);
+	assert_memory_equal(mac, want, 6);
+
+	memset(mac, 0x77, 6);
+	assert_int_equal(netcfg_parse_mac("", mac), -EINVAL);
+	assert_int_equal(netcfg_parse_mac("5a:94:ef:e4:0c", mac), -EINVAL);
+	assert_int_equal(netcfg_parse_mac("5a:94:ef:e4:0c:ee:01", mac),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_mac("5a:94:ef:e4:0c:ee ", mac), -EINVAL);
+	assert_int_equal(netcfg_parse_mac("5a:94:ef:e4:0c:eee", mac), -EINVAL);
+	assert_int_equal(netcfg_parse_mac("5a-94-ef-e4-0c-ee", mac), -EINVAL);
+	assert_int_equal(netcfg_parse_mac("zz:94:ef:e4:0c:ee", mac), -EINVAL);
+	assert_int_equal(mac[0], 0x77);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_subnet_16),
+		cmocka_unit_test(test_subnet_host_bits_masked),
+		cmocka_unit_test(test_subnet_29),
+		cmocka_unit_test(test_subnet_too_small),
+		cmocka_unit_test(test_nat_lookup),
+		cmocka_unit_test(test_vips),
+		cmocka_unit_test(test_parse_ip),
+		cmocka_unit_test(test_ip_str),
+		cmocka_unit_test(test_parse_mac),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
