@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <uv.h>
@@ -258,6 +259,31 @@ static void daemon_qemu_closed(void *arg, struct ts_listener *l, int status,
 	}
 }
 
+/*
+ * daemon_check_sockets() - refuse to start, before anything else binds,
+ * when the VM socket is owned by a live process; a stale file left by a
+ * crash is replaced later by the listener itself.
+ */
+static int daemon_check_sockets(const struct daemon_opts *o)
+{
+	char err[256];
+	struct url u;
+
+	if (!o->listen_qemu)
+		return 0;
+	if (url_parse(o->listen_qemu, &u, err, sizeof(err)) < 0) {
+		log_err("invalid -listen-qemu: %s", err);
+		return -EINVAL;
+	}
+	if (u.scheme == URL_UNIX &&
+	    ts_unix_claim_path(u.path, SOCK_STREAM) == -EADDRINUSE) {
+		log_err("qemu: %s is in use by a running process (another qcw-net or gvproxy?)",
+			u.path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
 static int daemon_write_pid(const char *path)
 {
 	char buf[32];
@@ -493,6 +519,8 @@ int daemon_run(struct daemon_opts *o)
 	}
 	log_info("qcw-net version v%s", QCW_VERSION);
 	if (daemon_netcfg(o, &d.net) < 0)
+		return 1;
+	if (daemon_check_sockets(o) < 0)
 		return 1;
 	if (o->pid_file && (r = daemon_write_pid(o->pid_file)) < 0) {
 		log_err("cannot write pid file %s: %s", o->pid_file,

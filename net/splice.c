@@ -45,11 +45,6 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	return 0;
 }
 
-void splice_ctx_close(struct splice_ctx *ctx)
-{
-	uv_close((uv_handle_t *)&ctx->flush, NULL);
-}
-
 static void splice_unlist(struct splice **head, struct splice *sp, bool dirty)
 {
 	struct splice **pp;

@@ -81,9 +81,6 @@ struct splice {
 };
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
-/* splice_ctx_close() - close the check handle (ctx freed by the owner
- * after the loop ran the close callback). */
-void splice_ctx_close(struct splice_ctx *ctx);
 /* splice_ctx_resume() - the switch drained: restart paused host reads. */
 void splice_ctx_resume(struct splice_ctx *ctx);
 

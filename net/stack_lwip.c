@@ -67,6 +67,7 @@ struct stack {
 	uint8_t scratch[1600];
 	struct splice_ctx splice;
 	struct stack_rxbuf *free_small, *free_large;
+	int handles_closing;
 	unsigned int n_small, n_large;
 };
 
@@ -230,11 +231,12 @@ static void stack_free_cb(uv_handle_t *h)
 {
 	struct stack *st = h->data;
 
-	if (h == (uv_handle_t *)&st->check) {
-		stack_rx_drain(&st->free_small);
-		stack_rx_drain(&st->free_large);
-		free(st);
-	}
+	/* the timer, the check and the splice flush live inside st */
+	if (--st->handles_closing > 0)
+		return;
+	stack_rx_drain(&st->free_small);
+	stack_rx_drain(&st->free_large);
+	free(st);
 }
 
 void stack_destroy(struct stack *st)
@@ -243,10 +245,12 @@ void stack_destroy(struct stack *st)
 		return;
 	sw_set_stack(st->sw, NULL, NULL);
 	sw_set_drain(st->sw, NULL, NULL);
-	splice_ctx_close(&st->splice);
 	netif_remove(&st->netif);
 	stack_the = NULL;
 	st->timer.data = st;
+	st->splice.flush.data = st;
+	st->handles_closing = 3;
+	uv_close((uv_handle_t *)&st->splice.flush, stack_free_cb);
 	uv_close((uv_handle_t *)&st->timer, stack_free_cb);
 	uv_close((uv_handle_t *)&st->check, stack_free_cb);
 }
