@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -284,6 +285,17 @@ static int daemon_check_sockets(const struct daemon_opts *o)
 	return 0;
 }
 
+/* Every NAT flow and forwarded connection holds a host socket. */
+static void daemon_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int daemon_write_pid(const char *path)
 {
 	char buf[32];
@@ -510,6 +522,7 @@ int daemon_run(struct daemon_opts *o)
 	memset(&d, 0, sizeof(d));
 	d.o = o;
 	signal(SIGPIPE, SIG_IGN);
+	daemon_raise_nofile();
 	if (o->debug)
 		log_set_level(LOG_LVL_DEBUG);
 	if (o->log_file && (r = log_set_file(o->log_file)) < 0) {

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""peers.py - small real peers for the e2e tests (Python standard library).
+
+  echo-server PORT            TCP server on 127.0.0.1: reads everything until
+                              the client's FIN, then answers "got N bytes"
+                              and closes (a half-close check), many at once.
+  halfclose-client HOST PORT N
+                              sends N bytes, shuts down its write side, and
+                              prints what the server answered afterwards.
+  hold-server PORT            TCP server that accepts and keeps connections
+                              open until the client closes (echoes "x").
+  concurrent HOST PORT N      opens N connections at once, sends one byte on
+                              each, waits for every echo, holds them all, then
+                              closes; prints "N ok".
+  udp-echo PORT               UDP echo server on 127.0.0.1.
+  udp-ping HOST PORT SIZE     sends one SIZE-byte datagram, expects it back.
+"""
+import os
+import selectors
+import socket
+import sys
+import time
+
+
+def serve(port, handler_factory):
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(4096)
+    sel = selectors.DefaultSelector()
+    sel.register(ls, selectors.EVENT_READ, None)
+    while True:
+        for key, _ in sel.select():
+            if key.data is None:
+                c, _ = ls.accept()
+                c.setblocking(False)
+                sel.register(c, selectors.EVENT_READ, handler_factory())
+            else:
+                c = key.fileobj
+                try:
+                    data = c.recv(65536)
+                except OSError:
+                    data = b""
+                if not key.data(c, data):
+                    sel.unregister(c)
+                    c.close()
+
+
+def echo_server(port):
+    def factory():
+        state = {"n": 0}
+
+        def handle(c, data):
+            if data:
+                state["n"] += len(data)
+                return True
+            c.setblocking(True)
+            c.sendall(b"got %d bytes\n" % state["n"])
+            return False
+        return handle
+    serve(port, factory)
+
+
+def hold_server(port):
+    def factory():
+        def handle(c, data):
+            if not data:
+                return False
+            c.sendall(b"x" * len(data))
+            return True
+        return handle
+    serve(port, factory)
+
+
+def halfclose_client(host, port, n):
+    s = socket.create_connection((host, port), timeout=20)
+    block = os.urandom(65536)
+    left = n
+    while left:
+        k = min(left, len(block))
+        s.sendall(block[:k])
+        left -= k
+    s.shutdown(socket.SHUT_WR)
+    out = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        out += d
+    sys.stdout.write(out.decode())
+
+
+def concurrent(host, port, n):
+    socks = []
+    deadline = time.time() + 60
+    for _ in range(n):
+        s = socket.socket()
+        s.setblocking(False)
+        s.connect_ex((host, port))
+        socks.append(s)
+    sel = selectors.DefaultSelector()
+    for s in socks:
+        sel.register(s, selectors.EVENT_WRITE)
+    pending_write = set(socks)
+    pending_read = set()
+    while (pending_write or pending_read) and time.time() < deadline:
+        for key, ev in sel.select(timeout=1):
+            s = key.fileobj
+            if s in pending_write:
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR):
+                    print("connect failed")
+                    return 1
+                s.send(b"a")
+                pending_write.discard(s)
+                pending_read.add(s)
+                sel.modify(s, selectors.EVENT_READ)
+            else:
+                if s.recv(1) == b"x":
+                    pending_read.discard(s)
+                    sel.unregister(s)
+    if pending_write or pending_read:
+        print("%d connections did not complete" %
+              (len(pending_write) + len(pending_read)))
+        return 1
+    print("%d ok" % n)
+    sys.stdout.flush()
+    if os.environ.get("HOLD_FILE"):
+        open(os.environ["HOLD_FILE"], "w").write("held\n")
+        time.sleep(float(os.environ.get("HOLD_SECONDS", "2")))
+    for s in socks:
+        s.close()
+    return 0
+
+
+def udp_echo(port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", port))
+    while True:
+        data, addr = s.recvfrom(65535)
+        s.sendto(data, addr)
+
+
+def udp_ping(host, port, size):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(3)
+    payload = os.urandom(size)
+    for _ in range(3):
+        s.sendto(payload, (host, port))
+        try:
+            data, _ = s.recvfrom(65535)
+        except socket.timeout:
+            continue
+        if data == payload:
+            print("echo ok %d" % size)
+            return 0
+        print("echo mismatch: %d bytes back" % len(data))
+        return 1
+    print("no echo")
+    return 1
+
+
+def main():
+    cmd, args = sys.argv[1], sys.argv[2:]
+    if cmd == "echo-server":
+        echo_server(int(args[0]))
+    elif cmd == "hold-server":
+        hold_server(int(args[0]))
+    elif cmd == "halfclose-client":
+        halfclose_client(args[0], int(args[1]), int(args[2]))
+    elif cmd == "concurrent":
+        return concurrent(args[0], int(args[1]), int(args[2]))
+    elif cmd == "udp-echo":
+        udp_echo(int(args[0]))
+    elif cmd == "udp-ping":
+        return udp_ping(args[0], int(args[1]), int(args[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
