@@ -1,0 +1,830 @@
+/*
+ * client.c - the CLI subcommands (see client.h). Each one is a single
+ * HTTP/1.1 request over a plain blocking socket; the response is parsed
+ * with http-parser and its JSON with jansson.
+ *
+ * Which socket: --socket URL (unix:///path or tcp://host:port), else the
+ * environment variable QCW_NET_API, else
+ * unix://$XDG_RUNTIME_DIR/qcw-net/api.sock, else
+ * unix:///tmp/qcw-net/api.sock. The daemon serves nothing by default
+ * (gvproxy compatibility): start it with -listen (or -services) on that
+ * URL, e.g. qcw-net -listen unix://$XDG_RUNTIME_DIR/qcw-net/api.sock.
+ */
+#include "cmd/client.h"
+
+#include <errno.h>
+#include <http_parser.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "forwarder/http_server.h"
+#include "netcfg.h"
+#include "url.h"
+
+#define CLIENT_MAX_RESPONSE (16 * 1024 * 1024)
+#define CLIENT_TIMEOUT_S 30
+#define CLIENT_MAX_RECORDS 64
+
+enum client_cmd {
+	CMD_EXPOSE,
+	CMD_UNEXPOSE,
+	CMD_LIST,
+	CMD_LEASES,
+	CMD_STATS,
+	CMD_DNS_ADD,
+	CMD_DNS_LIST,
+};
+
+/* Options; each command accepts the ones in its mask. */
+enum client_opt {
+	OPT_SOCKET = 1 << 0,
+	OPT_LOCAL = 1 << 1,
+	OPT_REMOTE = 1 << 2,
+	OPT_PROTOCOL = 1 << 3,
+	OPT_JSON = 1 << 4,
+	OPT_ZONE = 1 << 5,
+	OPT_RECORD = 1 << 6,
+	OPT_REGEXP = 1 << 7,
+	OPT_DEFAULT_IP = 1 << 8,
+	OPT_HELP = 1 << 9,
+};
+
+static const struct {
+	const char *name;
+	enum client_opt opt;
+	bool has_value;
+} client_opts[] = {
+	{"socket", OPT_SOCKET, true},
+	{"local", OPT_LOCAL, true},
+	{"remote", OPT_REMOTE, true},
+	{"protocol", OPT_PROTOCOL, true},
+	{"json", OPT_JSON, false},
+	{"zone", OPT_ZONE, true},
+	{"record", OPT_RECORD, true},
+	{"regexp-record", OPT_REGEXP, true},
+	{"default-ip", OPT_DEFAULT_IP, true},
+	{"help", OPT_HELP, false},
+	{"h", OPT_HELP, false},
+};
+
+static const struct {
+	const char *name;
+	enum client_cmd cmd;
+	unsigned int opts;
+	const char *usage;
+} client_cmds[] = {
+	{"expose", CMD_EXPOSE, OPT_LOCAL | OPT_REMOTE | OPT_PROTOCOL,
+	 "expose --local ADDR --remote ADDR [--protocol tcp|udp|unix]\n"
+	 "      Forward a host address into the guest. tcp/udp: --local\n"
+	 "      127.0.0.1:8080 (or :8080 for all interfaces) and --remote\n"
+	 "      192.168.127.2:80; unix: --local /path/to.sock and --remote\n"
+	 "      tcp://192.168.127.2:80.\n"},
+	{"unexpose", CMD_UNEXPOSE, OPT_LOCAL | OPT_PROTOCOL,
+	 "unexpose --local ADDR [--protocol tcp|udp|unix]\n"
+	 "      Remove a forward.\n"},
+	{"list", CMD_LIST, OPT_JSON,
+	 "list [--json]\n"
+	 "      List the forwards (LOCAL REMOTE PROTOCOL).\n"},
+	{"leases", CMD_LEASES, OPT_JSON,
+	 "leases [--json]\n"
+	 "      List the DHCP leases (IP and MAC).\n"},
+	{"stats", CMD_STATS, OPT_JSON,
+	 "stats [--json]\n"
+	 "      Print the counters (switch, stack, NAT, DHCP, DNS, "
+	 "forwarder).\n"},
+	{"dns add", CMD_DNS_ADD,
+	 OPT_ZONE | OPT_RECORD | OPT_REGEXP | OPT_DEFAULT_IP,
+	 "dns add --zone NAME [--record name=IP ...] [--regexp-record "
+	 "'REGEX=IP' ...]\n"
+	 "          [--default-ip IP]\n"
+	 "      Add (or merge into) a local DNS zone, e.g. --zone "
+	 "example.internal\n"
+	 "      --record db=192.168.127.2.\n"},
+	{"dns list", CMD_DNS_LIST, OPT_JSON,
+	 "dns list [--json]\n"
+	 "      Print the local DNS zones.\n"},
+};
+
+#define N_CMDS (sizeof(client_cmds) / sizeof(client_cmds[0]))
+
+struct client_args {
+	const char *socket;
+	const char *local, *remote, *protocol, *zone, *default_ip;
+	const char *records[CLIENT_MAX_RECORDS];
+	unsigned int n_records;
+	const char *regexps[CLIENT_MAX_RECORDS];
+	unsigned int n_regexps;
+	bool json, help;
+};
+
+struct client_resp {
+	int status;
+	char *body;
+	size_t len, cap;
+	bool done;
+	bool too_big;
+};
+
+/**
+ * client_default_socket() - the API socket used without --socket.
+ * @buf: receives the URL
+ * @len: room in @buf
+ *
+ * Return: @buf: $QCW_NET_API if set, else
+ * unix://$XDG_RUNTIME_DIR/qcw-net/api.sock, else unix:///tmp/qcw-net/api.sock.
+ */
+const char *client_default_socket(char *buf, size_t len)
+{
+	const char *env = getenv("QCW_NET_API");
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+	if (env && *env)
+		snprintf(buf, len, "%s", env);
+	else if (xdg && *xdg)
+		snprintf(buf, len, "unix://%s/qcw-net/api.sock", xdg);
+	else
+		snprintf(buf, len, "unix:///tmp/qcw-net/api.sock");
+	return buf;
+}
+
+static void client_usage(FILE *f)
+{
+	char sock[512];
+	size_t i;
+
+	fprintf(f, "usage: qcw-net COMMAND [OPTIONS]   (client of a running "
+		   "qcw-net)\n"
+		   "       qcw-net [gvproxy flags]      (run the daemon; -help "
+		   "lists them)\n\n"
+		   "commands:\n");
+	for (i = 0; i < N_CMDS; i++)
+		fprintf(f, "  %s", client_cmds[i].usage);
+	fprintf(f,
+		"\nevery command accepts --socket URL (unix:///path or "
+		"tcp://host:port)\n"
+		"and --help. Default socket: $QCW_NET_API, else\n"
+		"unix://$XDG_RUNTIME_DIR/qcw-net/api.sock, else "
+		"unix:///tmp/qcw-net/api.sock\n"
+		"(now: %s).\n",
+		client_default_socket(sock, sizeof(sock)));
+}
+
+static int client_parse(int idx, int argc, char **argv, int first,
+			struct client_args *a)
+{
+	unsigned int allowed = client_cmds[idx].opts | OPT_SOCKET | OPT_HELP;
+	int i;
+
+	for (i = first; i < argc; i++) {
+		const char *arg = argv[i], *name, *eq, *val = NULL;
+		size_t nlen, k;
+
+		if (arg[0] != '-' || !arg[1]) {
+			fprintf(stderr,
+				"qcw-net %s: unexpected argument \"%s\"\n",
+				client_cmds[idx].name, arg);
+			return -1;
+		}
+		name = arg + (arg[1] == '-' ? 2 : 1);
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		for (k = 0; k < sizeof(client_opts) / sizeof(client_opts[0]);
+		     k++)
+			if (strlen(client_opts[k].name) == nlen &&
+			    !strncmp(client_opts[k].name, name, nlen))
+				break;
+		if (k == sizeof(client_opts) / sizeof(client_opts[0]) ||
+		    !(client_opts[k].opt & allowed)) {
+			fprintf(stderr, "qcw-net %s: unknown option %s\n",
+				client_cmds[idx].name, arg);
+			return -1;
+		}
+		if (client_opts[k].has_value) {
+			if (eq) {
+				val = eq + 1;
+			} else if (i + 1 < argc) {
+				val = argv[++i];
+			} else {
+				fprintf(stderr,
+					"qcw-net %s: option %s needs a value\n",
+					client_cmds[idx].name, arg);
+				return -1;
+			}
+		} else if (eq) {
+			fprintf(stderr,
+				"qcw-net %s: option --%s takes no value\n",
+				client_cmds[idx].name, client_opts[k].name);
+			return -1;
+		}
+		switch (client_opts[k].opt) {
+		case OPT_SOCKET:
+			a->socket = val;
+			break;
+		case OPT_LOCAL:
+			a->local = val;
+			break;
+		case OPT_REMOTE:
+			a->remote = val;
+			break;
+		case OPT_PROTOCOL:
+			a->protocol = val;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_ZONE:
+			a->zone = val;
+			break;
+		case OPT_DEFAULT_IP:
+			a->default_ip = val;
+			break;
+		case OPT_RECORD:
+		case OPT_REGEXP:
+			if (a->n_records + a->n_regexps >= CLIENT_MAX_RECORDS) {
+				fprintf(stderr,
+					"qcw-net %s: too many records\n",
+					client_cmds[idx].name);
+				return -1;
+			}
+			if (client_opts[k].opt == OPT_RECORD)
+				a->records[a->n_records++] = val;
+			else
+				a->regexps[a->n_regexps++] = val;
+			break;
+		case OPT_HELP:
+			a->help = true;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- HTTP over a blocking socket ---- */
+
+static int client_connect(const char *sock, char *err, size_t errlen)
+{
+	struct timeval tv = {.tv_sec = CLIENT_TIMEOUT_S};
+	struct url u;
+	int fd = -1, r;
+
+	if (url_parse(sock, &u, err, errlen) < 0)
+		return -EINVAL;
+	if (u.scheme == URL_UNIX) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+
+		if (strlen(u.path) >= sizeof(sa.sun_path)) {
+			snprintf(err, errlen, "socket path too long: %s",
+				 u.path);
+			return -ENAMETOOLONG;
+		}
+		strcpy(sa.sun_path, u.path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 ||
+		    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			goto fail;
+	} else if (u.scheme == URL_TCP) {
+		struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
+		struct addrinfo *res, *ai;
+		char port[16];
+
+		snprintf(port, sizeof(port), "%d", u.port);
+		r = getaddrinfo(u.host[0] ? u.host : "127.0.0.1", port, &hints,
+				&res);
+		if (r) {
+			snprintf(err, errlen, "cannot resolve %s: %s", u.host,
+				 gai_strerror(r));
+			return -EHOSTUNREACH;
+		}
+		errno = ECONNREFUSED;
+		for (ai = res; ai; ai = ai->ai_next) {
+			fd = socket(ai->ai_family,
+				    ai->ai_socktype | SOCK_CLOEXEC,
+				    ai->ai_protocol);
+			if (fd >= 0 &&
+			    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+				break;
+			if (fd >= 0) {
+				r = errno;
+				close(fd);
+				errno = r;
+				fd = -1;
+			}
+		}
+		freeaddrinfo(res);
+		if (fd < 0)
+			goto fail;
+	} else {
+		snprintf(err, errlen,
+			 "unsupported socket URL %s (use unix:///path or "
+			 "tcp://host:port)",
+			 sock);
+		return -EINVAL;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+fail:
+	r = errno;
+	if (fd >= 0)
+		close(fd);
+	snprintf(err, errlen,
+		 "cannot connect to %s: %s (is qcw-net running with -listen "
+		 "%s?)",
+		 sock, strerror(r), sock);
+	return -r;
+}
+
+static int client_on_status(http_parser *p, const char *at, size_t len)
+{
+	(void)at;
+	(void)len;
+	((struct client_resp *)p->data)->status = (int)p->status_code;
+	return 0;
+}
+
+static int client_on_body(http_parser *p, const char *at, size_t len)
+{
+	struct client_resp *r = p->data;
+
+	if (len > CLIENT_MAX_RESPONSE - r->len) {
+		r->too_big = true;
+		return -1;
+	}
+	if (r->len + len + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 4096;
+		char *b;
+
+		while (cap < r->len + len + 1)
+			cap *= 2;
+		b = realloc(r->body, cap);
+		if (!b)
+			return -1;
+		r->body = b;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, at, len);
+	r->len += len;
+	r->body[r->len] = 0;
+	return 0;
+}
+
+static int client_on_message_complete(http_parser *p)
+{
+	struct client_resp *r = p->data;
+
+	r->status = (int)p->status_code;
+	r->done = true;
+	return 0;
+}
+
+static const http_parser_settings client_settings = {
+	.on_status = client_on_status,
+	.on_body = client_on_body,
+	.on_message_complete = client_on_message_complete,
+};
+
+static int client_send_all(int fd, const char *b, size_t n)
+{
+	while (n > 0) {
+		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -errno;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * client_http() - one request; the response in @resp (body NUL-terminated,
+ * free it). Return 0 when a whole response arrived, else -errno with the
+ * reason in @err.
+ */
+static int client_http(const char *sock, const char *method, const char *path,
+		       const char *body, struct client_resp *resp, char *err,
+		       size_t errlen)
+{
+	size_t blen = body ? strlen(body) : 0;
+	char head[1024], buf[65536];
+	http_parser p;
+	int fd, n, r;
+
+	memset(resp, 0, sizeof(*resp));
+	fd = client_connect(sock, err, errlen);
+	if (fd < 0)
+		return fd;
+	n = snprintf(
+		head, sizeof(head),
+		"%s %s HTTP/1.1\r\nHost: qcw-net\r\nUser-Agent: qcw-net\r\n"
+		"Accept: application/json\r\n%sContent-Length: %zu\r\n"
+		"Connection: close\r\n\r\n",
+		method, path, body ? "Content-Type: application/json\r\n" : "",
+		blen);
+	r = client_send_all(fd, head, (size_t)n);
+	if (r == 0 && blen)
+		r = client_send_all(fd, body, blen);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot send the request to %s: %s", sock,
+			 strerror(-r));
+		close(fd);
+		return r;
+	}
+	http_parser_init(&p, HTTP_RESPONSE);
+	p.data = resp;
+	while (!resp->done) {
+		ssize_t k = recv(fd, buf, sizeof(buf), 0);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			r = -errno;
+			snprintf(err, errlen, "no response from %s: %s", sock,
+				 errno == EAGAIN ? "timed out"
+						 : strerror(errno));
+			break;
+		}
+		http_parser_execute(&p, &client_settings, buf, (size_t)k);
+		if (HTTP_PARSER_ERRNO(&p) != HPE_OK && !resp->done) {
+			r = -EPROTO;
+			snprintf(err, errlen, "bad response from %s: %s", sock,
+				 resp->too_big
+					 ? "too large"
+					 : http_errno_description(
+						   HTTP_PARSER_ERRNO(&p)));
+			break;
+		}
+		if (k == 0) {
+			if (!resp->done) {
+				r = -ECONNRESET;
+				snprintf(err, errlen,
+					 "%s closed the connection without a "
+					 "complete response",
+					 sock);
+			}
+			break;
+		}
+	}
+	close(fd);
+	if (r < 0) {
+		free(resp->body);
+		resp->body = NULL;
+	}
+	return r;
+}
+
+/* ---- commands ---- */
+
+static int client_failed(const char *cmd, const struct client_resp *r)
+{
+	const char *b = r->body ? r->body : "";
+	size_t n = r->len;
+
+	while (n && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+		n--;
+	fprintf(stderr, "qcw-net %s: the server answered %d %s%s%.*s\n", cmd,
+		r->status, http_status_text(r->status), n ? ": " : "", (int)n,
+		b);
+	return 1;
+}
+
+static void client_print_table(json_t *rows)
+{
+	static const char *const cols[] = {"local", "remote", "protocol"};
+	static const char *const heads[] = {"LOCAL", "REMOTE", "PROTOCOL"};
+	int w[3] = {5, 6, 8};
+	json_t *row;
+	size_t i, k;
+
+	json_array_foreach(rows, i, row)
+	{
+		for (k = 0; k < 3; k++) {
+			const char *s = json_string_value(
+				json_object_get(row, cols[k]));
+			int n = s ? (int)strlen(s) : 0;
+
+			if (n > w[k])
+				w[k] = n;
+		}
+	}
+	printf("%-*s   %-*s   %s\n", w[0], heads[0], w[1], heads[1], heads[2]);
+	json_array_foreach(rows, i, row)
+	{
+		const char *v[3];
+
+		for (k = 0; k < 3; k++) {
+			v[k] = json_string_value(json_object_get(row, cols[k]));
+			if (!v[k])
+				v[k] = "";
+		}
+		printf("%-*s   %-*s   %s\n", w[0], v[0], w[1], v[1], v[2]);
+	}
+}
+
+struct client_lease {
+	uint32_t ip;
+	const char *ips, *mac;
+};
+
+static int client_lease_cmp(const void *a, const void *b)
+{
+	const struct client_lease *x = a, *y = b;
+
+	return x->ip < y->ip ? -1 : x->ip > y->ip;
+}
+
+static void client_print_leases(json_t *o)
+{
+	struct client_lease *v;
+	const char *key;
+	json_t *val;
+	size_t n = 0;
+
+	v = calloc(json_object_size(o) + 1, sizeof(*v));
+	if (!v)
+		return;
+	json_object_foreach(o, key, val)
+	{
+		v[n].ips = key;
+		v[n].mac = json_is_string(val) ? json_string_value(val) : "";
+		if (netcfg_parse_ip(key, &v[n].ip) < 0)
+			v[n].ip = UINT32_MAX;
+		n++;
+	}
+	qsort(v, n, sizeof(*v), client_lease_cmp);
+	printf("%-15s   %s\n", "IP", "MAC");
+	for (size_t i = 0; i < n; i++)
+		printf("%-15s   %s\n", v[i].ips, v[i].mac);
+	free(v);
+}
+
+/* client_show() - print a JSON answer: raw with --json, else @fn's way. */
+static int client_show(const char *cmd, const struct client_resp *r, bool raw,
+		       json_type want, void (*fn)(json_t *))
+{
+	json_error_t jerr;
+	json_t *j;
+
+	if (raw) {
+		fwrite(r->body ? r->body : "", 1, r->len, stdout);
+		return 0;
+	}
+	j = json_loadb(r->body ? r->body : "", r->len, JSON_DECODE_ANY, &jerr);
+	if (!j || json_typeof(j) != want) {
+		fprintf(stderr, "qcw-net %s: unexpected answer: %s\n", cmd,
+			j ? "wrong JSON type" : jerr.text);
+		json_decref(j);
+		return 1;
+	}
+	fn(j);
+	json_decref(j);
+	return 0;
+}
+
+static void client_print_pretty(json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY);
+
+	if (s)
+		printf("%s\n", s);
+	free(s);
+}
+
+/* client_split() - "name=IP" at its last '=' (a regexp may contain '='). */
+static int client_split(const char *s, char *name, size_t nlen, const char **ip)
+{
+	const char *eq = strrchr(s, '=');
+
+	if (!eq || eq == s || !eq[1] || (size_t)(eq - s) >= nlen)
+		return -EINVAL;
+	memcpy(name, s, (size_t)(eq - s));
+	name[eq - s] = 0;
+	*ip = eq + 1;
+	return 0;
+}
+
+static char *client_zone_json(const struct client_args *a, const char *cmd)
+{
+	json_t *z = json_object(), *recs = json_array();
+	char name[1024], zone[512];
+	unsigned int i;
+	const char *ip;
+	char *s = NULL;
+
+	snprintf(zone, sizeof(zone), "%s%s", a->zone,
+		 a->zone[strlen(a->zone) - 1] == '.' ? "" : ".");
+	json_object_set_new(z, "Name", json_string(zone));
+	for (i = 0; i < a->n_records + a->n_regexps; i++) {
+		bool re = i >= a->n_records;
+		const char *spec =
+			re ? a->regexps[i - a->n_records] : a->records[i];
+		json_t *r;
+
+		if (client_split(spec, name, sizeof(name), &ip) < 0) {
+			fprintf(stderr,
+				"qcw-net %s: %s \"%s\" is not NAME=IP\n", cmd,
+				re ? "--regexp-record" : "--record", spec);
+			goto out;
+		}
+		r = json_object();
+		json_object_set_new(r, re ? "Regexp" : "Name",
+				    json_string(name));
+		json_object_set_new(r, "IP", json_string(ip));
+		json_array_append_new(recs, r);
+	}
+	json_object_set_new(z, "Records", json_incref(recs));
+	json_object_set_new(z, "DefaultIP",
+			    json_string(a->default_ip ? a->default_ip : ""));
+	s = json_dumps(z, JSON_COMPACT);
+	if (!s)
+		fprintf(stderr,
+			"qcw-net %s: invalid text in the zone (not UTF-8?)\n",
+			cmd);
+out:
+	json_decref(recs);
+	json_decref(z);
+	return s;
+}
+
+static char *client_expose_json(const struct client_args *a, bool unexpose)
+{
+	json_t *o = json_object();
+	char *s;
+
+	json_object_set_new(o, "local", json_string(a->local));
+	if (!unexpose)
+		json_object_set_new(o, "remote", json_string(a->remote));
+	json_object_set_new(o, "protocol",
+			    json_string(a->protocol ? a->protocol : "tcp"));
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static int client_run(int idx, const struct client_args *a)
+{
+	const char *cmd = client_cmds[idx].name;
+	const char *method = "GET", *path = NULL;
+	struct client_resp r;
+	char err[1024], sock[512];
+	char *body = NULL;
+	int rc;
+
+	switch (client_cmds[idx].cmd) {
+	case CMD_EXPOSE:
+	case CMD_UNEXPOSE: {
+		bool un = client_cmds[idx].cmd == CMD_UNEXPOSE;
+
+		if (!a->local || (!un && !a->remote)) {
+			fprintf(stderr, "qcw-net %s: --local%s is required\n",
+				cmd, un ? "" : " and --remote are");
+			return 2;
+		}
+		method = "POST";
+		path = un ? "/services/forwarder/unexpose"
+			  : "/services/forwarder/expose";
+		body = client_expose_json(a, un);
+		break;
+	}
+	case CMD_LIST:
+		path = "/services/forwarder/all";
+		break;
+	case CMD_LEASES:
+		path = "/services/dhcp/leases";
+		break;
+	case CMD_STATS:
+		path = "/stats";
+		break;
+	case CMD_DNS_LIST:
+		path = "/services/dns/all";
+		break;
+	case CMD_DNS_ADD:
+		if (!a->zone || !a->zone[0]) {
+			fprintf(stderr, "qcw-net %s: --zone is required\n",
+				cmd);
+			return 2;
+		}
+		method = "POST";
+		path = "/services/dns/add";
+		body = client_zone_json(a, cmd);
+		if (!body)
+			return 2;
+		break;
+	}
+	if (!strcmp(method, "POST") && !body) {
+		fprintf(stderr, "qcw-net %s: invalid arguments (not UTF-8?)\n",
+			cmd);
+		return 2;
+	}
+	rc = client_http(a->socket ? a->socket
+				   : client_default_socket(sock, sizeof(sock)),
+			 method, path, body, &r, err, sizeof(err));
+	free(body);
+	if (rc < 0) {
+		fprintf(stderr, "qcw-net %s: %s\n", cmd, err);
+		return 1;
+	}
+	if (r.status != 200) {
+		rc = client_failed(cmd, &r);
+		free(r.body);
+		return rc;
+	}
+	switch (client_cmds[idx].cmd) {
+	case CMD_EXPOSE:
+		printf("exposed %s %s -> %s\n",
+		       a->protocol ? a->protocol : "tcp", a->local, a->remote);
+		rc = 0;
+		break;
+	case CMD_UNEXPOSE:
+		printf("unexposed %s %s\n", a->protocol ? a->protocol : "tcp",
+		       a->local);
+		rc = 0;
+		break;
+	case CMD_DNS_ADD:
+		printf("zone %s added\n", a->zone);
+		rc = 0;
+		break;
+	case CMD_LIST:
+		rc = client_show(cmd, &r, a->json, JSON_ARRAY,
+				 client_print_table);
+		break;
+	case CMD_LEASES:
+		rc = client_show(cmd, &r, a->json, JSON_OBJECT,
+				 client_print_leases);
+		break;
+	case CMD_STATS:
+		rc = client_show(cmd, &r, a->json, JSON_OBJECT,
+				 client_print_pretty);
+		break;
+	case CMD_DNS_LIST:
+		rc = client_show(cmd, &r, a->json, JSON_ARRAY,
+				 client_print_pretty);
+		break;
+	}
+	free(r.body);
+	return rc;
+}
+
+/**
+ * client_main() - run the subcommand in argv[0] (see client.h).
+ * @argc: argument count, the subcommand included
+ * @argv: the subcommand and its options
+ *
+ * Return: exit status: 0, 1 when the request failed, 2 on a usage error.
+ */
+int client_main(int argc, char **argv)
+{
+	struct client_args a;
+	char word[64];
+	int idx, first = 1;
+
+	if (!strcmp(argv[0], "help")) {
+		client_usage(stdout);
+		return 0;
+	}
+	snprintf(word, sizeof(word), "%s", argv[0]);
+	if (!strcmp(argv[0], "dns")) {
+		if (argc < 2 || argv[1][0] == '-') {
+			bool help = argc >= 2 && (!strcmp(argv[1], "--help") ||
+						  !strcmp(argv[1], "-h"));
+
+			fprintf(help ? stdout : stderr,
+				"usage: qcw-net dns add|list [OPTIONS]\n");
+			return help ? 0 : 2;
+		}
+		snprintf(word, sizeof(word), "dns %s", argv[1]);
+		first = 2;
+	}
+	for (idx = 0; idx < (int)N_CMDS; idx++)
+		if (!strcmp(client_cmds[idx].name, word))
+			break;
+	if (idx == (int)N_CMDS) {
+		fprintf(stderr, "qcw-net: unknown command \"%s\"\n\n", word);
+		client_usage(stderr);
+		return 2;
+	}
+	memset(&a, 0, sizeof(a));
+	if (client_parse(idx, argc, argv, first, &a) < 0) {
+		fprintf(stderr, "usage: qcw-net %s", client_cmds[idx].usage);
+		return 2;
+	}
+	if (a.help) {
+		char sock[512];
+
+		printf("usage: qcw-net %s", client_cmds[idx].usage);
+		printf("  --socket URL  the daemon's API (default %s)\n",
+		       client_default_socket(sock, sizeof(sock)));
+		return 0;
+	}
+	return client_run(idx, &a);
+}
