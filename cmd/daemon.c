@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -523,6 +526,16 @@ int daemon_run(struct daemon_opts *o)
 	d.o = o;
 	signal(SIGPIPE, SIG_IGN);
 	daemon_raise_nofile();
+#ifdef __GLIBC__
+	/*
+	 * lwIP allocates 64 KiB segments at MTU 65520: keep freed memory in
+	 * the heap instead of trimming and growing it (brk, page faults) on
+	 * every burst, and serve those sizes from the heap, not mmap.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
 	if (o->debug)
 		log_set_level(LOG_LVL_DEBUG);
 	if (o->log_file && (r = log_set_file(o->log_file)) < 0) {

@@ -104,6 +104,9 @@
 #define CHECKSUM_CHECK_TCP 0
 #define CHECKSUM_CHECK_ICMP 0
 #define LWIP_CHECKSUM_ON_COPY 1
+/* 64 bits at a time instead of lwIP's 16 (net/lwip/qcw_chksum.c) */
+#define LWIP_CHKSUM qcw_lwip_chksum
+unsigned short qcw_lwip_chksum(const void *data, int len);
 
 /* No statistics in lwIP: qcw-net counts what its API reports. */
 #define LWIP_STATS 0
