@@ -37,6 +37,8 @@
 #include "splice.h"
 
 #define STACK_MAX_IOV 64
+#define STACK_ACK_HOLD 32
+#define STACK_ACK_LEN 54 /* Ethernet + IPv4 + TCP, no options */
 #define STACK_RX_SMALL 2048
 #define STACK_RX_LARGE (65536 + 64)
 #define STACK_RX_KEEP_SMALL 1024
@@ -54,6 +56,17 @@ struct stack_rxbuf {
 	uint8_t data[];
 };
 
+/*
+ * A pure ACK lwIP wanted to send while a batch of frames from the VM is
+ * being processed. lwIP acknowledges every second segment; within one
+ * batch only the last ACK of a connection matters, so the others are
+ * dropped and the last is sent when the batch ends. That spares the VM's
+ * side (virtio queue, or the lab's tap) tens of frames per batch.
+ */
+struct stack_held_ack {
+	uint8_t frame[STACK_ACK_LEN];
+};
+
 struct stack {
 	uv_loop_t *loop;
 	struct sw *sw;
@@ -68,6 +81,9 @@ struct stack {
 	struct splice_ctx splice;
 	struct stack_rxbuf *free_small, *free_large;
 	int handles_closing;
+	bool in_batch;
+	unsigned int n_held;
+	struct stack_held_ack held[STACK_ACK_HOLD];
 	unsigned int n_small, n_large;
 };
 
@@ -102,12 +118,92 @@ void qcw_lwip_diag(const char *fmt, ...)
 	log_debug("lwip: %s", buf);
 }
 
+static void stack_send_frame(struct stack *st, const uint8_t *f, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)f, .iov_len = len };
+
+	sw_output(st->sw, &iov, 1, len);
+}
+
+/* Same connection: IPv4 addresses and TCP ports of two frames. */
+static bool stack_same_flow(const uint8_t *a, const uint8_t *b)
+{
+	return !memcmp(a + 26, b + 26, 12);
+}
+
+static void stack_flush_acks(struct stack *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n_held; i++)
+		stack_send_frame(st, st->held[i].frame, STACK_ACK_LEN);
+	st->n_held = 0;
+}
+
+static void stack_drop_held(struct stack *st, unsigned int i)
+{
+	memmove(&st->held[i], &st->held[i + 1],
+		(st->n_held - i - 1) * sizeof(st->held[0]));
+	st->n_held--;
+}
+
+/*
+ * stack_hold_ack() - true when @p, a frame lwIP sends during a batch, was
+ * a pure ACK and is now held; other frames of a connection with a held
+ * ACK make that ACK obsolete (they carry a newer one).
+ */
+static bool stack_hold_ack(struct stack *st, struct pbuf *p)
+{
+	uint8_t f[STACK_ACK_LEN];
+	const uint8_t *h = p->payload;
+	unsigned int i;
+	bool pure;
+
+	if (p->len < 38 || h[12] != 0x08 || h[13] != 0x00 || h[23] != 6)
+		return false;
+	pure = p->tot_len == STACK_ACK_LEN && h[14] == 0x45 &&
+	       pbuf_copy_partial(p, f, STACK_ACK_LEN, 0) == STACK_ACK_LEN &&
+	       f[46] == 0x50 && f[47] == 0x10;
+	for (i = 0; i < st->n_held; i++) {
+		const uint8_t *o = st->held[i].frame;
+
+		if (!stack_same_flow(o, h))
+			continue;
+		if (!pure) {
+			stack_drop_held(st, i);
+			return false;
+		}
+		/* a duplicate ACK (same ack and window) must reach the VM */
+		if (!memcmp(o + 42, f + 42, 4) && !memcmp(o + 48, f + 48, 2))
+			stack_send_frame(st, o, STACK_ACK_LEN);
+		memcpy(st->held[i].frame, f, STACK_ACK_LEN);
+		return true;
+	}
+	if (!pure)
+		return false;
+	if (st->n_held == STACK_ACK_HOLD)
+		stack_flush_acks(st);
+	memcpy(st->held[st->n_held++].frame, f, STACK_ACK_LEN);
+	return true;
+}
+
+static void stack_batch_end(void *arg)
+{
+	struct stack *st = arg;
+
+	st->in_batch = false;
+	stack_flush_acks(st);
+}
+
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct stack *st = netif->state;
 	struct iovec iov[STACK_MAX_IOV];
 	struct pbuf *q;
 	int n = 0;
+
+	if ((st->in_batch || st->n_held) && stack_hold_ack(st, p))
+		return ERR_OK;
 
 	for (q = p; q; q = q->next) {
 		if (n == STACK_MAX_IOV) {
@@ -212,6 +308,7 @@ struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
 	uv_unref((uv_handle_t *)&st->timer);
 	uv_unref((uv_handle_t *)&st->check);
 	sw_set_stack(sw, stack_input, st);
+	sw_set_stack_batch_end(sw, stack_batch_end);
 	splice_ctx_init(&st->splice, loop, sw);
 	sw_set_drain(sw, stack_drain_cb, st);
 	return st;
@@ -295,13 +392,6 @@ const struct stack_counters *stack_counters(const struct stack *st)
 	return &st->cnt;
 }
 
-static void stack_send_frame(struct stack *st, const uint8_t *f, size_t len)
-{
-	struct iovec iov = { .iov_base = (void *)f, .iov_len = len };
-
-	sw_output(st->sw, &iov, 1, len);
-}
-
 /* stack_dhcp() - true when the frame was a DHCP request (consumed). */
 static bool stack_dhcp(struct stack *st, const uint8_t *frame, size_t len)
 {
@@ -382,6 +472,7 @@ void stack_input(void *arg, const uint8_t *frame, size_t len)
 	struct pbuf *p;
 	uint32_t tip;
 
+	st->in_batch = true;
 	if (pkt_arp_request_for(frame, len, &tip) &&
 	    netcfg_is_vip(&st->cfg, tip)) {
 		size_t n = pkt_build_arp_reply(st->scratch, frame,

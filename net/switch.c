@@ -24,6 +24,7 @@ struct sw {
 	unsigned int n_cam;
 	unsigned int n_congested;
 	sw_stack_input_fn stack_in;
+	void (*stack_end)(void *stack);
 	void *stack;
 	sw_mac_event_fn mac_ev;
 	void *mac_ev_arg;
@@ -54,6 +55,19 @@ void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack)
 {
 	sw->stack_in = fn;
 	sw->stack = stack;
+}
+
+void sw_set_stack_batch_end(struct sw *sw, void (*fn)(void *stack))
+{
+	sw->stack_end = fn;
+}
+
+void sw_input_end(struct sw_port *port)
+{
+	struct sw *sw = port->sw;
+
+	if (sw && port->id >= 0 && sw->stack_end)
+		sw->stack_end(sw->stack);
 }
 
 void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg)

@@ -66,6 +66,12 @@ struct sw *sw_create(const uint8_t gw_mac[6]);
 void sw_destroy(struct sw *sw);
 
 void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack);
+/*
+ * sw_set_stack_batch_end() - @fn runs after a port handed over all frames
+ * of one read (sw_input_end()), so the stack can send what it held back
+ * for the batch (coalesced ACKs).
+ */
+void sw_set_stack_batch_end(struct sw *sw, void (*fn)(void *stack));
 void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg);
 void sw_set_drain(struct sw *sw, sw_drain_fn fn, void *arg);
 
@@ -76,6 +82,9 @@ void sw_port_detach(struct sw_port *port);
 
 /* sw_input() - a frame received by @port from its VM. */
 void sw_input(struct sw_port *port, const uint8_t *frame, size_t len);
+
+/* sw_input_end() - @port has no more frames from its current read. */
+void sw_input_end(struct sw_port *port);
 
 /* sw_output() - a frame sent by the gateway stack (pieces in @iov). */
 void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len);

@@ -323,6 +323,8 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		sw_input(&c->port, frame, flen);
 		off += (size_t)r;
 	}
+	if (off && !c->closing)
+		sw_input_end(&c->port);
 	if (off && off < c->rx_len)
 		memmove(c->rx, c->rx + off, c->rx_len - off);
 	c->rx_len -= off;
