@@ -13,6 +13,8 @@
 #include <cmocka.h>
 
 unsigned short qcw_lwip_chksum(const void *data, int len);
+unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
+				    unsigned short len);
 
 /* reference: bytes paired as (p[0], p[1]) big-endian, folded */
 static uint16_t ref_sum_be(const uint8_t *p, size_t n)
@@ -68,6 +70,29 @@ static void test_big_and_carries(void **state)
 	free(b);
 }
 
+static void test_copy(void **state)
+{
+	uint8_t src[400], dst[400];
+	size_t off, n;
+
+	(void)state;
+	srand(2);
+	for (n = 0; n < sizeof(src); n++)
+		src[n] = (uint8_t)rand();
+	for (off = 0; off < 8; off++) {
+		for (n = 0; n <= 300; n++) {
+			memset(dst, 0xaa, sizeof(dst));
+			assert_int_equal(as_be(qcw_lwip_chksum_copy(
+						 dst + (7 - off), src + off,
+						 (unsigned short)n)),
+					 ref_sum_be(src + off, n));
+			assert_memory_equal(dst + (7 - off), src + off, n);
+			/* nothing written past the end */
+			assert_int_equal(dst[7 - off + n], 0xaa);
+		}
+	}
+}
+
 static void test_rfc1071_vector(void **state)
 {
 	/* RFC 1071 section 3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
@@ -84,6 +109,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_all_lengths_alignments),
 		cmocka_unit_test(test_big_and_carries),
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_rfc1071_vector),
 	};
 

@@ -107,6 +107,9 @@
 /* 64 bits at a time instead of lwIP's 16 (net/lwip/qcw_chksum.c) */
 #define LWIP_CHKSUM qcw_lwip_chksum
 unsigned short qcw_lwip_chksum(const void *data, int len);
+#define LWIP_CHKSUM_COPY(dst, src, len) qcw_lwip_chksum_copy(dst, src, len)
+unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
+				    unsigned short len);
 
 /* No statistics in lwIP: qcw-net counts what its API reports. */
 #define LWIP_STATS 0
