@@ -195,6 +195,16 @@ static void stack_batch_end(void *arg)
 	stack_flush_acks(st);
 }
 
+static void stack_pbuf_get(void *obj)
+{
+	pbuf_ref(obj);
+}
+
+static void stack_pbuf_put(void *obj)
+{
+	pbuf_free(obj);
+}
+
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct stack *st = netif->state;
@@ -204,6 +214,16 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 
 	if ((st->in_batch || st->n_held) && stack_hold_ack(st, p))
 		return ERR_OK;
+	if (!p->next) {
+		/*
+		 * One piece (TCP segments written by tcp_write are): the port
+		 * keeps a reference and writes the pbuf itself, no copy.
+		 */
+		struct sw_ref ref = { stack_pbuf_get, stack_pbuf_put, p };
+
+		sw_output_ref(st->sw, p->payload, p->len, &ref);
+		return ERR_OK;
+	}
 
 	for (q = p; q; q = q->next) {
 		if (n == STACK_MAX_IOV) {

@@ -261,6 +261,46 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len)
 		sw->unknown_unicast++;
 }
 
+static void sw_port_send_ref(struct sw_port *port, const uint8_t *data,
+			     size_t len, const struct sw_ref *ref)
+{
+	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	int r;
+
+	if (!port->ops->send_ref) {
+		sw_port_send(port, &iov, 1, len);
+		return;
+	}
+	r = port->ops->send_ref(port, data, len, ref);
+	if (r == 0) {
+		port->cnt.tx_frames++;
+		port->cnt.tx_bytes += len;
+	} else {
+		port->cnt.tx_drops++;
+	}
+}
+
+void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
+		   const struct sw_ref *ref)
+{
+	struct sw_cam_entry *e;
+	int i;
+
+	if (len < 6)
+		return;
+	if (data[0] & 1) {
+		for (i = 0; i < SW_MAX_PORTS; i++)
+			if (sw->ports[i])
+				sw_port_send_ref(sw->ports[i], data, len, ref);
+		return;
+	}
+	e = sw_cam_find(sw, data);
+	if (e && sw->ports[e->port])
+		sw_port_send_ref(sw->ports[e->port], data, len, ref);
+	else
+		sw->unknown_unicast++;
+}
+
 bool sw_congested(const struct sw *sw)
 {
 	return sw->n_congested > 0;

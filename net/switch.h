@@ -24,6 +24,16 @@
 struct sw;
 struct sw_port;
 
+/*
+ * A frame whose memory a port may keep instead of copying: get() takes a
+ * reference, put() drops it once the bytes were written.
+ */
+struct sw_ref {
+	void (*get)(void *obj);
+	void (*put)(void *obj);
+	void *obj;
+};
+
 struct sw_port_ops {
 	/*
 	 * send() - queue one frame made of @iov (total @len bytes).
@@ -33,6 +43,12 @@ struct sw_port_ops {
 	 */
 	int (*send)(struct sw_port *port, const struct iovec *iov, int iovcnt,
 		    size_t len);
+	/*
+	 * send_ref() - optional: queue the contiguous frame @data without
+	 * copying it, holding a reference through @ref. Same returns.
+	 */
+	int (*send_ref)(struct sw_port *port, const uint8_t *data, size_t len,
+			const struct sw_ref *ref);
 };
 
 struct sw_port_counters {
@@ -88,6 +104,10 @@ void sw_input_end(struct sw_port *port);
 
 /* sw_output() - a frame sent by the gateway stack (pieces in @iov). */
 void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len);
+
+/* sw_output_ref() - sw_output() of one contiguous, referenced frame. */
+void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
+		   const struct sw_ref *ref);
 
 /* sw_congested() - true while some port is above its high-water mark. */
 bool sw_congested(const struct sw *sw);

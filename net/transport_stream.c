@@ -25,9 +25,12 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "txq.h"
 
 #define TS_RX_BUF (256 * 1024 + FRAME_MAX_LEN + 4)
-#define TS_DEFAULT_RING (8 * 1024 * 1024)
+#define TS_DEFAULT_RING (8 * 1024 * 1024) /* bytes queued per port, at most */
+#define TS_COPY_RING (2 * 1024 * 1024) /* for frames that must be copied */
+#define TS_SLOTS 16384
 
 union ts_stream {
 	uv_handle_t h;
@@ -45,10 +48,8 @@ struct ts_conn {
 	struct ts_conn *next;
 	uint8_t *rx;
 	size_t rx_len;
-	uint8_t *tx;
-	size_t tx_cap;
-	uint64_t tx_head, tx_tail; /* monotonic byte counters */
-	size_t tx_inflight;
+	struct txq txq;
+	size_t tx_inflight; /* bytes in the uv_write request */
 	bool writing;
 	bool closing;
 	int close_status;
@@ -104,11 +105,11 @@ static void ts_flush_cb(uv_check_t *h);
 
 static void ts_update_congestion(struct ts_conn *c)
 {
-	size_t used = (size_t)(c->tx_head - c->tx_tail);
+	size_t used = txq_pending(&c->txq), cap = c->txq.max_pending;
 
-	if (!c->port.congested && used > c->tx_cap / 2)
+	if (!c->port.congested && used > cap / 2)
 		sw_port_set_congested(&c->port, true);
-	else if (c->port.congested && used < c->tx_cap / 4)
+	else if (c->port.congested && used < cap / 4)
 		sw_port_set_congested(&c->port, false);
 }
 
@@ -128,7 +129,7 @@ static void ts_conn_closed_cb(uv_handle_t *h)
 	}
 	l->n_conns--;
 	free(c->rx);
-	free(c->tx);
+	txq_fini(&c->txq);
 	if (!l->closing && l->cfg.on_closed)
 		l->cfg.on_closed(l->cfg.arg, l, c->close_status,
 				 c->port.cnt.rx_frames > 0);
@@ -146,67 +147,65 @@ static void ts_conn_close(struct ts_conn *c, int status)
 	uv_close(&c->u.h, ts_conn_closed_cb);
 }
 
-static int ts_port_send(struct sw_port *port, const struct iovec *iov,
-			int iovcnt, size_t len)
+/* ts_queued() - a frame was queued: flush now or at the end of the loop. */
+static int ts_queued(struct ts_conn *c, int r)
 {
-	struct ts_conn *c = (struct ts_conn *)port;
-	size_t hl = frame_hdr_len(c->l->cfg.framing);
-	size_t need = hl + len, pos, room;
-	uint8_t hdr[4];
-	int i;
-
-	if (c->closing)
-		return -EPIPE;
-	if (len > FRAME_MAX_LEN ||
-	    (c->l->cfg.framing == FRAMING_LE16 && len > 0xffff))
-		return -EMSGSIZE;
-	if (c->tx_cap - (size_t)(c->tx_head - c->tx_tail) < need) {
-		ts_update_congestion(c);
-		return -ENOBUFS;
-	}
-	frame_put_hdr(c->l->cfg.framing, hdr, len);
-	pos = (size_t)(c->tx_head % c->tx_cap);
-	for (i = -1; i < iovcnt; i++) {
-		const uint8_t *src = i < 0 ? hdr : iov[i].iov_base;
-		size_t n = i < 0 ? hl : iov[i].iov_len;
-
-		while (n) {
-			room = c->tx_cap - pos;
-			if (room > n)
-				room = n;
-			memcpy(c->tx + pos, src, room);
-			src += room;
-			n -= room;
-			pos = (pos + room) % c->tx_cap;
-		}
-	}
-	c->tx_head += need;
 	ts_update_congestion(c);
-	if (!c->writing && c->tx_head - c->tx_tail > c->tx_cap / 2)
+	if (r < 0)
+		return r;
+	if (!c->writing && txq_pending(&c->txq) > c->txq.max_pending / 2)
 		ts_conn_flush(c); /* large batch: do not wait for the check */
 	else if (!c->writing)
 		uv_check_start(&c->flush, ts_flush_cb);
 	return 0;
 }
 
+static int ts_frame_ok(struct ts_conn *c, size_t len)
+{
+	if (c->closing)
+		return -EPIPE;
+	if (len > FRAME_MAX_LEN ||
+	    (c->l->cfg.framing == FRAMING_LE16 && len > 0xffff))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int ts_port_send(struct sw_port *port, const struct iovec *iov,
+			int iovcnt, size_t len)
+{
+	struct ts_conn *c = (struct ts_conn *)port;
+	uint8_t hdr[4];
+	int r = ts_frame_ok(c, len);
+
+	if (r < 0)
+		return r;
+	frame_put_hdr(c->l->cfg.framing, hdr, len);
+	r = txq_push_copy(&c->txq, hdr, frame_hdr_len(c->l->cfg.framing), iov,
+			  iovcnt, len);
+	return ts_queued(c, r);
+}
+
+static int ts_port_send_ref(struct sw_port *port, const uint8_t *data,
+			    size_t len, const struct sw_ref *ref)
+{
+	struct ts_conn *c = (struct ts_conn *)port;
+	uint8_t hdr[4];
+	int r = ts_frame_ok(c, len);
+
+	if (r < 0)
+		return r;
+	frame_put_hdr(c->l->cfg.framing, hdr, len);
+	r = txq_push_ref(&c->txq, hdr, frame_hdr_len(c->l->cfg.framing), data,
+			 len, ref);
+	return ts_queued(c, r);
+}
+
 static const struct sw_port_ops ts_port_ops = {
 	.send = ts_port_send,
+	.send_ref = ts_port_send_ref,
 };
 
-/* ts_ring_iov() - up to two iovecs covering @n pending bytes from tail. */
-static int ts_ring_iov(struct ts_conn *c, size_t n, uv_buf_t iov[2])
-{
-	size_t pos = (size_t)(c->tx_tail % c->tx_cap);
-	size_t first = c->tx_cap - pos;
-
-	if (first >= n) {
-		iov[0] = uv_buf_init((char *)c->tx + pos, (unsigned int)n);
-		return 1;
-	}
-	iov[0] = uv_buf_init((char *)c->tx + pos, (unsigned int)first);
-	iov[1] = uv_buf_init((char *)c->tx, (unsigned int)(n - first));
-	return 2;
-}
+#define TS_MAX_IOV 1024
 
 static void ts_write_cb(uv_write_t *req, int status)
 {
@@ -220,47 +219,53 @@ static void ts_write_cb(uv_write_t *req, int status)
 		ts_conn_close(c, status);
 		return;
 	}
-	c->tx_tail += c->tx_inflight;
+	txq_consume(&c->txq, c->tx_inflight);
 	c->tx_inflight = 0;
 	ts_update_congestion(c);
 	if (!c->closing)
 		ts_conn_flush(c);
 }
 
+/*
+ * ts_conn_flush() - write what is queued: writev of up to TS_MAX_IOV
+ * pieces, repeated while the socket takes everything; the rest goes into
+ * the one embedded uv_write request.
+ */
 static void ts_conn_flush(struct ts_conn *c)
 {
-	size_t pending = (size_t)(c->tx_head - c->tx_tail);
-	uv_buf_t iov[2];
+	struct iovec iov[TS_MAX_IOV];
+	size_t bytes;
 	int n, r;
 
 	if (c->writing || c->closing)
 		return;
 	uv_check_stop(&c->flush);
-	if (!pending)
-		return;
-	n = ts_ring_iov(c, pending, iov);
-	r = uv_try_write(&c->u.s, iov, (unsigned int)n);
-	if (r < 0 && r != UV_EAGAIN) {
-		log_warn("%s: write to peer failed: %s, closing connection",
-			 c->l->cfg.kind, uv_strerror(r));
-		ts_conn_close(c, r);
-		return;
-	}
-	if (r > 0)
-		c->tx_tail += (uint64_t)r;
-	pending = (size_t)(c->tx_head - c->tx_tail);
-	if (pending) {
-		n = ts_ring_iov(c, pending, iov);
-		c->tx_inflight = pending;
+	while (txq_pending(&c->txq)) {
+		n = txq_iov(&c->txq, iov, TS_MAX_IOV, &bytes);
+		r = uv_try_write(&c->u.s, (uv_buf_t *)iov, (unsigned int)n);
+		if (r < 0 && r != UV_EAGAIN) {
+			log_warn("%s: write to peer failed: %s, closing connection",
+				 c->l->cfg.kind, uv_strerror(r));
+			ts_conn_close(c, r);
+			return;
+		}
+		if (r > 0)
+			txq_consume(&c->txq, (size_t)r);
+		if (r == (int)bytes)
+			continue;
+		/* the socket is full: one request for what is left now */
+		n = txq_iov(&c->txq, iov, TS_MAX_IOV, &bytes);
+		c->tx_inflight = bytes;
 		c->writing = true;
 		c->wreq.data = c;
-		r = uv_write(&c->wreq, &c->u.s, iov, (unsigned int)n,
+		r = uv_write(&c->wreq, &c->u.s, (uv_buf_t *)iov, (unsigned int)n,
 			     ts_write_cb);
 		if (r < 0) {
 			c->writing = false;
 			ts_conn_close(c, r);
 			return;
 		}
+		break;
 	}
 	ts_update_congestion(c);
 }
@@ -337,14 +342,13 @@ static struct ts_conn *ts_conn_new(struct ts_listener *l)
 	if (!c)
 		return NULL;
 	c->l = l;
-	c->tx_cap = l->cfg.tx_ring ? l->cfg.tx_ring : TS_DEFAULT_RING;
 	c->rx = malloc(TS_RX_BUF);
-	c->tx = malloc(c->tx_cap);
 	c->port.ops = &ts_port_ops;
 	c->port.id = -1;
-	if (!c->rx || !c->tx) {
+	if (!c->rx || txq_init(&c->txq, TS_COPY_RING, TS_SLOTS,
+			       l->cfg.tx_ring ? l->cfg.tx_ring :
+						TS_DEFAULT_RING) < 0) {
 		free(c->rx);
-		free(c->tx);
 		free(c);
 		return NULL;
 	}
@@ -544,7 +548,7 @@ int ts_adopt_fd(struct ts_listener *l, int fd)
 		r = uv_pipe_open(&c->u.pipe, fd);
 	if (r < 0) {
 		free(c->rx);
-		free(c->tx);
+		txq_fini(&c->txq);
 		free(c);
 		return r;
 	}
