@@ -1072,6 +1072,48 @@ int http_server_listen(struct http_server *srv, const char *url,
 }
 
 /**
+ * http_server_listen_fd() - serve on a listening socket made elsewhere,
+ * e.g. AF_VSOCK, which libuv cannot bind itself.
+ * @srv: server
+ * @fd: a stream socket in the listening state; owned by the server from
+ *      now on (closed on error too)
+ * @flags: HTTP_F_* passed to the handler with each request
+ *
+ * Return: 0 or -errno.
+ */
+int http_server_listen_fd(struct http_server *srv, int fd, unsigned int flags)
+{
+	struct http_listener *l = calloc(1, sizeof(*l));
+	uv_os_fd_t owned;
+	int r;
+
+	if (!l) {
+		close(fd);
+		return -ENOMEM;
+	}
+	l->srv = srv;
+	l->flags = flags;
+	/* accepted connections are plain stream sockets: pipes to libuv */
+	l->is_unix = true;
+	uv_pipe_init(srv->loop, &l->u.pipe, 0);
+	l->u.h.data = l;
+	srv->refs++;
+	r = uv_pipe_open(&l->u.pipe, fd);
+	if (r == 0)
+		r = uv_listen(&l->u.s, 128, http_connection_cb);
+	if (r < 0) {
+		/* once opened, the handle closes the socket */
+		if (uv_fileno(&l->u.h, &owned) < 0)
+			close(fd);
+		uv_close(&l->u.h, http_listener_closed_cb);
+		return r;
+	}
+	l->next = srv->listeners;
+	srv->listeners = l;
+	return 0;
+}
+
+/**
  * http_server_adopt_fd() - serve an already-connected stream socket.
  * @srv: server
  * @fd: the socket; owned by the server from now on (closed on error too)

@@ -87,6 +87,7 @@ void http_server_set_timeout(struct http_server *srv, unsigned int ms);
 
 int http_server_listen(struct http_server *srv, const char *url,
 		       unsigned int flags, char *err, size_t errlen);
+int http_server_listen_fd(struct http_server *srv, int fd, unsigned int flags);
 int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			 unsigned int flags);
 

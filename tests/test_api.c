@@ -188,6 +188,7 @@ struct tsrv {
 	char dir[64];
 	char path[128]; /* -listen: full API */
 	char svc[128]; /* -services: no /connect */
+	char fdsock[128]; /* a listening socket handed to the server */
 	int guest_fd; /* our end of an in-VM (gateway:80) connection */
 	int connects; /* /connect hijacks seen */
 };
@@ -283,6 +284,18 @@ static void tsrv_start(struct tsrv *s, unsigned int timeout_ms, bool with_dns)
 	assert_int_equal(api_listen(s->api, url, true), 0);
 	snprintf(url, sizeof(url), "unix://%s", s->svc);
 	assert_int_equal(api_listen(s->api, url, false), 0);
+	{
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		snprintf(s->fdsock, sizeof(s->fdsock), "%s/fd.sock", s->dir);
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%.100s", s->fdsock);
+		assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)),
+				 0);
+		assert_int_equal(listen(fd, 8), 0);
+		assert_int_equal(http_server_listen_fd(api_http(s->api), fd, 0),
+				 0);
+	}
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
 	api_gateway_conn(s->api, sv[1], GUEST_IP);
@@ -305,6 +318,8 @@ static void tsrv_stop(struct tsrv *s)
 	/* the server unlinks its socket files */
 	assert_int_not_equal(stat(s->path, &st), 0);
 	assert_int_not_equal(stat(s->svc, &st), 0);
+	/* a handed-over listener's file is its maker's */
+	assert_int_equal(unlink(s->fdsock), 0);
 	assert_int_equal(rmdir(s->dir), 0);
 }
 
@@ -618,6 +633,11 @@ static void test_read_routes(void **state)
 	assert_int_equal(r.status, 200);
 	request(s.path, "GET", "http://host/cam", NULL, &r);
 	assert_int_equal(r.status, 200);
+	/* the listener made elsewhere serves too (no /connect there) */
+	request(s.fdsock, "GET", "/cam", NULL, &r);
+	assert_int_equal(r.status, 200);
+	request(s.fdsock, "GET", "/connect", NULL, &r);
+	assert_int_equal(r.status, 404);
 	tsrv_stop(&s);
 }
 
@@ -1180,6 +1200,7 @@ static void test_listen_errors(void **state)
 		assert_int_equal(
 			http_server_listen(srv, url, 0, err, sizeof(err)), 0);
 	}
+	assert_int_equal(http_server_listen_fd(srv, -1, 0), -EBADF);
 	assert_int_equal(
 		http_server_listen(srv, "vsock://2:1024", 0, err, sizeof(err)),
 		-EPROTONOSUPPORT);
