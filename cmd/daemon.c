@@ -24,6 +24,7 @@
 #include "forwarder/api.h"
 #include "forwarder/notify.h"
 #include "forwarder/fwd.h"
+#include "forwarder/ssh_tunnel.h"
 #include "dns/dns_server.h"
 #include "gw_dns.h"
 #include "log.h"
@@ -51,6 +52,8 @@ struct daemon {
 	struct notify *notify;
 	struct ts_listener *connect; /* /connect connections */
 	char connect_dir[192];
+	struct ssh_tunnel **tunnels; /* -forward-sock, one per tuple */
+	unsigned int n_tunnels;
 	uv_signal_t sigint, sigterm;
 	int exit_status;
 	bool stopping;
@@ -510,6 +513,69 @@ static void daemon_stop_api(struct daemon *d)
 	d->notify = NULL;
 }
 
+/* ---- SSH tunnels (forwarder/ssh_tunnel.h) ---- */
+
+static void daemon_tunnel_failed(void *arg, struct ssh_tunnel *t,
+				 const char *why)
+{
+	(void)t;
+	log_err("setupProxy failed: %s", why);
+	daemon_stop(arg, 1);
+}
+
+/*
+ * daemon_start_tunnels() - gvproxy's step 10: one SSH tunnel per
+ * -forward-sock/-dest/-user/-identity tuple to <deviceIP>:22 through the
+ * virtual network. The host sockets exist when this returns; the
+ * sessions come up from the loop, and if one cannot be set up within
+ * its attempts the daemon exits with status 1, as gvproxy does.
+ */
+static int daemon_start_tunnels(struct daemon *d)
+{
+	const struct daemon_opts *o = d->o;
+	unsigned int i;
+	char err[512];
+
+	if (!o->fwd_sock.n)
+		return 0;
+	d->tunnels = calloc(o->fwd_sock.n, sizeof(*d->tunnels));
+	if (!d->tunnels)
+		return -ENOMEM;
+	for (i = 0; i < o->fwd_sock.n; i++) {
+		struct ssh_tunnel_config c = {
+			.sock = o->fwd_sock.v[i],
+			.ip = d->net.device,
+			.port = 22,
+			.dest = o->fwd_dest.v[i],
+			.user = o->fwd_user.v[i],
+			.identity = o->fwd_identity.v[i],
+			.failed = daemon_tunnel_failed,
+			.arg = d,
+		};
+		int r = ssh_tunnel_create(&d->loop, d->fwd, &c, &d->tunnels[i],
+					  err, sizeof(err));
+
+		if (r < 0) {
+			log_err("setupProxy failed: %s", err);
+			return r;
+		}
+		d->n_tunnels++;
+	}
+	return 0;
+}
+
+/* daemon_stop_tunnels() - before the forwarder: unlinks the sockets. */
+static void daemon_stop_tunnels(struct daemon *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < d->n_tunnels; i++)
+		ssh_tunnel_destroy(d->tunnels[i]);
+	free(d->tunnels);
+	d->tunnels = NULL;
+	d->n_tunnels = 0;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -606,6 +672,8 @@ int daemon_run(struct daemon_opts *o)
 	if (o->listen_bess || o->listen_vfkit || o->listen_stdio ||
 	    o->listen_vpnkit)
 		log_warn("-listen-bess/-listen-vfkit/-listen-stdio/-listen-vpnkit are not implemented yet; ignored");
+	if (daemon_start_tunnels(&d) < 0)
+		goto out;
 
 	d.exit_status = 0;
 	uv_run(&d.loop, UV_RUN_DEFAULT);
@@ -614,6 +682,7 @@ out:
 	ts_close(d.qemu);
 	gw_dns_destroy(d.gw_dns);
 	dns_server_destroy(d.dns);
+	daemon_stop_tunnels(&d);
 	fwd_destroy(d.fwd);
 	nat_destroy(d.nat);
 	stack_destroy(d.st);

@@ -18,6 +18,7 @@
 #include "lwip/tcp.h"
 
 #include "log.h"
+#include "ssh_tunnel.h"
 #include "transport_stream.h"
 #include "url.h"
 
@@ -439,6 +440,7 @@ static void fwd_rule_close(struct fwd *f, struct fwd_rule *r)
 		fwd_udp_close_flows(r);
 	if (r->unlink_on_close)
 		unlink(r->local);
+	ssh_tunnel_destroy(r->tun);
 	f->cnt.rules--;
 	if (r->has_handle)
 		uv_close(&r->l.h, fwd_rule_freed_cb);
@@ -483,10 +485,10 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 		break;
 	case FWD_UNIX:
 		if (!strncmp(remote, "ssh-tunnel://", 13)) {
-			snprintf(err, errlen,
-				 "ssh-tunnel remotes are not supported yet");
-			free(r);
-			return -EINVAL;
+			/* the rule owns the tunnel (forwarder/ssh_tunnel.h) */
+			e = ssh_tunnel_create_url(f->loop, f, local, remote,
+						  &r->tun, err, errlen);
+			break;
 		}
 		if (strncmp(remote, "tcp://", 6) ||
 		    fwd_parse_remote_ip(remote + 6, &r->ip, &r->port) < 0) {

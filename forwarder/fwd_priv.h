@@ -17,6 +17,7 @@
 struct fwd_rule;
 struct fwd_udp_flow;
 struct fwd_gw_listener;
+struct ssh_tunnel;
 
 struct fwd_conn {
 	struct splice sp; /* host side inside */
@@ -47,6 +48,7 @@ struct fwd_rule {
 	bool unlink_on_close;
 	struct fwd_conn *conns;
 	struct fwd_udp_flow *flows;
+	struct ssh_tunnel *tun; /* unix rule to an ssh-tunnel:// remote */
 };
 
 struct fwd {

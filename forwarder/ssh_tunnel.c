@@ -1,0 +1,1338 @@
+/*
+ * ssh_tunnel.c - SSH tunnels (see ssh_tunnel.h for the states, the flow
+ * control and the half-close): the host listener, a libssh session run
+ * non-blocking from a uv_poll_t, one channel per host connection.
+ *
+ * Driving libssh from libuv: libssh does its own I/O inside its calls
+ * (a poll() with timeout 0, a read of at most 4 KiB, or a write of all it
+ * holds once the socket was seen writable). So the poll callback calls
+ * ssh_event_dopoll() until nothing is ready (bounded per callback), then
+ * serves the connections whose channel callbacks flagged data; the uv_poll
+ * mask asks for writability while libssh has output (SSH_WRITE_PENDING).
+ * Anything that may have moved bytes inside libssh outside the poll
+ * callback (a host read, a finished write) kicks one more pass through an
+ * idle handle, so data libssh already read is never left waiting for an
+ * fd event that will not come.
+ *
+ * Ownership: the tunnel, each host connection (tun_conn) and each session
+ * (tun_sess) are freed in their handles' close callbacks; @refs counts the
+ * callbacks still due and the last one frees a destroyed tunnel. libssh
+ * owns the session's socket from ssh_connect() on and closes it in
+ * ssh_free(), always called right after uv_close() of the poll handle on
+ * it (libuv allows closing the fd then).
+ */
+#include "ssh_tunnel.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "qcw_config.h"
+#include "fwd.h"
+#include "log.h"
+#include "netcfg.h"
+#include "transport_stream.h"
+
+int ssh_tunnel_create_url(uv_loop_t *loop, struct fwd *fwd, const char *local,
+			  const char *remote, struct ssh_tunnel **out,
+			  char *err, size_t errlen)
+{
+	struct ssh_tunnel_config c;
+	struct tun_url u;
+	int r;
+
+	*out = NULL;
+	if (tun_url_parse(remote, &u, err, errlen) < 0)
+		return -EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.sock = local;
+	c.ip = u.ip;
+	c.port = u.port;
+	c.dest = u.path;
+	c.user = u.user;
+	c.identity = u.key[0] ? u.key : NULL;
+	c.passphrase = u.passphrase[0] ? u.passphrase : NULL;
+	c.password = u.password[0] ? u.password : NULL;
+	c.secure = u.secure;
+	c.lazy = true;
+	r = ssh_tunnel_create(loop, fwd, &c, out, err, errlen);
+	explicit_bzero(&u, sizeof(u));
+	return r;
+}
+
+#if QCW_HAVE_SSH
+
+#include <libssh/callbacks.h>
+#include <libssh/libssh.h>
+
+#define TUN_BUF (64 * 1024)
+#define TUN_PUMP_ROUNDS 64 /* dopoll rounds (<= 4 KiB read each) per pass */
+#define TUN_SOCKBUF (4 * 1024 * 1024)
+
+enum tun_state {
+	TUN_IDLE, /* no session; the next client starts a cycle */
+	TUN_WAIT, /* backoff before the next attempt */
+	TUN_CONNECTING, /* banner and key exchange */
+	TUN_AUTH,
+	TUN_UP,
+};
+
+enum tun_conn_state {
+	TUN_C_QUEUED, /* accepted, waiting for the session */
+	TUN_C_OPENING, /* channel open sent, no answer yet */
+	TUN_C_RETRY, /* open refused; again at @deadline */
+	TUN_C_OPEN,
+};
+
+struct ssh_tunnel;
+
+struct tun_sess {
+	struct ssh_tunnel *t;
+	uv_poll_t poll;
+	ssh_session s;
+	ssh_event ev;
+	int fd; /* our end of the socketpair */
+	int mask; /* uv_poll events asked for */
+	bool fd_owned; /* libssh took @fd in ssh_connect() */
+	bool polling; /* @poll initialised */
+	bool auth_pw; /* trying the URL's password */
+	struct ssh_counter_struct scnt; /* socket bytes */
+	struct ssh_counter_struct rcnt; /* packet payload bytes */
+	uint64_t raw_sync,
+		wire_sync; /* counters when libssh's output was empty */
+};
+
+struct tun_conn {
+	struct ssh_tunnel *t;
+	struct tun_conn *prev, *next;
+	uv_pipe_t pipe;
+	uv_write_t wreq;
+	uv_shutdown_t sreq;
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cbs;
+	enum tun_conn_state state;
+	unsigned int tries;
+	uint64_t deadline; /* OPENING: hung after; RETRY: open again at */
+	uint8_t *up; /* TUN_BUF: host -> channel, [up_off, up_off+up_len) */
+	uint8_t *down; /* TUN_BUF: channel -> host, one uv_write */
+	uint32_t up_off, up_len;
+	bool reading, writing, rx_ready;
+	bool local_eof, eof_sent, remote_eof, shut_sent, shut_done;
+	bool closing;
+};
+
+struct ssh_tunnel {
+	uv_loop_t *loop;
+	struct fwd *fwd;
+	char name[256]; /* the -forward-sock value, for logs */
+	char target[96]; /* user@ip:port, for logs */
+	struct tun_sock sock;
+	char dest[256], user[64], identity[256], password[128];
+	uint32_t ip;
+	uint16_t port;
+	bool secure, lazy;
+	unsigned int attempts;
+	ssh_tunnel_failed_fn failed;
+	void *arg;
+	ssh_key key;
+
+	uv_pipe_t listener;
+	uv_timer_t stimer; /* WAIT backoff, attempt timeout */
+	uv_timer_t ctimer; /* channel retries and open deadlines */
+	uv_idle_t kick;
+	struct tun_sess *sess;
+	enum tun_state state;
+	unsigned int failures, budget;
+	char last_err[256];
+	struct tun_conn *conns;
+	unsigned int n_waiting; /* connections not OPEN */
+	unsigned int refs; /* close callbacks still due */
+	bool listening, unlink_path, ever_up, accept_deferred, dying;
+	uint8_t rbuf[TUN_BUF];
+};
+
+static void tun_step(struct ssh_tunnel *t);
+static void tun_attempt_start(struct ssh_tunnel *t);
+static void tun_conn_close(struct tun_conn *c);
+static void tun_conn_open(struct tun_conn *c);
+static void tun_accept_one(struct ssh_tunnel *t);
+
+/* ---- lifetime ---- */
+
+static void tun_maybe_free(struct ssh_tunnel *t)
+{
+	if (!t->dying || t->refs)
+		return;
+	ssh_key_free(t->key);
+	explicit_bzero(t->password, sizeof(t->password));
+	free(t);
+}
+
+static void tun_handle_closed_cb(uv_handle_t *h)
+{
+	struct ssh_tunnel *t = h->data;
+
+	t->refs--;
+	tun_maybe_free(t);
+}
+
+static void tun_kick_cb(uv_idle_t *h)
+{
+	uv_idle_stop(h);
+	tun_step(h->data);
+}
+
+/* tun_kick() - one more pass through tun_step() in this loop iteration. */
+static void tun_kick(struct ssh_tunnel *t)
+{
+	if (!t->dying && !uv_is_active((uv_handle_t *)&t->kick))
+		uv_idle_start(&t->kick, tun_kick_cb);
+}
+
+/* ---- the session ---- */
+
+static void tun_sess_closed_cb(uv_handle_t *h)
+{
+	struct tun_sess *ss = h->data;
+	struct ssh_tunnel *t = ss->t;
+
+	free(ss);
+	t->refs--;
+	tun_maybe_free(t);
+}
+
+static bool tun_sess_alive(const struct tun_sess *ss)
+{
+	return ss && ssh_is_connected(ss->s) &&
+	       !(ssh_get_status(ss->s) & (SSH_CLOSED | SSH_CLOSED_ERROR));
+}
+
+/* tun_ch_free() - forget @c's channel (libssh closes it if it is open). */
+static void tun_ch_free(struct tun_conn *c)
+{
+	if (!c->ch)
+		return;
+	ssh_remove_channel_callbacks(c->ch, &c->cbs);
+	ssh_channel_free(c->ch);
+	c->ch = NULL;
+}
+
+/* tun_sess_free() - drop the session; its channels must be freed first. */
+static void tun_sess_free(struct ssh_tunnel *t)
+{
+	struct tun_sess *ss = t->sess;
+
+	if (!ss)
+		return;
+	t->sess = NULL;
+	if (ss->ev) {
+		ssh_event_remove_session(ss->ev, ss->s);
+		ssh_event_free(ss->ev);
+	}
+	/* stop polling before libssh closes the fd */
+	if (ss->polling)
+		uv_close((uv_handle_t *)&ss->poll, tun_sess_closed_cb);
+	ssh_free(ss->s);
+	if (!ss->fd_owned && ss->fd >= 0)
+		close(ss->fd);
+	if (!ss->polling)
+		free(ss);
+}
+
+static void tun_poll_cb(uv_poll_t *p, int status, int events);
+
+static void tun_sess_update_poll(struct tun_sess *ss)
+{
+	int mask = UV_READABLE;
+
+	if (ssh_get_poll_flags(ss->s) & SSH_WRITE_PENDING)
+		mask |= UV_WRITABLE;
+	if (mask != ss->mask &&
+	    uv_poll_start(&ss->poll, mask, tun_poll_cb) == 0)
+		ss->mask = mask;
+}
+
+/*
+ * tun_out_pending() - bytes libssh holds unsent, estimated from its
+ * counters: packet payload queued minus socket bytes written since its
+ * buffer was last seen empty (no POLLOUT interest). Encryption overhead
+ * makes this an underestimate, corrected at every resync.
+ */
+static uint64_t tun_out_pending(struct tun_sess *ss)
+{
+	uint64_t raw, wire;
+
+	if (!(ssh_get_poll_flags(ss->s) & SSH_WRITE_PENDING)) {
+		ss->raw_sync = ss->rcnt.out_bytes;
+		ss->wire_sync = ss->scnt.out_bytes;
+		return 0;
+	}
+	raw = ss->rcnt.out_bytes - ss->raw_sync;
+	wire = ss->scnt.out_bytes - ss->wire_sync;
+	return raw > wire ? raw - wire : 0;
+}
+
+static void tun_conn_set_state(struct tun_conn *c, enum tun_conn_state s)
+{
+	struct ssh_tunnel *t = c->t;
+
+	if (c->state != TUN_C_OPEN && s == TUN_C_OPEN)
+		t->n_waiting--;
+	c->state = s;
+}
+
+/* tun_accept_more() - a waiting slot freed: take a deferred client. */
+static void tun_accept_more(struct ssh_tunnel *t)
+{
+	if (t->accept_deferred && !t->dying && t->n_waiting < TUN_MAX_QUEUED) {
+		t->accept_deferred = false;
+		tun_accept_one(t);
+	}
+}
+
+static void tun_cycle_start(struct ssh_tunnel *t)
+{
+	t->failures = 0;
+	t->budget = t->ever_up ? TUN_RECONNECT_ATTEMPTS : t->attempts;
+	tun_attempt_start(t);
+}
+
+/*
+ * tun_sess_lost() - the session died (EOF, error, hung): host connections
+ * with an open channel end, the others wait for the next session, which
+ * is started at once if anyone waits.
+ */
+static void tun_sess_lost(struct ssh_tunnel *t, const char *why)
+{
+	struct tun_conn *c;
+
+	log_info("ssh tunnel %s: session to %s lost: %s", t->name, t->target,
+		 why);
+	for (c = t->conns; c; c = c->next) {
+		if (c->closing)
+			continue;
+		if (c->state == TUN_C_OPEN) {
+			tun_conn_close(c);
+			continue;
+		}
+		tun_ch_free(c);
+		c->state = TUN_C_QUEUED;
+	}
+	tun_sess_free(t);
+	uv_timer_stop(&t->stimer);
+	t->state = TUN_IDLE;
+	if (t->n_waiting && !t->dying)
+		tun_cycle_start(t);
+}
+
+static void tun_sess_lost_ssh(struct ssh_tunnel *t)
+{
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s",
+		 t->sess ? ssh_get_error(t->sess->s) : "closed");
+	tun_sess_lost(t, why[0] ? why : "connection closed");
+}
+
+/* tun_give_up() - a cycle's attempts are spent. */
+static void tun_give_up(struct ssh_tunnel *t)
+{
+	bool first = !t->ever_up && !t->lazy;
+	struct tun_conn *c;
+	char why[640];
+
+	snprintf(why, sizeof(why),
+		 "timeout: could not set up the SSH session to %s after %u "
+		 "attempts; last error: %s",
+		 t->target, t->failures, t->last_err);
+	t->state = TUN_IDLE;
+	t->failures = 0;
+	for (c = t->conns; c; c = c->next)
+		if (!c->closing)
+			tun_conn_close(c);
+	if (first && t->failed) {
+		t->failed(t->arg, t, why); /* may destroy @t: nothing after */
+		return;
+	}
+	log_warn("ssh tunnel %s: %s", t->name, why);
+}
+
+static void tun_wait_cb(uv_timer_t *h)
+{
+	tun_attempt_start(h->data);
+}
+
+static void tun_attempt_failed(struct ssh_tunnel *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* tun_attempt_failed() - end this attempt; wait and retry, or give up. */
+static void tun_attempt_failed(struct ssh_tunnel *t, const char *fmt, ...)
+{
+	unsigned int delay;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->last_err, sizeof(t->last_err), fmt, ap);
+	va_end(ap);
+	tun_sess_free(t);
+	uv_timer_stop(&t->stimer);
+	t->failures++;
+	if (t->failures >= t->budget) {
+		tun_give_up(t);
+		return;
+	}
+	delay = tun_retry_delay_ms(t->failures);
+	if (t->failures == 1)
+		log_info("ssh tunnel %s: %s; retrying (at most %u attempts)",
+			 t->name, t->last_err, t->budget);
+	else
+		log_debug("ssh tunnel %s: attempt %u: %s; next in %u ms",
+			  t->name, t->failures, t->last_err, delay);
+	t->state = TUN_WAIT;
+	uv_timer_start(&t->stimer, tun_wait_cb, delay, 0);
+}
+
+static void tun_attempt_timeout_cb(uv_timer_t *h)
+{
+	struct ssh_tunnel *t = h->data;
+
+	tun_attempt_failed(t, "no %s from %s within %d s",
+			   t->state == TUN_AUTH ? "authentication answer"
+						: "SSH handshake",
+			   t->target, TUN_ATTEMPT_TIMEOUT_MS / 1000);
+}
+
+/* Never prompt for a passphrase (OpenSSL would read the terminal). */
+static int tun_no_prompt_cb(const char *prompt, char *buf, size_t len, int echo,
+			    int verify, void *userdata)
+{
+	(void)prompt;
+	(void)buf;
+	(void)len;
+	(void)echo;
+	(void)verify;
+	(void)userdata;
+	return -1;
+}
+
+/*
+ * tun_sockbuf() - room for a whole SSH window (libssh grants 1.28 MB per
+ * channel) in the socketpair. The splice acknowledges guest data to lwIP
+ * once it is in the socket and holds little more than 64 segments while
+ * the socket is full; beyond that lwIP drops segments and the guest only
+ * recovers after a retransmission timeout. Without privileges the kernel
+ * caps this at net.core.wmem_max.
+ */
+static void tun_sockbuf(int fd)
+{
+	int sz = TUN_SOCKBUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+}
+
+/*
+ * tun_attempt_start() - a socketpair whose one end is dialled into the
+ * guest's sshd (fwd_splice_fd) and whose other end libssh talks on.
+ */
+static void tun_attempt_start(struct ssh_tunnel *t)
+{
+	struct tun_sess *ss;
+	int port = t->port;
+	bool no = false;
+	socket_t sfd;
+	char ip[16];
+	int sv[2], r;
+
+	ss = calloc(1, sizeof(*ss));
+	if (!ss) {
+		tun_attempt_failed(t, "out of memory");
+		return;
+	}
+	ss->t = t;
+	ss->fd = -1;
+	t->sess = ss;
+	t->state = TUN_CONNECTING;
+	uv_timer_start(&t->stimer, tun_attempt_timeout_cb,
+		       TUN_ATTEMPT_TIMEOUT_MS, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		tun_attempt_failed(t, "socketpair: %s", strerror(errno));
+		return;
+	}
+	ss->fd = sv[1];
+	tun_sockbuf(sv[0]);
+	tun_sockbuf(sv[1]);
+	r = fwd_splice_fd(t->fwd, sv[0], t->ip, t->port);
+	if (r < 0) {
+		tun_attempt_failed(t, "cannot dial %s: %s", t->target,
+				   strerror(-r));
+		return;
+	}
+	/* libssh writes all it holds once POLLOUT was seen: never block */
+	if (fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK) < 0) {
+		tun_attempt_failed(t, "fcntl: %s", strerror(errno));
+		return;
+	}
+	ss->s = ssh_new();
+	if (!ss->s) {
+		tun_attempt_failed(t, "out of memory");
+		return;
+	}
+	sfd = sv[1];
+	/* no ~/.ssh/config or /etc/ssh/ssh_config, as gvproxy */
+	if (ssh_options_set(ss->s, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
+	    ssh_options_set(ss->s, SSH_OPTIONS_HOST, netcfg_ip_str(t->ip, ip)) <
+		    0 ||
+	    ssh_options_set(ss->s, SSH_OPTIONS_PORT, &port) < 0 ||
+	    ssh_options_set(ss->s, SSH_OPTIONS_USER, t->user) < 0 ||
+	    ssh_options_set(ss->s, SSH_OPTIONS_FD, &sfd) < 0) {
+		tun_attempt_failed(t, "libssh options: %s",
+				   ssh_get_error(ss->s));
+		return;
+	}
+	ssh_set_blocking(ss->s, 0);
+	ssh_set_counters(ss->s, &ss->scnt, &ss->rcnt);
+	ss->auth_pw = !t->key;
+	r = ssh_connect(ss->s);
+	ss->fd_owned = ssh_get_fd(ss->s) == sv[1];
+	if (r == SSH_ERROR) {
+		tun_attempt_failed(t, "ssh connect: %s", ssh_get_error(ss->s));
+		return;
+	}
+	ss->ev = ssh_event_new();
+	if (!ss->ev || ssh_event_add_session(ss->ev, ss->s) != SSH_OK) {
+		tun_attempt_failed(t, "libssh event: out of memory");
+		return;
+	}
+	if (uv_poll_init(t->loop, &ss->poll, sv[1]) < 0) {
+		tun_attempt_failed(t, "cannot poll the ssh socket");
+		return;
+	}
+	ss->poll.data = ss;
+	ss->polling = true;
+	t->refs++;
+	tun_sess_update_poll(ss);
+	tun_kick(t);
+}
+
+/* tun_check_host_key() - secure=true: the key must be in known_hosts. */
+static int tun_check_host_key(struct ssh_tunnel *t)
+{
+	const char *why;
+
+	switch (ssh_session_is_known_server(t->sess->s)) {
+	case SSH_KNOWN_HOSTS_OK:
+		return 0;
+	case SSH_KNOWN_HOSTS_CHANGED:
+		why = "the host key changed (possible man-in-the-middle "
+		      "attack)";
+		break;
+	case SSH_KNOWN_HOSTS_OTHER:
+		why = "known_hosts has a key of another type for this host";
+		break;
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+		why = "the host key is not in ~/.ssh/known_hosts";
+		break;
+	default:
+		why = ssh_get_error(t->sess->s);
+		break;
+	}
+	tun_attempt_failed(t, "host key check for %s (secure=true): %s",
+			   t->target, why);
+	return -1;
+}
+
+static void tun_sess_up(struct ssh_tunnel *t)
+{
+	struct tun_conn *c;
+
+	uv_timer_stop(&t->stimer);
+	t->state = TUN_UP;
+	log_info("ssh tunnel %s -> %s: session up%s", t->name, t->target,
+		 t->failures ? " after retrying" : "");
+	t->failures = 0;
+	t->ever_up = true;
+	for (c = t->conns; c; c = c->next)
+		if (!c->closing && c->state == TUN_C_QUEUED)
+			tun_conn_open(c);
+}
+
+/* tun_handshake() - advance ssh_connect() and authentication. */
+static void tun_handshake(struct ssh_tunnel *t)
+{
+	struct tun_sess *ss = t->sess;
+	int rc;
+
+	if (t->state == TUN_CONNECTING) {
+		rc = ssh_connect(ss->s);
+		if (rc == SSH_AGAIN)
+			return;
+		if (rc != SSH_OK) {
+			if (ss->scnt.in_bytes == 0)
+				tun_attempt_failed(
+					t,
+					"%s closed the connection without an "
+					"SSH banner (is sshd running in the "
+					"guest?)",
+					t->target);
+			else
+				tun_attempt_failed(
+					t, "ssh handshake with %s: %s",
+					t->target, ssh_get_error(ss->s));
+			return;
+		}
+		if (t->secure && tun_check_host_key(t) < 0)
+			return;
+		t->state = TUN_AUTH;
+	}
+	for (;;) {
+		rc = ss->auth_pw
+			     ? ssh_userauth_password(ss->s, NULL, t->password)
+			     : ssh_userauth_publickey(ss->s, NULL, t->key);
+		if (rc == SSH_AUTH_AGAIN)
+			return;
+		if (rc == SSH_AUTH_SUCCESS) {
+			tun_sess_up(t);
+			return;
+		}
+		if (rc == SSH_AUTH_ERROR) {
+			tun_attempt_failed(t, "ssh authentication as %s: %s",
+					   t->target, ssh_get_error(ss->s));
+			return;
+		}
+		/* denied (or partial): the password, if there is one */
+		if (!ss->auth_pw && t->password[0]) {
+			ss->auth_pw = true;
+			continue;
+		}
+		if (t->key)
+			tun_attempt_failed(
+				t,
+				"authentication as %s was denied (identity %s)",
+				t->target, t->identity);
+		else
+			tun_attempt_failed(
+				t, "authentication as %s was denied (password)",
+				t->target);
+		return;
+	}
+}
+
+/* ---- host connections and their channels ---- */
+
+static int tun_ch_data_cb(ssh_session s, ssh_channel ch, void *data,
+			  uint32_t len, int is_stderr, void *userdata)
+{
+	struct tun_conn *c = userdata;
+
+	(void)s;
+	(void)ch;
+	(void)data;
+	(void)len;
+	(void)is_stderr;
+	c->rx_ready = true;
+	return 0; /* read later with ssh_channel_read_nonblocking() */
+}
+
+static void tun_ch_eof_cb(ssh_session s, ssh_channel ch, void *userdata)
+{
+	struct tun_conn *c = userdata;
+
+	(void)s;
+	(void)ch;
+	c->rx_ready = true;
+}
+
+static void tun_conn_closed_cb(uv_handle_t *h)
+{
+	struct tun_conn *c = h->data;
+	struct ssh_tunnel *t = c->t;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	free(c->up);
+	free(c);
+	t->refs--;
+	tun_maybe_free(t);
+}
+
+static void tun_conn_close(struct tun_conn *c)
+{
+	struct ssh_tunnel *t = c->t;
+
+	if (c->closing)
+		return;
+	c->closing = true;
+	tun_ch_free(c);
+	uv_close((uv_handle_t *)&c->pipe, tun_conn_closed_cb);
+	if (c->state != TUN_C_OPEN) {
+		t->n_waiting--;
+		tun_accept_more(t);
+	}
+}
+
+static void tun_ctimer_cb(uv_timer_t *h);
+
+static void tun_ctimer_arm(struct ssh_tunnel *t)
+{
+	if (!uv_is_active((uv_handle_t *)&t->ctimer))
+		uv_timer_start(&t->ctimer, tun_ctimer_cb, TUN_OPEN_RETRY_MS,
+			       TUN_OPEN_RETRY_MS);
+}
+
+/* tun_conn_open() - a channel for @c on the session that is up. */
+static void tun_conn_open(struct tun_conn *c)
+{
+	struct ssh_tunnel *t = c->t;
+
+	c->ch = ssh_channel_new(t->sess->s);
+	if (!c->ch) {
+		log_rl("ssh tunnel %s: out of memory for a channel", t->name);
+		tun_conn_close(c);
+		return;
+	}
+	memset(&c->cbs, 0, sizeof(c->cbs));
+	c->cbs.userdata = c;
+	c->cbs.channel_data_function = tun_ch_data_cb;
+	c->cbs.channel_eof_function = tun_ch_eof_cb;
+	c->cbs.channel_close_function = tun_ch_eof_cb;
+	ssh_callbacks_init(&c->cbs);
+	ssh_set_channel_callbacks(c->ch, &c->cbs);
+	c->state = TUN_C_OPENING;
+	c->deadline = uv_now(t->loop) + TUN_OPEN_TIMEOUT_MS;
+	tun_ctimer_arm(t);
+	tun_kick(t);
+}
+
+/*
+ * tun_ctimer_cb() - every 200 ms while channels open: refused opens are
+ * tried again; an open without an answer past its deadline means the
+ * session hangs.
+ */
+static void tun_ctimer_cb(uv_timer_t *h)
+{
+	struct ssh_tunnel *t = h->data;
+	uint64_t now = uv_now(t->loop);
+	bool any = false, hung = false;
+	struct tun_conn *c;
+
+	for (c = t->conns; c; c = c->next) {
+		if (c->closing)
+			continue;
+		if (c->state == TUN_C_RETRY) {
+			any = true;
+			if (now >= c->deadline && t->state == TUN_UP)
+				tun_conn_open(c);
+		} else if (c->state == TUN_C_OPENING) {
+			any = true;
+			hung |= now >= c->deadline;
+		}
+	}
+	if (!any)
+		uv_timer_stop(h);
+	if (hung) {
+		uv_timer_stop(h);
+		tun_sess_lost(t, "a channel open got no answer");
+	}
+}
+
+static void tun_read_stop(struct tun_conn *c)
+{
+	if (c->reading) {
+		uv_read_stop((uv_stream_t *)&c->pipe);
+		c->reading = false;
+	}
+}
+
+static void tun_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct tun_conn *c = h->data;
+
+	(void)suggested;
+	buf->base = (char *)c->up;
+	buf->len = TUN_BUF;
+}
+
+/*
+ * tun_conn_up() - host bytes into the channel, within its window and
+ * while libssh holds little unsent. -1 on a channel error.
+ */
+static int tun_conn_up(struct tun_conn *c)
+{
+	struct tun_sess *ss = c->t->sess;
+
+	while (c->up_len) {
+		uint32_t win = ssh_channel_window_size(c->ch);
+		int w;
+
+		if (!win || tun_out_pending(ss) > TUN_OUT_MAX)
+			return 0;
+		w = ssh_channel_write(c->ch, c->up + c->up_off,
+				      c->up_len < win ? c->up_len : win);
+		if (w == SSH_ERROR)
+			return -1;
+		if (w == 0)
+			return 0; /* key re-exchange in progress */
+		c->up_off += (uint32_t)w;
+		c->up_len -= (uint32_t)w;
+	}
+	return 0;
+}
+
+static void tun_ch_error(struct tun_conn *c)
+{
+	struct ssh_tunnel *t = c->t;
+
+	if (!tun_sess_alive(t->sess)) {
+		tun_sess_lost_ssh(t);
+		return;
+	}
+	log_debug("ssh tunnel %s: channel error: %s", t->name,
+		  ssh_get_error(t->sess->s));
+	tun_conn_close(c);
+}
+
+static void tun_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct tun_conn *c = s->data;
+	struct ssh_tunnel *t = c->t;
+
+	(void)buf;
+	if (n == 0)
+		return;
+	if (n < 0) {
+		tun_read_stop(c);
+		if (n == UV_EOF) {
+			c->local_eof = true;
+			tun_kick(t);
+		} else {
+			tun_conn_close(c);
+		}
+		return;
+	}
+	c->up_off = 0;
+	c->up_len = (uint32_t)n;
+	if (tun_conn_up(c) < 0) {
+		tun_ch_error(c);
+		return;
+	}
+	if (c->up_len)
+		tun_read_stop(
+			c); /* backpressure: the window or libssh is full */
+	tun_kick(t);
+}
+
+static void tun_read_start(struct tun_conn *c)
+{
+	if (c->reading || c->local_eof || c->up_len || c->closing)
+		return;
+	if (uv_read_start((uv_stream_t *)&c->pipe, tun_alloc_cb, tun_read_cb) ==
+	    0)
+		c->reading = true;
+}
+
+static void tun_write_cb(uv_write_t *req, int status)
+{
+	struct tun_conn *c = req->data;
+
+	c->writing = false;
+	if (c->closing)
+		return;
+	if (status < 0) {
+		tun_conn_close(c);
+		return;
+	}
+	tun_kick(c->t);
+}
+
+static void tun_shut_cb(uv_shutdown_t *req, int status)
+{
+	struct tun_conn *c = req->data;
+
+	(void)status;
+	c->shut_done = true;
+	if (!c->closing)
+		tun_kick(c->t);
+}
+
+/* tun_conn_write() - @n channel bytes to the host; 0 or a uv error. */
+static int tun_conn_write(struct tun_conn *c, const uint8_t *p, uint32_t n)
+{
+	uv_buf_t b = uv_buf_init((char *)p, n);
+	int w = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+
+	if (w == UV_EAGAIN || w == UV_ENOSYS)
+		w = 0;
+	if (w < 0)
+		return w;
+	if ((uint32_t)w == n)
+		return 0;
+	memcpy(c->down, p + w, n - (uint32_t)w);
+	b = uv_buf_init((char *)c->down, n - (uint32_t)w);
+	c->wreq.data = c;
+	w = uv_write(&c->wreq, (uv_stream_t *)&c->pipe, &b, 1, tun_write_cb);
+	if (w < 0)
+		return w;
+	c->writing = true;
+	return 0;
+}
+
+/*
+ * tun_conn_down() - channel bytes to the host until the channel is empty
+ * or a write is pending; channel EOF becomes shutdown(). -1 on a channel
+ * error, -2 when the host side failed.
+ */
+static int tun_conn_down(struct tun_conn *c)
+{
+	struct ssh_tunnel *t = c->t;
+
+	while (c->rx_ready && !c->writing && !c->remote_eof) {
+		int n = ssh_channel_read_nonblocking(c->ch, t->rbuf,
+						     sizeof(t->rbuf), 0);
+
+		if (n == SSH_ERROR)
+			return -1;
+		if (n == SSH_EOF || (n == 0 && ssh_channel_is_eof(c->ch))) {
+			c->remote_eof = true;
+			c->sreq.data = c;
+			c->shut_sent = true;
+			if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->pipe,
+					tun_shut_cb) < 0)
+				c->shut_done = true;
+			break;
+		}
+		if (n <= 0) {
+			c->rx_ready = false;
+			break;
+		}
+		if (tun_conn_write(c, t->rbuf, (uint32_t)n) < 0)
+			return -2;
+	}
+	return 0;
+}
+
+/* tun_conn_io() - move what can move for an open connection. */
+static void tun_conn_io(struct tun_conn *c)
+{
+	int r;
+
+	if (tun_conn_up(c) < 0)
+		goto ch_error;
+	tun_read_start(c);
+	if (c->local_eof && !c->eof_sent && !c->up_len) {
+		if (ssh_channel_send_eof(c->ch) == SSH_ERROR)
+			goto ch_error;
+		c->eof_sent = true;
+	}
+	r = tun_conn_down(c);
+	if (r == -1)
+		goto ch_error;
+	if (r < 0) {
+		tun_conn_close(c);
+		return;
+	}
+	if (c->shut_done && !c->writing &&
+	    (c->eof_sent || ssh_channel_is_closed(c->ch)))
+		tun_conn_close(c);
+	return;
+ch_error:
+	tun_ch_error(c);
+}
+
+/* tun_conn_opening() - continue a channel open. */
+static void tun_conn_opening(struct tun_conn *c)
+{
+	struct ssh_tunnel *t = c->t;
+	int rc;
+
+	rc = ssh_channel_open_forward_unix(c->ch, t->dest, "127.0.0.1", 0);
+	if (rc == SSH_AGAIN)
+		return;
+	if (rc == SSH_OK) {
+		if (!c->up) {
+			c->up = malloc(2 * TUN_BUF);
+			if (!c->up) {
+				log_rl("ssh tunnel %s: out of memory", t->name);
+				tun_conn_close(c);
+				return;
+			}
+			c->down = c->up + TUN_BUF;
+		}
+		tun_conn_set_state(c, TUN_C_OPEN);
+		tun_accept_more(t);
+		c->rx_ready = true;
+		tun_read_start(c);
+		return;
+	}
+	if (!tun_sess_alive(t->sess)) {
+		tun_sess_lost_ssh(t);
+		return;
+	}
+	/* refused: gvproxy tries three times, 200 ms apart */
+	if (++c->tries >= TUN_OPEN_TRIES) {
+		log_warn("ssh tunnel %s: cannot open %s in the guest: %s",
+			 t->name, t->dest, ssh_get_error(t->sess->s));
+		tun_conn_close(c);
+		return;
+	}
+	log_debug("ssh tunnel %s: channel open refused (%s), retrying", t->name,
+		  ssh_get_error(t->sess->s));
+	tun_ch_free(c);
+	c->state = TUN_C_RETRY;
+	c->deadline = uv_now(t->loop) + TUN_OPEN_RETRY_MS;
+	tun_ctimer_arm(t);
+}
+
+/* tun_service() - every connection once; -1 when the session went away. */
+static int tun_service(struct ssh_tunnel *t)
+{
+	struct tun_conn *c, *next;
+
+	for (c = t->conns; c; c = next) {
+		next = c->next;
+		if (c->closing)
+			continue;
+		if (c->state == TUN_C_OPENING)
+			tun_conn_opening(c);
+		else if (c->state == TUN_C_OPEN)
+			tun_conn_io(c);
+		if (t->state != TUN_UP)
+			return -1;
+	}
+	return 0;
+}
+
+/* tun_pump() - libssh's input and output, then the connections. */
+static void tun_pump(struct ssh_tunnel *t)
+{
+	int i, rc;
+
+	for (i = 0; i < TUN_PUMP_ROUNDS; i++) {
+		rc = ssh_event_dopoll(t->sess->ev, 0);
+		if (rc == SSH_ERROR || !tun_sess_alive(t->sess)) {
+			tun_sess_lost_ssh(t);
+			return;
+		}
+		if (tun_service(t) < 0)
+			return;
+		if (rc == SSH_AGAIN)
+			return;
+	}
+	tun_kick(t); /* more is ready: let the rest of the loop run first */
+}
+
+static void tun_step(struct ssh_tunnel *t)
+{
+	if (t->dying)
+		return;
+	if (t->state == TUN_CONNECTING || t->state == TUN_AUTH)
+		tun_handshake(t);
+	if (t->state == TUN_UP)
+		tun_pump(t);
+	if (!t->dying && t->sess && t->sess->polling &&
+	    t->state >= TUN_CONNECTING)
+		tun_sess_update_poll(t->sess);
+}
+
+static void tun_poll_cb(uv_poll_t *p, int status, int events)
+{
+	struct tun_sess *ss = p->data;
+	struct ssh_tunnel *t = ss->t;
+
+	(void)events;
+	if (status < 0) {
+		if (t->state == TUN_UP)
+			tun_sess_lost(t, uv_strerror(status));
+		else
+			tun_attempt_failed(t, "ssh socket: %s",
+					   uv_strerror(status));
+		return;
+	}
+	tun_step(t);
+}
+
+/* ---- the host listener ---- */
+
+static void tun_accept_one(struct ssh_tunnel *t)
+{
+	struct tun_conn *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		log_rl("ssh tunnel %s: out of memory for a connection",
+		       t->name);
+		t->accept_deferred = true; /* try again when one closes */
+		return;
+	}
+	c->t = t;
+	uv_pipe_init(t->loop, &c->pipe, 0);
+	c->pipe.data = c;
+	t->refs++;
+	c->next = t->conns;
+	if (t->conns)
+		t->conns->prev = c;
+	t->conns = c;
+	c->state = TUN_C_QUEUED;
+	t->n_waiting++;
+	if (uv_accept((uv_stream_t *)&t->listener, (uv_stream_t *)&c->pipe) <
+	    0) {
+		tun_conn_close(c);
+		return;
+	}
+	if (t->state == TUN_UP)
+		tun_conn_open(c);
+	else if (t->state == TUN_IDLE)
+		tun_cycle_start(t);
+}
+
+static void tun_accept_cb(uv_stream_t *server, int status)
+{
+	struct ssh_tunnel *t = server->data;
+
+	if (status < 0) {
+		log_rl("ssh tunnel %s: accept: %s", t->name,
+		       uv_strerror(status));
+		return;
+	}
+	/* more waiting clients stay in the kernel's backlog */
+	if (t->n_waiting >= TUN_MAX_QUEUED) {
+		t->accept_deferred = true;
+		return;
+	}
+	tun_accept_one(t);
+}
+
+static int tun_listen_unix(struct ssh_tunnel *t, char *err, size_t errlen)
+{
+	struct sockaddr_un sa;
+	const char *path = t->sock.path;
+	mode_t old;
+	int e;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen,
+			 "listen unix %s: socket path too long (at most %zu "
+			 "bytes)",
+			 path, sizeof(sa.sun_path) - 1);
+		return -ENAMETOOLONG;
+	}
+	/* only a stale socket is replaced, never another kind of file */
+	e = ts_unix_claim_path(path, SOCK_STREAM);
+	if (e < 0) {
+		snprintf(err, errlen, "listen unix %s: %s", path,
+			 e == -EADDRINUSE ? "in use by a running process"
+			 : e == -EEXIST	  ? "file exists and is not a socket"
+					  : strerror(-e));
+		return e;
+	}
+	uv_pipe_init(t->loop, &t->listener, 0);
+	t->listener.data = t;
+	t->listening = true;
+	t->refs++;
+	old = umask(0177); /* the socket is 0600, as gvproxy's */
+	e = uv_pipe_bind(&t->listener, path);
+	umask(old);
+	if (e == 0) {
+		t->unlink_path = true;
+		e = uv_listen((uv_stream_t *)&t->listener, 128, tun_accept_cb);
+	}
+	if (e < 0) {
+		snprintf(err, errlen, "listen unix %s: %s", path,
+			 uv_strerror(e));
+		return e;
+	}
+	return 0;
+}
+
+/*
+ * tun_listen() - the host end, from the parsed -forward-sock: the platform
+ * seam. A Windows port adds TUN_SOCK_NPIPE here (libuv's uv_pipe_t is a
+ * named pipe there; gvproxy also restricts it to SYSTEM, administrators
+ * and the owner).
+ */
+static int tun_listen(struct ssh_tunnel *t, char *err, size_t errlen)
+{
+	switch (t->sock.kind) {
+	case TUN_SOCK_UNIX:
+		return tun_listen_unix(t, err, errlen);
+	case TUN_SOCK_NPIPE:
+	default:
+		snprintf(err, errlen,
+			 "%s: Windows named pipes are not available on this "
+			 "system",
+			 t->name);
+		return -EINVAL;
+	}
+}
+
+/* ---- create / destroy ---- */
+
+static int tun_copy(char *dst, size_t n, const char *src, const char *what,
+		    char *err, size_t errlen)
+{
+	if (!src)
+		src = "";
+	if (strlen(src) >= n) {
+		snprintf(err, errlen, "%s too long", what);
+		return -EINVAL;
+	}
+	strcpy(dst, src);
+	return 0;
+}
+
+static int tun_load_key(struct ssh_tunnel *t, const char *passphrase, char *err,
+			size_t errlen)
+{
+	int rc;
+
+	if (!t->identity[0])
+		return 0;
+	rc = ssh_pki_import_privkey_file(t->identity, passphrase,
+					 tun_no_prompt_cb, NULL, &t->key);
+	if (rc == SSH_OK)
+		return 0;
+	snprintf(err, errlen, "identity file \"%s\" can't be loaded: %s",
+		 t->identity,
+		 rc == SSH_EOF ? "it cannot be read"
+			       : "not a private key, or a wrong or missing "
+				 "passphrase");
+	return -EINVAL;
+}
+
+int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
+		      const struct ssh_tunnel_config *cfg,
+		      struct ssh_tunnel **out, char *err, size_t errlen)
+{
+	static bool ssh_ready;
+	struct ssh_tunnel *t;
+	char ip[16];
+	int e;
+
+	*out = NULL;
+	if (!ssh_ready) {
+		if (ssh_init() < 0) {
+			snprintf(err, errlen, "libssh failed to initialise");
+			return -EIO;
+		}
+		ssh_ready = true;
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	t->loop = loop;
+	t->fwd = fwd;
+	t->ip = cfg->ip;
+	t->port = cfg->port ? cfg->port : 22;
+	t->secure = cfg->secure;
+	t->lazy = cfg->lazy;
+	t->attempts = cfg->attempts ? cfg->attempts : tun_attempts_from_env();
+	t->failed = cfg->failed;
+	t->arg = cfg->arg;
+	uv_timer_init(loop, &t->stimer);
+	uv_timer_init(loop, &t->ctimer);
+	uv_idle_init(loop, &t->kick);
+	t->stimer.data = t->ctimer.data = t->kick.data = t;
+	t->refs = 3;
+	e = tun_copy(t->name, sizeof(t->name), cfg->sock, "socket", err,
+		     errlen);
+	if (!e)
+		e = tun_copy(t->dest, sizeof(t->dest), cfg->dest,
+			     "destination path", err, errlen);
+	if (!e)
+		e = tun_copy(t->user, sizeof(t->user), cfg->user, "user name",
+			     err, errlen);
+	if (!e)
+		e = tun_copy(t->identity, sizeof(t->identity), cfg->identity,
+			     "identity path", err, errlen);
+	if (!e)
+		e = tun_copy(t->password, sizeof(t->password), cfg->password,
+			     "password", err, errlen);
+	if (!e && (!t->user[0] || !t->dest[0] ||
+		   (!t->identity[0] && !t->password[0]))) {
+		snprintf(err, errlen,
+			 "an SSH tunnel needs a user, a destination and a key");
+		e = -EINVAL;
+	}
+	if (!e)
+		e = tun_sock_parse(cfg->sock, &t->sock, err, errlen);
+	if (!e && t->sock.kind != TUN_SOCK_UNIX)
+		e = tun_listen(t, err, errlen); /* refused before the key */
+	if (!e)
+		e = tun_load_key(t, cfg->passphrase, err, errlen);
+	if (e < 0)
+		goto fail;
+	snprintf(t->target, sizeof(t->target), "%s@%s:%u", t->user,
+		 netcfg_ip_str(t->ip, ip), t->port);
+	e = tun_listen(t, err, errlen);
+	if (e < 0)
+		goto fail;
+	log_info("ssh tunnel %s -> %s %s: listening%s", t->name, t->target,
+		 t->dest, t->lazy ? " (session at the first connection)" : "");
+	if (!t->lazy) {
+		/* first attempt from the loop: no callback before we return */
+		t->state = TUN_WAIT;
+		t->budget = t->attempts;
+		uv_timer_start(&t->stimer, tun_wait_cb, 0, 0);
+	}
+	*out = t;
+	return 0;
+fail:
+	t->unlink_path = false;
+	ssh_tunnel_destroy(t);
+	return e;
+}
+
+void ssh_tunnel_destroy(struct ssh_tunnel *t)
+{
+	struct tun_conn *c;
+
+	if (!t || t->dying)
+		return;
+	t->dying = true;
+	if (t->listening)
+		uv_close((uv_handle_t *)&t->listener, tun_handle_closed_cb);
+	if (t->unlink_path)
+		unlink(t->sock.path);
+	uv_close((uv_handle_t *)&t->stimer, tun_handle_closed_cb);
+	uv_close((uv_handle_t *)&t->ctimer, tun_handle_closed_cb);
+	uv_close((uv_handle_t *)&t->kick, tun_handle_closed_cb);
+	for (c = t->conns; c; c = c->next)
+		tun_conn_close(c);
+	tun_sess_free(t);
+}
+
+#else /* !QCW_HAVE_SSH */
+
+int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
+		      const struct ssh_tunnel_config *cfg,
+		      struct ssh_tunnel **out, char *err, size_t errlen)
+{
+	(void)loop;
+	(void)fwd;
+	(void)cfg;
+	*out = NULL;
+	snprintf(err, errlen,
+		 "SSH tunnels are not available: qcw-net was built without "
+		 "libssh");
+	return -ENOTSUP;
+}
+
+void ssh_tunnel_destroy(struct ssh_tunnel *t)
+{
+	(void)t;
+}
+
+#endif
