@@ -78,13 +78,13 @@ chmod +x "$LAB_DIR/http.sh"
 head -c $((BIG_MB * 1024 * 1024)) /dev/urandom >"$LAB_DIR/big.bin"
 WANT=$(sha256sum <"$LAB_DIR/big.bin" | cut -d' ' -f1)
 lab_spawn "$LAB_GUEST" "$LAB_DIR/http.log" socat \
-	UNIX-LISTEN:"$G/podman.sock",fork,mode=666 EXEC:"$LAB_DIR/http.sh"
+	UNIX-LISTEN:"$G/podman.sock",fork,mode=666,backlog=128 EXEC:"$LAB_DIR/http.sh"
 lab_spawn "$LAB_GUEST" "$LAB_DIR/big.log" socat -U \
-	UNIX-LISTEN:"$G/big.sock",fork,mode=666 OPEN:"$LAB_DIR/big.bin"
+	UNIX-LISTEN:"$G/big.sock",fork,mode=666,backlog=128 OPEN:"$LAB_DIR/big.bin"
 lab_spawn "$LAB_GUEST" "$LAB_DIR/up.log" socat -u \
-	UNIX-LISTEN:"$G/up.sock",mode=666 OPEN:"$LAB_DIR/up.bin",creat,trunc
+	UNIX-LISTEN:"$G/up.sock",mode=666,backlog=128 OPEN:"$LAB_DIR/up.bin",creat,trunc
 lab_spawn "$LAB_GUEST" "$LAB_DIR/echo.log" socat \
-	UNIX-LISTEN:"$G/echo.sock",fork,mode=666 EXEC:cat
+	UNIX-LISTEN:"$G/echo.sock",fork,mode=666,backlog=128 EXEC:cat
 wait_for_file "$G/echo.sock"
 
 # ---- qcw-net with Podman's flag layout, four tuples ----
