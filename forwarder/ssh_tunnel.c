@@ -439,6 +439,21 @@ static void tun_sockbuf(int fd)
 }
 
 /*
+ * tun_known_hosts() - secure=true reads $HOME/.ssh/known_hosts, as gvproxy
+ * (Go's home is $HOME; libssh would take the passwd entry's).
+ */
+static int tun_known_hosts(ssh_session s)
+{
+	const char *home = getenv("HOME");
+	char path[512];
+
+	if (!home || !*home)
+		return 0; /* libssh's default, ~/.ssh/known_hosts */
+	snprintf(path, sizeof(path), "%s/.ssh/known_hosts", home);
+	return ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, path);
+}
+
+/*
  * tun_attempt_start() - a socketpair whose one end is dialled into the
  * guest's sshd (fwd_splice_fd) and whose other end libssh talks on.
  */
@@ -493,6 +508,11 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 	    ssh_options_set(ss->s, SSH_OPTIONS_PORT, &port) < 0 ||
 	    ssh_options_set(ss->s, SSH_OPTIONS_USER, t->user) < 0 ||
 	    ssh_options_set(ss->s, SSH_OPTIONS_FD, &sfd) < 0) {
+		tun_attempt_failed(t, "libssh options: %s",
+				   ssh_get_error(ss->s));
+		return;
+	}
+	if (t->secure && tun_known_hosts(ss->s) < 0) {
 		tun_attempt_failed(t, "libssh options: %s",
 				   ssh_get_error(ss->s));
 		return;

@@ -6,8 +6,9 @@
 # it appears; _ping through a unix-socket HTTP server; 50 parallel clients
 # each get their own answer; 100 MB both ways keep their sha256; half-close
 # both ways; sshd killed and restarted: new connections work again; the
-# API's ssh-tunnel:// expose and unexpose; a wrong key, a bad identity and
-# an npipe socket end qcw-net with status 1 and a clear message.
+# API's ssh-tunnel:// expose and unexpose, with secure=true against a
+# known_hosts file; a wrong key, a bad identity and an npipe socket end
+# qcw-net with status 1 and a clear message.
 # Exit: 0 pass, 1 fail, 77 skipped.
 #
 # QCW_NET_SSH_ATTEMPTS shortens the retry schedule (60 attempts, about a
@@ -94,8 +95,10 @@ for n in "${names[@]}"; do fwd+=(-forward-dest "$G/$n.sock"); done
 for n in "${names[@]}"; do fwd+=(-forward-user root); done
 for n in "${names[@]}"; do fwd+=(-forward-identity "$KEY"); done
 for n in "${names[@]}"; do fwd+=(-forward-sock "$H/$n.sock"); done
+# secure=true reads $HOME/.ssh/known_hosts: a home of our own
+mkdir -p "$LAB_DIR/home/.ssh"
 start_qcw() { # start_qcw EXTRA_ARGS...: Podman's order, as lab_start_backend
-	lab_spawn "$LAB_NET" "$LAB_DIR/qcw.out" "$QCW_NET" \
+	lab_spawn "$LAB_NET" "$LAB_DIR/qcw.out" env HOME="$LAB_DIR/home" "$QCW_NET" \
 		-listen "unix://$LAB_DIR/ctl.sock" -mtu 1500 -ssh-port 2222 \
 		-listen-qemu "unix://$LAB_SOCK" "$@" \
 		-pid-file "$LAB_DIR/qcw.pid" -log-file "$LAB_DIR/qcw.log"
@@ -199,6 +202,18 @@ t_check "a bad ssh-tunnel remote is refused" test "$(api /services/forwarder/exp
 t_check "unexpose: 200" test "$(api /services/forwarder/unexpose \
 	"{\"local\":\"$H/expo.sock\",\"protocol\":\"unix\"}")" = 200
 t_check "unexpose removed the socket" test ! -e "$H/expo.sock"
+# secure=true: a known_hosts with another key for the guest is refused
+echo "$GIP $(cut -d' ' -f1,2 "$LAB_DIR/wrong_ed25519.pub")" \
+	>"$LAB_DIR/home/.ssh/known_hosts"
+api /services/forwarder/expose "{\"local\":\"$H/sec.sock\",\"remote\":\"$remote&secure=true\",\"protocol\":\"unix\"}" >/dev/null
+t_check "secure=true with a changed host key: no answer" \
+	sh -c "! curl -sf --max-time 3 --unix-socket $H/sec.sock http://d/_ping"
+t_check "... and the log says why" grep -q "host key changed" "$LAB_DIR/qcw.log"
+api /services/forwarder/unexpose "{\"local\":\"$H/sec.sock\",\"protocol\":\"unix\"}" >/dev/null
+echo "$GIP $(cut -d' ' -f1,2 "$LAB_DIR/host_ed25519.pub")" \
+	>"$LAB_DIR/home/.ssh/known_hosts"
+api /services/forwarder/expose "{\"local\":\"$H/sec.sock\",\"remote\":\"$remote&secure=true\",\"protocol\":\"unix\"}" >/dev/null
+t_check "secure=true with the guest's key in known_hosts: OK" ping_ok "$H/sec.sock"
 
 # ---- shutdown ----
 t_check "qcw-net still running" alive
