@@ -63,7 +63,7 @@ static void fwd_udp_from_guest(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	(void)pcb;
 	(void)addr;
 	(void)port;
-	n = pbuf_copy_partial(p, f->buf, (u16_t)sizeof(f->buf), 0);
+	n = pbuf_copy_partial(p, f->buf, 0xffff, 0);
 	pbuf_free(p);
 	b = uv_buf_init((char *)f->buf, n);
 	if (uv_udp_try_send(&fl->rule->l.udp, &b, 1,
