@@ -28,8 +28,8 @@ struct sink {
 	unsigned long long bytes;
 };
 
-static int sink_send(struct sw_port *port, const struct iovec *iov,
-		     int iovcnt, size_t len)
+static int sink_send(struct sw_port *port, const struct iovec *iov, int iovcnt,
+		     size_t len)
 {
 	struct sink *s = (struct sink *)port;
 
@@ -40,13 +40,13 @@ static int sink_send(struct sw_port *port, const struct iovec *iov,
 	return 0;
 }
 
-static const struct sw_port_ops sink_ops = { .send = sink_send };
+static const struct sw_port_ops sink_ops = {.send = sink_send};
 
 /* one QEMU-framed ICMP echo request of @flen bytes to the gateway */
 static size_t build_echo(uint8_t *out, size_t flen, uint16_t seq)
 {
-	static const uint8_t gw[6] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd };
-	static const uint8_t vm[6] = { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee };
+	static const uint8_t gw[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
+	static const uint8_t vm[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee};
 	uint8_t *f = out + 4, *ip = f + 14, *icmp = ip + 20;
 	size_t iplen = flen - 14;
 
@@ -80,10 +80,10 @@ static double now_s(void)
 
 int main(void)
 {
-	static const size_t sizes[] = { 64, 1514, 65534 };
-	struct sink sink = { .port = { .ops = &sink_ops } };
+	static const size_t sizes[] = {64, 1514, 65534};
+	struct sink sink = {.port = {.ops = &sink_ops}};
 	struct netcfg cfg;
-	struct sink vm = { .port = { .ops = &sink_ops } };
+	struct sink vm = {.port = {.ops = &sink_ops}};
 	struct sw_port *in = &vm.port;
 	uv_loop_t loop;
 	struct stack *st;
@@ -100,7 +100,7 @@ int main(void)
 	sw_port_attach(sw, in, "bench-in");
 	{
 		/* the VM's address is known, so lwIP answers without ARP */
-		struct eth_addr mac = { { 0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee } };
+		struct eth_addr mac = {{0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee}};
 		ip4_addr_t ip;
 
 		IP4_ADDR(&ip, 192, 168, 127, 2);
@@ -109,7 +109,8 @@ int main(void)
 	sw_port_attach(sw, &sink.port, "bench-out");
 	printf("%-10s %14s %10s\n", "frame", "frames/s", "Gbit/s");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
-		size_t flen = sizes[i], n = (4u << 20) / (flen + 4) + 1, len = 0;
+		size_t flen = sizes[i], n = (4u << 20) / (flen + 4) + 1,
+		       len = 0;
 		uint8_t *buf = malloc(n * (flen + 4));
 		unsigned long frames = 0;
 		double t0, t;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "cmd/config.h"
 #include "dhcp/dhcp_server.h"
 #include "forwarder/api.h"
 #include "forwarder/notify.h"
@@ -59,38 +60,67 @@ struct daemon {
 	bool stopping;
 };
 
-#define F(n, t, p, u) { .name = n, .type = t, .ptr = p, .usage = u }
+#define F(n, t, p, u)                                      \
+	{                                                  \
+		.name = n, .type = t, .ptr = p, .usage = u \
+	}
 
 static void daemon_flags_init(struct daemon_opts *o)
 {
 	struct flag f[] = {
-		F("config", FLAG_STRING, &o->config, "path to a YAML configuration file"),
-		F("listen", FLAG_LIST, &o->listen, "control endpoint (unix://, tcp://, vsock://), repeatable"),
-		F("services", FLAG_STRING, &o->services, "endpoint serving the API without /connect"),
+		F("config", FLAG_STRING, &o->config,
+		  "path to a YAML configuration file"),
+		F("listen", FLAG_LIST, &o->listen,
+		  "control endpoint (unix://, tcp://, vsock://), repeatable"),
+		F("services", FLAG_STRING, &o->services,
+		  "endpoint serving the API without /connect"),
 		F("debug", FLAG_BOOL, &o->debug, "print debug info"),
-		F("pcap", FLAG_STRING, &o->pcap, "capture network traffic to this file"),
+		F("pcap", FLAG_STRING, &o->pcap,
+		  "capture network traffic to this file"),
 		F("mtu", FLAG_INT, &o->mtu, "set the MTU (default 1500)"),
-		F("ssh-port", FLAG_INT, &o->ssh_port, "port to access the guest VM ssh server (-1 disables)"),
-		F("subnet", FLAG_STRING, &o->subnet, "virtual network subnet (default 192.168.127.0/24)"),
-		F("gatewayIP", FLAG_STRING, &o->gateway_ip, "gateway IP address (default: first usable)"),
-		F("deviceIP", FLAG_STRING, &o->device_ip, "guest IP address (default: second usable)"),
-		F("hostIP", FLAG_STRING, &o->host_ip, "host alias IP address (default: last usable)"),
-		F("listen-qemu", FLAG_STRING, &o->listen_qemu, "QEMU stream socket: unix:///path or tcp://host:port"),
-		F("listen-bess", FLAG_STRING, &o->listen_bess, "unixpacket socket for User-Mode Linux BESS"),
-		F("listen-vfkit", FLAG_STRING, &o->listen_vfkit, "unixgram socket for vfkit"),
-		F("listen-stdio", FLAG_STRING, &o->listen_stdio, "frames on stdin/stdout (any value, e.g. accept)"),
-		F("listen-vpnkit", FLAG_STRING, &o->listen_vpnkit, "vpnkit (hyperkit) socket"),
-		F("forward-sock", FLAG_LIST, &o->fwd_sock, "host socket to forward to the guest, repeatable"),
-		F("forward-dest", FLAG_LIST, &o->fwd_dest, "unix socket path in the guest, repeatable"),
-		F("forward-user", FLAG_LIST, &o->fwd_user, "ssh user in the guest, repeatable"),
-		F("forward-identity", FLAG_LIST, &o->fwd_identity, "ssh private key file, repeatable"),
-		F("pid-file", FLAG_STRING, &o->pid_file, "write the process id to this file"),
-		F("log-file", FLAG_STRING, &o->log_file, "write the log to this file instead of stderr"),
-		F("ec2-metadata-access", FLAG_BOOL, &o->ec2_metadata_access, "allow access to 169.254.0.0/16"),
-		F("notification", FLAG_STRING, &o->notification, "unix:// socket that receives JSON events"),
-		F("version", FLAG_BOOL, &o->version, "print the version and exit"),
-		F("keep-serving", FLAG_BOOL, &o->keep_serving, "keep serving after the VM disconnects and accept several VMs (qcw-net only)"),
-		F("stack", FLAG_STRING, &o->stack, "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
+		F("ssh-port", FLAG_INT, &o->ssh_port,
+		  "port to access the guest VM ssh server (-1 disables)"),
+		F("subnet", FLAG_STRING, &o->subnet,
+		  "virtual network subnet (default 192.168.127.0/24)"),
+		F("gatewayIP", FLAG_STRING, &o->gateway_ip,
+		  "gateway IP address (default: first usable)"),
+		F("deviceIP", FLAG_STRING, &o->device_ip,
+		  "guest IP address (default: second usable)"),
+		F("hostIP", FLAG_STRING, &o->host_ip,
+		  "host alias IP address (default: last usable)"),
+		F("listen-qemu", FLAG_STRING, &o->listen_qemu,
+		  "QEMU stream socket: unix:///path or tcp://host:port"),
+		F("listen-bess", FLAG_STRING, &o->listen_bess,
+		  "unixpacket socket for User-Mode Linux BESS"),
+		F("listen-vfkit", FLAG_STRING, &o->listen_vfkit,
+		  "unixgram socket for vfkit"),
+		F("listen-stdio", FLAG_STRING, &o->listen_stdio,
+		  "frames on stdin/stdout (any value, e.g. accept)"),
+		F("listen-vpnkit", FLAG_STRING, &o->listen_vpnkit,
+		  "vpnkit (hyperkit) socket"),
+		F("forward-sock", FLAG_LIST, &o->fwd_sock,
+		  "host socket to forward to the guest, repeatable"),
+		F("forward-dest", FLAG_LIST, &o->fwd_dest,
+		  "unix socket path in the guest, repeatable"),
+		F("forward-user", FLAG_LIST, &o->fwd_user,
+		  "ssh user in the guest, repeatable"),
+		F("forward-identity", FLAG_LIST, &o->fwd_identity,
+		  "ssh private key file, repeatable"),
+		F("pid-file", FLAG_STRING, &o->pid_file,
+		  "write the process id to this file"),
+		F("log-file", FLAG_STRING, &o->log_file,
+		  "write the log to this file instead of stderr"),
+		F("ec2-metadata-access", FLAG_BOOL, &o->ec2_metadata_access,
+		  "allow access to 169.254.0.0/16"),
+		F("notification", FLAG_STRING, &o->notification,
+		  "unix:// socket that receives JSON events"),
+		F("version", FLAG_BOOL, &o->version,
+		  "print the version and exit"),
+		F("keep-serving", FLAG_BOOL, &o->keep_serving,
+		  "keep serving after the VM disconnects and accept several "
+		  "VMs (qcw-net only)"),
+		F("stack", FLAG_STRING, &o->stack,
+		  "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
 	};
 
 	memcpy(o->flags, f, sizeof(f));
@@ -104,6 +134,90 @@ static int daemon_check_file(const char *path)
 	if (fd < 0)
 		return -errno;
 	close(fd);
+	return 0;
+}
+
+static bool daemon_flag_set(struct daemon_opts *o, const char *name)
+{
+	struct flag *f = flags_find(o->flags, o->n_flags, name);
+
+	return f && f->set;
+}
+
+/* daemon_list_from() - point an unset repeatable flag at config values. */
+static int daemon_list_from(struct flag_list *l, char **v, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return 0;
+	free(l->v);
+	l->v = calloc(n, sizeof(*l->v));
+	if (!l->v)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		l->v[i] = v[i];
+	l->n = n;
+	return 0;
+}
+
+/*
+ * daemon_load_config() - read -config and take from it what the command
+ * line did not say; as in gvproxy the command line wins for the
+ * interfaces, listen, services, pid-file, log-file, mtu, notification and
+ * ec2 keys, and -ssh-port is ignored when a config file is used.
+ */
+static int daemon_load_config(struct daemon_opts *o)
+{
+	struct config *c = calloc(1, sizeof(*c));
+	char err[256];
+
+	if (!c)
+		return -ENOMEM;
+	if (config_load(o->config, c, err, sizeof(err)) < 0) {
+		fprintf(stderr, "%s\n", err);
+		free(c);
+		return -EINVAL;
+	}
+	o->cfg = c;
+#define TAKE(flag, field, value)                          \
+	do {                                              \
+		if (!daemon_flag_set(o, flag) && (value)) \
+			o->field = (value);               \
+	} while (0)
+	if (!daemon_flag_set(o, "listen") &&
+	    daemon_list_from(&o->listen, c->listen, c->n_listen) < 0)
+		return -ENOMEM;
+	TAKE("services", services, c->services);
+	TAKE("pid-file", pid_file, c->pid_file);
+	TAKE("log-file", log_file, c->log_file);
+	TAKE("notification", notification, c->notification);
+	TAKE("listen-qemu", listen_qemu, c->qemu);
+	TAKE("listen-vfkit", listen_vfkit, c->vfkit);
+	TAKE("listen-bess", listen_bess, c->bess);
+	TAKE("listen-stdio", listen_stdio, c->stdio);
+	TAKE("listen-vpnkit", listen_vpnkit, c->vpnkit);
+	TAKE("mtu", mtu, c->mtu);
+	TAKE("subnet", subnet, c->subnet);
+	TAKE("gatewayIP", gateway_ip, c->gateway_ip);
+	TAKE("deviceIP", device_ip, c->device_ip);
+	TAKE("hostIP", host_ip, c->host_ip);
+	TAKE("pcap", pcap, c->capture);
+#undef TAKE
+	if (!daemon_flag_set(o, "ec2-metadata-access") && c->ec2 >= 0)
+		o->ec2_metadata_access = c->ec2;
+	if (c->debug == 1 || (c->log_level && !strcmp(c->log_level, "debug")))
+		o->debug = true;
+	if (!o->fwd_sock.n &&
+	    (daemon_list_from(&o->fwd_sock, c->fsock, c->n_fwd) < 0 ||
+	     daemon_list_from(&o->fwd_dest, c->fdest, c->n_fwd) < 0 ||
+	     daemon_list_from(&o->fwd_user, c->fuser, c->n_fwd) < 0 ||
+	     daemon_list_from(&o->fwd_identity, c->fident, c->n_fwd) < 0))
+		return -ENOMEM;
+	if (daemon_flag_set(o, "ssh-port"))
+		fprintf(stderr,
+			"warning: -ssh-port is ignored when -config is used\n");
+	o->ssh_port = -1;
 	return 0;
 }
 
@@ -127,9 +241,12 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		return 2;
 	}
 	if (o->version) {
-		printf("qcw-net version v%s (gvproxy compatible)\n", QCW_VERSION);
+		printf("qcw-net version v%s (gvproxy compatible)\n",
+		       QCW_VERSION);
 		return 100;
 	}
+	if (o->config && daemon_load_config(o) < 0)
+		return 1;
 	if (o->mtu == 0)
 		o->mtu = 1500;
 	if (o->mtu < 576 || o->mtu > 65520) {
@@ -137,25 +254,32 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		return 1;
 	}
 	if (o->ssh_port != -1 && (o->ssh_port < 1024 || o->ssh_port > 65535)) {
-		fprintf(stderr, "ssh-port value must be between 1024 and 65535\n");
+		fprintf(stderr,
+			"ssh-port value must be between 1024 and 65535\n");
 		return 1;
 	}
 	if ((o->listen_qemu && o->listen_vpnkit) ||
 	    (o->listen_bess && o->listen_vpnkit) ||
 	    (o->listen_qemu && o->listen_bess)) {
-		fprintf(stderr, "cannot use %s and %s protocol at the same time\n",
-			o->listen_bess ? (o->listen_qemu ? "qemu" : "bess") : "qemu",
+		fprintf(stderr,
+			"cannot use %s and %s protocol at the same time\n",
+			o->listen_bess ? (o->listen_qemu ? "qemu" : "bess")
+				       : "qemu",
 			o->listen_vpnkit ? "vpnkit" : "bess");
 		return 1;
 	}
 	if (o->fwd_sock.n != o->fwd_dest.n || o->fwd_sock.n != o->fwd_user.n ||
 	    o->fwd_sock.n != o->fwd_identity.n) {
-		fprintf(stderr, "-forward-sock, -forward-dest, -forward-user, and -forward-identity must all be specified together, the same number of times, or not at all\n");
+		fprintf(stderr,
+			"-forward-sock, -forward-dest, -forward-user, and "
+			"-forward-identity must all be specified together, the "
+			"same number of times, or not at all\n");
 		return 1;
 	}
 	for (i = 0; i < o->fwd_identity.n; i++) {
 		if (daemon_check_file(o->fwd_identity.v[i]) < 0) {
-			fprintf(stderr, "identity file \"%s\" can't be loaded\n",
+			fprintf(stderr,
+				"identity file \"%s\" can't be loaded\n",
 				o->fwd_identity.v[i]);
 			return 1;
 		}
@@ -171,6 +295,11 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 void daemon_opts_free(struct daemon_opts *o)
 {
 	flags_free(o->flags, o->n_flags);
+	if (o->cfg) {
+		config_free(o->cfg);
+		free(o->cfg);
+		o->cfg = NULL;
+	}
 }
 
 static int daemon_netcfg(struct daemon_opts *o, struct netcfg *n)
@@ -204,20 +333,37 @@ static int daemon_netcfg(struct daemon_opts *o, struct netcfg *n)
 	}
 	n->nat[0].virt = n->host_alias;
 	n->vips[0] = n->host_alias;
+	if (o->cfg) {
+		const struct config *c = o->cfg;
+		unsigned int i;
+
+		if (c->gw_mac && netcfg_parse_mac(c->gw_mac, n->gw_mac) < 0) {
+			log_err("config: invalid gatewayMacAddress %s",
+				c->gw_mac);
+			return -EINVAL;
+		}
+		for (i = 0; i < c->n_nat && n->n_nat < NETCFG_MAX_NAT; i++)
+			n->nat[n->n_nat++] = c->nat[i];
+		for (i = 0; i < c->n_vips && n->n_vips < NETCFG_MAX_VIPS; i++)
+			if (!netcfg_is_vip(n, c->vips[i]))
+				n->vips[n->n_vips++] = c->vips[i];
+	}
 	if (n->gateway == n->device || n->gateway == n->host_alias ||
 	    n->device == n->host_alias) {
 		log_err("gatewayIP, deviceIP and hostIP must be distinct");
 		return -EINVAL;
 	}
 	{
-		uint32_t ips[3] = { n->gateway, n->device, n->host_alias };
+		uint32_t ips[3] = {n->gateway, n->device, n->host_alias};
 		int i;
 
 		for (i = 0; i < 3; i++) {
 			if ((ips[i] & n->netmask) != n->network ||
 			    ips[i] == n->network ||
 			    ips[i] == (n->network | ~n->netmask)) {
-				log_err("gatewayIP, deviceIP and hostIP must be usable addresses inside the subnet");
+				log_err("gatewayIP, deviceIP and hostIP must "
+					"be usable addresses inside the "
+					"subnet");
 				return -EINVAL;
 			}
 		}
@@ -260,8 +406,8 @@ static void daemon_qemu_closed(void *arg, struct ts_listener *l, int status,
 		daemon_stop(d, 0);
 	} else {
 		log_err("gvproxy exiting: qemu connection failed: %s",
-			status == -EPROTO ? "invalid frame" :
-					    uv_strerror(status));
+			status == -EPROTO ? "invalid frame"
+					  : uv_strerror(status));
 		daemon_stop(d, 1);
 	}
 }
@@ -284,7 +430,8 @@ static int daemon_check_sockets(const struct daemon_opts *o)
 	}
 	if (u.scheme == URL_UNIX &&
 	    ts_unix_claim_path(u.path, SOCK_STREAM) == -EADDRINUSE) {
-		log_err("qemu: %s is in use by a running process (another qcw-net or gvproxy?)",
+		log_err("qemu: %s is in use by a running process (another "
+			"qcw-net or gvproxy?)",
 			u.path);
 		return -EADDRINUSE;
 	}
@@ -319,10 +466,12 @@ static int daemon_write_pid(const char *path)
 	return 0;
 }
 
-static struct dhcp_server *daemon_dhcp(const struct netcfg *n)
+static struct dhcp_server *daemon_dhcp(const struct netcfg *n,
+				       const struct config *cfg)
 {
 	struct dhcp_server_config c;
 	struct dhcp_server *s;
+	unsigned int i;
 
 	memset(&c, 0, sizeof(c));
 	c.network = n->network;
@@ -333,13 +482,25 @@ static struct dhcp_server *daemon_dhcp(const struct netcfg *n)
 	c.pool_end = (n->network | ~n->netmask) - 1;
 	c.lease_secs = 3600;
 	c.mtu = n->mtu;
-	c.n_static = 1;
-	memcpy(c.statics[0].mac, n->device_mac, 6);
-	c.statics[0].ip = n->device;
-	dhcp_search_from_resolv_conf("/etc/resolv.conf", &c);
-	s = dhcp_server_create(&c);
-	dhcp_search_free(&c);
-	return s;
+	if (!cfg) {
+		/* gvproxy's defaults, only without a config file */
+		c.n_static = 1;
+		memcpy(c.statics[0].mac, n->device_mac, 6);
+		c.statics[0].ip = n->device;
+		dhcp_search_from_resolv_conf("/etc/resolv.conf", &c);
+		s = dhcp_server_create(&c);
+		dhcp_search_free(&c);
+		return s;
+	}
+	for (i = 0; i < cfg->n_leases && i < DHCP_MAX_STATIC; i++) {
+		memcpy(c.statics[i].mac, cfg->leases[i].mac, 6);
+		c.statics[i].ip = cfg->leases[i].ip;
+	}
+	c.n_static = i;
+	for (i = 0; i < cfg->n_search && i < DHCP_MAX_SEARCH; i++)
+		c.search[i] = cfg->search[i];
+	c.n_search = i;
+	return dhcp_server_create(&c);
 }
 
 /* daemon_start_forwarder() - the rule table and gvproxy's ssh forward. */
@@ -350,6 +511,22 @@ static int daemon_start_forwarder(struct daemon *d)
 	d->fwd = fwd_create(&d->loop, d->st);
 	if (!d->fwd)
 		return -ENOMEM;
+	if (d->o->cfg) {
+		const struct config *c = d->o->cfg;
+		unsigned int i;
+
+		for (i = 0; i < c->n_forwards; i++) {
+			const struct config_forward *cf = &c->forwards[i];
+
+			if (fwd_expose(d->fwd, cf->udp ? FWD_UDP : FWD_TCP,
+				       cf->local, cf->remote, err,
+				       sizeof(err)) < 0) {
+				log_err("config: forward %s: %s", cf->local,
+					err);
+				return -EINVAL;
+			}
+		}
+	}
 	if (d->o->ssh_port == -1)
 		return 0;
 	snprintf(local, sizeof(local), "127.0.0.1:%ld", d->o->ssh_port);
@@ -371,9 +548,25 @@ static int daemon_start_dns(struct daemon *d)
 	c.gateway = d->net.gateway;
 	c.host_alias = d->net.host_alias;
 	c.upstream_servers = getenv("QCW_NET_DNS_UPSTREAM");
+	c.no_default_zones =
+		d->o->cfg != NULL; /* gvproxy: zones come from the file */
 	d->dns = dns_server_create(&d->loop, &c);
 	if (!d->dns)
 		return -ENOMEM;
+	if (d->o->cfg) {
+		const struct config *cf = d->o->cfg;
+		char err[256];
+		unsigned int i;
+
+		for (i = 0; i < cf->n_zones; i++) {
+			if (dns_server_add_zone_json(d->dns, cf->zones_json[i],
+						     strlen(cf->zones_json[i]),
+						     err, sizeof(err)) < 0) {
+				log_err("config: dns zone: %s", err);
+				return -EINVAL;
+			}
+		}
+	}
 	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns);
 	return d->gw_dns ? 0 : -EADDRINUSE;
 }
@@ -492,7 +685,8 @@ static int daemon_start_api(struct daemon *d)
 	if (d->fwd) {
 		r = fwd_gateway_listen(d->fwd, 80, api_gateway_conn, d->api);
 		if (r < 0)
-			log_warn("cannot serve the API at the gateway's port 80: %s",
+			log_warn("cannot serve the API at the gateway's port "
+				 "80: %s",
 				 strerror(-r));
 	}
 	return 0;
@@ -623,7 +817,7 @@ int daemon_run(struct daemon_opts *o)
 	d.exit_status = 1;
 	d.sw = sw_create(d.net.gw_mac);
 	d.st = d.sw ? stack_create(&d.loop, d.sw, &d.net) : NULL;
-	d.dhcp = daemon_dhcp(&d.net);
+	d.dhcp = daemon_dhcp(&d.net, o->cfg);
 	if (!d.st || !d.dhcp)
 		goto out;
 	stack_set_dhcp(d.st, d.dhcp);
@@ -663,15 +857,24 @@ int daemon_run(struct daemon_opts *o)
 		if (!d.qemu)
 			goto out;
 		if (u.scheme == URL_UNIX)
-			log_info("listening for QEMU; attach it with: -netdev stream,id=vlan,server=off,addr.type=unix,addr.path=%s -device virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:0c:ee",
+			log_info("listening for QEMU; attach it with: -netdev "
+				 "stream,id=vlan,server=off,addr.type=unix,"
+				 "addr.path=%s -device "
+				 "virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:"
+				 "0c:ee",
 				 u.path);
 		else
-			log_info("listening for QEMU; attach it with: -netdev stream,id=vlan,server=off,addr.type=inet,addr.host=%s,addr.port=%d -device virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:0c:ee",
+			log_info("listening for QEMU; attach it with: -netdev "
+				 "stream,id=vlan,server=off,addr.type=inet,"
+				 "addr.host=%s,addr.port=%d -device "
+				 "virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:"
+				 "0c:ee",
 				 u.host[0] ? u.host : "127.0.0.1", u.port);
 	}
 	if (o->listen_bess || o->listen_vfkit || o->listen_stdio ||
 	    o->listen_vpnkit)
-		log_warn("-listen-bess/-listen-vfkit/-listen-stdio/-listen-vpnkit are not implemented yet; ignored");
+		log_warn("-listen-bess/-listen-vfkit/-listen-stdio/"
+			 "-listen-vpnkit are not implemented yet; ignored");
 	if (daemon_start_tunnels(&d) < 0)
 		goto out;
 

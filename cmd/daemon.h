@@ -9,6 +9,8 @@
 
 #include "cmd/flags.h"
 
+struct config;
+
 struct daemon_opts {
 	const char *config;
 	struct flag_list listen;
@@ -27,6 +29,7 @@ struct daemon_opts {
 	bool version;
 	bool keep_serving;
 	const char *stack;
+	struct config *cfg; /* -config FILE, NULL without */
 	struct flag flags[40];
 	size_t n_flags;
 };

@@ -54,8 +54,8 @@ struct gw_dns {
 	uint8_t out[DNS_LOCAL_REPLY_MAX];
 };
 
-static void gw_dns_udp_send(struct gw_dns *g, const ip_addr_t *addr,
-			    u16_t port, const uint8_t *msg, size_t len)
+static void gw_dns_udp_send(struct gw_dns *g, const ip_addr_t *addr, u16_t port,
+			    const uint8_t *msg, size_t len)
 {
 	struct pbuf *p;
 
@@ -159,8 +159,7 @@ static void gw_dns_tcp_write_cb(uv_write_t *req, int status)
 	free(req);
 }
 
-static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n,
-			       const uv_buf_t *buf);
+static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
 static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
 {
@@ -191,8 +190,7 @@ static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
 		gw_dns_tcp_read_cb((uv_stream_t *)&t->pipe, 0, NULL);
 }
 
-static void gw_dns_tcp_alloc_cb(uv_handle_t *h, size_t suggested,
-				uv_buf_t *buf)
+static void gw_dns_tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct gw_dns_tcp *t = h->data;
 
@@ -201,8 +199,7 @@ static void gw_dns_tcp_alloc_cb(uv_handle_t *h, size_t suggested,
 	buf->len = sizeof(t->rx) - t->rx_len;
 }
 
-static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n,
-			       const uv_buf_t *buf)
+static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct gw_dns_tcp *t = s->data;
 	size_t off = 0;

@@ -52,7 +52,8 @@ int log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst)
 
 	if (now - rl->window_start_ms >= 1000) {
 		if (rl->suppressed)
-			log_msg(LOG_LVL_WARN, "(%u similar messages suppressed)",
+			log_msg(LOG_LVL_WARN,
+				"(%u similar messages suppressed)",
 				rl->suppressed);
 		rl->window_start_ms = now;
 		rl->printed = 0;
@@ -68,8 +69,8 @@ int log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst)
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "info",
-					     "debug" };
+	static const char *const names[] = {"error", "warning", "info",
+					    "debug"};
 	char line[1024];
 	struct timespec ts;
 	struct tm tm;

@@ -42,18 +42,18 @@ int log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst);
 #define log_err(...) log_msg(LOG_LVL_ERROR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...)                                   \
-	do {                                             \
-		if (log_get_level() >= LOG_LVL_DEBUG)    \
+#define log_debug(...)                                       \
+	do {                                                 \
+		if (log_get_level() >= LOG_LVL_DEBUG)        \
 			log_msg(LOG_LVL_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 /* log_rl() - warn at most 10 times per second per call site. */
-#define log_rl(...)                                               \
-	do {                                                      \
-		static struct log_ratelimit rl__;                 \
-		if (log_ratelimit_ok(&rl__, 10))                  \
-			log_msg(LOG_LVL_WARN, __VA_ARGS__);       \
+#define log_rl(...)                                         \
+	do {                                                \
+		static struct log_ratelimit rl__;           \
+		if (log_ratelimit_ok(&rl__, 10))            \
+			log_msg(LOG_LVL_WARN, __VA_ARGS__); \
 	} while (0)
 
 #endif

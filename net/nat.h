@@ -26,7 +26,8 @@ struct nat_proto_counters {
 struct nat_counters {
 	struct nat_proto_counters tcp, udp, icmp;
 	uint64_t limit_hits; /* per-guest flow limit reached */
-	uint64_t blocked_link_local; /* 169.254/16 without -ec2-metadata-access */
+	uint64_t
+		blocked_link_local; /* 169.254/16 without -ec2-metadata-access */
 };
 
 struct nat *nat_create(struct stack *st);

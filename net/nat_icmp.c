@@ -89,7 +89,9 @@ static struct nat_icmp *nat_icmp_new(struct nat *nat, const struct nat_key *k)
 	if (fd < 0) {
 		if (!nat->icmp_denied_logged) {
 			nat->icmp_denied_logged = true;
-			log_warn("nat: ICMP echo is not forwarded: the host does not allow unprivileged ping sockets (%s; see sysctl net.ipv4.ping_group_range)",
+			log_warn("nat: ICMP echo is not forwarded: the host "
+				 "does not allow unprivileged ping sockets "
+				 "(%s; see sysctl net.ipv4.ping_group_range)",
 				 strerror(errno));
 		}
 		return NULL;

@@ -68,8 +68,8 @@ static void nat_tcp_err_cb(void *arg, err_t err);
 int nat_tcp_init(struct nat *nat)
 {
 	nat->n_listener_buckets = 1024;
-	nat->listeners = calloc(nat->n_listener_buckets,
-				sizeof(*nat->listeners));
+	nat->listeners =
+		calloc(nat->n_listener_buckets, sizeof(*nat->listeners));
 	return nat->listeners ? 0 : -ENOMEM;
 }
 
@@ -327,7 +327,8 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	if (r < 0) {
 		nat->cnt.limit_hits++;
 		nat->cnt.tcp.refused++;
-		log_rl("nat: guest %s has %u open flows (limit), connection refused",
+		log_rl("nat: guest %s has %u open flows (limit), connection "
+		       "refused",
 		       netcfg_ip_str(k->gip, a),
 		       nat_table_guest_flows(&nat->tcp, k->gip));
 		nat_tcp_rst_syn(nat, pk);

@@ -108,7 +108,8 @@ static struct nat_udp *nat_udp_new(struct nat *nat, const struct nat_key *k)
 	u->flow.key = *k;
 	if (nat_table_insert(&nat->udp, &u->flow, uv_now(nat->loop)) < 0) {
 		nat->cnt.limit_hits++;
-		log_rl("nat: guest %s reached its UDP flow limit, datagram dropped",
+		log_rl("nat: guest %s reached its UDP flow limit, datagram "
+		       "dropped",
 		       netcfg_ip_str(k->gip, a));
 		free(u);
 		return NULL;

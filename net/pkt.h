@@ -70,8 +70,8 @@ size_t pkt_build_arp_reply(uint8_t *out, const uint8_t *req,
  * @plen payload bytes already at out + 42; return the frame length.
  */
 size_t pkt_build_udp4(uint8_t *out, const uint8_t src_mac[6],
-		       const uint8_t dst_mac[6], uint32_t src, uint32_t dst,
-		       uint16_t sport, uint16_t dport, size_t plen);
+		      const uint8_t dst_mac[6], uint32_t src, uint32_t dst,
+		      uint16_t sport, uint16_t dport, size_t plen);
 
 /* pkt_csum() - Internet checksum of @len bytes, seeded with @sum. */
 uint16_t pkt_csum(const uint8_t *p, size_t len, uint32_t sum);

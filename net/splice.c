@@ -108,8 +108,8 @@ void splice_close(struct splice *sp, bool reset)
 		}
 	}
 	sp->host.h.data = sp;
-	if (reset && sp->host.h.type == UV_TCP &&
-	    uv_is_active(&sp->host.h) && !uv_is_closing(&sp->host.h) &&
+	if (reset && sp->host.h.type == UV_TCP && uv_is_active(&sp->host.h) &&
+	    !uv_is_closing(&sp->host.h) &&
 	    uv_tcp_close_reset(&sp->host.tcp, splice_handle_closed) == 0)
 		return;
 	if (!uv_is_closing(&sp->host.h))
@@ -360,7 +360,8 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		uv_read_stop(s);
 		sp->reading = false;
 		if (n != UV_EOF) {
-			splice_close(sp, true); /* host reset: reset the guest */
+			splice_close(sp,
+				     true); /* host reset: reset the guest */
 			return;
 		}
 		sp->host_eof = true;
@@ -381,7 +382,8 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		e = tcp_write(sp->pcb, buf->base + off, (u16_t)c, fl);
 		if (e != ERR_OK) {
 			/* cannot happen: reads are sized to the room */
-			log_rl("splice: lwIP refused %zu bytes (%d), connection reset",
+			log_rl("splice: lwIP refused %zu bytes (%d), "
+			       "connection reset",
 			       c, (int)e);
 			splice_close(sp, true);
 			return;

@@ -38,7 +38,7 @@ struct splice;
 #define SPLICE_BUF (256 * 1024)
 
 #define splice_container_of(ptr, type, member) \
-	((type *)((char *)(ptr) - offsetof(type, member)))
+	((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct splice_ops {
 	void (*closed)(struct splice *sp);

@@ -120,7 +120,7 @@ void qcw_lwip_diag(const char *fmt, ...)
 
 static void stack_send_frame(struct stack *st, const uint8_t *f, size_t len)
 {
-	struct iovec iov = { .iov_base = (void *)f, .iov_len = len };
+	struct iovec iov = {.iov_base = (void *)f, .iov_len = len};
 
 	sw_output(st->sw, &iov, 1, len);
 }
@@ -219,7 +219,7 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 		 * One piece (TCP segments written by tcp_write are): the port
 		 * keeps a reference and writes the pbuf itself, no copy.
 		 */
-		struct sw_ref ref = { stack_pbuf_get, stack_pbuf_put, p };
+		struct sw_ref ref = {stack_pbuf_get, stack_pbuf_put, p};
 
 		sw_output_ref(st->sw, p->payload, p->len, &ref);
 		return ERR_OK;
@@ -227,7 +227,8 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 
 	for (q = p; q; q = q->next) {
 		if (n == STACK_MAX_IOV) {
-			log_rl("stack: frame of %u bytes in too many pieces, dropped",
+			log_rl("stack: frame of %u bytes in too many pieces, "
+			       "dropped",
 			       p->tot_len);
 			return ERR_OK;
 		}
@@ -444,7 +445,8 @@ static void stack_rx_free(struct pbuf *p)
 	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
 	struct stack *st = stack_the; /* NULL once the stack is gone */
 
-	if (st && b->cap == STACK_RX_SMALL && st->n_small < STACK_RX_KEEP_SMALL) {
+	if (st && b->cap == STACK_RX_SMALL &&
+	    st->n_small < STACK_RX_KEEP_SMALL) {
 		b->next = st->free_small;
 		st->free_small = b;
 		st->n_small++;
@@ -529,8 +531,7 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		return 0; /* lwIP drops it */
 	dst = pkt_get32(ip + 16);
 	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||
-	    dst == 0xffffffffu ||
-	    dst == (st->cfg.network | ~st->cfg.netmask))
+	    dst == 0xffffffffu || dst == (st->cfg.network | ~st->cfg.netmask))
 		return 0;
 	st->cnt.nat_in++;
 	if (st->nat)

@@ -33,7 +33,6 @@ struct sw {
 	uint64_t unknown_unicast;
 };
 
-
 struct sw *sw_create(const uint8_t gw_mac[6])
 {
 	struct sw *sw = calloc(1, sizeof(*sw));
@@ -264,7 +263,7 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len)
 static void sw_port_send_ref(struct sw_port *port, const uint8_t *data,
 			     size_t len, const struct sw_ref *ref)
 {
-	struct iovec iov = { .iov_base = (void *)data, .iov_len = len };
+	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
 	int r;
 
 	if (!port->ops->send_ref) {

@@ -73,7 +73,7 @@ static const struct sw_port_ops ts_port_ops;
 
 int ts_unix_claim_path(const char *path, int socktype)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
 	int fd, r;
 
@@ -214,7 +214,8 @@ static void ts_write_cb(uv_write_t *req, int status)
 	c->writing = false;
 	if (status < 0) {
 		if (!c->closing)
-			log_warn("%s: write to peer failed: %s, closing connection",
+			log_warn("%s: write to peer failed: %s, closing "
+				 "connection",
 				 c->l->cfg.kind, uv_strerror(status));
 		ts_conn_close(c, status);
 		return;
@@ -244,7 +245,8 @@ static void ts_conn_flush(struct ts_conn *c)
 		n = txq_iov(&c->txq, iov, TS_MAX_IOV, &bytes);
 		r = uv_try_write(&c->u.s, (uv_buf_t *)iov, (unsigned int)n);
 		if (r < 0 && r != UV_EAGAIN) {
-			log_warn("%s: write to peer failed: %s, closing connection",
+			log_warn("%s: write to peer failed: %s, closing "
+				 "connection",
 				 c->l->cfg.kind, uv_strerror(r));
 			ts_conn_close(c, r);
 			return;
@@ -258,8 +260,8 @@ static void ts_conn_flush(struct ts_conn *c)
 		c->tx_inflight = bytes;
 		c->writing = true;
 		c->wreq.data = c;
-		r = uv_write(&c->wreq, &c->u.s, (uv_buf_t *)iov, (unsigned int)n,
-			     ts_write_cb);
+		r = uv_write(&c->wreq, &c->u.s, (uv_buf_t *)iov,
+			     (unsigned int)n, ts_write_cb);
 		if (r < 0) {
 			c->writing = false;
 			ts_conn_close(c, r);
@@ -312,14 +314,16 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		if (r < 0) {
 			const uint8_t *p = c->rx + off;
 			unsigned long bad =
-				cfg->framing == FRAMING_BE32 ?
-					(unsigned long)p[0] << 24 |
-						(unsigned long)p[1] << 16 |
-						(unsigned long)p[2] << 8 | p[3] :
-					(unsigned long)p[0] |
-						(unsigned long)p[1] << 8;
+				cfg->framing == FRAMING_BE32
+					? (unsigned long)p[0] << 24 |
+						  (unsigned long)p[1] << 16 |
+						  (unsigned long)p[2] << 8 |
+						  p[3]
+					: (unsigned long)p[0] |
+						  (unsigned long)p[1] << 8;
 
-			log_warn("%s: invalid frame length %lu from peer (allowed %d..%d), closing connection",
+			log_warn("%s: invalid frame length %lu from peer "
+				 "(allowed %d..%d), closing connection",
 				 cfg->kind, bad, FRAME_MIN_LEN, FRAME_MAX_LEN);
 			c->port.cnt.rx_drops++;
 			ts_conn_close(c, -EPROTO);
@@ -345,9 +349,9 @@ static struct ts_conn *ts_conn_new(struct ts_listener *l)
 	c->rx = malloc(TS_RX_BUF);
 	c->port.ops = &ts_port_ops;
 	c->port.id = -1;
-	if (!c->rx || txq_init(&c->txq, TS_COPY_RING, TS_SLOTS,
-			       l->cfg.tx_ring ? l->cfg.tx_ring :
-						TS_DEFAULT_RING) < 0) {
+	if (!c->rx ||
+	    txq_init(&c->txq, TS_COPY_RING, TS_SLOTS,
+		     l->cfg.tx_ring ? l->cfg.tx_ring : TS_DEFAULT_RING) < 0) {
 		free(c->rx);
 		free(c);
 		return NULL;
@@ -377,8 +381,8 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 	}
 	if (l->u.h.type == UV_TCP)
 		uv_tcp_nodelay(&c->u.tcp, 1);
-	uv_send_buffer_size(&c->u.h, &(int){ 4 * 1024 * 1024 });
-	uv_recv_buffer_size(&c->u.h, &(int){ 4 * 1024 * 1024 });
+	uv_send_buffer_size(&c->u.h, &(int){4 * 1024 * 1024});
+	uv_recv_buffer_size(&c->u.h, &(int){4 * 1024 * 1024});
 	r = uv_read_start(&c->u.s, ts_alloc_cb, ts_read_cb);
 	if (r < 0) {
 		ts_conn_close(c, r);
@@ -416,7 +420,8 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 		else
 			uv_pipe_init(l->loop, &extra->pipe, 0);
 		if (uv_accept(server, &extra->s) == 0)
-			log_warn("%s: already serving a peer, refusing another connection",
+			log_warn("%s: already serving a peer, refusing another "
+				 "connection",
 				 l->cfg.kind);
 		uv_close(&extra->h, ts_reject_cb);
 		return;
@@ -466,13 +471,14 @@ struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
 
 		r = ts_unix_claim_path(u->path, SOCK_STREAM);
 		if (r == -EADDRINUSE) {
-			log_err("%s: %s is in use by a running process (another qcw-net or gvproxy?)",
+			log_err("%s: %s is in use by a running process "
+				"(another qcw-net or gvproxy?)",
 				cfg->kind, u->path);
 			goto fail_free;
 		} else if (r < 0) {
 			log_err("%s: cannot use %s: %s", cfg->kind, u->path,
-				r == -EEXIST ? "file exists and is not a socket" :
-					       strerror(-r));
+				r == -EEXIST ? "file exists and is not a socket"
+					     : strerror(-r));
 			goto fail_free;
 		}
 		uv_pipe_init(loop, &l->u.pipe, 0);

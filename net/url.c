@@ -61,9 +61,12 @@ int url_parse(const char *s, struct url *u, char *err, size_t errlen)
 		const char *prefix;
 		enum url_scheme scheme;
 	} schemes[] = {
-		{ "unixgram://", URL_UNIXGRAM }, { "unixpacket://", URL_UNIXPACKET },
-		{ "unix://", URL_UNIX },	 { "tcp://", URL_TCP },
-		{ "vsock://", URL_VSOCK },	 { "npipe://", URL_NPIPE },
+		{"unixgram://", URL_UNIXGRAM},
+		{"unixpacket://", URL_UNIXPACKET},
+		{"unix://", URL_UNIX},
+		{"tcp://", URL_TCP},
+		{"vsock://", URL_VSOCK},
+		{"npipe://", URL_NPIPE},
 	};
 	const char *rest = NULL;
 	size_t i;

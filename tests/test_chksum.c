@@ -51,8 +51,9 @@ static void test_all_lengths_alignments(void **state)
 		buf[n] = (uint8_t)rand();
 	for (off = 0; off < 8; off++)
 		for (n = 0; n <= 300; n++)
-			assert_int_equal(as_be(qcw_lwip_chksum(buf + off, (int)n)),
-					 ref_sum_be(buf + off, n));
+			assert_int_equal(
+				as_be(qcw_lwip_chksum(buf + off, (int)n)),
+				ref_sum_be(buf + off, n));
 }
 
 static void test_big_and_carries(void **state)
@@ -96,8 +97,8 @@ static void test_copy(void **state)
 static void test_rfc1071_vector(void **state)
 {
 	/* RFC 1071 section 3: 00 01 f2 03 f4 f5 f6 f7 sums to ddf2 */
-	static const uint8_t v[] = { 0x00, 0x01, 0xf2, 0x03,
-				     0xf4, 0xf5, 0xf6, 0xf7 };
+	static const uint8_t v[] = {0x00, 0x01, 0xf2, 0x03,
+				    0xf4, 0xf5, 0xf6, 0xf7};
 
 	(void)state;
 	assert_int_equal(as_be(qcw_lwip_chksum(v, 8)), 0xddf2);

@@ -51,9 +51,9 @@ static size_t drain(struct txq *q, uint8_t *out, size_t max_write)
 static void test_order_and_partial(void **state)
 {
 	static const uint8_t a[] = "AAAAAAAAAAAAAAAA", b[] = "BBBBBBBBBBBBBBBB";
-	struct sw_ref ref = { get, put, (void *)b };
-	struct iovec iov[2] = { { (void *)a, 8 }, { (void *)(a + 8), 8 } };
-	uint8_t hdr[2] = { 0, 16 }, out[256];
+	struct sw_ref ref = {get, put, (void *)b};
+	struct iovec iov[2] = {{(void *)a, 8}, {(void *)(a + 8), 8}};
+	uint8_t hdr[2] = {0, 16}, out[256];
 	struct txq q;
 	size_t n = 0;
 
@@ -79,9 +79,9 @@ static void test_order_and_partial(void **state)
 static void test_bounds_and_fini(void **state)
 {
 	static uint8_t data[100];
-	struct sw_ref ref = { get, put, data };
-	struct iovec iov = { data, 100 };
-	uint8_t hdr[4] = { 0 }, out[512];
+	struct sw_ref ref = {get, put, data};
+	struct iovec iov = {data, 100};
+	uint8_t hdr[4] = {0}, out[512];
 	struct txq q;
 	int i;
 

@@ -1,0 +1,135 @@
+/*
+ * test_config.c - gvproxy's YAML configuration: every key gvproxy's
+ * config.yaml documents, defaults when absent, and errors that name the
+ * key for wrong types and bad addresses.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cmd/config.h"
+
+static const char full[] = "log-level: debug\n"
+			   "listen:\n"
+			   "  - unix:///tmp/api.sock\n"
+			   "  - tcp://127.0.0.1:9999\n"
+			   "services: unix:///tmp/services.sock\n"
+			   "pid-file: /tmp/gv.pid\n"
+			   "log-file: /tmp/gv.log\n"
+			   "ec2-metadata-access: true\n"
+			   "interfaces:\n"
+			   "  qemu: unix:///tmp/qemu.sock\n"
+			   "forwards:\n"
+			   "  - socket: /tmp/podman.sock\n"
+			   "    dest: /run/podman/podman.sock\n"
+			   "    user: core\n"
+			   "    identity: /tmp/key\n"
+			   "stack:\n"
+			   "  mtu: 9000\n"
+			   "  subnet: 10.0.2.0/24\n"
+			   "  gatewayIP: 10.0.2.1\n"
+			   "  deviceIP: 10.0.2.15\n"
+			   "  hostIP: 10.0.2.2\n"
+			   "  gatewayMacAddress: 5a:94:ef:e4:0c:dd\n"
+			   "  dns:\n"
+			   "    - name: containers.internal.\n"
+			   "      records:\n"
+			   "        - name: gateway\n"
+			   "          ip: 10.0.2.1\n"
+			   "        - regexp: '^web-.*$'\n"
+			   "          ip: 10.0.2.9\n"
+			   "      defaultIP: 10.0.2.10\n"
+			   "  dnsSearchDomains:\n"
+			   "    - corp.example\n"
+			   "  forwards:\n"
+			   "    \"127.0.0.1:2223\": 10.0.2.15:22\n"
+			   "    \"udp:127.0.0.1:5353\": 10.0.2.15:53\n"
+			   "  nat:\n"
+			   "    10.0.2.2: 127.0.0.1\n"
+			   "  gatewayVirtualIPs:\n"
+			   "    - 10.0.2.2\n"
+			   "  dhcpStaticLeases:\n"
+			   "    10.0.2.15: 5a:94:ef:e4:0c:ee\n";
+
+static void test_full(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse(full, strlen(full), &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.n_listen, 2);
+	assert_string_equal(c.listen[1], "tcp://127.0.0.1:9999");
+	assert_string_equal(c.services, "unix:///tmp/services.sock");
+	assert_string_equal(c.pid_file, "/tmp/gv.pid");
+	assert_string_equal(c.log_level, "debug");
+	assert_int_equal(c.ec2, 1);
+	assert_int_equal(c.debug, -1);
+	assert_string_equal(c.qemu, "unix:///tmp/qemu.sock");
+	assert_int_equal(c.n_fwd, 1);
+	assert_string_equal(c.fuser[0], "core");
+	assert_int_equal(c.mtu, 9000);
+	assert_string_equal(c.subnet, "10.0.2.0/24");
+	assert_string_equal(c.device_ip, "10.0.2.15");
+	assert_int_equal(c.n_zones, 1);
+	assert_non_null(strstr(c.zones_json[0], "\"Regexp\":\"^web-.*$\""));
+	assert_non_null(strstr(c.zones_json[0], "\"DefaultIP\":\"10.0.2.10\""));
+	assert_int_equal(c.n_search, 1);
+	assert_int_equal(c.n_forwards, 2);
+	assert_false(c.forwards[0].udp);
+	assert_true(c.forwards[1].udp);
+	assert_string_equal(c.forwards[1].local, "127.0.0.1:5353");
+	assert_int_equal(c.n_nat, 1);
+	assert_int_equal(c.nat[0].host, 0x7f000001);
+	assert_int_equal(c.n_vips, 1);
+	assert_int_equal(c.n_leases, 1);
+	assert_int_equal(c.leases[0].ip, 0x0a00020f);
+	assert_int_equal(c.leases[0].mac[5], 0xee);
+	config_free(&c);
+}
+
+static void test_empty_and_errors(void **state)
+{
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse("", 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.n_listen, 0);
+	assert_int_equal(c.ec2, -1);
+	config_free(&c);
+
+	assert_int_equal(config_parse("listen: 5\n", 10, &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "listen"));
+	assert_int_equal(config_parse("stack:\n  mtu: 99999\n", 20, &c, err,
+				      sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "stack.mtu"));
+	assert_int_equal(config_parse("stack:\n  nat:\n    x: 1.2.3.4\n", 27,
+				      &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "stack.nat"));
+	assert_int_equal(config_parse("a: [\n", 5, &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "YAML error"));
+	assert_int_equal(config_parse("forwards:\n  - socket: /x\n", 25, &c,
+				      err, sizeof(err)),
+			 -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_empty_and_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
