@@ -18,8 +18,7 @@ struct flag *flags_find(struct flag *flags, size_t n, const char *name)
 	return NULL;
 }
 
-static int flags_set(struct flag *f, const char *val, char *err,
-		     size_t errlen)
+static int flags_set(struct flag *f, const char *val, char *err, size_t errlen)
 {
 	char *end;
 	long v;
@@ -36,7 +35,8 @@ static int flags_set(struct flag *f, const char *val, char *err,
 			*(bool *)f->ptr = false;
 		} else {
 			snprintf(err, errlen,
-				 "invalid boolean value \"%s\" for -%s: parse error",
+				 "invalid boolean value \"%s\" for -%s: parse "
+				 "error",
 				 val, f->name);
 			return -EINVAL;
 		}
@@ -49,7 +49,8 @@ static int flags_set(struct flag *f, const char *val, char *err,
 		v = strtol(val, &end, 0);
 		if (errno || !*val || *end) {
 			snprintf(err, errlen,
-				 "invalid value \"%s\" for flag -%s: parse error",
+				 "invalid value \"%s\" for flag -%s: parse "
+				 "error",
 				 val, f->name);
 			return -EINVAL;
 		}
@@ -70,8 +71,8 @@ static int flags_set(struct flag *f, const char *val, char *err,
 	return 0;
 }
 
-int flags_parse(struct flag *flags, size_t n, int argc, char **argv,
-		char *err, size_t errlen)
+int flags_parse(struct flag *flags, size_t n, int argc, char **argv, char *err,
+		size_t errlen)
 {
 	int i;
 
@@ -96,8 +97,8 @@ int flags_parse(struct flag *flags, size_t n, int argc, char **argv,
 		eq = strchr(name, '=');
 		len = eq ? (size_t)(eq - name) : strlen(name);
 		if (len >= sizeof(buf)) {
-			snprintf(err, errlen, "flag provided but not defined: -%s",
-				 name);
+			snprintf(err, errlen,
+				 "flag provided but not defined: -%s", name);
 			return -1;
 		}
 		memcpy(buf, name, len);
@@ -106,8 +107,8 @@ int flags_parse(struct flag *flags, size_t n, int argc, char **argv,
 		if (!f) {
 			if (!strcmp(buf, "h") || !strcmp(buf, "help"))
 				return -2;
-			snprintf(err, errlen, "flag provided but not defined: -%s",
-				 buf);
+			snprintf(err, errlen,
+				 "flag provided but not defined: -%s", buf);
 			return -1;
 		}
 		if (eq) {
@@ -117,8 +118,8 @@ int flags_parse(struct flag *flags, size_t n, int argc, char **argv,
 			flags_set(f, NULL, err, errlen);
 		} else {
 			if (i + 1 >= argc) {
-				snprintf(err, errlen, "flag needs an argument: -%s",
-					 buf);
+				snprintf(err, errlen,
+					 "flag needs an argument: -%s", buf);
 				return -1;
 			}
 			if (flags_set(f, argv[++i], err, errlen))
@@ -134,9 +135,9 @@ void flags_usage(const char *prog, const struct flag *flags, size_t n)
 
 	fprintf(stderr, "Usage of %s:\n", prog);
 	for (i = 0; i < n; i++) {
-		const char *arg = flags[i].type == FLAG_BOOL ? "" :
-				  flags[i].type == FLAG_INT  ? " int" :
-							       " string";
+		const char *arg = flags[i].type == FLAG_BOOL  ? ""
+				  : flags[i].type == FLAG_INT ? " int"
+							      : " string";
 
 		fprintf(stderr, "  -%s%s\n    \t%s\n", flags[i].name, arg,
 			flags[i].usage);

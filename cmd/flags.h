@@ -35,8 +35,8 @@ struct flag {
  * first non-flag argument, or -1 with a message in @err (Go's wording:
  * "flag provided but not defined: -x"), or -2 when -h/-help was asked.
  */
-int flags_parse(struct flag *flags, size_t n, int argc, char **argv,
-		char *err, size_t errlen);
+int flags_parse(struct flag *flags, size_t n, int argc, char **argv, char *err,
+		size_t errlen);
 
 /* flags_usage() - print every flag with its usage line to stderr. */
 void flags_usage(const char *prog, const struct flag *flags, size_t n);

@@ -22,7 +22,7 @@
 #include "transport_stream.h"
 #include "url.h"
 
-static const char *const fwd_names[] = { "tcp", "udp", "unix", "npipe" };
+static const char *const fwd_names[] = {"tcp", "udp", "unix", "npipe"};
 
 const char *fwd_proto_name(enum fwd_proto p)
 {
@@ -126,8 +126,8 @@ static void fwd_dial_err_cb(void *arg, err_t err)
 	c->dial = NULL; /* freed by lwIP */
 	c->f->cnt.conns_refused++;
 	log_debug("forwarder: %s:%u in the guest %s", netcfg_ip_str(c->ip, a),
-		  c->port, err == ERR_RST ? "refused the connection" :
-					    "did not answer");
+		  c->port,
+		  err == ERR_RST ? "refused the connection" : "did not answer");
 	fwd_conn_close(c, false);
 }
 
@@ -359,10 +359,12 @@ static int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen)
 	e = uv_tcp_bind(&r->l.tcp, (struct sockaddr *)&ss, 0);
 	if (e == UV_EAFNOSUPPORT && any) {
 		/* no IPv6 here: all IPv4 interfaces then */
-		uv_ip4_addr("0.0.0.0", ((struct sockaddr_in6 *)&ss)->sin6_port ?
-					       ntohs(((struct sockaddr_in6 *)&ss)->sin6_port) :
-					       0,
-			    (struct sockaddr_in *)&ss);
+		uv_ip4_addr(
+			"0.0.0.0",
+			((struct sockaddr_in6 *)&ss)->sin6_port
+				? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+				: 0,
+			(struct sockaddr_in *)&ss);
 		e = uv_tcp_bind(&r->l.tcp, (struct sockaddr *)&ss, 0);
 	}
 	if (e == 0)
@@ -390,8 +392,8 @@ static int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen)
 		e = 0;
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: %s", r->local,
-			 e == -EADDRINUSE ? "address already in use" :
-					    strerror(-e));
+			 e == -EADDRINUSE ? "address already in use"
+					  : strerror(-e));
 		return e;
 	}
 	uv_pipe_init(r->f->loop, &r->l.pipe, 0);
@@ -480,8 +482,8 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 			free(r);
 			return -EINVAL;
 		}
-		e = proto == FWD_TCP ? fwd_listen_tcp(r, err, errlen) :
-				       fwd_udp_listen(r, err, errlen);
+		e = proto == FWD_TCP ? fwd_listen_tcp(r, err, errlen)
+				     : fwd_udp_listen(r, err, errlen);
 		break;
 	case FWD_UNIX:
 		if (!strncmp(remote, "ssh-tunnel://", 13)) {

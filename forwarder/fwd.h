@@ -72,8 +72,6 @@ int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port);
 
 const struct fwd_counters *fwd_counters(const struct fwd *f);
 
-
-
 /*
  * fwd_gateway_listen() - accept TCP connections to the gateway's own
  * address on @port inside the virtual network (the in-VM API on :80, DNS

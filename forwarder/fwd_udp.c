@@ -30,7 +30,8 @@ static bool fwd_sockaddr_eq(const struct sockaddr_storage *a,
 	if (a->ss_family != b->sa_family)
 		return false;
 	if (b->sa_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+		const struct sockaddr_in *x = (const void *)a,
+					 *y = (const void *)b;
 
 		return x->sin_port == y->sin_port &&
 		       x->sin_addr.s_addr == y->sin_addr.s_addr;
@@ -93,9 +94,9 @@ static struct fwd_udp_flow *fwd_udp_flow_get(struct fwd_rule *r,
 		return NULL;
 	}
 	fl->rule = r;
-	fl->client_len = addr->sa_family == AF_INET6 ?
-				 sizeof(struct sockaddr_in6) :
-				 sizeof(struct sockaddr_in);
+	fl->client_len = addr->sa_family == AF_INET6
+				 ? sizeof(struct sockaddr_in6)
+				 : sizeof(struct sockaddr_in);
 	memcpy(&fl->client, addr, fl->client_len);
 	udp_recv(fl->pcb, fwd_udp_from_guest, fl);
 	fl->next = r->flows;

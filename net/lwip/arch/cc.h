@@ -31,15 +31,15 @@
 uint32_t qcw_lwip_rand(void);
 void qcw_lwip_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-#define LWIP_PLATFORM_DIAG(x)      \
-	do {                       \
-		qcw_lwip_diag x;   \
+#define LWIP_PLATFORM_DIAG(x)    \
+	do {                     \
+		qcw_lwip_diag x; \
 	} while (0)
-#define LWIP_PLATFORM_ASSERT(x)                                          \
-	do {                                                             \
-		fprintf(stderr, "lwIP assertion \"%s\" failed at %s:%d\n", \
-			x, __FILE__, __LINE__);                          \
-		abort();                                                 \
+#define LWIP_PLATFORM_ASSERT(x)                                               \
+	do {                                                                  \
+		fprintf(stderr, "lwIP assertion \"%s\" failed at %s:%d\n", x, \
+			__FILE__, __LINE__);                                  \
+		abort();                                                      \
 	} while (0)
 
 #endif
