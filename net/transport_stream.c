@@ -67,6 +67,7 @@ struct ts_listener {
 	unsigned int n_accepted;
 	bool listening;
 	bool closing;
+	bool handle_open; /* the listening handle is not closed yet */
 };
 
 static const struct sw_port_ops ts_port_ops;
@@ -113,6 +114,13 @@ static void ts_update_congestion(struct ts_conn *c)
 		sw_port_set_congested(&c->port, false);
 }
 
+/* ts_listener_maybe_free() - after ts_close(), once nothing refers to it */
+static void ts_listener_maybe_free(struct ts_listener *l)
+{
+	if (l->closing && !l->handle_open && l->n_conns == 0)
+		free(l);
+}
+
 static void ts_conn_closed_cb(uv_handle_t *h)
 {
 	struct ts_conn *c = h->data;
@@ -134,6 +142,7 @@ static void ts_conn_closed_cb(uv_handle_t *h)
 		l->cfg.on_closed(l->cfg.arg, l, c->close_status,
 				 c->port.cnt.rx_frames > 0);
 	free(c);
+	ts_listener_maybe_free(l);
 }
 
 static void ts_conn_close(struct ts_conn *c, int status)
@@ -451,7 +460,13 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 
 static void ts_listener_closed_cb(uv_handle_t *h)
 {
-	free(h->data);
+	struct ts_listener *l = h->data;
+
+	l->handle_open = false;
+	if (!l->closing)
+		free(l); /* a listener that failed to start */
+	else
+		ts_listener_maybe_free(l);
 }
 
 struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
@@ -535,11 +550,11 @@ void ts_close(struct ts_listener *l)
 	if (l->url.scheme == URL_UNIX && l->listening)
 		unlink(l->url.path);
 	if (l->listening) {
+		l->handle_open = true;
 		uv_close(&l->u.h, ts_listener_closed_cb);
-	} else {
-		/* adopted-fd listeners own no handle of their own */
-		free(l);
 	}
+	/* freed when the handle and every connection are closed */
+	ts_listener_maybe_free(l);
 }
 
 int ts_adopt_fd(struct ts_listener *l, int fd)
