@@ -343,7 +343,12 @@ static void fwd_rule_freed_cb(uv_handle_t *h)
 	free(h->data);
 }
 
-static int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen)
+/*
+ * fwd_bind_local() - init the rule's TCP or UDP handle and bind it to the
+ * rule's local address; ":port" means every interface, IPv6 and IPv4 when
+ * the host has IPv6, else every IPv4 interface.
+ */
+int fwd_bind_local(struct fwd_rule *r, bool udp, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss;
 	bool any;
@@ -353,22 +358,34 @@ static int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen)
 		snprintf(err, errlen, "invalid local address %s", r->local);
 		return -EINVAL;
 	}
-	uv_tcp_init(r->f->loop, &r->l.tcp);
+	if (udp)
+		uv_udp_init(r->f->loop, &r->l.udp);
+	else
+		uv_tcp_init(r->f->loop, &r->l.tcp);
 	r->l.h.data = r;
 	r->has_handle = true;
-	e = uv_tcp_bind(&r->l.tcp, (struct sockaddr *)&ss, 0);
-	if (e == UV_EAFNOSUPPORT && any) {
-		/* no IPv6 here: all IPv4 interfaces then */
-		uv_ip4_addr(
-			"0.0.0.0",
-			((struct sockaddr_in6 *)&ss)->sin6_port
-				? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
-				: 0,
-			(struct sockaddr_in *)&ss);
-		e = uv_tcp_bind(&r->l.tcp, (struct sockaddr *)&ss, 0);
+	for (;;) {
+		e = udp ? uv_udp_bind(&r->l.udp, (struct sockaddr *)&ss, 0)
+			: uv_tcp_bind(&r->l.tcp, (struct sockaddr *)&ss, 0);
+		if (e != UV_EAFNOSUPPORT || !any || ss.ss_family != AF_INET6)
+			break;
+		uv_ip4_addr("0.0.0.0",
+			    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port),
+			    (struct sockaddr_in *)&ss);
 	}
-	if (e == 0)
-		e = uv_listen(&r->l.s, 128, fwd_accept_cb);
+	if (e < 0)
+		snprintf(err, errlen, "listen %s %s: bind: %s",
+			 udp ? "udp" : "tcp", r->local, uv_strerror(e));
+	return e;
+}
+
+static int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen)
+{
+	int e = fwd_bind_local(r, false, err, errlen);
+
+	if (e < 0)
+		return e;
+	e = uv_listen(&r->l.s, 128, fwd_accept_cb);
 	if (e < 0) {
 		snprintf(err, errlen, "listen tcp %s: bind: %s", r->local,
 			 uv_strerror(e));
@@ -402,8 +419,7 @@ static int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen)
 	old = umask(0177);
 	e = uv_pipe_bind(&r->l.pipe, r->local);
 	umask(old);
-	if (e == 0)
-		e = uv_listen(&r->l.s, 128, fwd_accept_cb);
+	e = uv_listen(&r->l.s, 128, fwd_accept_cb);
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: bind: %s", r->local,
 			 uv_strerror(e));

@@ -66,6 +66,7 @@ struct fwd {
 
 int fwd_local_sockaddr(const char *local, struct sockaddr_storage *ss,
 		       bool *any);
+int fwd_bind_local(struct fwd_rule *r, bool udp, char *err, size_t errlen);
 int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen);
 void fwd_udp_close_flows(struct fwd_rule *r);
 void fwd_udp_sweep_cb(uv_timer_t *t);

@@ -139,27 +139,11 @@ static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 
 int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss;
-	bool any;
-	int e;
+	int e = fwd_bind_local(r, true, err, errlen);
 
-	if (fwd_local_sockaddr(r->local, &ss, &any) < 0) {
-		snprintf(err, errlen, "invalid local address %s", r->local);
-		return -EINVAL;
-	}
-	uv_udp_init(r->f->loop, &r->l.udp);
-	r->l.h.data = r;
-	r->has_handle = true;
-	e = uv_udp_bind(&r->l.udp, (struct sockaddr *)&ss, 0);
-	if (e == UV_EAFNOSUPPORT && any) {
-		uint16_t port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-
-		uv_ip4_addr("0.0.0.0", port, (struct sockaddr_in *)&ss);
-		e = uv_udp_bind(&r->l.udp, (struct sockaddr *)&ss, 0);
-	}
-	if (e == 0)
-		e = uv_udp_recv_start(&r->l.udp, fwd_udp_alloc_cb,
-				      fwd_udp_recv_cb);
+	if (e < 0)
+		return e;
+	e = uv_udp_recv_start(&r->l.udp, fwd_udp_alloc_cb, fwd_udp_recv_cb);
 	if (e < 0) {
 		snprintf(err, errlen, "listen udp %s: bind: %s", r->local,
 			 uv_strerror(e));
