@@ -2,7 +2,8 @@
 # ssh.sh - issue 6 end to end: SSH tunnels from host unix sockets to unix
 # sockets in the guest (-forward-sock/-dest/-user/-identity, Podman's flag
 # layout) through a real OpenSSH sshd in the guest namespace, reached over
-# the virtual network: clients queued while sshd is absent are served once
+# the virtual network: 140 clients queued while sshd is absent (more than
+# the 128 accepted, the rest wait in the backlog) are served once
 # it appears; _ping through a unix-socket HTTP server; 50 parallel clients
 # each get their own answer; 100 MB both ways keep their sha256; half-close
 # both ways; sshd killed and restarted: new connections work again; the
@@ -117,18 +118,29 @@ t_check "host sockets exist at once (before any VM or sshd)" \
 	test -S "$H/podman.sock" -a -S "$H/echo.sock"
 t_check "host socket mode is 0600" test "$(stat -c %a "$H/podman.sock")" = 600
 
-# a client while sshd is absent: queued, served once sshd appears
-curl -sf --max-time 40 --unix-socket "$H/podman.sock" http://d/_ping \
-	>"$LAB_DIR/early.out" 2>&1 &
-early=$!
+# clients while sshd is absent: queued (128 accepted, the rest in the
+# kernel's backlog), all served once sshd appears
+early=()
+for i in $(seq 1 140); do
+	curl -sf --max-time 40 --unix-socket "$H/podman.sock" \
+		"http://d/early/$i" >"$LAB_DIR/early.$i" 2>&1 &
+	early+=($!)
+done
 sleep 3
 t_check "qcw-net retries while sshd is absent" \
 	grep -q "retrying" "$LAB_DIR/qcw.log"
 t_check "qcw-net still running while it retries" alive
 start_sshd
-wait $early
-t_check "the queued client got the guest's answer once sshd appeared" \
-	grep -qx OK "$LAB_DIR/early.out"
+for i in "${early[@]}"; do wait "$i"; done
+early_ok() {
+	local i bad=0
+	for i in $(seq 1 140); do
+		[ "$(cat "$LAB_DIR/early.$i")" = "OK /early/$i" ] || bad=$((bad + 1))
+	done
+	echo "$bad bad"
+	[ $bad = 0 ]
+}
+t_check "140 clients queued while sshd was absent all got their answer" early_ok
 t_check "curl --unix-socket $H/podman.sock http://d/_ping says OK" \
 	ping_ok "$H/podman.sock"
 t_check "log: session up" grep -q "session up" "$LAB_DIR/qcw.log"
