@@ -5,7 +5,8 @@
 # the virtual network: 140 clients queued while sshd is absent (more than
 # the 128 accepted, the rest wait in the backlog) are served once
 # it appears; _ping through a unix-socket HTTP server; 50 parallel clients
-# each get their own answer; 100 MB both ways keep their sha256; half-close
+# each get their own answer; 100 MB both ways keep their sha256; stalled
+# readers hold little memory in qcw-net; half-close
 # both ways; sshd killed and restarted: new connections work again; the
 # API's ssh-tunnel:// expose and unexpose, with secure=true against a
 # known_hosts file; a wrong key, a bad identity and an npipe socket end
@@ -175,6 +176,23 @@ wait_until 20 sh -c "[ \$(stat -c %s '$LAB_DIR/up.bin' 2>/dev/null || echo 0) -g
 got=$(sha256sum <"$LAB_DIR/up.bin" | cut -d' ' -f1)
 t_check "upload keeps its sha256" test "$got" = "$WANT"
 rm -f "$LAB_DIR/up.bin"
+# slow readers: the guest's data waits in the SSH window, not in qcw-net
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$LAB_BACKEND_PID/status"; }
+rss0=$(rss_kb)
+slow=()
+for i in 1 2 3 4; do
+	(socat -u UNIX-CONNECT:"$H/big.sock" - | (sleep 4; sha256sum) |
+		cut -d' ' -f1 >"$LAB_DIR/slow.$i") &
+	slow+=($!)
+done
+sleep 3
+rss1=$(rss_kb)
+for i in "${slow[@]}"; do wait "$i"; done
+echo "# RSS: ${rss0} kB before, ${rss1} kB with 4 stalled $BIG_MB MB downloads"
+t_check "4 stalled downloads hold less than 32 MB in qcw-net" \
+	test "$rss1" -lt $((rss0 + 32768))
+t_check "... and then arrive whole" sh -c \
+	"for i in 1 2 3 4; do [ \"\$(cat $LAB_DIR/slow.\$i)\" = $WANT ] || exit 1; done"
 head -c 3000000 /dev/urandom >"$LAB_DIR/echo.in"
 want_echo=$(sha256sum <"$LAB_DIR/echo.in" | cut -d' ' -f1)
 got=$(timeout 30 socat -t 20 UNIX-CONNECT:"$H/echo.sock" - <"$LAB_DIR/echo.in" |
