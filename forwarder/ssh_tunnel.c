@@ -676,6 +676,16 @@ static int tun_load_key(struct ssh_tunnel *t, const char *passphrase, char *err,
 	return -EINVAL;
 }
 
+/* With -debug, libssh's own protocol log joins ours. */
+static void tun_libssh_log(int priority, const char *function,
+			   const char *buffer, void *userdata)
+{
+	(void)priority;
+	(void)function;
+	(void)userdata;
+	log_debug("libssh: %s", buffer);
+}
+
 int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 		      const struct ssh_tunnel_config *cfg,
 		      struct ssh_tunnel **out, char *err, size_t errlen)
@@ -692,6 +702,10 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 			return -EIO;
 		}
 		ssh_ready = true;
+		if (log_get_level() >= LOG_LVL_DEBUG) {
+			ssh_set_log_callback(tun_libssh_log);
+			ssh_set_log_level(SSH_LOG_PROTOCOL);
+		}
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
