@@ -177,7 +177,6 @@ row() { # row LABEL "A B"
 	printf '%-28s %12s %12s %8s\n' "$1" "$2" "$3" \
 		"$(awk -v a="$2" -v b="$3" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }')"
 }
-cipher=$(grep -o 'cipher: [^ ]*' "$LAB_DIR/sshd.log" 2>/dev/null | head -1)
 echo "# $MB MB transfers, $CONNS connections; sshd: OpenSSH $(ssh -V 2>&1 | cut -d, -f1)"
 printf '%-28s %12s %12s %8s\n' "metric" "qcw-net" "ssh -L" "ratio"
 row "download MB/s" "$(run download src "$MB")"
