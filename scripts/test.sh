@@ -114,7 +114,7 @@ if [ "${QCW_SKIP_FUZZ:-0}" != 1 ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null &&
 		ninja -C build-fuzz >/dev/null; then
 		for fz in build-fuzz/fuzz/fuzz-*; do
-			[ -x "$fz" ] || continue
+			[ -f "$fz" ] && [ -x "$fz" ] || continue
 			name=${fz##*/fuzz-}
 			work=$(mktemp -d)
 			cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
