@@ -13,4 +13,5 @@ mkdir -p "$dir"
 sock=$dir/qemu.sock
 echo "qcw-net: attach QEMU with:"
 echo "  -netdev stream,id=vlan,server=off,addr.type=unix,addr.path=$sock -device virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:0c:ee"
-exec build/qcw-net -listen-qemu "unix://$sock" "$@"
+echo "qcw-net: control API on unix://$dir/api.sock (qcw-net list, expose, ...)"
+exec build/qcw-net -listen-qemu "unix://$sock" -listen "unix://$dir/api.sock" "$@"
