@@ -4,6 +4,7 @@
 #include "splice.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lwip/priv/tcp_priv.h"
@@ -13,6 +14,55 @@
 #include "switch.h"
 
 #define SPLICE_MAX_IOV 64
+#define SPLICE_MERGE 32768 /* chains up to this many bytes are merged */
+
+static inline struct pbuf **splice_q(struct splice *sp, uint32_t i)
+{
+	return &sp->q[(sp->qhead + i) & (sp->qcap - 1)];
+}
+
+/*
+ * splice_q_push() - queue a chain from lwIP; a small one joins the newest
+ * queued chain (pbuf_cat keeps tot_len within 16 bits). -ENOMEM when the
+ * queue is at its limit: lwIP then keeps the data.
+ */
+static int splice_q_push(struct splice *sp, struct pbuf *p)
+{
+	if (sp->qn) {
+		struct pbuf *last = *splice_q(sp, sp->qn - 1);
+
+		if ((size_t)last->tot_len + p->tot_len <= SPLICE_MERGE) {
+			pbuf_cat(last, p);
+			return 0;
+		}
+	}
+	if (sp->qn == sp->qcap) {
+		uint32_t ncap = sp->qcap ? sp->qcap * 2 : 16, i;
+		struct pbuf **nq;
+
+		if (ncap > SPLICE_QUEUE_MAX)
+			return -ENOMEM;
+		nq = malloc(ncap * sizeof(*nq));
+		if (!nq)
+			return -ENOMEM;
+		for (i = 0; i < sp->qn; i++)
+			nq[i] = *splice_q(sp, i);
+		free(sp->q);
+		sp->q = nq;
+		sp->qcap = ncap;
+		sp->qhead = 0;
+	}
+	*splice_q(sp, sp->qn++) = p;
+	return 0;
+}
+
+static void splice_q_pop(struct splice *sp)
+{
+	pbuf_free(*splice_q(sp, 0));
+	sp->qhead = (sp->qhead + 1) & (sp->qcap - 1);
+	sp->qn--;
+	sp->q_off = 0;
+}
 
 static void splice_flush(struct splice *sp);
 static void splice_start_read(struct splice *sp);
@@ -28,7 +78,7 @@ static void splice_flush_cb(uv_check_t *h)
 		ctx->dirty = sp->dnext;
 		sp->dirty = false;
 		splice_flush(sp);
-		if (sp->pcb && sp->pcb->refused_data && sp->qn < SPLICE_QUEUE)
+		if (sp->pcb && sp->pcb->refused_data)
 			tcp_process_refused_data(sp->pcb);
 	}
 }
@@ -85,8 +135,6 @@ static void splice_detach_pcb(struct splice *sp)
 
 void splice_close(struct splice *sp, bool reset)
 {
-	int i;
-
 	if (sp->closing)
 		return;
 	sp->closing = true;
@@ -95,9 +143,11 @@ void splice_close(struct splice *sp, bool reset)
 		splice_unlist(&sp->ctx->dirty, sp, true);
 		sp->dirty = false;
 	}
-	for (i = 0; i < sp->qn; i++)
-		pbuf_free(sp->q[i]);
-	sp->qn = 0;
+	while (sp->qn)
+		splice_q_pop(sp);
+	free(sp->q);
+	sp->q = NULL;
+	sp->qcap = 0;
 	if (sp->pcb) {
 		struct tcp_pcb *pcb = sp->pcb;
 
@@ -154,10 +204,11 @@ static int splice_iov(struct splice *sp, uv_buf_t *iov, size_t *total)
 	int n = 0, i;
 
 	*total = 0;
-	for (i = 0; i < sp->qn && n < SPLICE_MAX_IOV; i++) {
+	for (i = 0; i < (int)sp->qn && n < SPLICE_MAX_IOV; i++) {
 		struct pbuf *q;
 
-		for (q = sp->q[i]; q && n < SPLICE_MAX_IOV; q = q->next) {
+		for (q = *splice_q(sp, (uint32_t)i); q && n < SPLICE_MAX_IOV;
+		     q = q->next) {
 			if (off >= q->len) {
 				off -= q->len;
 				continue;
@@ -176,18 +227,14 @@ static void splice_consume(struct splice *sp, size_t n)
 {
 	splice_recved(sp, n);
 	while (n && sp->qn) {
-		size_t left = (size_t)sp->q[0]->tot_len - sp->q_off;
+		size_t left = (size_t)(*splice_q(sp, 0))->tot_len - sp->q_off;
 
 		if (n < left) {
 			sp->q_off = (uint16_t)(sp->q_off + n);
 			return;
 		}
 		n -= left;
-		pbuf_free(sp->q[0]);
-		memmove(&sp->q[0], &sp->q[1],
-			(size_t)(sp->qn - 1) * sizeof(sp->q[0]));
-		sp->qn--;
-		sp->q_off = 0;
+		splice_q_pop(sp);
 	}
 }
 
@@ -211,7 +258,7 @@ static void splice_write_cb(uv_write_t *req, int status)
 	splice_consume(sp, sp->inflight);
 	sp->inflight = 0;
 	splice_flush(sp);
-	if (sp->pcb && sp->pcb->refused_data && sp->qn < SPLICE_QUEUE)
+	if (sp->pcb && sp->pcb->refused_data)
 		tcp_process_refused_data(sp->pcb);
 	splice_maybe_done(sp);
 }
@@ -282,14 +329,8 @@ static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 		pbuf_free(p);
 		return sp->aborted ? ERR_ABRT : ERR_OK;
 	}
-	if (sp->qn == SPLICE_QUEUE) {
-		splice_flush(sp);
-		if (sp->aborted)
-			return ERR_ABRT;
-		if (sp->qn == SPLICE_QUEUE)
-			return ERR_MEM; /* lwIP keeps it and retries later */
-	}
-	sp->q[sp->qn++] = p;
+	if (splice_q_push(sp, p) < 0)
+		return ERR_MEM; /* lwIP keeps it and retries later */
 	/*
 	 * Write at the end of this loop iteration, so that all segments
 	 * from one read of the VM's socket leave in one writev.

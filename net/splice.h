@@ -7,9 +7,12 @@
  * Flow control: guest->host data is written with uv_try_write once per
  * loop iteration and acknowledged to lwIP (tcp_recved, which reopens the
  * guest's window) only once the host socket took it; while the socket is
- * full, up to SPLICE_QUEUE received chains wait for one embedded
- * uv_write, and more data is refused back to lwIP, which holds it and
- * lets the window close. host->guest: a read never asks for more than
+ * full, received chains wait (for one embedded uv_write) in a queue that
+ * grows with what lwIP delivers: lwIP delivers no more than the window it
+ * advertised, and the window only reopens as the host socket drains, so
+ * the queue is bounded by TCP_WND bytes (and SPLICE_QUEUE_MAX chains, past
+ * which data is refused back to lwIP, which holds it and closes the
+ * window). Idle connections hold no queue at all. host->guest: a read never asks for more than
  * lwIP's send buffer can take, and reads pause while the send buffer is
  * full or the switch's queue to the VM is congested.
  *
@@ -34,7 +37,7 @@ struct pbuf;
 struct sw;
 struct splice;
 
-#define SPLICE_QUEUE 64
+#define SPLICE_QUEUE_MAX 8192 /* chains; small chains are merged first */
 #define SPLICE_BUF (256 * 1024)
 
 #define splice_container_of(ptr, type, member) \
@@ -69,9 +72,9 @@ struct splice {
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
 	uv_write_t wreq;
 	uv_shutdown_t sreq;
-	struct pbuf *q[SPLICE_QUEUE];
-	uint8_t qn;
-	uint16_t q_off;
+	struct pbuf **q; /* ring of received chains, allocated on demand */
+	uint32_t qcap, qhead, qn;
+	uint16_t q_off; /* bytes of the oldest chain already written */
 	size_t inflight;
 	struct splice *bnext, *dnext;
 	bool started, closing;
