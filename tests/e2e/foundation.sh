@@ -9,7 +9,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
 
 lab_require_root
-lab_require_cmd busybox ping python3
+lab_require_cmd busybox ping python3 socat
 [ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
 
 HERE=$(dirname "${BASH_SOURCE[0]}")
@@ -101,6 +101,22 @@ t_check "a second qcw-net on a live socket exits 1" test $? = 1
 t_check "... saying the socket is in use" \
 	grep -q "in use by a running process" "$LAB_DIR/second.out"
 t_check "the first one is unharmed" alive
+
+# ---- -listen-qemu tcp://host:port (QEMU's -netdev stream addr.type=inet) ----
+lab_stop_backend
+lab_spawn "$LAB_NET" "$LAB_DIR/tcp.log" "$QCW_NET" -listen-qemu tcp://127.0.0.1:15555 -ssh-port -1
+LAB_BACKEND_PID=$LAB_PID
+wait_for_port "$LAB_NET" 15555
+# the guest's namespace cannot reach qcw-net's loopback: socat relays a
+# unix socket to the TCP port, and the bridge uses the unix socket
+lab_spawn "$LAB_NET" "$LAB_DIR/relay.log" socat \
+	UNIX-LISTEN:"$LAB_DIR/relay.sock" TCP:127.0.0.1:15555
+wait_for_file "$LAB_DIR/relay.sock"
+lab_spawn "$LAB_GUEST" "$LAB_DIR/bridge-tcp.log" "$QCW_TAPBRIDGE" \
+	-i "$LAB_TAP" -s "$LAB_DIR/relay.sock"
+wait_until 10 sh -c "ip -n $LAB_GUEST link show $LAB_TAP | grep -q LOWER_UP"
+t_check "the tcp:// QEMU transport serves DHCP" \
+	sh -c "ip netns exec $LAB_GUEST busybox udhcpc -i $LAB_TAP -f -q -n -t 5 -T 2 -s /bin/true 2>&1 | grep -q 'lease of 192.168.127.2'"
 
 # ---- flags ----
 "$QCW_NET" -nosuchflag >"$LAB_DIR/flag.out" 2>&1
