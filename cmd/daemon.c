@@ -34,6 +34,7 @@
 #include "qcw_config.h"
 #include "stack.h"
 #include "switch.h"
+#include "transport_dgram.h"
 #include "transport_stream.h"
 #include "url.h"
 
@@ -49,6 +50,7 @@ struct daemon {
 	struct dns_server *dns;
 	struct gw_dns *gw_dns;
 	struct ts_listener *qemu;
+	struct td_port *vfkit, *bess;
 	struct api *api; /* -listen, -services, gateway:80 */
 	struct notify *notify;
 	struct ts_listener *connect; /* /connect connections */
@@ -770,6 +772,39 @@ static void daemon_stop_tunnels(struct daemon *d)
 	d->n_tunnels = 0;
 }
 
+static void daemon_dgram_closed(void *arg, int status, bool had_frames)
+{
+	daemon_qemu_closed(arg, NULL, status, had_frames);
+}
+
+/* daemon_start_dgram() - -listen-vfkit unixgram:// and -listen-bess. */
+static int daemon_start_dgram(struct daemon *d)
+{
+	const char *spec[2] = {d->o->listen_vfkit, d->o->listen_bess};
+	struct td_port **out[2] = {&d->vfkit, &d->bess};
+	enum url_scheme want[2] = {URL_UNIXGRAM, URL_UNIXPACKET};
+	char err[256];
+	struct url u;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (!spec[i])
+			continue;
+		if (url_parse(spec[i], &u, err, sizeof(err)) < 0 ||
+		    u.scheme != want[i]) {
+			log_err("%s must be %s://path",
+				i ? "-listen-bess" : "-listen-vfkit",
+				i ? "unixpacket" : "unixgram");
+			return -EINVAL;
+		}
+		*out[i] =
+			td_listen(&d->loop, d->sw, &u, daemon_dgram_closed, d);
+		if (!*out[i])
+			return -EINVAL;
+	}
+	return 0;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -871,10 +906,12 @@ int daemon_run(struct daemon_opts *o)
 				 "0c:ee",
 				 u.host[0] ? u.host : "127.0.0.1", u.port);
 	}
-	if (o->listen_bess || o->listen_vfkit || o->listen_stdio ||
-	    o->listen_vpnkit)
-		log_warn("-listen-bess/-listen-vfkit/-listen-stdio/"
-			 "-listen-vpnkit are not implemented yet; ignored");
+	if (daemon_start_dgram(&d) < 0)
+		goto out;
+	if (o->listen_stdio || o->listen_vpnkit)
+		log_warn(
+			"-listen-stdio/-listen-vpnkit are not implemented yet; "
+			"ignored");
 	if (daemon_start_tunnels(&d) < 0)
 		goto out;
 
@@ -883,6 +920,8 @@ int daemon_run(struct daemon_opts *o)
 out:
 	daemon_stop_api(&d);
 	ts_close(d.qemu);
+	td_close(d.vfkit);
+	td_close(d.bess);
 	gw_dns_destroy(d.gw_dns);
 	dns_server_destroy(d.dns);
 	daemon_stop_tunnels(&d);
