@@ -51,10 +51,10 @@ struct daemon {
 	struct gw_dns *gw_dns;
 	struct ts_listener *qemu;
 	struct td_port *vfkit, *bess;
+	struct ts_listener *stdio;
 	struct api *api; /* -listen, -services, gateway:80 */
 	struct notify *notify;
 	struct ts_listener *connect; /* /connect connections */
-	char connect_dir[192];
 	struct ssh_tunnel **tunnels; /* -forward-sock, one per tuple */
 	unsigned int n_tunnels;
 	uv_signal_t sigint, sigterm;
@@ -590,11 +590,6 @@ static void daemon_connect_closed(void *arg, struct ts_listener *l, int status,
  * hijacked sockets: gvproxy's configured protocol framing, hyperkit's
  * 2-byte LE unless -listen-qemu is given (then QEMU's 4-byte BE, a
  * gvproxy quirk), several VMs at once.
- *
- * transport_stream has no socket-less listener yet, so this one listens
- * on a socket in a private 0700 directory nobody else can reach, created
- * on the first /connect only. Replace with a socket-less constructor once
- * net/transport_stream.h offers one.
  */
 static struct ts_listener *daemon_connect_listener(struct daemon *d)
 {
@@ -605,28 +600,34 @@ static struct ts_listener *daemon_connect_listener(struct daemon *d)
 		.on_closed = daemon_connect_closed,
 		.arg = d,
 	};
-	const char *base = getenv("XDG_RUNTIME_DIR");
-	char sock[256], err[256];
-	struct url u;
 
-	if (d->connect)
-		return d->connect;
-	snprintf(d->connect_dir, sizeof(d->connect_dir),
-		 "%s/qcw-net-connect-XXXXXX", base && *base ? base : "/tmp");
-	if (!mkdtemp(d->connect_dir)) {
-		log_err("/connect: cannot create %s: %s", d->connect_dir,
-			strerror(errno));
-		d->connect_dir[0] = 0;
-		return NULL;
-	}
-	snprintf(sock, sizeof(sock), "unix://%s/s", d->connect_dir);
-	if (url_parse(sock, &u, err, sizeof(err)) == 0)
-		d->connect = ts_listen(&d->loop, d->sw, &u, &tc);
-	if (!d->connect) {
-		rmdir(d->connect_dir);
-		d->connect_dir[0] = 0;
-	}
+	if (!d->connect)
+		d->connect = ts_create(&d->loop, d->sw, &tc);
 	return d->connect;
+}
+
+/*
+ * daemon_start_stdio() - -listen-stdio: frames with hyperkit's 2-byte LE
+ * framing on stdin/stdout (WSL's gvforwarder runs gvproxy.exe this way);
+ * the log stays on stderr or the log file. Exits when stdin ends.
+ */
+static int daemon_start_stdio(struct daemon *d)
+{
+	struct ts_config tc = {
+		.framing = FRAMING_LE16,
+		.kind = "stdio",
+		.on_closed = daemon_qemu_closed,
+		.arg = d,
+	};
+
+	if (!d->o->listen_stdio || !*d->o->listen_stdio)
+		return 0;
+	d->stdio = ts_create(&d->loop, d->sw, &tc);
+	if (!d->stdio || ts_adopt_fds(d->stdio, 0, 1) < 0) {
+		log_err("stdio: cannot use stdin/stdout for frames");
+		return -EINVAL;
+	}
+	return 0;
 }
 
 /* daemon_connect_fd() - api_connect_fn: frames start on @fd at once. */
@@ -701,8 +702,6 @@ static void daemon_stop_api(struct daemon *d)
 	d->api = NULL;
 	ts_close(d->connect);
 	d->connect = NULL;
-	if (d->connect_dir[0])
-		rmdir(d->connect_dir);
 	if (d->notify)
 		sw_set_mac_event(d->sw, NULL, NULL);
 	notify_destroy(d->notify);
@@ -908,10 +907,10 @@ int daemon_run(struct daemon_opts *o)
 	}
 	if (daemon_start_dgram(&d) < 0)
 		goto out;
-	if (o->listen_stdio || o->listen_vpnkit)
-		log_warn(
-			"-listen-stdio/-listen-vpnkit are not implemented yet; "
-			"ignored");
+	if (daemon_start_stdio(&d) < 0)
+		goto out;
+	if (o->listen_vpnkit)
+		log_warn("-listen-vpnkit is not implemented yet; ignored");
 	if (daemon_start_tunnels(&d) < 0)
 		goto out;
 
@@ -922,6 +921,7 @@ out:
 	ts_close(d.qemu);
 	td_close(d.vfkit);
 	td_close(d.bess);
+	ts_close(d.stdio);
 	gw_dns_destroy(d.gw_dns);
 	dns_server_destroy(d.dns);
 	daemon_stop_tunnels(&d);

@@ -43,6 +43,8 @@ struct ts_conn {
 	struct sw_port port; /* first: container_of by cast */
 	struct ts_listener *l;
 	union ts_stream u;
+	union ts_stream wout; /* stdio: the write side (stdout) */
+	uv_stream_t *out; /* &u.s, or &wout.s */
 	uv_check_t flush;
 	uv_write_t wreq;
 	struct ts_conn *next;
@@ -154,6 +156,8 @@ static void ts_conn_close(struct ts_conn *c, int status)
 	sw_port_detach(&c->port);
 	uv_close((uv_handle_t *)&c->flush, ts_conn_closed_cb);
 	uv_close(&c->u.h, ts_conn_closed_cb);
+	if (c->out != &c->u.s)
+		uv_close(&c->wout.h, ts_conn_closed_cb);
 }
 
 /* ts_queued() - a frame was queued: flush now or at the end of the loop. */
@@ -252,7 +256,7 @@ static void ts_conn_flush(struct ts_conn *c)
 	uv_check_stop(&c->flush);
 	while (txq_pending(&c->txq)) {
 		n = txq_iov(&c->txq, iov, TS_MAX_IOV, &bytes);
-		r = uv_try_write(&c->u.s, (uv_buf_t *)iov, (unsigned int)n);
+		r = uv_try_write(c->out, (uv_buf_t *)iov, (unsigned int)n);
 		if (r < 0 && r != UV_EAGAIN) {
 			log_warn("%s: write to peer failed: %s, closing "
 				 "connection",
@@ -269,8 +273,8 @@ static void ts_conn_flush(struct ts_conn *c)
 		c->tx_inflight = bytes;
 		c->writing = true;
 		c->wreq.data = c;
-		r = uv_write(&c->wreq, &c->u.s, (uv_buf_t *)iov,
-			     (unsigned int)n, ts_write_cb);
+		r = uv_write(&c->wreq, c->out, (uv_buf_t *)iov, (unsigned int)n,
+			     ts_write_cb);
 		if (r < 0) {
 			c->writing = false;
 			ts_conn_close(c, r);
@@ -374,9 +378,11 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 	int r;
 
 	c->u.h.data = c;
+	if (!c->out)
+		c->out = &c->u.s;
 	uv_check_init(l->loop, &c->flush);
 	c->flush.data = c;
-	c->handles_open = 2;
+	c->handles_open = c->out == &c->u.s ? 2 : 3;
 	c->next = l->conns;
 	l->conns = c;
 	l->n_conns++;
@@ -557,21 +563,55 @@ void ts_close(struct ts_listener *l)
 	ts_listener_maybe_free(l);
 }
 
-int ts_adopt_fd(struct ts_listener *l, int fd)
+struct ts_listener *ts_create(uv_loop_t *loop, struct sw *sw,
+			      const struct ts_config *cfg)
+{
+	struct ts_listener *l = calloc(1, sizeof(*l));
+
+	if (!l)
+		return NULL;
+	l->loop = loop;
+	l->sw = sw;
+	l->cfg = *cfg;
+	l->cfg.multi = true;
+	l->url.scheme = URL_TCP; /* no socket file to unlink */
+	return l;
+}
+
+int ts_adopt_fds(struct ts_listener *l, int rfd, int wfd)
 {
 	struct ts_conn *c = ts_conn_new(l);
 	int r;
 
 	if (!c)
 		return -ENOMEM;
-	r = uv_pipe_init(l->loop, &c->u.pipe, 0);
-	if (r == 0)
-		r = uv_pipe_open(&c->u.pipe, fd);
+	uv_pipe_init(l->loop, &c->u.pipe, 0);
+	c->u.h.data = c;
+	c->out = &c->u.s;
+	if (wfd != rfd) {
+		uv_pipe_init(l->loop, &c->wout.pipe, 0);
+		c->wout.h.data = c;
+		c->out = &c->wout.s;
+	}
+	r = uv_pipe_open(&c->u.pipe, rfd);
+	if (r == 0 && wfd != rfd)
+		r = uv_pipe_open(&c->wout.pipe, wfd);
 	if (r < 0) {
-		free(c->rx);
-		txq_fini(&c->txq);
-		free(c);
+		/* the handles are in the loop: close them the normal way */
+		c->handles_open = c->out == &c->u.s ? 1 : 2;
+		c->closing = true;
+		c->next = l->conns;
+		l->conns = c;
+		l->n_conns++;
+		uv_close(&c->u.h, ts_conn_closed_cb);
+		if (c->out != &c->u.s)
+			uv_close(&c->wout.h, ts_conn_closed_cb);
 		return r;
 	}
 	return ts_conn_start(l, c);
+}
+
+int ts_adopt_fd(struct ts_listener *l, int fd)
+{
+	return ts_adopt_fds(l, fd, fd);
 }

@@ -48,7 +48,20 @@ struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
 /* ts_close() - stop listening, close connections, unlink the socket. */
 void ts_close(struct ts_listener *l);
 
-/* ts_adopt_fd() - serve an already-connected stream fd (stdio, fd=3). */
+/*
+ * ts_create() - a transport without a listening socket, for connections
+ * handed over with ts_adopt_fd() (/connect, stdio). NULL on error.
+ */
+struct ts_listener *ts_create(uv_loop_t *loop, struct sw *sw,
+			      const struct ts_config *cfg);
+
+/* ts_adopt_fd() - serve an already-connected stream fd (/connect). */
 int ts_adopt_fd(struct ts_listener *l, int fd);
+
+/*
+ * ts_adopt_fds() - serve a peer that reads from @rfd and writes to @wfd
+ * (-listen-stdio: stdin and stdout).
+ */
+int ts_adopt_fds(struct ts_listener *l, int rfd, int wfd);
 
 #endif

@@ -3,7 +3,7 @@
 # socket (-listen-vfkit unixgram://, the "VFKT" handshake, peer learnt from
 # its first datagram) and User-Mode Linux's BESS seqpacket socket
 # (-listen-bess unixpacket://): frames in and out, bad messages dropped,
-# exit when the BESS peer leaves.
+# exit when the BESS peer leaves; and WSL's -listen-stdio.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
@@ -36,4 +36,6 @@ t_check "bess: qcw-net exits when the peer leaves" \
 	wait_until 5 sh -c "! kill -0 $BPID 2>/dev/null"
 t_check "-listen-bess with a wrong scheme is refused" \
 	sh -c "! '$QCW_NET' -ssh-port -1 -listen-bess unix://$LAB_DIR/x.sock"
+t_check "stdio: ARP over stdin/stdout (2-byte LE), exit 0 at EOF" \
+	lab_net python3 "$(dirname "${BASH_SOURCE[0]}")/stdio_peer.py" "$QCW_NET"
 t_summary
