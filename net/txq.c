@@ -58,7 +58,8 @@ static struct txq_slot *txq_new_slot(struct txq *q, const uint8_t *hdr,
 	    q->pending + hl + len > q->max_pending || hl > sizeof(s->hdr))
 		return NULL;
 	s = txq_slot(q, q->shead);
-	memcpy(s->hdr, hdr, hl);
+	if (hl)
+		memcpy(s->hdr, hdr, hl);
 	s->hl = (uint8_t)hl;
 	s->len = (uint32_t)len;
 	s->span = 0;
