@@ -305,6 +305,14 @@ bool sw_congested(const struct sw *sw)
 	return sw->n_congested > 0;
 }
 
+void sw_port_queue_level(struct sw_port *port, size_t used, size_t cap)
+{
+	if (!port->congested && used > cap / 2)
+		sw_port_set_congested(port, true);
+	else if (port->congested && used < cap / 4)
+		sw_port_set_congested(port, false);
+}
+
 void sw_port_set_congested(struct sw_port *port, bool congested)
 {
 	struct sw *sw = port->sw;

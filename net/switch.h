@@ -111,6 +111,11 @@ void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 
 /* sw_congested() - true while some port is above its high-water mark. */
 bool sw_congested(const struct sw *sw);
+/*
+ * sw_port_queue_level() - a port reports @used of @cap bytes queued: it is
+ * congested above half full and drained again below a quarter.
+ */
+void sw_port_queue_level(struct sw_port *port, size_t used, size_t cap);
 /* sw_port_set_congested() - called by a port when it crosses a mark. */
 void sw_port_set_congested(struct sw_port *port, bool congested);
 

@@ -50,12 +50,7 @@ static void td_flush(struct td_port *p);
 
 static void td_update_congestion(struct td_port *p)
 {
-	size_t used = txq_pending(&p->txq), cap = p->txq.max_pending;
-
-	if (!p->port.congested && used > cap / 2)
-		sw_port_set_congested(&p->port, true);
-	else if (p->port.congested && used < cap / 4)
-		sw_port_set_congested(&p->port, false);
+	sw_port_queue_level(&p->port, txq_pending(&p->txq), p->txq.max_pending);
 }
 
 static void td_flush_cb(uv_check_t *h)

@@ -108,12 +108,7 @@ static void ts_flush_cb(uv_check_t *h);
 
 static void ts_update_congestion(struct ts_conn *c)
 {
-	size_t used = txq_pending(&c->txq), cap = c->txq.max_pending;
-
-	if (!c->port.congested && used > cap / 2)
-		sw_port_set_congested(&c->port, true);
-	else if (c->port.congested && used < cap / 4)
-		sw_port_set_congested(&c->port, false);
+	sw_port_queue_level(&c->port, txq_pending(&c->txq), c->txq.max_pending);
 }
 
 /* ts_listener_maybe_free() - after ts_close(), once nothing refers to it */
