@@ -475,15 +475,8 @@ static struct dhcp_server *daemon_dhcp(const struct netcfg *n,
 	struct dhcp_server *s;
 	unsigned int i;
 
-	memset(&c, 0, sizeof(c));
-	c.network = n->network;
-	c.netmask = n->netmask;
-	c.gateway = n->gateway;
-	c.host_alias = n->host_alias;
-	c.pool_start = n->network + 1;
-	c.pool_end = (n->network | ~n->netmask) - 1;
-	c.lease_secs = 3600;
-	c.mtu = n->mtu;
+	dhcp_server_config_init(&c, n->network, n->netmask, n->gateway,
+				n->host_alias, n->mtu);
 	if (!cfg) {
 		/* gvproxy's defaults, only without a config file */
 		c.n_static = 1;

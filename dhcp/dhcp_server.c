@@ -810,3 +810,18 @@ void dhcp_search_free(struct dhcp_server_config *cfg)
 	}
 	cfg->n_search = 0;
 }
+
+void dhcp_server_config_init(struct dhcp_server_config *c, uint32_t network,
+			     uint32_t netmask, uint32_t gateway,
+			     uint32_t host_alias, uint16_t mtu)
+{
+	memset(c, 0, sizeof(*c));
+	c->network = network;
+	c->netmask = netmask;
+	c->gateway = gateway;
+	c->host_alias = host_alias;
+	c->pool_start = network + 1;
+	c->pool_end = (network | ~netmask) - 1;
+	c->lease_secs = 3600;
+	c->mtu = mtu;
+}

@@ -51,6 +51,15 @@ struct dhcp_counters {
 
 struct dhcp_server;
 
+/*
+ * dhcp_server_config_init() - zero @c and fill in the network, the pool
+ * (every usable address; the server skips the reserved ones), a 1 h lease
+ * and @mtu. Static leases and search domains are the caller's.
+ */
+void dhcp_server_config_init(struct dhcp_server_config *c, uint32_t network,
+			     uint32_t netmask, uint32_t gateway,
+			     uint32_t host_alias, uint16_t mtu);
+
 /* dhcp_server_create() - copies @cfg (and the search strings); NULL on error. */
 struct dhcp_server *dhcp_server_create(const struct dhcp_server_config *cfg);
 /* dhcp_server_destroy() - accepts NULL. */

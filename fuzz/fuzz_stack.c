@@ -93,15 +93,8 @@ static struct dhcp_server *fuzz_dhcp(const struct netcfg *n)
 	struct dhcp_server_config c;
 
 	/* as cmd/daemon.c's daemon_dhcp(), without reading resolv.conf */
-	memset(&c, 0, sizeof(c));
-	c.network = n->network;
-	c.netmask = n->netmask;
-	c.gateway = n->gateway;
-	c.host_alias = n->host_alias;
-	c.pool_start = n->network + 1;
-	c.pool_end = (n->network | ~n->netmask) - 1;
-	c.lease_secs = 3600;
-	c.mtu = n->mtu;
+	dhcp_server_config_init(&c, n->network, n->netmask, n->gateway,
+				n->host_alias, n->mtu);
 	c.n_static = 1;
 	memcpy(c.statics[0].mac, n->device_mac, 6);
 	c.statics[0].ip = n->device;
