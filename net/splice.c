@@ -130,6 +130,7 @@ static void splice_detach_pcb(struct splice *sp)
 	tcp_recv(sp->pcb, NULL);
 	tcp_sent(sp->pcb, NULL);
 	tcp_err(sp->pcb, NULL);
+	qcw_tcp_tail_detach(sp->pcb);
 	sp->pcb = NULL;
 }
 
@@ -388,7 +389,7 @@ static void splice_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct splice *sp = s->data;
-	size_t off;
+	size_t off, mss, chunk;
 	err_t e;
 
 	if (n == UV_ENOBUFS) {
@@ -412,15 +413,21 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	if (sp->bytes_to_guest)
 		*sp->bytes_to_guest += (uint64_t)n;
+	/*
+	 * Whole segments per call, and MORE always: without it lwIP sizes the
+	 * last segment's pbuf to its data (no Nagle), and the next write
+	 * would chain a second pbuf to it; a frame in pieces cannot be sent
+	 * by reference and costs a copy in the port's queue.
+	 */
+	mss = tcp_mss(sp->pcb);
+	chunk = mss && mss <= 0xffff ? (0xffff / mss) * mss : 0xffff;
 	for (off = 0; off < (size_t)n;) {
 		size_t c = (size_t)n - off;
-		u8_t fl = TCP_WRITE_FLAG_COPY;
 
-		if (c > 0xffff) {
-			c = 0xffff;
-			fl |= TCP_WRITE_FLAG_MORE;
-		}
-		e = tcp_write(sp->pcb, buf->base + off, (u16_t)c, fl);
+		if (c > chunk)
+			c = chunk;
+		e = tcp_write(sp->pcb, buf->base + off, (u16_t)c,
+			      TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
 		if (e != ERR_OK) {
 			/* cannot happen: reads are sized to the room */
 			log_rl("splice: lwIP refused %zu bytes (%d), "
@@ -492,6 +499,7 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 	tcp_recv(pcb, splice_recv_cb);
 	tcp_sent(pcb, splice_sent_cb);
 	tcp_err(pcb, splice_err_cb);
+	qcw_tcp_tail_attach(pcb, &sp->tail);
 	tcp_nagle_disable(pcb);
 	if (sp->host.h.type == UV_TCP)
 		uv_tcp_nodelay(&sp->host.tcp, 1);

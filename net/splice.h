@@ -32,13 +32,15 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "qcw_tcp_output.h"
+
 struct tcp_pcb;
 struct pbuf;
 struct sw;
 struct splice;
 
 #define SPLICE_QUEUE_MAX 8192 /* chains; small chains are merged first */
-#define SPLICE_BUF (256 * 1024)
+#define SPLICE_BUF (1024 * 1024)
 
 #define splice_container_of(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
@@ -69,6 +71,7 @@ struct splice {
 	const struct splice_ops *ops;
 	union splice_stream host;
 	struct tcp_pcb *pcb;
+	struct qcw_tcp_tail tail; /* end of pcb's unacked queue */
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
 	uv_write_t wreq;
 	uv_shutdown_t sreq;

@@ -50,7 +50,7 @@ static void td_flush(struct td_port *p);
 
 static void td_update_congestion(struct td_port *p)
 {
-	sw_port_queue_level(&p->port, txq_pending(&p->txq), p->txq.max_pending);
+	txq_report_level(&p->txq, &p->port);
 }
 
 static void td_flush_cb(uv_check_t *h)

@@ -108,7 +108,7 @@ static void ts_flush_cb(uv_check_t *h);
 
 static void ts_update_congestion(struct ts_conn *c)
 {
-	sw_port_queue_level(&c->port, txq_pending(&c->txq), c->txq.max_pending);
+	txq_report_level(&c->txq, &c->port);
 }
 
 /* ts_listener_maybe_free() - after ts_close(), once nothing refers to it */

@@ -64,4 +64,20 @@ static inline size_t txq_pending(const struct txq *q)
 	return q->pending;
 }
 
+/*
+ * txq_report_level() - tell the switch how full the queue is: the fuller
+ * of its two bounds (bytes pending, the copy ring), so producers pause
+ * before either of them makes the queue drop frames.
+ */
+static inline void txq_report_level(const struct txq *q, struct sw_port *port)
+{
+	size_t ring_used = (size_t)(q->bhead - q->btail);
+
+	if (q->ring_cap && (double)ring_used * q->max_pending >
+				   (double)q->pending * q->ring_cap)
+		sw_port_queue_level(port, ring_used, q->ring_cap);
+	else
+		sw_port_queue_level(port, q->pending, q->max_pending);
+}
+
 #endif

@@ -1,0 +1,102 @@
+/*
+ * qcw_tcp_output.c - tcp_output() without a walk of the whole unacked
+ * queue on every call.
+ *
+ * lwIP 2.1's tcp_output() finds the last segment of pcb->unacked by
+ * walking the list from its head each time it has data to send. With
+ * windows of several MiB at MSS 1460 that list holds thousands of
+ * segments and the walk runs after every ACK from the guest: a quarter of
+ * qcw-net's CPU time in a host->guest transfer went there. lwipopts.h
+ * renames every call of tcp_output() outside lwIP's tcp_out.c to
+ * qcw_tcp_output(). For a connection with a struct qcw_tcp_tail attached
+ * (every spliced connection), it hands lwIP a one-segment view of the
+ * queue (pcb->unacked = its remembered tail) for the duration of the
+ * call, so lwIP appends the segments it sends right there, then puts the
+ * real head back and advances the remembered tail over what was added.
+ *
+ * The remembered tail is trusted only while it is provably still the
+ * tail: the queue is not empty, nothing was sent behind our back
+ * (pcb->snd_nxt is where the tail ends), and it is not yet acknowledged
+ * (so lwIP has not freed it). Otherwise the list is walked once, as lwIP
+ * would. A retransmission, which lwIP inserts into the middle of the
+ * queue, always takes lwIP's own path.
+ */
+#define QCW_LWIP_REAL_TCP_OUTPUT 1 /* tcp_output below is lwIP's */
+#include "qcw_tcp_output.h"
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+static u8_t qcw_tail_id;
+static int qcw_tail_id_set;
+
+static u32_t qcw_seg_end(const struct tcp_seg *s)
+{
+	return lwip_ntohl(s->tcphdr->seqno) + TCP_TCPLEN(s);
+}
+
+static struct tcp_seg *qcw_seg_last(struct tcp_seg *s)
+{
+	while (s && s->next)
+		s = s->next;
+	return s;
+}
+
+void qcw_tcp_tail_attach(struct tcp_pcb *pcb, struct qcw_tcp_tail *t)
+{
+	if (!qcw_tail_id_set) {
+		qcw_tail_id = tcp_ext_arg_alloc_id();
+		qcw_tail_id_set = 1;
+	}
+	t->seg = NULL;
+	t->end = 0;
+	tcp_ext_arg_set(pcb, qcw_tail_id, t);
+}
+
+void qcw_tcp_tail_detach(struct tcp_pcb *pcb)
+{
+	if (qcw_tail_id_set)
+		tcp_ext_arg_set(pcb, qcw_tail_id, NULL);
+}
+
+static void qcw_tail_note(struct qcw_tcp_tail *t, struct tcp_seg *last)
+{
+	t->seg = last;
+	t->end = last ? qcw_seg_end(last) : 0;
+}
+
+err_t qcw_tcp_output(struct tcp_pcb *pcb);
+err_t qcw_tcp_output(struct tcp_pcb *pcb)
+{
+	struct qcw_tcp_tail *t = NULL;
+	struct tcp_seg *head, *tail;
+	err_t err;
+
+	if (qcw_tail_id_set && pcb->state != LISTEN)
+		t = tcp_ext_arg_get(pcb, qcw_tail_id);
+	/* lwIP ignores calls during its own input processing of @pcb */
+	if (!t || !pcb->unsent || tcp_input_pcb == pcb)
+		return tcp_output(pcb);
+	head = pcb->unacked;
+	if (!head) {
+		err = tcp_output(pcb);
+		qcw_tail_note(t, qcw_seg_last(pcb->unacked));
+		return err;
+	}
+	if (t->seg && t->end == pcb->snd_nxt &&
+	    TCP_SEQ_GT(t->end, pcb->lastack) && !t->seg->next)
+		tail = t->seg;
+	else
+		tail = qcw_seg_last(head);
+	if (TCP_SEQ_LT(lwip_ntohl(pcb->unsent->tcphdr->seqno),
+		       lwip_ntohl(tail->tcphdr->seqno))) {
+		/* a retransmitted segment goes back before the tail */
+		t->seg = NULL;
+		return tcp_output(pcb);
+	}
+	pcb->unacked = tail;
+	err = tcp_output(pcb);
+	pcb->unacked = head;
+	qcw_tail_note(t, qcw_seg_last(tail));
+	return err;
+}

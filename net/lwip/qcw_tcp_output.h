@@ -1,0 +1,24 @@
+/*
+ * qcw_tcp_output.h - tcp_output() that remembers where a connection's
+ * unacked queue ends (see qcw_tcp_output.c).
+ */
+#ifndef QCW_TCP_OUTPUT_H
+#define QCW_TCP_OUTPUT_H
+
+#include <stdint.h>
+
+struct tcp_pcb;
+struct tcp_seg;
+
+/* The last segment of a pcb's unacked queue and where it ends. */
+struct qcw_tcp_tail {
+	struct tcp_seg *seg;
+	uint32_t end; /* its seqno + length: pcb->snd_nxt while valid */
+};
+
+/* qcw_tcp_tail_attach() - remember the tail of @pcb's queue in @t. */
+void qcw_tcp_tail_attach(struct tcp_pcb *pcb, struct qcw_tcp_tail *t);
+/* qcw_tcp_tail_detach() - forget it (before @t's memory goes away). */
+void qcw_tcp_tail_detach(struct tcp_pcb *pcb);
+
+#endif
