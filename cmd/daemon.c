@@ -32,6 +32,7 @@
 #include "nat.h"
 #include "netcfg.h"
 #include "qcw_config.h"
+#include "rxchunk.h"
 #include "stack.h"
 #include "switch.h"
 #include "transport_dgram.h"
@@ -928,6 +929,7 @@ out:
 	}
 	uv_loop_close(&d.loop);
 	sw_destroy(d.sw);
+	rxchunk_pool_drain();
 	if (o->pid_file)
 		unlink(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);

@@ -154,7 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		frame = malloc(len ? len : 1);
 		CHECK(frame);
 		memcpy(frame, data + off, len);
-		stack_input(e->st, frame, len);
+		stack_input(e->st, frame, len, NULL);
 		free(frame);
 		off += len;
 	}

@@ -67,11 +67,9 @@ static void splice_q_pop(struct splice *sp)
 static void splice_flush(struct splice *sp);
 static void splice_start_read(struct splice *sp);
 
-static void splice_flush_cb(uv_check_t *h)
+void splice_ctx_flush(struct splice_ctx *ctx)
 {
-	struct splice_ctx *ctx = h->data;
-
-	uv_check_stop(h);
+	uv_check_stop(&ctx->flush);
 	while (ctx->dirty) {
 		struct splice *sp = ctx->dirty;
 
@@ -81,6 +79,11 @@ static void splice_flush_cb(uv_check_t *h)
 		if (sp->pcb && sp->pcb->refused_data)
 			tcp_process_refused_data(sp->pcb);
 	}
+}
+
+static void splice_flush_cb(uv_check_t *h)
+{
+	splice_ctx_flush(h->data);
 }
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
@@ -333,8 +336,9 @@ static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 	if (splice_q_push(sp, p) < 0)
 		return ERR_MEM; /* lwIP keeps it and retries later */
 	/*
-	 * Write at the end of this loop iteration, so that all segments
-	 * from one read of the VM's socket leave in one writev.
+	 * Write once the frames of this read of the VM's socket are all in
+	 * (splice_ctx_flush() from the stack's batch end, or the end of this
+	 * loop iteration), so that they leave in one writev.
 	 */
 	if (!sp->dirty) {
 		sp->dirty = true;

@@ -87,6 +87,12 @@ struct splice {
 };
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
+/*
+ * splice_ctx_flush() - write the guest data received so far to the host
+ * sockets (a batch of frames from the VM ended). Also runs by itself at
+ * the end of each loop iteration.
+ */
+void splice_ctx_flush(struct splice_ctx *ctx);
 /* splice_ctx_resume() - the switch drained: restart paused host reads. */
 void splice_ctx_resume(struct splice_ctx *ctx);
 

@@ -37,7 +37,8 @@ void stack_set_dhcp(struct stack *st, struct dhcp_server *dhcp);
 void stack_set_nat(struct stack *st, struct nat *nat);
 
 /* stack_input() - sw_stack_input_fn: a frame for the gateway. */
-void stack_input(void *st, const uint8_t *frame, size_t len);
+void stack_input(void *st, const uint8_t *frame, size_t len,
+		 const struct sw_ref *keep);
 
 struct netif *stack_netif(struct stack *st);
 /* stack_splice_ctx() - shared state of the TCP data paths (splice.h). */

@@ -44,15 +44,20 @@
 #define STACK_RX_KEEP_SMALL 1024
 #define STACK_RX_KEEP_LARGE 64
 
+#define STACK_RX_KEEP_REFS 4096
+
 /*
- * Received frames are copied once, into a pbuf from one of two free lists
- * (small frames, jumbo frames), so the data path does not call malloc per
- * frame; lwIP hands the pbuf back through stack_rx_free().
+ * A received frame becomes a pbuf without a copy when its transport lends
+ * the buffer it was read into (a reference on it, struct sw_ref; cap 0
+ * here); otherwise it is copied once, into a pbuf from one of two free
+ * lists (small frames, jumbo frames). Either way the data path does not
+ * call malloc per frame; lwIP hands the pbuf back through stack_rx_free().
  */
 struct stack_rxbuf {
 	struct pbuf_custom pc;
 	struct stack_rxbuf *next;
-	uint32_t cap;
+	uint32_t cap; /* 0: data is in the lent buffer, held by keep */
+	struct sw_ref keep;
 	uint8_t data[];
 };
 
@@ -79,12 +84,12 @@ struct stack {
 	struct stack_counters cnt;
 	uint8_t scratch[1600];
 	struct splice_ctx splice;
-	struct stack_rxbuf *free_small, *free_large;
+	struct stack_rxbuf *free_small, *free_large, *free_refs;
 	int handles_closing;
 	bool in_batch;
 	unsigned int n_held;
 	struct stack_held_ack held[STACK_ACK_HOLD];
-	unsigned int n_small, n_large;
+	unsigned int n_small, n_large, n_refs;
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -192,6 +197,8 @@ static void stack_batch_end(void *arg)
 	struct stack *st = arg;
 
 	st->in_batch = false;
+	/* frees the received frames the host sockets took (rxchunk.h) */
+	splice_ctx_flush(&st->splice);
 	stack_flush_acks(st);
 }
 
@@ -354,6 +361,7 @@ static void stack_free_cb(uv_handle_t *h)
 		return;
 	stack_rx_drain(&st->free_small);
 	stack_rx_drain(&st->free_large);
+	stack_rx_drain(&st->free_refs);
 	free(st);
 }
 
@@ -445,6 +453,17 @@ static void stack_rx_free(struct pbuf *p)
 	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
 	struct stack *st = stack_the; /* NULL once the stack is gone */
 
+	if (b->cap == 0) {
+		b->keep.put(b->keep.obj);
+		if (st && st->n_refs < STACK_RX_KEEP_REFS) {
+			b->next = st->free_refs;
+			st->free_refs = b;
+			st->n_refs++;
+		} else {
+			free(b);
+		}
+		return;
+	}
 	if (st && b->cap == STACK_RX_SMALL &&
 	    st->n_small < STACK_RX_KEEP_SMALL) {
 		b->next = st->free_small;
@@ -460,12 +479,36 @@ static void stack_rx_free(struct pbuf *p)
 	}
 }
 
+/* stack_rx_lent() - a pbuf over the frame where it lies, holding @keep. */
+static struct pbuf *stack_rx_lent(struct stack *st, const uint8_t *frame,
+				  size_t len, const struct sw_ref *keep)
+{
+	struct stack_rxbuf *b = st->free_refs;
+
+	if (b) {
+		st->free_refs = b->next;
+		st->n_refs--;
+	} else {
+		b = malloc(sizeof(*b));
+		if (!b)
+			return NULL;
+		b->cap = 0;
+	}
+	b->pc.custom_free_function = stack_rx_free;
+	b->keep = *keep;
+	keep->get(keep->obj);
+	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &b->pc,
+				   (void *)frame, (u16_t)len);
+}
+
 static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
-				   size_t len)
+				   size_t len, const struct sw_ref *keep)
 {
 	bool small = len <= STACK_RX_SMALL;
 	struct stack_rxbuf *b;
 
+	if (keep)
+		return stack_rx_lent(st, frame, len, keep);
 	if (small && st->free_small) {
 		b = st->free_small;
 		st->free_small = b->next;
@@ -488,7 +531,8 @@ static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
 				   b->data, (u16_t)len);
 }
 
-void stack_input(void *arg, const uint8_t *frame, size_t len)
+void stack_input(void *arg, const uint8_t *frame, size_t len,
+		 const struct sw_ref *keep)
 {
 	struct stack *st = arg;
 	struct pbuf *p;
@@ -510,7 +554,7 @@ void stack_input(void *arg, const uint8_t *frame, size_t len)
 		st->cnt.nomem_drops++;
 		return;
 	}
-	p = stack_rx_alloc(st, frame, len);
+	p = stack_rx_alloc(st, frame, len, keep);
 	if (!p) {
 		st->cnt.nomem_drops++;
 		log_rl("stack: out of memory, frame dropped");

@@ -201,6 +201,12 @@ static void sw_flood(struct sw *sw, int except, const struct iovec *iov,
 
 void sw_input(struct sw_port *port, const uint8_t *frame, size_t len)
 {
+	sw_input_keep(port, frame, len, NULL);
+}
+
+void sw_input_keep(struct sw_port *port, const uint8_t *frame, size_t len,
+		   const struct sw_ref *keep)
+{
 	struct sw *sw = port->sw;
 	struct sw_cam_entry *e;
 	struct iovec iov;
@@ -220,15 +226,16 @@ void sw_input(struct sw_port *port, const uint8_t *frame, size_t len)
 	}
 	if (!memcmp(frame, sw->gw_mac, 6)) {
 		if (sw->stack_in)
-			sw->stack_in(sw->stack, frame, len);
+			sw->stack_in(sw->stack, frame, len, keep);
 		return;
 	}
 	iov.iov_base = (void *)frame;
 	iov.iov_len = len;
 	if (frame[0] & 1) {
 		/* broadcast and multicast: the stack and every other port */
+		/* borrowed only: the other ports still read it after */
 		if (sw->stack_in)
-			sw->stack_in(sw->stack, frame, len);
+			sw->stack_in(sw->stack, frame, len, NULL);
 		sw_flood(sw, port->id, &iov, 1, len);
 		return;
 	}

@@ -67,9 +67,13 @@ struct sw_port {
 	struct sw_port_counters cnt;
 };
 
-/* Frames for the gateway: called with a borrowed frame. */
-typedef void (*sw_stack_input_fn)(void *stack, const uint8_t *frame,
-				  size_t len);
+/*
+ * Frames for the gateway: called with a borrowed frame. When @keep is not
+ * NULL the stack may keep the frame's memory past the call by taking a
+ * reference with keep->get(keep->obj) (and dropping it with put).
+ */
+typedef void (*sw_stack_input_fn)(void *stack, const uint8_t *frame, size_t len,
+				  const struct sw_ref *keep);
 /* A MAC was learnt on (established) or forgotten from (closed) a port. */
 typedef void (*sw_mac_event_fn)(void *arg, const uint8_t mac[6],
 				bool established);
@@ -98,6 +102,12 @@ void sw_port_detach(struct sw_port *port);
 
 /* sw_input() - a frame received by @port from its VM. */
 void sw_input(struct sw_port *port, const uint8_t *frame, size_t len);
+/*
+ * sw_input_keep() - sw_input() of a frame in a buffer the stack may keep
+ * a reference to (@keep; see sw_stack_input_fn).
+ */
+void sw_input_keep(struct sw_port *port, const uint8_t *frame, size_t len,
+		   const struct sw_ref *keep);
 
 /* sw_input_end() - @port has no more frames from its current read. */
 void sw_input_end(struct sw_port *port);

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rxchunk.h"
 #include "txq.h"
 
 #define TS_RX_BUF (256 * 1024 + FRAME_MAX_LEN + 4)
@@ -48,7 +49,8 @@ struct ts_conn {
 	uv_check_t flush;
 	uv_write_t wreq;
 	struct ts_conn *next;
-	uint8_t *rx;
+	struct rxchunk *rxc; /* reads land here; the stack may keep frames */
+	uint8_t *rx; /* rxc->data */
 	size_t rx_len;
 	struct txq txq;
 	size_t tx_inflight; /* bytes in the uv_write request */
@@ -133,7 +135,7 @@ static void ts_conn_closed_cb(uv_handle_t *h)
 		}
 	}
 	l->n_conns--;
-	free(c->rx);
+	rxchunk_put(c->rxc);
 	txq_fini(&c->txq);
 	if (!l->closing && l->cfg.on_closed)
 		l->cfg.on_closed(l->cfg.arg, l, c->close_status,
@@ -337,13 +339,30 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			ts_conn_close(c, -EPROTO);
 			return;
 		}
-		sw_input(&c->port, frame, flen);
+		sw_input_keep(&c->port, frame, flen,
+			      rxchunk_may_lend() ? &c->rxc->ref : NULL);
 		off += (size_t)r;
 	}
 	if (off && !c->closing)
 		sw_input_end(&c->port);
-	if (off && off < c->rx_len)
+	if (rxchunk_shared(c->rxc)) {
+		/* frames in it are still in use: read on into a new chunk */
+		struct rxchunk *n = rxchunk_new(TS_RX_BUF);
+
+		if (!n) {
+			log_err("%s: out of memory for receive buffers, "
+				"closing connection",
+				cfg->kind);
+			ts_conn_close(c, -ENOMEM);
+			return;
+		}
+		memcpy(n->data, c->rx + off, c->rx_len - off);
+		rxchunk_put(c->rxc);
+		c->rxc = n;
+		c->rx = n->data;
+	} else if (off && off < c->rx_len) {
 		memmove(c->rx, c->rx + off, c->rx_len - off);
+	}
 	c->rx_len -= off;
 }
 
@@ -354,16 +373,17 @@ static struct ts_conn *ts_conn_new(struct ts_listener *l)
 	if (!c)
 		return NULL;
 	c->l = l;
-	c->rx = malloc(TS_RX_BUF);
+	c->rxc = rxchunk_new(TS_RX_BUF);
 	c->port.ops = &ts_port_ops;
 	c->port.id = -1;
-	if (!c->rx ||
+	if (!c->rxc ||
 	    txq_init(&c->txq, TS_COPY_RING, TS_SLOTS,
 		     l->cfg.tx_ring ? l->cfg.tx_ring : TS_DEFAULT_RING) < 0) {
-		free(c->rx);
+		rxchunk_put(c->rxc);
 		free(c);
 		return NULL;
 	}
+	c->rx = c->rxc->data;
 	return c;
 }
 

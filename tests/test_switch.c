@@ -63,6 +63,7 @@ struct fixture {
 	unsigned int n_stack;
 	size_t stack_len;
 	uint8_t stack_last[2048];
+	const struct sw_ref *stack_keep;
 	/* MAC events */
 	unsigned int n_ev;
 	struct mac_ev ev[512];
@@ -78,11 +79,13 @@ static const uint8_t mac_x[6] = {0x02, 0, 0, 0, 0, 0x99}; /* never seen */
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 static const uint8_t mcast[6] = {0x01, 0x00, 0x5e, 0x00, 0x00, 0xfb};
 
-static void stack_in(void *arg, const uint8_t *frame, size_t len)
+static void stack_in(void *arg, const uint8_t *frame, size_t len,
+		     const struct sw_ref *keep)
 {
 	struct fixture *fx = arg;
 
 	fx->n_stack++;
+	fx->stack_keep = keep;
 	fx->stack_len = len;
 	assert_true(len <= sizeof(fx->stack_last));
 	memcpy(fx->stack_last, frame, len);
@@ -367,6 +370,25 @@ static void test_gateway_mac(void **state)
 	assert_int_equal(fx->p[1].n_sent, 0);
 	assert_int_equal(fx->p[2].n_sent, 0);
 	assert_int_equal(fx->p[0].port.cnt.rx_drops, 0);
+}
+
+/* A lent buffer reaches the stack for its MAC only, never for a flood. */
+static void test_keep_only_for_gateway(void **state)
+{
+	struct fixture *fx = *state;
+	struct sw_ref ref = {NULL, NULL, fx};
+	uint8_t f[64];
+
+	sw_input_keep(&fx->p[0].port, f, mkframe(f, gw_mac, mac_a, 60), &ref);
+	assert_int_equal(fx->n_stack, 1);
+	assert_ptr_equal(fx->stack_keep, &ref);
+	sw_input_keep(&fx->p[0].port, f, mkframe(f, bcast, mac_a, 60), &ref);
+	assert_int_equal(fx->n_stack, 2);
+	assert_null(fx->stack_keep);
+	assert_int_equal(fx->p[1].n_sent, 1);
+	input(&fx->p[0], gw_mac, mac_a, 60);
+	assert_int_equal(fx->n_stack, 3);
+	assert_null(fx->stack_keep);
 }
 
 static void test_unknown_unicast(void **state)
@@ -776,6 +798,7 @@ int main(void)
 		T(test_broadcast),
 		T(test_broadcast_without_stack),
 		T(test_gateway_mac),
+		T(test_keep_only_for_gateway),
 		T(test_unknown_unicast),
 		T(test_short_frame),
 		T(test_detach),

@@ -1,0 +1,338 @@
+/*
+ * test_tcp_output.c - qcw_tcp_output(), lwIP's tcp_output() with a
+ * remembered tail of the unacked queue, driven by a scripted peer: 4 MiB
+ * pushed through lwIP while the peer drops segments, sends duplicate ACKs
+ * and lets retransmission timeouts fire. After every step the unacked
+ * queue must be ordered and contiguous, and whenever the remembered tail
+ * would be trusted it must be a live member of that queue (a freed one
+ * is caught by ASan in the sanitizer run). The peer must receive every
+ * byte, in order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lwip/etharp.h"
+#include "lwip/init.h"
+#include "lwip/netif.h"
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+#include "lwip/timeouts.h"
+#include "netif/ethernet.h"
+
+#include "qcw_tcp_output.h"
+
+#define T_MAX_FRAMES 4096
+#define T_FRAME 1600
+
+static const uint8_t our_mac[6] = {0x02, 0, 0, 0, 0, 1};
+static const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 2};
+
+static struct netif nif;
+static uint8_t frames[T_MAX_FRAMES][T_FRAME];
+static size_t frame_len[T_MAX_FRAMES];
+static unsigned int n_frames;
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static struct tcp_pcb *pcb;
+static struct qcw_tcp_tail tail;
+static uint32_t written, peer_rcv_nxt, peer_iss = 1000;
+static uint32_t our_iss, delivered;
+static int connected, refill;
+static uint32_t total;
+static unsigned int n_lost, n_dupacks, n_timer, n_trusted;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static uint8_t pattern(uint32_t i)
+{
+	return (uint8_t)(i * 7 + (i >> 9));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static err_t cap_output(struct netif *n, struct pbuf *p)
+{
+	(void)n;
+	assert_true(n_frames < T_MAX_FRAMES);
+	assert_true(p->tot_len <= T_FRAME);
+	frame_len[n_frames] =
+		pbuf_copy_partial(p, frames[n_frames], p->tot_len, 0);
+	n_frames++;
+	return ERR_OK;
+}
+
+static err_t nif_init(struct netif *n)
+{
+	n->output = etharp_output;
+	n->linkoutput = cap_output;
+	n->mtu = 1500;
+	n->hwaddr_len = 6;
+	memcpy(n->hwaddr, our_mac, 6);
+	n->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP |
+		   NETIF_FLAG_ETHERNET | NETIF_FLAG_LINK_UP;
+	return ERR_OK;
+}
+
+/* peer_send() - a segment from the peer (10.0.0.2:80) into lwIP. */
+static void peer_send(uint8_t flags, uint32_t seq, uint32_t ack, int mss)
+{
+	uint8_t f[64] = {0};
+	size_t thl = mss ? 24 : 20, len = 14 + 20 + thl;
+	struct pbuf *p;
+
+	memcpy(f, our_mac, 6);
+	memcpy(f + 6, peer_mac, 6);
+	f[12] = 0x08;
+	f[14] = 0x45;
+	f[16] = 0;
+	f[17] = (uint8_t)(20 + thl);
+	f[22] = 64;
+	f[23] = 6;
+	put32(f + 26, 0x0a000002);
+	put32(f + 30, 0x0a000001);
+	f[34] = 0;
+	f[35] = 80;
+	f[36] = (uint8_t)(pcb->local_port >> 8);
+	f[37] = (uint8_t)pcb->local_port;
+	put32(f + 38, seq);
+	put32(f + 42, ack);
+	f[46] = (uint8_t)((thl / 4) << 4);
+	f[47] = flags;
+	f[48] = 0xff; /* window 65535, no scaling */
+	f[49] = 0xff;
+	if (mss) {
+		f[54] = 2;
+		f[55] = 4;
+		f[56] = (uint8_t)(1460 >> 8);
+		f[57] = (uint8_t)(1460 & 0xff);
+	}
+	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
+	assert_non_null(p);
+	pbuf_take(p, f, (u16_t)len);
+	if (nif.input(p, &nif) != ERR_OK)
+		pbuf_free(p);
+}
+
+static void fill(void)
+{
+	static uint8_t buf[16384];
+
+	while (written < total && tcp_sndbuf(pcb) > 0 &&
+	       tcp_sndqueuelen(pcb) + 16 < TCP_SND_QUEUELEN) {
+		uint32_t n = tcp_sndbuf(pcb), i;
+
+		if (n > sizeof(buf))
+			n = sizeof(buf);
+		if (n > total - written)
+			n = total - written;
+		for (i = 0; i < n; i++)
+			buf[i] = pattern(written + i);
+		if (tcp_write(pcb, buf, (u16_t)n,
+			      TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE) !=
+		    ERR_OK)
+			break;
+		written += n;
+	}
+	tcp_output(pcb); /* qcw_tcp_output, through lwipopts.h */
+}
+
+static err_t on_sent(void *arg, struct tcp_pcb *tpcb, u16_t len)
+{
+	(void)arg;
+	(void)tpcb;
+	(void)len;
+	if (refill)
+		fill();
+	return ERR_OK;
+}
+
+static err_t on_connected(void *arg, struct tcp_pcb *tpcb, err_t err)
+{
+	(void)arg;
+	(void)tpcb;
+	assert_int_equal(err, ERR_OK);
+	connected = 1;
+	fill();
+	return ERR_OK;
+}
+
+/* check_queue() - the invariants of the unacked queue and the tail. */
+static void check_queue(void)
+{
+	struct tcp_seg *s, *last = NULL;
+	int member = 0;
+
+	for (s = pcb->unacked; s; s = s->next) {
+		if (last)
+			assert_int_equal(lwip_ntohl(last->tcphdr->seqno) +
+						 TCP_TCPLEN(last),
+					 lwip_ntohl(s->tcphdr->seqno));
+		if (s == tail.seg)
+			member = 1;
+		last = s;
+	}
+	if (pcb->unacked && tail.seg && tail.end == pcb->snd_nxt &&
+	    TCP_SEQ_GT(tail.end, pcb->lastack)) {
+		assert_true(member);
+		n_trusted += tail.seg == last;
+	}
+}
+
+/* peer_step() - the peer reads what lwIP sent and answers. */
+static void peer_step(void)
+{
+	unsigned int i, n = n_frames, accepted = 0;
+	static uint8_t copy[T_MAX_FRAMES][T_FRAME];
+	static size_t clen[T_MAX_FRAMES];
+
+	memcpy(copy, frames, sizeof(frames[0]) * n);
+	memcpy(clen, frame_len, sizeof(frame_len[0]) * n);
+	n_frames = 0;
+	for (i = 0; i < n; i++) {
+		const uint8_t *f = copy[i];
+		size_t ihl = (size_t)(f[14] & 15) * 4, th = 14 + ihl;
+		size_t thl = (size_t)(f[th + 12] >> 4) * 4;
+		size_t tot = (size_t)f[16] << 8 | f[17];
+		uint32_t seq = get32(f + th + 4), len, j;
+		const uint8_t *data = f + th + thl;
+
+		assert_true(clen[i] >= th + thl);
+		len = (uint32_t)(tot - ihl - thl);
+		if (f[th + 13] & TCP_SYN)
+			continue;
+		if (!len)
+			continue;
+		if (rnd(100) < 2) {
+			n_lost++;
+			continue; /* lost on the way */
+		}
+		if (seq != peer_rcv_nxt) {
+			peer_send(TCP_ACK, peer_iss + 1, peer_rcv_nxt, 0);
+			n_dupacks++;
+			continue; /* out of order: a duplicate ACK */
+		}
+		for (j = 0; j < len; j++)
+			assert_int_equal(data[j], pattern(delivered + j));
+		delivered += len;
+		peer_rcv_nxt += len;
+		if (++accepted % 2 == 0 || rnd(4) == 0)
+			peer_send(TCP_ACK, peer_iss + 1, peer_rcv_nxt, 0);
+		check_queue();
+	}
+	if (accepted % 2)
+		peer_send(TCP_ACK, peer_iss + 1, peer_rcv_nxt, 0);
+	check_queue();
+}
+
+/*
+ * run_transfer() - @size bytes to the peer; with @more the sender keeps
+ * the queue full as ACKs arrive, else everything is queued at once (the
+ * last segment then ends both the data and the queues).
+ */
+static void run_transfer(uint32_t size, int more)
+{
+	ip4_addr_t ip, mask, gw, peer;
+	struct eth_addr pm;
+	int idle = 0, steps = 0;
+
+	total = size;
+	refill = more;
+	written = delivered = 0;
+	connected = 0;
+	n_frames = n_lost = n_dupacks = n_timer = n_trusted = 0;
+	lwip_init();
+	IP4_ADDR(&ip, 10, 0, 0, 1);
+	IP4_ADDR(&mask, 255, 255, 255, 0);
+	IP4_ADDR(&gw, 0, 0, 0, 0);
+	IP4_ADDR(&peer, 10, 0, 0, 2);
+	assert_non_null(netif_add(&nif, &ip, &mask, &gw, NULL, nif_init,
+				  ethernet_input));
+	netif_set_default(&nif);
+	netif_set_up(&nif);
+	memcpy(pm.addr, peer_mac, 6);
+	assert_int_equal(etharp_add_static_entry(&peer, &pm), ERR_OK);
+
+	n_frames = 0; /* the gratuitous ARP */
+	pcb = tcp_new();
+	assert_non_null(pcb);
+	qcw_tcp_tail_attach(pcb, &tail);
+	tcp_nagle_disable(pcb);
+	tcp_sent(pcb, on_sent);
+	assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
+	assert_int_equal(n_frames, 1); /* the SYN */
+	our_iss = get32(frames[0] + 14 + 20 + 4);
+	n_frames = 0;
+	peer_rcv_nxt = our_iss + 1;
+	peer_send(TCP_SYN | TCP_ACK, peer_iss, our_iss + 1, 1);
+	assert_true(connected);
+
+	while (delivered < total && steps++ < 200000) {
+		if (n_frames) {
+			idle = 0;
+			peer_step();
+			continue;
+		}
+		/* nothing in flight reached the peer: let timers fire */
+		tcp_tmr();
+		n_timer++;
+		if (++idle > 5000)
+			break;
+	}
+	print_message("%d steps, %u segments lost, %u duplicate ACKs, %u "
+		      "timer ticks, tail trusted %u times\n",
+		      steps, n_lost, n_dupacks, n_timer, n_trusted);
+	/* the script must have exercised loss, recovery and the fast path */
+	assert_true(n_lost > 2 && n_dupacks > 2 && n_timer > 0);
+	assert_true(n_trusted > 10);
+	assert_int_equal(delivered, total);
+	assert_int_equal(written, total);
+
+	qcw_tcp_tail_detach(pcb);
+	tcp_abort(pcb);
+	netif_remove(&nif);
+}
+
+static void test_transfer_with_loss(void **state)
+{
+	(void)state;
+	run_transfer(4u * 1024 * 1024, 1);
+}
+
+static void test_queued_at_once_with_loss(void **state)
+{
+	(void)state;
+	run_transfer(512u * 1024, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_transfer_with_loss),
+		cmocka_unit_test(test_queued_at_once_with_loss),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
