@@ -519,6 +519,7 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "ToStack", k->to_lwip);
 		api_obj_u64(s, "NatIn", k->nat_in);
 		api_obj_u64(s, "NoMemDrops", k->nomem_drops);
+		api_obj_u64(s, "ShortDrops", k->short_drops);
 		json_object_set_new(o, "Stack", s);
 	}
 	if (x->nat) {

@@ -2,7 +2,9 @@
  * fuzz_stack.c - libFuzzer target for the gateway's whole input path:
  * frames from a guest into stack_input() (net/stack.h), i.e. the ARP fast
  * path for virtual IPs, the DHCP server (dhcp/) and lwIP itself (ARP,
- * IPv4 with reassembly, ICMP, UDP, TCP).
+ * IPv4 with reassembly, ICMP, UDP, TCP). Frames whose length prefix is odd
+ * are lent in a receive chunk (net/rxchunk.h), as the stream transport
+ * does, so lwIP keeps them in place as PBUF_REF pbufs.
  *
  * No host sockets: a libuv loop is created but never run or connected to
  * anything, and no NAT is set (stack_set_nat() is not called), so
@@ -28,6 +30,7 @@
 #include "dhcp/dhcp_server.h"
 #include "net/log.h"
 #include "net/netcfg.h"
+#include "net/rxchunk.h"
 #include "net/stack.h"
 #include "net/switch.h"
 
@@ -150,6 +153,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += 2;
 		if (len > size - off)
 			len = size - off;
+		if (data[off - 2] & 1) {
+			/* lent, as the stream transport does: lwIP may keep it */
+			struct rxchunk *c = rxchunk_new(len ? len : 1);
+
+			CHECK(c);
+			memcpy(c->data, data + off, len);
+			stack_input(e->st, c->data, len, &c->ref);
+			rxchunk_put(c);
+			off += len;
+			continue;
+		}
 		/* an exact-size copy, so ASan sees any read past the frame */
 		frame = malloc(len ? len : 1);
 		CHECK(frame);

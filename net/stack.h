@@ -26,6 +26,7 @@ struct stack_counters {
 	uint64_t dhcp_in, dhcp_out, dhcp_drops;
 	uint64_t to_lwip, nat_in;
 	uint64_t nomem_drops;
+	uint64_t short_drops; /* too short for their ARP/IPv4 header */
 };
 
 /* stack_create() - bring up lwIP on @sw with @cfg (copied). */

@@ -531,6 +531,22 @@ static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
 				   b->data, (u16_t)len);
 }
 
+/*
+ * stack_frame_short() - an ARP or IPv4 frame shorter than its header:
+ * lwIP 2.1 reads those headers before it checks the length, past the
+ * end of a frame that is not padded.
+ */
+static bool stack_frame_short(const uint8_t *f, size_t len)
+{
+	if (len < 14)
+		return true;
+	if (f[12] == 0x08 && f[13] == 0x06)
+		return len < 14 + 28;
+	if (f[12] == 0x08 && f[13] == 0x00)
+		return len < 14 + 20 || len < 14 + (size_t)(f[14] & 15) * 4;
+	return false;
+}
+
 void stack_input(void *arg, const uint8_t *frame, size_t len,
 		 const struct sw_ref *keep)
 {
@@ -550,6 +566,13 @@ void stack_input(void *arg, const uint8_t *frame, size_t len,
 	}
 	if (stack_dhcp(st, frame, len))
 		return;
+	if (stack_frame_short(frame, len)) {
+		st->cnt.short_drops++;
+		log_rl("stack: frame of %zu bytes too short for its header, "
+		       "dropped",
+		       len);
+		return;
+	}
 	if (len > 0xffff) {
 		st->cnt.nomem_drops++;
 		return;
