@@ -520,6 +520,7 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "NatIn", k->nat_in);
 		api_obj_u64(s, "NoMemDrops", k->nomem_drops);
 		api_obj_u64(s, "ShortDrops", k->short_drops);
+		api_obj_u64(s, "AcksCoalesced", k->acks_coalesced);
 		json_object_set_new(o, "Stack", s);
 	}
 	if (x->nat) {

@@ -172,6 +172,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(frame);
 		off += len;
 	}
+	/* the batch ends, as after a transport's read */
+	sw_input_end(&e->port);
 	/* run the lwIP timeouts that are due (the clock stands still) */
 	stack_kick_timers(e->st);
 	return 0;

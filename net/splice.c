@@ -15,6 +15,7 @@
 
 #define SPLICE_MAX_IOV 64
 #define SPLICE_MERGE 32768 /* chains up to this many bytes are merged */
+#define SPLICE_DEFER_SEGS 16 /* unsent segments that may wait for more */
 
 static inline struct pbuf **splice_q(struct splice *sp, uint32_t i)
 {
@@ -69,7 +70,6 @@ static void splice_start_read(struct splice *sp);
 
 void splice_ctx_flush(struct splice_ctx *ctx)
 {
-	uv_check_stop(&ctx->flush);
 	while (ctx->dirty) {
 		struct splice *sp = ctx->dirty;
 
@@ -81,9 +81,34 @@ void splice_ctx_flush(struct splice_ctx *ctx)
 	}
 }
 
+/*
+ * splice_ctx_send() - lwIP sends what the host reads of this iteration
+ * queued: the data of consecutive reads fills whole segments instead of
+ * leaving a short one after each read.
+ */
+static void splice_ctx_send(struct splice_ctx *ctx)
+{
+	if (!ctx->pending)
+		return;
+	while (ctx->pending) {
+		struct splice *sp = ctx->pending;
+
+		ctx->pending = sp->pnext;
+		sp->pending = false;
+		if (sp->pcb && !sp->closing)
+			tcp_output(sp->pcb);
+	}
+	/* the ports' own flush ran already in this loop phase, or not yet */
+	sw_flush(ctx->sw);
+}
+
 static void splice_flush_cb(uv_check_t *h)
 {
-	splice_ctx_flush(h->data);
+	struct splice_ctx *ctx = h->data;
+
+	uv_check_stop(h);
+	splice_ctx_flush(ctx);
+	splice_ctx_send(ctx);
 }
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
@@ -92,19 +117,36 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->sw = sw;
 	ctx->blocked = NULL;
 	ctx->dirty = NULL;
+	ctx->pending = NULL;
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
 	return 0;
 }
 
-static void splice_unlist(struct splice **head, struct splice *sp, bool dirty)
+enum splice_list { SPLICE_BLOCKED, SPLICE_DIRTY, SPLICE_PENDING };
+
+static struct splice **splice_next(struct splice *sp, enum splice_list l)
+{
+	switch (l) {
+	case SPLICE_BLOCKED:
+		return &sp->bnext;
+	case SPLICE_DIRTY:
+		return &sp->dnext;
+	case SPLICE_PENDING:
+		break;
+	}
+	return &sp->pnext;
+}
+
+static void splice_unlist(struct splice **head, struct splice *sp,
+			  enum splice_list l)
 {
 	struct splice **pp;
 
-	for (pp = head; *pp; pp = dirty ? &(*pp)->dnext : &(*pp)->bnext) {
+	for (pp = head; *pp; pp = splice_next(*pp, l)) {
 		if (*pp == sp) {
-			*pp = dirty ? sp->dnext : sp->bnext;
+			*pp = *splice_next(sp, l);
 			return;
 		}
 	}
@@ -113,7 +155,7 @@ static void splice_unlist(struct splice **head, struct splice *sp, bool dirty)
 static void splice_unblock(struct splice *sp)
 {
 	if (sp->blocked) {
-		splice_unlist(&sp->ctx->blocked, sp, false);
+		splice_unlist(&sp->ctx->blocked, sp, SPLICE_BLOCKED);
 		sp->blocked = false;
 	}
 }
@@ -144,8 +186,12 @@ void splice_close(struct splice *sp, bool reset)
 	sp->closing = true;
 	splice_unblock(sp);
 	if (sp->dirty) {
-		splice_unlist(&sp->ctx->dirty, sp, true);
+		splice_unlist(&sp->ctx->dirty, sp, SPLICE_DIRTY);
 		sp->dirty = false;
+	}
+	if (sp->pending) {
+		splice_unlist(&sp->ctx->pending, sp, SPLICE_PENDING);
+		sp->pending = false;
 	}
 	while (sp->qn)
 		splice_q_pop(sp);
@@ -442,7 +488,21 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		}
 		off += c;
 	}
-	tcp_output(sp->pcb);
+	/*
+	 * Send at the end of the iteration, so that the next read completes
+	 * this one's last segment; but not with a long unsent queue, which
+	 * each tcp_write() walks from its head.
+	 */
+	if (sp->pcb->snd_lbb - sp->pcb->snd_nxt > SPLICE_DEFER_SEGS * mss) {
+		tcp_output(sp->pcb);
+		return;
+	}
+	if (!sp->pending) {
+		sp->pending = true;
+		sp->pnext = sp->ctx->pending;
+		sp->ctx->pending = sp;
+		uv_check_start(&sp->ctx->flush, splice_flush_cb);
+	}
 }
 
 static void splice_start_read(struct splice *sp)

@@ -55,6 +55,7 @@ struct splice_ctx {
 	struct sw *sw;
 	struct splice *blocked; /* host reads waiting for the switch */
 	struct splice *dirty; /* guest data to write this iteration */
+	struct splice *pending; /* host data for lwIP to send this iteration */
 	uv_check_t flush;
 	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
 };
@@ -79,11 +80,11 @@ struct splice {
 	uint32_t qcap, qhead, qn;
 	uint16_t q_off; /* bytes of the oldest chain already written */
 	size_t inflight;
-	struct splice *bnext, *dnext;
+	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
 	bool started, closing;
 	bool writing, reading;
 	bool guest_eof, host_shut, host_eof;
-	bool blocked, dirty, aborted;
+	bool blocked, dirty, pending, aborted;
 };
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);

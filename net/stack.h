@@ -27,6 +27,7 @@ struct stack_counters {
 	uint64_t to_lwip, nat_in;
 	uint64_t nomem_drops;
 	uint64_t short_drops; /* too short for their ARP/IPv4 header */
+	uint64_t acks_coalesced; /* guest ACKs superseded within a batch */
 };
 
 /* stack_create() - bring up lwIP on @sw with @cfg (copied). */

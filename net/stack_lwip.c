@@ -33,6 +33,7 @@
 #include "dhcp/dhcp_server.h"
 #include "log.h"
 #include "nat.h"
+#include "ackhold.h"
 #include "pkt.h"
 #include "splice.h"
 
@@ -90,6 +91,7 @@ struct stack {
 	unsigned int n_held;
 	struct stack_held_ack held[STACK_ACK_HOLD];
 	unsigned int n_small, n_large, n_refs;
+	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -192,11 +194,15 @@ static bool stack_hold_ack(struct stack *st, struct pbuf *p)
 	return true;
 }
 
+static void stack_deliver_held(void *arg, const uint8_t *frame, size_t len);
+
 static void stack_batch_end(void *arg)
 {
 	struct stack *st = arg;
 
 	st->in_batch = false;
+	ackhold_flush(&st->in_acks, stack_deliver_held, st);
+	st->cnt.acks_coalesced = st->in_acks.coalesced;
 	/* frees the received frames the host sockets took (rxchunk.h) */
 	splice_ctx_flush(&st->splice);
 	stack_flush_acks(st);
@@ -286,7 +292,12 @@ void stack_kick_timers(struct stack *st)
 
 static void stack_check_cb(uv_check_t *c)
 {
-	stack_kick_timers(c->data);
+	struct stack *st = c->data;
+
+	/* a batch nobody ended (sw_input_end()) ends with the iteration */
+	if (st->in_acks.n)
+		stack_batch_end(st);
+	stack_kick_timers(st);
 }
 
 static void stack_drain_cb(void *arg)
@@ -531,6 +542,27 @@ static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
 				   b->data, (u16_t)len);
 }
 
+static void stack_to_lwip(struct stack *st, const uint8_t *frame, size_t len,
+			  const struct sw_ref *keep)
+{
+	struct pbuf *p = stack_rx_alloc(st, frame, len, keep);
+
+	if (!p) {
+		st->cnt.nomem_drops++;
+		log_rl("stack: out of memory, frame dropped");
+		return;
+	}
+	st->cnt.to_lwip++;
+	if (st->netif.input(p, &st->netif) != ERR_OK)
+		pbuf_free(p);
+}
+
+/* stack_deliver_held() - a held ACK of the guest goes to lwIP (copied). */
+static void stack_deliver_held(void *arg, const uint8_t *frame, size_t len)
+{
+	stack_to_lwip(arg, frame, len, NULL);
+}
+
 /*
  * stack_frame_short() - an ARP or IPv4 frame shorter than its header:
  * lwIP 2.1 reads those headers before it checks the length, past the
@@ -551,7 +583,6 @@ void stack_input(void *arg, const uint8_t *frame, size_t len,
 		 const struct sw_ref *keep)
 {
 	struct stack *st = arg;
-	struct pbuf *p;
 	uint32_t tip;
 
 	st->in_batch = true;
@@ -577,15 +608,9 @@ void stack_input(void *arg, const uint8_t *frame, size_t len,
 		st->cnt.nomem_drops++;
 		return;
 	}
-	p = stack_rx_alloc(st, frame, len, keep);
-	if (!p) {
-		st->cnt.nomem_drops++;
-		log_rl("stack: out of memory, frame dropped");
+	if (ackhold_input(&st->in_acks, frame, len, stack_deliver_held, st))
 		return;
-	}
-	st->cnt.to_lwip++;
-	if (st->netif.input(p, &st->netif) != ERR_OK)
-		pbuf_free(p);
+	stack_to_lwip(st, frame, len, keep);
 }
 
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)

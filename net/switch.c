@@ -307,6 +307,15 @@ void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		sw->unknown_unicast++;
 }
 
+void sw_flush(struct sw *sw)
+{
+	int i;
+
+	for (i = 0; i < SW_MAX_PORTS; i++)
+		if (sw->ports[i] && sw->ports[i]->ops->flush)
+			sw->ports[i]->ops->flush(sw->ports[i]);
+}
+
 bool sw_congested(const struct sw *sw)
 {
 	return sw->n_congested > 0;

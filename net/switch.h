@@ -49,6 +49,12 @@ struct sw_port_ops {
 	 */
 	int (*send_ref)(struct sw_port *port, const uint8_t *data, size_t len,
 			const struct sw_ref *ref);
+	/*
+	 * flush() - optional: write what is queued now instead of at the
+	 * port's next chance (frames queued from a uv_check callback would
+	 * otherwise wait for the next loop iteration).
+	 */
+	void (*flush)(struct sw_port *port);
 };
 
 struct sw_port_counters {
@@ -118,6 +124,9 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len);
 /* sw_output_ref() - sw_output() of one contiguous, referenced frame. */
 void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		   const struct sw_ref *ref);
+
+/* sw_flush() - every port writes what it has queued (ops->flush). */
+void sw_flush(struct sw *sw);
 
 /* sw_congested() - true while some port is above its high-water mark. */
 bool sw_congested(const struct sw *sw);

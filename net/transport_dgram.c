@@ -86,9 +86,15 @@ static int td_send_ref(struct sw_port *port, const uint8_t *data, size_t len,
 	return td_queued(p, txq_push_ref(&p->txq, NULL, 0, data, len, ref));
 }
 
+static void td_port_flush(struct sw_port *port)
+{
+	td_flush((struct td_port *)port);
+}
+
 static const struct sw_port_ops td_ops = {
 	.send = td_send,
 	.send_ref = td_send_ref,
+	.flush = td_port_flush,
 };
 
 static void td_poll_cb(uv_poll_t *h, int status, int events);

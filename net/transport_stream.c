@@ -210,9 +210,15 @@ static int ts_port_send_ref(struct sw_port *port, const uint8_t *data,
 	return ts_queued(c, r);
 }
 
+static void ts_port_flush(struct sw_port *port)
+{
+	ts_conn_flush((struct ts_conn *)port);
+}
+
 static const struct sw_port_ops ts_port_ops = {
 	.send = ts_port_send,
 	.send_ref = ts_port_send_ref,
+	.flush = ts_port_flush,
 };
 
 #define TS_MAX_IOV 1024

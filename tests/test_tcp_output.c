@@ -1,12 +1,13 @@
 /*
- * test_tcp_output.c - qcw_tcp_output(), lwIP's tcp_output() with a
- * remembered tail of the unacked queue, driven by a scripted peer: 4 MiB
- * pushed through lwIP while the peer drops segments, sends duplicate ACKs
- * and lets retransmission timeouts fire. After every step the unacked
- * queue must be ordered and contiguous, and whenever the remembered tail
- * would be trusted it must be a live member of that queue (a freed one
- * is caught by ASan in the sanitizer run). The peer must receive every
- * byte, in order.
+ * test_tcp_output.c - qcw_tcp_output() and qcw_tcp_write(): lwIP's
+ * tcp_output() and tcp_write() with remembered tails of the unacked and
+ * unsent queues, driven by a scripted peer that drops segments, sends
+ * duplicate ACKs and lets retransmission timeouts fire, with the sender
+ * refilling as ACKs arrive or queueing everything at once. After every
+ * step both queues must be ordered and contiguous, and whenever a
+ * remembered tail would be trusted it must be a live member of its queue
+ * (a freed one is caught by ASan in the sanitizer run). The peer must
+ * receive every byte, in order.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -44,7 +45,7 @@ static uint32_t written, peer_rcv_nxt, peer_iss = 1000;
 static uint32_t our_iss, delivered;
 static int connected, refill;
 static uint32_t total;
-static unsigned int n_lost, n_dupacks, n_timer, n_trusted;
+static unsigned int n_lost, n_dupacks, n_timer, n_trusted, n_utrusted;
 
 static uint32_t rnd(uint32_t n)
 {
@@ -179,25 +180,43 @@ static err_t on_connected(void *arg, struct tcp_pcb *tpcb, err_t err)
 	return ERR_OK;
 }
 
-/* check_queue() - the invariants of the unacked queue and the tail. */
+/* in_list() - whether @x is on the list @l; @last gets its last segment */
+static int in_list(struct tcp_seg *l, const struct tcp_seg *x,
+		   struct tcp_seg **last)
+{
+	int found = 0;
+
+	for (*last = NULL; l; l = l->next) {
+		if (*last)
+			assert_int_equal(lwip_ntohl((*last)->tcphdr->seqno) +
+						 TCP_TCPLEN(*last),
+					 lwip_ntohl(l->tcphdr->seqno));
+		found |= l == x;
+		*last = l;
+	}
+	return found;
+}
+
+/*
+ * check_queue() - both queues are ordered and contiguous, and whenever a
+ * remembered tail would be trusted it is on its queue.
+ */
 static void check_queue(void)
 {
-	struct tcp_seg *s, *last = NULL;
-	int member = 0;
+	struct tcp_seg *last;
+	int member;
 
-	for (s = pcb->unacked; s; s = s->next) {
-		if (last)
-			assert_int_equal(lwip_ntohl(last->tcphdr->seqno) +
-						 TCP_TCPLEN(last),
-					 lwip_ntohl(s->tcphdr->seqno));
-		if (s == tail.seg)
-			member = 1;
-		last = s;
-	}
+	member = in_list(pcb->unacked, tail.seg, &last);
 	if (pcb->unacked && tail.seg && tail.end == pcb->snd_nxt &&
 	    TCP_SEQ_GT(tail.end, pcb->lastack)) {
 		assert_true(member);
 		n_trusted += tail.seg == last;
+	}
+	member = in_list(pcb->unsent, tail.useg, &last);
+	if (pcb->unsent && tail.useg && tail.uend == pcb->snd_lbb &&
+	    TCP_SEQ_GT(tail.uend, pcb->snd_nxt)) {
+		assert_true(member);
+		n_utrusted += tail.useg == last;
 	}
 }
 
@@ -262,7 +281,7 @@ static void run_transfer(uint32_t size, int more)
 	refill = more;
 	written = delivered = 0;
 	connected = 0;
-	n_frames = n_lost = n_dupacks = n_timer = n_trusted = 0;
+	n_frames = n_lost = n_dupacks = n_timer = n_trusted = n_utrusted = 0;
 	lwip_init();
 	IP4_ADDR(&ip, 10, 0, 0, 1);
 	IP4_ADDR(&mask, 255, 255, 255, 0);
@@ -307,6 +326,8 @@ static void run_transfer(uint32_t size, int more)
 	/* the script must have exercised loss, recovery and the fast path */
 	assert_true(n_lost > 2 && n_dupacks > 2 && n_timer > 0);
 	assert_true(n_trusted > 10);
+	if (more)
+		assert_true(n_utrusted > 10);
 	assert_int_equal(delivered, total);
 	assert_int_equal(written, total);
 

@@ -91,7 +91,7 @@
 #define LWIP_CALLBACK_API 1
 #define LWIP_EVENT_API 0
 #define SO_REUSE 1
-/* one slot: the remembered end of the unacked queue (qcw_tcp_output.c) */
+/* one slot: the remembered ends of the queues (qcw_tcp_output.c) */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff
 
@@ -123,13 +123,15 @@ unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
 #define LWIP_HOOK_IP4_INPUT(p, inp) qcw_lwip_ip4_input_hook((p), (inp))
 
 /*
- * Every call of tcp_output() outside lwIP's tcp_out.c (which the lwIP
- * build compiles with QCW_LWIP_REAL_TCP_OUTPUT) goes to qcw-net's
- * qcw_tcp_output(), which spares lwIP 2.1 a walk of the whole unacked
- * queue per call (net/lwip/qcw_tcp_output.c).
+ * Every call of tcp_output() and tcp_write() outside lwIP's tcp_out.c
+ * (which the lwIP build compiles with QCW_LWIP_REAL_TCP_OUTPUT) goes to
+ * qcw-net's qcw_tcp_output() and qcw_tcp_write(), which spare lwIP 2.1
+ * a walk of the whole unacked or unsent queue per call
+ * (net/lwip/qcw_tcp_output.c).
  */
 #ifndef QCW_LWIP_REAL_TCP_OUTPUT
 #define tcp_output qcw_tcp_output
+#define tcp_write qcw_tcp_write
 #endif
 
 #define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1

@@ -20,8 +20,15 @@
  * (so lwIP has not freed it). Otherwise the list is walked once, as lwIP
  * would. A retransmission, which lwIP inserts into the middle of the
  * queue, always takes lwIP's own path.
+ *
+ * tcp_write() walks the unsent queue the same way to append to it, which
+ * costs as much while the guest's window holds a few MiB back; it gets
+ * the same treatment (qcw_tcp_write(), pcb->unsent = its remembered
+ * tail). That tail is trusted while it ends where the buffered data ends
+ * (pcb->snd_lbb) and has not been sent (it ends after pcb->snd_nxt, so
+ * it is neither on the unacked queue nor acknowledged and freed).
  */
-#define QCW_LWIP_REAL_TCP_OUTPUT 1 /* tcp_output below is lwIP's */
+#define QCW_LWIP_REAL_TCP_OUTPUT 1 /* tcp_output/tcp_write are lwIP's */
 #include "qcw_tcp_output.h"
 
 #include "lwip/priv/tcp_priv.h"
@@ -50,6 +57,8 @@ void qcw_tcp_tail_attach(struct tcp_pcb *pcb, struct qcw_tcp_tail *t)
 	}
 	t->seg = NULL;
 	t->end = 0;
+	t->useg = NULL;
+	t->uend = 0;
 	tcp_ext_arg_set(pcb, qcw_tail_id, t);
 }
 
@@ -98,5 +107,38 @@ err_t qcw_tcp_output(struct tcp_pcb *pcb)
 	err = tcp_output(pcb);
 	pcb->unacked = head;
 	qcw_tail_note(t, qcw_seg_last(tail));
+	return err;
+}
+
+err_t qcw_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len,
+		    u8_t apiflags);
+err_t qcw_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len,
+		    u8_t apiflags)
+{
+	struct qcw_tcp_tail *t = NULL;
+	struct tcp_seg *head, *tail;
+	err_t err;
+
+	if (qcw_tail_id_set && pcb->state != LISTEN)
+		t = tcp_ext_arg_get(pcb, qcw_tail_id);
+	if (!t)
+		return tcp_write(pcb, data, len, apiflags);
+	head = pcb->unsent;
+	if (!head) {
+		err = tcp_write(pcb, data, len, apiflags);
+		tail = qcw_seg_last(pcb->unsent);
+	} else {
+		if (t->useg && t->uend == pcb->snd_lbb &&
+		    TCP_SEQ_GT(t->uend, pcb->snd_nxt) && !t->useg->next)
+			tail = t->useg;
+		else
+			tail = qcw_seg_last(head);
+		pcb->unsent = tail; /* lwIP appends after its last unsent */
+		err = tcp_write(pcb, data, len, apiflags);
+		pcb->unsent = head;
+		tail = qcw_seg_last(tail);
+	}
+	t->useg = tail;
+	t->uend = tail ? qcw_seg_end(tail) : 0;
 	return err;
 }

@@ -1,6 +1,6 @@
 /*
- * qcw_tcp_output.h - tcp_output() that remembers where a connection's
- * unacked queue ends (see qcw_tcp_output.c).
+ * qcw_tcp_output.h - tcp_output() and tcp_write() that remember where a
+ * connection's unacked and unsent queues end (see qcw_tcp_output.c).
  */
 #ifndef QCW_TCP_OUTPUT_H
 #define QCW_TCP_OUTPUT_H
@@ -10,10 +10,12 @@
 struct tcp_pcb;
 struct tcp_seg;
 
-/* The last segment of a pcb's unacked queue and where it ends. */
+/* The last segments of a pcb's unacked and unsent queues, and their ends. */
 struct qcw_tcp_tail {
 	struct tcp_seg *seg;
 	uint32_t end; /* its seqno + length: pcb->snd_nxt while valid */
+	struct tcp_seg *useg; /* last unsent segment */
+	uint32_t uend; /* its seqno + length: pcb->snd_lbb while valid */
 };
 
 /* qcw_tcp_tail_attach() - remember the tail of @pcb's queue in @t. */
