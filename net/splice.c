@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "switch.h"
+#include "txring.h"
 
 #define SPLICE_MAX_IOV 64
 #define SPLICE_MERGE 32768 /* chains up to this many bytes are merged */
@@ -195,6 +196,9 @@ void splice_close(struct splice *sp, bool reset)
 	}
 	while (sp->qn)
 		splice_q_pop(sp);
+	/* the pcb keeps its own reference while lwIP still sends from it */
+	txring_unref(sp->ring);
+	sp->ring = NULL;
 	free(sp->q);
 	sp->q = NULL;
 	sp->qcap = 0;
@@ -424,22 +428,54 @@ static size_t splice_room(struct splice *sp)
 		room = segs * mss;
 	if (room > SPLICE_BUF)
 		room = SPLICE_BUF;
+	if (sp->ring && room > TXRING_CAP - (sp->ring->wr - sp->ring->rel))
+		room = TXRING_CAP - (size_t)(sp->ring->wr - sp->ring->rel);
 	return room;
+}
+
+/*
+ * splice_ring() - a connection that has moved SPLICE_RING_AFTER bytes to
+ * the guest reads into a ring lwIP sends from by reference; before that
+ * (and if the ring cannot be had) host data is copied into lwIP.
+ */
+static struct txring *splice_ring(struct splice *sp)
+{
+	if (sp->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb)
+		return sp->ring;
+	sp->ring = txring_new();
+	if (!sp->ring)
+		return NULL;
+	txring_attach(sp->ring, sp->pcb);
+	/* everything lwIP holds now was copied: acked before ring bytes */
+	sp->copy_unacked = (uint32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
+	return sp->ring;
 }
 
 static void splice_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct splice *sp = h->data;
 
+	size_t room = sw_congested(sp->ctx->sw) ? 0 : splice_room(sp);
+	struct txring *r;
+	uint8_t *at;
+
 	(void)suggested;
 	buf->base = (char *)sp->ctx->buf;
-	buf->len = sw_congested(sp->ctx->sw) ? 0 : splice_room(sp);
+	if (room && (r = splice_ring(sp)) != NULL) {
+		size_t contig = txring_room(r, &at);
+
+		buf->base = (char *)at;
+		if (room > contig)
+			room = contig;
+	}
+	buf->len = room;
 }
 
 static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct splice *sp = s->data;
 	size_t off, mss, chunk;
+	bool by_ref;
 	err_t e;
 
 	if (n == UV_ENOBUFS) {
@@ -463,6 +499,8 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	if (sp->bytes_to_guest)
 		*sp->bytes_to_guest += (uint64_t)n;
+	sp->host_read += (uint64_t)n;
+	by_ref = sp->ring && buf->base != (char *)sp->ctx->buf;
 	/*
 	 * Whole segments per call, and MORE always: without it lwIP sizes the
 	 * last segment's pbuf to its data (no Nagle), and the next write
@@ -477,7 +515,9 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		if (c > chunk)
 			c = chunk;
 		e = tcp_write(sp->pcb, buf->base + off, (u16_t)c,
-			      TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
+			      by_ref ? TCP_WRITE_FLAG_MORE
+				     : TCP_WRITE_FLAG_COPY |
+					       TCP_WRITE_FLAG_MORE);
 		if (e != ERR_OK) {
 			/* cannot happen: reads are sized to the room */
 			log_rl("splice: lwIP refused %zu bytes (%d), "
@@ -488,6 +528,8 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		}
 		off += c;
 	}
+	if (by_ref)
+		sp->ring->wr += (uint64_t)n;
 	/*
 	 * Send at the end of the iteration, so that the next read completes
 	 * this one's last segment; but not with a long unsent queue, which
@@ -531,7 +573,17 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct splice *sp = arg;
 
 	(void)pcb;
-	(void)len;
+	if (sp && sp->ring) {
+		/* acknowledged bytes leave lwIP in order: copied ones first */
+		uint64_t l = len,
+			 c = l < sp->copy_unacked ? l : sp->copy_unacked;
+
+		sp->copy_unacked -= c;
+		l -= c;
+		if (l > sp->ring->wr - sp->ring->rel)
+			l = sp->ring->wr - sp->ring->rel; /* the FIN */
+		sp->ring->rel += l;
+	}
 	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
 	    !sw_congested(sp->ctx->sw) &&
 	    splice_room(sp) > tcp_sndbuf(sp->pcb) / 2)

@@ -36,11 +36,14 @@
 
 struct tcp_pcb;
 struct pbuf;
+struct txring;
 struct sw;
 struct splice;
 
 #define SPLICE_QUEUE_MAX 8192 /* chains; small chains are merged first */
 #define SPLICE_BUF (1024 * 1024)
+/* host->guest bytes copied into lwIP before a connection gets a ring */
+#define SPLICE_RING_AFTER (256 * 1024)
 
 #define splice_container_of(ptr, type, member) \
 	((type *)((char *)(ptr)-offsetof(type, member)))
@@ -74,6 +77,9 @@ struct splice {
 	struct tcp_pcb *pcb;
 	struct qcw_tcp_tail tail; /* end of pcb's unacked queue */
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
+	uint64_t host_read; /* bytes read from the host on this one */
+	struct txring *ring; /* host data sent by reference (txring.h) */
+	uint64_t copy_unacked; /* copied bytes not yet acked, before ring */
 	uv_write_t wreq;
 	uv_shutdown_t sreq;
 	struct pbuf **q; /* ring of received chains, allocated on demand */

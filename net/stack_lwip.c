@@ -36,6 +36,7 @@
 #include "ackhold.h"
 #include "pkt.h"
 #include "splice.h"
+#include "txring.h"
 
 #define STACK_MAX_IOV 64
 #define STACK_ACK_HOLD 32
@@ -218,6 +219,24 @@ static void stack_pbuf_put(void *obj)
 	pbuf_free(obj);
 }
 
+/* A frame whose payload lies in a txring: the ring lives while queued. */
+static void stack_ring_get(void *obj)
+{
+	struct pbuf *p = obj;
+
+	pbuf_ref(p);
+	txring_ref(txring_of(p->next->payload));
+}
+
+static void stack_ring_put(void *obj)
+{
+	struct pbuf *p = obj;
+	struct txring *r = txring_of(p->next->payload);
+
+	pbuf_free(p);
+	txring_unref(r);
+}
+
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct stack *st = netif->state;
@@ -227,6 +246,19 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 
 	if ((st->in_batch || st->n_held) && stack_hold_ack(st, p))
 		return ERR_OK;
+	if (p->next && !p->next->next && p->next->type_internal == PBUF_ROM &&
+	    p->len <= SW_HDR_MAX) {
+		/*
+		 * Headers and host data lwIP sends from a connection's ring
+		 * (splice.c): the port copies the headers and keeps the data
+		 * by reference, no copy of the payload.
+		 */
+		struct sw_ref ref = {stack_ring_get, stack_ring_put, p};
+
+		sw_output_ref_hdr(st->sw, p->payload, p->len, p->next->payload,
+				  p->next->len, &ref);
+		return ERR_OK;
+	}
 	if (!p->next) {
 		/*
 		 * One piece (TCP segments written by tcp_write are): the port

@@ -286,6 +286,50 @@ static void sw_port_send_ref(struct sw_port *port, const uint8_t *data,
 	}
 }
 
+static void sw_port_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
+				 size_t hl, const uint8_t *data, size_t len,
+				 const struct sw_ref *ref)
+{
+	struct iovec iov[2] = {{(void *)hdr, hl}, {(void *)data, len}};
+	int r;
+
+	if (!port->ops->send_ref_hdr || hl > SW_HDR_MAX) {
+		sw_port_send(port, iov, 2, hl + len);
+		return;
+	}
+	r = port->ops->send_ref_hdr(port, hdr, hl, data, len, ref);
+	if (r == 0) {
+		port->cnt.tx_frames++;
+		port->cnt.tx_bytes += hl + len;
+	} else {
+		port->cnt.tx_drops++;
+	}
+}
+
+void sw_output_ref_hdr(struct sw *sw, const uint8_t *hdr, size_t hl,
+		       const uint8_t *data, size_t len,
+		       const struct sw_ref *ref)
+{
+	struct sw_cam_entry *e;
+	int i;
+
+	if (hl < 6)
+		return;
+	if (hdr[0] & 1) {
+		for (i = 0; i < SW_MAX_PORTS; i++)
+			if (sw->ports[i])
+				sw_port_send_ref_hdr(sw->ports[i], hdr, hl,
+						     data, len, ref);
+		return;
+	}
+	e = sw_cam_find(sw, hdr);
+	if (e && sw->ports[e->port])
+		sw_port_send_ref_hdr(sw->ports[e->port], hdr, hl, data, len,
+				     ref);
+	else
+		sw->unknown_unicast++;
+}
+
 void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		   const struct sw_ref *ref)
 {

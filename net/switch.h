@@ -50,6 +50,14 @@ struct sw_port_ops {
 	int (*send_ref)(struct sw_port *port, const uint8_t *data, size_t len,
 			const struct sw_ref *ref);
 	/*
+	 * send_ref_hdr() - optional: queue a frame of @hl header bytes
+	 * (copied; at most SW_HDR_MAX) followed by @data (@len bytes,
+	 * referenced through @ref). Same returns.
+	 */
+	int (*send_ref_hdr)(struct sw_port *port, const uint8_t *hdr, size_t hl,
+			    const uint8_t *data, size_t len,
+			    const struct sw_ref *ref);
+	/*
 	 * flush() - optional: write what is queued now instead of at the
 	 * port's next chance (frames queued from a uv_check callback would
 	 * otherwise wait for the next loop iteration).
@@ -124,6 +132,16 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len);
 /* sw_output_ref() - sw_output() of one contiguous, referenced frame. */
 void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		   const struct sw_ref *ref);
+
+#define SW_HDR_MAX 64
+/*
+ * sw_output_ref_hdr() - sw_output() of a frame of @hl header bytes
+ * (copied, at most SW_HDR_MAX) and a referenced payload; ports without
+ * send_ref_hdr copy the whole frame.
+ */
+void sw_output_ref_hdr(struct sw *sw, const uint8_t *hdr, size_t hl,
+		       const uint8_t *data, size_t len,
+		       const struct sw_ref *ref);
 
 /* sw_flush() - every port writes what it has queued (ops->flush). */
 void sw_flush(struct sw *sw);

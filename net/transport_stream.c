@@ -210,6 +210,25 @@ static int ts_port_send_ref(struct sw_port *port, const uint8_t *data,
 	return ts_queued(c, r);
 }
 
+static int ts_port_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
+				size_t hl, const uint8_t *data, size_t len,
+				const struct sw_ref *ref)
+{
+	struct ts_conn *c = (struct ts_conn *)port;
+	uint8_t h[TXQ_HDR_MAX];
+	size_t fl = frame_hdr_len(c->l->cfg.framing);
+	int r = ts_frame_ok(c, hl + len);
+
+	if (r < 0)
+		return r;
+	if (fl + hl > sizeof(h))
+		return -EMSGSIZE;
+	frame_put_hdr(c->l->cfg.framing, h, hl + len);
+	memcpy(h + fl, hdr, hl);
+	r = txq_push_ref(&c->txq, h, fl + hl, data, len, ref);
+	return ts_queued(c, r);
+}
+
 static void ts_port_flush(struct sw_port *port)
 {
 	ts_conn_flush((struct ts_conn *)port);
@@ -218,6 +237,7 @@ static void ts_port_flush(struct sw_port *port)
 static const struct sw_port_ops ts_port_ops = {
 	.send = ts_port_send,
 	.send_ref = ts_port_send_ref,
+	.send_ref_hdr = ts_port_send_ref_hdr,
 	.flush = ts_port_flush,
 };
 

@@ -16,12 +16,17 @@
 
 #include "switch.h"
 
+/* Copied bytes a slot holds before its data: a framing prefix, or that
+ * and the Ethernet/IPv4/TCP headers of a frame whose payload is
+ * referenced. */
+#define TXQ_HDR_MAX 72
+
 struct txq_slot {
 	const uint8_t *data;
 	struct sw_ref ref; /* ref.obj NULL: data is in the byte ring */
 	uint32_t len;
 	uint32_t span; /* bytes of the byte ring this frame used */
-	uint8_t hdr[4];
+	uint8_t hdr[TXQ_HDR_MAX]; /* framing, maybe the frame's headers */
 	uint8_t hl;
 };
 

@@ -13,6 +13,9 @@
 #include <cmocka.h>
 
 unsigned short qcw_lwip_chksum(const void *data, int len);
+unsigned short qcw_chksum_portable(const void *data, int len);
+unsigned short qcw_chksum_avx2(const void *data, int len);
+int qcw_chksum_have_avx2(void);
 unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
 				    unsigned short len);
 
@@ -50,10 +53,18 @@ static void test_all_lengths_alignments(void **state)
 	for (n = 0; n < sizeof(buf); n++)
 		buf[n] = (uint8_t)rand();
 	for (off = 0; off < 8; off++)
-		for (n = 0; n <= 300; n++)
+		for (n = 0; n <= 300; n++) {
 			assert_int_equal(
 				as_be(qcw_lwip_chksum(buf + off, (int)n)),
 				ref_sum_be(buf + off, n));
+			assert_int_equal(
+				as_be(qcw_chksum_portable(buf + off, (int)n)),
+				ref_sum_be(buf + off, n));
+			if (qcw_chksum_have_avx2())
+				assert_int_equal(as_be(qcw_chksum_avx2(
+							 buf + off, (int)n)),
+						 ref_sum_be(buf + off, n));
+		}
 }
 
 static void test_big_and_carries(void **state)
@@ -64,6 +75,11 @@ static void test_big_and_carries(void **state)
 	(void)state;
 	memset(b, 0xff, n); /* maximal carries */
 	assert_int_equal(as_be(qcw_lwip_chksum(b, (int)n)), ref_sum_be(b, n));
+	assert_int_equal(as_be(qcw_chksum_portable(b, (int)n)),
+			 ref_sum_be(b, n));
+	if (qcw_chksum_have_avx2())
+		assert_int_equal(as_be(qcw_chksum_avx2(b, (int)n)),
+				 ref_sum_be(b, n));
 	for (size_t i = 0; i < n; i++)
 		b[i] = (uint8_t)(i * 7 + 3);
 	assert_int_equal(as_be(qcw_lwip_chksum(b + 1, (int)n - 1)),

@@ -1,8 +1,10 @@
 /*
  * qcw_chksum.c - the Internet checksum lwIP uses (LWIP_CHKSUM in
  * lwipopts.h). lwIP's portable version adds 16 bits at a time; this one
- * adds 64-bit words with end-around carry, several times faster on the
- * 64 KiB segments of MTU 65520. Same contract as lwIP's: the one's
+ * keeps eight independent 64-bit sums of 32-bit words (portable C), or
+ * on x86-64 CPUs with AVX2 sums 64 bytes a step, several times faster on
+ * the 64 KiB segments of MTU 65520 (host data sent by reference is summed
+ * here once, see net/txring.h). Same contract as lwIP's: the one's
  * complement sum (not inverted) of the bytes paired as they lie in memory,
  * in the host's representation, whatever the pointer's alignment; and the
  * fused copy-and-sum that tcp_write uses.
@@ -14,6 +16,16 @@
 
 u16_t qcw_lwip_chksum(const void *data, int len);
 u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len);
+u16_t qcw_chksum_portable(const void *data, int len);
+u16_t qcw_chksum_avx2(const void *data, int len);
+int qcw_chksum_have_avx2(void);
+
+/* x86-64 with GCC or clang: an AVX2 variant chosen at run time */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define QCW_CHKSUM_AVX2 1
+#else
+#define QCW_CHKSUM_AVX2 0
+#endif
 
 static inline uint64_t qcw_add_carry(uint64_t a, uint64_t b)
 {
@@ -78,26 +90,29 @@ u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
 	return qcw_fold(qcw_add_carry(sum, w));
 }
 
-u16_t qcw_lwip_chksum(const void *data, int len)
+/*
+ * qcw_chksum_portable() - 32-bit words into eight independent 64-bit sums
+ * (no carry to propagate until the end: 2^32 words fit), so the adds do
+ * not wait on each other; about twice the speed of one carried sum.
+ */
+u16_t qcw_chksum_portable(const void *data, int len)
 {
 	const uint8_t *p = data;
-	uint64_t sum = 0, w;
+	uint64_t a[8] = {0}, sum = 0, w;
 	size_t n = len > 0 ? (size_t)len : 0;
+	unsigned int k;
 
 	while (n >= 32) {
-		uint64_t a, b, c, d;
+		uint32_t x[8];
 
-		memcpy(&a, p, 8);
-		memcpy(&b, p + 8, 8);
-		memcpy(&c, p + 16, 8);
-		memcpy(&d, p + 24, 8);
-		sum = qcw_add_carry(sum, a);
-		sum = qcw_add_carry(sum, b);
-		sum = qcw_add_carry(sum, c);
-		sum = qcw_add_carry(sum, d);
+		memcpy(x, p, 32);
+		for (k = 0; k < 8; k++)
+			a[k] += x[k];
 		p += 32;
 		n -= 32;
 	}
+	for (k = 0; k < 8; k++)
+		sum = qcw_add_carry(sum, a[k]);
 	while (n >= 8) {
 		memcpy(&w, p, 8);
 		sum = qcw_add_carry(sum, w);
@@ -108,4 +123,74 @@ u16_t qcw_lwip_chksum(const void *data, int len)
 	memcpy(&w, p, n); /* the tail, zero-padded, keeps its pairing */
 	sum = qcw_add_carry(sum, w);
 	return qcw_fold(sum);
+}
+
+#if QCW_CHKSUM_AVX2
+typedef uint32_t qcw_v8u32 __attribute__((vector_size(32)));
+typedef uint64_t qcw_v4u64 __attribute__((vector_size(32)));
+
+/*
+ * qcw_chksum_avx2() - 64 bytes a step: each 32-bit lane adds the 16-bit
+ * halves of two words (under 2^18), then lanes widen into 64-bit sums.
+ */
+__attribute__((target("avx2"))) u16_t qcw_chksum_avx2(const void *data, int len)
+{
+	const qcw_v8u32 lo16 = {0xffff, 0xffff, 0xffff, 0xffff,
+				0xffff, 0xffff, 0xffff, 0xffff};
+	const qcw_v4u64 lo32 = {0xffffffffu, 0xffffffffu, 0xffffffffu,
+				0xffffffffu};
+	const uint8_t *p = data;
+	qcw_v4u64 even = {0}, odd = {0};
+	size_t n = len > 0 ? (size_t)len : 0;
+	uint64_t sum = 0, w;
+	unsigned int k;
+
+	while (n >= 64) {
+		qcw_v8u32 x, y, s;
+
+		memcpy(&x, p, 32);
+		memcpy(&y, p + 32, 32);
+		s = (x & lo16) + (x >> 16) + (y & lo16) + (y >> 16);
+		even += (qcw_v4u64)s & lo32;
+		odd += (qcw_v4u64)s >> 32;
+		p += 64;
+		n -= 64;
+	}
+	for (k = 0; k < 4; k++)
+		sum += even[k] + odd[k];
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		sum = qcw_add_carry(sum, w);
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, n);
+	sum = qcw_add_carry(sum, w);
+	return qcw_fold(sum);
+}
+#endif
+
+int qcw_chksum_have_avx2(void)
+{
+#if QCW_CHKSUM_AVX2
+	static int have = -1;
+
+	if (have < 0) {
+		__builtin_cpu_init();
+		have = __builtin_cpu_supports("avx2") ? 1 : 0;
+	}
+	return have;
+#else
+	return 0;
+#endif
+}
+
+u16_t qcw_lwip_chksum(const void *data, int len)
+{
+#if QCW_CHKSUM_AVX2
+	if (len >= 256 && qcw_chksum_have_avx2())
+		return qcw_chksum_avx2(data, len);
+#endif
+	return qcw_chksum_portable(data, len);
 }

@@ -1,0 +1,68 @@
+/*
+ * txring.c - rings of host data sent by reference (see txring.h).
+ */
+#include "txring.h"
+
+#include <stdlib.h>
+
+#include "lwip/tcp.h"
+
+#define TXRING_MAGIC 0x71637772u
+
+static u8_t txring_arg_id;
+static int txring_arg_id_set;
+static unsigned int txring_n_live;
+
+struct txring *txring_new(void)
+{
+	struct txring *r = aligned_alloc(TXRING_BLOCK, TXRING_BLOCK);
+
+	if (!r)
+		return NULL;
+	r->magic = TXRING_MAGIC;
+	r->refs = 1;
+	r->wr = 0;
+	r->rel = 0;
+	txring_n_live++;
+	return r;
+}
+
+void txring_ref(struct txring *r)
+{
+	r->refs++;
+}
+
+void txring_unref(struct txring *r)
+{
+	if (!r || --r->refs > 0)
+		return;
+	r->magic = 0;
+	txring_n_live--;
+	free(r);
+}
+
+static void txring_pcb_destroyed(u8_t id, void *data)
+{
+	(void)id;
+	txring_unref(data);
+}
+
+static const struct tcp_ext_arg_callbacks txring_pcb_cbs = {
+	.destroy = txring_pcb_destroyed,
+};
+
+void txring_attach(struct txring *r, struct tcp_pcb *pcb)
+{
+	if (!txring_arg_id_set) {
+		txring_arg_id = tcp_ext_arg_alloc_id();
+		txring_arg_id_set = 1;
+	}
+	txring_ref(r);
+	tcp_ext_arg_set_callbacks(pcb, txring_arg_id, &txring_pcb_cbs);
+	tcp_ext_arg_set(pcb, txring_arg_id, r);
+}
+
+unsigned int txring_live(void)
+{
+	return txring_n_live;
+}

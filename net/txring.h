@@ -1,0 +1,75 @@
+/*
+ * txring.h - a connection's ring of host data that lwIP sends by
+ * reference (tcp_write without copy), so bytes read from a host socket
+ * reach the VM's socket without being copied in between.
+ *
+ * Host reads land in the ring's free space; lwIP's segments point into it
+ * (PBUF_ROM); bytes are released as the guest acknowledges them. The ring
+ * is one aligned block, so the ring of any byte lwIP sends by reference is
+ * found from the byte's address (txring_of()). References: the splice
+ * that writes into it, the pcb whose segments point into it (dropped when
+ * lwIP frees the pcb), and each frame a port queued by reference.
+ *
+ * A frame a port still holds may be a retransmission of bytes the guest
+ * acknowledged meanwhile; their place in the ring may hold newer bytes by
+ * the time it is written, and the guest discards the frame on its
+ * checksum, as it would discard any duplicate.
+ */
+#ifndef QCW_TXRING_H
+#define QCW_TXRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tcp_pcb;
+
+#define TXRING_BLOCK (4u << 20) /* size and alignment of the block */
+#define TXRING_HDR 64
+#define TXRING_CAP (TXRING_BLOCK - TXRING_HDR)
+
+struct txring {
+	uint32_t magic;
+	uint32_t refs;
+	uint64_t wr; /* bytes written in, monotonic */
+	uint64_t rel; /* bytes released (acknowledged), monotonic */
+};
+
+/* txring_new() - a ring with one reference, or NULL. */
+struct txring *txring_new(void);
+void txring_ref(struct txring *r);
+void txring_unref(struct txring *r);
+
+static inline uint8_t *txring_data(struct txring *r)
+{
+	return (uint8_t *)r + TXRING_HDR;
+}
+
+/* txring_of() - the ring @p points into (p from txring_data()). */
+static inline struct txring *txring_of(const void *p)
+{
+	return (struct txring *)((uintptr_t)p & ~(uintptr_t)(TXRING_BLOCK - 1));
+}
+
+/* txring_room() - contiguous free bytes at the write position. */
+static inline size_t txring_room(const struct txring *r, uint8_t **at)
+{
+	size_t used = (size_t)(r->wr - r->rel);
+	size_t pos = (size_t)(r->wr % TXRING_CAP);
+	size_t room = TXRING_CAP - used;
+
+	if (room > TXRING_CAP - pos)
+		room = TXRING_CAP - pos;
+	*at = txring_data((struct txring *)r) + pos;
+	return room;
+}
+
+/*
+ * txring_attach() - @pcb's segments will point into @r: the pcb holds a
+ * reference until lwIP frees it.
+ */
+void txring_attach(struct txring *r, struct tcp_pcb *pcb);
+
+/* txring_live() - rings in existence (tests). */
+unsigned int txring_live(void);
+
+#endif
