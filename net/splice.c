@@ -572,7 +572,6 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct splice *sp = arg;
 
-	(void)pcb;
 	if (sp && sp->ring) {
 		/* acknowledged bytes leave lwIP in order: copied ones first */
 		uint64_t l = len,
@@ -583,6 +582,17 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 		if (l > sp->ring->wr - sp->ring->rel)
 			l = sp->ring->wr - sp->ring->rel; /* the FIN */
 		sp->ring->rel += l;
+		if (sp->ring->rel == sp->ring->wr && !sp->copy_unacked) {
+			/*
+			 * All of it acknowledged: give the 4 MiB back, so an
+			 * idle connection holds none; the next burst copies
+			 * its first SPLICE_RING_AFTER bytes again.
+			 */
+			txring_detach(sp->ring, pcb);
+			txring_unref(sp->ring);
+			sp->ring = NULL;
+			sp->host_read = 0;
+		}
 	}
 	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
 	    !sw_congested(sp->ctx->sw) &&

@@ -62,6 +62,14 @@ void txring_attach(struct txring *r, struct tcp_pcb *pcb)
 	tcp_ext_arg_set(pcb, txring_arg_id, r);
 }
 
+void txring_detach(struct txring *r, struct tcp_pcb *pcb)
+{
+	if (!txring_arg_id_set || tcp_ext_arg_get(pcb, txring_arg_id) != r)
+		return;
+	tcp_ext_arg_set(pcb, txring_arg_id, NULL);
+	txring_unref(r);
+}
+
 unsigned int txring_live(void)
 {
 	return txring_n_live;

@@ -69,6 +69,9 @@ static inline size_t txring_room(const struct txring *r, uint8_t **at)
  */
 void txring_attach(struct txring *r, struct tcp_pcb *pcb);
 
+/* txring_detach() - drop @pcb's reference (nothing of it is in flight). */
+void txring_detach(struct txring *r, struct tcp_pcb *pcb);
+
 /* txring_live() - rings in existence (tests). */
 unsigned int txring_live(void);
 
