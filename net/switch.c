@@ -267,37 +267,26 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len)
 		sw->unknown_unicast++;
 }
 
-static void sw_port_send_ref(struct sw_port *port, const uint8_t *data,
-			     size_t len, const struct sw_ref *ref)
-{
-	struct iovec iov = {.iov_base = (void *)data, .iov_len = len};
-	int r;
-
-	if (!port->ops->send_ref) {
-		sw_port_send(port, &iov, 1, len);
-		return;
-	}
-	r = port->ops->send_ref(port, data, len, ref);
-	if (r == 0) {
-		port->cnt.tx_frames++;
-		port->cnt.tx_bytes += len;
-	} else {
-		port->cnt.tx_drops++;
-	}
-}
-
-static void sw_port_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
-				 size_t hl, const uint8_t *data, size_t len,
-				 const struct sw_ref *ref)
+/*
+ * sw_port_send_refs() - a frame of @hl copied header bytes (maybe none)
+ * and a referenced payload, by the port's reference op when it has the
+ * right one, else copied.
+ */
+static void sw_port_send_refs(struct sw_port *port, const uint8_t *hdr,
+			      size_t hl, const uint8_t *data, size_t len,
+			      const struct sw_ref *ref)
 {
 	struct iovec iov[2] = {{(void *)hdr, hl}, {(void *)data, len}};
 	int r;
 
-	if (!port->ops->send_ref_hdr || hl > SW_HDR_MAX) {
-		sw_port_send(port, iov, 2, hl + len);
+	if (!hl && port->ops->send_ref)
+		r = port->ops->send_ref(port, data, len, ref);
+	else if (hl && hl <= SW_HDR_MAX && port->ops->send_ref_hdr)
+		r = port->ops->send_ref_hdr(port, hdr, hl, data, len, ref);
+	else {
+		sw_port_send(port, hl ? iov : iov + 1, hl ? 2 : 1, hl + len);
 		return;
 	}
-	r = port->ops->send_ref_hdr(port, hdr, hl, data, len, ref);
 	if (r == 0) {
 		port->cnt.tx_frames++;
 		port->cnt.tx_bytes += hl + len;
@@ -310,22 +299,22 @@ void sw_output_ref_hdr(struct sw *sw, const uint8_t *hdr, size_t hl,
 		       const uint8_t *data, size_t len,
 		       const struct sw_ref *ref)
 {
+	const uint8_t *dst = hl ? hdr : data;
 	struct sw_cam_entry *e;
 	int i;
 
-	if (hl < 6)
+	if ((hl ? hl : len) < 6)
 		return;
-	if (hdr[0] & 1) {
+	if (dst[0] & 1) {
 		for (i = 0; i < SW_MAX_PORTS; i++)
 			if (sw->ports[i])
-				sw_port_send_ref_hdr(sw->ports[i], hdr, hl,
-						     data, len, ref);
+				sw_port_send_refs(sw->ports[i], hdr, hl, data,
+						  len, ref);
 		return;
 	}
-	e = sw_cam_find(sw, hdr);
+	e = sw_cam_find(sw, dst);
 	if (e && sw->ports[e->port])
-		sw_port_send_ref_hdr(sw->ports[e->port], hdr, hl, data, len,
-				     ref);
+		sw_port_send_refs(sw->ports[e->port], hdr, hl, data, len, ref);
 	else
 		sw->unknown_unicast++;
 }
@@ -333,22 +322,7 @@ void sw_output_ref_hdr(struct sw *sw, const uint8_t *hdr, size_t hl,
 void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		   const struct sw_ref *ref)
 {
-	struct sw_cam_entry *e;
-	int i;
-
-	if (len < 6)
-		return;
-	if (data[0] & 1) {
-		for (i = 0; i < SW_MAX_PORTS; i++)
-			if (sw->ports[i])
-				sw_port_send_ref(sw->ports[i], data, len, ref);
-		return;
-	}
-	e = sw_cam_find(sw, data);
-	if (e && sw->ports[e->port])
-		sw_port_send_ref(sw->ports[e->port], data, len, ref);
-	else
-		sw->unknown_unicast++;
+	sw_output_ref_hdr(sw, NULL, 0, data, len, ref);
 }
 
 void sw_flush(struct sw *sw)

@@ -531,6 +531,32 @@ static void test_output_from_stack(void **state)
 			 4);
 }
 
+/* Header + referenced payload: copied whole by a port without the op. */
+static void test_output_ref_hdr_fallback(void **state)
+{
+	struct fixture *fx = *state;
+	struct sw_ref ref = {NULL, NULL, fx};
+	uint8_t f[200];
+
+	input(&fx->p[1], bcast, mac_b, 60);
+	reset_records(fx);
+	mkframe(f, mac_b, gw_mac, 200);
+	sw_output_ref_hdr(fx->sw, f, 54, f + 54, 146, &ref);
+	assert_int_equal(fx->p[1].n_sent, 1);
+	assert_int_equal(fx->p[1].last_iovcnt, 2);
+	assert_int_equal(fx->p[1].last_len, 200);
+	assert_memory_equal(fx->p[1].last, f, 200);
+	assert_int_equal(fx->p[1].port.cnt.tx_bytes, 200);
+	/* a header shorter than a MAC is dropped, not read past */
+	sw_output_ref_hdr(fx->sw, f, 5, f + 5, 100, &ref);
+	assert_int_equal(fx->p[1].n_sent, 1);
+	/* sw_output_ref(): the whole frame is the payload */
+	sw_output_ref(fx->sw, f, 200, &ref);
+	assert_int_equal(fx->p[1].n_sent, 2);
+	assert_int_equal(fx->p[1].last_iovcnt, 1);
+	assert_memory_equal(fx->p[1].last, f, 200);
+}
+
 static void test_tx_drops(void **state)
 {
 	struct fixture *fx = *state;
@@ -799,6 +825,7 @@ int main(void)
 		T(test_broadcast_without_stack),
 		T(test_gateway_mac),
 		T(test_keep_only_for_gateway),
+		T(test_output_ref_hdr_fallback),
 		T(test_unknown_unicast),
 		T(test_short_frame),
 		T(test_detach),

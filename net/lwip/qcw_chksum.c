@@ -90,6 +90,22 @@ u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
 	return qcw_fold(qcw_add_carry(sum, w));
 }
 
+/* qcw_sum_tail() - add the last @n (< 64) bytes to @sum and fold it */
+static u16_t qcw_sum_tail(uint64_t sum, const uint8_t *p, size_t n)
+{
+	uint64_t w;
+
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		sum = qcw_add_carry(sum, w);
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, n); /* the tail, zero-padded, keeps its pairing */
+	return qcw_fold(qcw_add_carry(sum, w));
+}
+
 /*
  * qcw_chksum_portable() - 32-bit words into eight independent 64-bit sums
  * (no carry to propagate until the end: 2^32 words fit), so the adds do
@@ -98,7 +114,7 @@ u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
 u16_t qcw_chksum_portable(const void *data, int len)
 {
 	const uint8_t *p = data;
-	uint64_t a[8] = {0}, sum = 0, w;
+	uint64_t a[8] = {0}, sum = 0;
 	size_t n = len > 0 ? (size_t)len : 0;
 	unsigned int k;
 
@@ -113,16 +129,7 @@ u16_t qcw_chksum_portable(const void *data, int len)
 	}
 	for (k = 0; k < 8; k++)
 		sum = qcw_add_carry(sum, a[k]);
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		sum = qcw_add_carry(sum, w);
-		p += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, p, n); /* the tail, zero-padded, keeps its pairing */
-	sum = qcw_add_carry(sum, w);
-	return qcw_fold(sum);
+	return qcw_sum_tail(sum, p, n);
 }
 
 #if QCW_CHKSUM_AVX2
@@ -142,7 +149,7 @@ __attribute__((target("avx2"))) u16_t qcw_chksum_avx2(const void *data, int len)
 	const uint8_t *p = data;
 	qcw_v4u64 even = {0}, odd = {0};
 	size_t n = len > 0 ? (size_t)len : 0;
-	uint64_t sum = 0, w;
+	uint64_t sum = 0;
 	unsigned int k;
 
 	while (n >= 64) {
@@ -158,16 +165,7 @@ __attribute__((target("avx2"))) u16_t qcw_chksum_avx2(const void *data, int len)
 	}
 	for (k = 0; k < 4; k++)
 		sum += even[k] + odd[k];
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		sum = qcw_add_carry(sum, w);
-		p += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, p, n);
-	sum = qcw_add_carry(sum, w);
-	return qcw_fold(sum);
+	return qcw_sum_tail(sum, p, n);
 }
 #endif
 

@@ -1,0 +1,92 @@
+/*
+ * test_txring.c - rings of host data sent by reference: the address of
+ * any byte leads back to its ring, free space is contiguous up to the
+ * end and wraps once released, and a pcb's reference goes when lwIP frees
+ * the pcb (or when detached).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "lwip/init.h"
+#include "lwip/tcp.h"
+#include "txring.h"
+
+static void test_of_and_room(void **state)
+{
+	struct txring *r = txring_new();
+	uint8_t *at;
+	size_t room;
+
+	(void)state;
+	assert_non_null(r);
+	assert_int_equal(txring_live(), 1);
+	assert_true(((uintptr_t)r & (TXRING_BLOCK - 1)) == 0);
+	room = txring_room(r, &at);
+	assert_ptr_equal(at, txring_data(r));
+	assert_int_equal(room, TXRING_CAP);
+	assert_ptr_equal(txring_of(at), r);
+	assert_ptr_equal(txring_of(at + TXRING_CAP - 1), r);
+
+	r->wr = TXRING_CAP - 100; /* nearly full */
+	room = txring_room(r, &at);
+	assert_int_equal(room, 100);
+	assert_ptr_equal(at, txring_data(r) + TXRING_CAP - 100);
+	r->rel = 5000; /* the start was acknowledged: room up to the end */
+	room = txring_room(r, &at);
+	assert_int_equal(room, 100);
+	r->wr = TXRING_CAP; /* wrapped: room at the start, up to rel */
+	room = txring_room(r, &at);
+	assert_ptr_equal(at, txring_data(r));
+	assert_int_equal(room, 5000);
+	r->rel = r->wr; /* all released */
+	room = txring_room(r, &at);
+	assert_int_equal(room, TXRING_CAP);
+	txring_unref(r);
+	assert_int_equal(txring_live(), 0);
+	txring_unref(NULL);
+}
+
+static void test_refs_with_pcb(void **state)
+{
+	struct txring *r = txring_new();
+	struct tcp_pcb *pcb;
+
+	(void)state;
+	lwip_init();
+	assert_non_null(r);
+	pcb = tcp_new();
+	assert_non_null(pcb);
+	txring_attach(r, pcb);
+	assert_int_equal(r->refs, 2);
+	txring_ref(r); /* a queued frame */
+	tcp_abort(pcb); /* lwIP frees the pcb: its reference goes */
+	assert_int_equal(r->refs, 2);
+	txring_unref(r); /* the frame was written */
+	assert_int_equal(r->refs, 1);
+
+	pcb = tcp_new();
+	assert_non_null(pcb);
+	txring_attach(r, pcb);
+	txring_detach(r, pcb);
+	assert_int_equal(r->refs, 1);
+	txring_detach(r, pcb); /* twice: nothing more */
+	assert_int_equal(r->refs, 1);
+	tcp_abort(pcb);
+	assert_int_equal(r->refs, 1);
+	txring_unref(r);
+	assert_int_equal(txring_live(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_of_and_room),
+		cmocka_unit_test(test_refs_with_pcb),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
