@@ -33,6 +33,7 @@
 #include "netcfg.h"
 #include "qcw_config.h"
 #include "rxchunk.h"
+#include "txring.h"
 #include "stack.h"
 #include "switch.h"
 #include "transport_dgram.h"
@@ -930,6 +931,7 @@ out:
 	uv_loop_close(&d.loop);
 	sw_destroy(d.sw);
 	rxchunk_pool_drain();
+	txring_pool_drain();
 	if (o->pid_file)
 		unlink(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);

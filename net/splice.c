@@ -584,14 +584,13 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 		sp->ring->rel += l;
 		if (sp->ring->rel == sp->ring->wr && !sp->copy_unacked) {
 			/*
-			 * All of it acknowledged: give the 4 MiB back, so an
-			 * idle connection holds none; the next burst copies
-			 * its first SPLICE_RING_AFTER bytes again.
+			 * All of it acknowledged: give the 4 MiB back (to the
+			 * pool of a few), so an idle connection holds none;
+			 * the next read takes a ring again.
 			 */
 			txring_detach(sp->ring, pcb);
 			txring_unref(sp->ring);
 			sp->ring = NULL;
-			sp->host_read = 0;
 		}
 	}
 	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&

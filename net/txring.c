@@ -12,10 +12,18 @@
 static u8_t txring_arg_id;
 static int txring_arg_id_set;
 static unsigned int txring_n_live;
+/*
+ * Rings given back are kept for the next connection or burst (their pages
+ * are already mapped): a few, so idle memory stays bounded.
+ */
+static struct txring *txring_pool[TXRING_POOL];
+static unsigned int txring_n_pool;
 
 struct txring *txring_new(void)
 {
-	struct txring *r = aligned_alloc(TXRING_BLOCK, TXRING_BLOCK);
+	struct txring *r = txring_n_pool
+				   ? txring_pool[--txring_n_pool]
+				   : aligned_alloc(TXRING_BLOCK, TXRING_BLOCK);
 
 	if (!r)
 		return NULL;
@@ -38,7 +46,17 @@ void txring_unref(struct txring *r)
 		return;
 	r->magic = 0;
 	txring_n_live--;
+	if (txring_n_pool < TXRING_POOL) {
+		txring_pool[txring_n_pool++] = r;
+		return;
+	}
 	free(r);
+}
+
+void txring_pool_drain(void)
+{
+	while (txring_n_pool)
+		free(txring_pool[--txring_n_pool]);
 }
 
 static void txring_pcb_destroyed(u8_t id, void *data)

@@ -26,6 +26,7 @@ struct tcp_pcb;
 #define TXRING_BLOCK (4u << 20) /* size and alignment of the block */
 #define TXRING_HDR 64
 #define TXRING_CAP (TXRING_BLOCK - TXRING_HDR)
+#define TXRING_POOL 4 /* rings kept for reuse once given back */
 
 struct txring {
 	uint32_t magic;
@@ -71,6 +72,9 @@ void txring_attach(struct txring *r, struct tcp_pcb *pcb);
 
 /* txring_detach() - drop @pcb's reference (nothing of it is in flight). */
 void txring_detach(struct txring *r, struct tcp_pcb *pcb);
+
+/* txring_pool_drain() - free the rings kept for reuse (at exit). */
+void txring_pool_drain(void);
 
 /* txring_live() - rings in existence (tests). */
 unsigned int txring_live(void);

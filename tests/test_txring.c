@@ -48,6 +48,12 @@ static void test_of_and_room(void **state)
 	txring_unref(r);
 	assert_int_equal(txring_live(), 0);
 	txring_unref(NULL);
+	/* given back to the pool: the next one is the same block */
+	assert_ptr_equal(txring_new(), r);
+	assert_int_equal(r->wr, 0);
+	assert_int_equal(r->rel, 0);
+	txring_unref(r);
+	txring_pool_drain();
 }
 
 static void test_refs_with_pcb(void **state)
