@@ -5,16 +5,20 @@
  * API and SSH tunnels.
  *
  * Flow control: guest->host data is written with uv_try_write once per
- * loop iteration and acknowledged to lwIP (tcp_recved, which reopens the
+ * batch of frames from the VM (splice_ctx_flush) and acknowledged to lwIP (tcp_recved, which reopens the
  * guest's window) only once the host socket took it; while the socket is
  * full, received chains wait (for one embedded uv_write) in a queue that
  * grows with what lwIP delivers: lwIP delivers no more than the window it
  * advertised, and the window only reopens as the host socket drains, so
  * the queue is bounded by TCP_WND bytes (and SPLICE_QUEUE_MAX chains, past
  * which data is refused back to lwIP, which holds it and closes the
- * window). Idle connections hold no queue at all. host->guest: a read never asks for more than
- * lwIP's send buffer can take, and reads pause while the send buffer is
- * full or the switch's queue to the VM is congested.
+ * window). Idle connections hold no queue at all. host->guest: a read
+ * never asks for more than lwIP's send buffer can take, and reads pause
+ * while the send buffer is full or the switch's queue to the VM is
+ * congested. The first SPLICE_RING_AFTER bytes are copied into lwIP;
+ * after that a connection reads into a ring lwIP sends from by reference
+ * (txring.h), released as the guest acknowledges. lwIP sends what one
+ * loop iteration's reads queued at its end, in whole segments.
  *
  * Each direction closes on its own (half-close): FIN from the guest
  * becomes shutdown() of the host socket after the queued data; EOF from
