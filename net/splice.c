@@ -17,6 +17,11 @@
 #define SPLICE_MAX_IOV 64
 #define SPLICE_MERGE 32768 /* chains up to this many bytes are merged */
 #define SPLICE_DEFER_SEGS 16 /* unsent segments that may wait for more */
+/*
+ * Below this MSS the ring costs more than it saves: a copy of a small
+ * segment is cheaper than the extra pbuf lwIP allocates to reference it.
+ */
+#define SPLICE_RING_MSS 4096
 
 static inline struct pbuf **splice_q(struct splice *sp, uint32_t i)
 {
@@ -440,7 +445,8 @@ static size_t splice_room(struct splice *sp)
  */
 static struct txring *splice_ring(struct splice *sp)
 {
-	if (sp->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb)
+	if (sp->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
+	    tcp_mss(sp->pcb) < SPLICE_RING_MSS)
 		return sp->ring;
 	sp->ring = txring_new();
 	if (!sp->ring)
