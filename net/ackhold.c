@@ -16,11 +16,15 @@ static bool ackhold_pure(const uint8_t *f, size_t len)
 	       f[47] == 0x10;
 }
 
-/* ackhold_tcp4() - an IPv4 TCP frame: it may belong to a held flow */
+/*
+ * ackhold_tcp4() - an IPv4 TCP frame long enough to hold its ports: it may
+ * belong to a held flow.
+ */
 static bool ackhold_tcp4(const uint8_t *f, size_t len)
 {
 	return len >= 14 + 20 + 4 && f[12] == 0x08 && f[13] == 0x00 &&
-	       (f[14] >> 4) == 4 && f[23] == 6;
+	       (f[14] >> 4) == 4 && f[23] == 6 &&
+	       len >= 14 + (size_t)(f[14] & 15) * 4 + 4;
 }
 
 static bool ackhold_same_flow(const uint8_t *a, const uint8_t *b)
@@ -43,8 +47,7 @@ bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
 	bool pure = ackhold_pure(frame, len);
 	unsigned int i;
 
-	if (!pure && (!h->n || !ackhold_tcp4(frame, len) ||
-		      len < 14 + (size_t)(frame[14] & 15) * 4 + 4))
+	if (!pure && (!h->n || !ackhold_tcp4(frame, len)))
 		return false;
 	for (i = 0; i < h->n; i++) {
 		uint8_t *o = h->held[i];

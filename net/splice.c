@@ -460,7 +460,6 @@ static struct txring *splice_ring(struct splice *sp)
 static void splice_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct splice *sp = h->data;
-
 	size_t room = sw_congested(sp->ctx->sw) ? 0 : splice_room(sp);
 	struct txring *r;
 	uint8_t *at;

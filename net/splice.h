@@ -5,8 +5,8 @@
  * API and SSH tunnels.
  *
  * Flow control: guest->host data is written with uv_try_write once per
- * batch of frames from the VM (splice_ctx_flush) and acknowledged to lwIP (tcp_recved, which reopens the
- * guest's window) only once the host socket took it; while the socket is
+ * batch of frames from the VM (splice_ctx_flush) and acknowledged to
+ * lwIP (tcp_recved, which reopens the guest's window) only once the host socket took it; while the socket is
  * full, received chains wait (for one embedded uv_write) in a queue that
  * grows with what lwIP delivers: lwIP delivers no more than the window it
  * advertised, and the window only reopens as the host socket drains, so
@@ -79,7 +79,7 @@ struct splice {
 	const struct splice_ops *ops;
 	union splice_stream host;
 	struct tcp_pcb *pcb;
-	struct qcw_tcp_tail tail; /* end of pcb's unacked queue */
+	struct qcw_tcp_tail tail; /* ends of pcb's unacked and unsent queues */
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
 	uint64_t host_read; /* bytes read from the host on this one */
 	struct txring *ring; /* host data sent by reference (txring.h) */

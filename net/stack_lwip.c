@@ -246,8 +246,7 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 
 	if ((st->in_batch || st->n_held) && stack_hold_ack(st, p))
 		return ERR_OK;
-	if (p->next && !p->next->next && p->next->type_internal == PBUF_ROM &&
-	    p->len <= SW_HDR_MAX) {
+	if (p->next && !p->next->next && p->next->type_internal == PBUF_ROM) {
 		/*
 		 * Headers and host data lwIP sends from a connection's ring
 		 * (splice.c): the port copies the headers and keeps the data

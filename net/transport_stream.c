@@ -195,21 +195,10 @@ static int ts_port_send(struct sw_port *port, const struct iovec *iov,
 	return ts_queued(c, r);
 }
 
-static int ts_port_send_ref(struct sw_port *port, const uint8_t *data,
-			    size_t len, const struct sw_ref *ref)
-{
-	struct ts_conn *c = (struct ts_conn *)port;
-	uint8_t hdr[4];
-	int r = ts_frame_ok(c, len);
-
-	if (r < 0)
-		return r;
-	frame_put_hdr(c->l->cfg.framing, hdr, len);
-	r = txq_push_ref(&c->txq, hdr, frame_hdr_len(c->l->cfg.framing), data,
-			 len, ref);
-	return ts_queued(c, r);
-}
-
+/*
+ * ts_port_send_ref_hdr() - the framing prefix and @hl header bytes go into
+ * the queue slot (copied), @data stays referenced.
+ */
 static int ts_port_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
 				size_t hl, const uint8_t *data, size_t len,
 				const struct sw_ref *ref)
@@ -224,9 +213,16 @@ static int ts_port_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
 	if (fl + hl > sizeof(h))
 		return -EMSGSIZE;
 	frame_put_hdr(c->l->cfg.framing, h, hl + len);
-	memcpy(h + fl, hdr, hl);
+	if (hl)
+		memcpy(h + fl, hdr, hl);
 	r = txq_push_ref(&c->txq, h, fl + hl, data, len, ref);
 	return ts_queued(c, r);
+}
+
+static int ts_port_send_ref(struct sw_port *port, const uint8_t *data,
+			    size_t len, const struct sw_ref *ref)
+{
+	return ts_port_send_ref_hdr(port, NULL, 0, data, len, ref);
 }
 
 static void ts_port_flush(struct sw_port *port)

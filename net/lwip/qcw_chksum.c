@@ -46,6 +46,25 @@ static inline u16_t qcw_fold(uint64_t sum)
 }
 
 /*
+ * qcw_sum_tail() - add the last @n bytes (fewer than one step of the
+ * loops below) to @sum and fold it.
+ */
+static u16_t qcw_sum_tail(uint64_t sum, const uint8_t *p, size_t n)
+{
+	uint64_t w;
+
+	while (n >= 8) {
+		memcpy(&w, p, 8);
+		sum = qcw_add_carry(sum, w);
+		p += 8;
+		n -= 8;
+	}
+	w = 0;
+	memcpy(&w, p, n); /* the tail, zero-padded, keeps its pairing */
+	return qcw_fold(qcw_add_carry(sum, w));
+}
+
+/*
  * qcw_lwip_chksum_copy() - memcpy and checksum in one pass (lwIP's
  * LWIP_CHKSUM_COPY, used by tcp_write with LWIP_CHECKSUM_ON_COPY): the
  * data is read once instead of twice.
@@ -54,7 +73,7 @@ u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
 {
 	const uint8_t *s = src;
 	uint8_t *d = dst;
-	uint64_t sum = 0, w;
+	uint64_t sum = 0;
 	size_t n = len;
 
 	while (n >= 32) {
@@ -76,34 +95,8 @@ u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
 		d += 32;
 		n -= 32;
 	}
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		memcpy(d, &w, 8);
-		sum = qcw_add_carry(sum, w);
-		s += 8;
-		d += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, s, n);
 	memcpy(d, s, n);
-	return qcw_fold(qcw_add_carry(sum, w));
-}
-
-/* qcw_sum_tail() - add the last @n (< 64) bytes to @sum and fold it */
-static u16_t qcw_sum_tail(uint64_t sum, const uint8_t *p, size_t n)
-{
-	uint64_t w;
-
-	while (n >= 8) {
-		memcpy(&w, p, 8);
-		sum = qcw_add_carry(sum, w);
-		p += 8;
-		n -= 8;
-	}
-	w = 0;
-	memcpy(&w, p, n); /* the tail, zero-padded, keeps its pairing */
-	return qcw_fold(qcw_add_carry(sum, w));
+	return qcw_sum_tail(sum, s, n);
 }
 
 /*
