@@ -24,10 +24,11 @@ import re
 import statistics
 import sys
 
-BACKENDS = ["qcw", "passt", "slirp", "ceiling", "wire"]
+BACKENDS = ["qcw", "passt", "passt-deb", "slirp", "ceiling", "wire"]
 NAMES = {
     "qcw": "qcw-net",
     "passt": "passt",
+    "passt-deb": "passt (Debian)",
     "slirp": "QEMU slirp",
     "ceiling": "ceiling (veth)",
     "wire": "wire (tap-bridge-tap)",
@@ -398,7 +399,7 @@ def write_chart(agg, backends, outbase, title):
                 s = agg[c].get(b, {}).get("gbps")
                 row += ["%.4f %.4f %.4f" % (s["median"], s["min"], s["max"])] if s else ["NaN NaN NaN"]
             f.write(" ".join(row) + "\n")
-    colors = {"qcw": "#1f77b4", "passt": "#ff7f0e", "slirp": "#2ca02c", "ceiling": "#7f7f7f", "wire": "#9467bd"}
+    colors = {"qcw": "#1f77b4", "passt": "#ff7f0e", "passt-deb": "#d62728", "slirp": "#2ca02c", "ceiling": "#7f7f7f", "wire": "#9467bd"}
     plots = []
     for i, b in enumerate(backends):
         col = 2 + 3 * i
@@ -448,13 +449,14 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
               "as ratios between columns**: the machine is shared and the same cell varies by up to 2× "
               "between runs.\n" % (" --quick" if str(meta.get("quick")) == "1" else ""))
     md.append("## Machine and versions\n")
-    for k in ("machine", "cpu", "kernel", "qcw_net", "passt", "qemu", "iperf3", "bridge", "tools", "settings"):
+    for k in ("machine", "cpu", "kernel", "qcw_net", "passt", "passt_deb", "qemu", "iperf3", "bridge", "tools", "settings"):
         if k in meta:
             md.append("- **%s**: %s" % (k.replace("_", "-"), meta[k]))
     md.append("")
     md.append("Backends: **qcw-net** (lwIP stack; host reached at 192.168.127.254, NATed to its "
-              "namespace's 127.0.0.1), **passt** (Debian's; gateway 192.168.127.1 mapped to its "
-              "namespace's loopback), **QEMU slirp** (QEMU 7.2 `-netdev user` hubbed to a stream "
+              "namespace's 127.0.0.1), **passt** (the newest: built from the source named under "
+              "Machine and versions, or Debian's when none was given; **passt (Debian)** is Debian 12's "
+              "beside it; gateway 192.168.127.1 mapped to the namespace's loopback), **QEMU slirp** (QEMU 7.2 `-netdev user` hubbed to a stream "
               "netdev with `-M none`; MTU 1500 only, since that QEMU asserts on 64 KiB frames), and the "
               "**ceiling**: the guest's Linux stack talking to a Linux stack in the peer namespace over a "
               "veth pair (no userspace TCP/IP and no bridge: the limit of the guest's own stack on this "

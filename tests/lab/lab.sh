@@ -319,7 +319,8 @@ lab__start_qcw()
 lab__start_passt()
 {
 	local a mtu_given=0 pdir=$LAB_DIR/passt
-	command -v passt >/dev/null || lab_die "passt is not installed"
+	local bin=${PASST:-passt}
+	command -v "$bin" >/dev/null || lab_die "passt is not installed ($bin)"
 	LAB_UP="qcwu-${LAB_NET#qcwn-}"
 	lab__netns_add "$LAB_UP"
 	ip -n "$LAB_NET" link add up0 type veth peer name up1 netns "$LAB_UP" ||
@@ -341,7 +342,7 @@ lab__start_passt()
 	local extra=()
 	# gvproxy's and qcw-net's default; passt's own would be 65520.
 	[ $mtu_given = 0 ] && extra+=(-m 1500)
-	lab_spawn "$LAB_NET" "$LAB_DIR/passt.out" passt -f -q \
+	lab_spawn "$LAB_NET" "$LAB_DIR/passt.out" "$bin" -f -q \
 		-s "$pdir/net.sock" -P "$pdir/passt.pid" -l "$pdir/passt.log" \
 		-a "$LAB_GUEST_IP" -n "$LAB_PREFIX" -g "$LAB_GW" \
 		-M "$LAB_GW_MAC" -D "$LAB_GW" "${extra[@]}" "$@"
