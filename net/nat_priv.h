@@ -19,6 +19,7 @@
 #define NAT_HOST_BUF (65536)
 
 struct nat_tcp_listener;
+struct nat_tcp;
 
 struct nat {
 	struct stack *st;
@@ -26,6 +27,10 @@ struct nat {
 	struct netif *netif;
 	const struct netcfg *cfg;
 	struct nat_table tcp, udp, icmp;
+	struct nat_limits lim;
+	/* TCP flows whose guest handshake is not done, oldest first */
+	struct nat_tcp *ho_head, *ho_tail;
+	unsigned int n_half_open;
 	struct nat_tcp_listener **listeners;
 	size_t n_listener_buckets;
 	uv_timer_t sweep;
@@ -45,6 +50,8 @@ struct nat_pkt {
 };
 
 void nat_tcp_input(struct nat *nat, struct nat_pkt *pk);
+/* nat_tcp_refuse() - answer a SYN in @pk with a RST; frees the packet. */
+void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk);
 void nat_udp_input(struct nat *nat, struct nat_pkt *pk);
 void nat_icmp_input(struct nat *nat, struct nat_pkt *pk);
 
@@ -54,6 +61,13 @@ void nat_udp_fini(struct nat *nat);
 void nat_icmp_fini(struct nat *nat);
 void nat_udp_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
+
+/*
+ * nat_unreach() - tell the guest the packet in @pk (IP header in front)
+ * was refused: ICMP destination unreachable, administratively prohibited,
+ * from the gateway. Does not free @pk.
+ */
+void nat_unreach(struct nat *nat, struct nat_pkt *pk);
 
 /* nat_set_ip_data() - point lwIP's current-packet globals at @pk. */
 void nat_set_ip_data(struct nat_pkt *pk);
