@@ -190,7 +190,7 @@ void nat_icmp_sweep(struct nat *nat, uint64_t now)
 	struct nat_flow *f;
 
 	while ((f = nat_table_oldest(&nat->icmp)) &&
-	       now - f->last_ms >= NAT_ICMP_IDLE_MS)
+	       nat_flow_expired(&nat->icmp, f, now, NAT_ICMP_IDLE_MS))
 		nat_icmp_close((struct nat_icmp *)f);
 }
 

@@ -15,6 +15,13 @@
 #include "stack.h"
 
 #define NAT_UDP_IDLE_MS 90000
+/*
+ * Beyond an eighth of its bound a table is under pressure (a flood, a
+ * port scan): its flows idle for NAT_BUSY_IDLE_MS are closed as well, so
+ * fds come back soon after a burst while a normal guest keeps its flows
+ * for the full idle time.
+ */
+#define NAT_BUSY_IDLE_MS 10000
 #define NAT_ICMP_IDLE_MS 10000
 #define NAT_HOST_BUF (65536)
 
@@ -84,6 +91,17 @@ void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
 static inline uint32_t nat_host_addr(const struct nat *nat, uint32_t dip)
 {
 	return netcfg_nat_lookup(nat->cfg, dip);
+}
+
+/* nat_flow_expired() - the sweep closes @f (the oldest flow of @t). */
+static inline bool nat_flow_expired(const struct nat_table *t,
+				    const struct nat_flow *f, uint64_t now,
+				    uint64_t idle_ms)
+{
+	uint64_t idle = now - f->last_ms;
+
+	return idle >= idle_ms ||
+	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);
 }
 
 static inline void nat_ip_from_host(ip_addr_t *a, uint32_t ip)

@@ -5,9 +5,10 @@
  * guest from the original destination. Reassembled datagrams up to 65507
  * bytes go out whole; lwIP fragments large replies to the guest's MTU.
  * An empty datagram is legal and goes out as one (one zero-length buffer:
- * libuv refuses a send of no buffers). Flows idle for 90 s are closed by
- * the NAT's sweep; when the table is full, the least recently used flow
- * is closed for the new one, so idle flows never lock a guest out.
+ * libuv refuses a send of no buffers). Flows idle for 90 s (10 s when the
+ * table is under pressure, see nat_priv.h) are closed by the NAT's sweep;
+ * when the table is full, the least recently used flow is closed for the
+ * new one, so idle flows never lock a guest out.
  */
 #include "nat_priv.h"
 
@@ -220,7 +221,7 @@ void nat_udp_sweep(struct nat *nat, uint64_t now)
 	struct nat_flow *f;
 
 	while ((f = nat_table_oldest(&nat->udp)) &&
-	       now - f->last_ms >= NAT_UDP_IDLE_MS)
+	       nat_flow_expired(&nat->udp, f, now, NAT_UDP_IDLE_MS))
 		nat_udp_close((struct nat_udp *)f);
 }
 
