@@ -324,6 +324,16 @@ static int cfg_walk(struct config_ctx *x, struct config *c)
 			r = cfg_bad(x, "stack.mtu", "must be 576..65520");
 	}
 	free(mtu);
+	mtu = NULL;
+	r = r ?: cfg_str(x, st, "maxFlows", &mtu);
+	if (r == 0 && mtu) {
+		char *end;
+
+		c->max_flows = strtol(mtu, &end, 10);
+		if (*end || c->max_flows < 1 || c->max_flows > 100000000)
+			r = cfg_bad(x, "stack.maxFlows", "must be 1..100000000");
+	}
+	free(mtu);
 	r = r ?: cfg_str(x, st, "subnet", &c->subnet);
 	r = r ?: cfg_str(x, st, "gatewayIP", &c->gateway_ip);
 	r = r ?: cfg_str(x, st, "deviceIP", &c->device_ip);

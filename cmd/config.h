@@ -36,6 +36,7 @@ struct config {
 	int debug; /* -1: not given */
 	/* stack: */
 	long mtu; /* 0: not given */
+	long max_flows; /* stack.maxFlows, 0: not given */
 	char *subnet, *gateway_ip, *device_ip, *host_ip, *gw_mac, *capture;
 	unsigned int n_zones;
 	char *zones_json[CONFIG_MAX]; /* gvproxy's /services/dns/add shape */

@@ -125,6 +125,9 @@ static void daemon_flags_init(struct daemon_opts *o)
 		  "VMs (qcw-net only)"),
 		F("stack", FLAG_STRING, &o->stack,
 		  "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
+		F("max-flows", FLAG_INT, &o->max_flows,
+		  "NAT flows (host sockets) in all (default: from the fd "
+		  "limit; qcw-net only)"),
 	};
 
 	memcpy(o->flags, f, sizeof(f));
@@ -207,6 +210,7 @@ static int daemon_load_config(struct daemon_opts *o)
 	TAKE("deviceIP", device_ip, c->device_ip);
 	TAKE("hostIP", host_ip, c->host_ip);
 	TAKE("pcap", pcap, c->capture);
+	TAKE("max-flows", max_flows, c->max_flows);
 #undef TAKE
 	if (!daemon_flag_set(o, "ec2-metadata-access") && c->ec2 >= 0)
 		o->ec2_metadata_access = c->ec2;
@@ -288,6 +292,10 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 			return 1;
 		}
 	}
+	if (o->max_flows < 0 || o->max_flows > 100000000) {
+		fprintf(stderr, "max-flows must be between 0 and 100000000\n");
+		return 1;
+	}
 	if (o->stack && strcmp(o->stack, "lwip")) {
 		fprintf(stderr, "stack %s is not available in this build\n",
 			o->stack);
@@ -311,6 +319,7 @@ static int daemon_netcfg(struct daemon_opts *o, struct netcfg *n)
 	netcfg_defaults(n);
 	n->mtu = (uint16_t)o->mtu;
 	n->ec2_metadata_access = o->ec2_metadata_access;
+	n->max_flows = (unsigned int)o->max_flows;
 	if (o->subnet) {
 		char buf[64], *slash;
 		uint32_t net;

@@ -29,6 +29,7 @@ struct daemon_opts {
 	bool version;
 	bool keep_serving;
 	const char *stack;
+	long max_flows; /* NAT flows in all; 0: derived from the fd limit */
 	struct config *cfg; /* -config FILE, NULL without */
 	struct flag flags[40];
 	size_t n_flags;

@@ -27,6 +27,7 @@
 #include "forwarder/http_server.h"
 #include "log.h"
 #include "nat.h"
+#include "nat_flow.h"
 #include "netcfg.h"
 #include "stack.h"
 #include "switch.h"
@@ -489,6 +490,19 @@ static json_t *api_nat_proto(const struct nat_proto_counters *p)
 	return o;
 }
 
+/* the NAT's bounds in force, derived from the fd limit (nat_flow.h) */
+static void api_nat_limits(json_t *s, const struct nat_limits *l)
+{
+	json_t *m = json_object();
+
+	api_obj_u64(m, "FdLimit", l->nofile);
+	api_obj_u64(m, "TCP", l->tcp);
+	api_obj_u64(m, "HalfOpen", l->half_open);
+	api_obj_u64(m, "UDP", l->udp);
+	api_obj_u64(m, "ICMP", l->icmp);
+	json_object_set_new(s, "Limits", m);
+}
+
 static void api_stats(struct api *a, struct http_conn *c)
 {
 	const struct api_ctx *x = &a->ctx;
@@ -532,6 +546,12 @@ static void api_stats(struct api *a, struct http_conn *c)
 		json_object_set_new(s, "ICMP", api_nat_proto(&k->icmp));
 		api_obj_u64(s, "LimitHits", k->limit_hits);
 		api_obj_u64(s, "BlockedLinkLocal", k->blocked_link_local);
+		api_obj_u64(s, "BlockedLoopback", k->blocked_loopback);
+		api_obj_u64(s, "BadSource", k->bad_source);
+		api_obj_u64(s, "HalfOpenEvicted", k->half_open_evicted);
+		api_obj_u64(s, "UDPEvicted", k->udp_evicted);
+		api_obj_u64(s, "ICMPEvicted", k->icmp_evicted);
+		api_nat_limits(s, nat_get_limits(x->nat));
 		json_object_set_new(o, "NAT", s);
 	}
 	if (x->dhcp) {

@@ -2,7 +2,9 @@
  * fwd_udp.c - UDP port forwards: a host UDP socket per rule; each client
  * address gets a flow with its own lwIP UDP pcb on the gateway (an
  * ephemeral port), so the guest's replies find their way back to that
- * client. Flows idle for 90 s are closed by the forwarder's sweep.
+ * client. Flows idle for 90 s are closed by the forwarder's sweep. Empty
+ * datagrams are legal and are forwarded both ways (n == 0 with an address
+ * is one; a send is always one buffer, possibly of length 0).
  */
 #include "fwd_priv.h"
 
@@ -121,8 +123,8 @@ static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 	ip_addr_t dst;
 	struct pbuf *p;
 
-	if (n <= 0 || !addr || (flags & UV_UDP_PARTIAL) || n > 65507)
-		return;
+	if (n < 0 || !addr || (flags & UV_UDP_PARTIAL) || n > 65507)
+		return; /* n == 0 without an address: nothing more to read */
 	fl = fwd_udp_flow_get(r, addr);
 	if (!fl)
 		return;

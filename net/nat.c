@@ -1,15 +1,18 @@
 /*
  * nat.c - NAT dispatcher (see nat.h): validates the IPv4 header of a
  * packet lwIP's input hook passed on, reassembles fragments, applies the
- * link-local policy, and hands the packet to the TCP, UDP or ICMP handler.
- * A sweep timer expires idle UDP and ICMP flows from the LRU end.
+ * source and destination policy, and hands the packet to the TCP, UDP or
+ * ICMP handler. A sweep timer expires idle UDP and ICMP flows from the
+ * LRU end. The tables' bounds come from the fd limit (nat_flow.h).
  */
 #include "nat_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
+#include "lwip/icmp.h"
 #include "lwip/ip4_frag.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/tcp.h"
@@ -26,6 +29,34 @@ static void nat_sweep_cb(uv_timer_t *t)
 	nat_icmp_sweep(nat, now);
 }
 
+/* Bounds from the fd limit qcw-net runs with (raised at start-up). */
+static void nat_set_limits(struct nat *nat)
+{
+	struct nat_limits *l = &nat->lim;
+	struct rlimit rl;
+	uint64_t nofile = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile = rl.rlim_cur == RLIM_INFINITY ? 1u << 20
+						      : (uint64_t)rl.rlim_cur;
+	nat_limits_compute(l, nofile, nat->cfg->max_flows);
+	if (l->clamped)
+		log_warn("nat: -max-flows %u is more than the fd limit (%llu) "
+			 "allows, using %u",
+			 nat->cfg->max_flows, (unsigned long long)nofile,
+			 l->budget);
+	log_info("nat: fd limit %llu: at most %u TCP flows (%u connecting), "
+		 "%u UDP, %u ICMP",
+		 (unsigned long long)nofile, l->tcp, l->half_open, l->udp,
+		 l->icmp);
+}
+
+/* About two flows a chain at the bound; 64 Ki buckets at most. */
+static size_t nat_buckets(unsigned int max_flows)
+{
+	return max_flows / 2 < 65536 ? max_flows / 2 : 65536;
+}
+
 struct nat *nat_create(struct stack *st)
 {
 	struct nat *nat = calloc(1, sizeof(*nat));
@@ -39,9 +70,14 @@ struct nat *nat_create(struct stack *st)
 	nat->loop = stack_loop(st);
 	nat->netif = stack_netif(st);
 	nat->cfg = cfg;
-	if (nat_table_init(&nat->tcp, 16384, cfg->max_flows_per_guest) ||
-	    nat_table_init(&nat->udp, 4096, cfg->max_flows_per_guest) ||
-	    nat_table_init(&nat->icmp, 256, 1024) || nat_tcp_init(nat)) {
+	nat_set_limits(nat);
+	if (nat_table_init(&nat->tcp, nat_buckets(nat->lim.tcp),
+			   nat->lim.tcp) ||
+	    nat_table_init(&nat->udp, nat_buckets(nat->lim.udp),
+			   nat->lim.udp) ||
+	    nat_table_init(&nat->icmp, nat_buckets(nat->lim.icmp),
+			   nat->lim.icmp) ||
+	    nat_tcp_init(nat)) {
 		log_err("nat: out of memory");
 		nat_table_fini(&nat->tcp);
 		nat_table_fini(&nat->udp);
@@ -81,6 +117,18 @@ void nat_destroy(struct nat *nat)
 const struct nat_counters *nat_counters(const struct nat *nat)
 {
 	return &nat->cnt;
+}
+
+const struct nat_limits *nat_get_limits(const struct nat *nat)
+{
+	return &nat->lim;
+}
+
+void nat_unreach(struct nat *nat, struct nat_pkt *pk)
+{
+	(void)nat;
+	/* RFC 1812 code 13: communication administratively prohibited */
+	icmp_dest_unreach(pk->p, (enum icmp_dur_type)13);
 }
 
 void nat_set_ip_data(struct nat_pkt *pk)
@@ -145,14 +193,31 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 	pk.src = lwip_ntohl(iph->src.addr);
 	pk.dst = lwip_ntohl(iph->dest.addr);
 	pk.proto = IPH_PROTO(iph);
-	if ((pk.dst & 0xffff0000u) == 0xa9fe0000u &&
-	    !nat->cfg->ec2_metadata_access) {
-		nat->cnt.blocked_link_local++;
-		if (pk.proto == IP_PROTO_TCP) {
-			nat_tcp_input(nat, &pk); /* answers with RST */
-		} else {
+	if (!netcfg_guest_src_ok(nat->cfg, pk.src)) {
+		char a[16];
+
+		/* spoofed: it would only fill the tables */
+		nat->cnt.bad_source++;
+		log_rl("nat: packet from %s, not a guest address, dropped",
+		       netcfg_ip_str(pk.src, a));
+		pbuf_free(p);
+		return 1;
+	}
+	if (netcfg_dst_forbidden(pk.dst) ||
+	    ((pk.dst & 0xffff0000u) == 0xa9fe0000u &&
+	     !nat->cfg->ec2_metadata_access)) {
+		char a[16];
+
+		if (netcfg_dst_forbidden(pk.dst))
+			nat->cnt.blocked_loopback++;
+		else
+			nat->cnt.blocked_link_local++;
+		log_rl("nat: the guest may not reach %s, refused",
+		       netcfg_ip_str(pk.dst, a));
+		if (pk.proto == IP_PROTO_TCP)
+			nat_tcp_refuse(nat, &pk);
+		else
 			pbuf_free(p);
-		}
 		return 1;
 	}
 	switch (pk.proto) {

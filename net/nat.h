@@ -25,10 +25,16 @@ struct nat_proto_counters {
 
 struct nat_counters {
 	struct nat_proto_counters tcp, udp, icmp;
-	uint64_t limit_hits; /* per-guest flow limit reached */
+	uint64_t limit_hits; /* a SYN refused: all TCP flows in use */
+	uint64_t half_open_evicted; /* oldest half-open connection reset */
+	uint64_t udp_evicted, icmp_evicted; /* oldest flow closed for a new */
+	uint64_t bad_source; /* source not a guest address of the subnet */
+	uint64_t blocked_loopback; /* to 127.0.0.0/8 or 0.0.0.0/8 */
 	uint64_t
 		blocked_link_local; /* 169.254/16 without -ec2-metadata-access */
 };
+
+struct nat_limits;
 
 struct nat *nat_create(struct stack *st);
 /* nat_destroy() - close every flow; run the loop afterwards. NULL ok. */
@@ -41,5 +47,7 @@ void nat_destroy(struct nat *nat);
 int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp);
 
 const struct nat_counters *nat_counters(const struct nat *nat);
+/* nat_get_limits() - the bounds in force (see nat_flow.h). */
+const struct nat_limits *nat_get_limits(const struct nat *nat);
 
 #endif

@@ -26,8 +26,7 @@ static bool nat_key_eq(const struct nat_key *a, const struct nat_key *b)
 	       a->dport == b->dport && a->proto == b->proto;
 }
 
-int nat_table_init(struct nat_table *t, size_t n_buckets,
-		   unsigned int per_guest_limit)
+int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows)
 {
 	size_t n = 1;
 
@@ -38,7 +37,7 @@ int nat_table_init(struct nat_table *t, size_t n_buckets,
 	if (!t->buckets)
 		return -ENOMEM;
 	t->n_buckets = n;
-	t->per_guest_limit = per_guest_limit;
+	t->max_flows = max_flows;
 	return 0;
 }
 
@@ -57,31 +56,6 @@ struct nat_flow *nat_table_find(const struct nat_table *t,
 		if (nat_key_eq(&f->key, k))
 			return f;
 	return NULL;
-}
-
-static struct nat_guest_count *nat_guest(struct nat_table *t, uint32_t ip,
-					 bool create)
-{
-	struct nat_guest_count *free_slot = NULL;
-	unsigned int i;
-
-	for (i = 0; i < NAT_MAX_GUESTS; i++) {
-		if (t->guests[i].n && t->guests[i].ip == ip)
-			return &t->guests[i];
-		if (!t->guests[i].n && !free_slot)
-			free_slot = &t->guests[i];
-	}
-	if (create && free_slot)
-		free_slot->ip = ip;
-	return create ? free_slot : NULL;
-}
-
-unsigned int nat_table_guest_flows(const struct nat_table *t, uint32_t gip)
-{
-	struct nat_guest_count *g =
-		nat_guest((struct nat_table *)t, gip, false);
-
-	return g ? g->n : 0;
 }
 
 static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
@@ -110,15 +84,12 @@ static void nat_lru_unlink(struct nat_table *t, struct nat_flow *f)
 
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 {
-	struct nat_guest_count *g;
 	size_t h;
 
 	if (nat_table_find(t, &f->key))
 		return -EEXIST;
-	g = nat_guest(t, f->key.gip, true);
-	if (!g || g->n >= t->per_guest_limit)
+	if (nat_table_full(t))
 		return -EMFILE;
-	g->n++;
 	h = nat_hash(&f->key, t->n_buckets);
 	f->hnext = t->buckets[h];
 	t->buckets[h] = f;
@@ -131,7 +102,6 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 {
 	struct nat_flow **pp = &t->buckets[nat_hash(&f->key, t->n_buckets)];
-	struct nat_guest_count *g;
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {
@@ -139,9 +109,6 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 			f->hnext = NULL;
 			nat_lru_unlink(t, f);
 			t->n_flows--;
-			g = nat_guest(t, f->key.gip, false);
-			if (g && g->n)
-				g->n--;
 			return;
 		}
 	}
@@ -159,4 +126,44 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
 struct nat_flow *nat_table_oldest(const struct nat_table *t)
 {
 	return t->lru_head;
+}
+
+static unsigned int nat_at_least(uint64_t v, unsigned int min)
+{
+	return v < min ? min : (unsigned int)v;
+}
+
+void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
+			unsigned int max_flows)
+{
+	uint64_t headroom = nofile / 4, budget;
+
+	memset(l, 0, sizeof(*l));
+	l->nofile = nofile;
+	if (headroom < NAT_FD_HEADROOM_MIN)
+		headroom = NAT_FD_HEADROOM_MIN;
+	budget = nofile > headroom ? nofile - headroom : 0;
+	if (max_flows) {
+		/* the user's choice, but never into the last 256 fds */
+		uint64_t most = nofile > NAT_FD_HEADROOM_MIN
+					? nofile - NAT_FD_HEADROOM_MIN
+					: 0;
+
+		budget = max_flows;
+		if (budget > most) {
+			budget = most;
+			l->clamped = true;
+		}
+	} else if (budget > NAT_DEFAULT_MAX_FLOWS) {
+		budget = NAT_DEFAULT_MAX_FLOWS;
+	}
+	if (budget > UINT32_MAX / 2)
+		budget = UINT32_MAX / 2;
+	l->budget = nat_at_least(budget, 4 * NAT_MIN_FLOWS);
+	l->tcp = nat_at_least(l->budget / 2, NAT_MIN_FLOWS);
+	l->half_open = nat_at_least(l->tcp / 4, NAT_MIN_FLOWS / 2);
+	l->udp = nat_at_least((uint64_t)l->budget * 3 / 8, NAT_MIN_FLOWS);
+	l->icmp = nat_at_least(l->budget / 8, NAT_MIN_FLOWS / 2);
+	if (l->icmp > NAT_ICMP_MAX)
+		l->icmp = NAT_ICMP_MAX;
 }

@@ -2,8 +2,9 @@
  * nat_flow.h - the NAT's flow table: flows keyed by the guest's 5-tuple
  * (protocol, guest address and port, destination address and port; for
  * ICMP echo the port is the echo identifier). Intrusive: a flow embeds a
- * struct nat_flow. Also counts flows per guest address for the limit.
- * Pure data structure, no I/O.
+ * struct nat_flow. Each table has a TOTAL bound (the guest chooses its
+ * source addresses, so a per-source bound bounds nothing), and the bounds
+ * come from the fd limit (nat_limits_compute()). Pure, no I/O.
  */
 #ifndef QCW_NAT_FLOW_H
 #define QCW_NAT_FLOW_H
@@ -25,35 +26,58 @@ struct nat_flow {
 	uint64_t last_ms;
 };
 
-struct nat_guest_count {
-	uint32_t ip;
-	unsigned int n;
-};
-
-#define NAT_MAX_GUESTS 256
-
 struct nat_table {
 	struct nat_flow **buckets;
 	size_t n_buckets; /* power of two */
 	size_t n_flows;
+	size_t max_flows; /* total bound, whatever the source address */
 	struct nat_flow *lru_head, *lru_tail;
-	struct nat_guest_count guests[NAT_MAX_GUESTS];
-	unsigned int per_guest_limit;
 };
 
-int nat_table_init(struct nat_table *t, size_t n_buckets,
-		   unsigned int per_guest_limit);
+/* nat_table_init() - @n_buckets rounded up to a power of two. */
+int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows);
 void nat_table_fini(struct nat_table *t);
 
 struct nat_flow *nat_table_find(const struct nat_table *t,
 				const struct nat_key *k);
-/* nat_table_insert() - 0, -EEXIST, or -EMFILE when the guest is at its limit. */
+/* nat_table_insert() - 0, -EEXIST, or -EMFILE when the table is full. */
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now);
+/* nat_table_full() - the next insert would fail with -EMFILE. */
+static inline bool nat_table_full(const struct nat_table *t)
+{
+	return t->n_flows >= t->max_flows;
+}
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
 /* nat_table_touch() - mark @f used at @now (moves it to the LRU tail). */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
 /* nat_table_oldest() - least recently used flow, or NULL. */
 struct nat_flow *nat_table_oldest(const struct nat_table *t);
-unsigned int nat_table_guest_flows(const struct nat_table *t, uint32_t gip);
+
+/*
+ * The NAT's bounds. Every flow holds one host fd, so they are shares of
+ * the fd limit less a headroom kept for the API, listeners, DNS upstream
+ * and port forwards: a quarter of the limit, at least NAT_FD_HEADROOM_MIN.
+ * Of the rest (or of -max-flows when given) TCP gets 1/2, UDP 3/8 and ICMP
+ * 1/8 (at most NAT_ICMP_MAX); TCP connects in progress (half-open) at most
+ * a quarter of TCP's share.
+ */
+#define NAT_FD_HEADROOM_MIN 256
+#define NAT_DEFAULT_MAX_FLOWS 131072 /* derived budgets stop here */
+#define NAT_ICMP_MAX 4096
+#define NAT_MIN_FLOWS 8
+
+struct nat_limits {
+	uint64_t nofile; /* the fd limit they were derived from */
+	unsigned int budget; /* fds the NAT may hold in all */
+	unsigned int tcp, half_open, udp, icmp;
+	bool clamped; /* -max-flows was above nofile - headroom */
+};
+
+/*
+ * nat_limits_compute() - bounds for fd limit @nofile; @max_flows is the
+ * user's total (-max-flows), 0 to derive it from @nofile.
+ */
+void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
+			unsigned int max_flows);
 
 #endif

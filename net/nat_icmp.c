@@ -6,7 +6,8 @@
  * the guest's identifier back before they are sent to the guest from the
  * pinged address. Hosts that forbid ping sockets
  * (net.ipv4.ping_group_range) get one clear log line; the echoes are
- * dropped and counted.
+ * dropped and counted. The table is bounded like UDP's: when it is full
+ * the least recently used flow is closed for the new one.
  */
 #include "nat_priv.h"
 
@@ -84,6 +85,13 @@ static struct nat_icmp *nat_icmp_new(struct nat *nat, const struct nat_key *k)
 	struct nat_icmp *c;
 	int fd, r;
 
+	if (nat_table_full(&nat->icmp)) {
+		nat->cnt.icmp_evicted++;
+		log_rl("nat: %zu ICMP echo flows (the bound), the least "
+		       "recently used one is closed",
+		       nat->icmp.n_flows);
+		nat_icmp_close((struct nat_icmp *)nat_table_oldest(&nat->icmp));
+	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    IPPROTO_ICMP);
 	if (fd < 0) {
@@ -104,7 +112,6 @@ static struct nat_icmp *nat_icmp_new(struct nat *nat, const struct nat_key *k)
 	c->nat = nat;
 	c->flow.key = *k;
 	if (nat_table_insert(&nat->icmp, &c->flow, uv_now(nat->loop)) < 0) {
-		nat->cnt.limit_hits++;
 		close(fd);
 		free(c);
 		return NULL;
@@ -183,7 +190,7 @@ void nat_icmp_sweep(struct nat *nat, uint64_t now)
 	struct nat_flow *f;
 
 	while ((f = nat_table_oldest(&nat->icmp)) &&
-	       now - f->last_ms >= NAT_ICMP_IDLE_MS)
+	       nat_flow_expired(&nat->icmp, f, now, NAT_ICMP_IDLE_MS))
 		nat_icmp_close((struct nat_icmp *)f);
 }
 

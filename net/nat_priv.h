@@ -15,10 +15,18 @@
 #include "stack.h"
 
 #define NAT_UDP_IDLE_MS 90000
+/*
+ * Beyond an eighth of its bound a table is under pressure (a flood, a
+ * port scan): its flows idle for NAT_BUSY_IDLE_MS are closed as well, so
+ * fds come back soon after a burst while a normal guest keeps its flows
+ * for the full idle time.
+ */
+#define NAT_BUSY_IDLE_MS 10000
 #define NAT_ICMP_IDLE_MS 10000
 #define NAT_HOST_BUF (65536)
 
 struct nat_tcp_listener;
+struct nat_tcp;
 
 struct nat {
 	struct stack *st;
@@ -26,6 +34,10 @@ struct nat {
 	struct netif *netif;
 	const struct netcfg *cfg;
 	struct nat_table tcp, udp, icmp;
+	struct nat_limits lim;
+	/* TCP flows whose guest handshake is not done, oldest first */
+	struct nat_tcp *ho_head, *ho_tail;
+	unsigned int n_half_open;
 	struct nat_tcp_listener **listeners;
 	size_t n_listener_buckets;
 	uv_timer_t sweep;
@@ -45,6 +57,8 @@ struct nat_pkt {
 };
 
 void nat_tcp_input(struct nat *nat, struct nat_pkt *pk);
+/* nat_tcp_refuse() - answer a SYN in @pk with a RST; frees the packet. */
+void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk);
 void nat_udp_input(struct nat *nat, struct nat_pkt *pk);
 void nat_icmp_input(struct nat *nat, struct nat_pkt *pk);
 
@@ -54,6 +68,13 @@ void nat_udp_fini(struct nat *nat);
 void nat_icmp_fini(struct nat *nat);
 void nat_udp_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
+
+/*
+ * nat_unreach() - tell the guest the packet in @pk (IP header in front)
+ * was refused: ICMP destination unreachable, administratively prohibited,
+ * from the gateway. Does not free @pk.
+ */
+void nat_unreach(struct nat *nat, struct nat_pkt *pk);
 
 /* nat_set_ip_data() - point lwIP's current-packet globals at @pk. */
 void nat_set_ip_data(struct nat_pkt *pk);
@@ -70,6 +91,17 @@ void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
 static inline uint32_t nat_host_addr(const struct nat *nat, uint32_t dip)
 {
 	return netcfg_nat_lookup(nat->cfg, dip);
+}
+
+/* nat_flow_expired() - the sweep closes @f (the oldest flow of @t). */
+static inline bool nat_flow_expired(const struct nat_table *t,
+				    const struct nat_flow *f, uint64_t now,
+				    uint64_t idle_ms)
+{
+	uint64_t idle = now - f->last_ms;
+
+	return idle >= idle_ms ||
+	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);
 }
 
 static inline void nat_ip_from_host(ip_addr_t *a, uint32_t ip)

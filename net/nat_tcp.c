@@ -17,6 +17,13 @@
  *
  * Once the guest's handshake completes, the connection's data path is a
  * splice (splice.c): flow control, half-close and resets both ways.
+ *
+ * Bounds (nat_flow.h): the table holds at most lim.tcp flows. CONNECTING
+ * and HANDSHAKE flows are "half-open" and kept on their own list, oldest
+ * first: at lim.half_open, or when the table is full, the oldest is reset
+ * for the new SYN; a SYN for a table full of open flows gets a RST. So a
+ * flood of SYNs from made-up sources ties up
+ * a bounded number of fds and a real handshake still gets through.
  */
 #include "nat_priv.h"
 
@@ -60,6 +67,8 @@ struct nat_tcp {
 	struct pbuf *syn; /* CONNECTING: the held SYN (whole IP packet) */
 	uint16_t syn_hlen;
 	bool in_table;
+	bool half_open; /* on nat->ho_head's list */
+	struct nat_tcp *ho_prev, *ho_next;
 	uv_connect_t creq;
 };
 
@@ -141,6 +150,36 @@ static void nat_listener_put(struct nat *nat, struct nat_tcp_listener *l)
 	free(l);
 }
 
+static void nat_tcp_ho_add(struct nat *nat, struct nat_tcp *t)
+{
+	t->half_open = true;
+	t->ho_next = NULL;
+	t->ho_prev = nat->ho_tail;
+	if (nat->ho_tail)
+		nat->ho_tail->ho_next = t;
+	else
+		nat->ho_head = t;
+	nat->ho_tail = t;
+	nat->n_half_open++;
+}
+
+static void nat_tcp_ho_del(struct nat *nat, struct nat_tcp *t)
+{
+	if (!t->half_open)
+		return;
+	t->half_open = false;
+	if (t->ho_prev)
+		t->ho_prev->ho_next = t->ho_next;
+	else
+		nat->ho_head = t->ho_next;
+	if (t->ho_next)
+		t->ho_next->ho_prev = t->ho_prev;
+	else
+		nat->ho_tail = t->ho_prev;
+	t->ho_prev = t->ho_next = NULL;
+	nat->n_half_open--;
+}
+
 static void nat_tcp_untable(struct nat_tcp *t)
 {
 	if (t->in_table) {
@@ -170,6 +209,7 @@ static void nat_tcp_close(struct nat_tcp *t, bool reset)
 	if (t->state == NAT_TCP_CLOSED)
 		return;
 	t->state = NAT_TCP_CLOSED;
+	nat_tcp_ho_del(nat, t);
 	nat_tcp_untable(t);
 	if (t->listener) {
 		nat_listener_put(nat, t->listener);
@@ -206,6 +246,49 @@ static void nat_tcp_rst_syn(struct nat *nat, struct nat_pkt *pk)
 		lwip_ntohs(th->src));
 }
 
+void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk)
+{
+	const uint8_t *th = (const uint8_t *)pk->p->payload + pk->hlen;
+
+	nat->cnt.tcp.refused++;
+	if (pk->p->len >= pk->hlen + TCP_HLEN &&
+	    (th[13] & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_SYN)
+		nat_tcp_rst_syn(nat, pk);
+	pbuf_free(pk->p);
+}
+
+/* the packet view of a flow's held SYN */
+static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
+{
+	pk->p = t->syn;
+	pk->inp = t->nat->netif;
+	pk->hlen = t->syn_hlen;
+	pk->src = t->flow.key.gip;
+	pk->dst = t->flow.key.dip;
+	pk->proto = IP_PROTO_TCP;
+}
+
+/*
+ * nat_tcp_evict_half_open() - reset the oldest half-open flow: the guest
+ * gets a RST for its SYN (CONNECTING) or lwIP's abort sends one
+ * (HANDSHAKE).
+ */
+static void nat_tcp_evict_half_open(struct nat *nat)
+{
+	struct nat_tcp *t = nat->ho_head;
+	struct nat_pkt pk;
+
+	nat->cnt.half_open_evicted++;
+	log_rl("nat: %u TCP connections half-open (the bound), the oldest "
+	       "is reset",
+	       nat->n_half_open);
+	if (t->state == NAT_TCP_CONNECTING && t->syn) {
+		nat_tcp_syn_pkt(t, &pk);
+		nat_tcp_rst_syn(nat, &pk);
+	}
+	nat_tcp_close(t, true);
+}
+
 /* nat_tcp_to_lwip() - feed a TCP segment (IP header in front) to lwIP. */
 static void nat_tcp_to_lwip(struct nat_pkt *pk)
 {
@@ -227,12 +310,7 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 
 	if (t->state != NAT_TCP_CONNECTING)
 		return; /* closed meanwhile */
-	pk.p = t->syn;
-	pk.inp = nat->netif;
-	pk.hlen = t->syn_hlen;
-	pk.src = t->flow.key.gip;
-	pk.dst = t->flow.key.dip;
-	pk.proto = IP_PROTO_TCP;
+	nat_tcp_syn_pkt(t, &pk);
 	if (status < 0) {
 		char a[16];
 
@@ -297,6 +375,7 @@ static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	t->listener = NULL;
 	t->hs_pcb = NULL;
 	t->state = NAT_TCP_OPEN;
+	nat_tcp_ho_del(t->nat, t);
 	ip_set_option(newpcb, SOF_KEEPALIVE);
 	newpcb->keep_idle = NAT_TCP_KEEPIDLE_MS;
 	newpcb->keep_intvl = NAT_TCP_KEEPINTVL_MS;
@@ -315,6 +394,17 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	char a[16];
 	int r;
 
+	if (nat->n_half_open && (nat->n_half_open >= nat->lim.half_open ||
+				 nat_table_full(&nat->tcp)))
+		nat_tcp_evict_half_open(nat);
+	if (nat_table_full(&nat->tcp)) {
+		nat->cnt.limit_hits++;
+		log_rl("nat: %zu TCP flows (the bound), connection from %s "
+		       "refused",
+		       nat->tcp.n_flows, netcfg_ip_str(k->gip, a));
+		nat_tcp_refuse(nat, pk);
+		return;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		nat->cnt.tcp.dropped++;
@@ -324,19 +414,13 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	t->nat = nat;
 	t->flow.key = *k;
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
-	if (r < 0) {
-		nat->cnt.limit_hits++;
-		nat->cnt.tcp.refused++;
-		log_rl("nat: guest %s has %u open flows (limit), connection "
-		       "refused",
-		       netcfg_ip_str(k->gip, a),
-		       nat_table_guest_flows(&nat->tcp, k->gip));
-		nat_tcp_rst_syn(nat, pk);
-		pbuf_free(pk->p);
+	if (r < 0) { /* full, or a duplicate: neither can happen here */
+		nat_tcp_refuse(nat, pk);
 		free(t);
 		return;
 	}
 	t->in_table = true;
+	nat_tcp_ho_add(nat, t);
 	nat->cnt.tcp.flows_open++;
 	nat->cnt.tcp.flows_total++;
 	t->syn = pk->p;
@@ -376,14 +460,6 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 	}
 	th = (const uint8_t *)pk->p->payload + pk->hlen;
 	flags = th[13] & (TCP_SYN | TCP_ACK | TCP_RST);
-	if ((pk->dst & 0xffff0000u) == 0xa9fe0000u &&
-	    !nat->cfg->ec2_metadata_access) {
-		if (flags == TCP_SYN)
-			nat_tcp_rst_syn(nat, pk);
-		nat->cnt.tcp.refused++;
-		pbuf_free(pk->p);
-		return;
-	}
 	if (flags != TCP_SYN) {
 		nat_tcp_to_lwip(pk); /* lwIP finds the pcb, or answers RST */
 		return;

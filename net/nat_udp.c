@@ -4,7 +4,11 @@
  * the destination so only its replies come back; replies are sent to the
  * guest from the original destination. Reassembled datagrams up to 65507
  * bytes go out whole; lwIP fragments large replies to the guest's MTU.
- * Flows idle for 90 s are closed by the NAT's sweep.
+ * An empty datagram is legal and goes out as one (one zero-length buffer:
+ * libuv refuses a send of no buffers). Flows idle for 90 s (10 s when the
+ * table is under pressure, see nat_priv.h) are closed by the NAT's sweep;
+ * when the table is full, the least recently used flow is closed for the
+ * new one, so idle flows never lock a guest out.
  */
 #include "nat_priv.h"
 
@@ -106,11 +110,14 @@ static struct nat_udp *nat_udp_new(struct nat *nat, const struct nat_key *k)
 		return NULL;
 	u->nat = nat;
 	u->flow.key = *k;
+	if (nat_table_full(&nat->udp)) {
+		nat->cnt.udp_evicted++;
+		log_rl("nat: %zu UDP flows (the bound), the least recently "
+		       "used one is closed",
+		       nat->udp.n_flows);
+		nat_udp_close((struct nat_udp *)nat_table_oldest(&nat->udp));
+	}
 	if (nat_table_insert(&nat->udp, &u->flow, uv_now(nat->loop)) < 0) {
-		nat->cnt.limit_hits++;
-		log_rl("nat: guest %s reached its UDP flow limit, datagram "
-		       "dropped",
-		       netcfg_ip_str(k->gip, a));
 		free(u);
 		return NULL;
 	}
@@ -135,6 +142,35 @@ static struct nat_udp *nat_udp_new(struct nat *nat, const struct nat_key *k)
 	return u;
 }
 
+/* the payload as iovecs straight from the (reassembled) chain; -1 if
+ * it has more pieces than @iov holds */
+static int nat_udp_iov(struct pbuf *p, size_t off, size_t len, uv_buf_t *iov)
+{
+	struct pbuf *q;
+	int n = 0;
+
+	for (q = p; q && len && n < NAT_UDP_MAX_IOV; q = q->next) {
+		size_t take;
+
+		if (off >= q->len) {
+			off -= q->len;
+			continue;
+		}
+		take = q->len - off;
+		if (take > len)
+			take = len;
+		iov[n++] = uv_buf_init((char *)q->payload + off,
+				       (unsigned int)take);
+		len -= take;
+		off = 0;
+	}
+	if (len)
+		return -1;
+	if (n == 0) /* an empty datagram: one empty buffer */
+		iov[n++] = uv_buf_init((char *)p->payload, 0);
+	return n;
+}
+
 void nat_udp_input(struct nat *nat, struct nat_pkt *pk)
 {
 	struct pbuf *p = pk->p;
@@ -142,9 +178,8 @@ void nat_udp_input(struct nat *nat, struct nat_pkt *pk)
 	const uint8_t *uh;
 	struct nat_udp *u;
 	struct nat_key k;
-	size_t ulen, off;
-	struct pbuf *q;
-	int n = 0, r;
+	size_t ulen;
+	int n, r;
 
 	if (p->len < pk->hlen + UDP_HLEN)
 		goto drop;
@@ -160,28 +195,13 @@ void nat_udp_input(struct nat *nat, struct nat_pkt *pk)
 	u = (struct nat_udp *)nat_table_find(&nat->udp, &k);
 	if (!u)
 		u = nat_udp_new(nat, &k);
-	if (!u)
+	if (!u) {
+		nat_unreach(nat, pk); /* no socket to be had */
 		goto drop;
-	nat_table_touch(&nat->udp, &u->flow, uv_now(nat->loop));
-	/* the payload as iovecs straight from the (reassembled) chain */
-	off = pk->hlen + UDP_HLEN;
-	ulen -= UDP_HLEN;
-	for (q = p; q && ulen && n < NAT_UDP_MAX_IOV; q = q->next) {
-		size_t take;
-
-		if (off >= q->len) {
-			off -= q->len;
-			continue;
-		}
-		take = q->len - off;
-		if (take > ulen)
-			take = ulen;
-		iov[n++] = uv_buf_init((char *)q->payload + off,
-				       (unsigned int)take);
-		ulen -= take;
-		off = 0;
 	}
-	if (ulen)
+	nat_table_touch(&nat->udp, &u->flow, uv_now(nat->loop));
+	n = nat_udp_iov(p, pk->hlen + UDP_HLEN, ulen - UDP_HLEN, iov);
+	if (n < 0)
 		goto drop; /* too many pieces */
 	r = uv_udp_try_send(&u->sock, iov, (unsigned int)n, NULL);
 	if (r < 0) {
@@ -201,7 +221,7 @@ void nat_udp_sweep(struct nat *nat, uint64_t now)
 	struct nat_flow *f;
 
 	while ((f = nat_table_oldest(&nat->udp)) &&
-	       now - f->last_ms >= NAT_UDP_IDLE_MS)
+	       nat_flow_expired(&nat->udp, f, now, NAT_UDP_IDLE_MS))
 		nat_udp_close((struct nat_udp *)f);
 }
 

@@ -18,7 +18,7 @@ void netcfg_defaults(struct netcfg *c)
 	memcpy(c->gw_mac, gw, 6);
 	memcpy(c->device_mac, dev, 6);
 	c->mtu = 1500;
-	c->max_flows_per_guest = 16384;
+	c->max_flows = 0; /* derived from the fd limit */
 }
 
 int netcfg_set_subnet(struct netcfg *c, uint32_t network, int prefix)
@@ -90,4 +90,19 @@ int netcfg_parse_mac(const char *s, uint8_t mac[6])
 	for (i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
 	return 0;
+}
+
+bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip)
+{
+	uint32_t bcast = c->network | ~c->netmask;
+
+	return (ip & c->netmask) == c->network && ip != c->network &&
+	       ip != bcast && ip != c->gateway && !netcfg_is_vip(c, ip);
+}
+
+bool netcfg_dst_forbidden(uint32_t ip)
+{
+	uint8_t first = (uint8_t)(ip >> 24);
+
+	return first == 127 || first == 0;
 }

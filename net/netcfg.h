@@ -28,7 +28,7 @@ struct netcfg {
 	/* addresses, besides the gateway's, that the gateway answers ARP for */
 	unsigned int n_vips;
 	uint32_t vips[NETCFG_MAX_VIPS];
-	unsigned int max_flows_per_guest; /* TCP+UDP flows per guest IP */
+	unsigned int max_flows; /* NAT flows in all (-max-flows); 0: from fds */
 };
 
 /* netcfg_defaults() - gvproxy's defaults: 192.168.127.0/24, .1, .2, .254. */
@@ -42,6 +42,20 @@ uint32_t netcfg_nat_lookup(const struct netcfg *c, uint32_t ip);
 
 /* netcfg_is_vip() - the gateway answers ARP for @ip. */
 bool netcfg_is_vip(const struct netcfg *c, uint32_t ip);
+
+/*
+ * netcfg_guest_src_ok() - @ip may be a guest's source address: inside the
+ * subnet, not its network or broadcast address, not the gateway's or an
+ * address the gateway answers for. The NAT drops anything else.
+ */
+bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip);
+
+/*
+ * netcfg_dst_forbidden() - the guest may not reach @ip through the NAT:
+ * 127.0.0.0/8 (the host's loopback, reachable only through the host
+ * alias) and 0.0.0.0/8 ("this host" on Linux), as gvisor drops them.
+ */
+bool netcfg_dst_forbidden(uint32_t ip);
 
 int netcfg_parse_ip(const char *s, uint32_t *ip);
 /* netcfg_ip_str() - dotted quad of @ip in @buf (16 bytes). */

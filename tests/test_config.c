@@ -124,11 +124,32 @@ static void test_empty_and_errors(void **state)
 			 -EINVAL);
 }
 
+/* stack.maxFlows: the NAT's flow bound (issue 11, finding 3) */
+static void test_max_flows(void **state)
+{
+	static const char ok[] = "stack:\n  maxFlows: 5000\n";
+	static const char bad[] = "stack:\n  maxFlows: 0\n";
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse("", 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.max_flows, 0);
+	config_free(&c);
+	assert_int_equal(config_parse(ok, strlen(ok), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.max_flows, 5000);
+	config_free(&c);
+	assert_int_equal(config_parse(bad, strlen(bad), &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "stack.maxFlows"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_empty_and_errors),
+		cmocka_unit_test(test_max_flows),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

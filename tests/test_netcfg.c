@@ -37,7 +37,7 @@ static void test_defaults(void **state)
 	assert_memory_equal(c.device_mac, dev, 6);
 	assert_int_equal(c.mtu, 1500);
 	assert_false(c.ec2_metadata_access);
-	assert_true(c.max_flows_per_guest > 0);
+	assert_int_equal(c.max_flows, 0);
 	assert_int_equal(c.n_nat, 1);
 	assert_int_equal(c.nat[0].virt, IP(192, 168, 127, 254));
 	assert_int_equal(c.nat[0].host, IP(127, 0, 0, 1));
@@ -217,6 +217,31 @@ static void test_parse_mac(void **state)
 	assert_int_equal(mac[0], 0x77);
 }
 
+/* The NAT's source and destination rules (issue 11, findings 3 and 8a). */
+static void test_guest_src_and_dst(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_true(netcfg_guest_src_ok(&c, IP(192, 168, 127, 2)));
+	assert_true(netcfg_guest_src_ok(&c, IP(192, 168, 127, 77)));
+	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 127, 0)));
+	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 127, 255)));
+	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 127, 1)));
+	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 127, 254)));
+	assert_false(netcfg_guest_src_ok(&c, IP(10, 9, 8, 7)));
+	assert_false(netcfg_guest_src_ok(&c, IP(0, 0, 0, 0)));
+	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 128, 2)));
+	assert_true(netcfg_dst_forbidden(IP(127, 0, 0, 1)));
+	assert_true(netcfg_dst_forbidden(IP(127, 255, 1, 2)));
+	assert_true(netcfg_dst_forbidden(IP(0, 0, 0, 0)));
+	assert_true(netcfg_dst_forbidden(IP(0, 1, 2, 3)));
+	assert_false(netcfg_dst_forbidden(IP(192, 168, 127, 254)));
+	assert_false(netcfg_dst_forbidden(IP(128, 0, 0, 1)));
+	assert_false(netcfg_dst_forbidden(IP(1, 1, 1, 1)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ip),
 		cmocka_unit_test(test_ip_str),
 		cmocka_unit_test(test_parse_mac),
+		cmocka_unit_test(test_guest_src_and_dst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

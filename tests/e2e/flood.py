@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""flood.py - a hostile guest for nat_limits.sh (runs in the guest netns).
+
+Frames are written on the tap device with an AF_PACKET socket, so the
+guest's kernel neither routes (127.0.0.0/8 leaves the guest) nor checks
+source addresses (spoofed SYNs):
+
+  syn-flood IFACE SMAC DMAC DST PORT N [SRC_FIRST SRC_COUNT]
+        N SYNs to DST:PORT from sources 192.168.127.SRC_FIRST.. (spoofed)
+  syn-from IFACE SMAC DMAC SRC DST PORT N
+        N SYNs from one source (e.g. one outside the subnet)
+  udp-flood IFACE SMAC DMAC SRC DST PORT N
+        one datagram from each of N source ports (N UDP flows)
+  udp-one IFACE SMAC DMAC SRC DST PORT
+        one datagram, e.g. to 127.0.0.1
+  frag IFACE SMAC DMAC SRC DST PORT
+        the first and the last fragment of 8 UDP datagrams, never completed
+        (lwIP chains them through their IP headers, at offsets LeakSanitizer
+        does not scan unless 8-aligned: sizes vary so some are not)
+  udp-empty HOST PORT
+        an empty datagram through the guest's stack; prints the length of
+        the echo (expects an echo server at HOST:PORT)
+  udp-echo-any PORT
+        echo server on 0.0.0.0:PORT (the guest's side of a forward)
+  udp-sink PORT LOG
+        records "len=N" for every datagram to 127.0.0.1:PORT in LOG
+"""
+import os
+import random
+import socket
+import struct
+import sys
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def mac(s):
+    return bytes(int(x, 16) for x in s.split(":"))
+
+
+def ip4(src, dst, proto, payload, frag=0, ident=None):
+    if ident is None:
+        ident = random.randrange(65536)
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload),
+                      ident, frag, 64, proto, 0,
+                      socket.inet_aton(src), socket.inet_aton(dst))
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + payload
+
+
+def pseudo(src, dst, proto, seg):
+    return (socket.inet_aton(src) + socket.inet_aton(dst) +
+            struct.pack("!BBH", 0, proto, len(seg)))
+
+
+def tcp_syn(src, dst, sport, dport):
+    seg = struct.pack("!HHIIBBHHH", sport, dport, random.randrange(1 << 32),
+                      0, 5 << 4, 0x02, 64240, 0, 0)
+    c = csum(pseudo(src, dst, 6, seg) + seg)
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    return ip4(src, dst, 6, seg)
+
+
+def udp(src, dst, sport, dport, payload=b"x"):
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    c = csum(pseudo(src, dst, 17, seg) + seg) or 0xFFFF
+    seg = seg[:6] + struct.pack("!H", c) + seg[8:]
+    return ip4(src, dst, 17, seg)
+
+
+def sender(iface, smac, dmac):
+    s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    s.bind((iface, 0))
+    eth = mac(dmac) + mac(smac) + b"\x08\x00"
+
+    def send(pkt):
+        while True:
+            try:
+                s.send(eth + pkt)
+                return
+            except OSError:  # ENOBUFS: the tap queue is full
+                pass
+    return send
+
+
+def main():
+    cmd, a = sys.argv[1], sys.argv[2:]
+    if cmd == "syn-flood":
+        send = sender(a[0], a[1], a[2])
+        dst, port, n = a[3], int(a[4]), int(a[5])
+        first = int(a[6]) if len(a) > 6 else 10
+        count = int(a[7]) if len(a) > 7 else 200
+        for i in range(n):
+            src = "192.168.127.%d" % (first + i % count)
+            send(tcp_syn(src, dst, 1024 + (i // count) % 60000, port))
+    elif cmd == "syn-from":
+        send = sender(a[0], a[1], a[2])
+        for i in range(int(a[6])):
+            send(tcp_syn(a[3], a[4], 20000 + i, int(a[5])))
+    elif cmd == "udp-flood":
+        send = sender(a[0], a[1], a[2])
+        for i in range(int(a[6])):
+            send(udp(a[3], a[4], 10000 + i, int(a[5])))
+    elif cmd == "udp-one":
+        send = sender(a[0], a[1], a[2])
+        send(udp(a[3], a[4], 33333, int(a[5])))
+    elif cmd == "frag":
+        send = sender(a[0], a[1], a[2])
+        seg = struct.pack("!HHHH", 33334, int(a[5]), 1008, 0) + b"y" * 8
+        for i in range(8):
+            send(ip4(a[3], a[4], 17, seg, 0x2000, 4242 + i))  # MF, at 0
+            send(ip4(a[3], a[4], 17, b"z" * (8 + i), 125, 4242 + i))
+    elif cmd == "udp-empty":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(2)
+        for _ in range(3):
+            s.sendto(b"", (a[0], int(a[1])))
+            try:
+                data = s.recv(65535)
+            except socket.timeout:
+                continue
+            print("echo len=%d" % len(data))
+            return 0
+        print("no echo")
+        return 1
+    elif cmd == "udp-echo-any":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("0.0.0.0", int(a[0])))
+        while True:
+            data, addr = s.recvfrom(65535)
+            s.sendto(data, addr)
+    elif cmd == "udp-sink":
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("127.0.0.1", int(a[0])))
+        with open(a[1], "a", buffering=1) as log:
+            while True:
+                data, _ = s.recvfrom(65535)
+                log.write("len=%d\n" % len(data))
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
