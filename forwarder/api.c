@@ -51,8 +51,8 @@ struct api {
  * file is ever created, removed or opened for the guest. The host API
  * (-listen, -services) may still do all of it.
  */
-#define API_GUEST_FORBIDDEN                                                  \
-	"forbidden from inside the VM: unix and npipe forwards and "        \
+#define API_GUEST_FORBIDDEN                                          \
+	"forbidden from inside the VM: unix and npipe forwards and " \
 	"ssh-tunnel:// remotes can only be managed through the host API"
 
 /**

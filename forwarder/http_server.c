@@ -240,8 +240,8 @@ static struct http_conn *http_conn_new(struct http_server *srv,
 	c->srv = srv;
 	c->peer_ip = peer_ip;
 	c->flags = flags;
-	c->timeout_ms = flags & HTTP_F_GUEST ? srv->guest_timeout_ms
-					     : srv->timeout_ms;
+	c->timeout_ms =
+		flags & HTTP_F_GUEST ? srv->guest_timeout_ms : srv->timeout_ms;
 	c->state = HC_OPEN;
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;

@@ -777,8 +777,7 @@ static int tun_load_key(struct ssh_tunnel *t, const char *passphrase, char *err,
 		return -EINVAL;
 	t->key_state = TUN_KEY_LOADING;
 	t->key_work.data = t;
-	r = uv_queue_work(t->loop, &t->key_work, tun_key_work,
-			  tun_key_done_cb);
+	r = uv_queue_work(t->loop, &t->key_work, tun_key_work, tun_key_done_cb);
 	if (r < 0) {
 		t->key_state = TUN_KEY_NONE;
 		snprintf(err, errlen, "cannot load the identity file: %s",

@@ -311,9 +311,9 @@ static void tsrv_start(struct tsrv *s, unsigned int timeout_ms, bool with_dns)
 		http_server_set_guest_timeout(api_http(s->api),
 					      tsrv_guest_timeout_ms);
 	for (int i = 0; i < tsrv_extra_guests; i++) {
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC,
-					    0, sv),
-				 0);
+		assert_int_equal(
+			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			0);
 		api_gateway_conn(s->api, sv[1], GUEST_IP);
 		s->extra[i] = sv[0];
 	}
@@ -1178,7 +1178,6 @@ static void test_dns_routes(void **state)
 	tsrv_stop(&s);
 }
 
-
 /*
  * The in-VM API's policy: unix and npipe rules and ssh-tunnel:// remotes
  * are refused with 403 and one fixed text whatever the path (a regular
@@ -1285,10 +1284,10 @@ static void test_guest_policy(void **state)
 	request(s.path, "GET", "/stats", NULL, &r);
 	assert_int_equal(r.status, 200);
 	j = resp_json(&r);
-	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(j, "API"),
-				 "GuestRequestsRefused")),
-			 3 * 5 + 2);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "API"),
+						   "GuestRequestsRefused")),
+		3 * 5 + 2);
 	json_decref(j);
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", s.dir, kinds[i]);
@@ -1444,10 +1443,11 @@ static void test_unix_path_rule(void **state)
 			 -EADDRINUSE);
 	close(l);
 	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_DGRAM), 0);
-	assert_non_null(strstr(ts_unix_claim_strerror(-EEXIST), "not a socket"));
+	assert_non_null(
+		strstr(ts_unix_claim_strerror(-EEXIST), "not a socket"));
 	for (i = 0; i < 6; i++) {
-		static const char *const n[] = {"file", "fifo", "link", "live",
-						"none", "stale"};
+		static const char *const n[] = {"file", "fifo", "link",
+						"live", "none", "stale"};
 
 		snprintf(p, sizeof(p), "%s/%s", dir, n[i]);
 		unlink(p);
