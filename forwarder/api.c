@@ -880,7 +880,10 @@ void api_gateway_conn(void *arg, int fd, uint32_t peer_ip)
 	struct api *a = arg;
 	int r = http_server_adopt_fd(a->http, fd, peer_ip, HTTP_F_GUEST);
 
-	if (r < 0)
+	if (r == -EBUSY)
+		log_rl("api: %d in-VM API connections open, refusing one",
+		       HTTP_MAX_GUEST_CONNS);
+	else if (r < 0)
 		log_rl("api: cannot serve an in-VM connection: %s",
 		       uv_strerror(r));
 }

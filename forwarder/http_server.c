@@ -1052,8 +1052,7 @@ static int http_listen_unix(struct http_listener *l, const char *path,
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot use %s: %s", path,
-			 r == -EEXIST ? "file exists and is not a socket"
-				      : strerror(-r));
+			 ts_unix_claim_strerror(r));
 		return r;
 	}
 	snprintf(l->path, sizeof(l->path), "%s", path);
@@ -1190,7 +1189,7 @@ int http_server_listen_fd(struct http_server *srv, int fd, unsigned int flags)
  * @peer_ip: the caller's IPv4 address in host order (0: unknown)
  * @flags: HTTP_F_* for its requests, e.g. HTTP_F_GUEST
  *
- * Return: 0 or -errno.
+ * Return: 0 or -errno (-EBUSY: the budget of such connections is full).
  */
 int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			 unsigned int flags)
@@ -1210,7 +1209,7 @@ int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 		else
 			srv->cnt.host_refused++;
 		close(fd);
-		return -EMFILE;
+		return -EBUSY;
 	}
 	c = http_conn_new(srv, peer_ip, flags);
 	if (!c) {
