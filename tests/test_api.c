@@ -305,11 +305,11 @@ static void tsrv_start(struct tsrv *s, unsigned int timeout_ms, bool with_dns)
 	}
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
-	api_gateway_conn(s->api, sv[1], GUEST_IP);
-	s->guest_fd = sv[0];
 	if (tsrv_guest_timeout_ms)
 		http_server_set_guest_timeout(api_http(s->api),
 					      tsrv_guest_timeout_ms);
+	api_gateway_conn(s->api, sv[1], GUEST_IP);
+	s->guest_fd = sv[0];
 	for (int i = 0; i < tsrv_extra_guests; i++) {
 		assert_int_equal(
 			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
