@@ -334,17 +334,45 @@ static void tun_sockbuf(int fd)
 
 /*
  * tun_known_hosts() - secure=true reads $HOME/.ssh/known_hosts, as gvproxy
- * (Go's home is $HOME; libssh would take the passwd entry's).
+ * (Go's home is $HOME; libssh would take the passwd entry's). libssh reads
+ * it with a blocking open() on the loop (during the key exchange too, to
+ * order host key algorithms), so a FIFO or device there is refused after a
+ * stat(), which does not block; without secure=true it reads nothing
+ * (/dev/null), as host keys are not checked then.
+ * Return: 0, or -1 with the reason in @why.
  */
-static int tun_known_hosts(ssh_session s)
+static int tun_known_hosts(const struct ssh_tunnel *t, ssh_session s, char *why,
+			   size_t whylen)
 {
 	const char *home = getenv("HOME");
+	struct stat st;
 	char path[512];
 
+	if (!t->secure) {
+		if (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") <
+			    0 ||
+		    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
+				    "/dev/null") < 0) {
+			snprintf(why, whylen, "libssh options: %s",
+				 ssh_get_error(s));
+			return -1;
+		}
+		return 0;
+	}
 	if (!home || !*home)
 		return 0; /* libssh's default, ~/.ssh/known_hosts */
 	snprintf(path, sizeof(path), "%s/.ssh/known_hosts", home);
-	return ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen,
+			 "host key check (secure=true): ~/.ssh/known_hosts is "
+			 "not a regular file");
+		return -1;
+	}
+	if (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, path) < 0) {
+		snprintf(why, whylen, "libssh options: %s", ssh_get_error(s));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -357,7 +385,7 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 	int port = t->port;
 	bool no = false;
 	socket_t sfd;
-	char ip[16];
+	char ip[16], why[256];
 	int sv[2], r;
 
 	if (t->key_state == TUN_KEY_LOADING) {
@@ -414,9 +442,8 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 				   ssh_get_error(ss->s));
 		return;
 	}
-	if (t->secure && tun_known_hosts(ss->s) < 0) {
-		tun_attempt_failed(t, "libssh options: %s",
-				   ssh_get_error(ss->s));
+	if (tun_known_hosts(t, ss->s, why, sizeof(why)) < 0) {
+		tun_attempt_failed(t, "%s", why);
 		return;
 	}
 	ssh_set_blocking(ss->s, 0);
