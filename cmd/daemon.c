@@ -1,6 +1,6 @@
 /*
  * daemon.c - the qcw-net daemon (see daemon.h). Start-up follows
- * gvproxy's order: parse, pid file, virtual network, listeners; the
+ * gvproxy's order (parse, virtual network, listeners), then the pid file; the
  * socket file appearing is the readiness signal machine managers poll.
  */
 #include "cmd/daemon.h"
@@ -462,6 +462,12 @@ static void daemon_raise_nofile(void)
 	}
 }
 
+/*
+ * The pid file is written once every listener is up (so a second start
+ * that fails on a socket in use never touches the running daemon's file)
+ * and removed at exit only by the process that wrote it, and only while it
+ * still holds its pid.
+ */
 static int daemon_write_pid(const char *path)
 {
 	char buf[32];
@@ -477,6 +483,25 @@ static int daemon_write_pid(const char *path)
 	}
 	close(fd);
 	return 0;
+}
+
+/* daemon_remove_pid() - unlink @path if it names this process. */
+static void daemon_remove_pid(const char *path)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	if (atoi(buf) == (int)getpid())
+		unlink(path);
 }
 
 static struct dhcp_server *daemon_dhcp(const struct netcfg *n,
@@ -818,6 +843,7 @@ static void daemon_walk_close(uv_handle_t *h, void *arg)
 int daemon_run(struct daemon_opts *o)
 {
 	struct daemon d;
+	bool pid_written = false;
 	int r;
 
 	memset(&d, 0, sizeof(d));
@@ -846,11 +872,6 @@ int daemon_run(struct daemon_opts *o)
 		return 1;
 	if (daemon_check_sockets(o) < 0)
 		return 1;
-	if (o->pid_file && (r = daemon_write_pid(o->pid_file)) < 0) {
-		log_err("cannot write pid file %s: %s", o->pid_file,
-			strerror(-r));
-		return 1;
-	}
 	uv_loop_init(&d.loop);
 	d.exit_status = 1;
 	d.sw = sw_create(d.net.gw_mac);
@@ -917,6 +938,12 @@ int daemon_run(struct daemon_opts *o)
 		log_warn("-listen-vpnkit is not implemented yet; ignored");
 	if (daemon_start_tunnels(&d) < 0)
 		goto out;
+	if (o->pid_file && (r = daemon_write_pid(o->pid_file)) < 0) {
+		log_err("cannot write pid file %s: %s", o->pid_file,
+			strerror(-r));
+		goto out;
+	}
+	pid_written = o->pid_file != NULL;
 
 	d.exit_status = 0;
 	uv_run(&d.loop, UV_RUN_DEFAULT);
@@ -941,8 +968,8 @@ out:
 	sw_destroy(d.sw);
 	rxchunk_pool_drain();
 	txring_pool_drain();
-	if (o->pid_file)
-		unlink(o->pid_file);
+	if (pid_written)
+		daemon_remove_pid(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);
 	return d.exit_status;
 }

@@ -38,7 +38,37 @@ struct api {
 	uv_loop_t *loop;
 	struct api_ctx ctx;
 	struct http_server *http;
+	uint64_t guest_refused; /* in-VM expose/unexpose refused (403) */
 };
+
+/*
+ * What the in-VM API (gateway:80, HTTP_F_GUEST) may do: list, expose and
+ * unexpose TCP and UDP forwards ({"local":"<ip>:<port>","remote":
+ * ":<port>"}, Podman's use). Unix sockets and Windows named pipes are host
+ * files, and ssh-tunnel:// remotes read host key files: those are
+ * host-side concerns, refused from inside the VM with 403 and one fixed
+ * message, before the path is looked at, so the answer is the same
+ * whether or not anything exists there (no existence oracle) and no host
+ * file is ever created, removed or opened for the guest. The host API
+ * (-listen, -services) may still do all of it.
+ */
+#define API_GUEST_FORBIDDEN                                          \
+	"forbidden from inside the VM: unix and npipe forwards and " \
+	"ssh-tunnel:// remotes can only be managed through the host API"
+
+/**
+ * api_guest_may() - whether an in-VM caller may expose or unexpose this.
+ * @proto: the rule's protocol
+ * @remote: its remote ("" for unexpose)
+ *
+ * Return: true for tcp/udp rules to a guest address, false otherwise.
+ */
+bool api_guest_may(enum fwd_proto proto, const char *remote)
+{
+	if (proto != FWD_TCP && proto != FWD_UDP)
+		return false;
+	return strncasecmp(remote, "ssh-tunnel:", 11) != 0;
+}
 
 enum api_route {
 	API_NONE,
@@ -333,6 +363,14 @@ static void api_fwd_expose(struct api *a, struct http_conn *c,
 		http_respond_text(c, 400, err);
 		goto out;
 	}
+	if ((req->flags & HTTP_F_GUEST) && !api_guest_may(proto, vals[1])) {
+		a->guest_refused++;
+		log_rl("api: refused an in-VM %s of a %s forward (host-side "
+		       "only)",
+		       unexpose ? "unexpose" : "expose", fwd_proto_name(proto));
+		http_respond_text(c, 403, API_GUEST_FORBIDDEN);
+		goto out;
+	}
 	if (!unexpose && api_remote(req, proto, vals[1], remote, sizeof(remote),
 				    err, sizeof(err)) < 0) {
 		http_respond_text(c, 400, err);
@@ -582,6 +620,17 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "FormErr", k->formerr);
 		api_obj_u64(s, "Dropped", k->dropped);
 		json_object_set_new(o, "DNS", s);
+	}
+	if (a->http) {
+		const struct http_counters *k = http_server_counters(a->http);
+
+		s = json_object();
+		api_obj_u64(s, "HostConnsRefused", k->host_refused);
+		api_obj_u64(s, "GuestConnsRefused", k->guest_refused);
+		api_obj_u64(s, "HostTimeouts", k->host_timeouts);
+		api_obj_u64(s, "GuestTimeouts", k->guest_timeouts);
+		api_obj_u64(s, "GuestRequestsRefused", a->guest_refused);
+		json_object_set_new(o, "API", s);
 	}
 	if (x->fwd) {
 		const struct fwd_counters *k = fwd_counters(x->fwd);
@@ -851,7 +900,10 @@ void api_gateway_conn(void *arg, int fd, uint32_t peer_ip)
 	struct api *a = arg;
 	int r = http_server_adopt_fd(a->http, fd, peer_ip, HTTP_F_GUEST);
 
-	if (r < 0)
+	if (r == -EBUSY)
+		log_rl("api: %d in-VM API connections open, refusing one",
+		       HTTP_MAX_GUEST_CONNS);
+	else if (r < 0)
 		log_rl("api: cannot serve an in-VM connection: %s",
 		       uv_strerror(r));
 }

@@ -7,7 +7,10 @@
  *   -services URL   everything but /connect;
  *   gateway:80      inside the virtual network, only /services/forwarder/
  *                   {all,expose,unexpose}, with the guest's IP as caller
- *                   (connections handed over by fwd_gateway_listen()).
+ *                   (connections handed over by fwd_gateway_listen()),
+ *                   tcp and udp rules only: unix/npipe rules and
+ *                   ssh-tunnel:// remotes get 403 (api_guest_may()); its
+ *                   connections have their own small budget and timeout.
  *
  * Routes: /services/forwarder/{all,expose,unexpose}, /services/dhcp/leases,
  * /leases, /services/dns/{all,add}, /stats, /cam, /tunnel, /connect.
@@ -19,6 +22,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <uv.h>
+
+#include "forwarder/fwd.h"
 
 struct api;
 struct http_server;
@@ -61,6 +66,9 @@ struct api_ctx *api_ctx(struct api *a);
 struct http_server *api_http(struct api *a);
 
 int api_listen(struct api *a, const char *url, bool with_connect);
+
+/* api_guest_may() - may an in-VM caller expose/unexpose this rule? */
+bool api_guest_may(enum fwd_proto proto, const char *remote);
 
 /* api_gateway_conn() - a fwd_gateway_fn: serve the in-VM endpoint. */
 void api_gateway_conn(void *arg, int fd, uint32_t peer_ip);

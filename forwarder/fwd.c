@@ -29,6 +29,50 @@ const char *fwd_proto_name(enum fwd_proto p)
 	return fwd_names[p];
 }
 
+/**
+ * fwd_log_str() - @s made safe for one log line: control bytes, DEL and
+ * the backslash become C escapes (\n, \x1b, \\), so a path or URL from
+ * an API caller can never start a forged line. Truncated to fit @len.
+ * @s: the untrusted string
+ * @buf: receives the escaped text
+ * @len: room in @buf
+ *
+ * Return: @buf.
+ */
+const char *fwd_log_str(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t k = 0;
+
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		char e[4];
+		size_t n = 0;
+
+		if (ch == '\\' || ch == '\n' || ch == '\r' || ch == '\t') {
+			e[n++] = '\\';
+			e[n++] = ch == '\n'   ? 'n'
+				 : ch == '\r' ? 'r'
+				 : ch == '\t' ? 't'
+					      : '\\';
+		} else if (ch < 0x20 || ch == 0x7f) {
+			e[n++] = '\\';
+			e[n++] = 'x';
+			e[n++] = hex[ch >> 4];
+			e[n++] = hex[ch & 15];
+		} else {
+			e[n++] = (char)ch;
+		}
+		if (k + n + 1 > len)
+			break;
+		memcpy(buf + k, e, n);
+		k += n;
+	}
+	if (len)
+		buf[k] = 0;
+	return buf;
+}
+
 int fwd_proto_parse(const char *s, enum fwd_proto *p)
 {
 	unsigned int i;
@@ -394,23 +438,22 @@ static int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * fwd_listen_unix() - a unix forward's host socket. Unlike gvproxy, which
+ * removes whatever is at the path, only a stale socket is replaced
+ * (ts_unix_claim_path(): the rule the SSH tunnels and the QEMU/vfkit
+ * listeners follow too); a regular file, symlink, directory or FIFO is
+ * refused and left alone.
+ */
 static int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen)
 {
 	mode_t old;
 	int e;
 
-	if (!r->local[0]) {
-		snprintf(err, errlen, "invalid local socket path");
-		return -EINVAL;
-	}
-	/* gvproxy removes whatever is there; a live listener is refused */
 	e = ts_unix_claim_path(r->local, SOCK_STREAM);
-	if (e == -EEXIST && unlink(r->local) == 0)
-		e = 0;
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: %s", r->local,
-			 e == -EADDRINUSE ? "address already in use"
-					  : strerror(-e));
+			 ts_unix_claim_strerror(e));
 		return e;
 	}
 	uv_pipe_init(r->f->loop, &r->l.pipe, 0);
@@ -419,13 +462,18 @@ static int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen)
 	old = umask(0177);
 	e = uv_pipe_bind(&r->l.pipe, r->local);
 	umask(old);
-	e = uv_listen(&r->l.s, 128, fwd_accept_cb);
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: bind: %s", r->local,
 			 uv_strerror(e));
 		return e;
 	}
 	r->unlink_on_close = true;
+	e = uv_listen(&r->l.s, 128, fwd_accept_cb);
+	if (e < 0) {
+		snprintf(err, errlen, "listen unix %s: %s", r->local,
+			 uv_strerror(e));
+		return e;
+	}
 	return 0;
 }
 
@@ -469,6 +517,7 @@ static void fwd_rule_close(struct fwd *f, struct fwd_rule *r)
 int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	       const char *remote, char *err, size_t errlen)
 {
+	char lb[4 * 256], rb[4 * 512];
 	struct fwd_rule *r;
 	int e;
 
@@ -528,12 +577,12 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	f->rules = r;
 	f->cnt.rules++;
 	if (e < 0) {
-		r->unlink_on_close = false;
 		fwd_rule_close(f, r);
 		return e;
 	}
 	log_info("forwarder: exposing %s %s -> %s", fwd_proto_name(proto),
-		 local, remote);
+		 fwd_log_str(local, lb, sizeof(lb)),
+		 fwd_log_str(remote, rb, sizeof(rb)));
 	return 0;
 }
 
@@ -541,12 +590,14 @@ int fwd_unexpose(struct fwd *f, enum fwd_proto proto, const char *local,
 		 char *err, size_t errlen)
 {
 	struct fwd_rule *r = local ? fwd_find(f, proto, local) : NULL;
+	char lb[4 * 256];
 
 	if (!r) {
 		snprintf(err, errlen, "proxy not found");
 		return -ENOENT;
 	}
-	log_info("forwarder: unexposing %s %s", fwd_proto_name(proto), local);
+	log_info("forwarder: unexposing %s %s", fwd_proto_name(proto),
+		 fwd_log_str(local, lb, sizeof(lb)));
 	fwd_rule_close(f, r);
 	return 0;
 }

@@ -4,8 +4,10 @@
  *
  * A rule is keyed by (protocol, local). Its listener lives on the host
  * (TCP "127.0.0.1:8080", ":8080" or "[::1]:8080"; UDP the same; unix a
- * socket path, mode 0600); every accepted connection is dialled into the
- * guest through the gateway's stack and spliced both ways.
+ * socket path, mode 0600, where only a stale socket is ever replaced:
+ * ts_unix_claim_path()); every accepted connection is dialled into the
+ * guest through the gateway's stack and spliced both ways. Callers inside
+ * the VM may only manage tcp/udp rules (api_guest_may() in api.c).
  */
 #ifndef QCW_FWD_H
 #define QCW_FWD_H
@@ -36,6 +38,8 @@ void fwd_destroy(struct fwd *f);
 
 /* "tcp" | "udp" | "unix" | "npipe" */
 const char *fwd_proto_name(enum fwd_proto p);
+/* fwd_log_str() - @s with control bytes escaped, for one log line. */
+const char *fwd_log_str(const char *s, char *buf, size_t len);
 /* fwd_proto_parse() - NULL or "" means tcp; -EINVAL otherwise unknown. */
 int fwd_proto_parse(const char *s, enum fwd_proto *p);
 

@@ -49,17 +49,26 @@ enum http_conn_state {
 	HC_CLOSED,
 };
 
+/*
+ * struct http_listener - one endpoint with its own connection budget, so
+ * no endpoint (least of all the guest's) can lock another one out. Freed
+ * once its handle is closed and its last connection is gone.
+ */
 struct http_listener {
 	union http_stream u;
 	struct http_server *srv;
 	struct http_listener *next;
 	unsigned int flags;
+	unsigned int n_conns;
 	bool is_unix;
+	bool closed; /* the handle's close callback ran */
 	char path[256];
 };
 
 struct http_conn {
 	struct http_server *srv;
+	struct http_listener *l; /* accepted here; NULL: adopted or memory */
+	unsigned int timeout_ms;
 	struct http_conn *prev, *next;
 	enum http_conn_state state;
 	bool mem; /* no socket: output goes to @out */
@@ -109,9 +118,13 @@ struct http_server {
 	http_handler_fn fn;
 	void *arg;
 	unsigned int timeout_ms;
+	unsigned int guest_timeout_ms;
 	struct http_listener *listeners;
 	struct http_conn *conns;
 	unsigned int n_conns;
+	unsigned int n_guest; /* adopted in-VM connections */
+	unsigned int n_adopted; /* other adopted connections */
+	struct http_counters cnt;
 	unsigned int refs; /* owner + listeners + connections */
 	bool destroyed;
 };
@@ -139,6 +152,8 @@ const char *http_status_text(int status)
 		return "OK";
 	case 400:
 		return "Bad Request";
+	case 403:
+		return "Forbidden";
 	case 404:
 		return "Not Found";
 	case 405:
@@ -160,9 +175,28 @@ const char *http_status_text(int status)
 
 /* ---- connection life cycle ---- */
 
+static void http_listener_free(struct http_listener *l)
+{
+	struct http_server *srv = l->srv;
+
+	free(l);
+	http_server_unref(srv);
+}
+
 static void http_conn_free(struct http_conn *c)
 {
 	struct http_server *srv = c->srv;
+	struct http_listener *l = c->l;
+
+	if (l) {
+		if (--l->n_conns == 0 && l->closed)
+			http_listener_free(l);
+	} else if (!c->mem) {
+		if (c->flags & HTTP_F_GUEST)
+			srv->n_guest--;
+		else
+			srv->n_adopted--;
+	}
 
 	if (c->prev)
 		c->prev->next = c->next;
@@ -206,6 +240,8 @@ static struct http_conn *http_conn_new(struct http_server *srv,
 	c->srv = srv;
 	c->peer_ip = peer_ip;
 	c->flags = flags;
+	c->timeout_ms =
+		flags & HTTP_F_GUEST ? srv->guest_timeout_ms : srv->timeout_ms;
 	c->state = HC_OPEN;
 	http_parser_init(&c->parser, HTTP_REQUEST);
 	c->parser.data = c;
@@ -659,7 +695,7 @@ static void http_conn_dispatch(struct http_conn *c)
 	req.peer_ip = c->peer_ip;
 	req.flags = c->flags;
 	if (!c->mem)
-		http_conn_arm(c, srv->timeout_ms);
+		http_conn_arm(c, c->timeout_ms);
 	srv->fn(srv->arg, c, &req);
 	if (c->state == HC_HIJACKED) {
 		http_conn_close(c);
@@ -727,7 +763,7 @@ static void http_conn_process(struct http_conn *c)
 static void http_conn_resume(struct http_conn *c)
 {
 	if (!c->close_after)
-		http_conn_arm(c, c->srv->timeout_ms);
+		http_conn_arm(c, c->timeout_ms);
 	http_conn_process(c);
 }
 
@@ -737,8 +773,13 @@ static void http_timer_cb(uv_timer_t *t)
 {
 	struct http_conn *c = t->data;
 
-	if (c->state == HC_OPEN)
+	if (c->state == HC_OPEN) {
+		if (c->flags & HTTP_F_GUEST)
+			c->srv->cnt.guest_timeouts++;
+		else
+			c->srv->cnt.host_timeouts++;
 		log_debug("api: connection timed out");
+	}
 	http_conn_close(c);
 }
 
@@ -841,7 +882,7 @@ static void http_conn_start(struct http_conn *c)
 	c->timer.data = c;
 	c->handles = 2;
 	uv_timer_init(c->srv->loop, &c->timer);
-	http_conn_arm(c, c->srv->timeout_ms);
+	http_conn_arm(c, c->timeout_ms);
 	http_conn_update_reading(c);
 }
 
@@ -871,8 +912,10 @@ static void http_connection_cb(uv_stream_t *server, int status)
 		log_warn("api: accept failed: %s", uv_strerror(status));
 		return;
 	}
-	if (srv->n_conns >= HTTP_MAX_CONNS) {
+	if (l->n_conns >= HTTP_MAX_CONNS) {
 		union http_stream *extra = malloc(sizeof(*extra));
+
+		srv->cnt.host_refused++;
 
 		if (!extra)
 			return;
@@ -882,12 +925,16 @@ static void http_connection_cb(uv_stream_t *server, int status)
 			uv_tcp_init(srv->loop, &extra->tcp);
 		uv_accept(server, &extra->s);
 		uv_close(&extra->h, http_reject_cb);
-		log_rl("api: too many connections, refusing one");
+		log_rl("api: too many connections on one endpoint (%u), "
+		       "refusing one",
+		       HTTP_MAX_CONNS);
 		return;
 	}
 	c = http_conn_new(srv, 0, l->flags);
 	if (!c)
 		return;
+	c->l = l;
+	l->n_conns++;
 	if (l->is_unix)
 		uv_pipe_init(srv->loop, &c->u.pipe, 0);
 	else
@@ -925,6 +972,7 @@ struct http_server *http_server_create(uv_loop_t *loop, http_handler_fn fn,
 	srv->fn = fn;
 	srv->arg = arg;
 	srv->timeout_ms = HTTP_TIMEOUT_MS;
+	srv->guest_timeout_ms = HTTP_GUEST_TIMEOUT_MS;
 	srv->refs = 1;
 	return srv;
 }
@@ -940,13 +988,35 @@ void http_server_set_timeout(struct http_server *srv, unsigned int ms)
 	srv->timeout_ms = ms ? ms : HTTP_TIMEOUT_MS;
 }
 
+/**
+ * http_server_set_guest_timeout() - the same for in-VM connections
+ * (HTTP_F_GUEST), kept short against slow clients (slowloris).
+ * @srv: server
+ * @ms: milliseconds; 0 restores HTTP_GUEST_TIMEOUT_MS
+ */
+void http_server_set_guest_timeout(struct http_server *srv, unsigned int ms)
+{
+	srv->guest_timeout_ms = ms ? ms : HTTP_GUEST_TIMEOUT_MS;
+}
+
+/**
+ * http_server_counters() - connections refused and timed out.
+ * @srv: server
+ *
+ * Return: the live counters.
+ */
+const struct http_counters *http_server_counters(const struct http_server *srv)
+{
+	return &srv->cnt;
+}
+
 static void http_listener_closed_cb(uv_handle_t *h)
 {
 	struct http_listener *l = h->data;
-	struct http_server *srv = l->srv;
 
-	free(l);
-	http_server_unref(srv);
+	l->closed = true;
+	if (l->n_conns == 0)
+		http_listener_free(l);
 }
 
 /* Create the socket's directory when it is missing (one level, 0700). */
@@ -982,8 +1052,7 @@ static int http_listen_unix(struct http_listener *l, const char *path,
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot use %s: %s", path,
-			 r == -EEXIST ? "file exists and is not a socket"
-				      : strerror(-r));
+			 ts_unix_claim_strerror(r));
 		return r;
 	}
 	snprintf(l->path, sizeof(l->path), "%s", path);
@@ -1120,7 +1189,7 @@ int http_server_listen_fd(struct http_server *srv, int fd, unsigned int flags)
  * @peer_ip: the caller's IPv4 address in host order (0: unknown)
  * @flags: HTTP_F_* for its requests, e.g. HTTP_F_GUEST
  *
- * Return: 0 or -errno.
+ * Return: 0 or -errno (-EBUSY: the budget of such connections is full).
  */
 int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			 unsigned int flags)
@@ -1133,15 +1202,24 @@ int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 		close(fd);
 		return -ENOTSOCK;
 	}
-	if (srv->n_conns >= HTTP_MAX_CONNS) {
+	if (flags & HTTP_F_GUEST ? srv->n_guest >= HTTP_MAX_GUEST_CONNS
+				 : srv->n_adopted >= HTTP_MAX_CONNS) {
+		if (flags & HTTP_F_GUEST)
+			srv->cnt.guest_refused++;
+		else
+			srv->cnt.host_refused++;
 		close(fd);
-		return -EMFILE;
+		return -EBUSY;
 	}
 	c = http_conn_new(srv, peer_ip, flags);
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
 	}
+	if (flags & HTTP_F_GUEST)
+		srv->n_guest++;
+	else
+		srv->n_adopted++;
 	if (t == UV_TCP) {
 		uv_tcp_init(srv->loop, &c->u.tcp);
 		r = uv_tcp_open(&c->u.tcp, fd);

@@ -16,7 +16,9 @@
  * Malformed requests get 400 (413, 431 for the limits) and the connection
  * is closed after the response. A connection that has not completed a
  * request, or not taken its response, within the timeout (10 s, as
- * gvproxy's Read/WriteTimeout) is closed.
+ * gvproxy's Read/WriteTimeout; 5 s for in-VM connections) is closed.
+ * Each listener has its own budget of HTTP_MAX_CONNS connections; the
+ * in-VM connections share HTTP_MAX_GUEST_CONNS, counted apart.
  *
  * A handler may hijack its connection: it receives a dup of the socket
  * and the server forgets the connection without writing anything (the
@@ -35,7 +37,12 @@
 #define HTTP_MAX_HEAD (64 * 1024) /* request line and headers */
 #define HTTP_MAX_URL 8192
 #define HTTP_TIMEOUT_MS 10000
-#define HTTP_MAX_CONNS 256 /* per server; more are accepted and closed */
+#define HTTP_MAX_CONNS 256 /* per host endpoint; more are accepted, closed */
+/* In-VM connections (gateway:80) have a budget of their own, never the
+ * host API's, and a short timeout: a slow guest client (slowloris) cannot
+ * lock the host out, and holds a slot for a few seconds at most. */
+#define HTTP_MAX_GUEST_CONNS 32
+#define HTTP_GUEST_TIMEOUT_MS 5000
 
 /* Endpoint flags, set per listener or adopted connection. */
 #define HTTP_F_CONNECT (1u << 0) /* a -listen endpoint: /connect served */
@@ -43,6 +50,14 @@
 
 struct http_server;
 struct http_conn;
+
+/* struct http_counters - what the budgets and timeouts turned away. */
+struct http_counters {
+	uint64_t host_refused; /* a host endpoint's budget was full */
+	uint64_t guest_refused; /* the in-VM budget was full */
+	uint64_t host_timeouts; /* request not complete within the timeout */
+	uint64_t guest_timeouts;
+};
 
 /*
  * struct http_request - one parsed request, valid during the handler call.
@@ -84,6 +99,8 @@ void http_server_destroy(struct http_server *srv);
 
 /* http_server_set_timeout() - read/write timeout of new connections. */
 void http_server_set_timeout(struct http_server *srv, unsigned int ms);
+void http_server_set_guest_timeout(struct http_server *srv, unsigned int ms);
+const struct http_counters *http_server_counters(const struct http_server *srv);
 
 int http_server_listen(struct http_server *srv, const char *url,
 		       unsigned int flags, char *err, size_t errlen);

@@ -83,6 +83,7 @@ void tun_maybe_free(struct ssh_tunnel *t)
 		return;
 	ssh_key_free(t->key);
 	explicit_bzero(t->password, sizeof(t->password));
+	explicit_bzero(t->passphrase, sizeof(t->passphrase));
 	free(t);
 }
 
@@ -224,17 +225,15 @@ void tun_sess_lost_ssh(struct ssh_tunnel *t)
 	tun_sess_lost(t, why[0] ? why : "connection closed");
 }
 
-/* tun_give_up() - a cycle's attempts are spent. */
-static void tun_give_up(struct ssh_tunnel *t)
+/*
+ * tun_fail_cycle() - this cycle ends without a session: waiting clients
+ * are closed; an eager tunnel's first cycle reports @why to its owner.
+ */
+static void tun_fail_cycle(struct ssh_tunnel *t, const char *why)
 {
 	bool first = !t->ever_up && !t->lazy;
 	struct tun_conn *c;
-	char why[640];
 
-	snprintf(why, sizeof(why),
-		 "timeout: could not set up the SSH session to %s after %u "
-		 "attempts; last error: %s",
-		 t->target, t->failures, t->last_err);
 	t->state = TUN_IDLE;
 	t->failures = 0;
 	for (c = t->conns; c; c = c->next)
@@ -245,6 +244,18 @@ static void tun_give_up(struct ssh_tunnel *t)
 		return;
 	}
 	log_warn("ssh tunnel %s: %s", t->name, why);
+}
+
+/* tun_give_up() - a cycle's attempts are spent. */
+static void tun_give_up(struct ssh_tunnel *t)
+{
+	char why[640];
+
+	snprintf(why, sizeof(why),
+		 "timeout: could not set up the SSH session to %s after %u "
+		 "attempts; last error: %s",
+		 t->target, t->failures, t->last_err);
+	tun_fail_cycle(t, why);
 }
 
 static void tun_wait_cb(uv_timer_t *h)
@@ -323,17 +334,45 @@ static void tun_sockbuf(int fd)
 
 /*
  * tun_known_hosts() - secure=true reads $HOME/.ssh/known_hosts, as gvproxy
- * (Go's home is $HOME; libssh would take the passwd entry's).
+ * (Go's home is $HOME; libssh would take the passwd entry's). libssh reads
+ * it with a blocking open() on the loop (during the key exchange too, to
+ * order host key algorithms), so a FIFO or device there is refused after a
+ * stat(), which does not block; without secure=true it reads nothing
+ * (/dev/null), as host keys are not checked then.
+ * Return: 0, or -1 with the reason in @why.
  */
-static int tun_known_hosts(ssh_session s)
+static int tun_known_hosts(const struct ssh_tunnel *t, ssh_session s, char *why,
+			   size_t whylen)
 {
 	const char *home = getenv("HOME");
+	struct stat st;
 	char path[512];
 
+	if (!t->secure) {
+		if (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") <
+			    0 ||
+		    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
+				    "/dev/null") < 0) {
+			snprintf(why, whylen, "libssh options: %s",
+				 ssh_get_error(s));
+			return -1;
+		}
+		return 0;
+	}
 	if (!home || !*home)
 		return 0; /* libssh's default, ~/.ssh/known_hosts */
 	snprintf(path, sizeof(path), "%s/.ssh/known_hosts", home);
-	return ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, path);
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen,
+			 "host key check (secure=true): ~/.ssh/known_hosts is "
+			 "not a regular file");
+		return -1;
+	}
+	if (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, path) < 0) {
+		snprintf(why, whylen, "libssh options: %s", ssh_get_error(s));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -346,9 +385,17 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 	int port = t->port;
 	bool no = false;
 	socket_t sfd;
-	char ip[16];
+	char ip[16], why[256];
 	int sv[2], r;
 
+	if (t->key_state == TUN_KEY_LOADING) {
+		t->state = TUN_WAIT; /* tun_key_done_cb() starts it */
+		return;
+	}
+	if (t->key_state == TUN_KEY_FAILED) {
+		tun_fail_cycle(t, t->key_err); /* may destroy @t */
+		return;
+	}
 	ss = calloc(1, sizeof(*ss));
 	if (!ss) {
 		tun_attempt_failed(t, "out of memory");
@@ -395,9 +442,8 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 				   ssh_get_error(ss->s));
 		return;
 	}
-	if (t->secure && tun_known_hosts(ss->s) < 0) {
-		tun_attempt_failed(t, "libssh options: %s",
-				   ssh_get_error(ss->s));
+	if (tun_known_hosts(t, ss->s, why, sizeof(why)) < 0) {
+		tun_attempt_failed(t, "%s", why);
 		return;
 	}
 	ssh_set_blocking(ss->s, 0);
@@ -472,6 +518,7 @@ static void tun_sess_up(struct ssh_tunnel *t)
 static void tun_handshake(struct ssh_tunnel *t)
 {
 	struct tun_sess *ss = t->sess;
+	char lb[1024];
 	int rc;
 
 	if (t->state == TUN_CONNECTING) {
@@ -520,7 +567,8 @@ static void tun_handshake(struct ssh_tunnel *t)
 			tun_attempt_failed(
 				t,
 				"authentication as %s was denied (identity %s)",
-				t->target, t->identity);
+				t->target,
+				fwd_log_str(t->identity, lb, sizeof(lb)));
 		else
 			tun_attempt_failed(
 				t, "authentication as %s was denied (password)",
@@ -581,25 +629,15 @@ static void tun_poll_cb(uv_poll_t *p, int status, int events)
 /* ---- the host listener ---- */
 static int tun_listen_unix(struct ssh_tunnel *t, char *err, size_t errlen)
 {
-	struct sockaddr_un sa;
 	const char *path = t->sock.path;
 	mode_t old;
 	int e;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen,
-			 "listen unix %s: socket path too long (at most %zu "
-			 "bytes)",
-			 path, sizeof(sa.sun_path) - 1);
-		return -ENAMETOOLONG;
-	}
 	/* only a stale socket is replaced, never another kind of file */
 	e = ts_unix_claim_path(path, SOCK_STREAM);
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: %s", path,
-			 e == -EADDRINUSE ? "in use by a running process"
-			 : e == -EEXIST	  ? "file exists and is not a socket"
-					  : strerror(-e));
+			 ts_unix_claim_strerror(e));
 		return e;
 	}
 	uv_pipe_init(t->loop, &t->listener, 0);
@@ -657,23 +695,124 @@ static int tun_copy(char *dst, size_t n, const char *src, const char *what,
 	return 0;
 }
 
+/*
+ * tun_key_read() - the identity file into @buf (NUL-terminated), for the
+ * threadpool: opened non-blocking and refused unless it is a regular file,
+ * so a FIFO or a device is an error, never a wait. 0 or -errno, with the
+ * reason in @why.
+ */
+static int tun_key_read(const char *path, char *buf, size_t cap,
+			const char **why)
+{
+	struct stat st;
+	size_t n = 0;
+	ssize_t k;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		*why = strerror(errno);
+		return -errno;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		*why = "not a regular file";
+		return -EINVAL;
+	}
+	if (st.st_size >= (off_t)cap) {
+		close(fd);
+		*why = "too large for a private key";
+		return -EFBIG;
+	}
+	while (n + 1 < cap && (k = read(fd, buf + n, cap - 1 - n)) != 0) {
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			*why = strerror(errno);
+			close(fd);
+			return -EIO;
+		}
+		n += (size_t)k;
+	}
+	close(fd);
+	buf[n] = 0;
+	return 0;
+}
+
+/* tun_key_work() - on a threadpool thread: read and decode the key. */
+static void tun_key_work(uv_work_t *w)
+{
+	struct ssh_tunnel *t = w->data;
+	char *buf = malloc(TUN_KEY_MAX);
+	const char *why = "out of memory";
+	char name[1024];
+	int rc = -1;
+
+	if (buf && tun_key_read(t->identity, buf, TUN_KEY_MAX, &why) == 0) {
+		rc = ssh_pki_import_privkey_base64(
+			buf, t->passphrase[0] ? t->passphrase : NULL,
+			tun_no_prompt_cb, NULL, &t->key);
+		why = "not a private key, or a wrong or missing passphrase";
+	}
+	if (buf) {
+		explicit_bzero(buf, TUN_KEY_MAX);
+		free(buf);
+	}
+	if (rc == SSH_OK)
+		return;
+	snprintf(t->key_err, sizeof(t->key_err),
+		 "identity file \"%s\" can't be loaded: %s",
+		 fwd_log_str(t->identity, name, sizeof(name)), why);
+}
+
+/* tun_key_done_cb() - back on the loop: go on with a waiting attempt. */
+static void tun_key_done_cb(uv_work_t *w, int status)
+{
+	struct ssh_tunnel *t = w->data;
+
+	t->refs--;
+	explicit_bzero(t->passphrase, sizeof(t->passphrase));
+	if (t->dying) {
+		tun_maybe_free(t);
+		return;
+	}
+	if (status < 0 && !t->key_err[0])
+		snprintf(t->key_err, sizeof(t->key_err),
+			 "identity file can't be loaded: %s",
+			 uv_strerror(status));
+	t->key_state = t->key ? TUN_KEY_OK : TUN_KEY_FAILED;
+	if (t->key_state == TUN_KEY_FAILED && (t->lazy || !t->failed))
+		log_err("ssh tunnel %s: %s", t->name, t->key_err);
+	if (t->state == TUN_WAIT && !uv_is_active((uv_handle_t *)&t->stimer))
+		tun_attempt_start(t); /* may destroy @t */
+}
+
+/*
+ * tun_load_key() - start reading the identity file on the threadpool
+ * (never on the loop: a FIFO or a slow file system would stop
+ * everything); attempts wait for it.
+ */
 static int tun_load_key(struct ssh_tunnel *t, const char *passphrase, char *err,
 			size_t errlen)
 {
-	int rc;
+	int r;
 
 	if (!t->identity[0])
 		return 0;
-	rc = ssh_pki_import_privkey_file(t->identity, passphrase,
-					 tun_no_prompt_cb, NULL, &t->key);
-	if (rc == SSH_OK)
-		return 0;
-	snprintf(err, errlen, "identity file \"%s\" can't be loaded: %s",
-		 t->identity,
-		 rc == SSH_EOF ? "it cannot be read"
-			       : "not a private key, or a wrong or missing "
-				 "passphrase");
-	return -EINVAL;
+	if (tun_copy(t->passphrase, sizeof(t->passphrase), passphrase,
+		     "passphrase", err, errlen) < 0)
+		return -EINVAL;
+	t->key_state = TUN_KEY_LOADING;
+	t->key_work.data = t;
+	r = uv_queue_work(t->loop, &t->key_work, tun_key_work, tun_key_done_cb);
+	if (r < 0) {
+		t->key_state = TUN_KEY_NONE;
+		snprintf(err, errlen, "cannot load the identity file: %s",
+			 uv_strerror(r));
+		return r;
+	}
+	t->refs++;
+	return 0;
 }
 
 /* With -debug, libssh's own protocol log joins ours. */
@@ -692,7 +831,7 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 {
 	static bool ssh_ready;
 	struct ssh_tunnel *t;
-	char ip[16];
+	char ip[16], lb[1024];
 	int e;
 
 	*out = NULL;
@@ -740,6 +879,8 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 	if (!e)
 		e = tun_copy(t->password, sizeof(t->password), cfg->password,
 			     "password", err, errlen);
+	if (!e) /* for logs only: a forged line is impossible */
+		fwd_log_str(cfg->sock, t->name, sizeof(t->name));
 	if (!e && (!t->user[0] || !t->dest[0] ||
 		   (!t->identity[0] && !t->password[0]))) {
 		snprintf(err, errlen,
@@ -754,13 +895,15 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 		e = tun_load_key(t, cfg->passphrase, err, errlen);
 	if (e < 0)
 		goto fail;
-	snprintf(t->target, sizeof(t->target), "%s@%s:%u", t->user,
-		 netcfg_ip_str(t->ip, ip), t->port);
+	snprintf(t->target, sizeof(t->target), "%s@%s:%u",
+		 fwd_log_str(t->user, lb, sizeof(lb)), netcfg_ip_str(t->ip, ip),
+		 t->port);
 	e = tun_listen(t, err, errlen);
 	if (e < 0)
 		goto fail;
 	log_info("ssh tunnel %s -> %s %s: listening%s", t->name, t->target,
-		 t->dest, t->lazy ? " (session at the first connection)" : "");
+		 fwd_log_str(t->dest, lb, sizeof(lb)),
+		 t->lazy ? " (session at the first connection)" : "");
 	if (!t->lazy) {
 		/* first attempt from the loop: no callback before we return */
 		t->state = TUN_WAIT;
@@ -782,6 +925,8 @@ void ssh_tunnel_destroy(struct ssh_tunnel *t)
 	if (!t || t->dying)
 		return;
 	t->dying = true;
+	if (t->key_state == TUN_KEY_LOADING)
+		uv_cancel((uv_req_t *)&t->key_work); /* done_cb runs anyway */
 	if (t->listening)
 		uv_close((uv_handle_t *)&t->listener, tun_handle_closed_cb);
 	if (t->unlink_path)

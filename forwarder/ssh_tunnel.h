@@ -143,12 +143,15 @@ struct ssh_tunnel_config {
 };
 
 /*
- * ssh_tunnel_create() - load the key, create the host socket (mode 0600;
- * a stale socket is replaced, a live one or another kind of file is an
- * error) and, unless lazy, start connecting. On success *@out is the
- * tunnel. 0, or -errno with the reason in @err: -EINVAL (bad socket
- * value, key not loadable, npipe off Windows), -ENOTSUP (built without
- * libssh), a listen error.
+ * ssh_tunnel_create() - start reading the key on libuv's threadpool (never
+ * on the loop: a FIFO, a directory or an unreadable file makes the first
+ * attempt fail with "identity file ... can't be loaded", it never blocks),
+ * create the host socket (mode 0600; a stale socket is replaced, a live one
+ * or another kind of file is an error) and, unless lazy, start connecting.
+ * On success *@out is the tunnel. 0, or -errno with the reason in @err:
+ * -EINVAL (bad socket value, npipe off Windows), -ENOTSUP (built without
+ * libssh), a listen error. An eager tunnel whose key cannot be loaded
+ * reports it through @failed; a lazy one logs it and closes its clients.
  */
 int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 		      const struct ssh_tunnel_config *cfg,

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fwd.h"
 #include "log.h"
 
 static void tun_accept_one(struct ssh_tunnel *t);
@@ -401,8 +402,11 @@ static void tun_conn_opening(struct tun_conn *c)
 	}
 	/* refused: gvproxy tries three times, 200 ms apart */
 	if (++c->tries >= TUN_OPEN_TRIES) {
+		char lb[1024];
+
 		log_warn("ssh tunnel %s: cannot open %s in the guest: %s",
-			 t->name, t->dest, ssh_get_error(t->sess->s));
+			 t->name, fwd_log_str(t->dest, lb, sizeof(lb)),
+			 ssh_get_error(t->sess->s));
 		tun_conn_close(c);
 		return;
 	}

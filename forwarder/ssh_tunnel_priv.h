@@ -71,6 +71,15 @@ struct tun_conn {
 	bool closing;
 };
 
+enum tun_key_state {
+	TUN_KEY_NONE, /* password only */
+	TUN_KEY_LOADING, /* the worker reads it; attempts wait */
+	TUN_KEY_OK,
+	TUN_KEY_FAILED,
+};
+
+#define TUN_KEY_MAX (64 * 1024) /* larger identity files are refused */
+
 struct ssh_tunnel {
 	uv_loop_t *loop;
 	struct fwd *fwd;
@@ -85,6 +94,11 @@ struct ssh_tunnel {
 	ssh_tunnel_failed_fn failed;
 	void *arg;
 	ssh_key key;
+	/* the identity file is read on libuv's threadpool (tun_key_work) */
+	enum tun_key_state key_state;
+	uv_work_t key_work;
+	char passphrase[128];
+	char key_err[640]; /* why it cannot be loaded (TUN_KEY_FAILED) */
 
 	uv_pipe_t listener;
 	uv_timer_t stimer; /* WAIT backoff, attempt timeout */

@@ -39,6 +39,7 @@
 #include "forwarder/notify.h"
 #include "netcfg.h"
 #include "switch.h"
+#include "transport_stream.h"
 
 #define GUEST_IP 0xc0a87f02u /* 192.168.127.2 */
 
@@ -191,7 +192,13 @@ struct tsrv {
 	char fdsock[128]; /* a listening socket handed to the server */
 	int guest_fd; /* our end of an in-VM (gateway:80) connection */
 	int connects; /* /connect hijacks seen */
+	int extra[64]; /* our ends of tsrv_extra_guests more in-VM conns */
 };
+
+/* in-VM connections tsrv_start() adopts besides guest_fd (before the
+ * loop thread starts: adoption happens on the loop thread) */
+static int tsrv_extra_guests;
+static unsigned int tsrv_guest_timeout_ms;
 
 static void tsrv_connect_cb(void *arg, int fd)
 {
@@ -298,8 +305,18 @@ static void tsrv_start(struct tsrv *s, unsigned int timeout_ms, bool with_dns)
 	}
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
+	if (tsrv_guest_timeout_ms)
+		http_server_set_guest_timeout(api_http(s->api),
+					      tsrv_guest_timeout_ms);
 	api_gateway_conn(s->api, sv[1], GUEST_IP);
 	s->guest_fd = sv[0];
+	for (int i = 0; i < tsrv_extra_guests; i++) {
+		assert_int_equal(
+			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			0);
+		api_gateway_conn(s->api, sv[1], GUEST_IP);
+		s->extra[i] = sv[0];
+	}
 	uv_async_init(&s->loop, &s->stop, tsrv_stop_cb);
 	s->stop.data = s;
 	assert_int_equal(pthread_create(&s->th, NULL, tsrv_thread, s), 0);
@@ -313,6 +330,10 @@ static void tsrv_stop(struct tsrv *s)
 	assert_int_equal(pthread_join(s->th, NULL), 0);
 	assert_int_equal(uv_loop_close(&s->loop), 0);
 	close(s->guest_fd);
+	for (int i = 0; i < tsrv_extra_guests; i++)
+		close(s->extra[i]);
+	tsrv_extra_guests = 0;
+	tsrv_guest_timeout_ms = 0;
 	sw_destroy(s->sw);
 	dhcp_server_destroy(s->dhcp);
 	/* the server unlinks its socket files */
@@ -1157,6 +1178,285 @@ static void test_dns_routes(void **state)
 	tsrv_stop(&s);
 }
 
+/*
+ * The in-VM API's policy: unix and npipe rules and ssh-tunnel:// remotes
+ * are refused with 403 and one fixed text whatever the path (a regular
+ * file, a FIFO, a symlink, nothing), before the forwarder sees them; the
+ * host API still passes them on. tcp/udp (Podman's use) keeps working.
+ */
+static void test_guest_policy(void **state)
+{
+	static const char *const kinds[] = {"file", "fifo", "link", "none",
+					    "dir"};
+	char path[160], body[512], first[512] = "";
+	struct tsrv s;
+	struct resp r;
+	struct stat st;
+	struct cli c;
+	json_t *j;
+	size_t i;
+	int fd;
+
+	(void)state;
+	tsrv_start(&s, 0, false);
+	cli_fd(&c, s.guest_fd);
+	snprintf(path, sizeof(path), "%s/file", s.dir);
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "keep", 4), 4);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/fifo", s.dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	snprintf(path, sizeof(path), "%s/link", s.dir);
+	assert_int_equal(symlink("file", path), 0);
+	snprintf(path, sizeof(path), "%s/dir", s.dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		/* unix local */
+		snprintf(body, sizeof(body),
+			 "{\"local\":\"%s/%s\",\"remote\":\"tcp://"
+			 "192.168.127.2:22\",\"protocol\":\"unix\"}",
+			 s.dir, kinds[i]);
+		cli_post(&c, "/services/forwarder/expose", body);
+		cli_read(&c, &r);
+		assert_int_equal(r.status, 403);
+		if (!first[0])
+			snprintf(first, sizeof(first), "%.500s", r.body);
+		assert_string_equal(r.body, first); /* no existence oracle */
+		/* ssh-tunnel remote with a key= anywhere (a FIFO too) */
+		snprintf(body, sizeof(body),
+			 "{\"local\":\"%s/t.sock\",\"remote\":\"ssh-tunnel://"
+			 "root@192.168.127.2/run/x.sock?key=%s/%s\","
+			 "\"protocol\":\"unix\"}",
+			 s.dir, s.dir, kinds[i]);
+		cli_post(&c, "/services/forwarder/expose", body);
+		cli_read(&c, &r);
+		assert_int_equal(r.status, 403);
+		assert_string_equal(r.body, first);
+		/* and unexpose */
+		snprintf(body, sizeof(body),
+			 "{\"local\":\"%s/%s\",\"protocol\":\"unix\"}", s.dir,
+			 kinds[i]);
+		cli_post(&c, "/services/forwarder/unexpose", body);
+		cli_read(&c, &r);
+		assert_int_equal(r.status, 403);
+		assert_string_equal(r.body, first);
+	}
+	assert_non_null(strstr(first, "host API"));
+	cli_post(&c, "/services/forwarder/expose",
+		 "{\"local\":\"//./pipe/x\",\"remote\":\"tcp://"
+		 "192.168.127.2:22\",\"protocol\":\"npipe\"}");
+	cli_read(&c, &r);
+	assert_int_equal(r.status, 403);
+	cli_post(&c, "/services/forwarder/expose",
+		 "{\"local\":\":2222\",\"remote\":\"SSH-TUNNEL://root@"
+		 "192.168.127.2/x?key=/etc/shadow\",\"protocol\":\"tcp\"}");
+	cli_read(&c, &r);
+	assert_int_equal(r.status, 403);
+	assert_int_equal(fake_n, 0); /* the forwarder never saw one */
+	/* the files are untouched */
+	snprintf(path, sizeof(path), "%s/file", s.dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode) && st.st_size == 4);
+	snprintf(path, sizeof(path), "%s/link", s.dir);
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	/* Podman's use still works, tcp and udp */
+	cli_post(&c, "/services/forwarder/expose",
+		 "{\"local\":\"127.0.0.1:8080\",\"remote\":\":80\"}");
+	cli_read(&c, &r);
+	assert_int_equal(r.status, 200);
+	cli_post(&c, "/services/forwarder/expose",
+		 "{\"local\":\":5353\",\"remote\":\":53\",\"protocol\":"
+		 "\"udp\"}");
+	cli_read(&c, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(fake_n, 2);
+	/* the host API may still manage unix forwards */
+	snprintf(body, sizeof(body),
+		 "{\"local\":\"%s/h.sock\",\"remote\":\"tcp://"
+		 "192.168.127.2:22\",\"protocol\":\"unix\"}",
+		 s.dir);
+	request(s.path, "POST", "/services/forwarder/expose", body, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(fake_n, 3);
+	/* counted */
+	request(s.path, "GET", "/stats", NULL, &r);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(j, "API"),
+						   "GuestRequestsRefused")),
+		3 * 5 + 2);
+	json_decref(j);
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", s.dir, kinds[i]);
+		if (strcmp(kinds[i], "dir"))
+			unlink(path);
+		else
+			rmdir(path);
+	}
+	tsrv_stop(&s);
+}
+
+/*
+ * The in-VM connections have a budget of their own (32) and a short
+ * timeout: more guest connections than that are closed at once, and the
+ * host API keeps answering; a slow guest request is cut off.
+ */
+static void test_guest_budget(void **state)
+{
+	struct tsrv s;
+	struct resp r;
+	struct cli c;
+	json_t *j, *api;
+	char b[64];
+	int i, closed = 0;
+
+	(void)state;
+	tsrv_extra_guests = 40;
+	tsrv_guest_timeout_ms = 300;
+	tsrv_start(&s, 0, false);
+	/* the host is served while the guest holds its whole budget */
+	request(s.path, "GET", "/stats", NULL, &r);
+	assert_int_equal(r.status, 200);
+	j = resp_json(&r);
+	api = json_object_get(j, "API");
+	assert_non_null(api);
+	assert_int_equal(
+		json_integer_value(json_object_get(api, "GuestConnsRefused")),
+		40 - (HTTP_MAX_GUEST_CONNS - 1));
+	assert_int_equal(
+		json_integer_value(json_object_get(api, "HostConnsRefused")),
+		0);
+	json_decref(j);
+	/* the refused ones (the last 9) were closed at once */
+	for (i = HTTP_MAX_GUEST_CONNS - 1; i < 40; i++)
+		if (recv(s.extra[i], b, sizeof(b), MSG_DONTWAIT) == 0)
+			closed++;
+	assert_int_equal(closed, 40 - (HTTP_MAX_GUEST_CONNS - 1));
+	/* slowloris: an unfinished guest request is cut off (300 ms) */
+	cli_fd(&c, s.guest_fd);
+	cli_sends(&c, "GET /services/forwarder/all HTTP/1.1\r\nHost:");
+	cli_expect_eof(&c);
+	request(s.path, "GET", "/stats", NULL, &r);
+	j = resp_json(&r);
+	api = json_object_get(j, "API");
+	assert_true(json_integer_value(json_object_get(api, "GuestTimeouts")) >=
+		    1);
+	assert_int_equal(
+		json_integer_value(json_object_get(api, "HostTimeouts")), 0);
+	json_decref(j);
+	tsrv_stop(&s);
+}
+
+static sig_atomic_t alarm_fired;
+
+static void alarm_cb(int sig)
+{
+	(void)sig;
+	alarm_fired = 1;
+}
+
+/*
+ * The one rule for unix socket paths (ts_unix_claim_path(), used by the
+ * API listeners, forwards, SSH tunnels and the QEMU/vfkit listeners):
+ * only a stale socket is removed; files, symlinks, directories and FIFOs
+ * are refused and left alone; a too long path is refused, not truncated;
+ * a live listener with a full backlog is "in use" without blocking.
+ */
+static void test_unix_path_rule(void **state)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sigaction act, old;
+	char dir[64], p[512];
+	struct stat st;
+	int fd, l, i, fds[64], nfds = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/test-api-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof(p), "%s/none", dir);
+	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), 0);
+	snprintf(p, sizeof(p), "%s/file", dir);
+	fd = open(p, O_CREAT | O_WRONLY, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(lstat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/fifo", dir);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(lstat(p, &st), 0);
+	snprintf(p, sizeof(p), "%s/d", dir);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	/* a stale socket, and a symlink to it (refused: not followed) */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/stale", dir);
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	close(fd);
+	snprintf(p, sizeof(p), "%s/link", dir);
+	assert_int_equal(symlink("stale", p), 0);
+	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_STREAM), 0);
+	assert_int_not_equal(lstat(sa.sun_path, &st), 0);
+	/* longer than sun_path: refused, nothing bound under a short name */
+	memset(p, 'a', sizeof(p));
+	snprintf(p, sizeof(p), "%s/", dir);
+	p[strlen(p)] = 'a';
+	p[sizeof(sa.sun_path) + 10] = 0;
+	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -ENAMETOOLONG);
+	/* a live listener whose backlog is full: in use, at once */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/live", dir);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	for (nfds = 0; nfds < 64; nfds++) {
+		fds[nfds] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(fds[nfds], (struct sockaddr *)&sa, sizeof(sa)) <
+		    0) {
+			close(fds[nfds]);
+			break;
+		}
+	}
+	assert_true(nfds < 64); /* the backlog is full now */
+	memset(&act, 0, sizeof(act));
+	act.sa_handler = alarm_cb; /* no SA_RESTART: a blocked connect ends */
+	sigaction(SIGALRM, &act, &old);
+	alarm(2);
+	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_STREAM),
+			 -EADDRINUSE);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	assert_int_equal(alarm_fired, 0);
+	assert_int_equal(lstat(sa.sun_path, &st), 0);
+	for (i = 0; i < nfds; i++)
+		close(fds[i]);
+	close(l);
+	/* a datagram socket nobody owns is stale too; a live one in use */
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dgram", dir);
+	l = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_DGRAM),
+			 -EADDRINUSE);
+	close(l);
+	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_DGRAM), 0);
+	assert_non_null(
+		strstr(ts_unix_claim_strerror(-EEXIST), "not a socket"));
+	for (i = 0; i < 6; i++) {
+		static const char *const n[] = {"file", "fifo", "link",
+						"live", "none", "stale"};
+
+		snprintf(p, sizeof(p), "%s/%s", dir, n[i]);
+		unlink(p);
+	}
+	snprintf(p, sizeof(p), "%s/d", dir);
+	rmdir(p);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ---- listener errors ---- */
 
 static void test_listen_errors(void **state)
@@ -1384,6 +1684,9 @@ int main(void)
 		cmocka_unit_test(test_post_only),
 		cmocka_unit_test(test_expose),
 		cmocka_unit_test(test_guest_endpoint),
+		cmocka_unit_test(test_guest_policy),
+		cmocka_unit_test(test_guest_budget),
+		cmocka_unit_test(test_unix_path_rule),
 		cmocka_unit_test(test_pipelined),
 		cmocka_unit_test(test_split_bytes),
 		cmocka_unit_test(test_bad_requests),

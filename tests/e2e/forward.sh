@@ -33,7 +33,7 @@ lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock" -mtu 1500 \
 	-forward-identity "$LAB_DIR/machine"
 t_check "socket files appear (readiness signal)" \
 	wait_until 5 test -S "$LAB_DIR/api.sock"
-t_check "pid file written" test -s "$LAB_DIR/qcw.pid"
+t_check "pid file written" wait_until 5 test -s "$LAB_DIR/qcw.pid"
 t_check "log file written" test -s "$LAB_DIR/qcw.log"
 lab_start_bridge
 lab_dhcp >/dev/null || lab_die "no DHCP lease"

@@ -244,6 +244,19 @@ echo "$GIP $(cut -d' ' -f1,2 "$LAB_DIR/host_ed25519.pub")" \
 	>"$LAB_DIR/home/.ssh/known_hosts"
 api /services/forwarder/expose "{\"local\":\"$H/sec.sock\",\"remote\":\"$remote&secure=true\",\"protocol\":\"unix\"}" >/dev/null
 t_check "secure=true with the guest's key in known_hosts: OK" ping_ok "$H/sec.sock"
+# a FIFO as known_hosts fails the check; it never blocks the loop
+api /services/forwarder/unexpose "{\"local\":\"$H/sec.sock\",\"protocol\":\"unix\"}" >/dev/null
+mv "$LAB_DIR/home/.ssh/known_hosts" "$LAB_DIR/home/.ssh/known_hosts.keep"
+mkfifo "$LAB_DIR/home/.ssh/known_hosts"
+api /services/forwarder/expose "{\"local\":\"$H/sec.sock\",\"remote\":\"$remote&secure=true\",\"protocol\":\"unix\"}" >/dev/null
+curl -s --max-time 3 --unix-socket "$H/sec.sock" http://d/_ping >/dev/null 2>&1
+t_check "secure=true with a FIFO as known_hosts: the API still answers" \
+	test "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 \
+		--unix-socket "$LAB_DIR/ctl.sock" http://d/stats)" = 200
+t_check "... and the log says known_hosts is not a regular file" \
+	grep -q "known_hosts is not a regular file" "$LAB_DIR/qcw.log"
+rm -f "$LAB_DIR/home/.ssh/known_hosts"
+mv "$LAB_DIR/home/.ssh/known_hosts.keep" "$LAB_DIR/home/.ssh/known_hosts"
 
 # ---- shutdown ----
 t_check "qcw-net still running" alive
