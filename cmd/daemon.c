@@ -33,6 +33,7 @@
 #include "netcfg.h"
 #include "qcw_config.h"
 #include "rxchunk.h"
+#include "cmd/sandbox.h"
 #include "txring.h"
 #include "stack.h"
 #include "switch.h"
@@ -125,6 +126,12 @@ static void daemon_flags_init(struct daemon_opts *o)
 		  "VMs (qcw-net only)"),
 		F("stack", FLAG_STRING, &o->stack,
 		  "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
+		F("no-sandbox", FLAG_BOOL, &o->no_sandbox,
+		  "do not sandbox the daemon after start-up (debugging; "
+		  "qcw-net only)"),
+		F("runas", FLAG_STRING, &o->runas,
+		  "after start-up run as this user (name, uid or uid:gid; "
+		  "qcw-net only)"),
 	};
 
 	memcpy(o->flags, f, sizeof(f));
@@ -207,9 +214,12 @@ static int daemon_load_config(struct daemon_opts *o)
 	TAKE("deviceIP", device_ip, c->device_ip);
 	TAKE("hostIP", host_ip, c->host_ip);
 	TAKE("pcap", pcap, c->capture);
+	TAKE("runas", runas, c->runas);
 #undef TAKE
 	if (!daemon_flag_set(o, "ec2-metadata-access") && c->ec2 >= 0)
 		o->ec2_metadata_access = c->ec2;
+	if (!daemon_flag_set(o, "no-sandbox") && c->sandbox == 0)
+		o->no_sandbox = true;
 	if (c->debug == 1 || (c->log_level && !strcmp(c->log_level, "debug")))
 		o->debug = true;
 	if (!o->fwd_sock.n &&
@@ -287,6 +297,11 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 				o->fwd_identity.v[i]);
 			return 1;
 		}
+	}
+	if (o->runas && o->no_sandbox) {
+		fprintf(stderr, "-runas is part of the sandbox: it cannot be "
+				"used with -no-sandbox\n");
+		return 1;
 	}
 	if (o->stack && strcmp(o->stack, "lwip")) {
 		fprintf(stderr, "stack %s is not available in this build\n",
@@ -799,6 +814,36 @@ static int daemon_start_dgram(struct daemon *d)
 	return 0;
 }
 
+/*
+ * daemon_sandbox() - the end of start-up: every listener is bound and
+ * every start-up file open. The raw ICMP socket (if ping sockets are not
+ * allowed) is opened first, as the sandbox takes CAP_NET_RAW away.
+ */
+static int daemon_sandbox(struct daemon *d)
+{
+	struct sandbox_opts so = {
+		.runas = d->o->runas,
+		.keep_bind_service = sandbox_needs_bind_service(),
+	};
+	char err[256];
+	int r;
+
+	if (nat_icmp_raw_setup(d->nat) < 0)
+		log_warn("nat: cannot set up the raw ICMP socket");
+	if (d->o->no_sandbox) {
+		log_warn("sandbox: off (-no-sandbox)");
+		return 0;
+	}
+	r = sandbox_enter(&so, err, sizeof(err));
+	if (r == -ENOSYS) {
+		log_warn("sandbox: %s", err);
+		return 0;
+	}
+	if (r < 0)
+		log_err("sandbox: %s", err);
+	return r;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -907,6 +952,8 @@ int daemon_run(struct daemon_opts *o)
 	if (o->listen_vpnkit)
 		log_warn("-listen-vpnkit is not implemented yet; ignored");
 	if (daemon_start_tunnels(&d) < 0)
+		goto out;
+	if (daemon_sandbox(&d) < 0)
 		goto out;
 
 	d.exit_status = 0;

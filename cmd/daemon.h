@@ -29,6 +29,8 @@ struct daemon_opts {
 	bool version;
 	bool keep_serving;
 	const char *stack;
+	bool no_sandbox; /* -no-sandbox, or sandbox: false in -config */
+	const char *runas; /* -runas USER|UID[:GID] */
 	struct config *cfg; /* -config FILE, NULL without */
 	struct flag flags[40];
 	size_t n_flags;
