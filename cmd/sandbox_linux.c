@@ -283,20 +283,32 @@ static bool sandbox_cap_in(const struct sandbox_caps *c, int cap)
 }
 
 /*
- * sandbox_caps_set() - effective = permitted = @keep (within what the
- * process has), inheritable and ambient empty, bounding set = @keep.
+ * sandbox_bounding_set() - bounding set = @keep; needs CAP_SETPCAP, so
+ * before -runas (without it, e.g. unprivileged, there is nothing to
+ * bound: the process cannot gain capabilities, no_new_privs follows).
  */
-static int sandbox_caps_set(const uint64_t keep, bool have_setpcap)
+static int sandbox_bounding_set(uint64_t keep)
 {
-	struct sandbox_caps c;
-	int cap, r;
+	int cap;
 
-	for (cap = 0; have_setpcap && cap <= 63; cap++) {
+	for (cap = 0; cap <= 63; cap++) {
 		if (keep & (1ull << cap))
 			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -errno;
 	}
+	return 0;
+}
+
+/*
+ * sandbox_caps_set() - effective = permitted = @keep (within what the
+ * process has), inheritable and ambient empty.
+ */
+static int sandbox_caps_set(uint64_t keep)
+{
+	struct sandbox_caps c;
+	int r;
+
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 &&
 	    errno != EINVAL)
 		return -errno;
@@ -369,7 +381,6 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen)
 {
 	struct sandbox_caps c;
 	uint64_t keep = 0;
-	bool setpcap;
 	int r;
 
 	r = sandbox_capget(&c);
@@ -381,10 +392,14 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen)
 		keep |= 1ull << CAP_NET_BIND_SERVICE;
 	if (o->keep_net_raw && sandbox_cap_in(&c, CAP_NET_RAW))
 		keep |= 1ull << CAP_NET_RAW;
-	setpcap = sandbox_cap_in(&c, CAP_SETPCAP);
+	if (sandbox_cap_in(&c, CAP_SETPCAP) &&
+	    (r = sandbox_bounding_set(keep)) < 0) {
+		snprintf(err, errlen, "bounding set: %s", strerror(-r));
+		return r;
+	}
 	if (o->runas && (r = sandbox_runas(o->runas, keep, err, errlen)) < 0)
 		return r;
-	r = sandbox_caps_set(keep, setpcap);
+	r = sandbox_caps_set(keep);
 	if (r < 0) {
 		snprintf(err, errlen, "dropping capabilities: %s",
 			 strerror(-r));
