@@ -49,42 +49,127 @@
 /* Allowed whatever the arguments. */
 static const char *const sandbox_plain[] = {
 	/* file descriptors and files already open */
-	"read", "write", "readv", "writev", "pread64", "pwrite64", "preadv",
-	"pwritev", "preadv2", "pwritev2", "close", "lseek", "fstat", "stat",
-	"lstat", "newfstatat", "statx", "fcntl", "dup", "dup2", "dup3",
-	"access", "faccessat", "faccessat2", "getdents64", "readlink",
-	"readlinkat", "getcwd", "fsync", "fdatasync", "umask",
+	"read",
+	"write",
+	"readv",
+	"writev",
+	"pread64",
+	"pwrite64",
+	"preadv",
+	"pwritev",
+	"preadv2",
+	"pwritev2",
+	"close",
+	"lseek",
+	"fstat",
+	"stat",
+	"lstat",
+	"newfstatat",
+	"statx",
+	"fcntl",
+	"dup",
+	"dup2",
+	"dup3",
+	"access",
+	"faccessat",
+	"faccessat2",
+	"getdents64",
+	"umask",
 	/* unix sockets of the APIs and forwards: stale ones are replaced,
 	 * new ones made 0600, all removed at exit; the pid file too */
-	"unlink", "unlinkat", "mkdir", "mkdirat", "chmod", "fchmod",
+	"unlink",
+	"unlinkat",
+	"mkdir",
+	"mkdirat",
+	"chmod",
+	"fchmod",
 	"fchmodat",
 	/* memory */
-	"mmap", "munmap", "mremap", "mprotect", "madvise", "brk",
+	"mmap",
+	"munmap",
+	"mremap",
+	"mprotect",
+	"madvise",
+	"brk",
 	/* time */
-	"clock_gettime", "clock_getres", "gettimeofday", "time", "nanosleep",
+	"clock_gettime",
+	"clock_getres",
+	"gettimeofday",
+	"time",
+	"nanosleep",
 	"clock_nanosleep",
 	/* threads (libuv's pool, started on first use) and identity */
-	"futex", "set_robust_list", "get_robust_list", "rseq",
-	"set_tid_address", "exit", "exit_group", "gettid", "getpid",
-	"getppid", "getuid", "geteuid", "getgid", "getegid", "getgroups",
-	"getresuid", "getresgid", "sched_yield", "sched_getaffinity",
-	"getrlimit", "prlimit64", "getrusage", "uname", "sysinfo",
+	"futex",
+	"set_robust_list",
+	"get_robust_list",
+	"rseq",
+	"set_tid_address",
+	"exit",
+	"exit_group",
+	"gettid",
+	"getpid",
+	"getppid",
+	"getuid",
+	"geteuid",
+	"getgid",
+	"getegid",
+	"getgroups",
+	"getresuid",
+	"getresgid",
+	"sched_yield",
+	"sched_getaffinity",
+	"getrlimit",
+	"prlimit64",
+	"uname",
 	/* signals (libuv's signal pipe) */
-	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
+	"rt_sigaction",
+	"rt_sigprocmask",
+	"rt_sigreturn",
+	"sigaltstack",
 	"restart_syscall",
 	/* the loop */
-	"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait",
-	"epoll_pwait", "epoll_pwait2", "eventfd", "eventfd2", "pipe", "pipe2",
-	"poll", "ppoll", "select", "pselect6",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_wait",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"eventfd2",
+	"pipe2",
+	"poll",
+	"ppoll",
 	/* NAT, forwards, DNS upstream, APIs, SSH */
-	"socketpair", "connect", "bind", "listen", "accept", "accept4",
-	"shutdown", "getsockname", "getpeername", "setsockopt", "getsockopt",
-	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg",
+	"socketpair",
+	"connect",
+	"bind",
+	"listen",
+	"accept",
+	"accept4",
+	"shutdown",
+	"getsockname",
+	"getpeername",
+	"setsockopt",
+	"getsockopt",
+	"sendto",
+	"recvfrom",
+	"sendmsg",
+	"recvmsg",
+	"sendmmsg",
+	"recvmmsg",
 	"getrandom",
 #ifdef SANDBOX_SANITIZER
 	/* LeakSanitizer stops the world with a ptrace()ing clone at exit */
-	"ptrace", "prctl", "clone", "wait4", "waitid", "kill", "tgkill",
-	"tkill", "process_vm_readv", "mincore", "personality",
+	"ptrace",
+	"prctl",
+	"clone",
+	"wait4",
+	"waitid",
+	"kill",
+	"tgkill",
+	"getdents",
+	"tkill",
+	"process_vm_readv",
+	"mincore",
+	"personality",
 #endif
 };
 
@@ -118,12 +203,13 @@ static int sandbox_rules(scmp_filter_ctx ctx)
 	/* files open for reading only: c-ares re-reads resolv.conf and
 	 * hosts, SSH reads its key; nothing is created or written */
 	const uint64_t wr = O_WRONLY | O_RDWR | O_CREAT | O_TRUNC | O_APPEND;
-	struct scmp_arg_cmp open_ro[] = {SCMP_CMP(1, SCMP_CMP_MASKED_EQ, wr, 0)};
+	struct scmp_arg_cmp open_ro[] = {
+		SCMP_CMP(1, SCMP_CMP_MASKED_EQ, wr, 0)};
 	struct scmp_arg_cmp openat_ro[] = {
 		SCMP_CMP(2, SCMP_CMP_MASKED_EQ, wr, 0)};
 	struct scmp_arg_cmp self[] = {
 		SCMP_CMP(0, SCMP_CMP_EQ, (uint64_t)getpid())};
-	const uint64_t ioctls[] = {FIONBIO, FIOCLEX,  FIONCLEX,
+	const uint64_t ioctls[] = {FIONBIO,  FIOCLEX,  FIONCLEX,
 				   FIONREAD, SIOCOUTQ, TCGETS};
 	const uint64_t families[] = {AF_UNIX, AF_INET, AF_INET6, AF_VSOCK};
 	const uint64_t prctls[] = {PR_SET_NAME, PR_GET_NAME};
@@ -158,8 +244,10 @@ static int sandbox_rules(scmp_filter_ctx ctx)
 		(void)self;
 		(void)prctls;
 		if (nr != __NR_SCMP_ERROR)
-			r = r ?: seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
-						  nr, 0);
+			r = r
+				    ?: seccomp_rule_add(ctx,
+							SCMP_ACT_ERRNO(ENOSYS),
+							nr, 0);
 	}
 #endif
 	return r;
@@ -224,8 +312,8 @@ static uint32_t sandbox_default_action(void)
 
 	if (!path || !*path)
 		return SCMP_ACT_ERRNO(EPERM);
-	sandbox_audit_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-				0644);
+	sandbox_audit_fd =
+		open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (sandbox_audit_fd < 0)
 		return SCMP_ACT_ERRNO(EPERM);
 	memset(&sa, 0, sizeof(sa));
@@ -417,8 +505,8 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen)
 	log_info("sandbox: on (seccomp allow-list, no_new_privs, "
 		 "capabilities kept: %s%s%s)",
 		 keep ? "" : "none",
-		 keep & (1ull << CAP_NET_BIND_SERVICE) ? " net_bind_service" :
-							 "",
+		 keep & (1ull << CAP_NET_BIND_SERVICE) ? " net_bind_service"
+						       : "",
 		 keep & (1ull << CAP_NET_RAW) ? " net_raw" : "");
 	return 0;
 }

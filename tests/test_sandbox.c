@@ -41,15 +41,15 @@
 /* Each returns 0 when the sandboxed call behaved, else a line number. */
 typedef int (*sandboxed_fn)(void);
 
-#define EXPECT_EPERM(call)                         \
-	do {                                       \
-		errno = 0;                         \
+#define EXPECT_EPERM(call)                          \
+	do {                                        \
+		errno = 0;                          \
 		if ((call) != -1 || errno != EPERM) \
-			return __LINE__;           \
+			return __LINE__;            \
 	} while (0)
-#define EXPECT_OK(call)                \
-	do {                           \
-		if ((call) < 0)        \
+#define EXPECT_OK(call)                  \
+	do {                             \
+		if ((call) < 0)          \
 			return __LINE__; \
 	} while (0)
 
@@ -86,8 +86,8 @@ static int forbidden_exec(void)
 	char *argv[] = {"/bin/false", NULL}, *envp[] = {NULL};
 
 	EXPECT_EPERM(execve("/bin/false", argv, envp));
-	EXPECT_EPERM(syscall(SYS_execveat, AT_FDCWD, "/bin/false", argv, envp,
-			     0));
+	EXPECT_EPERM(
+		syscall(SYS_execveat, AT_FDCWD, "/bin/false", argv, envp, 0));
 	return 0;
 }
 
