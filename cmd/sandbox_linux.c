@@ -250,6 +250,10 @@ int sandbox_seccomp_load(void)
 		return -ENOMEM;
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	r = r ?: seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+	/* a binary tree of syscall numbers, not a list (libseccomp 2.5);
+	 * the kernel's cache makes argument-free allows free anyway */
+	if (r == 0 && seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2) < 0)
+		log_debug("sandbox: seccomp filter not optimised");
 	r = r ?: sandbox_rules(ctx);
 	r = r ?: seccomp_load(ctx);
 	seccomp_release(ctx);
