@@ -22,10 +22,10 @@
 struct sandbox_opts {
 	/* -runas: "user", "uid" or "uid:gid"; NULL keeps the identity */
 	const char *runas;
-	/* keep CAP_NET_BIND_SERVICE when the process has it */
+	/* keep CAP_NET_BIND_SERVICE when the process has it; nothing else
+	 * is kept: the raw ICMP socket is opened before and needs no
+	 * CAP_NET_RAW once open */
 	bool keep_bind_service;
-	/* keep CAP_NET_RAW when the process has it */
-	bool keep_net_raw;
 };
 
 /*

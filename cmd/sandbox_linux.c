@@ -400,8 +400,6 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen)
 	}
 	if (o->keep_bind_service && sandbox_cap_in(&c, CAP_NET_BIND_SERVICE))
 		keep |= 1ull << CAP_NET_BIND_SERVICE;
-	if (o->keep_net_raw && sandbox_cap_in(&c, CAP_NET_RAW))
-		keep |= 1ull << CAP_NET_RAW;
 	if (sandbox_cap_in(&c, CAP_SETPCAP) &&
 	    (r = sandbox_bounding_set(keep)) < 0) {
 		snprintf(err, errlen, "bounding set: %s", strerror(-r));
@@ -425,10 +423,7 @@ int sandbox_enter(const struct sandbox_opts *o, char *err, size_t errlen)
 		return r;
 	}
 	log_info("sandbox: on (seccomp allow-list, no_new_privs, "
-		 "capabilities kept: %s%s%s)",
-		 keep ? "" : "none",
-		 keep & (1ull << CAP_NET_BIND_SERVICE) ? " net_bind_service"
-						       : "",
-		 keep & (1ull << CAP_NET_RAW) ? " net_raw" : "");
+		 "capabilities kept: %s)",
+		 keep ? "net_bind_service" : "none");
 	return 0;
 }
