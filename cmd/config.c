@@ -286,6 +286,8 @@ static int cfg_walk(struct config_ctx *x, struct config *c)
 	r = r ?: cfg_str(x, root, "notification", &c->notification);
 	r = r ?: cfg_str(x, root, "log-level", &c->log_level);
 	r = r ?: cfg_bool(x, root, "ec2-metadata-access", &c->ec2);
+	r = r ?: cfg_bool(x, root, "sandbox", &c->sandbox);
+	r = r ?: cfg_str(x, root, "runas", &c->runas);
 	ifs = cfg_get(x, root, "interfaces");
 	r = r ?: cfg_str(x, ifs, "qemu", &c->qemu);
 	r = r ?: cfg_str(x, ifs, "vfkit", &c->vfkit);
@@ -372,6 +374,7 @@ int config_parse(const char *yaml, size_t len, struct config *c, char *err,
 	memset(c, 0, sizeof(*c));
 	c->ec2 = -1;
 	c->debug = -1;
+	c->sandbox = -1;
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, len);
@@ -460,6 +463,7 @@ void config_free(struct config *c)
 	free(c->log_file);
 	free(c->notification);
 	free(c->log_level);
+	free(c->runas);
 	free(c->qemu);
 	free(c->vfkit);
 	free(c->bess);

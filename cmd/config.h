@@ -34,6 +34,8 @@ struct config {
 		*fident[CONFIG_MAX];
 	int ec2; /* -1: not given */
 	int debug; /* -1: not given */
+	int sandbox; /* sandbox: false turns it off; -1: not given */
+	char *runas;
 	/* stack: */
 	long mtu; /* 0: not given */
 	long max_flows; /* stack.maxFlows, 0: not given */

@@ -33,6 +33,7 @@
 #include "netcfg.h"
 #include "qcw_config.h"
 #include "rxchunk.h"
+#include "cmd/sandbox.h"
 #include "txring.h"
 #include "stack.h"
 #include "switch.h"
@@ -128,6 +129,12 @@ static void daemon_flags_init(struct daemon_opts *o)
 		F("max-flows", FLAG_INT, &o->max_flows,
 		  "NAT flows (host sockets) in all (default: from the fd "
 		  "limit; qcw-net only)"),
+		F("no-sandbox", FLAG_BOOL, &o->no_sandbox,
+		  "do not sandbox the daemon after start-up (debugging; "
+		  "qcw-net only)"),
+		F("runas", FLAG_STRING, &o->runas,
+		  "after start-up run as this user (name, uid or uid:gid; "
+		  "qcw-net only)"),
 	};
 
 	memcpy(o->flags, f, sizeof(f));
@@ -211,9 +218,12 @@ static int daemon_load_config(struct daemon_opts *o)
 	TAKE("hostIP", host_ip, c->host_ip);
 	TAKE("pcap", pcap, c->capture);
 	TAKE("max-flows", max_flows, c->max_flows);
+	TAKE("runas", runas, c->runas);
 #undef TAKE
 	if (!daemon_flag_set(o, "ec2-metadata-access") && c->ec2 >= 0)
 		o->ec2_metadata_access = c->ec2;
+	if (!daemon_flag_set(o, "no-sandbox") && c->sandbox == 0)
+		o->no_sandbox = true;
 	if (c->debug == 1 || (c->log_level && !strcmp(c->log_level, "debug")))
 		o->debug = true;
 	if (!o->fwd_sock.n &&
@@ -294,6 +304,11 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 	}
 	if (o->max_flows < 0 || o->max_flows > 100000000) {
 		fprintf(stderr, "max-flows must be between 0 and 100000000\n");
+		return 1;
+	}
+	if (o->runas && o->no_sandbox) {
+		fprintf(stderr, "-runas is part of the sandbox: it cannot be "
+				"used with -no-sandbox\n");
 		return 1;
 	}
 	if (o->stack && strcmp(o->stack, "lwip")) {
@@ -833,6 +848,36 @@ static int daemon_start_dgram(struct daemon *d)
 	return 0;
 }
 
+/*
+ * daemon_sandbox() - the end of start-up: every listener is bound and
+ * every start-up file open. The raw ICMP socket (if ping sockets are not
+ * allowed) is opened first, as the sandbox takes CAP_NET_RAW away.
+ */
+static int daemon_sandbox(struct daemon *d)
+{
+	struct sandbox_opts so = {
+		.runas = d->o->runas,
+		.keep_bind_service = sandbox_needs_bind_service(),
+	};
+	char err[256];
+	int r;
+
+	if (nat_icmp_raw_setup(d->nat) < 0)
+		log_warn("nat: cannot set up the raw ICMP socket");
+	if (d->o->no_sandbox) {
+		log_warn("sandbox: off (-no-sandbox)");
+		return 0;
+	}
+	r = sandbox_enter(&so, err, sizeof(err));
+	if (r == -ENOSYS) {
+		log_warn("sandbox: %s", err);
+		return 0;
+	}
+	if (r < 0)
+		log_err("sandbox: %s", err);
+	return r;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -944,6 +989,8 @@ int daemon_run(struct daemon_opts *o)
 		goto out;
 	}
 	pid_written = o->pid_file != NULL;
+	if (daemon_sandbox(&d) < 0)
+		goto out;
 
 	d.exit_status = 0;
 	uv_run(&d.loop, UV_RUN_DEFAULT);

@@ -30,6 +30,8 @@ struct daemon_opts {
 	bool keep_serving;
 	const char *stack;
 	long max_flows; /* NAT flows in all; 0: derived from the fd limit */
+	bool no_sandbox; /* -no-sandbox, or sandbox: false in -config */
+	const char *runas; /* -runas USER|UID[:GID] */
 	struct config *cfg; /* -config FILE, NULL without */
 	struct flag flags[40];
 	size_t n_flags;

@@ -50,4 +50,12 @@ const struct nat_counters *nat_counters(const struct nat *nat);
 /* nat_get_limits() - the bounds in force (see nat_flow.h). */
 const struct nat_limits *nat_get_limits(const struct nat *nat);
 
+/*
+ * nat_icmp_raw_setup() - before the sandbox closes: when ping sockets are
+ * not allowed and a raw ICMP socket can be opened (CAP_NET_RAW), carry
+ * the guest's echoes through it (nat_icmp_raw.c). 1 if the raw socket is
+ * in use, 0 if not needed or not possible, -errno on failure.
+ */
+int nat_icmp_raw_setup(struct nat *nat);
+
 #endif

@@ -5,8 +5,9 @@
  * address, identifier, destination) has its own socket and replies get
  * the guest's identifier back before they are sent to the guest from the
  * pinged address. Hosts that forbid ping sockets
- * (net.ipv4.ping_group_range) get one clear log line; the echoes are
- * dropped and counted. The table is bounded like UDP's: when it is full
+ * (net.ipv4.ping_group_range) use one shared raw socket instead if
+ * qcw-net could open it at start (nat_icmp_raw.c); otherwise they get
+ * one clear log line, and the echoes are dropped and counted. The table is bounded like UDP's: when it is full
  * the least recently used flow is closed for the new one.
  */
 #include "nat_priv.h"
@@ -143,6 +144,10 @@ void nat_icmp_input(struct nat *nat, struct nat_pkt *pk)
 	uv_buf_t b;
 	int r;
 
+	if (nat->icmp_raw) {
+		nat_icmp_raw_input(nat, pk);
+		return;
+	}
 	len = (size_t)p->tot_len - pk->hlen;
 	if (len < 8 || p->len < pk->hlen + 8)
 		goto drop;
@@ -189,6 +194,8 @@ void nat_icmp_sweep(struct nat *nat, uint64_t now)
 {
 	struct nat_flow *f;
 
+	if (nat->icmp_raw)
+		nat_icmp_raw_sweep(nat, now);
 	while ((f = nat_table_oldest(&nat->icmp)) &&
 	       nat_flow_expired(&nat->icmp, f, now, NAT_ICMP_IDLE_MS))
 		nat_icmp_close((struct nat_icmp *)f);
@@ -198,6 +205,8 @@ void nat_icmp_fini(struct nat *nat)
 {
 	struct nat_flow *f;
 
+	if (nat->icmp_raw)
+		nat_icmp_raw_fini(nat);
 	while ((f = nat_table_oldest(&nat->icmp)))
 		nat_icmp_close((struct nat_icmp *)f);
 }

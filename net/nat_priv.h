@@ -27,6 +27,7 @@
 
 struct nat_tcp_listener;
 struct nat_tcp;
+struct nat_icmp_raw;
 
 struct nat {
 	struct stack *st;
@@ -43,6 +44,7 @@ struct nat {
 	uv_timer_t sweep;
 	struct nat_counters cnt;
 	bool icmp_denied_logged;
+	struct nat_icmp_raw *icmp_raw; /* raw ICMP fallback, or NULL */
 	bool closing;
 	uint8_t buf[NAT_HOST_BUF]; /* UDP/ICMP host reads land here */
 };
@@ -68,6 +70,10 @@ void nat_udp_fini(struct nat *nat);
 void nat_icmp_fini(struct nat *nat);
 void nat_udp_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
+/* nat_icmp_raw.c: echo flows through the shared raw socket */
+void nat_icmp_raw_input(struct nat *nat, struct nat_pkt *pk);
+void nat_icmp_raw_sweep(struct nat *nat, uint64_t now);
+void nat_icmp_raw_fini(struct nat *nat);
 
 /*
  * nat_unreach() - tell the guest the packet in @pk (IP header in front)

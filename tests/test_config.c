@@ -144,12 +144,34 @@ static void test_max_flows(void **state)
 	assert_non_null(strstr(err, "stack.maxFlows"));
 }
 
+/* qcw-net's own keys: sandbox: false (-no-sandbox) and runas: USER */
+static void test_sandbox_keys(void **state)
+{
+	const char *y = "sandbox: false\nrunas: \"1000:1000\"\n";
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse("", 0, &c, err, sizeof(err)), 0);
+	assert_int_equal(c.sandbox, -1); /* not given: the sandbox is on */
+	assert_null(c.runas);
+	config_free(&c);
+	assert_int_equal(config_parse(y, strlen(y), &c, err, sizeof(err)), 0);
+	assert_int_equal(c.sandbox, 0);
+	assert_string_equal(c.runas, "1000:1000");
+	config_free(&c);
+	assert_int_equal(
+		config_parse("sandbox: maybe\n", 15, &c, err, sizeof(err)),
+		-EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_empty_and_errors),
 		cmocka_unit_test(test_max_flows),
+		cmocka_unit_test(test_sandbox_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
