@@ -29,6 +29,8 @@ struct daemon_opts {
 	bool version;
 	bool keep_serving;
 	const char *stack;
+	long mac_age; /* seconds, 0: never */
+	long dhcp_quiet; /* seconds */
 	struct config *cfg; /* -config FILE, NULL without */
 	struct flag flags[40];
 	size_t n_flags;
