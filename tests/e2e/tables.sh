@@ -29,7 +29,7 @@ lab_init tables
 # QCW_E2E_TABLES_FLAGS="" runs it against a build without these flags.
 # shellcheck disable=SC2086
 lab_start_backend qcw -keep-serving -listen "unix://$LAB_DIR/api.sock" \
-	${QCW_E2E_TABLES_FLAGS--dhcp-quiet $QUIET}
+	${QCW_E2E_TABLES_FLAGS--dhcp-quiet $QUIET -mac-age 4}
 lab_start_bridge
 t_check "the VM gets its lease" lab_dhcp
 lab_spawn "$LAB_NET" "$LAB_DIR/host.log" socat \
@@ -94,5 +94,7 @@ t_check "the host API answers" stats
 t_check "/stats counts reclaimed leases" test "$(stat DHCP Reclaimed)" -ge 1
 t_check "/stats counts replaced MACs" test "$(stat Switch MacEvicted)" -ge 19000
 t_check "the MAC table stays bounded" test "$(stat Switch MacEntries)" -le 1024
+aged_at_least() { test "$(stat Switch MacAged 2>/dev/null)" -ge "$1"; }
+t_check "unseen MACs age out (-mac-age 4)" wait_until 10 aged_at_least 200
 t_check "qcw-net still running" alive
 t_summary
