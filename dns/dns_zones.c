@@ -228,8 +228,9 @@ static int zones_merge(struct dns_zones *z, struct dns_zone *zone)
 			zone_free(zone);
 			return -ENOMEM;
 		}
-		memcpy(old->recs + old->nrecs, zone->recs,
-		       zone->nrecs * sizeof(*zone->recs));
+		if (zone->nrecs)
+			memcpy(old->recs + old->nrecs, zone->recs,
+			       zone->nrecs * sizeof(*zone->recs));
 		old->nrecs += zone->nrecs;
 		free(zone->recs);
 		zone->recs = old->recs;

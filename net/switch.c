@@ -254,12 +254,13 @@ static struct sw_cam_entry *sw_cam_victim(struct sw *sw)
 	return &sw->cam[sw->lru[best].tail];
 }
 
-static void sw_cam_evict(struct sw *sw, struct sw_cam_entry *e)
+/* sw_cam_evict() - replace @e; @why says which limit was reached. */
+static void sw_cam_evict(struct sw *sw, struct sw_cam_entry *e, const char *why)
 {
 	sw->cnt.cam_evicted++;
-	log_rl("switch: MAC table full, replacing the least recently seen "
-	       "MAC %02x:%02x:%02x:%02x:%02x:%02x",
-	       e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4],
+	log_rl("switch: %s, replacing the least recently seen MAC "
+	       "%02x:%02x:%02x:%02x:%02x:%02x",
+	       why, e->mac[0], e->mac[1], e->mac[2], e->mac[3], e->mac[4],
 	       e->mac[5]);
 	sw_cam_remove(sw, e);
 }
@@ -282,7 +283,8 @@ static void sw_cam_learn(struct sw *sw, const uint8_t *mac, int port)
 		/* a MAC that moved to another port */
 		sw_list_unlink(sw, e);
 		if (sw->lru[port].n >= sw->port_max)
-			sw_cam_evict(sw, &sw->cam[sw->lru[port].tail]);
+			sw_cam_evict(sw, &sw->cam[sw->lru[port].tail],
+				     "port at its MAC limit");
 		e->port = (uint8_t)port;
 		e->seen_ms = sw->now_ms;
 		sw_list_push(sw, e);
@@ -299,9 +301,10 @@ static void sw_cam_learn(struct sw *sw, const uint8_t *mac, int port)
 		return;
 	}
 	if (sw->lru[port].n >= sw->port_max)
-		sw_cam_evict(sw, &sw->cam[sw->lru[port].tail]);
+		sw_cam_evict(sw, &sw->cam[sw->lru[port].tail],
+			     "port at its MAC limit");
 	else if (sw->free_head == SW_NIL)
-		sw_cam_evict(sw, sw_cam_victim(sw));
+		sw_cam_evict(sw, sw_cam_victim(sw), "MAC table full");
 	i = sw->free_head;
 	e = &sw->cam[i];
 	sw->free_head = e->next;
