@@ -21,7 +21,7 @@ HOST=192.168.127.254
 QUIET=3
 alive() { kill -0 "$LAB_BACKEND_PID" 2>/dev/null; }
 stats() { lab_net curl -sf --unix-socket "$LAB_DIR/api.sock" http://qcw/stats; }
-stat() { # stat SECTION KEY
+stat_of() { # stat_of SECTION KEY
 	stats | python3 -c "import json,sys; print(json.load(sys.stdin)['$1']['$2'])"
 }
 
@@ -91,10 +91,10 @@ fi
 t_check "the VM renews its own address" lab_dhcp
 t_check "... still 192.168.127.2" grep -q "ip='192.168.127.2'" "$LAB_LEASE_FILE"
 t_check "the host API answers" stats
-t_check "/stats counts reclaimed leases" test "$(stat DHCP Reclaimed)" -ge 1
-t_check "/stats counts replaced MACs" test "$(stat Switch MacEvicted)" -ge 19000
-t_check "the MAC table stays bounded" test "$(stat Switch MacEntries)" -le 1024
-aged_at_least() { test "$(stat Switch MacAged 2>/dev/null)" -ge "$1"; }
+t_check "/stats counts reclaimed leases" test "$(stat_of DHCP Reclaimed)" -ge 1
+t_check "/stats counts replaced MACs" test "$(stat_of Switch MacEvicted)" -ge 19000
+t_check "the MAC table stays bounded" test "$(stat_of Switch MacEntries)" -le 1024
+aged_at_least() { test "$(stat_of Switch MacAged 2>/dev/null)" -ge "$1"; }
 t_check "unseen MACs age out (-mac-age 4)" wait_until 10 aged_at_least 200
 t_check "qcw-net still running" alive
 t_summary
