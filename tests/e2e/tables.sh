@@ -16,7 +16,7 @@ lab_require_cmd busybox ping python3 curl socat
 [ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-FLOOD="python3 $HERE/mac_flood.py"
+FLOOD=(python3 "$HERE/mac_flood.py")
 HOST=192.168.127.254
 QUIET=3
 alive() { kill -0 "$LAB_BACKEND_PID" 2>/dev/null; }
@@ -43,7 +43,7 @@ lab_add_guest "$G2" 5a:94:ef:00:00:66
 lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
 wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
 lab_stop_bridge
-out=$(ip netns exec "$G2" $FLOOD tap0 storm 10000)
+out=$(ip netns exec "$G2" "${FLOOD[@]}" tap0 storm 10000)
 echo "# storm from another VM while the VM is away: $out"
 lab_start_bridge
 t_check "the reconnected VM pings the gateway" \
@@ -52,7 +52,7 @@ t_check "the reconnected VM reaches a host TCP service" \
 	sh -c "ip netns exec $LAB_GUEST socat -T 5 - TCP:$HOST:8080,connect-timeout=5 </dev/null | grep -q hello-host"
 
 # ---- 300 MACs bind the whole pool (.3 to .253: 251 addresses) ----
-out=$(lab_guest $FLOOD "$LAB_TAP" dhcp 300)
+out=$(lab_guest "${FLOOD[@]}" "$LAB_TAP" dhcp 300)
 echo "# dhcp from 300 MACs: $out"
 t_check "300 MACs bound the whole pool" \
 	test "$(echo "$out" | awk '{print $4}')" -ge 240
@@ -61,7 +61,7 @@ t_check "... 192.168.127.2" grep -q "ip='192.168.127.2'" "$LAB_LEASE_FILE"
 dhcp_done=$(date +%s)
 
 # ---- a storm of 10 000 source MACs on the VM's own port ----
-out=$(lab_guest $FLOOD "$LAB_TAP" storm 10000)
+out=$(lab_guest "${FLOOD[@]}" "$LAB_TAP" storm 10000)
 echo "# storm from the VM: $out"
 t_check "qcw-net survives the storm" alive
 t_check "after the storm the VM pings the gateway" \
