@@ -61,6 +61,8 @@ struct daemon {
 	struct ssh_tunnel **tunnels; /* -forward-sock, one per tuple */
 	unsigned int n_tunnels;
 	uv_signal_t sigint, sigterm;
+	uv_timer_t sw_timer; /* the switch's clock: MAC ageing */
+	bool sw_timer_on;
 	int exit_status;
 	bool stopping;
 };
@@ -135,8 +137,15 @@ static void daemon_flags_init(struct daemon_opts *o)
 		F("runas", FLAG_STRING, &o->runas,
 		  "after start-up run as this user (name, uid or uid:gid; "
 		  "qcw-net only)"),
+		F("mac-age", FLAG_INT, &o->mac_age,
+		  "forget a guest MAC unseen for this many seconds (default "
+		  "300, 0 never; qcw-net only)"),
+		F("dhcp-quiet", FLAG_INT, &o->dhcp_quiet,
+		  "when the DHCP pool is full, reclaim a lease whose MAC was "
+		  "quiet this many seconds (default 300; qcw-net only)"),
 	};
 
+	_Static_assert(sizeof(f) <= sizeof(o->flags), "o->flags too small");
 	memcpy(o->flags, f, sizeof(f));
 	o->n_flags = sizeof(f) / sizeof(f[0]);
 }
@@ -247,6 +256,8 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->ssh_port = 2222;
+	o->mac_age = SW_CAM_AGE_MS / 1000;
+	o->dhcp_quiet = DHCP_QUIET_MS_DEFAULT / 1000;
 	daemon_flags_init(o);
 	r = flags_parse(o->flags, o->n_flags, argc, argv, err, sizeof(err));
 	if (r == -2) {
@@ -269,6 +280,12 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		o->mtu = 1500;
 	if (o->mtu < 576 || o->mtu > 65520) {
 		fprintf(stderr, "mtu value must be between 576 and 65520\n");
+		return 1;
+	}
+	if (o->mac_age < 0 || o->mac_age > 86400 || o->dhcp_quiet < 1 ||
+	    o->dhcp_quiet > 86400) {
+		fprintf(stderr, "mac-age must be 0 to 86400 and dhcp-quiet 1 "
+				"to 86400 seconds\n");
 		return 1;
 	}
 	if (o->ssh_port != -1 && (o->ssh_port < 1024 || o->ssh_port > 65535)) {
@@ -878,6 +895,38 @@ static int daemon_sandbox(struct daemon *d)
 	return r;
 }
 
+/* daemon_sw_tick() - the switch's time, once a second (MAC ageing). */
+static void daemon_sw_tick(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	sw_tick(d->sw, uv_now(&d->loop));
+}
+
+/* daemon_mac_seen() - DHCP asks the switch when a MAC last talked. */
+static int daemon_mac_seen(void *arg, const uint8_t mac[6], uint64_t *seen_ms)
+{
+	return sw_mac_last_seen(arg, mac, seen_ms);
+}
+
+/*
+ * daemon_start_tables() - MAC ageing on a 1 s timer (unreferenced: it
+ * never keeps the loop alive) and DHCP's view of quiet MACs.
+ */
+static void daemon_start_tables(struct daemon *d)
+{
+	sw_set_cam_limits(d->sw, (uint64_t)d->o->mac_age * 1000,
+			  SW_CAM_PORT_MAX);
+	sw_tick(d->sw, uv_now(&d->loop));
+	dhcp_server_set_quiet(d->dhcp, (uint64_t)d->o->dhcp_quiet * 1000,
+			      daemon_mac_seen, d->sw);
+	uv_timer_init(&d->loop, &d->sw_timer);
+	d->sw_timer.data = d;
+	uv_timer_start(&d->sw_timer, daemon_sw_tick, 1000, 1000);
+	uv_unref((uv_handle_t *)&d->sw_timer);
+	d->sw_timer_on = true;
+}
+
 static void daemon_walk_close(uv_handle_t *h, void *arg)
 {
 	(void)arg;
@@ -925,6 +974,7 @@ int daemon_run(struct daemon_opts *o)
 	if (!d.st || !d.dhcp)
 		goto out;
 	stack_set_dhcp(d.st, d.dhcp);
+	daemon_start_tables(&d);
 	d.nat = nat_create(d.st);
 	if (!d.nat)
 		goto out;
@@ -1006,6 +1056,8 @@ out:
 	fwd_destroy(d.fwd);
 	nat_destroy(d.nat);
 	stack_destroy(d.st);
+	if (d.sw_timer_on)
+		uv_close((uv_handle_t *)&d.sw_timer, NULL);
 	dhcp_server_destroy(d.dhcp);
 	if (uv_loop_alive(&d.loop) || d.loop.data == NULL) {
 		uv_walk(&d.loop, daemon_walk_close, NULL);

@@ -32,6 +32,8 @@ struct daemon_opts {
 	long max_flows; /* NAT flows in all; 0: derived from the fd limit */
 	bool no_sandbox; /* -no-sandbox, or sandbox: false in -config */
 	const char *runas; /* -runas USER|UID[:GID] */
+	long mac_age; /* seconds, 0: never */
+	long dhcp_quiet; /* seconds */
 	struct config *cfg; /* -config FILE, NULL without */
 	struct flag flags[40];
 	size_t n_flags;

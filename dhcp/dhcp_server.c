@@ -12,7 +12,11 @@
  *   4. the lowest never-used (or cleanly released without memory) address,
  *      then the lowest address whose lease or offer has expired. Using
  *      fresh addresses first keeps an expired client's address for it as
- *      long as the pool allows.
+ *      long as the pool allows;
+ *   5. when none is left, the live lease or offer whose MAC has been quiet
+ *      longest (not heard by the server, not seen on the switch), if
+ *      quiet for the quiet time: so 300 MACs that asked once and went
+ *      away cannot keep the pool for a lease time (reclaimed).
  *
  * States of a pool slot (the lifetime is judged lazily against "now"):
  *   FREE     --DISCOVER-->  OFFERED (held OFFER_HOLD_MS for the MAC)
@@ -63,6 +67,7 @@ enum dhcp_lease_state {
  */
 struct dhcp_lease {
 	uint64_t expires_ms;
+	uint64_t heard_ms; /* last DISCOVER/REQUEST of the holder */
 	uint8_t mac[6];
 	uint8_t state;
 	uint8_t has_mac;
@@ -78,6 +83,9 @@ struct dhcp_server {
 	uint16_t search_end[DHCP_MAX_SEARCH];
 	unsigned int n_search_wire;
 	struct dhcp_counters counters;
+	uint64_t quiet_ms;
+	dhcp_last_seen_fn last_seen;
+	void *last_seen_arg;
 	uint32_t n_pool;
 	struct dhcp_lease pool[];
 };
@@ -159,6 +167,46 @@ static void dhcp_set(struct dhcp_server *s, long idx, const uint8_t *mac,
 	e->has_mac = 1;
 	e->state = (uint8_t)state;
 	e->expires_ms = expires_ms;
+}
+
+/* dhcp_last_heard() - the latest sign of life of @e's holder. */
+static uint64_t dhcp_last_heard(const struct dhcp_server *s,
+				const struct dhcp_lease *e)
+{
+	uint64_t t = e->heard_ms, seen;
+
+	if (s->last_seen && !s->last_seen(s->last_seen_arg, e->mac, &seen) &&
+	    seen > t)
+		t = seen;
+	return t;
+}
+
+/*
+ * dhcp_quietest() - the live dynamic offer or lease whose holder has been
+ * quiet longest, if for the quiet time at least; -1 if none.
+ */
+static long dhcp_quietest(const struct dhcp_server *s, uint64_t now_ms)
+{
+	uint64_t best_t = 0;
+	long i, best = -1;
+
+	for (i = 0; i < (long)s->n_pool; i++) {
+		const struct dhcp_lease *e = &s->pool[i];
+		uint64_t t;
+
+		if ((e->state != DHCP_LEASE_BOUND &&
+		     e->state != DHCP_LEASE_OFFERED) ||
+		    !e->has_mac || !dhcp_timed_live(e, now_ms))
+			continue;
+		t = dhcp_last_heard(s, e);
+		if (t > now_ms || now_ms - t < s->quiet_ms)
+			continue;
+		if (best < 0 || t < best_t) {
+			best = i;
+			best_t = t;
+		}
+	}
+	return best;
 }
 
 /*
@@ -348,6 +396,21 @@ static int dhcp_on_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 	long idx;
 	uint32_t ip = dhcp_choose(s, m, now_ms, &idx);
 
+	if (!ip && (idx = dhcp_quietest(s, now_ms)) >= 0) {
+		struct dhcp_lease *e = &s->pool[idx];
+
+		s->counters.reclaimed++;
+		log_rl("dhcp: pool exhausted, %u.%u.%u.%u reclaimed from the "
+		       "quiet %02x:%02x:%02x:%02x:%02x:%02x",
+		       (s->cfg.pool_start + (uint32_t)idx) >> 24,
+		       ((s->cfg.pool_start + (uint32_t)idx) >> 16) & 0xff,
+		       ((s->cfg.pool_start + (uint32_t)idx) >> 8) & 0xff,
+		       (s->cfg.pool_start + (uint32_t)idx) & 0xff, e->mac[0],
+		       e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5]);
+		e->state = DHCP_LEASE_FREE;
+		e->has_mac = 0;
+		ip = s->cfg.pool_start + (uint32_t)idx;
+	}
 	if (!ip) {
 		s->counters.pool_exhausted++;
 		log_rl("dhcp: pool exhausted, no offer for "
@@ -365,6 +428,7 @@ static int dhcp_on_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 		      dhcp_timed_live(e, now_ms)))
 			dhcp_set(s, idx, m->chaddr, DHCP_LEASE_OFFERED,
 				 dhcp_deadline(now_ms, DHCP_OFFER_HOLD_MS));
+		e->heard_ms = now_ms;
 	}
 	return dhcp_reply(s, m, DHCP_OFFER, ip, 1, out, cap, dst);
 }
@@ -405,9 +469,11 @@ static int dhcp_on_request(struct dhcp_server *s, const struct dhcp_msg *m,
 	idx = dhcp_may_bind(s, m->chaddr, ip, now_ms);
 	if (idx == -2)
 		return dhcp_reply(s, m, DHCP_NAK, 0, 0, out, cap, dst);
-	if (idx >= 0)
+	if (idx >= 0) {
 		dhcp_set(s, idx, m->chaddr, DHCP_LEASE_BOUND,
 			 dhcp_deadline(now_ms, s->lease_ms));
+		s->pool[idx].heard_ms = now_ms;
+	}
 	return dhcp_reply(s, m, DHCP_ACK, ip, 1, out, cap, dst);
 }
 
@@ -708,6 +774,7 @@ struct dhcp_server *dhcp_server_create(const struct dhcp_server_config *cfg)
 		s->cfg.pool_end = s->cfg.pool_start + s->n_pool - 1;
 	s->broadcast = s->cfg.network | ~s->cfg.netmask;
 	s->lease_ms = (uint64_t)s->cfg.lease_secs * 1000;
+	s->quiet_ms = DHCP_QUIET_MS_DEFAULT;
 	dhcp_sort_statics(&s->cfg);
 	dhcp_prepare_search(s, cfg);
 
@@ -717,6 +784,14 @@ struct dhcp_server *dhcp_server_create(const struct dhcp_server_config *cfg)
 	for (i = 0; i < s->cfg.n_static; i++)
 		dhcp_reserve(s, s->cfg.statics[i].ip);
 	return s;
+}
+
+void dhcp_server_set_quiet(struct dhcp_server *s, uint64_t quiet_ms,
+			   dhcp_last_seen_fn fn, void *arg)
+{
+	s->quiet_ms = quiet_ms ? quiet_ms : DHCP_QUIET_MS_DEFAULT;
+	s->last_seen = fn;
+	s->last_seen_arg = arg;
 }
 
 void dhcp_server_destroy(struct dhcp_server *s)

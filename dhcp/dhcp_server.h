@@ -46,8 +46,18 @@ struct dhcp_counters {
 	uint64_t discover, offer, request, ack, nak, release, inform, decline;
 	uint64_t malformed; /* dropped: not a well-formed BOOTREQUEST */
 	uint64_t ignored; /* well-formed but no reply (e.g. other server id) */
-	uint64_t pool_exhausted;
+	uint64_t pool_exhausted; /* no address to offer: no reply */
+	uint64_t reclaimed; /* quiet leases given to a new client */
 };
+
+/*
+ * dhcp_last_seen_fn - when @mac last sent anything (the switch's view):
+ * 0 and *@seen_ms, or a negative errno when unknown.
+ */
+typedef int (*dhcp_last_seen_fn)(void *arg, const uint8_t mac[6],
+				 uint64_t *seen_ms);
+
+#define DHCP_QUIET_MS_DEFAULT (300ull * 1000)
 
 struct dhcp_server;
 
@@ -62,6 +72,16 @@ void dhcp_server_config_init(struct dhcp_server_config *c, uint32_t network,
 
 /* dhcp_server_create() - copies @cfg (and the search strings); NULL on error. */
 struct dhcp_server *dhcp_server_create(const struct dhcp_server_config *cfg);
+/*
+ * dhcp_server_set_quiet() - when the pool is exhausted, a DISCOVER from a
+ * new client reclaims the dynamic lease (or offer) whose MAC has been
+ * quiet longest, if quiet for at least @quiet_ms (0: the default): not
+ * heard by the server and, when @fn is given, not seen by @fn since.
+ * Static leases are never reclaimed.
+ */
+void dhcp_server_set_quiet(struct dhcp_server *s, uint64_t quiet_ms,
+			   dhcp_last_seen_fn fn, void *arg);
+
 /* dhcp_server_destroy() - accepts NULL. */
 void dhcp_server_destroy(struct dhcp_server *s);
 

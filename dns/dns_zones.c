@@ -25,13 +25,19 @@ struct dns_record {
 	uint32_t ip;
 };
 
+/*
+ * struct dns_zone - @recs holds the records lowest priority first: a
+ * lookup walks it from the end, so a merge (whose new records go in front
+ * of the old ones) appends to the old array instead of copying it, and
+ * the array grows geometrically: adding N records costs O(N).
+ */
 struct dns_zone {
 	char *name; /* presentation form, always with the trailing dot */
 	uint8_t wire[DNS_NAME_MAX]; /* lower case */
 	size_t wire_len;
 	int nlabels;
 	struct dns_record **recs;
-	size_t nrecs;
+	size_t nrecs, cap;
 	bool recs_null; /* Go's nil slice: "Records":null in the JSON */
 	bool has_default;
 	uint32_t default_ip;
@@ -116,11 +122,52 @@ nomem:
 	return NULL;
 }
 
+/* zone_reserve() - room for @n records in @zone->recs (doubling). */
+static int zone_reserve(struct dns_zone *zone, size_t n)
+{
+	struct dns_record **recs;
+	size_t cap = zone->cap ? zone->cap : 8;
+
+	if (n <= zone->cap)
+		return 0;
+	while (cap < n) {
+		if (cap > SIZE_MAX / 2 / sizeof(*recs))
+			return -ENOMEM;
+		cap *= 2;
+	}
+	if (zone->recs)
+		recs = realloc(zone->recs, cap * sizeof(*recs));
+	else
+		recs = malloc(cap * sizeof(*recs));
+	if (!recs)
+		return -ENOMEM;
+	zone->recs = recs;
+	zone->cap = cap;
+	return 0;
+}
+
+/* zone_reverse() - records parsed first-wins into the stored order. */
+static void zone_reverse(struct dns_zone *zone)
+{
+	size_t i, j;
+
+	for (i = 0, j = zone->nrecs; i + 1 < j; i++, j--) {
+		struct dns_record *t = zone->recs[i];
+
+		zone->recs[i] = zone->recs[j - 1];
+		zone->recs[j - 1] = t;
+	}
+}
+
+/*
+ * zone_add_record() - append a record in parse order (first wins); the
+ * caller reverses the zone with zone_reverse() once all are added.
+ */
 static int zone_add_record(struct dns_zone *zone, const char *name,
 			   const char *regexp, uint32_t ip, char *err,
 			   size_t errlen)
 {
-	struct dns_record *r, **recs;
+	struct dns_record *r;
 	int rc;
 
 	r = calloc(1, sizeof(*r));
@@ -151,10 +198,8 @@ static int zone_add_record(struct dns_zone *zone, const char *name,
 			goto nomem;
 		}
 	}
-	recs = realloc(zone->recs, (zone->nrecs + 1) * sizeof(*recs));
-	if (!recs)
+	if (zone_reserve(zone, zone->nrecs + 1))
 		goto nomem;
-	zone->recs = recs;
 	zone->recs[zone->nrecs++] = r;
 	return 0;
 nomem:
@@ -175,24 +220,27 @@ static int zones_merge(struct dns_zones *z, struct dns_zone *zone)
 	zone->serial = ++z->serial;
 	for (size_t i = 0; i < z->n; i++) {
 		struct dns_zone *old = z->zones[i];
-		struct dns_record **recs;
 
 		if (strcasecmp(old->name, zone->name))
 			continue;
-		recs = realloc(zone->recs,
-			       (zone->nrecs + old->nrecs) * sizeof(*recs));
-		if (!recs && zone->nrecs + old->nrecs) {
+		/* stored lowest priority first: old ones, then the new */
+		if (zone_reserve(old, old->nrecs + zone->nrecs)) {
 			zone_free(zone);
 			return -ENOMEM;
 		}
-		zone->recs = recs;
-		memcpy(zone->recs + zone->nrecs, old->recs,
-		       old->nrecs * sizeof(*recs));
-		zone->nrecs += old->nrecs;
+		if (zone->nrecs)
+			memcpy(old->recs + old->nrecs, zone->recs,
+			       zone->nrecs * sizeof(*zone->recs));
+		old->nrecs += zone->nrecs;
+		free(zone->recs);
+		zone->recs = old->recs;
+		zone->nrecs = old->nrecs;
+		zone->cap = old->cap;
 		/* Go: append(nil, old...) stays nil only if old is empty */
 		if (zone->nrecs)
 			zone->recs_null = false;
-		old->nrecs = 0;
+		old->recs = NULL;
+		old->nrecs = old->cap = 0;
 		zone_free(old);
 		z->zones[i] = zone;
 		return 0;
@@ -256,6 +304,7 @@ int dns_zones_add_defaults(struct dns_zones *z, uint32_t gateway,
 			zone_free(zone);
 			return -ENOMEM;
 		}
+		zone_reverse(zone);
 		if (zones_merge(z, zone))
 			return -ENOMEM;
 	}
@@ -378,6 +427,7 @@ static struct dns_zone *parse_zone(json_t *root, char *err, size_t errlen)
 		}
 		zone->has_default = true;
 	}
+	zone_reverse(zone);
 	return zone;
 fail:
 	zone_free(zone);
@@ -433,7 +483,7 @@ static json_t *zone_json(const struct dns_zone *zone)
 {
 	json_t *obj = json_object(), *recs = json_array();
 
-	for (size_t i = 0; i < zone->nrecs; i++) {
+	for (size_t i = zone->nrecs; i-- > 0;) {
 		const struct dns_record *r = zone->recs[i];
 		json_t *ro = json_object();
 
@@ -576,7 +626,7 @@ void dns_zones_lookup(const struct dns_zones *z, const uint8_t *wire,
 		m->result = DNS_ZONE_NXDOMAIN;
 		if (dns_name_to_text(wire, start, prefix, sizeof(prefix)) < 0)
 			return;
-		for (size_t r = 0; r < zone->nrecs; r++) {
+		for (size_t r = zone->nrecs; r-- > 0;) {
 			if (record_match(zone->recs[r], prefix)) {
 				m->result = DNS_ZONE_FOUND;
 				m->ip = zone->recs[r]->ip;

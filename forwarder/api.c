@@ -553,11 +553,18 @@ static void api_stats(struct api *a, struct http_conn *c)
 	api_obj_u64(o, "BytesSent", x->sw ? sw_bytes_sent(x->sw) : 0);
 	api_obj_u64(o, "BytesReceived", x->sw ? sw_bytes_received(x->sw) : 0);
 	if (x->sw) {
+		const struct sw_counters *k = sw_counters(x->sw);
 		json_t *ports = json_array();
 
 		sw_foreach_port(x->sw, api_port_row, ports);
 		s = json_object();
 		json_object_set_new(s, "Ports", ports);
+		api_obj_u64(s, "UnknownUnicast", k->unknown_unicast);
+		api_obj_u64(s, "MacEntries", k->cam_entries);
+		api_obj_u64(s, "MacLearned", k->cam_learned);
+		api_obj_u64(s, "MacAged", k->cam_aged);
+		api_obj_u64(s, "MacEvicted", k->cam_evicted);
+		api_obj_u64(s, "MacRefused", k->cam_refused);
 		json_object_set_new(o, "Switch", s);
 	}
 	if (x->stack) {
@@ -607,6 +614,7 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "Malformed", k->malformed);
 		api_obj_u64(s, "Ignored", k->ignored);
 		api_obj_u64(s, "PoolExhausted", k->pool_exhausted);
+		api_obj_u64(s, "Reclaimed", k->reclaimed);
 		json_object_set_new(o, "DHCP", s);
 	}
 	if (x->dns) {

@@ -3,7 +3,9 @@
  * is one UDP payload handed to a server created once, so state built by
  * earlier inputs (offers, leases, declines) is exercised too. The clock
  * advances with each input (by an amount the last byte picks) to reach the
- * expiry paths. Replies are checked for well-formedness; a violation traps.
+ * expiry paths, and a short quiet time with a fake switch (MACs with an odd
+ * last byte are always "seen now") reaches the reclaiming of quiet leases.
+ * Replies are checked for well-formedness; a violation traps.
  * The seed corpus is fuzz/corpus/dhcp, written by "test-dhcp --write-corpus".
  */
 #include <errno.h>
@@ -17,6 +19,17 @@
 #define NET(d) (0xc0a87f00u | (d))
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static uint64_t fuzz_now_ms = 1;
+
+static int fuzz_seen(void *arg, const uint8_t mac[6], uint64_t *seen_ms)
+{
+	(void)arg;
+	if (!(mac[5] & 1))
+		return -ENOENT;
+	*seen_ms = fuzz_now_ms;
+	return 0;
+}
 
 static struct dhcp_server *fuzz_server(void)
 {
@@ -46,6 +59,7 @@ static struct dhcp_server *fuzz_server(void)
 	s = dhcp_server_create(&c);
 	if (!s)
 		__builtin_trap();
+	dhcp_server_set_quiet(s, 5000, fuzz_seen, NULL);
 	return s;
 }
 
@@ -60,7 +74,6 @@ static void fuzz_check_lease(void *arg, uint32_t ip, const uint8_t mac[6])
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uint64_t now_ms = 1;
 	struct dhcp_server *s = fuzz_server();
 	struct dhcp_reply_dst dst;
 	struct dhcp_msg m;
@@ -70,8 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!out)
 		return 0;
-	now_ms += 1 + (size ? data[size - 1] : 0) * 1000ull;
-	rc = dhcp_server_handle(s, data, size, now_ms, out, cap, &dst);
+	fuzz_now_ms += 1 + (size ? data[size - 1] : 0) * 1000ull;
+	rc = dhcp_server_handle(s, data, size, fuzz_now_ms, out, cap, &dst);
 	if (rc > 0) {
 		if ((size_t)rc > cap || rc < DHCP_MIN_MSG_LEN ||
 		    dhcp_msg_parse(out, (size_t)rc, &m) ||
@@ -83,7 +96,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (rc != 0 && rc != -EINVAL) {
 		__builtin_trap();
 	}
-	dhcp_server_foreach_lease(s, now_ms, fuzz_check_lease, NULL);
+	dhcp_server_foreach_lease(s, fuzz_now_ms, fuzz_check_lease, NULL);
 	free(out);
 
 	/* the domain encoder, on the input as a string */

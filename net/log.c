@@ -2,6 +2,8 @@
  * log.c - the logger behind log.h. Writes whole lines with one write so
  * that lines from a forked child or another process sharing the file do
  * not interleave; timestamps are wall-clock RFC 3339 like gvproxy's logrus.
+ * Messages carry guest- and client-supplied strings (paths, names), so
+ * every control byte is escaped: no input can start a line of its own.
  */
 #include "log.h"
 
@@ -67,11 +69,55 @@ int log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst)
 	return 0;
 }
 
+/*
+ * log_escape() - copy @in (@n bytes) to @out (room @cap) with newline, CR
+ * and tab as \n \r \t and every other byte below 0x20, and 0x7f, as \xNN
+ * (ESC is \x1b); stops before an escape that would not fit.
+ * Return: bytes written.
+ */
+static size_t log_escape(char *out, size_t cap, const char *in, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0, i;
+
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)in[i];
+		char e = 0;
+
+		if (c >= 0x20 && c != 0x7f) {
+			if (o + 1 > cap)
+				break;
+			out[o++] = (char)c;
+			continue;
+		}
+		if (c == '\n')
+			e = 'n';
+		else if (c == '\r')
+			e = 'r';
+		else if (c == '\t')
+			e = 't';
+		if (e) {
+			if (o + 2 > cap)
+				break;
+			out[o++] = '\\';
+			out[o++] = e;
+			continue;
+		}
+		if (o + 4 > cap)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[c >> 4];
+		out[o++] = hex[c & 15];
+	}
+	return o;
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	static const char *const names[] = {"error", "warning", "info",
 					    "debug"};
-	char line[1024];
+	char line[1024], msg[1024];
 	struct timespec ts;
 	struct tm tm;
 	va_list ap;
@@ -86,13 +132,14 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 		     tm.tm_min, tm.tm_sec, names[lvl]);
 	va_start(ap, fmt);
-	m = vsnprintf(line + n, sizeof(line) - (size_t)n - 3, fmt, ap);
+	m = vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (m < 0)
 		m = 0;
-	n += m;
-	if ((size_t)n > sizeof(line) - 3)
-		n = sizeof(line) - 3;
+	if ((size_t)m >= sizeof(msg))
+		m = sizeof(msg) - 1;
+	n += (int)log_escape(line + n, sizeof(line) - (size_t)n - 2, msg,
+			     (size_t)m);
 	line[n++] = '"';
 	line[n++] = '\n';
 	if (write(log_fd, line, (size_t)n) < 0) {

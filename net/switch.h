@@ -7,6 +7,8 @@
  * Frames for the gateway MAC, and broadcast/multicast, go to the stack;
  * broadcast also floods to the other ports; unicast to a learnt MAC goes
  * to its port; unknown unicast is dropped (counted), as gvproxy does.
+ * Learnt MACs age out, and a full table replaces its least recently seen
+ * MAC instead of refusing new ones (see SW_CAM_MAX).
  *
  * Each port owns a bounded transmit queue. A port that fills past its
  * high-water mark makes the switch "congested": producers that can wait
@@ -94,7 +96,25 @@ typedef void (*sw_mac_event_fn)(void *arg, const uint8_t mac[6],
 typedef void (*sw_drain_fn)(void *arg);
 
 #define SW_MAX_PORTS 64
-#define SW_CAM_SIZE 256
+/*
+ * The MAC table (CAM): at most SW_CAM_MAX MACs, SW_CAM_PORT_MAX per port
+ * by default; a MAC not seen for SW_CAM_AGE_MS is forgotten (a Linux
+ * bridge's default ageing time). See sw_cam_learn() in switch.c for what
+ * a full table does.
+ */
+#define SW_CAM_MAX 1024
+#define SW_CAM_PORT_MAX 256
+#define SW_CAM_AGE_MS (300ull * 1000)
+
+/* Switch-wide counters for /stats (per-port ones are in struct sw_port). */
+struct sw_counters {
+	uint64_t unknown_unicast; /* dropped: destination MAC not learnt */
+	uint64_t cam_entries; /* MACs in the table now */
+	uint64_t cam_learned; /* new MACs learnt */
+	uint64_t cam_aged; /* forgotten after SW_CAM_AGE_MS unseen */
+	uint64_t cam_evicted; /* replaced when the port or table was full */
+	uint64_t cam_refused; /* not learnt: hash chain full (a storm) */
+};
 
 struct sw *sw_create(const uint8_t gw_mac[6]);
 void sw_destroy(struct sw *sw);
@@ -108,6 +128,25 @@ void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack);
 void sw_set_stack_batch_end(struct sw *sw, void (*fn)(void *stack));
 void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg);
 void sw_set_drain(struct sw *sw, sw_drain_fn fn, void *arg);
+/*
+ * sw_set_cam_limits() - forget MACs unseen for @age_ms (0: never) and keep
+ * at most @port_max (1..SW_CAM_MAX) MACs per port.
+ */
+void sw_set_cam_limits(struct sw *sw, uint64_t age_ms, unsigned int port_max);
+/*
+ * sw_tick() - the switch's time, from the caller's monotonic clock (the
+ * switch reads none): stamps the MACs seen from now on and forgets those
+ * unseen for the ageing time. Call it about once a second; the first call
+ * before any frame.
+ */
+void sw_tick(struct sw *sw, uint64_t now_ms);
+/*
+ * sw_mac_last_seen() - when @mac last sent a frame (at sw_tick()
+ * resolution): 0 and *@seen_ms, or -ENOENT when it is not in the table.
+ */
+int sw_mac_last_seen(const struct sw *sw, const uint8_t mac[6],
+		     uint64_t *seen_ms);
+const struct sw_counters *sw_counters(const struct sw *sw);
 
 /* sw_port_attach() - 0 or -ENOSPC; sets port->id. */
 int sw_port_attach(struct sw *sw, struct sw_port *port, const char *kind);

@@ -1,7 +1,8 @@
 /*
  * test_dhcp.c - cmocka unit tests of the DHCPv4 codec and server (dhcp/):
  * the DISCOVER/OFFER/REQUEST/ACK exchange, options, NAK, RELEASE, DECLINE,
- * INFORM, pool exhaustion, lease expiry, reply addressing, malformed input
+ * INFORM, pool exhaustion, reclaiming quiet leases, lease expiry, reply
+ * addressing, malformed input
  * and resolv.conf parsing.
  *
  * Run as "test-dhcp --write-corpus DIR" it writes the fuzzer's seed corpus
@@ -704,6 +705,34 @@ static void test_offer_hold_expires(void **state)
 	dhcp_server_destroy(t.s);
 }
 
+/* A fake switch: which MACs were seen when. */
+struct fake_sw {
+	unsigned int n;
+	uint8_t mac[8][6];
+	uint64_t seen[8];
+};
+
+static int fake_seen(void *arg, const uint8_t mac[6], uint64_t *seen_ms)
+{
+	struct fake_sw *f = arg;
+	unsigned int i;
+
+	for (i = 0; i < f->n; i++) {
+		if (!memcmp(f->mac[i], mac, 6)) {
+			*seen_ms = f->seen[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int seen_now(void *arg, const uint8_t mac[6], uint64_t *seen_ms)
+{
+	(void)mac;
+	*seen_ms = *(const uint64_t *)arg;
+	return 0;
+}
+
 static void test_lease_expiry(void **state)
 {
 	struct dhcp_server_config c;
@@ -716,6 +745,8 @@ static void test_lease_expiry(void **state)
 	c.pool_end = NET(4);
 	t.s = dhcp_server_create(&c);
 	assert_non_null(t.s);
+	/* every client keeps talking: no lease is quiet, none reclaimed */
+	dhcp_server_set_quiet(t.s, 0, seen_now, &t.now);
 	t.now = 5 * SEC;
 	assert_int_equal(dora(&t, mac_a), NET(3));
 	assert_int_equal(dora(&t, mac_b), NET(4));
@@ -737,6 +768,107 @@ static void test_lease_expiry(void **state)
 	mk_discover(&p, mac_a, 2);
 	assert_int_equal(handle(&t, &p), 0);
 	dhcp_server_destroy(t.s);
+}
+
+/*
+ * Pool exhausted: a new client gets the lease of the client quiet
+ * longest (not heard, not seen on the switch) once quiet for the quiet
+ * time; one seen on the switch keeps its lease; the static never waits.
+ */
+static void test_reclaim_quiet(void **state)
+{
+	struct dhcp_server_config c;
+	struct fake_sw sw = {0};
+	struct ctx t = {0};
+	struct pkt p;
+	int n;
+
+	(void)state;
+	default_config(&c);
+	c.pool_start = NET(250);
+	c.pool_end = NET(254);
+	c.statics[0].ip = NET(252);
+	t.s = dhcp_server_create(&c);
+	assert_non_null(t.s);
+	dhcp_server_set_quiet(t.s, 30 * SEC, fake_seen, &sw);
+	t.now = 100 * SEC;
+	assert_int_equal(dora(&t, mac_a), NET(250));
+	t.now += SEC;
+	assert_int_equal(dora(&t, mac_b), NET(251));
+	assert_int_equal(dora(&t, mac_c), NET(253));
+	mk_discover(&p, mac_d, 1);
+	t.now += 28 * SEC;
+	assert_int_equal(handle(&t, &p), 0); /* nobody quiet for 30 s yet */
+	assert_int_equal(dhcp_server_counters(t.s)->reclaimed, 0);
+	/* a was heard first but is still talking on the switch */
+	memcpy(sw.mac[0], mac_a, 6);
+	sw.seen[0] = t.now;
+	sw.n = 1;
+	t.now += 2 * SEC;
+	assert_int_equal(dora(&t, mac_d), NET(251));
+	assert_int_equal(dhcp_server_counters(t.s)->reclaimed, 1);
+	assert_true(has_lease(&t, NET(251), mac_d));
+	assert_true(has_lease(&t, NET(250), mac_a));
+	/* b's renewal is refused: its address went to d */
+	pkt_init(&p, DHCP_REQUEST, mac_b, 7);
+	pkt_ciaddr(&p, NET(251));
+	pkt_end(&p);
+	n = handle(&t, &p);
+	assert_true(n > 0);
+	assert_int_equal(msg_type(t.out, n), DHCP_NAK);
+	/* the static lease is never reclaimed nor short */
+	assert_int_equal(dora(&t, mac_static), NET(252));
+	/* b comes back: c is the quiet one now */
+	assert_int_equal(dora(&t, mac_b), NET(253));
+	assert_int_equal(dhcp_server_counters(t.s)->reclaimed, 2);
+	/* everyone left is fresh: no reclaim, no offer */
+	mk_discover(&p, mac_c, 9);
+	assert_int_equal(handle(&t, &p), 0);
+	assert_int_equal(dhcp_server_counters(t.s)->reclaimed, 2);
+	dhcp_server_destroy(t.s);
+}
+
+/*
+ * 300 MACs ask once and go away: the pool is not bound for a lease time,
+ * a new client gets an address once they are quiet, and the static MAC
+ * gets its own throughout.
+ */
+static void test_reclaim_after_300_macs(void **state)
+{
+	struct ctx *t = *state;
+	uint8_t mac[6] = {0x02, 0x42, 0, 0, 0, 0};
+	unsigned int i, bound = 0;
+	struct pkt p;
+
+	dhcp_server_set_quiet(t->s, 0, NULL, NULL); /* default: 300 s */
+	for (i = 0; i < 300; i++) {
+		int n;
+
+		mac[4] = (uint8_t)(i >> 8);
+		mac[5] = (uint8_t)i;
+		mk_discover(&p, mac, i);
+		n = handle(t, &p);
+		if (n <= 0)
+			continue;
+		mk_request(&p, mac, i, NET(1), yiaddr(t->out));
+		n = handle(t, &p);
+		if (n > 0 && msg_type(t->out, n) == DHCP_ACK)
+			bound++;
+	}
+	assert_int_equal(bound, 251); /* .3 to .253 */
+	assert_int_equal(dhcp_server_counters(t->s)->pool_exhausted, 49);
+	assert_int_equal(dora(t, mac_static), NET(2));
+	mk_discover(&p, mac_a, 1);
+	t->now += 299 * SEC;
+	assert_int_equal(handle(t, &p), 0);
+	t->now += SEC;
+	for (i = 0; i < 5; i++) {
+		uint8_t m[6] = {0x02, 0x77, 0, 0, 0, (uint8_t)i};
+
+		assert_int_equal(dora(t, m), NET(3 + i));
+	}
+	assert_int_equal(dhcp_server_counters(t->s)->reclaimed, 5);
+	assert_int_equal(dora(t, mac_static), NET(2));
 }
 
 static void test_requested_ip_in_discover(void **state)
@@ -1455,6 +1587,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_exhaustion),
 		cmocka_unit_test(test_offer_hold_expires),
 		cmocka_unit_test(test_lease_expiry),
+		cmocka_unit_test(test_reclaim_quiet),
+		cmocka_unit_test_setup_teardown(test_reclaim_after_300_macs,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requested_ip_in_discover,
 						setup, teardown),
 		cmocka_unit_test(test_foreach_order),

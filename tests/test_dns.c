@@ -703,6 +703,85 @@ static void test_zone_merge(void **state)
 	assert_int_equal(ask_a(l, "host.docker.internal."), HOST);
 }
 
+/*
+ * realloc() calls made by qcw-net's code, counted through the linker's
+ * --wrap=realloc (dns/meson.build links test-dns with it): adding records
+ * must take amortised O(1) reallocs, not one per record.
+ */
+void *__real_realloc(void *p, size_t n);
+void *__wrap_realloc(void *p, size_t n);
+static unsigned long n_realloc;
+
+void *__wrap_realloc(void *p, size_t n)
+{
+	n_realloc++;
+	return __real_realloc(p, n);
+}
+
+#define BIG_ZONE 20000
+
+static void test_zone_20000_records_one_add(void **state)
+{
+	struct local *l = *state;
+	size_t cap = (size_t)BIG_ZONE * 48 + 64, off = 0;
+	char *z = malloc(cap);
+	char name[32];
+	unsigned int i;
+
+	assert_non_null(z);
+	off += (size_t)snprintf(z + off, cap - off,
+				"{\"Name\":\"big.internal.\",\"Records\":[");
+	for (i = 0; i < BIG_ZONE; i++)
+		off += (size_t)snprintf(
+			z + off, cap - off,
+			"%s{\"Name\":\"h%u\",\"IP\":\"10.%u.%u.%u\"}",
+			i ? "," : "", i, i >> 16, (i >> 8) & 255, i & 255);
+	off += (size_t)snprintf(z + off, cap - off, "]}");
+	assert_true(off < cap);
+	n_realloc = 0;
+	assert_int_equal(dns_server_add_zone_json(l->s, z, off, NULL, 0), 0);
+	/* geometric growth: about log2(20000) = 15, not 20000 */
+	assert_true(n_realloc <= 40);
+	free(z);
+	assert_int_equal(ask_a(l, "h0.big.internal."), 0x0a000000);
+	assert_int_equal(ask_a(l, "h19999.big.internal."), 0x0a004e1f);
+	snprintf(name, sizeof(name), "h%u.big.internal.", BIG_ZONE / 2);
+	assert_int_equal(ask_a(l, name), 0x0a000000 | BIG_ZONE / 2);
+}
+
+static void test_zone_20000_records_one_by_one(void **state)
+{
+	struct local *l = *state;
+	char z[128], *json;
+	unsigned int i;
+	int n;
+
+	n_realloc = 0;
+	for (i = 0; i < BIG_ZONE; i++) {
+		n = snprintf(z, sizeof(z),
+			     "{\"Name\":\"one.internal.\",\"Records\":[{"
+			     "\"Name\":\"h%u\",\"IP\":\"10.%u.%u.%u\"}]}",
+			     i % (BIG_ZONE / 2), i >> 16, (i >> 8) & 255,
+			     i & 255);
+		assert_int_equal(
+			dns_server_add_zone_json(l->s, z, (size_t)n, NULL, 0),
+			0);
+	}
+	/* each merge appends to the zone's array: O(log n) reallocs in all */
+	assert_true(n_realloc <= 200);
+	/* the newer record of a name wins */
+	assert_int_equal(ask_a(l, "h0.one.internal."), 10u << 24 | 10000);
+	assert_int_equal(ask_a(l, "h9999.one.internal."), 10u << 24 | 19999);
+	/* and is listed first */
+	json = dns_server_zones_json(l->s);
+	assert_non_null(json);
+	assert_non_null(strstr(json,
+			       "{\"Name\":\"one.internal.\",\"Records\":["
+			       "{\"Name\":\"h9999\",\"IP\":\"10.0.78.31\","
+			       "\"Regexp\":null},{\"Name\":\"h9998\""));
+	free(json);
+}
+
 static void test_json_shape(void **state)
 {
 	struct local *l = *state;
@@ -1422,6 +1501,11 @@ int main(void)
 						local_teardown),
 		cmocka_unit_test_setup_teardown(test_zone_order, local_setup,
 						local_teardown),
+		cmocka_unit_test_setup_teardown(test_zone_20000_records_one_add,
+						local_setup, local_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_zone_20000_records_one_by_one, local_setup,
+			local_teardown),
 		cmocka_unit_test_setup_teardown(test_zone_merge, local_setup,
 						local_teardown),
 		cmocka_unit_test_setup_teardown(test_json_shape, local_setup,

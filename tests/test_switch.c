@@ -5,7 +5,8 @@
  * (to the stack and the other ports, never back), frames for the gateway
  * MAC (stack only), unknown unicast (dropped, counted), detach (MACs
  * forgotten, events), frames from the stack, congestion and the drain
- * callback, per-port counters and totals, port and CAM limits.
+ * callback, per-port counters and totals, port limits, and the CAM's
+ * ageing and replacement of the least recently seen MAC when full.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -742,30 +743,178 @@ static void mac_n(uint8_t *mac, unsigned int n)
 	mac[5] = (uint8_t)n;
 }
 
-static void test_cam_full(void **state)
+/* storm() - @n frames from new source MACs (base @base) on @fp. */
+static void storm(struct fake_port *fp, unsigned int base, unsigned int n)
+{
+	uint8_t mac[6];
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		mac_n(mac, base + i);
+		input(fp, gw_mac, mac, 60);
+	}
+}
+
+/* reaches() - a unicast frame from @from to @dst arrives at @to. */
+static bool reaches(struct fake_port *from, const uint8_t *dst,
+		    const uint8_t *src, struct fake_port *to)
+{
+	unsigned int before = to->n_sent;
+
+	input(from, dst, src, 60);
+	return to->n_sent == before + 1;
+}
+
+/*
+ * After a storm of 10 000 source MACs on one port, the VM's own MAC (not
+ * learnt before) and a new VM on another port are learnt and reachable:
+ * the table replaces old entries instead of refusing new ones.
+ */
+static void test_cam_storm_then_new_macs(void **state)
+{
+	struct fixture *fx = *state;
+
+	storm(&fx->p[0], 0, 10000);
+	input(&fx->p[0], gw_mac, mac_a, 60);
+	input(&fx->p[2], gw_mac, mac_c, 60);
+	assert_true(reaches(&fx->p[1], mac_a, mac_b, &fx->p[0]));
+	assert_true(reaches(&fx->p[1], mac_c, mac_b, &fx->p[2]));
+	assert_int_equal(cam_port(fx->sw, mac_a, NULL), 0);
+	assert_int_equal(cam_port(fx->sw, mac_c, NULL), 2);
+}
+
+/* One port's storm never evicts another port's MACs (per-port cap). */
+static void test_cam_port_cap(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sw_counters *c = sw_counters(fx->sw);
+	unsigned int n;
+
+	input(&fx->p[1], gw_mac, mac_b, 60);
+	storm(&fx->p[0], 0, 10000);
+	cam_port(fx->sw, mac_b, &n);
+	assert_int_equal(cam_port(fx->sw, mac_b, NULL), 1);
+	assert_int_equal(n, SW_CAM_PORT_MAX + 1);
+	assert_int_equal(c->cam_entries, SW_CAM_PORT_MAX + 1);
+	assert_int_equal(c->cam_learned, 10001);
+	assert_int_equal(c->cam_evicted, 10000 - SW_CAM_PORT_MAX);
+	/* learnt and forgotten MACs were all announced */
+	assert_int_equal(fx->n_ev, 10001 + 10000 - SW_CAM_PORT_MAX);
+	assert_true(reaches(&fx->p[2], mac_b, mac_c, &fx->p[1]));
+	/* the newest storm MACs are the ones kept */
+	{
+		uint8_t mac[6];
+
+		mac_n(mac, 9999);
+		assert_int_equal(cam_port(fx->sw, mac, NULL), 0);
+		mac_n(mac, 0);
+		assert_int_equal(cam_port(fx->sw, mac, NULL), -1);
+	}
+}
+
+/*
+ * Without a per-port cap, a full table replaces the oldest MAC of the
+ * port holding the most, so the port with one MAC keeps it.
+ */
+static void test_cam_table_full(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sw_counters *c = sw_counters(fx->sw);
+
+	sw_set_cam_limits(fx->sw, SW_CAM_AGE_MS, SW_CAM_MAX);
+	input(&fx->p[1], gw_mac, mac_b, 60);
+	storm(&fx->p[0], 0, 3 * SW_CAM_MAX);
+	assert_int_equal(c->cam_entries, SW_CAM_MAX);
+	assert_int_equal(c->cam_evicted, 2 * SW_CAM_MAX + 1);
+	assert_int_equal(cam_port(fx->sw, mac_b, NULL), 1);
+	input(&fx->p[2], gw_mac, mac_c, 60);
+	assert_int_equal(cam_port(fx->sw, mac_c, NULL), 2);
+	assert_int_equal(cam_port(fx->sw, mac_b, NULL), 1);
+}
+
+/* The least recently seen MAC is replaced, not the oldest learnt. */
+static void test_cam_lru(void **state)
 {
 	struct fixture *fx = *state;
 	uint8_t mac[6];
-	unsigned int i, n;
+	unsigned int i;
 
-	for (i = 0; i < SW_CAM_SIZE; i++) {
-		mac_n(mac, i);
-		input(&fx->p[0], bcast, mac, 60);
+	sw_tick(fx->sw, 1000);
+	storm(&fx->p[0], 0, SW_CAM_PORT_MAX); /* port 0 full */
+	sw_tick(fx->sw, 2000);
+	mac_n(mac, 0);
+	input(&fx->p[0], gw_mac, mac, 60); /* the first one talks again */
+	storm(&fx->p[0], 100000, 1);
+	assert_int_equal(cam_port(fx->sw, mac, NULL), 0);
+	mac_n(mac, 1);
+	assert_int_equal(cam_port(fx->sw, mac, NULL), -1);
+
+	/* a VM that keeps talking through a storm stays, even in one tick */
+	input(&fx->p[0], gw_mac, mac_a, 60);
+	for (i = 0; i < 100; i++) {
+		storm(&fx->p[0], 200000 + i * 100, 100);
+		input(&fx->p[0], gw_mac, mac_a, 60);
 	}
+	assert_int_equal(cam_port(fx->sw, mac_a, NULL), 0);
+	assert_true(reaches(&fx->p[1], mac_a, mac_b, &fx->p[0]));
+}
+
+/* MACs unseen for the ageing time are forgotten (and announced). */
+static void test_cam_aging(void **state)
+{
+	struct fixture *fx = *state;
+	const struct sw_counters *c = sw_counters(fx->sw);
+	uint64_t seen;
+
+	sw_tick(fx->sw, 1000);
+	input(&fx->p[0], gw_mac, mac_a, 60);
+	input(&fx->p[1], gw_mac, mac_b, 60);
+	assert_int_equal(sw_mac_last_seen(fx->sw, mac_a, &seen), 0);
+	assert_int_equal(seen, 1000);
+	sw_tick(fx->sw, 200000);
+	input(&fx->p[1], gw_mac, mac_b, 60);
+	assert_int_equal(sw_mac_last_seen(fx->sw, mac_b, &seen), 0);
+	assert_int_equal(seen, 200000);
+	sw_tick(fx->sw, 1000 + SW_CAM_AGE_MS - 1);
+	assert_int_equal(cam_port(fx->sw, mac_a, NULL), 0);
+	fx->n_ev = 0;
+	sw_tick(fx->sw, 1000 + SW_CAM_AGE_MS);
+	assert_int_equal(cam_port(fx->sw, mac_a, NULL), -1);
+	assert_int_equal(sw_mac_last_seen(fx->sw, mac_a, &seen), -ENOENT);
+	assert_int_equal(fx->n_ev, 1);
+	assert_false(fx->ev[0].established);
+	assert_memory_equal(fx->ev[0].mac, mac_a, 6);
+	assert_int_equal(c->cam_aged, 1);
+	assert_int_equal(cam_port(fx->sw, mac_b, NULL), 1);
+	/* forgotten: frames to it are unknown unicast until it talks again */
+	assert_false(reaches(&fx->p[1], mac_a, mac_b, &fx->p[0]));
+	input(&fx->p[0], gw_mac, mac_a, 60);
+	assert_true(reaches(&fx->p[1], mac_a, mac_b, &fx->p[0]));
+	/* 0 disables ageing */
+	sw_set_cam_limits(fx->sw, 0, SW_CAM_PORT_MAX);
+	sw_tick(fx->sw, 100 * SW_CAM_AGE_MS);
+	assert_int_equal(cam_port(fx->sw, mac_b, NULL), 1);
+}
+
+/* A small per-port cap (a flag) holds too; moving a MAC counts on its new port. */
+static void test_cam_small_cap_and_move(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned int n;
+
+	sw_set_cam_limits(fx->sw, SW_CAM_AGE_MS, 2);
+	input(&fx->p[0], gw_mac, mac_a, 60);
+	input(&fx->p[1], gw_mac, mac_b, 60);
+	input(&fx->p[1], gw_mac, mac_c, 60);
+	input(&fx->p[1], gw_mac, mac_a, 60); /* moves; evicts mac_b */
+	assert_int_equal(cam_port(fx->sw, mac_a, &n), 1);
+	assert_int_equal(n, 2);
+	assert_int_equal(cam_port(fx->sw, mac_b, NULL), -1);
+	assert_int_equal(cam_port(fx->sw, mac_c, NULL), 1);
+	sw_port_detach(&fx->p[1].port);
 	cam_port(fx->sw, mac_a, &n);
-	assert_int_equal(n, SW_CAM_SIZE / 2);
-	assert_int_equal(fx->n_ev, SW_CAM_SIZE / 2);
-	/* the learnt ones forward; the rest are unknown */
-	for (i = 0; i < SW_CAM_SIZE; i++) {
-		unsigned int before = fx->p[0].n_sent;
-
-		mac_n(mac, i);
-		input(&fx->p[1], mac, mac_b, 60);
-		if (i < SW_CAM_SIZE / 2)
-			assert_int_equal(fx->p[0].n_sent, before + 1);
-		else
-			assert_int_equal(fx->p[0].n_sent, before);
-	}
+	assert_int_equal(n, 0);
+	assert_int_equal(sw_counters(fx->sw)->cam_entries, 0);
 }
 
 /*
@@ -837,7 +986,12 @@ int main(void)
 		T(test_input_after_detach),
 		T(test_drain_without_callback),
 		T(test_port_limit),
-		T(test_cam_full),
+		T(test_cam_storm_then_new_macs),
+		T(test_cam_port_cap),
+		T(test_cam_table_full),
+		T(test_cam_lru),
+		T(test_cam_aging),
+		T(test_cam_small_cap_and_move),
 		T(test_cam_churn),
 	};
 #undef T
