@@ -19,7 +19,7 @@ deb=${1:-}
 lab_require_root
 lab_require_cmd dpkg busybox curl python3 sha256sum man
 [ -x "$QCW_TAPBRIDGE" ] || lab_skip "qcw-tapbridge not built ($QCW_TAPBRIDGE)"
-if dpkg-query -W -f='${Status}' qcw-net 2>/dev/null | grep -q installed; then
+if [[ $(dpkg-query -W -f='${Status}' qcw-net 2>/dev/null) == *" installed" ]]; then
 	lab_skip "qcw-net is installed on this machine already; not replacing it"
 fi
 [ -e /usr/libexec/podman/gvproxy ] && lab_skip "/usr/libexec/podman/gvproxy exists; not replacing it"
@@ -82,7 +82,7 @@ lab_stop_backend
 # ---- remove: the machine as it was ----
 t_check "dpkg --purge qcw-net" dpkg --purge qcw-net
 t_check "the package is gone" \
-	sh -c "! dpkg-query -W -f='\${Status}' qcw-net 2>/dev/null | grep -q installed"
+	sh -c "! dpkg-query -W -f='\${Status}' qcw-net 2>/dev/null | grep -q ' installed'"
 for f in /usr/bin/qcw-net /usr/libexec/podman/gvproxy /usr/share/man/man1/qcw-net.1.gz \
 	/usr/share/doc/qcw-net; do
 	t_check "$f is gone" test ! -e "$f" -a ! -L "$f"

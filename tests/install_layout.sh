@@ -51,7 +51,10 @@ v=$("$qcw" -version 2>&1)
 	fail "installed qcw-net -version printed \"$v\""
 
 if [ "$man" = true ] && command -v man >/dev/null; then
-	MANWIDTH=80 man -l "$dest$mandir/man1/qcw-net.1" 2>/dev/null | grep -q '^NAME' &&
+	# (outputs are captured before grep: with pipefail, a grep -q that
+	# stops reading early would fail the pipeline through SIGPIPE)
+	page=$(MANWIDTH=80 man -l "$dest$mandir/man1/qcw-net.1" 2>/dev/null)
+	grep -q '^NAME' <<<"$page" &&
 		ok "the installed page renders" || fail "man -l cannot render the installed page"
 fi
 
@@ -70,8 +73,11 @@ if [ "$gvproxy" = true ]; then
 		[ "$("$gv" -version 2>&1)" = "$v" ] && ok "gvproxy -version is qcw-net's" ||
 			fail "gvproxy -version printed \"$("$gv" -version 2>&1)\""
 		# -help: the same list; only the program name in "Usage of" differs
-		if diff <("$qcw" -help 2>&1 | tail -n +2) <("$gv" -help 2>&1 | tail -n +2) >/dev/null &&
-			"$gv" -help 2>&1 | head -1 | grep -q "^Usage of .*/gvproxy:"; then
+		qh=$("$qcw" -help 2>&1)
+		gh=$("$gv" -help 2>&1)
+		if [ "$(tail -n +2 <<<"$qh")" = "$(tail -n +2 <<<"$gh")" ] &&
+			[ "$(wc -l <<<"$gh")" -gt 10 ] &&
+			grep -q "^Usage of .*/gvproxy:\$" <<<"$(head -n 1 <<<"$gh")"; then
 			ok "gvproxy -help lists qcw-net's flags"
 		else
 			fail "gvproxy -help differs from qcw-net -help"
@@ -79,7 +85,7 @@ if [ "$gvproxy" = true ]; then
 		# A word first: qcw-net runs a client command, gvproxy the daemon
 		# (Podman never passes one, but it must not become a client).
 		# The daemon runs for a second in a network namespace of its own.
-		"$qcw" help | grep -q '^commands:' && ok "qcw-net help is the client" ||
+		grep -q '^commands:' <<<"$("$qcw" help)" && ok "qcw-net help is the client" ||
 			fail "qcw-net help did not list the commands"
 		if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
 			out=$(unshare -n sh -c 'ip link set lo up; exec timeout -s TERM 1 "$0" help' "$gv" 2>&1)
