@@ -3,16 +3,19 @@
 # packages and fetch the pristine lwIP source (apt-get source) into
 # subprojects/packagefiles so meson can build it offline with our lwipopts.h.
 # Idempotent: does nothing that is already done. Run as root.
-# --build-only: skip the packages only the tests need.
+# --build-only: skip the packages only the tests need (and the Debian
+# packaging tools, debhelper and lintian, which scripts/test.sh uses).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
  libuv1-dev libcmocka-dev libjansson-dev libc-ares-dev
- libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libpcap-dev libseccomp-dev dpkg-dev xz-utils"
+ libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libpcap-dev libseccomp-dev dpkg-dev xz-utils
+ scdoc"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
- netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client"
+ netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client
+ man-db bsdextrautils debhelper lintian"
 pkgs="$BUILD_PKGS"
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $TEST_PKGS"
 want=""
