@@ -123,6 +123,10 @@ static void daemon_flags_init(struct daemon_opts *o)
 		F("keep-serving", FLAG_BOOL, &o->keep_serving,
 		  "keep serving after the VM disconnects and accept several "
 		  "VMs (qcw-net only)"),
+		F("gateway-dns-conns", FLAG_INT, &o->gw_dns_conns,
+		  "DNS-over-TCP connections to the gateway at once (64)"),
+		F("gateway-api-conns", FLAG_INT, &o->gw_api_conns,
+		  "connections to the in-VM API at the gateway at once (32)"),
 		F("stack", FLAG_STRING, &o->stack,
 		  "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
 	};
@@ -253,6 +257,10 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		return 1;
 	if (o->mtu == 0)
 		o->mtu = 1500;
+	if (o->gw_dns_conns <= 0 || o->gw_dns_conns > 4096)
+		o->gw_dns_conns = o->gw_dns_conns > 4096 ? 4096 : 64;
+	if (o->gw_api_conns <= 0 || o->gw_api_conns > 4096)
+		o->gw_api_conns = o->gw_api_conns > 4096 ? 4096 : 32;
 	if (o->mtu < 576 || o->mtu > 65520) {
 		fprintf(stderr, "mtu value must be between 576 and 65520\n");
 		return 1;
@@ -564,7 +572,8 @@ static int daemon_start_dns(struct daemon *d)
 			}
 		}
 	}
-	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns);
+	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns,
+				      (unsigned int)d->o->gw_dns_conns);
 	return d->gw_dns ? 0 : -EADDRINUSE;
 }
 
@@ -681,7 +690,9 @@ static int daemon_start_api(struct daemon *d)
 			return r;
 	}
 	if (d->fwd) {
-		r = fwd_gateway_listen(d->fwd, 80, api_gateway_conn, d->api);
+		r = fwd_gateway_listen(d->fwd, 80,
+				       (unsigned int)d->o->gw_api_conns,
+				       api_gateway_conn, d->api);
 		if (r < 0)
 			log_warn("cannot serve the API at the gateway's port "
 				 "80: %s",

@@ -27,6 +27,7 @@
 #include "lwip/ip.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -47,6 +48,16 @@
 #define STACK_RX_KEEP_LARGE 64
 
 #define STACK_RX_KEEP_REFS 4096
+/*
+ * Out-of-order segments: lwIP caps them per connection (lwipopts.h);
+ * all connections together may hold this much in receive buffers beyond
+ * what the splices queue for host sockets, after which a connection that
+ * queues another out-of-order segment loses its whole out-of-order queue
+ * (never acknowledged: the guest sends it again).
+ */
+#define STACK_OOSEQ_GLOBAL (32u * 1024 * 1024)
+/* half-open connections of a gateway listener evicted at once, of 255 */
+#define STACK_GW_EVICT 128
 
 /*
  * A received frame becomes a pbuf without a copy when its transport lends
@@ -59,6 +70,7 @@ struct stack_rxbuf {
 	struct pbuf_custom pc;
 	struct stack_rxbuf *next;
 	uint32_t cap; /* 0: data is in the lent buffer, held by keep */
+	uint32_t cost; /* counted in rx_held while alive */
 	struct sw_ref keep;
 	uint8_t data[];
 };
@@ -93,6 +105,7 @@ struct stack {
 	struct stack_held_ack held[STACK_ACK_HOLD];
 	unsigned int n_small, n_large, n_refs;
 	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
+	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -463,6 +476,26 @@ const struct stack_counters *stack_counters(const struct stack *st)
 	return &st->cnt;
 }
 
+size_t stack_rx_held(const struct stack *st)
+{
+	return st->rx_held;
+}
+
+size_t stack_queued(const struct stack *st)
+{
+	return st->splice.q_cost;
+}
+
+uint64_t stack_queue_refused(const struct stack *st)
+{
+	return st->splice.q_refused;
+}
+
+void stack_set_queue_max(struct stack *st, size_t bytes)
+{
+	st->splice.q_cost_max = bytes;
+}
+
 /* stack_dhcp() - true when the frame was a DHCP request (consumed). */
 static bool stack_dhcp(struct stack *st, const uint8_t *frame, size_t len)
 {
@@ -495,6 +528,8 @@ static void stack_rx_free(struct pbuf *p)
 	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
 	struct stack *st = stack_the; /* NULL once the stack is gone */
 
+	if (st)
+		st->rx_held -= b->cost;
 	if (b->cap == 0) {
 		b->keep.put(b->keep.obj);
 		if (st && st->n_refs < STACK_RX_KEEP_REFS) {
@@ -537,6 +572,8 @@ static struct pbuf *stack_rx_lent(struct stack *st, const uint8_t *frame,
 		b->cap = 0;
 	}
 	b->pc.custom_free_function = stack_rx_free;
+	b->cost = (uint32_t)(sizeof(*b) + len);
+	st->rx_held += b->cost;
 	b->keep = *keep;
 	keep->get(keep->obj);
 	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &b->pc,
@@ -568,6 +605,8 @@ static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
 		b->cap = cap;
 	}
 	b->pc.custom_free_function = stack_rx_free;
+	b->cost = (uint32_t)(sizeof(*b) + b->cap);
+	st->rx_held += b->cost;
 	memcpy(b->data, frame, len);
 	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_RAM, &b->pc,
 				   b->data, (u16_t)len);
@@ -644,6 +683,73 @@ void stack_input(void *arg, const uint8_t *frame, size_t len,
 	stack_to_lwip(st, frame, len, keep);
 }
 
+size_t stack_pbuf_cost(const struct pbuf *p)
+{
+	const struct pbuf_custom *pc = (const struct pbuf_custom *)p;
+
+	if ((p->flags & PBUF_FLAG_IS_CUSTOM) &&
+	    pc->custom_free_function == stack_rx_free)
+		return ((const struct stack_rxbuf *)p)->cost;
+	return sizeof(*p) + p->len;
+}
+
+/*
+ * qcw_ooseq_limit() - lwIP's out-of-order limit of a connection, @max
+ * while all of them are within the global budget, else 0 (counted once
+ * per segment, by the call with @count).
+ */
+unsigned int qcw_ooseq_limit(unsigned int max, int count)
+{
+	struct stack *st = stack_the;
+	size_t queued;
+
+	if (!st)
+		return max;
+	queued = st->splice.q_cost < st->rx_held ? st->splice.q_cost
+						 : st->rx_held;
+	if (st->rx_held - queued <= STACK_OOSEQ_GLOBAL)
+		return max;
+	if (!count)
+		return 0;
+	st->cnt.ooseq_dumps++;
+	log_rl("stack: out-of-order segments over %u MiB in all, a "
+	       "connection's queue dropped",
+	       STACK_OOSEQ_GLOBAL >> 20);
+	return 0;
+}
+
+/*
+ * stack_gw_syn() - a SYN for the gateway's own port @port: when its
+ * listener's backlog (every half-open connection counts, lwIP 2.1) is
+ * full, the oldest half of them go, so a flood of SYNs from made-up
+ * sources keeps a bounded list of pcbs and a real client still gets in.
+ */
+static void stack_gw_syn(struct stack *st, uint16_t port)
+{
+	static struct tcp_pcb *v[256];
+	struct tcp_pcb_listen *l;
+	struct tcp_pcb *pcb;
+	unsigned int n = 0, i;
+
+	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
+		if (l->local_port == port &&
+		    ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
+			    lwip_htonl(st->cfg.gateway))
+			break;
+	if (!l || l->accepts_pending < l->backlog)
+		return;
+	/* new pcbs go to the head: the oldest are last */
+	for (pcb = tcp_active_pcbs; pcb && n < 256; pcb = pcb->next)
+		if (pcb->state == SYN_RCVD && pcb->listener == l)
+			v[n++] = pcb;
+	for (i = n > STACK_GW_EVICT ? n - STACK_GW_EVICT : 0; i < n; i++)
+		tcp_abandon(v[i], 0);
+	st->cnt.syn_evicted += n > STACK_GW_EVICT ? STACK_GW_EVICT : n;
+	log_rl("stack: SYN flood at the gateway's port %u: the oldest "
+	       "half-open connections dropped",
+	       port);
+}
+
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
 	struct stack *st = stack_the;
@@ -653,6 +759,15 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 	if (!st || p->len < 20)
 		return 0; /* lwIP drops it */
 	dst = pkt_get32(ip + 16);
+	if (dst == st->cfg.gateway && ip[9] == 6) {
+		size_t hl = (size_t)(ip[0] & 15) * 4;
+
+		/* a first fragment of a SYN is left to lwIP's backlog */
+		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02)
+			stack_gw_syn(st,
+				     (uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]));
+		return 0;
+	}
 	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||
 	    dst == 0xffffffffu || dst == (st->cfg.network | ~st->cfg.netmask))
 		return 0;
