@@ -51,8 +51,8 @@ static int splice_q_push(struct splice *sp, struct pbuf *p)
 	uint16_t n;
 	size_t cost = splice_chain_cost(p, &n);
 
-	if (sp->qn && (sp->q_cost + cost > SPLICE_COST_MAX ||
-		       ctx->q_cost + cost > ctx->q_cost_max)) {
+	if (!splice_budget_ok(sp->q_cost, ctx->q_cost, ctx->q_cost_max, sp->qn,
+			      cost)) {
 		ctx->q_refused++;
 		return -ENOMEM;
 	}

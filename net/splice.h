@@ -55,6 +55,17 @@ struct splice;
  */
 #define SPLICE_COST_MAX (8u * 1024 * 1024) /* per connection */
 #define SPLICE_COST_GLOBAL_DEFAULT (256u * 1024 * 1024)
+
+/*
+ * splice_budget_ok() - may a chain costing @cost join a queue of @qn
+ * chains costing @conn, while all queues cost @all of @all_max? An empty
+ * queue always takes one chain, so no connection waits on the others.
+ */
+static inline bool splice_budget_ok(size_t conn, size_t all, size_t all_max,
+				    uint32_t qn, size_t cost)
+{
+	return !qn || (conn + cost <= SPLICE_COST_MAX && all + cost <= all_max);
+}
 #define SPLICE_BUF (1024 * 1024)
 /* host->guest bytes copied into lwIP before a connection gets a ring */
 #define SPLICE_RING_AFTER (256 * 1024)

@@ -177,7 +177,6 @@ def main():
     elif cmd == "dnsflood":
         count = int(sys.argv[2])
         c = socket.create_connection((GW, 53), timeout=5)
-        c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         c.setblocking(False)
         q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04host\x0acontainers\x08internal\x00\x00\x01\x00\x01"
         m = struct.pack("!H", len(q)) + q
