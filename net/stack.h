@@ -30,6 +30,8 @@ struct stack_counters {
 	uint64_t acks_coalesced; /* guest ACKs superseded within a batch */
 	uint64_t ooseq_dumps; /* out-of-order queues dropped, global budget */
 	uint64_t syn_evicted; /* half-open gateway connections dropped */
+	uint64_t tw_evicted; /* TIME_WAIT connections freed early */
+	uint64_t pcbs_active, pcbs_time_wait; /* lwIP's lists, once a second */
 };
 
 /* stack_create() - bring up lwIP on @sw with @cfg (copied). */

@@ -56,6 +56,13 @@
  * (never acknowledged: the guest sends it again).
  */
 #define STACK_OOSEQ_GLOBAL (32u * 1024 * 1024)
+/*
+ * Connections in TIME_WAIT (lwIP keeps them 2 minutes, unbounded with
+ * pools from malloc; every segment that matches no active pcb walks
+ * them): past this many the oldest go, checked once a second.
+ */
+#define STACK_TW_MAX 4096
+#define STACK_PCB_SWEEP_MS 1000
 /* half-open connections of a gateway listener evicted at once, of 255 */
 #define STACK_GW_EVICT 128
 
@@ -106,6 +113,7 @@ struct stack {
 	unsigned int n_small, n_large, n_refs;
 	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
+	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -334,9 +342,37 @@ void stack_kick_timers(struct stack *st)
 		uv_timer_start(&st->timer, stack_timer_cb, next ? next : 1, 0);
 }
 
+/*
+ * stack_pcb_sweep() - count lwIP's connections (for /stats) and free the
+ * oldest TIME_WAIT ones past STACK_TW_MAX (new ones are at the head).
+ */
+static void stack_pcb_sweep(struct stack *st)
+{
+	struct tcp_pcb *pcb, *next;
+	uint64_t n = 0;
+
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		n++;
+	st->cnt.pcbs_active = n;
+	n = 0;
+	for (pcb = tcp_tw_pcbs; pcb; pcb = next) {
+		next = pcb->next;
+		if (++n > STACK_TW_MAX) {
+			tcp_abort(pcb); /* TIME_WAIT: freed, nothing sent */
+			st->cnt.tw_evicted++;
+		}
+	}
+	st->cnt.pcbs_time_wait = n > STACK_TW_MAX ? STACK_TW_MAX : n;
+}
+
 static void stack_check_cb(uv_check_t *c)
 {
 	struct stack *st = c->data;
+
+	if (uv_now(st->loop) >= st->pcb_sweep_at) {
+		st->pcb_sweep_at = uv_now(st->loop) + STACK_PCB_SWEEP_MS;
+		stack_pcb_sweep(st);
+	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
 	if (st->in_acks.n)

@@ -30,7 +30,8 @@ static void test_budget_per_connection(void **state)
 	{
 		size_t conn = 0, n = 0;
 
-		while (splice_budget_ok(conn, conn, g, (uint32_t)n, 2048 + 64)) {
+		while (splice_budget_ok(conn, conn, g, (uint32_t)n,
+					2048 + 64)) {
 			conn += 2048 + 64;
 			n++;
 		}
