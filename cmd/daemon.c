@@ -127,6 +127,9 @@ static void daemon_flags_init(struct daemon_opts *o)
 		  "DNS-over-TCP connections to the gateway at once (64)"),
 		F("gateway-api-conns", FLAG_INT, &o->gw_api_conns,
 		  "connections to the in-VM API at the gateway at once (32)"),
+		F("host-queue-mib", FLAG_INT, &o->host_queue_mib,
+		  "MiB of guest data all connections may queue for host "
+		  "sockets that do not read (256)"),
 		F("stack", FLAG_STRING, &o->stack,
 		  "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
 	};
@@ -257,10 +260,21 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		return 1;
 	if (o->mtu == 0)
 		o->mtu = 1500;
-	if (o->gw_dns_conns <= 0 || o->gw_dns_conns > 4096)
-		o->gw_dns_conns = o->gw_dns_conns > 4096 ? 4096 : 64;
-	if (o->gw_api_conns <= 0 || o->gw_api_conns > 4096)
-		o->gw_api_conns = o->gw_api_conns > 4096 ? 4096 : 32;
+	if (o->host_queue_mib < 0 || o->host_queue_mib > 65536) {
+		fprintf(stderr, "invalid -host-queue-mib %ld\n",
+			o->host_queue_mib);
+		return 2;
+	}
+	if (o->gw_dns_conns < 0 || o->gw_dns_conns > 4096 ||
+	    o->gw_api_conns < 0 || o->gw_api_conns > 4096) {
+		fprintf(stderr, "-gateway-dns-conns and -gateway-api-conns "
+				"must be between 1 and 4096\n");
+		return 2;
+	}
+	if (o->gw_dns_conns == 0)
+		o->gw_dns_conns = 64;
+	if (o->gw_api_conns == 0)
+		o->gw_api_conns = 32;
 	if (o->mtu < 576 || o->mtu > 65520) {
 		fprintf(stderr, "mtu value must be between 576 and 65520\n");
 		return 1;
@@ -573,7 +587,7 @@ static int daemon_start_dns(struct daemon *d)
 		}
 	}
 	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns,
-				      (unsigned int)d->o->gw_dns_conns);
+				  (unsigned int)d->o->gw_dns_conns);
 	return d->gw_dns ? 0 : -EADDRINUSE;
 }
 
@@ -861,6 +875,8 @@ int daemon_run(struct daemon_opts *o)
 	if (!d.st || !d.dhcp)
 		goto out;
 	stack_set_dhcp(d.st, d.dhcp);
+	if (o->host_queue_mib > 0)
+		stack_set_queue_max(d.st, (size_t)o->host_queue_mib << 20);
 	d.nat = nat_create(d.st);
 	if (!d.nat)
 		goto out;

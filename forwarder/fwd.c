@@ -76,6 +76,7 @@ struct fwd *fwd_create(uv_loop_t *loop, struct stack *st)
  */
 #define FWD_GW_BACKLOG 255
 #define FWD_GW_SND_CAP (64 * 1024)
+#define FWD_GW_DEFAULT_CONNS 32 /* when the caller gives 0 */
 
 struct fwd_gw_listener {
 	struct fwd *f;
@@ -322,7 +323,7 @@ int fwd_gateway_listen(struct fwd *f, uint16_t port, unsigned int max_conns,
 	l->arg = arg;
 	l->pcb = lpcb;
 	l->port = port;
-	l->max = max_conns ? max_conns : 1;
+	l->max = max_conns ? max_conns : FWD_GW_DEFAULT_CONNS;
 	tcp_arg(lpcb, l);
 	tcp_accept(lpcb, fwd_gw_accept);
 	l->next = f->gw;
