@@ -754,6 +754,14 @@ unsigned int qcw_ooseq_limit(unsigned int max, int count)
 	return 0;
 }
 
+static bool stack_arp_known(const ip4_addr_t *ip)
+{
+	struct eth_addr *mac;
+	const ip4_addr_t *found;
+
+	return etharp_find_addr(NULL, ip, &mac, &found) >= 0;
+}
+
 /*
  * stack_gw_syn() - a SYN for the gateway's own port @port: when its
  * listener's backlog (every half-open connection counts, lwIP 2.1) is
@@ -765,7 +773,7 @@ static void stack_gw_syn(struct stack *st, uint16_t port)
 	static struct tcp_pcb *v[256];
 	struct tcp_pcb_listen *l;
 	struct tcp_pcb *pcb;
-	unsigned int n = 0, i;
+	unsigned int n = 0, i, k;
 
 	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
 		if (l->local_port == port &&
@@ -774,13 +782,28 @@ static void stack_gw_syn(struct stack *st, uint16_t port)
 			break;
 	if (!l || l->accepts_pending < l->backlog)
 		return;
-	/* new pcbs go to the head: the oldest are last */
+	/*
+	 * New pcbs go to the head: the oldest are last. Those from an
+	 * address with no resolved ARP entry go first (made-up sources
+	 * cannot answer ARP; the guest did), then the oldest others.
+	 */
 	for (pcb = tcp_active_pcbs; pcb && n < 256; pcb = pcb->next)
 		if (pcb->state == SYN_RCVD && pcb->listener == l)
 			v[n++] = pcb;
-	for (i = n > STACK_GW_EVICT ? n - STACK_GW_EVICT : 0; i < n; i++)
-		tcp_abandon(v[i], 0);
-	st->cnt.syn_evicted += n > STACK_GW_EVICT ? STACK_GW_EVICT : n;
+	for (i = n, k = 0; i-- > 0 && k < STACK_GW_EVICT;) {
+		if (!stack_arp_known(ip_2_ip4(&v[i]->remote_ip))) {
+			tcp_abandon(v[i], 0);
+			v[i] = NULL;
+			k++;
+		}
+	}
+	for (i = n; i-- > 0 && k < STACK_GW_EVICT;) {
+		if (v[i]) {
+			tcp_abandon(v[i], 0);
+			k++;
+		}
+	}
+	st->cnt.syn_evicted += k;
 	log_rl("stack: SYN flood at the gateway's port %u: the oldest "
 	       "half-open connections dropped",
 	       port);

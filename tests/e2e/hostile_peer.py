@@ -150,7 +150,10 @@ def main():
         mac = bytes([2, 0, 0, 0, 0, 99])
         t0 = time.time()
         for i in range(count):
-            src = "10.%d.%d.%d" % (random.randint(0, 255), random.randint(0, 255), random.randint(1, 254))
+            if os.environ.get("SYN_SUBNET"):  # lwIP must ARP for each
+                src = "192.168.127.%d" % random.randint(3, 250)
+            else:
+                src = "10.%d.%d.%d" % (random.randint(0, 255), random.randint(0, 255), random.randint(1, 254))
             f = tcp_frame(mac, src, GW, random.randint(1024, 65535), port, random.getrandbits(32), 0, 0x02)
             try:
                 s.send(f)
