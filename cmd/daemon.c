@@ -126,6 +126,13 @@ static void daemon_flags_init(struct daemon_opts *o)
 		F("keep-serving", FLAG_BOOL, &o->keep_serving,
 		  "keep serving after the VM disconnects and accept several "
 		  "VMs (qcw-net only)"),
+		F("gateway-dns-conns", FLAG_INT, &o->gw_dns_conns,
+		  "DNS-over-TCP connections to the gateway at once (64)"),
+		F("gateway-api-conns", FLAG_INT, &o->gw_api_conns,
+		  "connections to the in-VM API at the gateway at once (32)"),
+		F("host-queue-mib", FLAG_INT, &o->host_queue_mib,
+		  "MiB of guest data all connections may queue for host "
+		  "sockets that do not read (256)"),
 		F("stack", FLAG_STRING, &o->stack,
 		  "TCP/IP stack: lwip (default) or slirp (qcw-net only)"),
 		F("max-flows", FLAG_INT, &o->max_flows,
@@ -278,6 +285,21 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		return 1;
 	if (o->mtu == 0)
 		o->mtu = 1500;
+	if (o->host_queue_mib < 0 || o->host_queue_mib > 65536) {
+		fprintf(stderr, "invalid -host-queue-mib %ld\n",
+			o->host_queue_mib);
+		return 2;
+	}
+	if (o->gw_dns_conns < 0 || o->gw_dns_conns > 4096 ||
+	    o->gw_api_conns < 0 || o->gw_api_conns > 4096) {
+		fprintf(stderr, "-gateway-dns-conns and -gateway-api-conns "
+				"must be between 1 and 4096\n");
+		return 2;
+	}
+	if (o->gw_dns_conns == 0)
+		o->gw_dns_conns = 64;
+	if (o->gw_api_conns == 0)
+		o->gw_api_conns = 32;
 	if (o->mtu < 576 || o->mtu > 65520) {
 		fprintf(stderr, "mtu value must be between 576 and 65520\n");
 		return 1;
@@ -630,7 +652,8 @@ static int daemon_start_dns(struct daemon *d)
 			}
 		}
 	}
-	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns);
+	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns,
+				  (unsigned int)d->o->gw_dns_conns);
 	return d->gw_dns ? 0 : -EADDRINUSE;
 }
 
@@ -747,7 +770,9 @@ static int daemon_start_api(struct daemon *d)
 			return r;
 	}
 	if (d->fwd) {
-		r = fwd_gateway_listen(d->fwd, 80, api_gateway_conn, d->api);
+		r = fwd_gateway_listen(d->fwd, 80,
+				       (unsigned int)d->o->gw_api_conns,
+				       api_gateway_conn, d->api);
 		if (r < 0)
 			log_warn("cannot serve the API at the gateway's port "
 				 "80: %s",
@@ -975,6 +1000,8 @@ int daemon_run(struct daemon_opts *o)
 		goto out;
 	stack_set_dhcp(d.st, d.dhcp);
 	daemon_start_tables(&d);
+	if (o->host_queue_mib > 0)
+		stack_set_queue_max(d.st, (size_t)o->host_queue_mib << 20);
 	d.nat = nat_create(d.st);
 	if (!d.nat)
 		goto out;

@@ -18,6 +18,8 @@ struct daemon_opts {
 	bool debug;
 	const char *pcap;
 	long mtu;
+	long gw_dns_conns, gw_api_conns; /* gateway services' caps */
+	long host_queue_mib; /* splices' global queue budget, 0: default */
 	long ssh_port;
 	const char *subnet, *gateway_ip, *device_ip, *host_ip;
 	const char *listen_qemu, *listen_bess, *listen_vfkit, *listen_stdio,

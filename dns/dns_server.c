@@ -544,3 +544,8 @@ const struct dns_counters *dns_server_counters(const struct dns_server *s)
 {
 	return &s->ctr;
 }
+
+struct dns_counters *dns_server_tcp_counters(struct dns_server *s)
+{
+	return (struct dns_counters *)dns_server_counters(s);
+}

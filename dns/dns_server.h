@@ -41,9 +41,13 @@ struct dns_server_config {
  * @formerr: FORMERR, NOTIMP and BADVERS replies; @servfail: SERVFAIL
  * replies (upstream failed or timed out, too many pending queries);
  * @dropped: queries given no reply at all (no header, or a response).
+ * DNS over TCP at the gateway (net/gw_dns.c): @tcp_idle_closed:
+ * connections closed after the idle timeout; @tcp_paused: times a
+ * connection stopped reading queries because its answers were not read.
  */
 struct dns_counters {
 	uint64_t queries, local_answers, forwarded, servfail, formerr, dropped;
+	uint64_t tcp_idle_closed, tcp_paused;
 };
 
 struct dns_server *dns_server_create(uv_loop_t *loop,
@@ -89,5 +93,7 @@ int dns_server_add_zone_json(struct dns_server *s, const char *json, size_t len,
 			     char *err, size_t errlen);
 
 const struct dns_counters *dns_server_counters(const struct dns_server *s);
+/* dns_server_tcp_counters() - the same, for the TCP front end to count. */
+struct dns_counters *dns_server_tcp_counters(struct dns_server *s);
 
 #endif

@@ -580,6 +580,15 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "NoMemDrops", k->nomem_drops);
 		api_obj_u64(s, "ShortDrops", k->short_drops);
 		api_obj_u64(s, "AcksCoalesced", k->acks_coalesced);
+		api_obj_u64(s, "OoseqDumps", k->ooseq_dumps);
+		api_obj_u64(s, "SynEvicted", k->syn_evicted);
+		api_obj_u64(s, "TimeWaitEvicted", k->tw_evicted);
+		api_obj_u64(s, "PcbsActive", k->pcbs_active);
+		api_obj_u64(s, "PcbsTimeWait", k->pcbs_time_wait);
+		api_obj_u64(s, "RxHeldBytes", stack_rx_held(x->stack));
+		api_obj_u64(s, "HostQueueBytes", stack_queued(x->stack));
+		api_obj_u64(s, "HostQueueRefused",
+			    stack_queue_refused(x->stack));
 		json_object_set_new(o, "Stack", s);
 	}
 	if (x->nat) {
@@ -627,6 +636,8 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "ServFail", k->servfail);
 		api_obj_u64(s, "FormErr", k->formerr);
 		api_obj_u64(s, "Dropped", k->dropped);
+		api_obj_u64(s, "TcpIdleClosed", k->tcp_idle_closed);
+		api_obj_u64(s, "TcpPaused", k->tcp_paused);
 		json_object_set_new(o, "DNS", s);
 	}
 	if (a->http) {
@@ -648,6 +659,7 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "ConnsOpen", k->conns_open);
 		api_obj_u64(s, "ConnsTotal", k->conns_total);
 		api_obj_u64(s, "ConnsRefused", k->conns_refused);
+		api_obj_u64(s, "GatewayRefused", k->gw_refused);
 		api_obj_u64(s, "BytesIn", k->bytes_in);
 		api_obj_u64(s, "BytesOut", k->bytes_out);
 		json_object_set_new(o, "Forwarder", s);

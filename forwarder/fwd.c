@@ -110,6 +110,28 @@ struct fwd *fwd_create(uv_loop_t *loop, struct stack *st)
 
 /* ---- connections ---- */
 
+/*
+ * Each gateway connection costs two fds (a socketpair) and a splice, so
+ * every listener has a small cap on connections open at once; a SYN past
+ * the cap still completes in lwIP (the backlog is the only SYN limit) and
+ * is then reset. Answers toward the guest are bounded per connection
+ * (FWD_GW_SND_CAP), and the connection closes fully when the service
+ * closes its end, so a guest that never sends its FIN holds nothing.
+ */
+#define FWD_GW_BACKLOG 255
+#define FWD_GW_SND_CAP (64 * 1024)
+#define FWD_GW_DEFAULT_CONNS 32 /* when the caller gives 0 */
+
+struct fwd_gw_listener {
+	struct fwd *f;
+	fwd_gateway_fn cb;
+	void *arg;
+	struct tcp_pcb *pcb;
+	struct fwd_gw_listener *next;
+	unsigned int open, max;
+	uint16_t port;
+};
+
 /* fwd_maybe_free() - after fwd_destroy(), free once nothing refers to us. */
 static void fwd_maybe_free(struct fwd *f)
 {
@@ -130,6 +152,8 @@ static void fwd_conn_closed(struct splice *sp)
 		f->loose = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	if (c->gw)
+		c->gw->open--;
 	f->cnt.conns_open--;
 	free(c);
 	fwd_maybe_free(f);
@@ -269,14 +293,6 @@ int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port)
 
 /* ---- the gateway's own listeners (in-VM API, DNS over TCP) ---- */
 
-struct fwd_gw_listener {
-	struct fwd *f;
-	fwd_gateway_fn cb;
-	void *arg;
-	struct tcp_pcb *pcb;
-	struct fwd_gw_listener *next;
-};
-
 static err_t fwd_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct fwd_gw_listener *l = arg;
@@ -285,7 +301,19 @@ static err_t fwd_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (err != ERR_OK || !l)
 		return ERR_VAL;
+	if (l->open >= l->max) {
+		l->f->cnt.gw_refused++;
+		log_rl("forwarder: %u connections to the gateway's port %u "
+		       "(limit), connection reset",
+		       l->open, l->port);
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		l->f->cnt.gw_refused++;
+		log_rl("forwarder: gateway port %u: socketpair: %s, connection "
+		       "reset",
+		       l->port, strerror(errno));
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
@@ -298,13 +326,17 @@ static err_t fwd_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
+	c->gw = l;
+	l->open++;
+	c->sp.snd_cap = FWD_GW_SND_CAP;
+	c->sp.close_on_host_eof = true;
 	splice_start(&c->sp, pcb);
 	l->cb(l->arg, sv[1], lwip_ntohl(ip_2_ip4(&pcb->remote_ip)->addr));
 	return ERR_OK;
 }
 
-int fwd_gateway_listen(struct fwd *f, uint16_t port, fwd_gateway_fn cb,
-		       void *arg)
+int fwd_gateway_listen(struct fwd *f, uint16_t port, unsigned int max_conns,
+		       fwd_gateway_fn cb, void *arg)
 {
 	struct fwd_gw_listener *l = calloc(1, sizeof(*l));
 	struct tcp_pcb *pcb, *lpcb;
@@ -323,7 +355,8 @@ int fwd_gateway_listen(struct fwd *f, uint16_t port, fwd_gateway_fn cb,
 		free(l);
 		return -EADDRINUSE;
 	}
-	lpcb = tcp_listen_with_backlog(pcb, 64);
+	/* half-open connections: the stack evicts the oldest past this */
+	lpcb = tcp_listen_with_backlog(pcb, FWD_GW_BACKLOG);
 	if (!lpcb) {
 		tcp_abort(pcb);
 		free(l);
@@ -333,6 +366,8 @@ int fwd_gateway_listen(struct fwd *f, uint16_t port, fwd_gateway_fn cb,
 	l->cb = cb;
 	l->arg = arg;
 	l->pcb = lpcb;
+	l->port = port;
+	l->max = max_conns ? max_conns : FWD_GW_DEFAULT_CONNS;
 	tcp_arg(lpcb, l);
 	tcp_accept(lpcb, fwd_gw_accept);
 	l->next = f->gw;
@@ -666,5 +701,8 @@ void fwd_destroy(struct fwd *f)
 		tcp_close(l->pcb);
 		free(l);
 	}
+	/* connections that outlive their listener no longer count */
+	for (c = f->loose; c; c = c->next)
+		c->gw = NULL;
 	uv_close((uv_handle_t *)&f->sweep, fwd_free_cb);
 }

@@ -30,6 +30,7 @@ struct fwd_counters {
 	uint64_t rules;
 	uint64_t conns_open, conns_total, conns_refused;
 	uint64_t bytes_in, bytes_out;
+	uint64_t gw_refused; /* gateway connections reset past the cap */
 };
 
 struct fwd *fwd_create(uv_loop_t *loop, struct stack *st);
@@ -80,10 +81,12 @@ const struct fwd_counters *fwd_counters(const struct fwd *f);
  * fwd_gateway_listen() - accept TCP connections to the gateway's own
  * address on @port inside the virtual network (the in-VM API on :80, DNS
  * over TCP on :53); each is spliced to one end of a socketpair and @cb
- * gets the other end (ownership passes) and the guest's address.
+ * gets the other end (ownership passes) and the guest's address. At most
+ * @max_conns are open at once (each costs two fds); past that the guest
+ * gets a RST (counted in gw_refused).
  */
 typedef void (*fwd_gateway_fn)(void *arg, int fd, uint32_t peer_ip);
-int fwd_gateway_listen(struct fwd *f, uint16_t port, fwd_gateway_fn cb,
-		       void *arg);
+int fwd_gateway_listen(struct fwd *f, uint16_t port, unsigned int max_conns,
+		       fwd_gateway_fn cb, void *arg);
 
 #endif

@@ -25,6 +25,7 @@ struct fwd_conn {
 	struct fwd_rule *rule; /* NULL: tunnel or gateway connection */
 	struct fwd_conn *prev, *next;
 	struct tcp_pcb *dial; /* while connecting into the guest */
+	struct fwd_gw_listener *gw; /* counted by this gateway listener */
 	uint32_t ip;
 	uint16_t port;
 };

@@ -6,7 +6,13 @@
  * context (the client's address) until their answer arrives.
  * TCP: the guest's connection arrives as one end of a socketpair; each
  * 2-byte length-prefixed query is answered on the same connection, with
- * several queries in flight.
+ * several queries in flight. A connection stops reading queries while
+ * GW_DNS_TCP_WQ_MAX bytes of its answers (or GW_DNS_TCP_WQ_GLOBAL of all
+ * connections' answers) wait to be written: a guest that does not read
+ * its answers holds that much, not a queue that grows with its queries.
+ * A connection without a complete query for GW_DNS_TCP_IDLE_MS (and none
+ * pending) is closed, as RFC 7766 lets a server do; how many connections
+ * may be open is the gateway listener's cap (gw_dns_create()).
  */
 #include "gw_dns.h"
 
@@ -25,6 +31,9 @@
 #include "stack.h"
 
 #define GW_DNS_TCP_MAX_PENDING 64
+#define GW_DNS_TCP_WQ_MAX (64 * 1024)
+#define GW_DNS_TCP_WQ_GLOBAL (1024 * 1024)
+#define GW_DNS_TCP_IDLE_MS 10000
 
 struct gw_dns_udp_ctx {
 	struct gw_dns *g;
@@ -37,11 +46,15 @@ struct gw_dns_tcp {
 	struct gw_dns *g;
 	struct gw_dns_tcp *prev, *next;
 	uv_pipe_t pipe;
+	uv_timer_t idle;
 	uint8_t rx[2 + 65535];
 	size_t rx_len;
+	size_t wq; /* answer bytes given to uv_write, not yet written */
 	unsigned int pending;
+	int handles; /* open handles: freed when both are closed */
 	bool closing;
 	bool in_read;
+	bool paused; /* reading stopped: answers not read */
 };
 
 struct gw_dns {
@@ -50,6 +63,7 @@ struct gw_dns {
 	struct udp_pcb *pcb;
 	struct gw_dns_udp_ctx *udp_pending;
 	struct gw_dns_tcp *tcp_conns;
+	size_t tcp_wq; /* all connections' wq */
 	uint8_t q[65535];
 	uint8_t out[DNS_LOCAL_REPLY_MAX];
 };
@@ -128,7 +142,8 @@ static void gw_dns_tcp_closed_cb(uv_handle_t *h)
 {
 	struct gw_dns_tcp *t = h->data;
 
-	free(t);
+	if (--t->handles == 0)
+		free(t);
 }
 
 static void gw_dns_tcp_close(struct gw_dns_tcp *t)
@@ -139,6 +154,7 @@ static void gw_dns_tcp_close(struct gw_dns_tcp *t)
 		return;
 	t->closing = true;
 	dns_server_cancel(g->dns, t);
+	g->tcp_wq -= t->wq; /* the canceled writes' callbacks see closing */
 	if (t->prev)
 		t->prev->next = t->next;
 	else
@@ -146,20 +162,75 @@ static void gw_dns_tcp_close(struct gw_dns_tcp *t)
 	if (t->next)
 		t->next->prev = t->prev;
 	uv_close((uv_handle_t *)&t->pipe, gw_dns_tcp_closed_cb);
+	uv_close((uv_handle_t *)&t->idle, gw_dns_tcp_closed_cb);
+}
+
+static void gw_dns_tcp_idle_cb(uv_timer_t *h)
+{
+	struct gw_dns_tcp *t = h->data;
+
+	if (t->pending) {
+		/* the resolver answers or fails each query within its timeout */
+		uv_timer_start(&t->idle, gw_dns_tcp_idle_cb, GW_DNS_TCP_IDLE_MS,
+			       0);
+		return;
+	}
+	dns_server_tcp_counters(t->g->dns)->tcp_idle_closed++;
+	log_debug("dns: TCP connection idle for %u ms, closed",
+		  GW_DNS_TCP_IDLE_MS);
+	gw_dns_tcp_close(t);
 }
 
 struct gw_dns_wreq {
 	uv_write_t req;
+	struct gw_dns_tcp *t;
+	size_t len;
 	uint8_t buf[];
 };
 
-static void gw_dns_tcp_write_cb(uv_write_t *req, int status)
+static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+
+/* gw_dns_tcp_full() - answers wait: take no more queries for now. */
+static bool gw_dns_tcp_full(const struct gw_dns_tcp *t)
 {
-	(void)status;
-	free(req);
+	return t->pending >= GW_DNS_TCP_MAX_PENDING ||
+	       t->wq >= GW_DNS_TCP_WQ_MAX ||
+	       t->g->tcp_wq >= GW_DNS_TCP_WQ_GLOBAL;
 }
 
-static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+/* gw_dns_tcp_resume() - a paused connection may read again. */
+static void gw_dns_tcp_resume(struct gw_dns_tcp *t)
+{
+	if (t->closing || t->in_read || !t->paused || gw_dns_tcp_full(t))
+		return;
+	t->paused = false;
+	gw_dns_tcp_read_cb((uv_stream_t *)&t->pipe, 0, NULL);
+}
+
+static void gw_dns_tcp_write_cb(uv_write_t *req, int status)
+{
+	struct gw_dns_wreq *w = (struct gw_dns_wreq *)req;
+	struct gw_dns_tcp *t = w->t, *o, *next;
+	struct gw_dns *g = t->g;
+	bool was_full;
+
+	(void)status;
+	if (t->closing) {
+		free(w);
+		return;
+	}
+	was_full = g->tcp_wq >= GW_DNS_TCP_WQ_GLOBAL;
+	t->wq -= w->len;
+	g->tcp_wq -= w->len;
+	free(w);
+	gw_dns_tcp_resume(t);
+	if (was_full && g->tcp_wq < GW_DNS_TCP_WQ_GLOBAL) {
+		for (o = g->tcp_conns; o; o = next) {
+			next = o->next; /* a resumed one may close */
+			gw_dns_tcp_resume(o);
+		}
+	}
+}
 
 static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
 {
@@ -175,6 +246,8 @@ static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
 		gw_dns_tcp_close(t);
 		return;
 	}
+	w->t = t;
+	w->len = 2 + len;
 	w->buf[0] = (uint8_t)(len >> 8);
 	w->buf[1] = (uint8_t)len;
 	memcpy(w->buf + 2, msg, len);
@@ -185,9 +258,10 @@ static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
 		gw_dns_tcp_close(t);
 		return;
 	}
+	t->wq += w->len;
+	t->g->tcp_wq += w->len;
 	/* a full pipeline was paused: take more queries now */
-	if (t->pending == GW_DNS_TCP_MAX_PENDING - 1 && !t->in_read)
-		gw_dns_tcp_read_cb((uv_stream_t *)&t->pipe, 0, NULL);
+	gw_dns_tcp_resume(t);
 }
 
 static void gw_dns_tcp_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -211,12 +285,13 @@ static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	t->rx_len += (size_t)n;
 	t->in_read = true;
-	while (!t->closing && t->rx_len - off >= 2 &&
-	       t->pending < GW_DNS_TCP_MAX_PENDING) {
+	while (!t->closing && t->rx_len - off >= 2 && !gw_dns_tcp_full(t)) {
 		size_t mlen = (size_t)t->rx[off] << 8 | t->rx[off + 1];
 
 		if (t->rx_len - off < 2 + mlen)
 			break;
+		uv_timer_start(&t->idle, gw_dns_tcp_idle_cb, GW_DNS_TCP_IDLE_MS,
+			       0);
 		t->pending++;
 		if (dns_server_query(t->g->dns, t->rx + off + 2, mlen, true,
 				     gw_dns_tcp_reply, t) < 0)
@@ -230,10 +305,15 @@ static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		memmove(t->rx, t->rx + off, t->rx_len - off);
 		t->rx_len -= off;
 	}
-	if (t->pending >= GW_DNS_TCP_MAX_PENDING)
+	if (gw_dns_tcp_full(t)) {
+		if (!t->paused && t->pending < GW_DNS_TCP_MAX_PENDING)
+			dns_server_tcp_counters(t->g->dns)->tcp_paused++;
+		t->paused = true;
 		uv_read_stop(s);
-	else if (!uv_is_active((uv_handle_t *)s))
+	} else if (!uv_is_active((uv_handle_t *)s)) {
+		t->paused = false;
 		uv_read_start(s, gw_dns_tcp_alloc_cb, gw_dns_tcp_read_cb);
+	}
 }
 
 static void gw_dns_tcp_accept(void *arg, int fd, uint32_t peer_ip)
@@ -248,22 +328,28 @@ static void gw_dns_tcp_accept(void *arg, int fd, uint32_t peer_ip)
 	}
 	t->g = g;
 	uv_pipe_init(stack_loop(g->st), &t->pipe, 0);
+	uv_timer_init(stack_loop(g->st), &t->idle);
 	t->pipe.data = t;
+	t->idle.data = t;
+	t->handles = 2;
 	if (uv_pipe_open(&t->pipe, fd) < 0) {
 		close(fd);
+		t->closing = true;
 		uv_close((uv_handle_t *)&t->pipe, gw_dns_tcp_closed_cb);
+		uv_close((uv_handle_t *)&t->idle, gw_dns_tcp_closed_cb);
 		return;
 	}
 	t->next = g->tcp_conns;
 	if (t->next)
 		t->next->prev = t;
 	g->tcp_conns = t;
+	uv_timer_start(&t->idle, gw_dns_tcp_idle_cb, GW_DNS_TCP_IDLE_MS, 0);
 	uv_read_start((uv_stream_t *)&t->pipe, gw_dns_tcp_alloc_cb,
 		      gw_dns_tcp_read_cb);
 }
 
 struct gw_dns *gw_dns_create(struct stack *st, struct fwd *fwd,
-			     struct dns_server *dns)
+			     struct dns_server *dns, unsigned int max_conns)
 {
 	struct gw_dns *g = calloc(1, sizeof(*g));
 	ip_addr_t gw;
@@ -283,7 +369,7 @@ struct gw_dns *gw_dns_create(struct stack *st, struct fwd *fwd,
 		return NULL;
 	}
 	udp_recv(g->pcb, gw_dns_udp_recv, g);
-	r = fwd_gateway_listen(fwd, 53, gw_dns_tcp_accept, g);
+	r = fwd_gateway_listen(fwd, 53, max_conns, gw_dns_tcp_accept, g);
 	if (r < 0) {
 		log_err("dns: cannot listen on TCP port 53 on the gateway");
 		udp_remove(g->pcb);

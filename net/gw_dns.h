@@ -11,8 +11,12 @@ struct stack;
 struct fwd;
 struct dns_server;
 
+/*
+ * gw_dns_create() - DNS on the gateway's UDP and TCP port 53; at most
+ * @max_conns TCP connections at once (fwd_gateway_listen()).
+ */
 struct gw_dns *gw_dns_create(struct stack *st, struct fwd *fwd,
-			     struct dns_server *dns);
+			     struct dns_server *dns, unsigned int max_conns);
 /* gw_dns_destroy() - before dns_server_destroy(). NULL ok. */
 void gw_dns_destroy(struct gw_dns *g);
 

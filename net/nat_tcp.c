@@ -332,16 +332,19 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 	t->syn = NULL;
 	t->state = NAT_TCP_HANDSHAKE;
 	nat_tcp_to_lwip(&pk);
-	/* lwIP put the new SYN_RCVD pcb at the head of the active list */
+	/*
+	 * lwIP put the new SYN_RCVD pcb at the head of the active list; no
+	 * walk of the list per SYN. Not there: lwIP dropped the SYN (its
+	 * listener's backlog is full).
+	 */
 	nat_ip_from_host(&gip, t->flow.key.gip);
 	nat_ip_from_host(&dip, t->flow.key.dip);
-	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
-		if (pcb->remote_port == t->flow.key.gport &&
-		    pcb->local_port == t->flow.key.dport &&
-		    ip_addr_cmp(&pcb->remote_ip, &gip) &&
-		    ip_addr_cmp(&pcb->local_ip, &dip))
-			break;
-	}
+	pcb = tcp_active_pcbs;
+	if (pcb && (pcb->remote_port != t->flow.key.gport ||
+		    pcb->local_port != t->flow.key.dport ||
+		    !ip_addr_cmp(&pcb->remote_ip, &gip) ||
+		    !ip_addr_cmp(&pcb->local_ip, &dip)))
+		pcb = NULL;
 	if (!pcb || pcb->state != SYN_RCVD) {
 		nat_tcp_close(t, true);
 		return;

@@ -17,6 +17,7 @@
 #define SPLICE_MAX_IOV 64
 #define SPLICE_MERGE 32768 /* chains up to this many bytes are merged */
 #define SPLICE_DEFER_SEGS 16 /* unsent segments that may wait for more */
+#define SPLICE_MERGE_PBUFS 64 /* pbuf_cat walks the chain: keep it short */
 /*
  * Below this MSS the ring costs more than it saves: a copy of a small
  * segment is cheaper than the extra pbuf lwIP allocates to reference it.
@@ -28,18 +29,42 @@ static inline struct pbuf **splice_q(struct splice *sp, uint32_t i)
 	return &sp->q[(sp->qhead + i) & (sp->qcap - 1)];
 }
 
+static size_t splice_chain_cost(const struct pbuf *p, uint16_t *n)
+{
+	size_t c = 0;
+
+	*n = 0;
+	for (; p; p = p->next, (*n)++)
+		c += stack_pbuf_cost(p);
+	return c;
+}
+
 /*
  * splice_q_push() - queue a chain from lwIP; a small one joins the newest
  * queued chain (pbuf_cat keeps tot_len within 16 bits). -ENOMEM when the
- * queue is at its limit: lwIP then keeps the data.
+ * queue is at its limit or over its cost budget (per connection or of all
+ * connections): lwIP then keeps the data and closes the window.
  */
 static int splice_q_push(struct splice *sp, struct pbuf *p)
 {
+	struct splice_ctx *ctx = sp->ctx;
+	uint16_t n;
+	size_t cost = splice_chain_cost(p, &n);
+
+	if (!splice_budget_ok(sp->q_cost, ctx->q_cost, ctx->q_cost_max, sp->qn,
+			      cost)) {
+		ctx->q_refused++;
+		return -ENOMEM;
+	}
 	if (sp->qn) {
 		struct pbuf *last = *splice_q(sp, sp->qn - 1);
 
-		if ((size_t)last->tot_len + p->tot_len <= SPLICE_MERGE) {
+		if ((size_t)last->tot_len + p->tot_len <= SPLICE_MERGE &&
+		    sp->q_last_n + n <= SPLICE_MERGE_PBUFS) {
 			pbuf_cat(last, p);
+			sp->q_last_n = (uint16_t)(sp->q_last_n + n);
+			sp->q_cost += cost;
+			ctx->q_cost += cost;
 			return 0;
 		}
 	}
@@ -47,8 +72,10 @@ static int splice_q_push(struct splice *sp, struct pbuf *p)
 		uint32_t ncap = sp->qcap ? sp->qcap * 2 : 16, i;
 		struct pbuf **nq;
 
-		if (ncap > SPLICE_QUEUE_MAX)
+		if (ncap > SPLICE_QUEUE_MAX) {
+			ctx->q_refused++;
 			return -ENOMEM;
+		}
 		nq = malloc(ncap * sizeof(*nq));
 		if (!nq)
 			return -ENOMEM;
@@ -60,12 +87,21 @@ static int splice_q_push(struct splice *sp, struct pbuf *p)
 		sp->qhead = 0;
 	}
 	*splice_q(sp, sp->qn++) = p;
+	sp->q_last_n = n;
+	sp->q_cost += cost;
+	ctx->q_cost += cost;
 	return 0;
 }
 
 static void splice_q_pop(struct splice *sp)
 {
-	pbuf_free(*splice_q(sp, 0));
+	struct pbuf *p = *splice_q(sp, 0);
+	uint16_t n;
+	size_t cost = splice_chain_cost(p, &n);
+
+	sp->q_cost -= cost;
+	sp->ctx->q_cost -= cost;
+	pbuf_free(p);
 	sp->qhead = (sp->qhead + 1) & (sp->qcap - 1);
 	sp->qn--;
 	sp->q_off = 0;
@@ -124,6 +160,10 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->blocked = NULL;
 	ctx->dirty = NULL;
 	ctx->pending = NULL;
+	ctx->q_cost = 0;
+	if (!ctx->q_cost_max)
+		ctx->q_cost_max = SPLICE_COST_GLOBAL_DEFAULT;
+	ctx->q_refused = 0;
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
@@ -433,6 +473,13 @@ static size_t splice_room(struct splice *sp)
 		room = segs * mss;
 	if (room > SPLICE_BUF)
 		room = SPLICE_BUF;
+	if (sp->snd_cap) {
+		size_t held = (u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
+
+		room = held >= sp->snd_cap	   ? 0
+		       : room > sp->snd_cap - held ? sp->snd_cap - held
+						   : room;
+	}
 	if (sp->ring && room > TXRING_CAP - (sp->ring->wr - sp->ring->rel))
 		room = TXRING_CAP - (size_t)(sp->ring->wr - sp->ring->rel);
 	return room;
@@ -498,6 +545,11 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 			return;
 		}
 		sp->host_eof = true;
+		if (sp->close_on_host_eof) {
+			/* lwIP sends what it holds, then its FIN, alone */
+			splice_close(sp, false);
+			return;
+		}
 		tcp_shutdown(sp->pcb, 0, 1);
 		splice_maybe_done(sp);
 		return;
@@ -599,9 +651,14 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 		}
 	}
 	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
-	    !sw_congested(sp->ctx->sw) &&
-	    splice_room(sp) > tcp_sndbuf(sp->pcb) / 2)
-		splice_start_read(sp);
+	    !sw_congested(sp->ctx->sw)) {
+		size_t want = tcp_sndbuf(sp->pcb) / 2;
+
+		if (sp->snd_cap && want > sp->snd_cap / 2)
+			want = sp->snd_cap / 2;
+		if (splice_room(sp) > want)
+			splice_start_read(sp);
+	}
 	return ERR_OK;
 }
 

@@ -45,6 +45,27 @@ struct sw;
 struct splice;
 
 #define SPLICE_QUEUE_MAX 8192 /* chains; small chains are merged first */
+/*
+ * What guest->host data waiting for a host socket really costs: each
+ * pbuf is counted with the buffer it lives in (stack_pbuf_cost()), so a
+ * guest sending 1-byte segments to a host that does not read fills the
+ * budget long before the 4 MiB window. Past either budget the data is
+ * refused back to lwIP (ERR_MEM), which holds it, stops acknowledging
+ * and retries; nothing acknowledged is dropped.
+ */
+#define SPLICE_COST_MAX (8u * 1024 * 1024) /* per connection */
+#define SPLICE_COST_GLOBAL_DEFAULT (256u * 1024 * 1024)
+
+/*
+ * splice_budget_ok() - may a chain costing @cost join a queue of @qn
+ * chains costing @conn, while all queues cost @all of @all_max? An empty
+ * queue always takes one chain, so no connection waits on the others.
+ */
+static inline bool splice_budget_ok(size_t conn, size_t all, size_t all_max,
+				    uint32_t qn, size_t cost)
+{
+	return !qn || (conn + cost <= SPLICE_COST_MAX && all + cost <= all_max);
+}
 #define SPLICE_BUF (1024 * 1024)
 /* host->guest bytes copied into lwIP before a connection gets a ring */
 #define SPLICE_RING_AFTER (256 * 1024)
@@ -64,6 +85,9 @@ struct splice_ctx {
 	struct splice *dirty; /* guest data to write this iteration */
 	struct splice *pending; /* host data for lwIP to send this iteration */
 	uv_check_t flush;
+	size_t q_cost; /* all splices' queued guest->host data, real cost */
+	size_t q_cost_max; /* SPLICE_COST_GLOBAL_DEFAULT unless configured */
+	uint64_t q_refused; /* chains refused back to lwIP over a budget */
 	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
 };
 
@@ -89,13 +113,24 @@ struct splice {
 	struct pbuf **q; /* ring of received chains, allocated on demand */
 	uint32_t qcap, qhead, qn;
 	uint16_t q_off; /* bytes of the oldest chain already written */
+	uint16_t q_last_n; /* pbufs in the newest chain (bounds merging) */
+	size_t q_cost; /* real cost of the queue (stack_pbuf_cost) */
+	size_t snd_cap; /* 0, or bound on unacked host->guest bytes */
 	size_t inflight;
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
 	bool started, closing;
 	bool writing, reading;
 	bool guest_eof, host_shut, host_eof;
 	bool blocked, dirty, pending, aborted;
+	bool close_on_host_eof; /* a gateway service: its close ends all */
 };
+
+/*
+ * stack_pbuf_cost() - bytes of memory @p (one pbuf, not its chain) keeps
+ * alive: the receive buffer of a frame from the VM, or the pbuf itself.
+ * Defined by the stack (stack_lwip.c).
+ */
+size_t stack_pbuf_cost(const struct pbuf *p);
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
 /*

@@ -28,6 +28,10 @@ struct stack_counters {
 	uint64_t nomem_drops;
 	uint64_t short_drops; /* too short for their ARP/IPv4 header */
 	uint64_t acks_coalesced; /* guest ACKs superseded within a batch */
+	uint64_t ooseq_dumps; /* out-of-order queues dropped, global budget */
+	uint64_t syn_evicted; /* half-open gateway connections dropped */
+	uint64_t tw_evicted; /* TIME_WAIT connections freed early */
+	uint64_t pcbs_active, pcbs_time_wait; /* lwIP's lists, once a second */
 };
 
 /* stack_create() - bring up lwIP on @sw with @cfg (copied). */
@@ -49,6 +53,16 @@ const struct netcfg *stack_netcfg(const struct stack *st);
 uv_loop_t *stack_loop(struct stack *st);
 struct sw *stack_switch(struct stack *st);
 const struct stack_counters *stack_counters(const struct stack *st);
+/*
+ * stack_rx_held() - bytes of frame buffers from the VM that lwIP and the
+ * splices hold; stack_queued() - of those, queued for host sockets,
+ * with stack_queue_refused() chains refused over a budget (splice.h).
+ */
+size_t stack_rx_held(const struct stack *st);
+size_t stack_queued(const struct stack *st);
+uint64_t stack_queue_refused(const struct stack *st);
+/* stack_set_queue_max() - the budget of all splices' queues, in bytes. */
+void stack_set_queue_max(struct stack *st, size_t bytes);
 
 /* stack_kick_timers() - re-arm the timer after lwIP state changed. */
 void stack_kick_timers(struct stack *st);

@@ -28,6 +28,7 @@
 #include "lwip/ip.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
@@ -48,6 +49,23 @@
 #define STACK_RX_KEEP_LARGE 64
 
 #define STACK_RX_KEEP_REFS 4096
+/*
+ * Out-of-order segments: lwIP caps them per connection (lwipopts.h);
+ * all connections together may hold this much in receive buffers beyond
+ * what the splices queue for host sockets, after which a connection that
+ * queues another out-of-order segment loses its whole out-of-order queue
+ * (never acknowledged: the guest sends it again).
+ */
+#define STACK_OOSEQ_GLOBAL (32u * 1024 * 1024)
+/*
+ * Connections in TIME_WAIT (lwIP keeps them 2 minutes, unbounded with
+ * pools from malloc; every segment that matches no active pcb walks
+ * them): past this many the oldest go, checked once a second.
+ */
+#define STACK_TW_MAX 4096
+#define STACK_PCB_SWEEP_MS 1000
+/* half-open connections of a gateway listener evicted at once, of 255 */
+#define STACK_GW_EVICT 128
 
 /*
  * A received frame becomes a pbuf without a copy when its transport lends
@@ -60,6 +78,7 @@ struct stack_rxbuf {
 	struct pbuf_custom pc;
 	struct stack_rxbuf *next;
 	uint32_t cap; /* 0: data is in the lent buffer, held by keep */
+	uint32_t cost; /* counted in rx_held while alive */
 	struct sw_ref keep;
 	uint8_t data[];
 };
@@ -94,6 +113,8 @@ struct stack {
 	struct stack_held_ack held[STACK_ACK_HOLD];
 	unsigned int n_small, n_large, n_refs;
 	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
+	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
+	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -322,9 +343,37 @@ void stack_kick_timers(struct stack *st)
 		uv_timer_start(&st->timer, stack_timer_cb, next ? next : 1, 0);
 }
 
+/*
+ * stack_pcb_sweep() - count lwIP's connections (for /stats) and free the
+ * oldest TIME_WAIT ones past STACK_TW_MAX (new ones are at the head).
+ */
+static void stack_pcb_sweep(struct stack *st)
+{
+	struct tcp_pcb *pcb, *next;
+	uint64_t n = 0;
+
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		n++;
+	st->cnt.pcbs_active = n;
+	n = 0;
+	for (pcb = tcp_tw_pcbs; pcb; pcb = next) {
+		next = pcb->next;
+		if (++n > STACK_TW_MAX) {
+			tcp_abort(pcb); /* TIME_WAIT: freed, nothing sent */
+			st->cnt.tw_evicted++;
+		}
+	}
+	st->cnt.pcbs_time_wait = n > STACK_TW_MAX ? STACK_TW_MAX : n;
+}
+
 static void stack_check_cb(uv_check_t *c)
 {
 	struct stack *st = c->data;
+
+	if (uv_now(st->loop) >= st->pcb_sweep_at) {
+		st->pcb_sweep_at = uv_now(st->loop) + STACK_PCB_SWEEP_MS;
+		stack_pcb_sweep(st);
+	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
 	if (st->in_acks.n)
@@ -481,6 +530,26 @@ const struct stack_counters *stack_counters(const struct stack *st)
 	return &st->cnt;
 }
 
+size_t stack_rx_held(const struct stack *st)
+{
+	return st->rx_held;
+}
+
+size_t stack_queued(const struct stack *st)
+{
+	return st->splice.q_cost;
+}
+
+uint64_t stack_queue_refused(const struct stack *st)
+{
+	return st->splice.q_refused;
+}
+
+void stack_set_queue_max(struct stack *st, size_t bytes)
+{
+	st->splice.q_cost_max = bytes;
+}
+
 /* stack_dhcp() - true when the frame was a DHCP request (consumed). */
 static bool stack_dhcp(struct stack *st, const uint8_t *frame, size_t len)
 {
@@ -513,6 +582,8 @@ static void stack_rx_free(struct pbuf *p)
 	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
 	struct stack *st = stack_the; /* NULL once the stack is gone */
 
+	if (st)
+		st->rx_held -= b->cost;
 	if (b->cap == 0) {
 		b->keep.put(b->keep.obj);
 		if (st && st->n_refs < STACK_RX_KEEP_REFS) {
@@ -555,6 +626,8 @@ static struct pbuf *stack_rx_lent(struct stack *st, const uint8_t *frame,
 		b->cap = 0;
 	}
 	b->pc.custom_free_function = stack_rx_free;
+	b->cost = (uint32_t)(sizeof(*b) + len);
+	st->rx_held += b->cost;
 	b->keep = *keep;
 	keep->get(keep->obj);
 	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_REF, &b->pc,
@@ -586,6 +659,8 @@ static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
 		b->cap = cap;
 	}
 	b->pc.custom_free_function = stack_rx_free;
+	b->cost = (uint32_t)(sizeof(*b) + b->cap);
+	st->rx_held += b->cost;
 	memcpy(b->data, frame, len);
 	return pbuf_alloced_custom(PBUF_RAW, (u16_t)len, PBUF_RAM, &b->pc,
 				   b->data, (u16_t)len);
@@ -662,6 +737,96 @@ void stack_input(void *arg, const uint8_t *frame, size_t len,
 	stack_to_lwip(st, frame, len, keep);
 }
 
+size_t stack_pbuf_cost(const struct pbuf *p)
+{
+	const struct pbuf_custom *pc = (const struct pbuf_custom *)p;
+
+	if ((p->flags & PBUF_FLAG_IS_CUSTOM) &&
+	    pc->custom_free_function == stack_rx_free)
+		return ((const struct stack_rxbuf *)p)->cost;
+	return sizeof(*p) + p->len;
+}
+
+/*
+ * qcw_ooseq_limit() - lwIP's out-of-order limit of a connection, @max
+ * while all of them are within the global budget, else 0 (counted once
+ * per segment, by the call with @count).
+ */
+unsigned int qcw_ooseq_limit(unsigned int max, int count)
+{
+	struct stack *st = stack_the;
+	size_t queued;
+
+	if (!st)
+		return max;
+	queued = st->splice.q_cost < st->rx_held ? st->splice.q_cost
+						 : st->rx_held;
+	if (st->rx_held - queued <= STACK_OOSEQ_GLOBAL)
+		return max;
+	if (!count)
+		return 0;
+	st->cnt.ooseq_dumps++;
+	log_rl("stack: out-of-order segments over %u MiB in all, a "
+	       "connection's queue dropped",
+	       STACK_OOSEQ_GLOBAL >> 20);
+	return 0;
+}
+
+static bool stack_arp_known(const ip4_addr_t *ip)
+{
+	struct eth_addr *mac;
+	const ip4_addr_t *found;
+
+	return etharp_find_addr(NULL, ip, &mac, &found) >= 0;
+}
+
+/*
+ * stack_gw_syn() - a SYN for the gateway's own port @port: when its
+ * listener's backlog (every half-open connection counts, lwIP 2.1) is
+ * full, the oldest half of them go, so a flood of SYNs from made-up
+ * sources keeps a bounded list of pcbs and a real client still gets in.
+ */
+static void stack_gw_syn(struct stack *st, uint16_t port)
+{
+	static struct tcp_pcb *v[256];
+	struct tcp_pcb_listen *l;
+	struct tcp_pcb *pcb;
+	unsigned int n = 0, i, k;
+
+	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
+		if (l->local_port == port &&
+		    ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
+			    lwip_htonl(st->cfg.gateway))
+			break;
+	if (!l || l->accepts_pending < l->backlog)
+		return;
+	/*
+	 * New pcbs go to the head: the oldest are last. Those from an
+	 * address with no resolved ARP entry go first (made-up sources
+	 * cannot answer ARP; the guest did), then the oldest others.
+	 */
+	for (pcb = tcp_active_pcbs; pcb && n < 256; pcb = pcb->next)
+		if (pcb->state == SYN_RCVD && pcb->listener == l)
+			v[n++] = pcb;
+	for (i = n, k = 0; i-- > 0 && k < STACK_GW_EVICT;) {
+		if (!stack_arp_known(ip_2_ip4(&v[i]->remote_ip))) {
+			tcp_abandon(v[i], 0);
+			v[i] = NULL;
+			k++;
+		}
+	}
+	for (i = n; i-- > 0 && k < STACK_GW_EVICT;) {
+		if (v[i]) {
+			tcp_abandon(v[i], 0);
+			k++;
+		}
+	}
+	st->cnt.syn_evicted += k;
+	log_rl("stack: SYN flood at the gateway's port %u: the oldest "
+	       "half-open connections dropped",
+	       port);
+}
+
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
 	struct stack *st = stack_the;
@@ -671,6 +836,15 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 	if (!st || p->len < 20)
 		return 0; /* lwIP drops it */
 	dst = pkt_get32(ip + 16);
+	if (dst == st->cfg.gateway && ip[9] == 6) {
+		size_t hl = (size_t)(ip[0] & 15) * 4;
+
+		/* a first fragment of a SYN is left to lwIP's backlog */
+		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02)
+			stack_gw_syn(st,
+				     (uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]));
+		return 0;
+	}
 	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||
 	    dst == 0xffffffffu || dst == (st->cfg.network | ~st->cfg.netmask))
 		return 0;

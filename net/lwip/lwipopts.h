@@ -83,7 +83,14 @@
 #define TCP_QUEUE_OOSEQ 1
 #define TCP_OOSEQ_MAX_BYTES (4 * 1024 * 1024)
 #define TCP_OOSEQ_MAX_PBUFS 4096
-#define TCP_LISTEN_BACKLOG 0
+/* ... and all connections together: stack_lwip.c's global budget */
+#define TCP_OOSEQ_BYTES_LIMIT(pcb) \
+	((u32_t)qcw_ooseq_limit(TCP_OOSEQ_MAX_BYTES, 1))
+#define TCP_OOSEQ_PBUFS_LIMIT(pcb) \
+	((u16_t)qcw_ooseq_limit(TCP_OOSEQ_MAX_PBUFS, 0))
+unsigned int qcw_ooseq_limit(unsigned int max, int count);
+/* half-open connections count against a listener's backlog from the SYN */
+#define TCP_LISTEN_BACKLOG 1
 #define TCP_MAXRTX 12
 #define TCP_SYNMAXRTX 6
 #define LWIP_TCP_KEEPALIVE 1
