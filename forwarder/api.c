@@ -583,6 +583,7 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "OoseqDumps", k->ooseq_dumps);
 		api_obj_u64(s, "SynEvicted", k->syn_evicted);
 		api_obj_u64(s, "TimeWaitEvicted", k->tw_evicted);
+		api_obj_u64(s, "TimeWaitReused", k->tw_reused);
 		api_obj_u64(s, "PcbsActive", k->pcbs_active);
 		api_obj_u64(s, "PcbsTimeWait", k->pcbs_time_wait);
 		api_obj_u64(s, "RxHeldBytes", stack_rx_held(x->stack));

@@ -331,6 +331,9 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 	}
 	t->syn = NULL;
 	t->state = NAT_TCP_HANDSHAKE;
+	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
+		stack_tcp_tw_reuse(nat->st, t->flow.key.gip, t->flow.key.gport,
+				   t->flow.key.dip, t->flow.key.dport);
 	nat_tcp_to_lwip(&pk);
 	/*
 	 * lwIP put the new SYN_RCVD pcb at the head of the active list; no

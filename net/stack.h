@@ -31,6 +31,7 @@ struct stack_counters {
 	uint64_t ooseq_dumps; /* out-of-order queues dropped, global budget */
 	uint64_t syn_evicted; /* half-open gateway connections dropped */
 	uint64_t tw_evicted; /* TIME_WAIT connections freed early */
+	uint64_t tw_reused; /* TIME_WAIT freed for a new SYN of the same pair */
 	uint64_t pcbs_active, pcbs_time_wait; /* lwIP's lists, once a second */
 };
 
@@ -63,6 +64,16 @@ size_t stack_queued(const struct stack *st);
 uint64_t stack_queue_refused(const struct stack *st);
 /* stack_set_queue_max() - the budget of all splices' queues, in bytes. */
 void stack_set_queue_max(struct stack *st, size_t bytes);
+
+/*
+ * stack_tcp_tw_reuse() - a new SYN from the guest for the connection
+ * @gip:@gport <-> @lip:@lport (host byte order): free a TIME_WAIT pcb of
+ * that pair, as Linux accepts a new SYN in TIME_WAIT. lwIP would answer
+ * the SYN with an ACK of the old connection, the guest resets, and its
+ * connect times out. Returns 1 when one was freed.
+ */
+int stack_tcp_tw_reuse(struct stack *st, uint32_t gip, uint16_t gport,
+		       uint32_t lip, uint16_t lport);
 
 /* stack_kick_timers() - re-arm the timer after lwIP state changed. */
 void stack_kick_timers(struct stack *st);

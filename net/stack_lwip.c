@@ -366,6 +366,27 @@ static void stack_pcb_sweep(struct stack *st)
 	st->cnt.pcbs_time_wait = n > STACK_TW_MAX ? STACK_TW_MAX : n;
 }
 
+int stack_tcp_tw_reuse(struct stack *st, uint32_t gip, uint16_t gport,
+		       uint32_t lip, uint16_t lport)
+{
+	struct tcp_pcb *pcb;
+	ip_addr_t g, l;
+
+	ip_addr_set_ip4_u32_val(g, lwip_htonl(gip));
+	ip_addr_set_ip4_u32_val(l, lwip_htonl(lip));
+	/* bounded: STACK_TW_MAX, and only for a SYN that starts a flow */
+	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
+		if (pcb->remote_port == gport && pcb->local_port == lport &&
+		    ip_addr_cmp(&pcb->remote_ip, &g) &&
+		    ip_addr_cmp(&pcb->local_ip, &l)) {
+			tcp_abort(pcb); /* TIME_WAIT: freed, nothing sent */
+			st->cnt.tw_reused++;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void stack_check_cb(uv_check_t *c)
 {
 	struct stack *st = c->data;
@@ -840,9 +861,17 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		size_t hl = (size_t)(ip[0] & 15) * 4;
 
 		/* a first fragment of a SYN is left to lwIP's backlog */
-		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02)
-			stack_gw_syn(st,
-				     (uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]));
+		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02) {
+			uint16_t dport =
+				(uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]);
+
+			if (tcp_tw_pcbs)
+				stack_tcp_tw_reuse(
+					st, pkt_get32(ip + 12),
+					(uint16_t)(ip[hl] << 8 | ip[hl + 1]),
+					dst, dport);
+			stack_gw_syn(st, dport);
+		}
 		return 0;
 	}
 	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||

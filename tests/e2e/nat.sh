@@ -56,6 +56,12 @@ lab_spawn "$LAB_NET" "$LAB_DIR/echo.log" $PEERS echo-server 8082
 wait_for_port "$LAB_NET" 8082
 t_check "half-close: the reply after our FIN arrives whole" \
 	sh -c "ip netns exec $LAB_GUEST $PEERS halfclose-client $HOST 8082 3000000 | grep -q 'got 3000000 bytes'"
+# The host closes first, so lwIP holds each connection in TIME_WAIT; a
+# guest that reuses its source port at once (Linux does) must connect.
+lab_spawn "$LAB_NET" "$LAB_DIR/close.log" $PEERS close-server 8085
+wait_for_port "$LAB_NET" 8085
+t_check "a source port reused while lwIP holds it in TIME_WAIT connects (5 in a row)" \
+	lab_guest $PEERS reuse-client $HOST 8085 40123 5
 
 # ---- many concurrent connections, memory bounded ----
 lab_spawn "$LAB_NET" "$LAB_DIR/hold.log" sh -c "ulimit -n 65536; exec $PEERS hold-server 8083"

@@ -72,6 +72,49 @@ def hold_server(port):
     serve(port, factory)
 
 
+def close_server(port):
+    """Accept, send one line and close first: the peer (qcw-net's lwIP,
+    for a NATed connection) is the side left in TIME_WAIT."""
+    ls = socket.socket()
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", port))
+    ls.listen(128)
+    while True:
+        c, _ = ls.accept()
+        c.sendall(b"bye\n")
+        c.close()
+
+
+def reuse_client(host, port, sport, n):
+    """n connections in a row from the same source port; each must
+    connect at once and read the server's line to EOF."""
+    for i in range(n):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("0.0.0.0", sport))
+        s.settimeout(3)
+        t0 = time.time()
+        try:
+            s.connect((host, port))
+            data = b""
+            while True:
+                b = s.recv(100)
+                if not b:
+                    break
+                data += b
+        except OSError as e:
+            print("connection %d from port %d failed: %s" % (i, sport, e))
+            return 1
+        finally:
+            s.close()
+        if data != b"bye\n" or time.time() - t0 > 0.9:
+            print("connection %d: %r in %.2f s" % (i, data, time.time() - t0))
+            return 1
+        time.sleep(0.2)
+    print("%d ok" % n)
+    return 0
+
+
 def halfclose_client(host, port, n):
     s = socket.create_connection((host, port), timeout=20)
     block = os.urandom(65536)
@@ -169,6 +212,10 @@ def main():
         halfclose_client(args[0], int(args[1]), int(args[2]))
     elif cmd == "concurrent":
         return concurrent(args[0], int(args[1]), int(args[2]))
+    elif cmd == "close-server":
+        close_server(int(args[0]))
+    elif cmd == "reuse-client":
+        return reuse_client(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == "udp-echo":
         udp_echo(int(args[0]))
     elif cmd == "udp-ping":
