@@ -50,6 +50,12 @@ uv_loop_t *stack_loop(struct stack *st);
 struct sw *stack_switch(struct stack *st);
 const struct stack_counters *stack_counters(const struct stack *st);
 
+/*
+ * stack_clock_skew_ms - added to the loop's clock for lwIP's timers: 0,
+ * except in a fuzzer (fuzz/fuzz_nat_seq.c), which moves time forward.
+ */
+extern uint64_t stack_clock_skew_ms;
+
 /* stack_kick_timers() - re-arm the timer after lwIP state changed. */
 void stack_kick_timers(struct stack *st);
 
