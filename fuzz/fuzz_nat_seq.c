@@ -6,7 +6,9 @@
  * and drive TCP connections (the fuzzer tracks sequence numbers from the
  * frames the stack sends back, so the frames pass lwIP), UDP, ICMP echo,
  * DNS queries, moving lwIP's clock, running the loop, raw frames, and a
- * REPEAT that runs the next op up to 65535 times (floods).
+ * REPEAT that runs the next op up to 65535 times (floods). An input ends
+ * after QCW_FUZZ_BUDGET (131072) frames and loop runs, so that the CPU
+ * bound below holds for any input of a well-behaved gateway.
  *
  * Safety: the NAT opens real host sockets, so the first input moves the
  * process into a network namespace of its own (a user namespace too when
@@ -160,6 +162,7 @@ struct fz {
 	unsigned int rep; /* iteration of the REPEAT in progress */
 	size_t mem_base;
 	long fd_max, mem_max_mb, cpu_max_ms, pcb_max, verbose;
+	long budget, left; /* frames and loop runs per input */
 	uint8_t frame[2048]; /* room for a segment built behind a header */
 	uint64_t sum;
 };
@@ -491,6 +494,7 @@ static const struct sw_port_ops fz_port_ops = {.send = fz_port_send};
 
 static void fz_input(struct fz *e, const uint8_t *f, size_t len)
 {
+	e->left--;
 	sw_input(&e->port, f, len);
 }
 
@@ -666,6 +670,7 @@ static bool fz_to_api(const struct fz *e, const struct fz_conn *c)
 static void fz_loop(struct fz *e, unsigned int n)
 {
 	while (n--) {
+		e->left--;
 		uv_run(&e->loop, UV_RUN_NOWAIT);
 		fz_arp_flush(e);
 	}
@@ -948,6 +953,7 @@ static struct fz *fz_setup(void)
 	e->cpu_max_ms = fz_env("QCW_FUZZ_CPU_MS", 10000);
 	e->pcb_max = fz_env("QCW_FUZZ_PCBS", 4096);
 	e->verbose = fz_env("QCW_FUZZ_VERBOSE", 0);
+	e->budget = fz_env("QCW_FUZZ_BUDGET", 1 << 17);
 	CHECK(uv_loop_init(&e->loop) == 0);
 	netcfg_defaults(&e->cfg);
 	e->sw = sw_create(e->cfg.gw_mac);
@@ -1003,11 +1009,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t cpu0 = fz_cpu_ms();
 	unsigned int i;
 
+	e->left = e->budget;
 	/* the guest says who it is (lwIP's ARP entries age with the clock) */
 	for (i = 0; i < 4; i++)
 		fz_arp_reply(e, fz_src[i]);
 	sw_input_end(&e->port);
-	while (in.off < in.len) {
+	while (in.off < in.len && e->left > 0) {
 		unsigned int op = fz_u8(&in) % FZ_N_OPS, count;
 		size_t at;
 
@@ -1020,7 +1027,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (op == FZ_REPEAT)
 			continue;
 		at = in.off;
-		for (e->rep = 0; e->rep < count; e->rep++) {
+		for (e->rep = 0; e->rep < count && e->left > 0; e->rep++) {
 			in.off = at;
 			fz_op(e, op, &in);
 			if (e->rep % 64 == 63)

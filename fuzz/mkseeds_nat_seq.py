@@ -65,7 +65,7 @@ SEEDS = {
     rep(50000, op(DATA, 4, PATTERN, L1)),
     # finding 4: out-of-order bytes were capped per connection only
     'f4-ooo': b''.join(op(CONNECT, c, 0, HOST, SINK) +
-                       rep(4096, op(OOO, c, 0)) for c in range(16)),
+                       rep(4096, op(OOO, c, 0)) for c in range(15)),
     # finding 5: a SYN flood at a gateway port (no backlog limit)
     'f5-syn-flood': rep(8000, op(SYN, 6, 0, GW, P80, 255)),
 }
