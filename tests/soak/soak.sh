@@ -21,6 +21,8 @@
 # SOAK_RATE (1000), SOAK_RSS_MB (10), SOAK_FDS (10), SOAK_ALLOW, and
 # lab.sh's (QCW_BUILD_DIR, LAB_KEEP...). Exit: 0 pass, 1 fail, 77 skipped.
 
+# shellcheck disable=SC2119 # lab.sh functions take optional arguments
+# shellcheck source=../lab/lab.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
 
 lab_require_root
@@ -28,7 +30,7 @@ lab_require_cmd busybox python3 curl iperf3 dig
 [ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-LOAD="python3 $HERE/load.py"
+LOAD=(python3 "$HERE/load.py")
 HOST=192.168.127.254
 GUEST=192.168.127.2
 : "${SOAK_SECONDS:=1800}" "${SOAK_SETTLE:=20}" "${SOAK_BURST:=5}"
@@ -39,7 +41,7 @@ GUEST=192.168.127.2
 : "${SOAK_ALLOW:=^$}"
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$LAB_BACKEND_PID/status"; }
-nfds() { ls "/proc/$LAB_BACKEND_PID/fd" | wc -l; }
+nfds() { find "/proc/$LAB_BACKEND_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
 api() { # api PATH [curl args]: the host API on the -listen socket
 	local path=$1
 	shift
@@ -72,7 +74,7 @@ wait_until 5 test -S "$LAB_DIR/api.sock" || lab_die "no API socket"
 lab_start_bridge
 lab_dhcp >/dev/null || lab_die "no DHCP lease"
 lab_spawn "$LAB_NET" "$LAB_DIR/iperf.log" iperf3 -s -B 127.0.0.1 -p 5201
-lab_spawn "$LAB_NET" "$LAB_DIR/server.log" $LOAD server 8000
+lab_spawn "$LAB_NET" "$LAB_DIR/server.log" "${LOAD[@]}" server 8000
 mkdir -p "$LAB_DIR/www"
 echo "hello from the guest" >"$LAB_DIR/www/index.html"
 lab_spawn "$LAB_GUEST" "$LAB_DIR/web.log" python3 -m http.server 8080 \
@@ -95,7 +97,7 @@ soak_round() { # one round of every kind of load
 	local burst=$1 port=$((18000 + ROUND % 100))
 	ROUND=$((ROUND + 1))
 	# bulk both ways, with the short connections running alongside
-	lab_guest $LOAD conns $HOST 8000 $((burst * 2)) "$SOAK_RATE" \
+	lab_guest "${LOAD[@]}" conns $HOST 8000 $((burst * 2)) "$SOAK_RATE" \
 		>"$LAB_DIR/conns.out" 2>&1 &
 	local conns=$!
 	step "iperf3 to the host" lab_guest iperf3 -c $HOST -p 5201 \
@@ -111,8 +113,8 @@ soak_round() { # one round of every kind of load
 		STEP_FAILS=$((STEP_FAILS + 1))
 		echo "#   step failed: conns: $(tail -n 1 "$LAB_DIR/conns.out")"
 	fi
-	step udp lab_guest $LOAD udp $HOST 8000 2000 512
-	step dns lab_guest $LOAD dns "$LAB_GW" 1000
+	step udp lab_guest "${LOAD[@]}" udp $HOST 8000 2000 512
+	step dns lab_guest "${LOAD[@]}" dns "$LAB_GW" 1000
 	step "dns over tcp" sh -c "for i in 1 2 3 4 5; do ip netns exec $LAB_GUEST dig +tcp +short +time=3 +tries=1 @$LAB_GW host.containers.internal | grep -q . || exit 1; done"
 	# a forward through the host API, used and removed
 	step expose api /services/forwarder/expose -f -X POST \
@@ -205,8 +207,9 @@ for k in sorted(set(b) | set(e)):
             mark = " <-- grew"
             bad.append(k)
     print(f"{k:50} {b.get(k, 0):12} {e.get(k, 0):12} {d:10}{mark}")
-for k in ("NAT.TCP.flows_total", "NAT.UDP.flows_total", "NAT.TCP.bytes_to_host",
-          "NAT.TCP.bytes_to_guest", "DNS.queries", "Forwarder.conns_total"):
+print("load carried (not drops):")
+for k in ("NAT.TCP.FlowsTotal", "NAT.UDP.FlowsTotal", "NAT.TCP.BytesToHost",
+          "NAT.TCP.BytesToGuest", "DNS.Queries", "Forwarder.ConnsTotal"):
     if k in e:
         print(f"{k:50} {b.get(k, 0):12} {e[k]:12} {e[k] - b.get(k, 0):10}")
 print("GREW " + " ".join(bad))
