@@ -35,10 +35,10 @@ HOST=192.168.127.254
 GUEST=192.168.127.2
 : "${SOAK_SECONDS:=1800}" "${SOAK_SETTLE:=20}" "${SOAK_BURST:=5}"
 : "${SOAK_RATE:=1000}" "${SOAK_RSS_MB:=10}" "${SOAK_FDS:=10}"
-# Counters that grow with cause under this load: TCP connections the guest
-# closed with RST while qcw-net still had data for them (iperf3 ends that
-# way), and what was in flight when the guest went away.
-: "${SOAK_ALLOW:=^$}"
+# Counters that grow with cause under this load: lwIP's TIME_WAIT
+# connections past their cap are evicted oldest first (1000 connections a
+# second leave far more than the cap in TIME_WAIT), by design.
+: "${SOAK_ALLOW:=^Stack\.TimeWaitEvicted$}"
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$LAB_BACKEND_PID/status"; }
 nfds() { find "/proc/$LAB_BACKEND_PID/fd" -mindepth 1 -maxdepth 1 | wc -l; }
@@ -196,7 +196,7 @@ drop = re.compile(r"drop|refus|limit|nomem|short|fail|evict|error|overflow|conge
 bad = []
 print(f"{'counter':50} {'baseline':>12} {'end':>12} {'grew':>10}")
 for k in sorted(set(b) | set(e)):
-    if not drop.search(k):
+    if not drop.search(k) or ".Limits." in k:  # configured bounds
         continue
     d = e.get(k, 0) - b.get(k, 0)
     mark = ""
