@@ -61,7 +61,9 @@
 #endif
 #endif
 #ifdef FZ_ASAN
-#include <sanitizer/allocator_interface.h>
+/* the allocator's own count (mallinfo2() sees nothing under ASan); in
+ * both GCC's and clang's runtime, whose headers GCC does not ship */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #else
 #include <malloc.h>
 #endif
