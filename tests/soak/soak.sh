@@ -220,7 +220,7 @@ for k in sorted(set(b) | set(e)):
     print(f"{k:50} {b.get(k, 0):12} {e.get(k, 0):12} {d:10}{mark}")
 print("load carried (not drops):")
 for k in ("NAT.TCP.FlowsTotal", "NAT.UDP.FlowsTotal", "NAT.TCP.BytesToHost",
-          "NAT.TCP.BytesToGuest", "DNS.Queries", "Forwarder.ConnsTotal"):
+          "NAT.TCP.BytesToGuest", "DNS.LocalAnswers", "Forwarder.ConnsTotal"):
     if k in e:
         print(f"{k:50} {b.get(k, 0):12} {e[k]:12} {e[k] - b.get(k, 0):10}")
 print("GREW " + " ".join(bad))
