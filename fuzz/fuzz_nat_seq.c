@@ -11,13 +11,13 @@
  * bound below holds for any input of a well-behaved gateway.
  *
  * Safety: the NAT opens real host sockets, so the first input moves the
- * process into a network namespace of its own (fuzz_netns.c) (a user namespace too when
- * not root) with only "lo" up: every NAT destination but the host alias
- * (-> 127.0.0.1) fails at once with ENETUNREACH, which is checked before
- * anything runs; the target traps when it cannot get there. A child
- * process in the same namespace serves 127.0.0.1:7007 (TCP and UDP echo)
- * and 127.0.0.1:7009 (TCP, accepts and never reads), so flows to the host
- * alias go somewhere. The in-VM API can expose forwards and (before issue
+ * process into a network namespace of its own (fuzz_netns.c; a user
+ * namespace too when not root) with only "lo" up: every NAT destination
+ * but the host alias (-> 127.0.0.1) fails at once with ENETUNREACH, which
+ * is checked before anything runs; the target traps when it cannot get
+ * there. A child process in the same namespace serves 127.0.0.1:7007 (TCP
+ * and UDP echo) and 127.0.0.1:7009 (TCP, accepts and never reads), so
+ * flows to the host alias go somewhere. The in-VM API can expose forwards and (before issue
  * 11's fix) touch host files, so guest bytes never reach it: connections
  * to gateway:80 carry only the fixed requests of fz_http[], and raw frames
  * that could be TCP to gateway:80 are dropped.
@@ -25,11 +25,11 @@
  * Invariants after each input (issue 11, findings 1, 3, 4, 5): the
  * process is alive (1); open fds stay below RLIMIT_NOFILE (512 here)
  * minus QCW_FUZZ_FD_HEADROOM (16) (3); the heap stays within
- * QCW_FUZZ_MEM_MB (96) of its size after the first input (4); one input
- * costs at most QCW_FUZZ_CPU_MS (10000) of CPU, and lwIP holds fewer than
+ * QCW_FUZZ_MEM_MB (96) of its size at start-up (4); one input costs at
+ * most QCW_FUZZ_CPU_MS (10000) of CPU, and lwIP holds fewer than
  * QCW_FUZZ_PCBS (4096) connections (5; libFuzzer's -timeout catches a
- * hang). State carries over between inputs (lwIP is a
- * singleton), as it does over a VM's life.
+ * hang). State carries over between inputs (lwIP is a singleton), as it
+ * does over a VM's life.
  */
 #include <dirent.h>
 #include <errno.h>
