@@ -17,10 +17,11 @@
  * is checked before anything runs; the target traps when it cannot get
  * there. A child process in the same namespace serves 127.0.0.1:7007 (TCP
  * and UDP echo) and 127.0.0.1:7009 (TCP, accepts and never reads), so
- * flows to the host alias go somewhere. The in-VM API can expose forwards and (before issue
- * 11's fix) touch host files, so guest bytes never reach it: connections
- * to gateway:80 carry only the fixed requests of fz_http[], and raw frames
- * that could be TCP to gateway:80 are dropped.
+ * flows to the host alias go somewhere. The in-VM API can expose
+ * forwards and (before issue 11's fix) touch host files, so guest bytes
+ * never reach it: connections to gateway:80 carry only the fixed requests
+ * of fz_http[], and raw frames that could be TCP to gateway:80 are
+ * dropped.
  *
  * Invariants after each input (issue 11, findings 1, 3, 4, 5): the
  * process is alive (1); open fds stay below RLIMIT_NOFILE (512 here)
