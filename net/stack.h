@@ -75,6 +75,12 @@ void stack_set_queue_max(struct stack *st, size_t bytes);
 int stack_tcp_tw_reuse(struct stack *st, uint32_t gip, uint16_t gport,
 		       uint32_t lip, uint16_t lport);
 
+/*
+ * stack_clock_skew_ms - added to the loop's clock for lwIP's timers: 0,
+ * except in a fuzzer (fuzz/fuzz_nat_seq.c), which moves time forward.
+ */
+extern uint64_t stack_clock_skew_ms;
+
 /* stack_kick_timers() - re-arm the timer after lwIP state changed. */
 void stack_kick_timers(struct stack *st);
 

@@ -119,10 +119,14 @@ struct stack {
 
 static struct stack *stack_the; /* lwIP is a singleton */
 
+uint64_t stack_clock_skew_ms;
+
 u32_t sys_now(void);
 u32_t sys_now(void)
 {
-	return stack_the ? (u32_t)uv_now(stack_the->loop) : 0;
+	return stack_the
+		       ? (u32_t)(uv_now(stack_the->loop) + stack_clock_skew_ms)
+		       : 0;
 }
 
 uint32_t qcw_lwip_rand(void)
