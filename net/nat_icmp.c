@@ -132,62 +132,82 @@ static struct nat_icmp *nat_icmp_new(struct nat *nat, const struct nat_key *k)
 	return c;
 }
 
-void nat_icmp_input(struct nat *nat, struct nat_pkt *pk)
+/*
+ * nat_icmp_echo() - the guest's echo request in @pk: its flow key and the
+ * ICMP message as one buffer (in the pbuf, or flattened into nat->buf when
+ * reassembled). 1 for an echo request, 0 for another type (not
+ * forwarded), -1 when malformed.
+ */
+static int nat_icmp_echo(struct nat *nat, struct nat_pkt *pk, struct nat_key *k,
+			 uint8_t **msg, size_t *len)
 {
 	struct pbuf *p = pk->p;
-	struct sockaddr_in sa;
-	struct nat_icmp *c;
-	struct nat_key k;
-	const uint8_t *ih;
-	uint8_t *flat = NULL;
-	size_t len;
-	uv_buf_t b;
-	int r;
+	uint8_t *ih;
 
-	if (nat->icmp_raw) {
-		nat_icmp_raw_input(nat, pk);
-		return;
-	}
-	len = (size_t)p->tot_len - pk->hlen;
-	if (len < 8 || p->len < pk->hlen + 8)
-		goto drop;
-	ih = (const uint8_t *)p->payload + pk->hlen;
-	if (ih[0] != ICMP_ECHO) {
-		pbuf_free(p); /* only echo is forwarded */
-		return;
-	}
-	k.gip = pk->src;
-	k.dip = pk->dst;
-	k.gport = (uint16_t)(ih[4] << 8 | ih[5]);
-	k.dport = 0;
-	k.proto = IP_PROTO_ICMP;
-	c = (struct nat_icmp *)nat_table_find(&nat->icmp, &k);
-	if (!c)
-		c = nat_icmp_new(nat, &k);
-	if (!c)
-		goto drop;
-	nat_table_touch(&nat->icmp, &c->flow, uv_now(nat->loop));
+	*len = (size_t)p->tot_len - pk->hlen;
+	if (*len < 8 || p->len < pk->hlen + 8)
+		return -1;
+	ih = (uint8_t *)p->payload + pk->hlen;
+	if (ih[0] != ICMP_ECHO)
+		return 0;
+	k->gip = pk->src;
+	k->dip = pk->dst;
+	k->gport = (uint16_t)(ih[4] << 8 | ih[5]);
+	k->dport = 0;
+	k->proto = IP_PROTO_ICMP;
 	if (p->next) {
 		/* a reassembled echo: flatten into the shared buffer */
-		if (len > sizeof(nat->buf) ||
-		    pbuf_copy_partial(p, nat->buf, (u16_t)len, pk->hlen) != len)
-			goto drop;
-		flat = nat->buf;
+		if (*len > sizeof(nat->buf) ||
+		    pbuf_copy_partial(p, nat->buf, (u16_t)*len, pk->hlen) !=
+			    *len)
+			return -1;
+		ih = nat->buf;
 	}
-	b = uv_buf_init(flat ? (char *)flat : (char *)ih, (unsigned int)len);
+	*msg = ih;
+	return 1;
+}
+
+/* nat_icmp_sock_send() - @msg out through the flow's ping socket. */
+static void nat_icmp_sock_send(struct nat *nat, const struct nat_key *k,
+			       uint8_t *msg, size_t len)
+{
+	struct sockaddr_in sa;
+	struct nat_icmp *c;
+	uv_buf_t b;
+
+	c = (struct nat_icmp *)nat_table_find(&nat->icmp, k);
+	if (!c)
+		c = nat_icmp_new(nat, k);
+	if (!c) {
+		nat->cnt.icmp.dropped++;
+		return;
+	}
+	nat_table_touch(&nat->icmp, &c->flow, uv_now(nat->loop));
+	b = uv_buf_init((char *)msg, (unsigned int)len);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(nat_host_addr(nat, k.dip));
-	r = uv_udp_try_send(&c->sock, &b, 1, (struct sockaddr *)&sa);
-	if (r < 0)
+	sa.sin_addr.s_addr = htonl(nat_host_addr(nat, k->dip));
+	if (uv_udp_try_send(&c->sock, &b, 1, (struct sockaddr *)&sa) < 0)
 		nat->cnt.icmp.dropped++;
 	else
 		nat->cnt.icmp.bytes_to_host += len;
-	pbuf_free(p);
-	return;
-drop:
-	nat->cnt.icmp.dropped++;
-	pbuf_free(p);
+}
+
+void nat_icmp_input(struct nat *nat, struct nat_pkt *pk)
+{
+	struct nat_key k;
+	uint8_t *msg;
+	size_t len;
+	int r;
+
+	r = nat_icmp_echo(nat, pk, &k, &msg, &len);
+	if (r < 0)
+		nat->cnt.icmp.dropped++;
+	else if (r > 0 && nat->icmp_raw)
+		nat_icmp_raw_send(nat, &k, msg, len);
+	else if (r > 0)
+		nat_icmp_sock_send(nat, &k, msg, len);
+	pbuf_free(pk->p);
 }
 
 void nat_icmp_sweep(struct nat *nat, uint64_t now)

@@ -165,47 +165,26 @@ static void nat_icmp_raw_poll_cb(uv_poll_t *h, int status, int events)
 	}
 }
 
-void nat_icmp_raw_input(struct nat *nat, struct nat_pkt *pk)
+void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
+		       size_t len)
 {
 	struct nat_icmp_raw *r = nat->icmp_raw;
-	struct pbuf *p = pk->p;
 	struct nat_icmp_raw_flow *f;
 	struct sockaddr_in sa;
-	struct nat_key k;
-	uint8_t *ih;
-	size_t len;
 
-	len = (size_t)p->tot_len - pk->hlen;
-	if (len < 8 || p->len < pk->hlen + 8)
-		goto drop;
-	ih = (uint8_t *)p->payload + pk->hlen;
-	if (ih[0] != ICMP_ECHO) {
-		pbuf_free(p); /* only echo is forwarded */
+	f = (struct nat_icmp_raw_flow *)nat_table_find(&r->flows, k);
+	if (!f)
+		f = nat_icmp_raw_new(r, k);
+	if (!f) {
+		nat->cnt.icmp.dropped++;
 		return;
 	}
-	k.gip = pk->src;
-	k.dip = pk->dst;
-	k.gport = (uint16_t)(ih[4] << 8 | ih[5]);
-	k.dport = 0;
-	k.proto = IP_PROTO_ICMP;
-	f = (struct nat_icmp_raw_flow *)nat_table_find(&r->flows, &k);
-	if (!f)
-		f = nat_icmp_raw_new(r, &k);
-	if (!f)
-		goto drop;
 	nat_table_touch(&r->flows, &f->flow, uv_now(nat->loop));
-	if (p->next) {
-		/* a reassembled echo: flatten into the shared buffer */
-		if (len > sizeof(nat->buf) ||
-		    pbuf_copy_partial(p, nat->buf, (u16_t)len, pk->hlen) != len)
-			goto drop;
-		ih = nat->buf;
-	}
-	nat_icmp_raw_set_id(ih, f->hid);
+	nat_icmp_raw_set_id(msg, f->hid);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(f->haddr);
-	if (sendto(r->fd, ih, len, MSG_DONTWAIT, (struct sockaddr *)&sa,
+	if (sendto(r->fd, msg, len, MSG_DONTWAIT, (struct sockaddr *)&sa,
 		   sizeof(sa)) < 0) {
 		nat->cnt.icmp.dropped++;
 		log_rl("nat: ICMP echo to the host failed: %s",
@@ -213,11 +192,6 @@ void nat_icmp_raw_input(struct nat *nat, struct nat_pkt *pk)
 	} else {
 		nat->cnt.icmp.bytes_to_host += len;
 	}
-	pbuf_free(p);
-	return;
-drop:
-	nat->cnt.icmp.dropped++;
-	pbuf_free(p);
 }
 
 void nat_icmp_raw_sweep(struct nat *nat, uint64_t now)

@@ -71,7 +71,9 @@ void nat_icmp_fini(struct nat *nat);
 void nat_udp_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
 /* nat_icmp_raw.c: echo flows through the shared raw socket */
-void nat_icmp_raw_input(struct nat *nat, struct nat_pkt *pk);
+/* nat_icmp_raw_send() - an echo request @msg of flow @k out (id rewritten) */
+void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
+		       size_t len);
 void nat_icmp_raw_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_raw_fini(struct nat *nat);
 
