@@ -333,7 +333,8 @@ static int cfg_walk(struct config_ctx *x, struct config *c)
 
 		c->max_flows = strtol(mtu, &end, 10);
 		if (*end || c->max_flows < 1 || c->max_flows > 100000000)
-			r = cfg_bad(x, "stack.maxFlows", "must be 1..100000000");
+			r = cfg_bad(x, "stack.maxFlows",
+				    "must be 1..100000000");
 	}
 	free(mtu);
 	r = r ?: cfg_str(x, st, "subnet", &c->subnet);
