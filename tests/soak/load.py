@@ -18,9 +18,22 @@ import sys
 import time
 
 
+def big_buffers(s):
+    """4 MiB socket buffers (root may exceed rmem_max): the soak checks
+    qcw-net's drop counters, not this script's ability to keep up with a
+    burst on a loaded machine."""
+    for force, plain in ((getattr(socket, "SO_RCVBUFFORCE", 33), socket.SO_RCVBUF),
+                         (getattr(socket, "SO_SNDBUFFORCE", 32), socket.SO_SNDBUF)):
+        try:
+            s.setsockopt(socket.SOL_SOCKET, force, 4 << 20)
+        except OSError:
+            s.setsockopt(socket.SOL_SOCKET, plain, 4 << 20)
+
+
 class Echo(asyncio.DatagramProtocol):
     def connection_made(self, transport):
         self.t = transport
+        big_buffers(transport.get_extra_info("socket"))
 
     def datagram_received(self, data, addr):
         self.t.sendto(data, addr)
@@ -123,6 +136,7 @@ def drain(s):
 
 def udp(host, port, count, size):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    big_buffers(s)
     s.connect((host, port))
     s.setblocking(False)
     payload = os.urandom(size)
