@@ -80,13 +80,18 @@ lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock" -mtu 1500 \
 wait_until 5 test -S "$LAB_DIR/api.sock" || lab_die "no API socket"
 lab_start_bridge
 lab_dhcp >/dev/null || lab_die "no DHCP lease"
-lab_spawn "$LAB_NET" "$LAB_DIR/iperf.log" iperf3 -s -B 127.0.0.1 -p 5201
+# one iperf3 server per use in a round: iperf3 re-creates its listening
+# socket after each test, so a client right behind the previous test can
+# be refused by the host (a real refusal, counted by qcw-net)
+for p in 5201 5202 5203; do
+	lab_spawn "$LAB_NET" "$LAB_DIR/iperf-$p.log" iperf3 -s -B 127.0.0.1 -p $p
+done
 lab_spawn "$LAB_NET" "$LAB_DIR/server.log" "${LOAD[@]}" server 8000
 mkdir -p "$LAB_DIR/www"
 echo "hello from the guest" >"$LAB_DIR/www/index.html"
 lab_spawn "$LAB_GUEST" "$LAB_DIR/web.log" python3 -m http.server 8080 \
 	--bind $GUEST --directory "$LAB_DIR/www"
-wait_for_port "$LAB_NET" 5201
+for p in 5201 5202 5203; do wait_for_port "$LAB_NET" $p; done
 wait_for_port "$LAB_NET" 8000
 wait_for_port "$LAB_GUEST" 8080
 
@@ -109,9 +114,9 @@ soak_round() { # one round of every kind of load
 	local conns=$!
 	step "iperf3 to the host" lab_guest iperf3 -c $HOST -p 5201 \
 		-t "$burst" --connect-timeout 3000
-	step "iperf3 from the host" lab_guest iperf3 -c $HOST -p 5201 \
+	step "iperf3 from the host" lab_guest iperf3 -c $HOST -p 5202 \
 		-t "$burst" -R --connect-timeout 3000
-	iperf_last=$(lab_guest iperf3 -c $HOST -p 5201 -t 1 -f m 2>/dev/null |
+	iperf_last=$(lab_guest iperf3 -c $HOST -p 5203 -t 1 -f m 2>/dev/null |
 		awk '/receiver/ {print $7}')
 	STEPS=$((STEPS + 1))
 	if wait $conns; then
