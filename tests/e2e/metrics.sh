@@ -19,10 +19,11 @@ $PY -c 'import prometheus_client.parser' 2>/dev/null ||
 	lab_skip "python3-prometheus-client not installed"
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CHECK="$PY $HERE/prom_check.py"
 GW=192.168.127.1
 HOST=192.168.127.254
 MB=20
+
+prom() { "$PY" "$HERE/prom_check.py" "$@"; }
 
 lab_init metrics
 API=$LAB_DIR/api.sock
@@ -53,7 +54,7 @@ M1=$LAB_DIR/m1.txt
 t_check "GET /metrics on the host API: 200" scrape "$M0"
 t_check "... Content-Type text/plain; version=0.0.4" \
 	grep -qi '^Content-Type: text/plain; version=0.0.4' "$M0.head"
-t_check "... Prometheus' parser reads it: names, types, labels" $CHECK check "$M0"
+t_check "... Prometheus' parser reads it: names, types, labels" prom check "$M0"
 
 # traffic from the guest: a download through the NAT, forwarded and local
 # DNS queries
@@ -69,8 +70,8 @@ t_check "a local DNS answer" test -n \
 	"$(lab_guest dig +short +time=3 +tries=1 @$GW host.containers.internal)"
 
 t_check "GET /metrics after the traffic" scrape "$M1"
-t_check "... still well-formed" $CHECK check "$M1"
-out=$($CHECK grew "$M0" "$M1" $((MB * 1024 * 1024)))
+t_check "... still well-formed" prom check "$M1"
+out=$(prom grew "$M0" "$M1" $((MB * 1024 * 1024)))
 rc=$?
 echo "$out"
 t_check "... byte counters grew by the download, DNS counters and latency moved" \
@@ -78,12 +79,12 @@ t_check "... byte counters grew by the download, DNS counters and latency moved"
 
 # process_open_fds under seccomp against the kernel's view (the API
 # connection of the scrape is open during it, the listing's fd is not)
-fds=$($CHECK value "$M1" process_open_fds)
-now=$(ls "/proc/$LAB_BACKEND_PID/fd" | wc -l)
+fds=$(prom value "$M1" process_open_fds)
+now=$(find "/proc/$LAB_BACKEND_PID/fd" -mindepth 1 -maxdepth 1 | wc -l)
 echo "# process_open_fds $fds, /proc/<pid>/fd now $now"
 t_check "process_open_fds matches /proc/<pid>/fd (+-2)" \
 	test "$fds" -ge $((now - 2)) -a "$fds" -le $((now + 2))
-rss=$($CHECK value "$M1" process_resident_memory_bytes)
+rss=$(prom value "$M1" process_resident_memory_bytes)
 kb=$(awk '/^VmRSS/ {print $2}' "/proc/$LAB_BACKEND_PID/status")
 echo "# process_resident_memory_bytes $rss, VmRSS $kb kB"
 t_check "process_resident_memory_bytes within 25% of VmRSS" \
@@ -93,7 +94,7 @@ t_check "process_resident_memory_bytes within 25% of VmRSS" \
 lab_net curl -sf --max-time 5 --unix-socket "$API" -o "$LAB_DIR/s.json" http://qcw/stats
 scrape "$M1"
 st=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['NAT']['TCP']['BytesToGuest'])" "$LAB_DIR/s.json")
-me=$($CHECK value "$M1" qcw_net_nat_bytes proto=tcp direction=to_guest)
+me=$(prom value "$M1" qcw_net_nat_bytes proto=tcp direction=to_guest)
 t_check "/stats NAT.TCP.BytesToGuest ($st) = /metrics' ($me)" test "$st" = "$me"
 
 # never inside the VM
