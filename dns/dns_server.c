@@ -40,6 +40,7 @@ struct dns_pending {
 	dns_reply_fn fn; /* NULL: cancelled (or free) */
 	void *arg;
 	size_t limit;
+	uint64_t sent_ns; /* uv_hrtime() when relayed, for the histogram */
 	bool busy;
 	struct dns_pending *next_free;
 	struct dns_query q;
@@ -63,6 +64,7 @@ struct dns_server {
 	struct dns_sock *socks;
 	struct dns_pending *free_list;
 	struct dns_counters ctr;
+	struct dns_latency lat;
 	struct dns_pending pending[DNS_MAX_PENDING];
 	uint8_t relay[DNS_MSG_MAX];
 };
@@ -197,6 +199,8 @@ static void dns_ares_cb(void *arg, int status, int timeouts,
 
 	if (s->destroying)
 		return;
+	/* uv_hrtime() is a vDSO clock read, no syscall */
+	dns_latency_observe(&s->lat, (uv_hrtime() - p->sent_ns) / 1000);
 	if (fn && status == ARES_SUCCESS && abuf && alen > 0 &&
 	    (size_t)alen <= sizeof(s->relay)) {
 		memcpy(s->relay, abuf, (size_t)alen);
@@ -348,6 +352,7 @@ int dns_server_query(struct dns_server *s, const uint8_t *q, size_t len,
 	p->arg = arg;
 	p->limit = dns_reply_limit(&pq, tcp);
 	p->q = pq;
+	p->sent_ns = uv_hrtime();
 	s->ctr.forwarded++;
 	/* may call dns_ares_cb() right away (e.g. no usable server) */
 	ares_send(s->channel, q, (int)len, dns_ares_cb, p);
@@ -543,6 +548,39 @@ int dns_server_add_zone_json(struct dns_server *s, const char *json, size_t len,
 const struct dns_counters *dns_server_counters(const struct dns_server *s)
 {
 	return &s->ctr;
+}
+
+/* Prometheus' default buckets below 10 s, and 0.5 ms for a local resolver */
+const uint32_t dns_latency_bound_us[DNS_LAT_BUCKETS] = {
+	500,	1000,	2500,	5000,	 10000,	  25000,   50000,
+	100000, 250000, 500000, 1000000, 2500000, 5000000,
+};
+
+/**
+ * dns_latency_observe() - count one upstream latency.
+ * @h: the histogram
+ * @us: the latency in microseconds
+ */
+void dns_latency_observe(struct dns_latency *h, uint64_t us)
+{
+	unsigned int i = 0;
+
+	while (i < DNS_LAT_BUCKETS && us > dns_latency_bound_us[i])
+		i++;
+	h->bucket[i]++;
+	h->count++;
+	h->sum_us += us;
+}
+
+/**
+ * dns_server_latency() - the upstream latency histogram.
+ * @s: server
+ *
+ * Return: a pointer valid until dns_server_destroy().
+ */
+const struct dns_latency *dns_server_latency(const struct dns_server *s)
+{
+	return &s->lat;
 }
 
 struct dns_counters *dns_server_tcp_counters(struct dns_server *s)

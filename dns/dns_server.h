@@ -93,6 +93,24 @@ int dns_server_add_zone_json(struct dns_server *s, const char *json, size_t len,
 			     char *err, size_t errlen);
 
 const struct dns_counters *dns_server_counters(const struct dns_server *s);
+
+/*
+ * struct dns_latency - a fixed-bucket histogram of upstream latency: the
+ * time from relaying a query to c-ares' answer or failure (a timeout is
+ * observed too). @bucket[i] counts observations <= dns_latency_bound_us[i]
+ * (not cumulative); @bucket[DNS_LAT_BUCKETS] the ones above the last
+ * bound; @sum_us their total. Updated in place: no allocation per query.
+ */
+#define DNS_LAT_BUCKETS 13
+extern const uint32_t dns_latency_bound_us[DNS_LAT_BUCKETS];
+struct dns_latency {
+	uint64_t bucket[DNS_LAT_BUCKETS + 1];
+	uint64_t count, sum_us;
+};
+
+/* dns_latency_observe() - add one observation of @us microseconds. */
+void dns_latency_observe(struct dns_latency *h, uint64_t us);
+const struct dns_latency *dns_server_latency(const struct dns_server *s);
 /* dns_server_tcp_counters() - the same, for the TCP front end to count. */
 struct dns_counters *dns_server_tcp_counters(struct dns_server *s);
 

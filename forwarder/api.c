@@ -25,6 +25,7 @@
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"
 #include "forwarder/http_server.h"
+#include "forwarder/metrics.h"
 #include "log.h"
 #include "nat.h"
 #include "nat_flow.h"
@@ -79,6 +80,7 @@ enum api_route {
 	API_DNS_ALL,
 	API_DNS_ADD,
 	API_STATS,
+	API_METRICS,
 	API_CAM,
 	API_TUNNEL,
 	API_CONNECT,
@@ -97,6 +99,7 @@ static const struct {
 	{"/services/dns/all", API_DNS_ALL, false},
 	{"/services/dns/add", API_DNS_ADD, false},
 	{"/stats", API_STATS, false},
+	{"/metrics", API_METRICS, false},
 	{"/cam", API_CAM, false},
 	{"/tunnel", API_TUNNEL, false},
 	{"/connect", API_CONNECT, false},
@@ -497,175 +500,109 @@ static void api_dns_add(struct api *a, struct http_conn *c,
 	http_respond(c, 200, NULL, NULL, 0);
 }
 
-/* ---- stats ---- */
+/* ---- stats and metrics (the counters: forwarder/metrics.c) ---- */
 
-static void api_port_row(void *arg, const struct sw_port *p)
+static void api_snap(struct api *a, struct met_snap *m)
 {
-	json_t *o = json_object();
-
-	json_object_set_new(o, "ID", json_integer(p->id));
-	json_object_set_new(o, "Kind", json_string(p->kind ? p->kind : ""));
-	api_obj_u64(o, "RxFrames", p->cnt.rx_frames);
-	api_obj_u64(o, "RxBytes", p->cnt.rx_bytes);
-	api_obj_u64(o, "RxDrops", p->cnt.rx_drops);
-	api_obj_u64(o, "TxFrames", p->cnt.tx_frames);
-	api_obj_u64(o, "TxBytes", p->cnt.tx_bytes);
-	api_obj_u64(o, "TxDrops", p->cnt.tx_drops);
-	json_object_set_new(o, "Congested", json_boolean(p->congested));
-	json_array_append_new(arg, o);
+	met_snap_fill(m, &a->ctx,
+		      a->http ? http_server_counters(a->http) : NULL,
+		      a->guest_refused, a->loop ? uv_now(a->loop) : 0);
 }
 
-static json_t *api_nat_proto(const struct nat_proto_counters *p)
+static json_t *api_section(const struct met_snap *m, enum met_sec sec)
 {
-	json_t *o = json_object();
+	json_t *s = json_object();
 
-	api_obj_u64(o, "FlowsOpen", p->flows_open);
-	api_obj_u64(o, "FlowsTotal", p->flows_total);
-	api_obj_u64(o, "BytesToHost", p->bytes_to_host);
-	api_obj_u64(o, "BytesToGuest", p->bytes_to_guest);
-	api_obj_u64(o, "Refused", p->refused);
-	api_obj_u64(o, "Dropped", p->dropped);
-	return o;
-}
-
-/* the NAT's bounds in force, derived from the fd limit (nat_flow.h) */
-static void api_nat_limits(json_t *s, const struct nat_limits *l)
-{
-	json_t *m = json_object();
-
-	api_obj_u64(m, "FdLimit", l->nofile);
-	api_obj_u64(m, "TCP", l->tcp);
-	api_obj_u64(m, "HalfOpen", l->half_open);
-	api_obj_u64(m, "UDP", l->udp);
-	api_obj_u64(m, "ICMP", l->icmp);
-	json_object_set_new(s, "Limits", m);
+	met_json_section(s, m, sec);
+	return s;
 }
 
 static void api_stats(struct api *a, struct http_conn *c)
 {
-	const struct api_ctx *x = &a->ctx;
+	struct met_snap *m = malloc(sizeof(*m));
 	json_t *o = json_object(), *s;
+	unsigned int i;
 
-	if (!o) {
+	if (!o || !m) {
+		json_decref(o);
+		free(m);
 		http_respond_text(c, 500, "out of memory");
 		return;
 	}
-	api_obj_u64(o, "BytesSent", x->sw ? sw_bytes_sent(x->sw) : 0);
-	api_obj_u64(o, "BytesReceived", x->sw ? sw_bytes_received(x->sw) : 0);
-	if (x->sw) {
-		const struct sw_counters *k = sw_counters(x->sw);
+	api_snap(a, m);
+	api_obj_u64(o, "BytesSent", a->ctx.sw ? sw_bytes_sent(a->ctx.sw) : 0);
+	api_obj_u64(o, "BytesReceived",
+		    a->ctx.sw ? sw_bytes_received(a->ctx.sw) : 0);
+	if (m->have[MET_SW]) {
 		json_t *ports = json_array();
 
-		sw_foreach_port(x->sw, api_port_row, ports);
+		for (i = 0; i < m->nports; i++) {
+			json_t *p = json_object();
+
+			json_object_set_new(p, "ID",
+					    json_integer(m->ports[i].id));
+			json_object_set_new(p, "Kind",
+					    json_string(m->ports[i].kind));
+			met_json_port(p, &m->ports[i].cnt);
+			json_object_set_new(
+				p, "Congested",
+				json_boolean(m->ports[i].congested));
+			json_array_append_new(ports, p);
+		}
 		s = json_object();
 		json_object_set_new(s, "Ports", ports);
-		api_obj_u64(s, "UnknownUnicast", k->unknown_unicast);
-		api_obj_u64(s, "MacEntries", k->cam_entries);
-		api_obj_u64(s, "MacLearned", k->cam_learned);
-		api_obj_u64(s, "MacAged", k->cam_aged);
-		api_obj_u64(s, "MacEvicted", k->cam_evicted);
-		api_obj_u64(s, "MacRefused", k->cam_refused);
+		met_json_section(s, m, MET_SW);
 		json_object_set_new(o, "Switch", s);
 	}
-	if (x->stack) {
-		const struct stack_counters *k = stack_counters(x->stack);
-
+	if (m->have[MET_STACK])
+		json_object_set_new(o, "Stack", api_section(m, MET_STACK));
+	if (m->have[MET_NAT]) {
 		s = json_object();
-		api_obj_u64(s, "ArpReplies", k->arp_replies);
-		api_obj_u64(s, "DhcpIn", k->dhcp_in);
-		api_obj_u64(s, "DhcpOut", k->dhcp_out);
-		api_obj_u64(s, "DhcpDrops", k->dhcp_drops);
-		api_obj_u64(s, "ToStack", k->to_lwip);
-		api_obj_u64(s, "NatIn", k->nat_in);
-		api_obj_u64(s, "NoMemDrops", k->nomem_drops);
-		api_obj_u64(s, "ShortDrops", k->short_drops);
-		api_obj_u64(s, "AcksCoalesced", k->acks_coalesced);
-		api_obj_u64(s, "OoseqDumps", k->ooseq_dumps);
-		api_obj_u64(s, "SynEvicted", k->syn_evicted);
-		api_obj_u64(s, "TimeWaitEvicted", k->tw_evicted);
-		api_obj_u64(s, "TimeWaitReused", k->tw_reused);
-		api_obj_u64(s, "PcbsActive", k->pcbs_active);
-		api_obj_u64(s, "PcbsTimeWait", k->pcbs_time_wait);
-		api_obj_u64(s, "RxHeldBytes", stack_rx_held(x->stack));
-		api_obj_u64(s, "HostQueueBytes", stack_queued(x->stack));
-		api_obj_u64(s, "HostQueueRefused",
-			    stack_queue_refused(x->stack));
-		json_object_set_new(o, "Stack", s);
-	}
-	if (x->nat) {
-		const struct nat_counters *k = nat_counters(x->nat);
-
-		s = json_object();
-		json_object_set_new(s, "TCP", api_nat_proto(&k->tcp));
-		json_object_set_new(s, "UDP", api_nat_proto(&k->udp));
-		json_object_set_new(s, "ICMP", api_nat_proto(&k->icmp));
-		api_obj_u64(s, "LimitHits", k->limit_hits);
-		api_obj_u64(s, "BlockedLinkLocal", k->blocked_link_local);
-		api_obj_u64(s, "BlockedLoopback", k->blocked_loopback);
-		api_obj_u64(s, "BadSource", k->bad_source);
-		api_obj_u64(s, "HalfOpenEvicted", k->half_open_evicted);
-		api_obj_u64(s, "UDPEvicted", k->udp_evicted);
-		api_obj_u64(s, "ICMPEvicted", k->icmp_evicted);
-		api_nat_limits(s, nat_get_limits(x->nat));
+		json_object_set_new(s, "TCP", json_object());
+		json_object_set_new(s, "UDP", json_object());
+		json_object_set_new(s, "ICMP", json_object());
+		met_json_nat_proto(json_object_get(s, "TCP"), &m->nat.tcp);
+		met_json_nat_proto(json_object_get(s, "UDP"), &m->nat.udp);
+		met_json_nat_proto(json_object_get(s, "ICMP"), &m->nat.icmp);
+		met_json_section(s, m, MET_NAT);
+		json_object_set_new(s, "Limits",
+				    api_section(m, MET_NAT_LIMITS));
 		json_object_set_new(o, "NAT", s);
 	}
-	if (x->dhcp) {
-		const struct dhcp_counters *k = dhcp_server_counters(x->dhcp);
-
-		s = json_object();
-		api_obj_u64(s, "Discover", k->discover);
-		api_obj_u64(s, "Offer", k->offer);
-		api_obj_u64(s, "Request", k->request);
-		api_obj_u64(s, "Ack", k->ack);
-		api_obj_u64(s, "Nak", k->nak);
-		api_obj_u64(s, "Release", k->release);
-		api_obj_u64(s, "Inform", k->inform);
-		api_obj_u64(s, "Decline", k->decline);
-		api_obj_u64(s, "Malformed", k->malformed);
-		api_obj_u64(s, "Ignored", k->ignored);
-		api_obj_u64(s, "PoolExhausted", k->pool_exhausted);
-		api_obj_u64(s, "Reclaimed", k->reclaimed);
-		json_object_set_new(o, "DHCP", s);
-	}
-	if (x->dns) {
-		const struct dns_counters *k = dns_server_counters(x->dns);
-
-		s = json_object();
-		api_obj_u64(s, "Queries", k->queries);
-		api_obj_u64(s, "LocalAnswers", k->local_answers);
-		api_obj_u64(s, "Forwarded", k->forwarded);
-		api_obj_u64(s, "ServFail", k->servfail);
-		api_obj_u64(s, "FormErr", k->formerr);
-		api_obj_u64(s, "Dropped", k->dropped);
-		api_obj_u64(s, "TcpIdleClosed", k->tcp_idle_closed);
-		api_obj_u64(s, "TcpPaused", k->tcp_paused);
-		json_object_set_new(o, "DNS", s);
-	}
-	if (a->http) {
-		const struct http_counters *k = http_server_counters(a->http);
-
-		s = json_object();
-		api_obj_u64(s, "HostConnsRefused", k->host_refused);
-		api_obj_u64(s, "GuestConnsRefused", k->guest_refused);
-		api_obj_u64(s, "HostTimeouts", k->host_timeouts);
-		api_obj_u64(s, "GuestTimeouts", k->guest_timeouts);
-		api_obj_u64(s, "GuestRequestsRefused", a->guest_refused);
-		json_object_set_new(o, "API", s);
-	}
-	if (x->fwd) {
-		const struct fwd_counters *k = fwd_counters(x->fwd);
-
-		s = json_object();
-		api_obj_u64(s, "Rules", k->rules);
-		api_obj_u64(s, "ConnsOpen", k->conns_open);
-		api_obj_u64(s, "ConnsTotal", k->conns_total);
-		api_obj_u64(s, "ConnsRefused", k->conns_refused);
-		api_obj_u64(s, "GatewayRefused", k->gw_refused);
-		api_obj_u64(s, "BytesIn", k->bytes_in);
-		api_obj_u64(s, "BytesOut", k->bytes_out);
-		json_object_set_new(o, "Forwarder", s);
-	}
+	if (m->have[MET_DHCP])
+		json_object_set_new(o, "DHCP", api_section(m, MET_DHCP));
+	if (m->have[MET_DNS])
+		json_object_set_new(o, "DNS", api_section(m, MET_DNS));
+	if (m->have[MET_API])
+		json_object_set_new(o, "API", api_section(m, MET_API));
+	if (m->have[MET_FWD])
+		json_object_set_new(o, "Forwarder", api_section(m, MET_FWD));
+	free(m);
 	api_send_json(c, o, 0);
+}
+
+/*
+ * api_metrics() - GET /metrics: the same counters in Prometheus' text
+ * format, host endpoints only (the guest must not read the host's RSS,
+ * fds or other guests' traffic).
+ */
+static void api_metrics(struct api *a, struct http_conn *c)
+{
+	struct met_snap *m = malloc(sizeof(*m));
+	size_t n = 0;
+	char *t = NULL;
+
+	if (m) {
+		api_snap(a, m);
+		t = met_text(m, &n);
+		free(m);
+	}
+	if (!t) {
+		http_respond_text(c, 500, "out of memory");
+		return;
+	}
+	http_respond(c, 200, MET_CTYPE, t, n);
+	free(t);
 }
 
 /* ---- tunnel and connect ---- */
@@ -808,6 +745,9 @@ static void api_handle(void *arg, struct http_conn *c,
 		break;
 	case API_STATS:
 		api_stats(a, c);
+		break;
+	case API_METRICS:
+		api_metrics(a, c);
 		break;
 	case API_CAM:
 		api_cam(a, c);

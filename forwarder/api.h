@@ -13,7 +13,8 @@
  *                   connections have their own small budget and timeout.
  *
  * Routes: /services/forwarder/{all,expose,unexpose}, /services/dhcp/leases,
- * /leases, /services/dns/{all,add}, /stats, /cam, /tunnel, /connect.
+ * /leases, /services/dns/{all,add}, /stats, /metrics (host endpoints only:
+ * Prometheus text, forwarder/metrics.h), /cam, /tunnel, /connect.
  * Any other path: 404 "404 page not found".
  */
 #ifndef QCW_API_H

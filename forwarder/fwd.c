@@ -673,6 +673,11 @@ const struct fwd_counters *fwd_counters(const struct fwd *f)
 	return &f->cnt;
 }
 
+struct fwd_counters *fwd_counters_rw(struct fwd *f)
+{
+	return &f->cnt;
+}
+
 static void fwd_free_cb(uv_handle_t *h)
 {
 	struct fwd *f = h->data;

@@ -31,6 +31,13 @@ struct fwd_counters {
 	uint64_t conns_open, conns_total, conns_refused;
 	uint64_t bytes_in, bytes_out;
 	uint64_t gw_refused; /* gateway connections reset past the cap */
+	/* the SSH tunnels on this forwarder (ssh_tunnel.c counts them) */
+	uint64_t tun_up; /* sessions up now */
+	uint64_t tun_sessions; /* sessions established */
+	uint64_t tun_lost; /* established sessions lost (EOF, error, hung) */
+	uint64_t tun_attempts_failed; /* connection attempts that failed */
+	uint64_t tun_gave_up; /* cycles that spent all their attempts */
+	uint64_t tun_open_retries; /* channel opens refused, retried */
 };
 
 struct fwd *fwd_create(uv_loop_t *loop, struct stack *st);
@@ -76,6 +83,8 @@ void fwd_foreach(struct fwd *f,
 int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port);
 
 const struct fwd_counters *fwd_counters(const struct fwd *f);
+/* fwd_counters_rw() - the same, for the SSH tunnels to count in. */
+struct fwd_counters *fwd_counters_rw(struct fwd *f);
 
 /*
  * fwd_gateway_listen() - accept TCP connections to the gateway's own

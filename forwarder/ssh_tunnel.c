@@ -75,6 +75,14 @@ int ssh_tunnel_create_url(uv_loop_t *loop, struct fwd *fwd, const char *local,
 static void tun_step(struct ssh_tunnel *t);
 static void tun_attempt_start(struct ssh_tunnel *t);
 
+/* tun_cnt() - where this tunnel counts (its forwarder's counters). */
+struct fwd_counters *tun_cnt(struct ssh_tunnel *t)
+{
+	static struct fwd_counters none; /* no forwarder: counted nowhere */
+
+	return t->fwd ? fwd_counters_rw(t->fwd) : &none;
+}
+
 /* ---- lifetime ---- */
 
 void tun_maybe_free(struct ssh_tunnel *t)
@@ -199,6 +207,10 @@ void tun_sess_lost(struct ssh_tunnel *t, const char *why)
 
 	log_info("ssh tunnel %s: session to %s lost: %s", t->name, t->target,
 		 why);
+	if (t->state == TUN_UP) {
+		tun_cnt(t)->tun_up--;
+		tun_cnt(t)->tun_lost++;
+	}
 	for (c = t->conns; c; c = c->next) {
 		if (c->closing)
 			continue;
@@ -255,6 +267,7 @@ static void tun_give_up(struct ssh_tunnel *t)
 		 "timeout: could not set up the SSH session to %s after %u "
 		 "attempts; last error: %s",
 		 t->target, t->failures, t->last_err);
+	tun_cnt(t)->tun_gave_up++;
 	tun_fail_cycle(t, why);
 }
 
@@ -278,6 +291,7 @@ static void tun_attempt_failed(struct ssh_tunnel *t, const char *fmt, ...)
 	tun_sess_free(t);
 	uv_timer_stop(&t->stimer);
 	t->failures++;
+	tun_cnt(t)->tun_attempts_failed++;
 	if (t->failures >= t->budget) {
 		tun_give_up(t);
 		return;
@@ -505,6 +519,8 @@ static void tun_sess_up(struct ssh_tunnel *t)
 
 	uv_timer_stop(&t->stimer);
 	t->state = TUN_UP;
+	tun_cnt(t)->tun_up++;
+	tun_cnt(t)->tun_sessions++;
 	log_info("ssh tunnel %s -> %s: session up%s", t->name, t->target,
 		 t->failures ? " after retrying" : "");
 	t->failures = 0;
@@ -925,6 +941,8 @@ void ssh_tunnel_destroy(struct ssh_tunnel *t)
 	if (!t || t->dying)
 		return;
 	t->dying = true;
+	if (t->state == TUN_UP)
+		tun_cnt(t)->tun_up--;
 	if (t->key_state == TUN_KEY_LOADING)
 		uv_cancel((uv_req_t *)&t->key_work); /* done_cb runs anyway */
 	if (t->listening)

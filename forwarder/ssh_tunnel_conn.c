@@ -413,6 +413,7 @@ static void tun_conn_opening(struct tun_conn *c)
 	log_debug("ssh tunnel %s: channel open refused (%s), retrying", t->name,
 		  ssh_get_error(t->sess->s));
 	tun_ch_free(c);
+	tun_cnt(t)->tun_open_retries++;
 	c->state = TUN_C_RETRY;
 	c->deadline = uv_now(t->loop) + TUN_OPEN_RETRY_MS;
 	tun_ctimer_arm(t);

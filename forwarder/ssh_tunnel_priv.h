@@ -123,6 +123,7 @@ void tun_sess_lost(struct ssh_tunnel *t, const char *why);
 void tun_sess_lost_ssh(struct ssh_tunnel *t);
 uint64_t tun_out_pending(struct tun_sess *ss);
 void tun_cycle_start(struct ssh_tunnel *t);
+struct fwd_counters *tun_cnt(struct ssh_tunnel *t);
 
 /* ssh_tunnel_conn.c */
 void tun_accept_cb(uv_stream_t *server, int status);

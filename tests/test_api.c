@@ -36,6 +36,7 @@
 #include "forwarder/api.h"
 #include "forwarder/fwd.h"
 #include "forwarder/http_server.h"
+#include "forwarder/metrics.h"
 #include "forwarder/notify.h"
 #include "netcfg.h"
 #include "switch.h"
@@ -1179,6 +1180,196 @@ static void test_dns_routes(void **state)
 }
 
 /*
+ * met_check_format() - the text is well-formed 0.0.4 as Prometheus reads
+ * it: every sample follows its own family's # TYPE (histograms: _bucket,
+ * _sum, _count), each family appears once, HELP before TYPE, lines end
+ * with a newline. Returns the number of families.
+ */
+static int met_check_format(const char *t)
+{
+	static char seen[256][96];
+	char fam[96] = "", type[16] = "";
+	int nfam = 0, i;
+
+	while (*t) {
+		const char *nl = strchr(t, '\n');
+		char name[96];
+		size_t n;
+
+		assert_non_null(nl);
+		if (!strncmp(t, "# HELP ", 7)) {
+			assert_int_equal(sscanf(t + 7, "%95s", fam), 1);
+			type[0] = 0;
+		} else if (!strncmp(t, "# TYPE ", 7)) {
+			assert_int_equal(sscanf(t + 7, "%95s %15s", name, type),
+					 2);
+			assert_string_equal(name, fam); /* HELP came first */
+			for (i = 0; i < nfam; i++)
+				assert_string_not_equal(seen[i], fam);
+			assert_true(nfam < 256);
+			snprintf(seen[nfam++], sizeof(seen[0]), "%s", fam);
+		} else {
+			n = strcspn(t, "{ ");
+			assert_true(n < sizeof(name));
+			memcpy(name, t, n);
+			name[n] = 0;
+			assert_true(type[0]);
+			if (!strcmp(type, "histogram")) {
+				size_t f = strlen(fam);
+
+				assert_memory_equal(name, fam, f);
+				assert_true(!strcmp(name + f, "_bucket") ||
+					    !strcmp(name + f, "_sum") ||
+					    !strcmp(name + f, "_count"));
+			} else {
+				assert_string_equal(name, fam);
+			}
+		}
+		t = nl + 1;
+	}
+	return nfam;
+}
+
+/* met_sample_value() - the value of the sample line starting @line. */
+static long long met_sample_value(const char *text, const char *line)
+{
+	const char *p = strstr(text, line);
+
+	if (!p)
+		print_error("no sample %s\n", line);
+	assert_non_null(p);
+	return strtoll(p + strlen(line), NULL, 10);
+}
+
+/* GET /metrics: Prometheus' text format on the host API, 404 in the VM. */
+static void test_metrics(void **state)
+{
+	struct tsrv s;
+	struct resp r;
+	struct cli c;
+
+	(void)state;
+	memset(&fake_counters, 0, sizeof(fake_counters));
+	tsrv_start(&s, 0, true);
+	request(s.path, "GET", "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(r.ctype,
+			    "text/plain; version=0.0.4; charset=utf-8");
+	assert_true(met_check_format(r.body) > 20);
+	assert_non_null(strstr(r.body, "# TYPE qcw_net_drops_total counter\n"));
+	assert_non_null(strstr(
+		r.body, "qcw_net_drops_total{reason=\"dhcp_malformed\"} 0\n"));
+	assert_non_null(
+		strstr(r.body, "# TYPE qcw_net_forwarder_rules gauge\n"));
+	assert_int_equal(met_sample_value(r.body, "\nqcw_net_forwarder_rules "),
+			 0);
+	assert_int_equal(met_sample_value(r.body, "\nqcw_net_dhcp_leases "), 1);
+	assert_true(
+		met_sample_value(r.body, "\nprocess_resident_memory_bytes ") >
+		1000000);
+	assert_true(met_sample_value(r.body, "\nprocess_open_fds ") > 3);
+	assert_int_equal(met_sample_value(r.body,
+					  "\nqcw_net_dns_upstream_duration_"
+					  "seconds_bucket{le=\"+Inf\"} "),
+			 0);
+	assert_null(strstr(r.body, "qcw_net_nat_")); /* no NAT here */
+	request(s.path, "POST", "/services/forwarder/expose",
+		"{\"local\":\":8080\",\"remote\":\"192.168.127.2:80\"}", &r);
+	assert_int_equal(r.status, 200);
+	request(s.svc, "GET", "/metrics", NULL, &r);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(met_sample_value(r.body, "\nqcw_net_forwarder_rules "),
+			 1);
+
+	/* never inside the VM */
+	cli_fd(&c, s.guest_fd);
+	cli_sends(&c, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+	cli_read(&c, &r);
+	assert_int_equal(r.status, 404);
+	assert_string_equal(r.body, "404 page not found\n");
+	tsrv_stop(&s);
+}
+
+/* met_text() of a made-up snapshot: labels, families across tables. */
+static void test_metrics_text(void **state)
+{
+	struct met_snap *m = calloc(1, sizeof(*m));
+	struct dns_latency h = {0};
+	char *t;
+	size_t n;
+
+	(void)state;
+	assert_non_null(m);
+	m->have[MET_SW] = m->have[MET_NAT] = m->have[MET_DNS] = true;
+	m->have[MET_STACK] = true;
+	m->nports = 2;
+	m->ports[0].id = 0;
+	m->ports[0].kind = "qemu";
+	m->ports[0].cnt.rx_bytes = 1234;
+	m->ports[0].cnt.tx_frames = 7;
+	m->ports[1].id = 5;
+	m->ports[1].kind = "we\"ird\\";
+	m->ports[1].cnt.tx_drops = 3;
+	m->nat.tcp.flows_open = 2;
+	m->nat.udp.bytes_to_guest = 99;
+	m->nat.icmp.dropped = 4;
+	m->stack.short_drops = 6;
+	m->sw.unknown_unicast = 8;
+	dns_latency_observe(&h, 300); /* 0.3 ms */
+	dns_latency_observe(&h, 1000); /* on a bound: counted there */
+	dns_latency_observe(&h, 30000);
+	dns_latency_observe(&h, 9000000); /* above the last bound */
+	m->dns_lat = h;
+	t = met_text(m, &n);
+	assert_non_null(t);
+	assert_int_equal(strlen(t), n);
+	met_check_format(t);
+	assert_non_null(strstr(
+		t, "qcw_net_switch_port_bytes_total{port=\"0\",kind=\"qemu\","
+		   "direction=\"from_guest\"} 1234\n"));
+	assert_non_null(strstr(
+		t, "qcw_net_switch_port_frames_total{port=\"0\",kind=\"qemu\","
+		   "direction=\"to_guest\"} 7\n"));
+	assert_non_null(strstr(t, "qcw_net_switch_port_drops_total{port=\"5\","
+				  "kind=\"we\\\"ird\\\\\","
+				  "direction=\"to_guest\"} 3\n"));
+	assert_non_null(strstr(t, "qcw_net_nat_flows_open{proto=\"tcp\"} 2\n"));
+	assert_non_null(strstr(t, "qcw_net_nat_bytes_total{proto=\"udp\","
+				  "direction=\"to_guest\"} 99\n"));
+	/* one drops family: the switch's, the stack's and the NAT's rows */
+	assert_non_null(strstr(
+		t,
+		"qcw_net_drops_total{reason=\"switch_unknown_unicast\"} 8\n"));
+	assert_non_null(
+		strstr(t, "qcw_net_drops_total{reason=\"stack_short\"} 6\n"));
+	assert_non_null(strstr(
+		t, "qcw_net_drops_total{proto=\"icmp\",reason=\"nat\"} 4\n"));
+	/* cumulative buckets, sum in seconds */
+	assert_non_null(strstr(t, "qcw_net_dns_upstream_duration_seconds_"
+				  "bucket{le=\"0.0005\"} 1\n"));
+	assert_non_null(strstr(t, "qcw_net_dns_upstream_duration_seconds_"
+				  "bucket{le=\"0.001\"} 2\n"));
+	assert_non_null(strstr(t, "qcw_net_dns_upstream_duration_seconds_"
+				  "bucket{le=\"0.025\"} 2\n"));
+	assert_non_null(strstr(t, "qcw_net_dns_upstream_duration_seconds_"
+				  "bucket{le=\"0.05\"} 3\n"));
+	assert_non_null(strstr(
+		t,
+		"qcw_net_dns_upstream_duration_seconds_bucket{le=\"5\"} 3\n"));
+	assert_non_null(strstr(t, "qcw_net_dns_upstream_duration_seconds_"
+				  "bucket{le=\"+Inf\"} 4\n"));
+	assert_non_null(strstr(
+		t, "qcw_net_dns_upstream_duration_seconds_sum 9.031300\n"));
+	assert_non_null(
+		strstr(t, "qcw_net_dns_upstream_duration_seconds_count 4\n"));
+	/* parts not running are left out */
+	assert_null(strstr(t, "qcw_net_dhcp_"));
+	assert_null(strstr(t, "qcw_net_forwarder_"));
+	free(t);
+	free(m);
+}
+
+/*
  * The in-VM API's policy: unix and npipe rules and ssh-tunnel:// remotes
  * are refused with 403 and one fixed text whatever the path (a regular
  * file, a FIFO, a symlink, nothing), before the forwarder sees them; the
@@ -1694,6 +1885,8 @@ int main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_connect),
 		cmocka_unit_test(test_dns_routes),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_metrics_text),
 		cmocka_unit_test(test_listen_errors),
 		cmocka_unit_test(test_mem_conn),
 		cmocka_unit_test(test_notify),

@@ -145,6 +145,21 @@ t_check "140 clients queued while sshd was absent all got their answer" early_ok
 t_check "curl --unix-socket $H/podman.sock http://d/_ping says OK" \
 	ping_ok "$H/podman.sock"
 t_check "log: session up" grep -q "session up" "$LAB_DIR/qcw.log"
+metric() { # metric NAME: its value in GET /metrics (issue 18)
+	curl -s --max-time 5 --unix-socket "$LAB_DIR/ctl.sock" http://d/metrics |
+		awk -v n="$1" '$1 == n { print $2 }'
+}
+ssh_up_is() { [ "$(metric qcw_net_ssh_tunnel_sessions_up)" = "$1" ]; }
+metrics_ssh() { # metrics_ssh TOTAL_MIN LOST_MIN FAILED_MIN
+	[ "$(metric qcw_net_ssh_tunnel_sessions_total)" -ge "$1" ] &&
+		[ "$(metric qcw_net_ssh_tunnel_sessions_lost_total)" -ge "$2" ] &&
+		[ "$(metric qcw_net_ssh_tunnel_attempts_failed_total)" -ge "$3" ]
+}
+t_check "/metrics: the 4 tunnels' sessions up" wait_until 10 ssh_up_is 4
+t_check "... 4 established, none lost, failed attempts while sshd was absent" \
+	sh -c "[ $(metric qcw_net_ssh_tunnel_sessions_total) = 4 ] &&
+		[ $(metric qcw_net_ssh_tunnel_sessions_lost_total) = 0 ]"
+t_check "... failed attempts counted" metrics_ssh 4 0 4
 
 # ---- 50 parallel clients, each its own answer ----
 par() {
@@ -213,6 +228,8 @@ wait $during
 t_check "a client during the restart is served by the new sshd" \
 	grep -qx OK "$LAB_DIR/restart.out"
 t_check "new connections work after the restart" ping_ok "$H/podman.sock"
+t_check "/metrics: sessions lost with sshd, new ones established" \
+	metrics_ssh 5 1 4
 t_check "50 parallel clients after the restart" par
 t_check "a download after the restart keeps its sha256" sh -c \
 	"[ \"\$(socat -u UNIX-CONNECT:$H/big.sock - | sha256sum | cut -d' ' -f1)\" = $WANT ]"
