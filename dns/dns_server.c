@@ -24,6 +24,7 @@
 
 #include "dns_codec.h"
 #include "dns_zones.h"
+#define LOG_SUBSYS LOG_SS_DNS
 #include "log.h"
 
 #define DNS_MAX_PENDING 256
@@ -330,6 +331,16 @@ int dns_server_query(struct dns_server *s, const uint8_t *q, size_t len,
 	n = answer_local(s, q, len, tcp, &pq, out, sizeof(out));
 	if (n < 0)
 		return -EINVAL;
+	if (log_debug_on(LOG_SS_DNS)) {
+		char name[DNS_TEXT_MAX];
+
+		if (!pq.has_question ||
+		    dns_name_to_text(pq.qname, pq.qname_len, name,
+				     sizeof(name)) < 0)
+			snprintf(name, sizeof(name), "-");
+		log_debug("dns: query %s type %u over %s: %s", name, pq.qtype,
+			  tcp ? "tcp" : "udp", n > 0 ? "local" : "upstream");
+	}
 	if (n > 0) {
 		fn(arg, out, (size_t)n);
 		return 0;
