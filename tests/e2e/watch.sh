@@ -62,7 +62,9 @@ t_check "idle: the guest's port under 1 Mbit/s out ($(out_mbps "$s0"))" \
 	awk -v v="$(out_mbps "$s0")" 'BEGIN { exit !(v != "" && v < 1) }'
 
 # a download in the guest, held to $RATE bytes/s, and the line mode
-lab_guest curl -s --limit-rate $RATE -o /dev/null "http://$HOST:8080/big.bin" &
+# ip netns exec execs curl: $! is curl itself, so the kill below ends it
+ip netns exec "$LAB_GUEST" curl -s --max-time 30 --limit-rate $RATE -o /dev/null \
+	"http://$HOST:8080/big.bin" &
 curl_pid=$!
 "$QCW_NET" stats --watch --interval 0.5 --socket "$API" >"$LAB_DIR/lines.txt" 2>"$LAB_DIR/lines.err" &
 lines_pid=$!
