@@ -11,6 +11,7 @@
  * URL, e.g. qcw-net -listen unix://$XDG_RUNTIME_DIR/qcw-net/api.sock.
  */
 #include "cmd/client.h"
+#include "cmd/watch.h"
 
 #include <errno.h>
 #include <http_parser.h>
@@ -55,6 +56,8 @@ enum client_opt {
 	OPT_REGEXP = 1 << 7,
 	OPT_DEFAULT_IP = 1 << 8,
 	OPT_HELP = 1 << 9,
+	OPT_WATCH = 1 << 10,
+	OPT_INTERVAL = 1 << 11,
 };
 
 static const struct {
@@ -71,6 +74,8 @@ static const struct {
 	{"record", OPT_RECORD, true},
 	{"regexp-record", OPT_REGEXP, true},
 	{"default-ip", OPT_DEFAULT_IP, true},
+	{"watch", OPT_WATCH, false},
+	{"interval", OPT_INTERVAL, true},
 	{"help", OPT_HELP, false},
 	{"h", OPT_HELP, false},
 };
@@ -96,10 +101,17 @@ static const struct {
 	{"leases", CMD_LEASES, OPT_JSON,
 	 "leases [--json]\n"
 	 "      List the DHCP leases (IP and MAC).\n"},
-	{"stats", CMD_STATS, OPT_JSON,
-	 "stats [--json]\n"
+	{"stats", CMD_STATS, OPT_JSON | OPT_WATCH | OPT_INTERVAL,
+	 "stats [--json | --watch [--interval N]]\n"
 	 "      Print the counters (switch, stack, NAT, DHCP, DNS, "
-	 "forwarder).\n"},
+	 "forwarder).\n"
+	 "      --watch: their rates every N seconds (default 1): Mbit/s "
+	 "and\n"
+	 "      frames/s per port, NAT flows, DNS queries/s, drops/s by "
+	 "reason;\n"
+	 "      a live screen on a terminal, else one line per interval. "
+	 "Ctrl-C\n"
+	 "      ends it.\n"},
 	{"dns add", CMD_DNS_ADD,
 	 OPT_ZONE | OPT_RECORD | OPT_REGEXP | OPT_DEFAULT_IP,
 	 "dns add --zone NAME [--record name=IP ...] [--regexp-record "
@@ -118,11 +130,12 @@ static const struct {
 struct client_args {
 	const char *socket;
 	const char *local, *remote, *protocol, *zone, *default_ip;
+	const char *interval;
 	const char *records[CLIENT_MAX_RECORDS];
 	unsigned int n_records;
 	const char *regexps[CLIENT_MAX_RECORDS];
 	unsigned int n_regexps;
-	bool json, help;
+	bool json, help, watch;
 };
 
 struct client_resp {
@@ -258,6 +271,12 @@ static int client_parse(int idx, int argc, char **argv, int first,
 				a->records[a->n_records++] = val;
 			else
 				a->regexps[a->n_regexps++] = val;
+			break;
+		case OPT_WATCH:
+			a->watch = true;
+			break;
+		case OPT_INTERVAL:
+			a->interval = val;
 			break;
 		case OPT_HELP:
 			a->help = true;
@@ -483,6 +502,57 @@ static int client_http(const char *sock, const char *method, const char *path,
 	return r;
 }
 
+/**
+ * client_get() - GET @path from the API at @sock (see client.h).
+ * @sock: unix:///path or tcp://host:port
+ * @path: e.g. "/stats"
+ * @len: receives the body's length
+ * @err: the reason on failure
+ * @errlen: room in @err
+ *
+ * Return: the body of a 200 answer, NUL-terminated (free it), or NULL.
+ */
+char *client_get(const char *sock, const char *path, size_t *len, char *err,
+		 size_t errlen)
+{
+	struct client_resp r;
+
+	if (client_http(sock, "GET", path, NULL, &r, err, errlen) < 0)
+		return NULL;
+	if (r.status != 200) {
+		snprintf(err, errlen, "%s answered %d %s", sock, r.status,
+			 http_status_text(r.status));
+		free(r.body);
+		return NULL;
+	}
+	*len = r.len;
+	return r.body ? r.body : strdup("");
+}
+
+/* client_watch() - stats --watch: check --interval, then watch_main() */
+static int client_watch(const struct client_args *a, const char *sock)
+{
+	double iv = 1;
+	char *end;
+
+	if (a->json) {
+		fprintf(stderr, "qcw-net stats: --json and --watch do not go "
+				"together\n");
+		return 2;
+	}
+	if (a->interval) {
+		iv = strtod(a->interval, &end);
+		if (end == a->interval || *end || !(iv >= 0.1 && iv <= 3600)) {
+			fprintf(stderr,
+				"qcw-net stats: --interval \"%s\" is not a "
+				"number of seconds from 0.1 to 3600\n",
+				a->interval);
+			return 2;
+		}
+	}
+	return watch_main(sock, iv);
+}
+
 /* ---- commands ---- */
 
 static int client_failed(const char *cmd, const struct client_resp *r)
@@ -703,6 +773,17 @@ static int client_run(int idx, const struct client_args *a)
 		path = "/services/dhcp/leases";
 		break;
 	case CMD_STATS:
+		if (a->interval && !a->watch) {
+			fprintf(stderr,
+				"qcw-net %s: --interval goes with --watch\n",
+				cmd);
+			return 2;
+		}
+		if (a->watch)
+			return client_watch(
+				a, a->socket ? a->socket
+					     : client_default_socket(
+						       sock, sizeof(sock)));
 		path = "/stats";
 		break;
 	case CMD_DNS_LIST:

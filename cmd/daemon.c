@@ -81,7 +81,10 @@ static void daemon_flags_init(struct daemon_opts *o)
 		  "control endpoint (unix://, tcp://, vsock://), repeatable"),
 		F("services", FLAG_STRING, &o->services,
 		  "endpoint serving the API without /connect"),
-		F("debug", FLAG_BOOL, &o->debug, "print debug info"),
+		F("debug", FLAG_OPTVAL, &o->debug,
+		  "print debug info; -debug=dns,nat: of those subsystems "
+		  "only (switch, stack, nat, dns, dhcp, api, fwd, ssh, "
+		  "daemon)"),
 		F("pcap", FLAG_STRING, &o->pcap,
 		  "capture network traffic to this file"),
 		F("mtu", FLAG_INT, &o->mtu, "set the MTU (default 1500)"),
@@ -240,8 +243,9 @@ static int daemon_load_config(struct daemon_opts *o)
 		o->ec2_metadata_access = c->ec2;
 	if (!daemon_flag_set(o, "no-sandbox") && c->sandbox == 0)
 		o->no_sandbox = true;
-	if (c->debug == 1 || (c->log_level && !strcmp(c->log_level, "debug")))
-		o->debug = true;
+	if (!daemon_flag_set(o, "debug") &&
+	    (c->debug == 1 || (c->log_level && !strcmp(c->log_level, "debug"))))
+		o->debug_mask = LOG_SS_ALL; /* log-level: debug */
 	if (!o->fwd_sock.n &&
 	    (daemon_list_from(&o->fwd_sock, c->fsock, c->n_fwd) < 0 ||
 	     daemon_list_from(&o->fwd_dest, c->fdest, c->n_fwd) < 0 ||
@@ -272,6 +276,12 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 		return 100;
 	}
 	if (r < 0) {
+		fprintf(stderr, "%s\n", err);
+		flags_usage(argv[0], o->flags, o->n_flags);
+		return 2;
+	}
+	if (o->debug &&
+	    log_parse_debug(o->debug, &o->debug_mask, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		flags_usage(argv[0], o->flags, o->n_flags);
 		return 2;
@@ -979,8 +989,8 @@ int daemon_run(struct daemon_opts *o)
 	mallopt(M_TOP_PAD, 16 << 20);
 	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 #endif
-	if (o->debug)
-		log_set_level(LOG_LVL_DEBUG);
+	if (o->debug_mask)
+		log_set_debug(o->debug_mask);
 	if (o->log_file && (r = log_set_file(o->log_file)) < 0) {
 		fprintf(stderr, "cannot open log file %s: %s\n", o->log_file,
 			strerror(-r));

@@ -15,7 +15,8 @@ struct daemon_opts {
 	const char *config;
 	struct flag_list listen;
 	const char *services;
-	bool debug;
+	const char *debug; /* -debug[=LIST]: "true", "false", "dns,nat" */
+	unsigned int debug_mask; /* log_parse_debug() of it */
 	const char *pcap;
 	long mtu;
 	long gw_dns_conns, gw_api_conns; /* gateway services' caps */

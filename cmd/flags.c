@@ -44,6 +44,9 @@ static int flags_set(struct flag *f, const char *val, char *err, size_t errlen)
 	case FLAG_STRING:
 		*(const char **)f->ptr = val;
 		break;
+	case FLAG_OPTVAL:
+		*(const char **)f->ptr = val ? val : "true";
+		break;
 	case FLAG_INT:
 		errno = 0;
 		v = strtol(val, &end, 0);
@@ -114,7 +117,7 @@ int flags_parse(struct flag *flags, size_t n, int argc, char **argv, char *err,
 		if (eq) {
 			if (flags_set(f, eq + 1, err, errlen))
 				return -1;
-		} else if (f->type == FLAG_BOOL) {
+		} else if (f->type == FLAG_BOOL || f->type == FLAG_OPTVAL) {
 			flags_set(f, NULL, err, errlen);
 		} else {
 			if (i + 1 >= argc) {
@@ -135,9 +138,10 @@ void flags_usage(const char *prog, const struct flag *flags, size_t n)
 
 	fprintf(stderr, "Usage of %s:\n", prog);
 	for (i = 0; i < n; i++) {
-		const char *arg = flags[i].type == FLAG_BOOL  ? ""
-				  : flags[i].type == FLAG_INT ? " int"
-							      : " string";
+		const char *arg = flags[i].type == FLAG_BOOL	 ? ""
+				  : flags[i].type == FLAG_OPTVAL ? ""
+				  : flags[i].type == FLAG_INT	 ? " int"
+								 : " string";
 
 		fprintf(stderr, "  -%s%s\n    \t%s\n", flags[i].name, arg,
 			flags[i].usage);

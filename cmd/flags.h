@@ -15,6 +15,12 @@ enum flag_type {
 	FLAG_STRING,
 	FLAG_INT,
 	FLAG_LIST, /* repeatable string */
+	/*
+	 * A bool that may carry a value: -name (or a Go bool word) stores
+	 * "true", -name=VALUE stores VALUE as it is; like a bool it never
+	 * takes the next argument. gvproxy's -debug, qcw-net's -debug=dns,nat.
+	 */
+	FLAG_OPTVAL,
 };
 
 struct flag_list {
@@ -25,7 +31,8 @@ struct flag_list {
 struct flag {
 	const char *name;
 	enum flag_type type;
-	void *ptr; /* bool *, const char **, long *, struct flag_list * */
+	void *ptr; /* bool *, const char ** (STRING, OPTVAL), long *,
+		      struct flag_list * */
 	const char *usage;
 	bool set; /* seen on the command line */
 };

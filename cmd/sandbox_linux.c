@@ -29,6 +29,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#define LOG_SUBSYS LOG_SS_DAEMON
 #include "log.h"
 
 #ifndef AF_VSOCK

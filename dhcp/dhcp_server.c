@@ -40,6 +40,7 @@
 
 #include "dhcp_codec.h"
 #include "dhcp_server.h"
+#define LOG_SUBSYS LOG_SS_DHCP
 #include "log.h"
 
 #define DHCP_MAX_POOL 16384
@@ -386,6 +387,13 @@ done:
 		s->counters.offer++;
 	else
 		s->counters.ack++;
+	log_debug("dhcp: %s %u.%u.%u.%u to %02x:%02x:%02x:%02x:%02x:%02x",
+		  type == DHCP_NAK     ? "NAK"
+		  : type == DHCP_OFFER ? "OFFER"
+				       : "ACK",
+		  yiaddr >> 24, (yiaddr >> 16) & 255, (yiaddr >> 8) & 255,
+		  yiaddr & 255, m->chaddr[0], m->chaddr[1], m->chaddr[2],
+		  m->chaddr[3], m->chaddr[4], m->chaddr[5]);
 	return dhcp_build_finish(&b);
 }
 

@@ -24,6 +24,7 @@
 
 #include "dns_codec.h"
 #include "dns_zones.h"
+#define LOG_SUBSYS LOG_SS_DNS
 #include "log.h"
 
 #define DNS_MAX_PENDING 256
@@ -237,6 +238,19 @@ static int reply_servfail(struct dns_server *s, const struct dns_query *q,
 	return 0;
 }
 
+/* dns_debug_query() - the debug line of one query from the guest */
+static void dns_debug_query(const struct dns_query *q, bool tcp,
+			    const char *how)
+{
+	char name[DNS_TEXT_MAX];
+
+	if (!q->has_question ||
+	    dns_name_to_text(q->qname, q->qname_len, name, sizeof(name)) < 0)
+		snprintf(name, sizeof(name), "-");
+	log_debug("dns: query %s type %u over %s: %s", name, q->qtype,
+		  tcp ? "tcp" : "udp", how);
+}
+
 /* answer_local() - dns_server_answer_local() keeping the parsed query. */
 static int answer_local(struct dns_server *s, const uint8_t *msg, size_t len,
 			bool tcp, struct dns_query *q, uint8_t *out, size_t cap)
@@ -303,8 +317,14 @@ int dns_server_answer_local(struct dns_server *s, const uint8_t *q, size_t len,
 			    bool tcp, uint8_t *out, size_t cap)
 {
 	struct dns_query pq;
+	int n = answer_local(s, q, len, tcp, &pq, out, cap);
 
-	return answer_local(s, q, len, tcp, &pq, out, cap);
+	/* a query left for upstream is counted by dns_server_query() */
+	if (n != 0)
+		s->ctr.queries++;
+	if (n > 0 && log_debug_on(LOG_SS_DNS))
+		dns_debug_query(&pq, tcp, "local");
+	return n;
 }
 
 /**
@@ -334,6 +354,8 @@ int dns_server_query(struct dns_server *s, const uint8_t *q, size_t len,
 	n = answer_local(s, q, len, tcp, &pq, out, sizeof(out));
 	if (n < 0)
 		return -EINVAL;
+	if (log_debug_on(LOG_SS_DNS))
+		dns_debug_query(&pq, tcp, n > 0 ? "local" : "upstream");
 	if (n > 0) {
 		fn(arg, out, (size_t)n);
 		return 0;

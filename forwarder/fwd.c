@@ -17,6 +17,7 @@
 
 #include "lwip/tcp.h"
 
+#define LOG_SUBSYS LOG_SS_FWD
 #include "log.h"
 #include "ssh_tunnel.h"
 #include "transport_stream.h"

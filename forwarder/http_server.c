@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_SUBSYS LOG_SS_API
 #include "log.h"
 #include "transport_stream.h"
 #include "url.h"

@@ -37,6 +37,7 @@
 
 #include "qcw_config.h"
 #include "fwd.h"
+#define LOG_SUBSYS LOG_SS_SSH
 #include "log.h"
 #include "netcfg.h"
 #include "transport_stream.h"
@@ -857,7 +858,7 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 			return -EIO;
 		}
 		ssh_ready = true;
-		if (log_get_level() >= LOG_LVL_DEBUG) {
+		if (log_debug_on(LOG_SS_SSH)) {
 			ssh_set_log_callback(tun_libssh_log);
 			ssh_set_log_level(SSH_LOG_PROTOCOL);
 		}

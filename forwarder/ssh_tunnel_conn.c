@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fwd.h"
+#define LOG_SUBSYS LOG_SS_SSH
 #include "log.h"
 
 static void tun_accept_one(struct ssh_tunnel *t);

@@ -27,6 +27,7 @@
 #include "dns/dns_codec.h"
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"
+#define LOG_SUBSYS LOG_SS_DNS
 #include "log.h"
 #include "stack.h"
 

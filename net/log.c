@@ -10,16 +10,93 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 static enum log_level log_level_cur = LOG_LVL_INFO;
 static int log_fd = 2;
+unsigned int log_debug_mask;
+
+static const char *const log_subsys_names[LOG_SS_COUNT] = {
+	[LOG_SS_SWITCH] = "switch", [LOG_SS_STACK] = "stack",
+	[LOG_SS_NAT] = "nat",	    [LOG_SS_DNS] = "dns",
+	[LOG_SS_DHCP] = "dhcp",	    [LOG_SS_API] = "api",
+	[LOG_SS_FWD] = "fwd",	    [LOG_SS_SSH] = "ssh",
+	[LOG_SS_DAEMON] = "daemon",
+};
 
 void log_set_level(enum log_level lvl)
 {
 	log_level_cur = lvl;
+	log_debug_mask = lvl >= LOG_LVL_DEBUG ? LOG_SS_ALL : 0;
+}
+
+void log_set_debug(unsigned int mask)
+{
+	log_debug_mask = mask & LOG_SS_ALL;
+	log_level_cur = log_debug_mask ? LOG_LVL_DEBUG : LOG_LVL_INFO;
+}
+
+const char *log_subsys_name(enum log_subsys ss)
+{
+	return (unsigned int)ss < LOG_SS_COUNT ? log_subsys_names[ss] : NULL;
+}
+
+static bool log_word_in(const char *w, const char *const *words)
+{
+	for (; *words; words++)
+		if (!strcmp(w, *words))
+			return true;
+	return false;
+}
+
+int log_parse_debug(const char *spec, unsigned int *mask, char *err,
+		    size_t errlen)
+{
+	static const char *const yes[] = {"true", "1",	  "t",	 "T",
+					  "TRUE", "True", "all", NULL};
+	static const char *const no[] = {"false", "0",	   "f", "F",
+					 "FALSE", "False", NULL};
+	unsigned int m = 0, ss;
+	const char *p = spec;
+
+	if (log_word_in(spec, yes)) {
+		*mask = LOG_SS_ALL;
+		return 0;
+	}
+	if (log_word_in(spec, no)) {
+		*mask = 0;
+		return 0;
+	}
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		for (ss = 0; ss < LOG_SS_COUNT; ss++)
+			if (strlen(log_subsys_names[ss]) == n &&
+			    !strncmp(p, log_subsys_names[ss], n))
+				break;
+		if (ss == LOG_SS_COUNT) {
+			int k = snprintf(err, errlen,
+					 "invalid value \"%s\" for -debug: "
+					 "\"%.*s\" is not one of all",
+					 spec, (int)n, p);
+
+			for (ss = 0;
+			     ss < LOG_SS_COUNT && k >= 0 && (size_t)k < errlen;
+			     ss++)
+				k += snprintf(err + k, errlen - (size_t)k,
+					      ", %s", log_subsys_names[ss]);
+			return -EINVAL;
+		}
+		m |= 1u << ss;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	*mask = m;
+	return 0;
 }
 
 enum log_level log_get_level(void)

@@ -35,6 +35,7 @@
 #include "lwip/prot/tcp.h"
 #include "lwip/tcp.h"
 
+#define LOG_SUBSYS LOG_SS_NAT
 #include "log.h"
 #include "splice.h"
 
@@ -429,6 +430,13 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	nat_tcp_ho_add(nat, t);
 	nat->cnt.tcp.flows_open++;
 	nat->cnt.tcp.flows_total++;
+	if (log_debug_on(LOG_SS_NAT)) {
+		char g[16], d[16];
+
+		log_debug("nat: tcp flow %s:%u -> %s:%u",
+			  netcfg_ip_str(k->gip, g), k->gport,
+			  netcfg_ip_str(k->dip, d), k->dport);
+	}
 	t->syn = pk->p;
 	t->syn_hlen = pk->hlen;
 	t->state = NAT_TCP_CONNECTING;

@@ -19,6 +19,7 @@
 #include "lwip/inet_chksum.h"
 #include "lwip/prot/udp.h"
 
+#define LOG_SUBSYS LOG_SS_NAT
 #include "log.h"
 
 #define NAT_UDP_MAX_IOV 64
@@ -123,6 +124,13 @@ static struct nat_udp *nat_udp_new(struct nat *nat, const struct nat_key *k)
 	}
 	nat->cnt.udp.flows_open++;
 	nat->cnt.udp.flows_total++;
+	if (log_debug_on(LOG_SS_NAT)) {
+		char g[16], d[16];
+
+		log_debug("nat: udp flow %s:%u -> %s:%u",
+			  netcfg_ip_str(k->gip, g), k->gport,
+			  netcfg_ip_str(k->dip, d), k->dport);
+	}
 	uv_udp_init(nat->loop, &u->sock);
 	u->sock.data = u;
 	memset(&sa, 0, sizeof(sa));

@@ -10,6 +10,7 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 
+#define LOG_SUBSYS LOG_SS_NAT
 #include "log.h"
 #include "switch.h"
 #include "txring.h"

@@ -33,6 +33,7 @@
 #include "netif/ethernet.h"
 
 #include "dhcp/dhcp_server.h"
+#define LOG_SUBSYS LOG_SS_STACK
 #include "log.h"
 #include "nat.h"
 #include "ackhold.h"

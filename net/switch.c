@@ -14,6 +14,7 @@
 #include <sys/random.h>
 #endif
 
+#define LOG_SUBSYS LOG_SS_SWITCH
 #include "log.h"
 
 /*
@@ -318,6 +319,8 @@ static void sw_cam_learn(struct sw *sw, const uint8_t *mac, int port)
 	sw_list_push(sw, e);
 	sw->cnt.cam_entries = ++sw->n_cam;
 	sw->cnt.cam_learned++;
+	log_debug("switch: learned %02x:%02x:%02x:%02x:%02x:%02x on port %d",
+		  mac[0], mac[1], mac[2], mac[3], mac[4], mac[5], port);
 	if (sw->mac_ev)
 		sw->mac_ev(sw->mac_ev_arg, mac, true);
 }

@@ -628,6 +628,33 @@ static void test_aaaa_empty(void **state)
 		0);
 }
 
+/*
+ * The gateway's UDP path asks dns_server_answer_local() first and
+ * dns_server_query() only for what is left for upstream: each query is
+ * counted once either way (local answers were not counted at all, so the
+ * query rate of stats --watch stayed 0 for host.containers.internal).
+ */
+static void test_queries_counted_once(void **state)
+{
+	struct local *l = *state;
+	const struct dns_counters *c = dns_server_counters(l->s);
+	uint8_t q[512], out[DNS_LOCAL_REPLY_MAX];
+	uint64_t before = c->queries;
+	size_t len;
+
+	len = mkquery(q, 1, "host.containers.internal.", DNS_T_A, 0);
+	assert_true(dns_server_answer_local(l->s, q, len, false, out,
+					    sizeof(out)) > 0);
+	assert_int_equal(c->queries, before + 1);
+	len = mkquery(q, 2, "host.containers.internal.", DNS_T_MX, 0);
+	assert_int_equal(
+		dns_server_answer_local(l->s, q, len, false, out, sizeof(out)),
+		0);
+	assert_int_equal(c->queries, before + 1);
+	assert_int_equal(dns_server_query(l->s, q, len, false, on_reply, l), 0);
+	assert_int_equal(c->queries, before + 2);
+}
+
 static void test_local_edns(void **state)
 {
 	struct local *l = *state;
@@ -1497,6 +1524,8 @@ int main(void)
 						local_teardown),
 		cmocka_unit_test_setup_teardown(test_aaaa_empty, local_setup,
 						local_teardown),
+		cmocka_unit_test_setup_teardown(test_queries_counted_once,
+						local_setup, local_teardown),
 		cmocka_unit_test_setup_teardown(test_local_edns, local_setup,
 						local_teardown),
 		cmocka_unit_test_setup_teardown(test_zone_order, local_setup,

@@ -22,7 +22,7 @@ struct opts {
 	const char *str;
 	const char *other;
 	bool b;
-	bool debug;
+	const char *debug; /* FLAG_OPTVAL, like the daemon's -debug */
 	long n;
 	struct flag_list list;
 	struct flag f[6];
@@ -35,7 +35,7 @@ static void opts_init(struct opts *o)
 	o->f[0] = (struct flag){"str", FLAG_STRING, &o->str, "a string", 0};
 	o->f[1] = (struct flag){"other", FLAG_STRING, &o->other, "", 0};
 	o->f[2] = (struct flag){"b", FLAG_BOOL, &o->b, "a bool", 0};
-	o->f[3] = (struct flag){"debug", FLAG_BOOL, &o->debug, "", 0};
+	o->f[3] = (struct flag){"debug", FLAG_OPTVAL, &o->debug, "", 0};
 	o->f[4] = (struct flag){"n", FLAG_INT, &o->n, "an int", 0};
 	o->f[5] = (struct flag){"forward", FLAG_LIST, &o->list, "", 0};
 }
@@ -134,7 +134,7 @@ static void test_bool(void **state)
 
 	opts_init(&o);
 	assert_int_equal(parse(&o, err, sizeof(err), "--debug", NULL), 2);
-	assert_true(o.debug);
+	assert_string_equal(o.debug, "true");
 
 	for (i = 0; i < 6; i++) {
 		opts_init(&o);
@@ -154,6 +154,46 @@ static void test_bool(void **state)
 		err, "invalid boolean value \"yes\" for -b: parse error");
 	opts_init(&o);
 	assert_int_equal(parse(&o, err, sizeof(err), "-b=", NULL), -1);
+}
+
+/* a bool that may carry a value: -debug, -debug=false, -debug=dns,nat */
+static void test_optval(void **state)
+{
+	struct opts o;
+	char err[128];
+
+	(void)state;
+	opts_init(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), "-b", NULL), 2);
+	assert_null(o.debug);
+	assert_false(o.f[3].set);
+
+	opts_init(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), "-debug", NULL), 2);
+	assert_string_equal(o.debug, "true");
+	assert_true(o.f[3].set);
+
+	opts_init(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), "-debug=false", NULL), 2);
+	assert_string_equal(o.debug, "false");
+	opts_init(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), "-debug=true", NULL), 2);
+	assert_string_equal(o.debug, "true");
+
+	opts_init(&o);
+	assert_int_equal(
+		parse(&o, err, sizeof(err), "--debug=dns,nat", "-b", NULL), 3);
+	assert_string_equal(o.debug, "dns,nat");
+	assert_true(o.b);
+
+	/* like a bool it never takes the next argument */
+	opts_init(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), "-debug", "dns", NULL), 2);
+	assert_string_equal(o.debug, "true");
+	opts_init(&o);
+	assert_int_equal(parse(&o, err, sizeof(err), "-debug", "-b", NULL), 3);
+	assert_string_equal(o.debug, "true");
+	assert_true(o.b);
 }
 
 static void test_int(void **state)
@@ -357,6 +397,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value_forms),
 		cmocka_unit_test(test_bool),
+		cmocka_unit_test(test_optval),
 		cmocka_unit_test(test_int),
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_unknown),

@@ -2,8 +2,11 @@
  * test_log.c - cmocka unit tests of the logger (net/log.h): every message
  * is one line whatever it contains (control bytes escaped, so a path or
  * name from a guest cannot forge log lines), long messages are cut within
- * the line, and the rate limiter counts what it suppressed.
+ * the line, the rate limiter counts what it suppressed, -debug's value
+ * parses to a subsystem mask and log_debug() prints the lines of the
+ * subsystems in it only.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,6 +136,113 @@ static void test_ratelimit(void **state)
 	assert_int_equal(rl.suppressed, 90);
 }
 
+static void test_debug_parse(void **state)
+{
+	static const char *const yes[] = {"true", "1",	  "t",	"T",
+					  "TRUE", "True", "all"};
+	static const char *const no[] = {"false", "0",	   "f",
+					 "F",	  "FALSE", "False"};
+	unsigned int m;
+	char err[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		m = 0;
+		assert_int_equal(log_parse_debug(yes[i], &m, err, sizeof(err)),
+				 0);
+		assert_int_equal(m, LOG_SS_ALL);
+	}
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		m = 1;
+		assert_int_equal(log_parse_debug(no[i], &m, err, sizeof(err)),
+				 0);
+		assert_int_equal(m, 0);
+	}
+	assert_int_equal(log_parse_debug("dns,nat", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, (1u << LOG_SS_DNS) | (1u << LOG_SS_NAT));
+	assert_int_equal(log_parse_debug("ssh", &m, err, sizeof(err)), 0);
+	assert_int_equal(m, 1u << LOG_SS_SSH);
+	for (i = 0; i < LOG_SS_COUNT; i++) {
+		assert_int_equal(log_parse_debug(log_subsys_name(i), &m, err,
+						 sizeof(err)),
+				 0);
+		assert_int_equal(m, 1u << i);
+	}
+	assert_null(log_subsys_name(LOG_SS_COUNT));
+
+	/* unknown names, empty items and prefixes are errors, m untouched */
+	m = 7;
+	assert_int_equal(log_parse_debug("dns,bogus", &m, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "\"bogus\" is not one of all, switch"));
+	assert_int_equal(m, 7);
+	assert_int_equal(log_parse_debug("", &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(log_parse_debug("dns,", &m, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(log_parse_debug(",dns", &m, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(log_parse_debug("dn", &m, err, sizeof(err)), -EINVAL);
+	assert_int_equal(log_parse_debug("dnsx", &m, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(log_parse_debug("DNS", &m, err, sizeof(err)), -EINVAL);
+	/* a tiny error buffer is never overrun */
+	assert_int_equal(log_parse_debug("nope", &m, err, 8), -EINVAL);
+	assert_true(strlen(err) < 8);
+	assert_int_equal(m, 7);
+}
+
+/* two "files": the debug lines of a subsystem that is off never print */
+#define LOG_SUBSYS LOG_SS_DNS
+static void debug_line_dns(void)
+{
+	log_debug("dns line");
+}
+#undef LOG_SUBSYS
+#define LOG_SUBSYS LOG_SS_NAT
+static void debug_line_nat(void)
+{
+	log_debug("nat line");
+}
+#undef LOG_SUBSYS
+
+static void test_debug_mask(void **state)
+{
+	const char *s;
+	size_t n;
+
+	(void)state;
+	log_set_debug(1u << LOG_SS_DNS);
+	assert_int_equal(log_get_level(), LOG_LVL_DEBUG);
+	assert_true(log_debug_on(LOG_SS_DNS));
+	assert_false(log_debug_on(LOG_SS_NAT));
+	debug_line_dns();
+	debug_line_nat();
+	s = read_log(&n);
+	assert_non_null(strstr(s, "level=debug msg=\"dns line\""));
+	assert_null(strstr(s, "nat line"));
+	assert_int_equal(count_lines(s, n), 1);
+
+	/* -debug alone (and log-level: debug) is every subsystem */
+	log_set_level(LOG_LVL_DEBUG);
+	assert_int_equal(log_debug_mask, LOG_SS_ALL);
+	debug_line_nat();
+	s = read_log(&n);
+	assert_non_null(strstr(s, "nat line"));
+
+	/* no debug: nothing, and info lines still print */
+	log_set_debug(0);
+	assert_int_equal(log_get_level(), LOG_LVL_INFO);
+	debug_line_dns();
+	log_info("info line");
+	s = read_log(&n);
+	assert_int_equal(count_lines(s, n), 3);
+	assert_non_null(strstr(s, "info line"));
+
+	log_set_level(LOG_LVL_INFO);
+	assert_int_equal(log_debug_mask, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -141,6 +251,8 @@ int main(void)
 		T(test_every_byte_one_line),
 		T(test_long_message_stays_one_line),
 		T(test_ratelimit),
+		T(test_debug_parse),
+		T(test_debug_mask),
 	};
 #undef T
 
