@@ -161,7 +161,7 @@ void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
 		budget = UINT32_MAX / 2;
 	l->budget = nat_at_least(budget, 4 * NAT_MIN_FLOWS);
 	l->tcp = nat_at_least(l->budget / 2, NAT_MIN_FLOWS);
-	l->half_open = nat_at_least(l->tcp / 4, NAT_MIN_FLOWS / 2);
+	l->half_open = nat_at_least(l->tcp / 2, NAT_MIN_FLOWS / 2);
 	l->udp = nat_at_least((uint64_t)l->budget * 3 / 8, NAT_MIN_FLOWS);
 	l->icmp = nat_at_least(l->budget / 8, NAT_MIN_FLOWS / 2);
 	if (l->icmp > NAT_ICMP_MAX)

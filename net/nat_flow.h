@@ -59,7 +59,9 @@ struct nat_flow *nat_table_oldest(const struct nat_table *t);
  * and port forwards: a quarter of the limit, at least NAT_FD_HEADROOM_MIN.
  * Of the rest (or of -max-flows when given) TCP gets 1/2, UDP 3/8 and ICMP
  * 1/8 (at most NAT_ICMP_MAX); TCP connects in progress (half-open) at most
- * a quarter of TCP's share.
+ * half of TCP's share: a flood of SYNs leaves half of the table to
+ * established connections, while a guest's burst of a few thousand real
+ * connections (slow to complete under load) is not reset.
  */
 #define NAT_FD_HEADROOM_MIN 256
 #define NAT_DEFAULT_MAX_FLOWS 131072 /* derived budgets stop here */

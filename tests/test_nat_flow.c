@@ -281,7 +281,7 @@ static void test_limits(void **state)
 	nat_limits_compute(&l, 1024, 0);
 	assert_int_equal(l.budget, 768);
 	assert_int_equal(l.tcp, 384);
-	assert_int_equal(l.half_open, 96);
+	assert_int_equal(l.half_open, 192);
 	assert_int_equal(l.udp, 288);
 	assert_int_equal(l.icmp, 96);
 	nat_limits_compute(&l, 20000, 0);

@@ -167,14 +167,14 @@ t_check "a DNS query through the gateway works after the flood" \
 t_check "UDP through the NAT works after the flood" \
 	sh -c "ip netns exec $LAB_GUEST $FLOOD udp-empty $HOST 8084 | grep -qx 'echo len=0'"
 # idle UDP flows of a table under pressure go after 10 s, down to an
-# eighth of the bound (288 / 8); half-open connects stay bounded (96)
+# eighth of the bound (288 / 8); half-open connects stay bounded (192)
 udp_flows() { lab_net ss -Hun state established dst 127.0.0.1:8087 | wc -l; }
 wait_until 30 sh -c "[ \$(ip netns exec $LAB_NET ss -Hun state established dst 127.0.0.1:8087 | wc -l) -le 36 ]"
 echo "# $(($(date +%s) - start)) s after the flood began: $(fds) fds, $(udp_flows) UDP flows of the flood left"
 t_check "UDP flows of the flood come back down ($(udp_flows) <= 36)" \
 	test "$(udp_flows)" -le 36
-t_check "fds come back down ($(fds) <= $fd0 + 36 UDP + 96 half-open + 16)" \
-	test "$(fds)" -le $((fd0 + 36 + 96 + 16))
+t_check "fds come back down ($(fds) <= $fd0 + 36 UDP + 192 half-open + 16)" \
+	test "$(fds)" -le $((fd0 + 36 + 192 + 16))
 touch "$LAB_DIR/stop"
 wait $sampler 2>/dev/null
 t_check "qcw-net still running" kill -0 "$LAB_BACKEND_PID"
