@@ -299,7 +299,7 @@ static void test_limits(void **state)
 	nat_limits_compute(&l, 1048576, 64);
 	assert_int_equal(l.budget, 64);
 	assert_int_equal(l.tcp, 32);
-	assert_int_equal(l.half_open, 8);
+	assert_int_equal(l.half_open, 16);
 }
 
 static void test_lru(void **state)
