@@ -13,6 +13,16 @@
  *
  * Timers: lwIP's timeouts run from a uv_check (after each loop iteration)
  * and a uv_timer armed to lwIP's next deadline.
+ *
+ * ARP pins: every address the DHCP server binds (an ACK) is a static entry
+ * of lwIP's ARP table until the lease ends (released, declined, expired,
+ * reclaimed, or handed to another MAC: the new ACK replaces the MAC). lwIP
+ * recycles its oldest resolved entry first when a reply needs ARP for an
+ * unknown address, so a flood of SYNs from made-up addresses of the subnet
+ * used to push the guest out of the table, and its next connection waited
+ * for ARP behind the flood; a static entry is never recycled, nor changed
+ * by ARP frames. At most STACK_ARP_PINS (half the table), so unpinned
+ * hosts (a guest with a static IP, no DHCP) keep normal ARP.
  */
 #include "stack.h"
 
@@ -66,6 +76,8 @@
 #define STACK_PCB_SWEEP_MS 1000
 /* half-open connections of a gateway listener evicted at once, of 255 */
 #define STACK_GW_EVICT 128
+/* DHCP leases pinned in lwIP's ARP table (see the top of the file) */
+#define STACK_ARP_PINS (ARP_TABLE_SIZE / 2)
 
 /*
  * A received frame becomes a pbuf without a copy when its transport lends
@@ -115,6 +127,8 @@ struct stack {
 	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
+	unsigned int n_pins;
+	uint32_t pins[STACK_ARP_PINS]; /* addresses with a static ARP entry */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -398,6 +412,8 @@ static void stack_check_cb(uv_check_t *c)
 	if (uv_now(st->loop) >= st->pcb_sweep_at) {
 		st->pcb_sweep_at = uv_now(st->loop) + STACK_PCB_SWEEP_MS;
 		stack_pcb_sweep(st);
+		/* leases that expired lose their ARP pin (stack_lease_cb) */
+		dhcp_server_expire(st->dhcp, uv_now(st->loop));
 	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
@@ -502,6 +518,8 @@ void stack_destroy(struct stack *st)
 {
 	if (!st)
 		return;
+	if (st->dhcp)
+		dhcp_server_set_lease_cb(st->dhcp, NULL, NULL);
 	sw_set_stack(st->sw, NULL, NULL);
 	sw_set_drain(st->sw, NULL, NULL);
 	netif_remove(&st->netif);
@@ -515,9 +533,66 @@ void stack_destroy(struct stack *st)
 	uv_close((uv_handle_t *)&st->check, stack_free_cb);
 }
 
+static long stack_pin_find(const struct stack *st, uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n_pins; i++)
+		if (st->pins[i] == ip)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * stack_lease_cb() - dhcp_lease_fn: pin @ip to @mac in lwIP's ARP table
+ * while the lease is bound (see the top of the file). An ACK to a new
+ * MAC overwrites the pin, so a VM taking over an address gets its
+ * traffic at once.
+ */
+static void stack_lease_cb(void *arg, uint32_t ip, const uint8_t mac[6],
+			   int bound)
+{
+	struct stack *st = arg;
+	long i = stack_pin_find(st, ip);
+	struct eth_addr ea;
+	ip4_addr_t a;
+
+	ip4_addr_set_u32(&a, lwip_htonl(ip));
+	if (!bound) {
+		if (i < 0)
+			return;
+		etharp_remove_static_entry(&a);
+		st->pins[i] = st->pins[--st->n_pins];
+		st->cnt.arp_pins = st->n_pins;
+		return;
+	}
+	if (i < 0 && st->n_pins == STACK_ARP_PINS) {
+		st->cnt.arp_pin_refused++;
+		log_rl("stack: %u DHCP leases pinned in the ARP table already, "
+		       "%u.%u.%u.%u left to normal ARP",
+		       STACK_ARP_PINS, ip >> 24, (ip >> 16) & 0xff,
+		       (ip >> 8) & 0xff, ip & 0xff);
+		return;
+	}
+	memcpy(ea.addr, mac, 6);
+	if (etharp_add_static_entry(&a, &ea) != ERR_OK) {
+		st->cnt.arp_pin_refused++;
+		log_rl("stack: cannot pin %u.%u.%u.%u in the ARP table",
+		       ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		       ip & 0xff);
+	} else if (i < 0) {
+		st->pins[st->n_pins++] = ip;
+	}
+	st->cnt.arp_pins = st->n_pins;
+}
+
 void stack_set_dhcp(struct stack *st, struct dhcp_server *dhcp)
 {
+	if (st->dhcp && st->dhcp != dhcp)
+		dhcp_server_set_lease_cb(st->dhcp, NULL, NULL);
 	st->dhcp = dhcp;
+	if (dhcp)
+		dhcp_server_set_lease_cb(dhcp, stack_lease_cb, st);
 }
 
 void stack_set_nat(struct stack *st, struct nat *nat)
