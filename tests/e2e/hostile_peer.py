@@ -5,6 +5,9 @@ socket, from made-up hosts that answer ARP themselves, so the guest's own
 kernel never sees (nor resets) these connections.
 
   synflood PORT COUNT            SYNs to the gateway from made-up sources
+                                 (SYN_SUBNET=1: of the guest's subnet, so
+                                 every SYN-ACK needs ARP; SYN_SECS: stop
+                                 after that many seconds)
   onebyte  DST PORT COUNT        one connection, COUNT 1-byte segments
   ooseq    DST PORT CONNS COUNT  CONNS connections, COUNT out-of-order
                                  1-byte segments each (every other byte)
@@ -149,7 +152,11 @@ def main():
         s = packet_sock()
         mac = bytes([2, 0, 0, 0, 0, 99])
         t0 = time.time()
+        secs = float(os.environ.get("SYN_SECS", "0"))
         for i in range(count):
+            if secs and i % 1000 == 0 and time.time() - t0 > secs:
+                count = i
+                break
             if os.environ.get("SYN_SUBNET"):  # lwIP must ARP for each
                 src = "192.168.127.%d" % random.randint(3, 250)
             else:
