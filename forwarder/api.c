@@ -588,6 +588,7 @@ static void api_stats(struct api *a, struct http_conn *c)
 		api_obj_u64(s, "PcbsTimeWait", k->pcbs_time_wait);
 		api_obj_u64(s, "ArpPinned", k->arp_pins);
 		api_obj_u64(s, "ArpPinRefused", k->arp_pin_refused);
+		api_obj_u64(s, "ArpQueryRefused", k->arp_query_refused);
 		api_obj_u64(s, "RxHeldBytes", stack_rx_held(x->stack));
 		api_obj_u64(s, "HostQueueBytes", stack_queued(x->stack));
 		api_obj_u64(s, "HostQueueRefused",

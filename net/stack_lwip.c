@@ -23,6 +23,15 @@
  * for ARP behind the flood; a static entry is never recycled, nor changed
  * by ARP frames. At most STACK_ARP_PINS (half the table), so unpinned
  * hosts (a guest with a static IP, no DHCP) keep normal ARP.
+ *
+ * ARP queries: lwIP would also give every unresolved address a pending
+ * entry, recycling resolved ones when the table is full. The netif's
+ * output (stack_netif_output) lets at most STACK_ARP_QUERIES unresolved
+ * addresses of the subnet be queried per ARP_MAXPENDING seconds; beyond
+ * that the packet is dropped (as on a wire: TCP sends it again), so the
+ * table keeps room and a resolved host without a lease (static IP) stays
+ * in it during a flood. A host not yet resolved may wait until the flood
+ * eases: a guest that uses DHCP never waits.
  */
 #include "stack.h"
 
@@ -78,6 +87,9 @@
 #define STACK_GW_EVICT 128
 /* DHCP leases pinned in lwIP's ARP table (see the top of the file) */
 #define STACK_ARP_PINS (ARP_TABLE_SIZE / 2)
+/* unresolved addresses queried at once; lwIP keeps them pending <= 5 s */
+#define STACK_ARP_QUERIES (ARP_TABLE_SIZE / 4)
+#define STACK_ARP_QUERY_MS 6000
 
 /*
  * A received frame becomes a pbuf without a copy when its transport lends
@@ -129,6 +141,11 @@ struct stack {
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
 	unsigned int n_pins;
 	uint32_t pins[STACK_ARP_PINS]; /* addresses with a static ARP entry */
+	size_t arp_hint; /* ARP table index of the last resolved address */
+	struct {
+		uint32_t ip;
+		uint64_t until; /* lwIP's clock (stack_lwip_now) */
+	} queries[STACK_ARP_QUERIES]; /* unresolved addresses being queried */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -327,13 +344,81 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+static uint64_t stack_lwip_now(const struct stack *st)
+{
+	return uv_now(st->loop) + stack_clock_skew_ms;
+}
+
+/* stack_arp_resolved() - @dst has a stable or static ARP entry. */
+static bool stack_arp_resolved(struct stack *st, const ip4_addr_t *dst)
+{
+	const ip4_addr_t *found;
+	struct eth_addr *mac;
+	struct netif *n;
+	ip4_addr_t *ip;
+	ssize_t i;
+
+	/* O(1) for the address of the last packet, lwIP's table is a list */
+	if (etharp_get_entry(st->arp_hint, &ip, &n, &mac) &&
+	    ip4_addr_cmp(ip, dst))
+		return true;
+	i = etharp_find_addr(NULL, dst, &mac, &found);
+	if (i < 0)
+		return false;
+	st->arp_hint = (size_t)i;
+	return true;
+}
+
+/* stack_arp_query_ok() - whether lwIP may query @ip now (see the top). */
+static bool stack_arp_query_ok(struct stack *st, uint32_t ip)
+{
+	uint64_t now = stack_lwip_now(st);
+	int i, free = -1;
+
+	for (i = 0; i < STACK_ARP_QUERIES; i++) {
+		if (st->queries[i].until <= now) {
+			if (free < 0)
+				free = i;
+		} else if (st->queries[i].ip == ip) {
+			return true;
+		}
+	}
+	if (free < 0)
+		return false;
+	st->queries[free].ip = ip;
+	st->queries[free].until = now + STACK_ARP_QUERY_MS;
+	return true;
+}
+
+/*
+ * stack_netif_output() - lwIP's etharp_output, with a bound on the
+ * unresolved addresses of the subnet it queries (see the top of the file).
+ */
+static err_t stack_netif_output(struct netif *netif, struct pbuf *p,
+				const ip4_addr_t *dst)
+{
+	struct stack *st = netif->state;
+	uint32_t ip = lwip_ntohl(ip4_addr_get_u32(dst));
+
+	if ((ip & st->cfg.netmask) != st->cfg.network ||
+	    ip == (st->cfg.network | ~st->cfg.netmask) ||
+	    stack_arp_resolved(st, dst) || stack_arp_query_ok(st, ip))
+		return etharp_output(netif, p, dst);
+	st->cnt.arp_query_refused++;
+	log_rl("stack: ARP queries for %u unresolved addresses pending, a "
+	       "packet for %u.%u.%u.%u dropped",
+	       STACK_ARP_QUERIES, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+	       ip & 0xff);
+	return ERR_OK; /* lost as on a wire: TCP sends it again */
+}
+
 static err_t stack_netif_init(struct netif *netif)
 {
 	struct stack *st = netif->state;
 
 	netif->name[0] = 'g';
 	netif->name[1] = 'w';
-	netif->output = etharp_output;
+	netif->output = stack_netif_output;
 	netif->linkoutput = stack_linkoutput;
 	netif->mtu = st->cfg.mtu;
 	netif->hwaddr_len = 6;
