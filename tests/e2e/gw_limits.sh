@@ -136,7 +136,7 @@ t_check "after the flood: the in-VM API answers" api_ok
 # --- 5b: the flood from made-up addresses of the guest's own subnet: every
 # SYN-ACK needs ARP, and lwIP recycles its oldest resolved ARP entry first,
 # so the guest's was pushed out and its fresh connections waited for ARP
-# behind the flood (2 to 4 of 5 within 1 s). Its DHCP lease is pinned in
+# behind the flood (7 or 8 of 10 within 1 s). Its DHCP lease is pinned in
 # the ARP table now: every one is answered at once. A second address of
 # the guest, configured without DHCP (.251, which the flood never uses),
 # has a plain ARP entry: the flood may not push it out either (without the
