@@ -147,7 +147,11 @@ dig_static() { lab_guest dig +tcp +short +time=1 +tries=1 -b $STATIC @$GW host.c
 api_static() { lab_guest curl -sf --interface $STATIC --max-time 1 http://$GW/services/forwarder/all >/dev/null; }
 t_check "DNS over TCP answers a source without a lease" dig_static
 c0=$(cpu)
-SYN_SUBNET=1 SYN_SECS=12 lab_guest $PEER synflood 53 10000000 >"$LAB_DIR/synflood2.out" 2>&1 &
+# an ASan build cannot keep up with the full rate: a slower flood, still
+# hundreds of made-up addresses per ARP entry a second
+rate=0
+[ "$K" -gt 1 ] && rate=8000
+SYN_SUBNET=1 SYN_SECS=12 SYN_RATE=$rate lab_guest $PEER synflood 53 10000000 >"$LAB_DIR/synflood2.out" 2>&1 &
 flood=$!
 sleep 1
 ok_dns=0 ok_api=0 ok_static=0 during=0
