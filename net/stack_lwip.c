@@ -358,7 +358,7 @@ static bool stack_arp_resolved(struct stack *st, const ip4_addr_t *dst)
 	ip4_addr_t *ip;
 	ssize_t i;
 
-	/* O(1) for the address of the last packet, lwIP's table is a list */
+	/* O(1) for the address of the last packet, else a scan of the table */
 	if (etharp_get_entry(st->arp_hint, &ip, &n, &mac) &&
 	    ip4_addr_cmp(ip, dst))
 		return true;
