@@ -32,6 +32,11 @@
  * dhcp_server_foreach_lease() lists static leases always (gvproxy's leases
  * API does, and tests expect .2 before the guest asks) and dynamic ones
  * while bound.
+ *
+ * The lease callback (dhcp_server_set_lease_cb) hears of every ACK and of
+ * every bound slot leaving BOUND or its MAC: a slot is "pinned" from the
+ * ACK that reported it until the report of its end (dhcp_unpin), so each
+ * bound report of a dynamic address is followed by exactly one unbound.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -72,6 +77,7 @@ struct dhcp_lease {
 	uint8_t mac[6];
 	uint8_t state;
 	uint8_t has_mac;
+	uint8_t pinned; /* reported bound to @mac, not yet unbound */
 };
 
 struct dhcp_server {
@@ -87,6 +93,8 @@ struct dhcp_server {
 	uint64_t quiet_ms;
 	dhcp_last_seen_fn last_seen;
 	void *last_seen_arg;
+	dhcp_lease_fn lease_cb;
+	void *lease_arg;
 	uint32_t n_pool;
 	struct dhcp_lease pool[];
 };
@@ -155,6 +163,29 @@ static long dhcp_find_mac(const struct dhcp_server *s, const uint8_t *mac)
 	return -1;
 }
 
+/* dhcp_unpin() - report the end of slot @idx's binding, if reported. */
+static void dhcp_unpin(struct dhcp_server *s, long idx)
+{
+	struct dhcp_lease *e = &s->pool[idx];
+
+	if (!e->pinned)
+		return;
+	e->pinned = 0;
+	if (s->lease_cb)
+		s->lease_cb(s->lease_arg, s->cfg.pool_start + (uint32_t)idx,
+			    e->mac, 0);
+}
+
+/* dhcp_pin() - report @mac bound to @ip (slot @idx, or -1: static). */
+static void dhcp_pin(struct dhcp_server *s, long idx, uint32_t ip,
+		     const uint8_t *mac)
+{
+	if (idx >= 0)
+		s->pool[idx].pinned = 1;
+	if (s->lease_cb)
+		s->lease_cb(s->lease_arg, ip, mac, 1);
+}
+
 /* dhcp_set() - give slot @idx to @mac in @state, keeping MACs unique. */
 static void dhcp_set(struct dhcp_server *s, long idx, const uint8_t *mac,
 		     enum dhcp_lease_state state, uint64_t expires_ms)
@@ -162,8 +193,13 @@ static void dhcp_set(struct dhcp_server *s, long idx, const uint8_t *mac,
 	long old = dhcp_find_mac(s, mac);
 	struct dhcp_lease *e = &s->pool[idx];
 
-	if (old >= 0 && old != idx)
+	if (old >= 0 && old != idx) {
+		dhcp_unpin(s, old);
 		s->pool[old].has_mac = 0;
+	}
+	/* another holder, or no longer bound: that binding ended */
+	if (e->pinned && (memcmp(e->mac, mac, 6) || state != DHCP_LEASE_BOUND))
+		dhcp_unpin(s, idx);
 	memcpy(e->mac, mac, 6);
 	e->has_mac = 1;
 	e->state = (uint8_t)state;
@@ -415,6 +451,7 @@ static int dhcp_on_discover(struct dhcp_server *s, const struct dhcp_msg *m,
 		       ((s->cfg.pool_start + (uint32_t)idx) >> 8) & 0xff,
 		       (s->cfg.pool_start + (uint32_t)idx) & 0xff, e->mac[0],
 		       e->mac[1], e->mac[2], e->mac[3], e->mac[4], e->mac[5]);
+		dhcp_unpin(s, idx);
 		e->state = DHCP_LEASE_FREE;
 		e->has_mac = 0;
 		ip = s->cfg.pool_start + (uint32_t)idx;
@@ -459,6 +496,7 @@ static int dhcp_on_request(struct dhcp_server *s, const struct dhcp_msg *m,
 {
 	uint32_t ip;
 	long idx;
+	int n;
 
 	if ((m->have & DHCP_HAVE_SERVER_ID) && m->server_id != s->cfg.gateway) {
 		dhcp_forget_offer(s, m->chaddr);
@@ -482,7 +520,10 @@ static int dhcp_on_request(struct dhcp_server *s, const struct dhcp_msg *m,
 			 dhcp_deadline(now_ms, s->lease_ms));
 		s->pool[idx].heard_ms = now_ms;
 	}
-	return dhcp_reply(s, m, DHCP_ACK, ip, 1, out, cap, dst);
+	n = dhcp_reply(s, m, DHCP_ACK, ip, 1, out, cap, dst);
+	if (n > 0)
+		dhcp_pin(s, idx, ip, m->chaddr);
+	return n;
 }
 
 static int dhcp_on_release(struct dhcp_server *s, const struct dhcp_msg *m)
@@ -498,6 +539,7 @@ static int dhcp_on_release(struct dhcp_server *s, const struct dhcp_msg *m)
 	if (!dhcp_owned_by(e, m->chaddr) ||
 	    (e->state != DHCP_LEASE_BOUND && e->state != DHCP_LEASE_OFFERED))
 		goto ignore;
+	dhcp_unpin(s, idx);
 	e->state = DHCP_LEASE_FREE; /* the MAC stays remembered */
 	return 0;
 ignore:
@@ -523,6 +565,7 @@ static int dhcp_on_decline(struct dhcp_server *s, const struct dhcp_msg *m,
 	log_rl("dhcp: %u.%u.%u.%u declined (address in use?)",
 	       m->requested_ip >> 24, (m->requested_ip >> 16) & 0xff,
 	       (m->requested_ip >> 8) & 0xff, m->requested_ip & 0xff);
+	dhcp_unpin(s, idx);
 	e->state = DHCP_LEASE_DECLINED;
 	e->has_mac = 0;
 	e->expires_ms = dhcp_deadline(now_ms, DHCP_DECLINE_HOLD_MS);
@@ -800,6 +843,28 @@ void dhcp_server_set_quiet(struct dhcp_server *s, uint64_t quiet_ms,
 	s->quiet_ms = quiet_ms ? quiet_ms : DHCP_QUIET_MS_DEFAULT;
 	s->last_seen = fn;
 	s->last_seen_arg = arg;
+}
+
+void dhcp_server_set_lease_cb(struct dhcp_server *s, dhcp_lease_fn fn,
+			      void *arg)
+{
+	s->lease_cb = fn;
+	s->lease_arg = arg;
+}
+
+void dhcp_server_expire(struct dhcp_server *s, uint64_t now_ms)
+{
+	uint32_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->n_pool; i++) {
+		const struct dhcp_lease *e = &s->pool[i];
+
+		if (e->pinned && (e->state != DHCP_LEASE_BOUND ||
+				  !dhcp_timed_live(e, now_ms)))
+			dhcp_unpin(s, (long)i);
+	}
 }
 
 void dhcp_server_destroy(struct dhcp_server *s)

@@ -51,6 +51,18 @@ struct dhcp_counters {
 };
 
 /*
+ * dhcp_lease_fn - a binding changed: @mac now holds @ip (@bound 1: an ACK,
+ * a renewal included, static leases too) or no longer does (@bound 0:
+ * released, declined, expired, reclaimed, or the address went to another
+ * MAC, reported before the new holder's @bound 1). Static leases are
+ * never reported unbound: their address belongs to their MAC. Called from
+ * dhcp_server_handle() and dhcp_server_expire(); must not re-enter the
+ * server.
+ */
+typedef void (*dhcp_lease_fn)(void *arg, uint32_t ip, const uint8_t mac[6],
+			      int bound);
+
+/*
  * dhcp_last_seen_fn - when @mac last sent anything (the switch's view):
  * 0 and *@seen_ms, or a negative errno when unknown.
  */
@@ -81,6 +93,20 @@ struct dhcp_server *dhcp_server_create(const struct dhcp_server_config *cfg);
  */
 void dhcp_server_set_quiet(struct dhcp_server *s, uint64_t quiet_ms,
 			   dhcp_last_seen_fn fn, void *arg);
+
+/*
+ * dhcp_server_set_lease_cb() - call @fn on every change of a binding
+ * (NULL: none). The stack pins bound addresses in its ARP table.
+ */
+void dhcp_server_set_lease_cb(struct dhcp_server *s, dhcp_lease_fn fn,
+			      void *arg);
+
+/*
+ * dhcp_server_expire() - report (unbound) the leases whose time passed by
+ * @now_ms: the server judges expiry lazily, so the owner of the lease
+ * callback calls this about once a second. O(pool size).
+ */
+void dhcp_server_expire(struct dhcp_server *s, uint64_t now_ms);
 
 /* dhcp_server_destroy() - accepts NULL. */
 void dhcp_server_destroy(struct dhcp_server *s);

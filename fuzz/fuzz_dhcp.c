@@ -5,7 +5,10 @@
  * advances with each input (by an amount the last byte picks) to reach the
  * expiry paths, and a short quiet time with a fake switch (MACs with an odd
  * last byte are always "seen now") reaches the reclaiming of quiet leases.
- * Replies are checked for well-formedness; a violation traps.
+ * Replies are checked for well-formedness, and the lease callback against
+ * a model of the stack's ARP pins (an unbound report names the current
+ * pin; every pinned dynamic address is a live lease of that MAC after the
+ * expiry sweep); a violation traps.
  * The seed corpus is fuzz/corpus/dhcp, written by "test-dhcp --write-corpus".
  */
 #include <errno.h>
@@ -21,6 +24,32 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint64_t fuzz_now_ms = 1;
+
+/* the stack's ARP pins as the lease callback leaves them, by last byte */
+static struct {
+	uint8_t on;
+	uint8_t mac[6];
+} fuzz_pins[256];
+
+static void fuzz_lease_cb(void *arg, uint32_t ip, const uint8_t mac[6],
+			  int bound)
+{
+	(void)arg;
+	if ((ip & 0xffffff00u) != NET(0))
+		__builtin_trap();
+	ip &= 0xff;
+	if (!bound) {
+		if (!fuzz_pins[ip].on || memcmp(fuzz_pins[ip].mac, mac, 6))
+			__builtin_trap();
+		fuzz_pins[ip].on = 0;
+		return;
+	}
+	fuzz_pins[ip].on = 1;
+	memcpy(fuzz_pins[ip].mac, mac, 6);
+}
+
+/* fuzz_unlisted - pins not (yet) found among the live leases */
+static uint8_t fuzz_unlisted[256];
 
 static int fuzz_seen(void *arg, const uint8_t mac[6], uint64_t *seen_ms)
 {
@@ -60,16 +89,19 @@ static struct dhcp_server *fuzz_server(void)
 	if (!s)
 		__builtin_trap();
 	dhcp_server_set_quiet(s, 5000, fuzz_seen, NULL);
+	dhcp_server_set_lease_cb(s, fuzz_lease_cb, NULL);
 	return s;
 }
 
 static void fuzz_check_lease(void *arg, uint32_t ip, const uint8_t mac[6])
 {
 	(void)arg;
-	(void)mac;
 	if ((ip & 0xffffff00u) != NET(0) || ip == NET(1) || ip == NET(254) ||
 	    (ip & 0xff) > 10)
 		__builtin_trap();
+	if (fuzz_pins[ip & 0xff].on &&
+	    !memcmp(fuzz_pins[ip & 0xff].mac, mac, 6))
+		fuzz_unlisted[ip & 0xff] = 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -96,7 +128,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (rc != 0 && rc != -EINVAL) {
 		__builtin_trap();
 	}
+	dhcp_server_expire(s, fuzz_now_ms);
+	for (rc = 0; rc < 256; rc++)
+		fuzz_unlisted[rc] = fuzz_pins[rc].on;
 	dhcp_server_foreach_lease(s, fuzz_now_ms, fuzz_check_lease, NULL);
+	for (rc = 0; rc < 256; rc++)
+		if (fuzz_unlisted[rc])
+			__builtin_trap();
 	free(out);
 
 	/* the domain encoder, on the input as a string */

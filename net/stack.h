@@ -33,6 +33,9 @@ struct stack_counters {
 	uint64_t tw_evicted; /* TIME_WAIT connections freed early */
 	uint64_t tw_reused; /* TIME_WAIT freed for a new SYN of the same pair */
 	uint64_t pcbs_active, pcbs_time_wait; /* lwIP's lists, once a second */
+	uint64_t arp_pins; /* DHCP leases pinned in the ARP table now */
+	uint64_t arp_pin_refused; /* leases left unpinned: table share full */
+	uint64_t arp_query_refused; /* packets dropped: too many ARP queries */
 };
 
 /* stack_create() - bring up lwIP on @sw with @cfg (copied). */

@@ -13,6 +13,25 @@
  *
  * Timers: lwIP's timeouts run from a uv_check (after each loop iteration)
  * and a uv_timer armed to lwIP's next deadline.
+ *
+ * ARP pins: every address the DHCP server binds (an ACK) is a static entry
+ * of lwIP's ARP table until the lease ends (released, declined, expired,
+ * reclaimed, or handed to another MAC: the new ACK replaces the MAC). lwIP
+ * recycles its oldest resolved entry first when a reply needs ARP for an
+ * unknown address, so a flood of SYNs from made-up addresses of the subnet
+ * used to push the guest out of the table, and its next connection waited
+ * for ARP behind the flood; a static entry is never recycled, nor changed
+ * by ARP frames. At most STACK_ARP_PINS (half the table), so unpinned
+ * hosts (a guest with a static IP, no DHCP) keep normal ARP.
+ *
+ * ARP queries: lwIP would also give every unresolved address a pending
+ * entry, recycling resolved ones when the table is full. The netif's
+ * output (stack_netif_output) lets at most STACK_ARP_QUERIES unresolved
+ * addresses of the subnet be queried per ARP_MAXPENDING seconds; beyond
+ * that the packet is dropped (as on a wire: TCP sends it again), so the
+ * table keeps room and a resolved host without a lease (static IP) stays
+ * in it during a flood. A host not yet resolved may wait until the flood
+ * eases: a guest that uses DHCP never waits.
  */
 #include "stack.h"
 
@@ -67,6 +86,11 @@
 #define STACK_PCB_SWEEP_MS 1000
 /* half-open connections of a gateway listener evicted at once, of 255 */
 #define STACK_GW_EVICT 128
+/* DHCP leases pinned in lwIP's ARP table (see the top of the file) */
+#define STACK_ARP_PINS (ARP_TABLE_SIZE / 2)
+/* unresolved addresses queried at once; lwIP keeps them pending <= 5 s */
+#define STACK_ARP_QUERIES (ARP_TABLE_SIZE / 4)
+#define STACK_ARP_QUERY_MS 6000
 
 /*
  * A received frame becomes a pbuf without a copy when its transport lends
@@ -116,6 +140,13 @@ struct stack {
 	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
+	unsigned int n_pins;
+	uint32_t pins[STACK_ARP_PINS]; /* addresses with a static ARP entry */
+	size_t arp_hint; /* ARP table index of the last resolved address */
+	struct {
+		uint32_t ip;
+		uint64_t until; /* lwIP's clock (stack_lwip_now) */
+	} queries[STACK_ARP_QUERIES]; /* unresolved addresses being queried */
 };
 
 static struct stack *stack_the; /* lwIP is a singleton */
@@ -314,13 +345,81 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
+static uint64_t stack_lwip_now(const struct stack *st)
+{
+	return uv_now(st->loop) + stack_clock_skew_ms;
+}
+
+/* stack_arp_resolved() - @dst has a stable or static ARP entry. */
+static bool stack_arp_resolved(struct stack *st, const ip4_addr_t *dst)
+{
+	const ip4_addr_t *found;
+	struct eth_addr *mac;
+	struct netif *n;
+	ip4_addr_t *ip;
+	ssize_t i;
+
+	/* O(1) for the address of the last packet, else a scan of the table */
+	if (etharp_get_entry(st->arp_hint, &ip, &n, &mac) &&
+	    ip4_addr_cmp(ip, dst))
+		return true;
+	i = etharp_find_addr(NULL, dst, &mac, &found);
+	if (i < 0)
+		return false;
+	st->arp_hint = (size_t)i;
+	return true;
+}
+
+/* stack_arp_query_ok() - whether lwIP may query @ip now (see the top). */
+static bool stack_arp_query_ok(struct stack *st, uint32_t ip)
+{
+	uint64_t now = stack_lwip_now(st);
+	int i, free = -1;
+
+	for (i = 0; i < STACK_ARP_QUERIES; i++) {
+		if (st->queries[i].until <= now) {
+			if (free < 0)
+				free = i;
+		} else if (st->queries[i].ip == ip) {
+			return true;
+		}
+	}
+	if (free < 0)
+		return false;
+	st->queries[free].ip = ip;
+	st->queries[free].until = now + STACK_ARP_QUERY_MS;
+	return true;
+}
+
+/*
+ * stack_netif_output() - lwIP's etharp_output, with a bound on the
+ * unresolved addresses of the subnet it queries (see the top of the file).
+ */
+static err_t stack_netif_output(struct netif *netif, struct pbuf *p,
+				const ip4_addr_t *dst)
+{
+	struct stack *st = netif->state;
+	uint32_t ip = lwip_ntohl(ip4_addr_get_u32(dst));
+
+	if ((ip & st->cfg.netmask) != st->cfg.network ||
+	    ip == (st->cfg.network | ~st->cfg.netmask) ||
+	    stack_arp_resolved(st, dst) || stack_arp_query_ok(st, ip))
+		return etharp_output(netif, p, dst);
+	st->cnt.arp_query_refused++;
+	log_rl("stack: ARP queries for %u unresolved addresses pending, a "
+	       "packet for %u.%u.%u.%u dropped",
+	       STACK_ARP_QUERIES, ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+	       ip & 0xff);
+	return ERR_OK; /* lost as on a wire: TCP sends it again */
+}
+
 static err_t stack_netif_init(struct netif *netif)
 {
 	struct stack *st = netif->state;
 
 	netif->name[0] = 'g';
 	netif->name[1] = 'w';
-	netif->output = etharp_output;
+	netif->output = stack_netif_output;
 	netif->linkoutput = stack_linkoutput;
 	netif->mtu = st->cfg.mtu;
 	netif->hwaddr_len = 6;
@@ -399,6 +498,8 @@ static void stack_check_cb(uv_check_t *c)
 	if (uv_now(st->loop) >= st->pcb_sweep_at) {
 		st->pcb_sweep_at = uv_now(st->loop) + STACK_PCB_SWEEP_MS;
 		stack_pcb_sweep(st);
+		/* leases that expired lose their ARP pin (stack_lease_cb) */
+		dhcp_server_expire(st->dhcp, uv_now(st->loop));
 	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
@@ -503,6 +604,8 @@ void stack_destroy(struct stack *st)
 {
 	if (!st)
 		return;
+	if (st->dhcp)
+		dhcp_server_set_lease_cb(st->dhcp, NULL, NULL);
 	sw_set_stack(st->sw, NULL, NULL);
 	sw_set_drain(st->sw, NULL, NULL);
 	netif_remove(&st->netif);
@@ -516,9 +619,66 @@ void stack_destroy(struct stack *st)
 	uv_close((uv_handle_t *)&st->check, stack_free_cb);
 }
 
+static long stack_pin_find(const struct stack *st, uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < st->n_pins; i++)
+		if (st->pins[i] == ip)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * stack_lease_cb() - dhcp_lease_fn: pin @ip to @mac in lwIP's ARP table
+ * while the lease is bound (see the top of the file). An ACK to a new
+ * MAC overwrites the pin, so a VM taking over an address gets its
+ * traffic at once.
+ */
+static void stack_lease_cb(void *arg, uint32_t ip, const uint8_t mac[6],
+			   int bound)
+{
+	struct stack *st = arg;
+	long i = stack_pin_find(st, ip);
+	struct eth_addr ea;
+	ip4_addr_t a;
+
+	ip4_addr_set_u32(&a, lwip_htonl(ip));
+	if (!bound) {
+		if (i < 0)
+			return;
+		etharp_remove_static_entry(&a);
+		st->pins[i] = st->pins[--st->n_pins];
+		st->cnt.arp_pins = st->n_pins;
+		return;
+	}
+	if (i < 0 && st->n_pins == STACK_ARP_PINS) {
+		st->cnt.arp_pin_refused++;
+		log_rl("stack: %u DHCP leases pinned in the ARP table already, "
+		       "%u.%u.%u.%u left to normal ARP",
+		       STACK_ARP_PINS, ip >> 24, (ip >> 16) & 0xff,
+		       (ip >> 8) & 0xff, ip & 0xff);
+		return;
+	}
+	memcpy(ea.addr, mac, 6);
+	if (etharp_add_static_entry(&a, &ea) != ERR_OK) {
+		st->cnt.arp_pin_refused++;
+		log_rl("stack: cannot pin %u.%u.%u.%u in the ARP table",
+		       ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		       ip & 0xff);
+	} else if (i < 0) {
+		st->pins[st->n_pins++] = ip;
+	}
+	st->cnt.arp_pins = st->n_pins;
+}
+
 void stack_set_dhcp(struct stack *st, struct dhcp_server *dhcp)
 {
+	if (st->dhcp && st->dhcp != dhcp)
+		dhcp_server_set_lease_cb(st->dhcp, NULL, NULL);
 	st->dhcp = dhcp;
+	if (dhcp)
+		dhcp_server_set_lease_cb(dhcp, stack_lease_cb, st);
 }
 
 void stack_set_nat(struct stack *st, struct nat *nat)

@@ -829,6 +829,166 @@ static void test_reclaim_quiet(void **state)
 }
 
 /*
+ * The lease callback as the stack uses it (ARP pins): a model table of
+ * ip -> MAC where every unbound report must name the pin it ends.
+ */
+struct pin_model {
+	unsigned int n, events;
+	uint32_t ip[16];
+	uint8_t mac[16][6];
+};
+
+static long pin_find(const struct pin_model *m, uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < m->n; i++)
+		if (m->ip[i] == ip)
+			return (long)i;
+	return -1;
+}
+
+static void pin_cb(void *arg, uint32_t ip, const uint8_t mac[6], int bound)
+{
+	struct pin_model *m = arg;
+	long i = pin_find(m, ip);
+
+	m->events++;
+	if (!bound) {
+		assert_true(i >= 0);
+		assert_memory_equal(m->mac[i], mac, 6);
+		m->n--;
+		m->ip[i] = m->ip[m->n];
+		memcpy(m->mac[i], m->mac[m->n], 6);
+		return;
+	}
+	if (i < 0) {
+		assert_true(m->n < 16);
+		i = (long)m->n++;
+	}
+	m->ip[i] = ip;
+	memcpy(m->mac[i], mac, 6);
+}
+
+static int pinned_to(const struct pin_model *m, uint32_t ip, const uint8_t *mac)
+{
+	long i = pin_find(m, ip);
+
+	return i >= 0 && !memcmp(m->mac[i], mac, 6);
+}
+
+/*
+ * Every ACK pins its address to the client's MAC; a release, a decline,
+ * an expiry and a reclaim end the pin, and an address handed to another
+ * MAC is reported unbound from the old MAC, then bound to the new one.
+ */
+static void test_lease_events(void **state)
+{
+	struct dhcp_server_config c;
+	struct pin_model m = {0};
+	struct fake_sw sw = {0};
+	struct ctx t = {0};
+	struct pkt p;
+	unsigned int ev;
+
+	(void)state;
+	default_config(&c);
+	c.pool_start = NET(250);
+	c.pool_end = NET(253);
+	c.statics[0].ip = NET(2);
+	t.s = dhcp_server_create(&c);
+	assert_non_null(t.s);
+	dhcp_server_set_quiet(t.s, 30 * SEC, fake_seen, &sw);
+	dhcp_server_set_lease_cb(t.s, pin_cb, &m);
+	t.now = 100 * SEC;
+
+	/* an OFFER pins nothing, the ACK does; statics too */
+	mk_discover(&p, mac_a, 1);
+	assert_true(handle(&t, &p) > 0);
+	assert_int_equal(m.events, 0);
+	assert_int_equal(dora(&t, mac_a), NET(250));
+	assert_true(pinned_to(&m, NET(250), mac_a));
+	assert_int_equal(dora(&t, mac_static), NET(2));
+	assert_true(pinned_to(&m, NET(2), mac_static));
+	assert_int_equal(dora(&t, mac_b), NET(251));
+	assert_int_equal(dora(&t, mac_c), NET(252));
+	assert_int_equal(dora(&t, mac_d), NET(253));
+	assert_int_equal(m.n, 5);
+
+	/* a renewal keeps the pin */
+	pkt_init(&p, DHCP_REQUEST, mac_a, 2);
+	pkt_ciaddr(&p, NET(250));
+	pkt_end(&p);
+	assert_int_equal(msg_type(t.out, handle(&t, &p)), DHCP_ACK);
+	assert_true(pinned_to(&m, NET(250), mac_a));
+
+	/* released: unpinned; the static is never unpinned */
+	pkt_init(&p, DHCP_RELEASE, mac_b, 3);
+	pkt_ciaddr(&p, NET(251));
+	pkt_opt_ip(&p, 54, NET(1));
+	pkt_end(&p);
+	assert_int_equal(handle(&t, &p), 0);
+	assert_int_equal(pin_find(&m, NET(251)), -1);
+	pkt_init(&p, DHCP_RELEASE, mac_static, 4);
+	pkt_ciaddr(&p, NET(2));
+	pkt_end(&p);
+	handle(&t, &p);
+	assert_true(pinned_to(&m, NET(2), mac_static));
+
+	/* declined: unpinned */
+	pkt_init(&p, DHCP_DECLINE, mac_c, 5);
+	pkt_opt_ip(&p, 54, NET(1));
+	pkt_opt_ip(&p, 50, NET(252));
+	pkt_end(&p);
+	assert_int_equal(handle(&t, &p), 0);
+	assert_int_equal(pin_find(&m, NET(252)), -1);
+
+	/*
+	 * Pool full (.251 taken again by b, .252 declined): a new MAC gets
+	 * the quiet d's address; the pin moves to the new MAC.
+	 */
+	assert_int_equal(dora(&t, mac_b), NET(251));
+	t.now += 31 * SEC;
+	memcpy(sw.mac[0], mac_a, 6);
+	memcpy(sw.mac[1], mac_b, 6);
+	sw.seen[0] = sw.seen[1] = t.now;
+	sw.n = 2;
+	{
+		static const uint8_t mac_e[6] = {2, 0, 0, 0, 0, 0x0e};
+
+		ev = m.events;
+		assert_int_equal(dora(&t, mac_e), NET(253));
+		assert_int_equal(dhcp_server_counters(t.s)->reclaimed, 1);
+		assert_true(pinned_to(&m, NET(253), mac_e));
+		assert_int_equal(m.events, ev + 2); /* unbound d, bound e */
+	}
+
+	/* expiry: reported by the sweep, once */
+	t.now += 3600 * SEC;
+	ev = m.events;
+	dhcp_server_expire(t.s, t.now);
+	assert_int_equal(m.events, ev + 3); /* a, b, e */
+	assert_int_equal(m.n, 1);
+	assert_true(pinned_to(&m, NET(2), mac_static));
+	dhcp_server_expire(t.s, t.now);
+	assert_int_equal(m.events, ev + 3);
+
+	/* expired but not yet swept, then taken by another MAC */
+	assert_int_equal(dora(&t, mac_a), NET(250));
+	t.now += 3601 * SEC;
+	mk_request(&p, mac_d, 6, 0, NET(250));
+	assert_int_equal(msg_type(t.out, handle(&t, &p)), DHCP_ACK);
+	assert_true(pinned_to(&m, NET(250), mac_d));
+	/* the same MAC moves to another address: the old pin ends */
+	mk_request(&p, mac_d, 7, 0, NET(251));
+	t.now += 3601 * SEC;
+	assert_int_equal(msg_type(t.out, handle(&t, &p)), DHCP_ACK);
+	assert_true(pinned_to(&m, NET(251), mac_d));
+	assert_int_equal(pin_find(&m, NET(250)), -1);
+	dhcp_server_destroy(t.s);
+}
+
+/*
  * 300 MACs ask once and go away: the pool is not bound for a lease time,
  * a new client gets an address once they are quiet, and the static MAC
  * gets its own throughout.
@@ -1588,6 +1748,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_offer_hold_expires),
 		cmocka_unit_test(test_lease_expiry),
 		cmocka_unit_test(test_reclaim_quiet),
+		cmocka_unit_test(test_lease_events),
 		cmocka_unit_test_setup_teardown(test_reclaim_after_300_macs,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_requested_ip_in_discover,

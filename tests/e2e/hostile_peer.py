@@ -5,6 +5,10 @@ socket, from made-up hosts that answer ARP themselves, so the guest's own
 kernel never sees (nor resets) these connections.
 
   synflood PORT COUNT            SYNs to the gateway from made-up sources
+                                 (SYN_SUBNET=1: of the guest's subnet, so
+                                 every SYN-ACK needs ARP; SYN_SECS: stop
+                                 after that many seconds; SYN_RATE: at
+                                 most that many a second)
   onebyte  DST PORT COUNT        one connection, COUNT 1-byte segments
   ooseq    DST PORT CONNS COUNT  CONNS connections, COUNT out-of-order
                                  1-byte segments each (every other byte)
@@ -149,7 +153,15 @@ def main():
         s = packet_sock()
         mac = bytes([2, 0, 0, 0, 0, 99])
         t0 = time.time()
+        secs = float(os.environ.get("SYN_SECS", "0"))
+        rate = float(os.environ.get("SYN_RATE", "0"))
         for i in range(count):
+            if i % 1000 == 0:
+                if secs and time.time() - t0 > secs:
+                    count = i
+                    break
+                if rate and i > rate * (time.time() - t0):
+                    time.sleep(i / rate - (time.time() - t0))
             if os.environ.get("SYN_SUBNET"):  # lwIP must ARP for each
                 src = "192.168.127.%d" % random.randint(3, 250)
             else:

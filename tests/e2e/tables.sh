@@ -5,8 +5,9 @@
 # the real guest's own tap and from a hostile second VM; then the guest
 # still pings the gateway and reaches a host TCP service, also after it
 # reconnects (its MAC learnt anew), a third VM that was never seen before
-# is learnt and gets a lease once the 300 are quiet (-dhcp-quiet 3), and
-# the real VM's static address stays its own.
+# is learnt and gets a lease once the 300 are quiet (-dhcp-quiet 3) and
+# the gateway's traffic (its address was pinned in the ARP table to one of
+# the 300 MACs), and the real VM's static address stays its own.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
@@ -57,6 +58,10 @@ echo "# dhcp from 300 MACs: $out"
 t_check "300 MACs bound the whole pool" \
 	test "$(echo "$out" | awk '{print $4}')" -ge 240
 t_check "the VM still gets its own address with the pool full" lab_dhcp
+pinned=$(stat_of Stack ArpPinned) refused=$(stat_of Stack ArpPinRefused)
+echo "# leases pinned in the ARP table: $pinned, left to normal ARP: $refused"
+t_check "the leases pinned in the ARP table are capped at half of it ($pinned)" \
+	test "$pinned" -le 32 -a "$refused" -gt 0
 t_check "... 192.168.127.2" grep -q "ip='192.168.127.2'" "$LAB_LEASE_FILE"
 dhcp_done=$(date +%s)
 
@@ -83,8 +88,12 @@ echo "# second VM: ${ip2:-no lease}"
 t_check "a new client gets a lease from the full pool" test -n "$ip2"
 if [ -n "$ip2" ]; then
 	ip -n "$G3" addr add "$ip2/24" dev tap0
+	# its address was pinned in the ARP table to a quiet MAC of the 300:
+	# the pin now names the new VM's MAC, or the gateway answers nobody
 	t_check "the new VM pings the gateway" \
 		ip netns exec "$G3" ping -c 2 -i 0.2 -W 2 192.168.127.1
+	t_check "the new VM reaches the in-VM API" \
+		ip netns exec "$G3" curl -sf --max-time 3 http://192.168.127.1/services/forwarder/all -o /dev/null
 	t_check "the new VM and the VM talk through the switch" \
 		ip netns exec "$G3" ping -c 2 -i 0.2 -W 2 192.168.127.2
 fi
