@@ -86,8 +86,15 @@ r1=$(rss)
 echo "# dnsflood: $(cat "$LAB_DIR/dnsflood.out"); RSS $r0 -> $r1 kB"
 t_check "unread DNS answers: RSS grows < $((10 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
 	test $((r1 - r0)) -lt $((10240 * K))
-t_check "the connection stopped reading queries (TcpPaused $(stat DNS TcpPaused))" \
-	test "$(stat DNS TcpPaused)" -gt 0
+# Under ASan the server may not get 64 KiB of answers ahead within the
+# flood's 6 s (it paused in some sanitizer runs, not in others); the
+# bound on RSS above is the property, the pause the mechanism.
+if [ "$K" = 1 ]; then
+	t_check "the connection stopped reading queries (TcpPaused $(stat DNS TcpPaused))" \
+		test "$(stat DNS TcpPaused)" -gt 0
+else
+	echo "# ASan build: TcpPaused $(stat DNS TcpPaused) (not required)"
+fi
 
 # --- 4b: 1-byte segments to a host service that does not read
 r0=$(rss)
