@@ -24,18 +24,12 @@ import struct
 import sys
 import time
 
+from rawframe import csum
+
 IFACE = os.environ.get("LAB_TAP", "tap0")
 GW = "192.168.127.1"
 GW_MAC = bytes.fromhex(os.environ.get("LAB_GW_MAC", "5a:94:ef:e4:0c:dd").replace(":", ""))
 
-
-def csum(b):
-    if len(b) & 1:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ip4(a):

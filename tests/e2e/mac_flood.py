@@ -15,6 +15,8 @@ import struct
 import sys
 import time
 
+from rawframe import csum
+
 BCAST = b"\xff" * 6
 
 
@@ -23,14 +25,6 @@ def rand_mac():
     b[0] = (b[0] & 0xFC) | 0x02  # unicast, locally administered
     return bytes(b)
 
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def udp_bcast(src_mac, payload):
