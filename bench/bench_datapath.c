@@ -16,11 +16,11 @@
 #include "lwip/etharp.h"
 
 #include "dhcp/dhcp_server.h"
-#include "frame.h"
-#include "netcfg.h"
-#include "pkt.h"
-#include "stack.h"
-#include "switch.h"
+#include "net/frame.h"
+#include "net/netcfg.h"
+#include "net/pkt.h"
+#include "net/stack.h"
+#include "net/switch.h"
 
 struct sink {
 	struct sw_port port;

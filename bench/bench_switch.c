@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "switch.h"
+#include "net/switch.h"
 
 static unsigned long sink_frames;
 

@@ -26,9 +26,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "forwarder/http_server.h"
-#include "netcfg.h"
-#include "url.h"
+#include "api/http_server.h"
+#include "net/netcfg.h"
+#include "util/url.h"
 
 #define CLIENT_MAX_RESPONSE (16 * 1024 * 1024)
 #define CLIENT_TIMEOUT_S 30

@@ -5,7 +5,7 @@
  * DNS zones are turned into the JSON the DNS API takes, so zones from the
  * file and from /services/dns/add go through one code path.
  */
-#include "config.h"
+#include "cmd/config.h"
 
 #include <errno.h>
 #include <stdio.h>

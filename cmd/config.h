@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "netcfg.h"
+#include "net/netcfg.h"
 
 #define CONFIG_MAX 64
 

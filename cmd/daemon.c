@@ -22,24 +22,25 @@
 
 #include "cmd/config.h"
 #include "dhcp/dhcp_server.h"
-#include "forwarder/api.h"
-#include "forwarder/notify.h"
+#include "api/api.h"
+#include "util/sockpath.h"
+#include "api/notify.h"
 #include "forwarder/fwd.h"
 #include "forwarder/ssh_tunnel.h"
 #include "dns/dns_server.h"
-#include "gw_dns.h"
-#include "log.h"
-#include "nat.h"
-#include "netcfg.h"
+#include "gateway/gw_dns.h"
+#include "util/log.h"
+#include "net/lwip/nat.h"
+#include "net/netcfg.h"
 #include "qcw_config.h"
-#include "rxchunk.h"
+#include "net/rxchunk.h"
 #include "cmd/sandbox.h"
-#include "txring.h"
-#include "stack.h"
-#include "switch.h"
-#include "transport_dgram.h"
-#include "transport_stream.h"
-#include "url.h"
+#include "net/lwip/txring.h"
+#include "net/stack.h"
+#include "net/switch.h"
+#include "net/transport_dgram.h"
+#include "net/transport_stream.h"
+#include "util/url.h"
 
 struct daemon {
 	uv_loop_t loop;
@@ -506,7 +507,7 @@ static int daemon_check_sockets(const struct daemon_opts *o)
 		return -EINVAL;
 	}
 	if (u.scheme == URL_UNIX &&
-	    ts_unix_claim_path(u.path, SOCK_STREAM) == -EADDRINUSE) {
+	    sockpath_claim(u.path, SOCK_STREAM) == -EADDRINUSE) {
 		log_err("qemu: %s is in use by a running process (another "
 			"qcw-net or gvproxy?)",
 			u.path);
@@ -667,7 +668,7 @@ static int daemon_start_dns(struct daemon *d)
 	return d->gw_dns ? 0 : -EADDRINUSE;
 }
 
-/* ---- control API, /connect and notifications (forwarder/api.c) ---- */
+/* ---- control API, /connect and notifications (api/api.c) ---- */
 
 static void daemon_connect_closed(void *arg, struct ts_listener *l, int status,
 				  bool had_frames)

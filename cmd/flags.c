@@ -1,7 +1,7 @@
 /*
  * flags.c - Go flag-package compatible parsing (see flags.h).
  */
-#include "flags.h"
+#include "cmd/flags.h"
 
 #include <errno.h>
 #include <stdio.h>

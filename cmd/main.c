@@ -15,8 +15,8 @@
 
 #include "cmd/client.h"
 #include "cmd/daemon.h"
-#include "flags.h"
-#include "log.h"
+#include "cmd/flags.h"
+#include "util/log.h"
 #include "qcw_config.h"
 
 /* main_is_gvproxy() - installed or linked as gvproxy(.exe): the daemon only. */

@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #define LOG_SUBSYS LOG_SS_DAEMON
-#include "log.h"
+#include "util/log.h"
 
 #ifndef AF_VSOCK
 #define AF_VSOCK 40

@@ -6,7 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "dhcp_codec.h"
+#include "dhcp/dhcp_codec.h"
 
 /* Offsets inside the fixed header (RFC 2131 figure 1). */
 #define OFF_OP 0

@@ -43,10 +43,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dhcp_codec.h"
-#include "dhcp_server.h"
+#include "dhcp/dhcp_codec.h"
+#include "dhcp/dhcp_server.h"
 #define LOG_SUBSYS LOG_SS_DHCP
-#include "log.h"
+#include "util/log.h"
 
 #define DHCP_MAX_POOL 16384
 #define DHCP_OFFER_HOLD_MS (60ull * 1000)

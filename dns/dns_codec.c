@@ -3,7 +3,7 @@
  * read of message bytes goes through rd8()/rd16()/rd32(), which the callers
  * only reach after a bounds check; nothing here trusts a length field.
  */
-#include "dns_codec.h"
+#include "dns/dns_codec.h"
 
 #include <errno.h>
 #include <stdio.h>

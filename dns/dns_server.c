@@ -15,17 +15,17 @@
  * the pool are part of struct dns_server, which is freed by the close
  * callback of its timer; each uv_poll_t is freed by its own close callback.
  */
-#include "dns_server.h"
+#include "dns/dns_server.h"
 
 #include <ares.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "dns_codec.h"
-#include "dns_zones.h"
+#include "dns/dns_codec.h"
+#include "dns/dns_zones.h"
 #define LOG_SUBSYS LOG_SS_DNS
-#include "log.h"
+#include "util/log.h"
 
 #define DNS_MAX_PENDING 256
 #define DNS_DEFAULT_TIMEOUT_MS 2000

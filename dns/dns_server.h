@@ -41,7 +41,7 @@ struct dns_server_config {
  * @formerr: FORMERR, NOTIMP and BADVERS replies; @servfail: SERVFAIL
  * replies (upstream failed or timed out, too many pending queries);
  * @dropped: queries given no reply at all (no header, or a response).
- * DNS over TCP at the gateway (net/gw_dns.c): @tcp_idle_closed:
+ * DNS over TCP at the gateway (gateway/gw_dns.c): @tcp_idle_closed:
  * connections closed after the idle timeout; @tcp_paused: times a
  * connection stopped reading queries because its answers were not read.
  */

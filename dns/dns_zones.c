@@ -3,7 +3,7 @@
  * the JSON shapes of gvproxy's /services/dns/all and /services/dns/add.
  * See dns_zones.h for the matching rules.
  */
-#include "dns_zones.h"
+#include "dns/dns_zones.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dns_codec.h"
+#include "dns/dns_codec.h"
 
 struct dns_zones;
 

@@ -2,10 +2,10 @@
  * fwd.c - the port-forward rule table and its TCP and unix listeners (see
  * fwd.h). An accepted host connection is dialled into the guest from the
  * gateway's address through lwIP; when the guest accepts, the two are
- * spliced (net/splice.c); when it refuses, the host connection is closed.
+ * spliced (net/lwip/splice.c); when it refuses, the host connection is closed.
  * UDP rules live in fwd_udp.c.
  */
-#include "fwd_priv.h"
+#include "forwarder/fwd_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -18,10 +18,11 @@
 #include "lwip/tcp.h"
 
 #define LOG_SUBSYS LOG_SS_FWD
-#include "log.h"
-#include "ssh_tunnel.h"
-#include "transport_stream.h"
-#include "url.h"
+#include "util/log.h"
+#include "util/sockpath.h"
+#include "forwarder/ssh_tunnel.h"
+#include "net/transport_stream.h"
+#include "util/url.h"
 
 static const char *const fwd_names[] = {"tcp", "udp", "unix", "npipe"};
 
@@ -477,7 +478,7 @@ static int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen)
 /*
  * fwd_listen_unix() - a unix forward's host socket. Unlike gvproxy, which
  * removes whatever is at the path, only a stale socket is replaced
- * (ts_unix_claim_path(): the rule the SSH tunnels and the QEMU/vfkit
+ * (sockpath_claim(): the rule the SSH tunnels and the QEMU/vfkit
  * listeners follow too); a regular file, symlink, directory or FIFO is
  * refused and left alone.
  */
@@ -486,10 +487,10 @@ static int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen)
 	mode_t old;
 	int e;
 
-	e = ts_unix_claim_path(r->local, SOCK_STREAM);
+	e = sockpath_claim(r->local, SOCK_STREAM);
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: %s", r->local,
-			 ts_unix_claim_strerror(e));
+			 sockpath_strerror(e));
 		return e;
 	}
 	uv_pipe_init(r->f->loop, &r->l.pipe, 0);

@@ -5,7 +5,7 @@
  * A rule is keyed by (protocol, local). Its listener lives on the host
  * (TCP "127.0.0.1:8080", ":8080" or "[::1]:8080"; UDP the same; unix a
  * socket path, mode 0600, where only a stale socket is ever replaced:
- * ts_unix_claim_path()); every accepted connection is dialled into the
+ * sockpath_claim()); every accepted connection is dialled into the
  * guest through the gateway's stack and spliced both ways. Callers inside
  * the VM may only manage tcp/udp rules (api_guest_may() in api.c).
  */

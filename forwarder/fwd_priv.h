@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
-#include "fwd.h"
-#include "netcfg.h"
-#include "splice.h"
-#include "stack.h"
+#include "forwarder/fwd.h"
+#include "net/netcfg.h"
+#include "net/lwip/splice.h"
+#include "net/stack.h"
 
 #define FWD_UDP_IDLE_MS 90000
 

@@ -6,7 +6,7 @@
  * datagrams are legal and are forwarded both ways (n == 0 with an address
  * is one; a send is always one buffer, possibly of length 0).
  */
-#include "fwd_priv.h"
+#include "forwarder/fwd_priv.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -15,7 +15,7 @@
 
 #include "lwip/udp.h"
 
-#include "log.h"
+#include "util/log.h"
 
 struct fwd_udp_flow {
 	struct fwd_udp_flow *next;

@@ -22,7 +22,7 @@
  * ssh_free(), always called right after uv_close() of the poll handle on
  * it (libuv allows closing the fd then).
  */
-#include "ssh_tunnel.h"
+#include "forwarder/ssh_tunnel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,11 +36,12 @@
 #include <unistd.h>
 
 #include "qcw_config.h"
-#include "fwd.h"
+#include "forwarder/fwd.h"
 #define LOG_SUBSYS LOG_SS_SSH
-#include "log.h"
-#include "netcfg.h"
-#include "transport_stream.h"
+#include "util/log.h"
+#include "util/sockpath.h"
+#include "net/netcfg.h"
+#include "net/transport_stream.h"
 
 int ssh_tunnel_create_url(uv_loop_t *loop, struct fwd *fwd, const char *local,
 			  const char *remote, struct ssh_tunnel **out,
@@ -71,7 +72,7 @@ int ssh_tunnel_create_url(uv_loop_t *loop, struct fwd *fwd, const char *local,
 
 #if QCW_HAVE_SSH
 
-#include "ssh_tunnel_priv.h"
+#include "forwarder/ssh_tunnel_priv.h"
 
 static void tun_step(struct ssh_tunnel *t);
 static void tun_attempt_start(struct ssh_tunnel *t);
@@ -651,10 +652,10 @@ static int tun_listen_unix(struct ssh_tunnel *t, char *err, size_t errlen)
 	int e;
 
 	/* only a stale socket is replaced, never another kind of file */
-	e = ts_unix_claim_path(path, SOCK_STREAM);
+	e = sockpath_claim(path, SOCK_STREAM);
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: %s", path,
-			 ts_unix_claim_strerror(e));
+			 sockpath_strerror(e));
 		return e;
 	}
 	uv_pipe_init(t->loop, &t->listener, 0);

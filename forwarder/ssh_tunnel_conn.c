@@ -9,15 +9,15 @@
 
 #if QCW_HAVE_SSH
 
-#include "ssh_tunnel_priv.h"
+#include "forwarder/ssh_tunnel_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fwd.h"
+#include "forwarder/fwd.h"
 #define LOG_SUBSYS LOG_SS_SSH
-#include "log.h"
+#include "util/log.h"
 
 static void tun_accept_one(struct ssh_tunnel *t);
 

@@ -13,7 +13,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
-#include "ssh_tunnel.h"
+#include "forwarder/ssh_tunnel.h"
 
 #define TUN_BUF (64 * 1024)
 #define TUN_PUMP_ROUNDS 64 /* dopoll rounds (<= 4 KiB read each) per pass */

@@ -5,14 +5,14 @@
  * parser reads what the API got, possibly from the guest, so every field
  * is bounded and an error never echoes the URL (it may hold a password).
  */
-#include "ssh_tunnel.h"
+#include "forwarder/ssh_tunnel.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "netcfg.h"
+#include "net/netcfg.h"
 
 static int tun_hexval(char c)
 {

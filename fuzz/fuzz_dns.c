@@ -13,7 +13,7 @@
 
 #include "dns/dns_codec.h"
 #include "dns/dns_server.h"
-#include "log.h"
+#include "util/log.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * fuzz_http.c - libFuzzer target for the control API's HTTP server and
- * routes (forwarder/http_server.c, forwarder/api.c): every input is one
+ * routes (api/http_server.c, api/api.c): every input is one
  * connection's byte stream, fed through a memory connection (no sockets,
  * no loop) in pieces, then an end of stream.
  *
@@ -22,12 +22,12 @@
 #include <unistd.h>
 
 #include "dhcp/dhcp_server.h"
-#include "forwarder/api.h"
+#include "api/api.h"
 #include "forwarder/fwd.h"
-#include "forwarder/http_server.h"
-#include "log.h"
-#include "netcfg.h"
-#include "switch.h"
+#include "api/http_server.h"
+#include "util/log.h"
+#include "net/netcfg.h"
+#include "net/switch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -28,7 +28,7 @@
 #include <uv.h>
 
 #include "dhcp/dhcp_server.h"
-#include "net/log.h"
+#include "util/log.h"
 #include "net/netcfg.h"
 #include "net/rxchunk.h"
 #include "net/stack.h"

@@ -1,6 +1,6 @@
 /*
  * fuzz_url_flags.c - libFuzzer target for the command-line string parsers:
- * url_parse() and url_split_hostport() (net/url.h) on a NUL-terminated
+ * url_parse() and url_split_hostport() (util/url.h) on a NUL-terminated
  * copy of the input, with roomy and tiny host buffers, and flags_parse()
  * (cmd/flags.h) on the input split into arguments at newlines. Results
  * are checked (strings terminated inside their buffers, ports in range,
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "cmd/flags.h"
-#include "net/url.h"
+#include "util/url.h"
 
 #define CHECK(c)                          \
 	do {                              \

@@ -1,7 +1,7 @@
 /*
  * frame.c - stream framing codecs (see frame.h).
  */
-#include "frame.h"
+#include "net/frame.h"
 
 #include <errno.h>
 

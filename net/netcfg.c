@@ -1,7 +1,7 @@
 /*
  * netcfg.c - defaults and helpers of the virtual network's addressing.
  */
-#include "netcfg.h"
+#include "net/netcfg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

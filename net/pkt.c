@@ -1,7 +1,7 @@
 /*
  * pkt.c - header readers and builders (see pkt.h).
  */
-#include "pkt.h"
+#include "net/pkt.h"
 
 #include <errno.h>
 #include <string.h>

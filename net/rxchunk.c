@@ -2,7 +2,7 @@
  * rxchunk.c - reference-counted receive buffers (see rxchunk.h). One
  * loop thread: the counters need no atomics.
  */
-#include "rxchunk.h"
+#include "net/rxchunk.h"
 
 #include <stdlib.h>
 

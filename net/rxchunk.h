@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "switch.h"
+#include "net/switch.h"
 
 #define RXCHUNK_MAX_LIVE 64
 #define RXCHUNK_KEEP_FREE 8

@@ -13,8 +13,8 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "netcfg.h"
-#include "switch.h"
+#include "net/netcfg.h"
+#include "net/switch.h"
 
 struct stack;
 struct dhcp_server;

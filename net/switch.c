@@ -5,7 +5,7 @@
  * is full, the least recently seen one is replaced. Nothing is allocated
  * per frame and the switch never reads a clock: sw_tick() brings the time.
  */
-#include "switch.h"
+#include "net/switch.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 #endif
 
 #define LOG_SUBSYS LOG_SS_SWITCH
-#include "log.h"
+#include "util/log.h"
 
 /*
  * The CAM: SW_CAM_MAX entries in a fixed array, found through a chained

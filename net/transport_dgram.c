@@ -7,7 +7,7 @@
  * unixgram) keeps the frames queued until the socket is writable again;
  * the queue is bounded and reports congestion like the stream transport.
  */
-#include "transport_dgram.h"
+#include "net/transport_dgram.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,10 +18,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "frame.h"
-#include "log.h"
-#include "transport_stream.h"
-#include "txq.h"
+#include "net/frame.h"
+#include "util/log.h"
+#include "util/sockpath.h"
+#include "net/transport_stream.h"
+#include "net/txq.h"
 
 #define TD_BATCH 32
 #define TD_MSG (FRAME_MAX_LEN + 16)
@@ -318,7 +319,7 @@ struct td_port *td_listen(uv_loop_t *loop, struct sw *sw, const struct url *u,
 		log_err("%s: socket path too long", u->path);
 		return NULL;
 	}
-	r = ts_unix_claim_path(u->path, type);
+	r = sockpath_claim(u->path, type);
 	if (r < 0) {
 		log_err("%s: cannot use %s: %s", bess ? "bess" : "vfkit",
 			u->path,

@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "switch.h"
-#include "url.h"
+#include "net/switch.h"
+#include "util/url.h"
 
 struct td_port;
 

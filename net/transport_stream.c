@@ -14,7 +14,8 @@
  *
  * Ownership: a connection is freed in its close callback only.
  */
-#include "transport_stream.h"
+#include "net/transport_stream.h"
+#include "util/sockpath.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -24,9 +25,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "rxchunk.h"
-#include "txq.h"
+#include "util/log.h"
+#include "net/rxchunk.h"
+#include "net/txq.h"
 
 #define TS_RX_BUF (256 * 1024 + FRAME_MAX_LEN + 4)
 #define TS_DEFAULT_RING (8 * 1024 * 1024) /* bytes queued per port, at most */
@@ -75,68 +76,6 @@ struct ts_listener {
 };
 
 static const struct sw_port_ops ts_port_ops;
-
-/*
- * The one rule for a unix socket path that qcw-net is about to bind (API
- * endpoints, forwards, SSH tunnels, the QEMU/vfkit/BESS listeners): only a
- * socket that no process answers (left by a crash) is ever removed. A
- * regular file, symlink (even to a socket), directory or FIFO is never
- * touched. The probe is a non-blocking connect(), so a live listener whose
- * backlog is full (EAGAIN) is "in use" at once instead of blocking the
- * loop; EINPROGRESS means the same.
- */
-int ts_unix_claim_path(const char *path, int socktype)
-{
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat st;
-	int fd, r;
-
-	/* libuv would bind a silently shortened path: refuse it here */
-	if (strlen(path) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	if (!path[0])
-		return -EINVAL;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	r = r < 0 ? errno : 0;
-	close(fd);
-	if (r == 0 || r == EAGAIN || r == EINPROGRESS)
-		return -EADDRINUSE;
-	if (r != ECONNREFUSED && r != ENOENT)
-		return -r;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	log_info("removed stale socket %s left by a previous run", path);
-	return 0;
-}
-
-/**
- * ts_unix_claim_strerror() - the message for a ts_unix_claim_path() error.
- * @r: its negative return value
- *
- * Return: a constant string, e.g. "file exists and is not a socket".
- */
-const char *ts_unix_claim_strerror(int r)
-{
-	switch (r) {
-	case -EADDRINUSE:
-		return "in use by a running process";
-	case -EEXIST:
-		return "file exists and is not a socket (only a stale socket "
-		       "is ever replaced)";
-	case -ENAMETOOLONG:
-		return "socket path too long (at most 107 bytes)";
-	default:
-		return strerror(-r);
-	}
-}
 
 static void ts_conn_flush(struct ts_conn *c);
 static void ts_flush_cb(uv_check_t *h);
@@ -560,7 +499,7 @@ struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
 	if (u->scheme == URL_UNIX) {
 		mode_t old;
 
-		r = ts_unix_claim_path(u->path, SOCK_STREAM);
+		r = sockpath_claim(u->path, SOCK_STREAM);
 		if (r == -EADDRINUSE) {
 			log_err("%s: %s is in use by a running process "
 				"(another qcw-net or gvproxy?)",

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <uv.h>
 
-#include "frame.h"
-#include "switch.h"
-#include "url.h"
+#include "net/frame.h"
+#include "net/switch.h"
+#include "util/url.h"
 
 struct ts_listener;
 
@@ -33,17 +33,6 @@ struct ts_config {
 	ts_closed_fn on_closed;
 	void *arg;
 };
-
-/*
- * ts_unix_claim_path() - make @path free for a new socket (the one rule
- * every unix listener follows): nothing there is fine; a socket nobody
- * accepts on (left by a crash) is removed; a socket with a live listener
- * (also one with a full backlog) gives -EADDRINUSE; a regular file,
- * symlink, directory or FIFO is never removed: -EEXIST; a path longer than
- * sun_path: -ENAMETOOLONG (never bound truncated). Never blocks.
- */
-int ts_unix_claim_path(const char *path, int socktype);
-const char *ts_unix_claim_strerror(int r);
 
 /* ts_listen() - listen on @u (unix or tcp). NULL on error (logged). */
 struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,

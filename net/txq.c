@@ -1,7 +1,7 @@
 /*
  * txq.c - bounded transmit queue of frames (see txq.h).
  */
-#include "txq.h"
+#include "net/txq.h"
 
 #include <errno.h>
 #include <stdlib.h>

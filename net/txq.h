@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "switch.h"
+#include "net/switch.h"
 
 /* Copied bytes a slot holds before its data: a framing prefix, or that
  * and the Ethernet/IPv4/TCP headers of a frame whose payload is

@@ -3,7 +3,7 @@
 # man renders it without a warning (MANWIDTH=80, in the C and a UTF-8
 # locale), every flag "qcw-net -help" prints has an entry under OPTIONS
 # and every entry there is a flag, every command "qcw-net help" prints is
-# under COMMANDS, every route of forwarder/api.c is under CONTROL API and
+# under COMMANDS, every route of api/api.c is under CONTROL API and
 # every key cmd/config.c reads is in the page. A miss is named on its own
 # line, e.g. "FAIL: -max-flows (printed by qcw-net -help) has no entry".
 #
@@ -92,14 +92,14 @@ while read -r c; do
 		fail "command \"$c\" (printed by qcw-net help) has no entry under COMMANDS in qcw-net(1)"
 done <<<"$help_cmds"
 
-# 4. API routes: forwarder/api.c's route table against CONTROL API.
+# 4. API routes: api/api.c's route table against CONTROL API.
 api_text=$(section "CONTROL API")
-routes=$(sed -n 's/^[[:space:]]*{"\(\/[^"]*\)".*/\1/p' "$src/forwarder/api.c" | sort -u)
-[ -n "$routes" ] || fail "no routes found in $src/forwarder/api.c (table format changed?)"
+routes=$(sed -n 's/^[[:space:]]*{"\(\/[^"]*\)".*/\1/p' "$src/api/api.c" | sort -u)
+[ -n "$routes" ] || fail "no routes found in $src/api/api.c (table format changed?)"
 for r in $routes; do
 	checks=$((checks + 1))
 	grep -Eq -- "(^|[ ,])$r([ ,?]|\$)" <<<"$api_text" ||
-		fail "route $r (forwarder/api.c) is not under CONTROL API in qcw-net(1)"
+		fail "route $r (api/api.c) is not under CONTROL API in qcw-net(1)"
 done
 
 # 5. configuration keys: what cmd/config.c reads, against the page's text.

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ackhold.h"
+#include "net/lwip/ackhold.h"
 
 struct sink {
 	unsigned int n;

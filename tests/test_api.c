@@ -1,9 +1,9 @@
 /*
- * test_api.c - cmocka tests of the control API (forwarder/api.c) and its
- * HTTP server (forwarder/http_server.c), over real sockets: a libuv loop
+ * test_api.c - cmocka tests of the control API (api/api.c) and its
+ * HTTP server (api/http_server.c), over real sockets: a libuv loop
  * runs the server in a second thread while the test drives plain blocking
  * clients and checks status lines, headers, bodies and JSON shapes. Also
- * the notification sender (forwarder/notify.c) and memory connections.
+ * the notification sender (api/notify.c) and memory connections.
  *
  * The port forwarder is a fake defined here (the real one needs the lwIP
  * stack); it records rules the way forwarder/fwd.c documents. Every test
@@ -33,14 +33,15 @@
 
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
-#include "forwarder/api.h"
+#include "api/api.h"
+#include "util/sockpath.h"
 #include "forwarder/fwd.h"
-#include "forwarder/http_server.h"
-#include "forwarder/metrics.h"
-#include "forwarder/notify.h"
-#include "netcfg.h"
-#include "switch.h"
-#include "transport_stream.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "api/notify.h"
+#include "net/netcfg.h"
+#include "net/switch.h"
+#include "net/transport_stream.h"
 
 #define GUEST_IP 0xc0a87f02u /* 192.168.127.2 */
 
@@ -1550,7 +1551,7 @@ static void alarm_cb(int sig)
 }
 
 /*
- * The one rule for unix socket paths (ts_unix_claim_path(), used by the
+ * The one rule for unix socket paths (sockpath_claim(), used by the
  * API listeners, forwards, SSH tunnels and the QEMU/vfkit listeners):
  * only a stale socket is removed; files, symlinks, directories and FIFOs
  * are refused and left alone; a too long path is refused, not truncated;
@@ -1568,20 +1569,20 @@ static void test_unix_path_rule(void **state)
 	snprintf(dir, sizeof(dir), "/tmp/test-api-XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(p, sizeof(p), "%s/none", dir);
-	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), 0);
+	assert_int_equal(sockpath_claim(p, SOCK_STREAM), 0);
 	snprintf(p, sizeof(p), "%s/file", dir);
 	fd = open(p, O_CREAT | O_WRONLY, 0600);
 	assert_true(fd >= 0);
 	close(fd);
-	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(sockpath_claim(p, SOCK_STREAM), -EEXIST);
 	assert_int_equal(lstat(p, &st), 0);
 	snprintf(p, sizeof(p), "%s/fifo", dir);
 	assert_int_equal(mkfifo(p, 0600), 0);
-	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(sockpath_claim(p, SOCK_STREAM), -EEXIST);
 	assert_int_equal(lstat(p, &st), 0);
 	snprintf(p, sizeof(p), "%s/d", dir);
 	assert_int_equal(mkdir(p, 0700), 0);
-	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(sockpath_claim(p, SOCK_STREAM), -EEXIST);
 	/* a stale socket, and a symlink to it (refused: not followed) */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/stale", dir);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -1589,16 +1590,16 @@ static void test_unix_path_rule(void **state)
 	close(fd);
 	snprintf(p, sizeof(p), "%s/link", dir);
 	assert_int_equal(symlink("stale", p), 0);
-	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -EEXIST);
+	assert_int_equal(sockpath_claim(p, SOCK_STREAM), -EEXIST);
 	assert_int_equal(lstat(p, &st), 0);
-	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_STREAM), 0);
+	assert_int_equal(sockpath_claim(sa.sun_path, SOCK_STREAM), 0);
 	assert_int_not_equal(lstat(sa.sun_path, &st), 0);
 	/* longer than sun_path: refused, nothing bound under a short name */
 	memset(p, 'a', sizeof(p));
 	snprintf(p, sizeof(p), "%s/", dir);
 	p[strlen(p)] = 'a';
 	p[sizeof(sa.sun_path) + 10] = 0;
-	assert_int_equal(ts_unix_claim_path(p, SOCK_STREAM), -ENAMETOOLONG);
+	assert_int_equal(sockpath_claim(p, SOCK_STREAM), -ENAMETOOLONG);
 	/* a live listener whose backlog is full: in use, at once */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/live", dir);
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -1617,8 +1618,7 @@ static void test_unix_path_rule(void **state)
 	act.sa_handler = alarm_cb; /* no SA_RESTART: a blocked connect ends */
 	sigaction(SIGALRM, &act, &old);
 	alarm(2);
-	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_STREAM),
-			 -EADDRINUSE);
+	assert_int_equal(sockpath_claim(sa.sun_path, SOCK_STREAM), -EADDRINUSE);
 	alarm(0);
 	sigaction(SIGALRM, &old, NULL);
 	assert_int_equal(alarm_fired, 0);
@@ -1630,12 +1630,10 @@ static void test_unix_path_rule(void **state)
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/dgram", dir);
 	l = socket(AF_UNIX, SOCK_DGRAM, 0);
 	assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_DGRAM),
-			 -EADDRINUSE);
+	assert_int_equal(sockpath_claim(sa.sun_path, SOCK_DGRAM), -EADDRINUSE);
 	close(l);
-	assert_int_equal(ts_unix_claim_path(sa.sun_path, SOCK_DGRAM), 0);
-	assert_non_null(
-		strstr(ts_unix_claim_strerror(-EEXIST), "not a socket"));
+	assert_int_equal(sockpath_claim(sa.sun_path, SOCK_DGRAM), 0);
+	assert_non_null(strstr(sockpath_strerror(-EEXIST), "not a socket"));
 	for (i = 0; i < 6; i++) {
 		static const char *const n[] = {"file", "fifo", "link",
 						"live", "none", "stale"};

@@ -15,7 +15,7 @@
 
 #include "lwip/init.h"
 #include "lwip/pbuf.h"
-#include "splice.h"
+#include "net/lwip/splice.h"
 
 static void test_budget_per_connection(void **state)
 {

@@ -18,7 +18,7 @@
 #include "dns/dns_codec.h"
 #include "dns/dns_server.h"
 #include "dns/dns_zones.h"
-#include "log.h"
+#include "util/log.h"
 
 #define GW 0xc0a87f01u /* 192.168.127.1 */
 #define HOST 0xc0a87ffeu /* 192.168.127.254 */

@@ -1,5 +1,5 @@
 /*
- * test_log.c - cmocka unit tests of the logger (net/log.h): every message
+ * test_log.c - cmocka unit tests of the logger (util/log.h): every message
  * is one line whatever it contains (control bytes escaped, so a path or
  * name from a guest cannot forge log lines), long messages are cut within
  * the line, the rate limiter counts what it suppressed, -debug's value
@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "net/log.h"
+#include "util/log.h"
 
 static char path[64];
 

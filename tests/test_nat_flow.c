@@ -1,6 +1,6 @@
 /*
  * test_nat_flow.c - cmocka unit tests of the NAT flow table
- * (net/nat_flow.h): insert/find/remove, duplicate keys, the TOTAL flow
+ * (net/lwip/nat_flow.h): insert/find/remove, duplicate keys, the TOTAL flow
  * bound (whatever source addresses a guest makes up), LRU eviction as the
  * NAT does it for UDP/ICMP, the bounds derived from the fd limit, the LRU
  * order and touch, and 10000 flows in a small table (long hash chains)
@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "net/nat_flow.h"
+#include "net/lwip/nat_flow.h"
 
 #define IP(a, b, c, d)                                                    \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "rxchunk.h"
+#include "net/rxchunk.h"
 
 static void test_refs_and_reuse(void **state)
 {

@@ -25,7 +25,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
-#include "qcw_tcp_output.h"
+#include "net/lwip/qcw_tcp_output.h"
 
 #define T_MAX_FRAMES 4096
 #define T_FRAME 1600

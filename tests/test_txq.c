@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "txq.h"
+#include "net/txq.h"
 
 static int refs;
 

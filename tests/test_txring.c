@@ -13,7 +13,7 @@
 
 #include "lwip/init.h"
 #include "lwip/tcp.h"
-#include "txring.h"
+#include "net/lwip/txring.h"
 
 static void test_of_and_room(void **state)
 {

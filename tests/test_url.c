@@ -1,5 +1,5 @@
 /*
- * test_url.c - cmocka unit tests of the endpoint URL parser (net/url.h):
+ * test_url.c - cmocka unit tests of the endpoint URL parser (util/url.h):
  * every scheme gvproxy accepts (unix, tcp with host, empty host and IPv6
  * literal, vsock with cid/port, path and hvsock GUID, unixgram,
  * unixpacket, npipe), url_split_hostport on its own, and the errors for
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "net/url.h"
+#include "util/url.h"
 
 static void parse_ok(const char *s, struct url *u)
 {

@@ -4,7 +4,7 @@
  * keeps eight independent 64-bit sums of 32-bit words (portable C), or
  * on x86-64 CPUs with AVX2 sums 64 bytes a step, several times faster on
  * the 64 KiB segments of MTU 65520 (host data sent by reference is summed
- * here once, see net/txring.h). Same contract as lwIP's: the one's
+ * here once, see net/lwip/txring.h). Same contract as lwIP's: the one's
  * complement sum (not inverted) of the bytes paired as they lie in memory,
  * in the host's representation, whatever the pointer's alignment; and the
  * fused copy-and-sum that tcp_write uses.

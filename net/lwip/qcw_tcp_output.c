@@ -29,7 +29,7 @@
  * it is neither on the unacked queue nor acknowledged and freed).
  */
 #define QCW_LWIP_REAL_TCP_OUTPUT 1 /* tcp_output/tcp_write are lwIP's */
-#include "qcw_tcp_output.h"
+#include "net/lwip/qcw_tcp_output.h"
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"

@@ -10,7 +10,7 @@
  * one clear log line, and the echoes are dropped and counted. The table is bounded like UDP's: when it is full
  * the least recently used flow is closed for the new one.
  */
-#include "nat_priv.h"
+#include "net/lwip/nat_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #include "lwip/inet_chksum.h"
 #include "lwip/prot/icmp.h"
 
-#include "log.h"
+#include "util/log.h"
 
 struct nat_icmp {
 	struct nat_flow flow; /* first; gport = guest's echo id */

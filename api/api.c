@@ -9,7 +9,7 @@
  * names match case-insensitively, null leaves a field empty, any other
  * type mismatch is an error.
  */
-#include "forwarder/api.h"
+#include "api/api.h"
 
 #include <errno.h>
 #include <http_parser.h>
@@ -24,14 +24,14 @@
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"
-#include "forwarder/http_server.h"
-#include "forwarder/metrics.h"
-#include "log.h"
-#include "nat.h"
-#include "nat_flow.h"
-#include "netcfg.h"
-#include "stack.h"
-#include "switch.h"
+#include "api/http_server.h"
+#include "api/metrics.h"
+#include "util/log.h"
+#include "net/lwip/nat.h"
+#include "net/lwip/nat_flow.h"
+#include "net/netcfg.h"
+#include "net/stack.h"
+#include "net/switch.h"
 
 #define API_CTYPE "text/plain; charset=utf-8"
 
@@ -500,7 +500,7 @@ static void api_dns_add(struct api *a, struct http_conn *c,
 	http_respond(c, 200, NULL, NULL, 0);
 }
 
-/* ---- stats and metrics (the counters: forwarder/metrics.c) ---- */
+/* ---- stats and metrics (the counters: api/metrics.c) ---- */
 
 static void api_snap(struct api *a, struct met_snap *m)
 {

@@ -14,7 +14,7 @@
  *
  * Routes: /services/forwarder/{all,expose,unexpose}, /services/dhcp/leases,
  * /leases, /services/dns/{all,add}, /stats, /metrics (host endpoints only:
- * Prometheus text, forwarder/metrics.h), /cam, /tunnel, /connect.
+ * Prometheus text, api/metrics.h), /cam, /tunnel, /connect.
  * Any other path: 404 "404 page not found".
  */
 #ifndef QCW_API_H

@@ -1,7 +1,7 @@
 /*
  * splice.c - lwIP pcb <-> host stream data path (see splice.h).
  */
-#include "splice.h"
+#include "net/lwip/splice.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,9 +11,9 @@
 #include "lwip/tcp.h"
 
 #define LOG_SUBSYS LOG_SS_NAT
-#include "log.h"
-#include "switch.h"
-#include "txring.h"
+#include "util/log.h"
+#include "net/switch.h"
+#include "net/lwip/txring.h"
 
 #define SPLICE_MAX_IOV 64
 #define SPLICE_MERGE 32768 /* chains up to this many bytes are merged */

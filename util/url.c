@@ -1,7 +1,7 @@
 /*
  * url.c - endpoint URL parsing (see url.h).
  */
-#include "url.h"
+#include "util/url.h"
 
 #include <errno.h>
 #include <stdio.h>

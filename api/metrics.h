@@ -18,10 +18,10 @@
 #include "dhcp/dhcp_server.h"
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"
-#include "forwarder/http_server.h"
-#include "nat.h"
-#include "stack.h"
-#include "switch.h"
+#include "api/http_server.h"
+#include "net/lwip/nat.h"
+#include "net/stack.h"
+#include "net/switch.h"
 
 struct api_ctx;
 

@@ -5,7 +5,7 @@
  * ICMP handler. A sweep timer expires idle UDP and ICMP flows from the
  * LRU end. The tables' bounds come from the fd limit (nat_flow.h).
  */
-#include "nat_priv.h"
+#include "net/lwip/nat_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -17,8 +17,8 @@
 #include "lwip/prot/ip4.h"
 #include "lwip/tcp.h"
 
-#include "log.h"
-#include "pkt.h"
+#include "util/log.h"
+#include "net/pkt.h"
 
 static void nat_sweep_cb(uv_timer_t *t)
 {

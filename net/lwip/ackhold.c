@@ -1,11 +1,11 @@
 /*
  * ackhold.c - coalescing of the guest's pure ACKs (see ackhold.h).
  */
-#include "ackhold.h"
+#include "net/lwip/ackhold.h"
 
 #include <string.h>
 
-#include "pkt.h"
+#include "net/pkt.h"
 
 /* ackhold_pure() - IPv4, no options or fragments, TCP ACK only, no data */
 static bool ackhold_pure(const uint8_t *f, size_t len)

@@ -5,7 +5,7 @@
  * Messages carry guest- and client-supplied strings (paths, names), so
  * every control byte is escaped: no input can start a line of its own.
  */
-#include "log.h"
+#include "util/log.h"
 
 #include <errno.h>
 #include <fcntl.h>

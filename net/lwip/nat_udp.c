@@ -10,7 +10,7 @@
  * when the table is full, the least recently used flow is closed for the
  * new one, so idle flows never lock a guest out.
  */
-#include "nat_priv.h"
+#include "net/lwip/nat_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "lwip/prot/udp.h"
 
 #define LOG_SUBSYS LOG_SS_NAT
-#include "log.h"
+#include "util/log.h"
 
 #define NAT_UDP_MAX_IOV 64
 

@@ -3,7 +3,7 @@
  * sized at start-up (no rehash on the data path) plus an LRU list, so the
  * idle sweep only looks at flows that may have expired.
  */
-#include "nat_flow.h"
+#include "net/lwip/nat_flow.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
  * back in before it is sent to the guest. Flows expire like ping-socket
  * ones (NAT_ICMP_IDLE_MS) and are bounded (NAT_ICMP_RAW_MAX).
  */
-#include "nat_priv.h"
+#include "net/lwip/nat_priv.h"
 
 #include <errno.h>
 #include <linux/icmp.h>
@@ -26,7 +26,7 @@
 
 #include "lwip/prot/icmp.h"
 
-#include "log.h"
+#include "util/log.h"
 
 #define NAT_ICMP_RAW_MAX 1024
 #define NAT_ICMP_RAW_BURST 64 /* replies read per wakeup */

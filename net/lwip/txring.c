@@ -1,7 +1,7 @@
 /*
  * txring.c - rings of host data sent by reference (see txring.h).
  */
-#include "txring.h"
+#include "net/lwip/txring.h"
 
 #include <stdlib.h>
 

@@ -36,7 +36,7 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "qcw_tcp_output.h"
+#include "net/lwip/qcw_tcp_output.h"
 
 struct tcp_pcb;
 struct pbuf;

@@ -10,15 +10,15 @@
  * the struct is freed in the timer's close callback once both handles are
  * closed after notify_destroy().
  */
-#include "forwarder/notify.h"
+#include "api/notify.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "url.h"
+#include "util/log.h"
+#include "util/url.h"
 
 #define NOTIFY_LINE 96
 

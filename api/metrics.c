@@ -8,7 +8,7 @@
  * sample first and writes each family once, HELP and TYPE from its first
  * row. Runs per scrape, never on the data path.
  */
-#include "forwarder/metrics.h"
+#include "api/metrics.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -19,8 +19,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "forwarder/api.h"
-#include "nat_flow.h"
+#include "api/api.h"
+#include "net/lwip/nat_flow.h"
 
 enum met_type {
 	MET_COUNTER,

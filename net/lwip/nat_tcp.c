@@ -25,7 +25,7 @@
  * flood of SYNs from made-up sources ties up
  * a bounded number of fds and a real handshake still gets through.
  */
-#include "nat_priv.h"
+#include "net/lwip/nat_priv.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -36,8 +36,8 @@
 #include "lwip/tcp.h"
 
 #define LOG_SUBSYS LOG_SS_NAT
-#include "log.h"
-#include "splice.h"
+#include "util/log.h"
+#include "net/lwip/splice.h"
 
 #define NAT_TCP_KEEPIDLE_MS 60000
 #define NAT_TCP_KEEPINTVL_MS 10000

@@ -14,7 +14,7 @@
  * pending) is closed, as RFC 7766 lets a server do; how many connections
  * may be open is the gateway listener's cap (gw_dns_create()).
  */
-#include "gw_dns.h"
+#include "gateway/gw_dns.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -28,8 +28,8 @@
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"
 #define LOG_SUBSYS LOG_SS_DNS
-#include "log.h"
-#include "stack.h"
+#include "util/log.h"
+#include "net/stack.h"
 
 #define GW_DNS_TCP_MAX_PENDING 64
 #define GW_DNS_TCP_WQ_MAX (64 * 1024)

@@ -9,10 +9,10 @@
 #include "lwip/ip.h"
 #include "lwip/pbuf.h"
 
-#include "nat.h"
-#include "nat_flow.h"
-#include "netcfg.h"
-#include "stack.h"
+#include "net/lwip/nat.h"
+#include "net/lwip/nat_flow.h"
+#include "net/netcfg.h"
+#include "net/stack.h"
 
 #define NAT_UDP_IDLE_MS 90000
 /*

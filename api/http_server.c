@@ -14,7 +14,7 @@
  * last handle; a listener in its close callback; the server when its
  * owner destroyed it and the last listener and connection are gone.
  */
-#include "forwarder/http_server.h"
+#include "api/http_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -29,9 +29,10 @@
 #include <unistd.h>
 
 #define LOG_SUBSYS LOG_SS_API
-#include "log.h"
-#include "transport_stream.h"
-#include "url.h"
+#include "util/log.h"
+#include "util/sockpath.h"
+#include "net/transport_stream.h"
+#include "util/url.h"
 
 #define HTTP_IN_BUF (16 * 1024)
 #define HTTP_LINGER_MS 500
@@ -1043,7 +1044,7 @@ static int http_listen_unix(struct http_listener *l, const char *path,
 	int r;
 
 	http_make_parent(path);
-	r = ts_unix_claim_path(path, SOCK_STREAM);
+	r = sockpath_claim(path, SOCK_STREAM);
 	if (r == -EADDRINUSE) {
 		snprintf(err, errlen,
 			 "%s is in use by a running process (another qcw-net "
@@ -1053,7 +1054,7 @@ static int http_listen_unix(struct http_listener *l, const char *path,
 	}
 	if (r < 0) {
 		snprintf(err, errlen, "cannot use %s: %s", path,
-			 ts_unix_claim_strerror(r));
+			 sockpath_strerror(r));
 		return r;
 	}
 	snprintf(l->path, sizeof(l->path), "%s", path);

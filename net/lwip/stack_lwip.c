@@ -33,7 +33,7 @@
  * in it during a flood. A host not yet resolved may wait until the flood
  * eases: a guest that uses DHCP never waits.
  */
-#include "stack.h"
+#include "net/stack.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -42,7 +42,7 @@
 
 #include "lwip/etharp.h"
 #include "lwip/ip4_frag.h"
-#include "qcw_lwip_hooks.h"
+#include "net/lwip/qcw_lwip_hooks.h"
 #include "lwip/init.h"
 #include "lwip/ip.h"
 #include "lwip/netif.h"
@@ -53,12 +53,12 @@
 
 #include "dhcp/dhcp_server.h"
 #define LOG_SUBSYS LOG_SS_STACK
-#include "log.h"
-#include "nat.h"
-#include "ackhold.h"
-#include "pkt.h"
-#include "splice.h"
-#include "txring.h"
+#include "util/log.h"
+#include "net/lwip/nat.h"
+#include "net/lwip/ackhold.h"
+#include "net/pkt.h"
+#include "net/lwip/splice.h"
+#include "net/lwip/txring.h"
 
 #define STACK_MAX_IOV 64
 #define STACK_ACK_HOLD 32

@@ -1,6 +1,6 @@
 /*
  * http_server.h - a small HTTP/1.1 server on the libuv loop for the control
- * API (forwarder/api.c): unix:// and tcp:// listeners, connections handed
+ * API (api/api.c): unix:// and tcp:// listeners, connections handed
  * over as file descriptors (the gateway's in-VM endpoint at gateway:80),
  * and connections fed from memory (the fuzzer, no sockets at all).
  *
