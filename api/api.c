@@ -30,7 +30,7 @@
 #include "net/lwip/nat.h"
 #include "net/lwip/nat_flow.h"
 #include "net/netcfg.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 #include "net/switch.h"
 
 #define API_CTYPE "text/plain; charset=utf-8"

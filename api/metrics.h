@@ -20,7 +20,7 @@
 #include "forwarder/fwd.h"
 #include "api/http_server.h"
 #include "net/lwip/nat.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 #include "net/switch.h"
 
 struct api_ctx;

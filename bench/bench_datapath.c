@@ -19,7 +19,7 @@
 #include "net/frame.h"
 #include "net/netcfg.h"
 #include "net/pkt.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 #include "net/switch.h"
 
 struct sink {

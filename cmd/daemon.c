@@ -36,7 +36,7 @@
 #include "net/rxchunk.h"
 #include "cmd/sandbox.h"
 #include "net/lwip/txring.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 #include "net/switch.h"
 #include "net/transport_dgram.h"
 #include "net/transport_stream.h"

@@ -10,7 +10,7 @@
 #include "forwarder/fwd.h"
 #include "net/netcfg.h"
 #include "net/lwip/splice.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 
 #define FWD_UDP_IDLE_MS 90000
 

@@ -71,7 +71,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "net/lwip/nat.h"
 #include "net/netcfg.h"
 #include "net/pkt.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 #include "net/switch.h"
 
 #include "fuzz_netns.h"

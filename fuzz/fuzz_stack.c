@@ -31,7 +31,7 @@
 #include "util/log.h"
 #include "net/netcfg.h"
 #include "net/rxchunk.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 #include "net/switch.h"
 
 #define CHECK(c)                          \

@@ -29,7 +29,7 @@
 #include "forwarder/fwd.h"
 #define LOG_SUBSYS LOG_SS_DNS
 #include "util/log.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 
 #define GW_DNS_TCP_MAX_PENDING 64
 #define GW_DNS_TCP_WQ_MAX (64 * 1024)

@@ -12,7 +12,7 @@
 #include "net/lwip/nat.h"
 #include "net/lwip/nat_flow.h"
 #include "net/netcfg.h"
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 
 #define NAT_UDP_IDLE_MS 90000
 /*

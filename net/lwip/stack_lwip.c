@@ -33,7 +33,7 @@
  * in it during a flood. A host not yet resolved may wait until the flood
  * eases: a guest that uses DHCP never waits.
  */
-#include "net/stack.h"
+#include "net/lwip/stack_lwip.h"
 
 #include <errno.h>
 #include <stdarg.h>
