@@ -52,7 +52,6 @@ struct stack_env {
 	const struct netcfg *cfg;
 	struct stack_clock clock; /* now_ms NULL: the loop's clock */
 	size_t host_queue_max; /* bytes waiting for host sockets; 0: default */
-	unsigned int max_flows; /* NAT flows in all; 0: from the fd limit */
 };
 
 /* Counters of the stack itself (fields a backend has no use for stay 0). */

@@ -28,6 +28,7 @@
 #   QCW_NET         qcw-net binary (default: $QCW_BUILD_DIR/qcw-net)
 #   QCW_TAPBRIDGE   qcw-tapbridge (default: $QCW_BUILD_DIR/tests/lab/...)
 #   QCW_BUILD_DIR   build directory (default: <source root>/build)
+#   QCW_STACK       qcw-net's stack backend (-stack): lwip (default) or slirp
 #   LAB_BRIDGE_ARGS extra qcw-tapbridge options (e.g. -1: a write per frame)
 #   LAB_IPV6=0      disable IPv6 on the guest's tap0
 #   LAB_KEEP=1      keep $LAB_DIR (logs) after the test
@@ -306,7 +307,8 @@ lab__start_qcw()
 	[ -x "$QCW_NET" ] || lab_die "qcw-net not found at $QCW_NET (set QCW_NET)"
 	lab_spawn "$LAB_NET" "$LAB_DIR/qcw.out" "$QCW_NET" \
 		-listen-qemu "unix://$LAB_SOCK" \
-		-pid-file "$LAB_DIR/qcw.pid" -log-file "$LAB_DIR/qcw.log" "$@"
+		-pid-file "$LAB_DIR/qcw.pid" -log-file "$LAB_DIR/qcw.log" \
+		${QCW_STACK:+-stack "$QCW_STACK"} "$@"
 	LAB_BACKEND_PID=$LAB_PID
 	lab__wait_backend qcw-net "$LAB_DIR/qcw.log"
 }
