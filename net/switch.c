@@ -71,6 +71,8 @@ struct sw {
 	void *mac_ev_arg;
 	sw_drain_fn drain;
 	void *drain_arg;
+	sw_capture_fn capture; /* NULL unless -pcap */
+	void *capture_arg;
 	struct sw_counters cnt;
 };
 
@@ -144,6 +146,12 @@ void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg)
 {
 	sw->mac_ev = fn;
 	sw->mac_ev_arg = arg;
+}
+
+void sw_set_capture(struct sw *sw, sw_capture_fn fn, void *arg)
+{
+	sw->capture = fn;
+	sw->capture_arg = arg;
 }
 
 void sw_set_drain(struct sw *sw, sw_drain_fn fn, void *arg)
@@ -428,6 +436,14 @@ static void sw_flood(struct sw *sw, int except, const struct iovec *iov,
 			sw_port_send(sw->ports[i], iov, iovcnt, len);
 }
 
+/* sw_capture_contig() - a contiguous frame into the capture (-pcap). */
+static void sw_capture_contig(struct sw *sw, const uint8_t *frame, size_t len)
+{
+	struct iovec iov = {(void *)frame, len};
+
+	sw->capture(sw->capture_arg, &iov, 1, len);
+}
+
 void sw_input(struct sw_port *port, const uint8_t *frame, size_t len)
 {
 	sw_input_keep(port, frame, len, NULL);
@@ -447,6 +463,8 @@ void sw_input_keep(struct sw_port *port, const uint8_t *frame, size_t len,
 		port->cnt.rx_drops++;
 		return;
 	}
+	if (sw->capture)
+		sw_capture_contig(sw, frame, len);
 	/* Learn unicast source MACs only; a multicast source is bogus. */
 	if (!(frame[6] & 1)) {
 		e = sw_cam_find(sw, frame + 6);
@@ -487,6 +505,8 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len)
 
 	if (iov[0].iov_len < 6)
 		return;
+	if (sw->capture)
+		sw->capture(sw->capture_arg, iov, iovcnt, len);
 	if (dst[0] & 1) {
 		sw_flood(sw, -1, iov, iovcnt, len);
 		return;
@@ -526,6 +546,18 @@ static void sw_port_send_refs(struct sw_port *port, const uint8_t *hdr,
 	}
 }
 
+/* sw_capture_refs() - a frame of header and payload into the capture. */
+static void sw_capture_refs(struct sw *sw, const uint8_t *hdr, size_t hl,
+			    const uint8_t *data, size_t len)
+{
+	struct iovec iov[2] = {{(void *)hdr, hl}, {(void *)data, len}};
+
+	if (hl)
+		sw->capture(sw->capture_arg, iov, 2, hl + len);
+	else
+		sw->capture(sw->capture_arg, iov + 1, 1, len);
+}
+
 void sw_output_ref_hdr(struct sw *sw, const uint8_t *hdr, size_t hl,
 		       const uint8_t *data, size_t len,
 		       const struct sw_ref *ref)
@@ -536,6 +568,8 @@ void sw_output_ref_hdr(struct sw *sw, const uint8_t *hdr, size_t hl,
 
 	if ((hl ? hl : len) < 6)
 		return;
+	if (sw->capture)
+		sw_capture_refs(sw, hdr, hl, data, len);
 	if (dst[0] & 1) {
 		for (i = 0; i < SW_MAX_PORTS; i++)
 			if (sw->ports[i])

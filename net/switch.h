@@ -90,6 +90,15 @@ struct sw_port {
  */
 typedef void (*sw_stack_input_fn)(void *stack, const uint8_t *frame, size_t len,
 				  const struct sw_ref *keep);
+/*
+ * A tap on every frame the switch sees, each once: a frame a port received
+ * (before the switch decides where it goes; runts of under 14 bytes and
+ * frames of a detached port excepted) and a frame the stack sent (before
+ * it is delivered). The frame is @iovcnt pieces of @len bytes in all,
+ * borrowed for the duration of the call.
+ */
+typedef void (*sw_capture_fn)(void *arg, const struct iovec *iov, int iovcnt,
+			      size_t len);
 /* A MAC was learnt on (established) or forgotten from (closed) a port. */
 typedef void (*sw_mac_event_fn)(void *arg, const uint8_t mac[6],
 				bool established);
@@ -127,6 +136,11 @@ void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack);
  */
 void sw_set_stack_batch_end(struct sw *sw, void (*fn)(void *stack));
 void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg);
+/*
+ * sw_set_capture() - tap every frame into @fn (NULL: none, the default;
+ * then the data path pays one pointer test per frame). @fn may clear it.
+ */
+void sw_set_capture(struct sw *sw, sw_capture_fn fn, void *arg);
 void sw_set_drain(struct sw *sw, sw_drain_fn fn, void *arg);
 /*
  * sw_set_cam_limits() - forget MACs unseen for @age_ms (0: never) and keep

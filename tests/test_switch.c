@@ -6,7 +6,8 @@
  * MAC (stack only), unknown unicast (dropped, counted), detach (MACs
  * forgotten, events), frames from the stack, congestion and the drain
  * callback, per-port counters and totals, port limits, and the CAM's
- * ageing and replacement of the least recently seen MAC when full.
+ * ageing and replacement of the least recently seen MAC when full, and
+ * the capture tap (-pcap) seeing every frame once.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -962,6 +963,100 @@ static void test_cam_churn(void **state)
 	assert_int_equal(fx->n_ev, 20 + 1 + 50 * 200);
 }
 
+struct tap {
+	unsigned int n;
+	int iovcnt[8];
+	size_t len[8];
+	uint8_t frame[8][400];
+	struct sw *clear; /* clears the tap from inside the call */
+};
+
+static void tap_cb(void *arg, const struct iovec *iov, int iovcnt, size_t len)
+{
+	struct tap *t = arg;
+	size_t off = 0;
+	int i;
+
+	assert_true(t->n < 8);
+	t->iovcnt[t->n] = iovcnt;
+	t->len[t->n] = len;
+	for (i = 0; i < iovcnt; i++) {
+		assert_true(off + iov[i].iov_len <= sizeof(t->frame[0]));
+		memcpy(t->frame[t->n] + off, iov[i].iov_base, iov[i].iov_len);
+		off += iov[i].iov_len;
+	}
+	assert_int_equal(off, len);
+	t->n++;
+	if (t->clear)
+		sw_set_capture(t->clear, NULL, NULL);
+}
+
+/*
+ * The capture tap (-pcap) sees every frame once, whatever its way: to the
+ * stack, to another port, flooded, dropped as unknown; from the stack in
+ * pieces, as one referenced frame, as header + payload; and nothing once
+ * it is cleared (also from inside its own call).
+ */
+static void test_capture_tap(void **state)
+{
+	struct fixture *fx = *state;
+	struct sw_ref ref = {NULL, NULL, fx};
+	struct tap *t = calloc(1, sizeof(*t));
+	struct iovec iov[2];
+	uint8_t f[300];
+
+	assert_non_null(t);
+	input(&fx->p[1], bcast, mac_b, 60); /* before the tap: not seen */
+	sw_set_capture(fx->sw, tap_cb, t);
+	input(&fx->p[0], gw_mac, mac_a, 100); /* to the stack */
+	input(&fx->p[0], bcast, mac_a, 60); /* stack + 2 ports: once */
+	input(&fx->p[0], mac_b, mac_a, 70); /* to port 1 */
+	input(&fx->p[0], mac_x, mac_a, 80); /* unknown: dropped, still seen */
+	sw_input(&fx->p[0].port, f, 10); /* a runt: not an Ethernet frame */
+	assert_int_equal(t->n, 4);
+	assert_int_equal(t->len[0], 100);
+	assert_int_equal(t->len[1], 60);
+	assert_int_equal(t->len[2], 70);
+	assert_int_equal(t->len[3], 80);
+	assert_int_equal(t->iovcnt[0], 1);
+	assert_memory_equal(t->frame[2], mac_b, 6);
+	assert_memory_equal(t->frame[2] + 6, mac_a, 6);
+	assert_int_equal(fx->p[1].port.cnt.tx_frames, 2); /* bcast + unicast */
+
+	/* from the stack: pieces, referenced, header + payload, flooded */
+	memset(t, 0, sizeof(*t));
+	mkframe(f, mac_b, gw_mac, 300);
+	iov[0] = (struct iovec){f, 14};
+	iov[1] = (struct iovec){f + 14, 286};
+	sw_output(fx->sw, iov, 2, 300);
+	sw_output_ref(fx->sw, f, 200, &ref);
+	sw_output_ref_hdr(fx->sw, f, 54, f + 54, 146, &ref);
+	mkframe(f, bcast, gw_mac, 64);
+	sw_output_ref(fx->sw, f, 64, &ref);
+	assert_int_equal(t->n, 4);
+	assert_int_equal(t->iovcnt[0], 2);
+	assert_int_equal(t->len[0], 300);
+	assert_int_equal(t->iovcnt[1], 1);
+	assert_int_equal(t->len[1], 200);
+	assert_int_equal(t->iovcnt[2], 2);
+	assert_int_equal(t->len[2], 200);
+	assert_memory_equal(t->frame[3], bcast, 6);
+	mkframe(f, mac_b, gw_mac, 300);
+	assert_memory_equal(t->frame[0], f, 300);
+	assert_memory_equal(t->frame[2], f, 200);
+
+	/* cleared from inside its call: that frame still goes its way */
+	memset(t, 0, sizeof(*t));
+	t->clear = fx->sw;
+	reset_records(fx);
+	input(&fx->p[0], mac_b, mac_a, 70);
+	input(&fx->p[0], mac_b, mac_a, 70);
+	sw_output(fx->sw, iov, 2, 300);
+	assert_int_equal(t->n, 1);
+	assert_int_equal(fx->p[1].n_sent, 3);
+	free(t);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -993,6 +1088,7 @@ int main(void)
 		T(test_cam_aging),
 		T(test_cam_small_cap_and_move),
 		T(test_cam_churn),
+		T(test_capture_tap),
 	};
 #undef T
 
