@@ -37,6 +37,9 @@
 #include "cmd/sandbox.h"
 #include "net/lwip/txring.h"
 #include "net/lwip/stack_lwip.h"
+#if QCW_HAVE_PCAP
+#include "net/pcap_dump.h"
+#endif
 #include "net/switch.h"
 #include "net/transport_dgram.h"
 #include "net/transport_stream.h"
@@ -47,6 +50,7 @@ struct daemon {
 	struct daemon_opts *o;
 	struct netcfg net;
 	struct sw *sw;
+	struct capture *capture; /* -pcap, or NULL */
 	struct stack *st;
 	struct nat *nat;
 	struct dhcp_server *dhcp;
@@ -359,6 +363,13 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 	if (o->runas && o->no_sandbox) {
 		fprintf(stderr, "-runas is part of the sandbox: it cannot be "
 				"used with -no-sandbox\n");
+		return 1;
+	}
+	if (o->pcap && *o->pcap && !QCW_HAVE_PCAP) {
+		fprintf(stderr,
+			"cannot capture to %s: this qcw-net was built "
+			"without libpcap (-pcap, capture-file)\n",
+			o->pcap);
 		return 1;
 	}
 	if (o->stack && strcmp(o->stack, "lwip")) {
@@ -931,6 +942,45 @@ static int daemon_sandbox(struct daemon *d)
 	return r;
 }
 
+/*
+ * daemon_start_capture() - -pcap FILE (or stack.capture-file): the file is
+ * created now, before the sandbox, and every frame of the switch goes
+ * into it from here on.
+ */
+static int daemon_start_capture(struct daemon *d)
+{
+#if QCW_HAVE_PCAP
+	const char *path = d->o->pcap;
+	int r = 0;
+
+	if (!path || !*path)
+		return 0;
+	d->capture = capture_open(path, &r);
+	if (!d->capture) {
+		log_err("cannot create the capture file %s: %s", path,
+			strerror(-r));
+		return r;
+	}
+	r = capture_start(d->capture, &d->loop, d->sw);
+	if (r < 0)
+		return r;
+	log_info("capture: writing every frame of the switch to %s", path);
+#else
+	(void)d;
+#endif
+	return 0;
+}
+
+static void daemon_stop_capture(struct daemon *d)
+{
+#if QCW_HAVE_PCAP
+	capture_close(d->capture);
+	d->capture = NULL;
+#else
+	(void)d;
+#endif
+}
+
 /* daemon_sw_tick() - the switch's time, once a second (MAC ageing). */
 static void daemon_sw_tick(uv_timer_t *t)
 {
@@ -1005,6 +1055,8 @@ int daemon_run(struct daemon_opts *o)
 	uv_loop_init(&d.loop);
 	d.exit_status = 1;
 	d.sw = sw_create(d.net.gw_mac);
+	if (d.sw && daemon_start_capture(&d) < 0)
+		goto out;
 	d.st = d.sw ? stack_create(&d.loop, d.sw, &d.net) : NULL;
 	d.dhcp = daemon_dhcp(&d.net, o->cfg);
 	if (!d.st || !d.dhcp)
@@ -1094,6 +1146,7 @@ out:
 	fwd_destroy(d.fwd);
 	nat_destroy(d.nat);
 	stack_destroy(d.st);
+	daemon_stop_capture(&d);
 	if (d.sw_timer_on)
 		uv_close((uv_handle_t *)&d.sw_timer, NULL);
 	dhcp_server_destroy(d.dhcp);

@@ -15,7 +15,7 @@ BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-form
  scdoc"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client
- man-db bsdextrautils debhelper lintian python3-prometheus-client tmux"
+ man-db bsdextrautils debhelper lintian python3-prometheus-client tmux tcpdump"
 pkgs="$BUILD_PKGS"
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $TEST_PKGS"
 want=""

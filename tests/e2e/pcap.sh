@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# pcap.sh - issue 12 item 6 end to end: -pcap FILE (and the config's
+# stack.capture-file) with the sandbox on. The guest takes a DHCP lease
+# and opens a TCP connection to a host server through the NAT; tcpdump -r
+# reads the capture while qcw-net runs (flushed once per loop iteration)
+# and after qcw-net was killed with SIGKILL, and shows the DHCP exchange
+# (DISCOVER/OFFER/REQUEST/ACK) and the TCP handshake in both directions,
+# with the MACs of both sides. A file that cannot be created is a clear
+# error with exit status 1; the config's capture-file is used and the
+# flag wins over it. Runs on the stack QCW_STACK names (the capture sits
+# in the switch, under either backend).
+# Exit: 0 pass, 1 fail, 77 skipped.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
+
+lab_require_root
+lab_require_cmd busybox curl python3 tcpdump
+[ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
+"$QCW_NET" -help 2>&1 | grep -q -- -pcap || lab_skip "no -pcap flag"
+
+HOST=192.168.127.254
+
+lab_init pcap
+CAP=$LAB_DIR/cap.pcap
+AUDIT=$LAB_DIR/audit.txt
+
+# read CAPFILE OUT: tcpdump's decoding of the capture (exit status kept)
+read_cap() {
+	tcpdump -r "$1" -nn -e -v >"$2" 2>"$2.err"
+}
+# shows OUT: the DHCP exchange and the TCP handshake both ways
+dhcp_shown() {
+	local t
+	for t in Discover Offer Request ACK; do
+		grep -q "DHCP-Message (53), length 1: $t" "$1" || {
+			echo "no DHCP $t"
+			return 1
+		}
+	done
+}
+offer_from_gw() { # the packet line before the Offer names the gateway
+	awk -v gw="$LAB_GW_MAC" '/^[0-9]/ { last = $0 }
+		/length 1: Offer/ { if (index(last, gw " > ") > 0) ok = 1 }
+		END { exit !ok }' "$1"
+}
+syn_shown() { # guest -> host server, from the guest's MAC
+	grep -A1 "^.*$LAB_GUEST_MAC > $LAB_GW_MAC" "$1" |
+		grep -q "192.168.127.2\.[0-9]* > $HOST.8080: Flags \[S\]"
+}
+synack_shown() { # host server -> guest, from the gateway's MAC
+	grep -A1 "^.*$LAB_GW_MAC > $LAB_GUEST_MAC" "$1" |
+		grep -q "$HOST.8080 > 192.168.127.2\.[0-9]*: Flags \[S\.\]"
+}
+
+mkdir -p "$LAB_DIR/www"
+echo "captured" >"$LAB_DIR/www/index.html"
+lab_spawn "$LAB_NET" "$LAB_DIR/http.log" python3 -m http.server 8080 \
+	--bind 127.0.0.1 --directory "$LAB_DIR/www"
+wait_for_port "$LAB_NET" 8080
+
+# a file that cannot be created: a clear error, exit status 1
+out=$(ip netns exec "$LAB_NET" "$QCW_NET" -pcap "$LAB_DIR/no/such/dir/x.pcap" \
+	-listen-qemu "unix://$LAB_DIR/nope.sock" 2>&1)
+rc=$?
+t_check "-pcap into a missing directory: exit status 1 ($rc)" test "$rc" = 1
+t_check "... saying which file and why" \
+	grep -q "cannot create the capture file $LAB_DIR/no/such/dir/x.pcap: No such file or directory" <<<"$out"
+
+export QCW_SANDBOX_AUDIT=$AUDIT
+lab_start_backend qcw -pcap "$CAP"
+unset QCW_SANDBOX_AUDIT
+lab_start_bridge
+t_check "the sandbox is on (seccomp filter mode)" \
+	wait_until 5 grep -q "^Seccomp:[[:space:]]*2" "/proc/$LAB_BACKEND_PID/status"
+t_check "the capture file is created 0600" \
+	test "$(stat -c %a "$CAP")" = 600
+t_check "DHCP lease" lab_dhcp
+got=$(lab_guest curl -sf --max-time 10 "http://$HOST:8080/index.html")
+t_check "the guest fetches a page from the host through the NAT" \
+	test "$got" = captured
+
+# while qcw-net runs: flushed by the end of the loop iteration
+T1=$LAB_DIR/running.txt
+t_check "tcpdump -r reads the capture while qcw-net runs" \
+	wait_until 5 sh -c "tcpdump -r '$CAP' -nn -e -v >'$T1' 2>/dev/null && grep -q 'Flags \[S\.\]' '$T1'"
+read_cap "$CAP" "$T1"
+t_check "... without an error (whole records)" test ! -s "$T1.err" -o \
+	"$(grep -vc '^reading from file' "$T1.err")" = 0
+t_check "... link type Ethernet" grep -q "link-type EN10MB" "$T1.err"
+t_check "... the DHCP exchange DISCOVER/OFFER/REQUEST/ACK" dhcp_shown "$T1"
+t_check "... the DHCP offer comes from the gateway's MAC" offer_from_gw "$T1"
+t_check "... the guest's SYN to the host server" syn_shown "$T1"
+t_check "... the server's SYN-ACK to the guest" synack_shown "$T1"
+t_check "... the page itself, to the guest" grep -q "HTTP/1.0 200 OK" \
+	<(tcpdump -r "$CAP" -nn -A 2>/dev/null)
+
+# after SIGKILL: what was flushed is a readable capture
+lab_guest curl -sf --max-time 10 -o /dev/null "http://$HOST:8080/index.html"
+sleep 0.5
+kill -KILL "$LAB_BACKEND_PID"
+wait "$LAB_BACKEND_PID" 2>/dev/null
+LAB_BACKEND_PID=
+T2=$LAB_DIR/killed.txt
+t_check "tcpdump -r reads the capture after kill -9" read_cap "$CAP" "$T2"
+t_check "... without an error (whole records)" \
+	test "$(grep -vc '^reading from file' "$T2.err")" = 0
+t_check "... the DHCP exchange" dhcp_shown "$T2"
+t_check "... the SYN and SYN-ACK of both connections" test \
+	"$(grep -c "Flags \[S\]," "$T2")" -ge 2 -a "$(grep -c "Flags \[S\.\]," "$T2")" -ge 2
+t_check "... at least as much as while running" \
+	test "$(wc -l <"$T2")" -gt "$(wc -l <"$T1")"
+t_check "the sandbox refused no syscall (audit)" test ! -s "$AUDIT"
+lab_stop_bridge
+
+# stack.capture-file in -config; -pcap wins over it
+CAP2=$LAB_DIR/cfg.pcap
+CAP3=$LAB_DIR/flag.pcap
+cat >"$LAB_DIR/cfg.yaml" <<YAML
+stack:
+  capture-file: $CAP2
+YAML
+rm -f "$LAB_SOCK"
+lab_start_backend qcw -config "$LAB_DIR/cfg.yaml"
+lab_start_bridge
+t_check "DHCP lease (config run)" lab_dhcp
+t_check "stack.capture-file: the config's file has the DHCP exchange" \
+	wait_until 5 sh -c "tcpdump -r '$CAP2' -nn -v 2>/dev/null | grep -q 'DHCP-Message (53), length 1: ACK'"
+lab_stop_bridge
+lab_stop_backend
+rm -f "$LAB_SOCK" "$CAP2"
+lab_start_backend qcw -config "$LAB_DIR/cfg.yaml" -pcap "$CAP3"
+lab_start_bridge
+t_check "DHCP lease (config + flag run)" lab_dhcp
+t_check "-pcap with -config: the flag's file has the DHCP exchange" \
+	wait_until 5 sh -c "tcpdump -r '$CAP3' -nn -v 2>/dev/null | grep -q 'DHCP-Message (53), length 1: ACK'"
+t_check "... and the config's file is not created" test ! -e "$CAP2"
+
+t_summary
