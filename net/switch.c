@@ -52,6 +52,9 @@ struct sw_cam_list {
 
 struct sw {
 	uint8_t gw_mac[6];
+	/* NULL unless -pcap; beside gw_mac, which every frame reads too */
+	sw_capture_fn capture;
+	void *capture_arg;
 	struct sw_port *ports[SW_MAX_PORTS];
 	uint64_t seed;
 	uint64_t now_ms;
@@ -71,8 +74,6 @@ struct sw {
 	void *mac_ev_arg;
 	sw_drain_fn drain;
 	void *drain_arg;
-	sw_capture_fn capture; /* NULL unless -pcap */
-	void *capture_arg;
 	struct sw_counters cnt;
 };
 
@@ -436,8 +437,15 @@ static void sw_flood(struct sw *sw, int except, const struct iovec *iov,
 			sw_port_send(sw->ports[i], iov, iovcnt, len);
 }
 
+/*
+ * The capture calls are out of line and marked cold: with no capture the
+ * data path keeps its code layout and pays the pointer test alone.
+ */
+#define SW_COLD __attribute__((noinline, cold))
+
 /* sw_capture_contig() - a contiguous frame into the capture (-pcap). */
-static void sw_capture_contig(struct sw *sw, const uint8_t *frame, size_t len)
+static SW_COLD void sw_capture_contig(struct sw *sw, const uint8_t *frame,
+				      size_t len)
 {
 	struct iovec iov = {(void *)frame, len};
 
@@ -498,6 +506,12 @@ void sw_input_keep(struct sw_port *port, const uint8_t *frame, size_t len,
 		sw_port_send(sw->ports[e->port], &iov, 1, len);
 }
 
+static SW_COLD void sw_capture_iov(struct sw *sw, const struct iovec *iov,
+				   int iovcnt, size_t len)
+{
+	sw->capture(sw->capture_arg, iov, iovcnt, len);
+}
+
 void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len)
 {
 	const uint8_t *dst = iov[0].iov_base;
@@ -506,7 +520,7 @@ void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len)
 	if (iov[0].iov_len < 6)
 		return;
 	if (sw->capture)
-		sw->capture(sw->capture_arg, iov, iovcnt, len);
+		sw_capture_iov(sw, iov, iovcnt, len);
 	if (dst[0] & 1) {
 		sw_flood(sw, -1, iov, iovcnt, len);
 		return;
@@ -547,8 +561,8 @@ static void sw_port_send_refs(struct sw_port *port, const uint8_t *hdr,
 }
 
 /* sw_capture_refs() - a frame of header and payload into the capture. */
-static void sw_capture_refs(struct sw *sw, const uint8_t *hdr, size_t hl,
-			    const uint8_t *data, size_t len)
+static SW_COLD void sw_capture_refs(struct sw *sw, const uint8_t *hdr,
+				    size_t hl, const uint8_t *data, size_t len)
 {
 	struct iovec iov[2] = {{(void *)hdr, hl}, {(void *)data, len}};
 
