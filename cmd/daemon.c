@@ -958,6 +958,8 @@ static int daemon_start_capture(struct daemon *d)
 
 	if (!path || !*path)
 		return 0;
+	/* past a file size limit: EFBIG (the capture stops), not death */
+	signal(SIGXFSZ, SIG_IGN);
 	d->capture = capture_open(path, &r);
 	if (!d->capture) {
 		log_err("cannot create the capture file %s: %s", path,

@@ -6,15 +6,16 @@
 # and after qcw-net was killed with SIGKILL, and shows the DHCP exchange
 # (DISCOVER/OFFER/REQUEST/ACK) and the TCP handshake in both directions,
 # with the MACs of both sides. A file that cannot be created is a clear
-# error with exit status 1; the config's capture-file is used and the
-# flag wins over it. Runs on the stack QCW_STACK names (the capture sits
+# error with exit status 1; a write error (file size limit) stops the
+# capture and not the network, leaving whole records; the config's
+# capture-file is used and the flag wins over it. Runs on the stack QCW_STACK names (the capture sits
 # in the switch, under either backend).
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
 
 lab_require_root
-lab_require_cmd busybox curl python3 tcpdump
+lab_require_cmd busybox curl python3 tcpdump prlimit md5sum
 [ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
 
 HOST=192.168.127.254
@@ -103,7 +104,7 @@ t_check "... the page itself, to the guest" grep -q "HTTP/1.0 200 OK" \
 lab_guest curl -sf --max-time 10 -o /dev/null "http://$HOST:8080/index.html"
 sleep 0.5
 kill -KILL "$LAB_BACKEND_PID"
-wait "$LAB_BACKEND_PID" 2>/dev/null
+{ wait "$LAB_BACKEND_PID"; } 2>/dev/null
 LAB_BACKEND_PID=
 T2=$LAB_DIR/killed.txt
 t_check "tcpdump -r reads the capture after kill -9" read_cap "$CAP" "$T2"
@@ -116,6 +117,37 @@ t_check "... at least as much as while running" \
 	test "$(wc -l <"$T2")" -gt "$(wc -l <"$T1")"
 t_check "the sandbox refused no syscall (audit)" test ! -s "$AUDIT"
 lab_stop_bridge
+
+# a write error (the file size limit, as a full disk would be): the
+# capture stops with one log line, the network goes on, the file is cut
+# back to whole records (ftruncate under the sandbox)
+CAP4=$LAB_DIR/limited.pcap
+T4=$LAB_DIR/limited.txt
+LIMIT=200000
+head -c 2000000 /dev/urandom >"$LAB_DIR/www/big.bin"
+want=$(md5sum <"$LAB_DIR/www/big.bin")
+rm -f "$LAB_SOCK" "$AUDIT"
+export QCW_SANDBOX_AUDIT=$AUDIT
+lab_start_backend qcw -pcap "$CAP4"
+unset QCW_SANDBOX_AUDIT
+prlimit --pid "$LAB_BACKEND_PID" --fsize=$LIMIT
+lab_start_bridge
+t_check "DHCP lease (size-limited run)" lab_dhcp
+got=$(lab_guest curl -sf --max-time 30 "http://$HOST:8080/big.bin" | md5sum)
+t_check "a 2 MB download past the capture's size limit arrives intact" \
+	test "$got" = "$want"
+t_check "... the capture stopped, with one log line" test \
+	"$(grep -c "capture: writing the pcap file failed (File too large)" "$LAB_DIR/qcw.log")" = 1
+t_check "... qcw-net still runs" kill -0 "$LAB_BACKEND_PID"
+t_check "... tcpdump -r reads the file to its end" read_cap "$CAP4" "$T4"
+t_check "... without an error (cut back to whole records)" \
+	test "$(grep -vc '^reading from file' "$T4.err")" = 0
+t_check "... its size is within the limit" \
+	test "$(stat -c %s "$CAP4")" -le $LIMIT
+t_check "... the DHCP exchange is in it" dhcp_shown "$T4"
+t_check "the sandbox refused no syscall (audit)" test ! -s "$AUDIT"
+lab_stop_bridge
+lab_stop_backend
 
 # stack.capture-file in -config; -pcap wins over it
 CAP2=$LAB_DIR/cfg.pcap
