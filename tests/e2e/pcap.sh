@@ -43,6 +43,18 @@ offer_from_gw() { # the packet line before the Offer names the gateway
 		/length 1: Offer/ { if (index(last, gw " > ") > 0) ok = 1 }
 		END { exit !ok }' "$1"
 }
+# stop_clean WHAT: SIGTERM, exit status 0 and no sanitizer report (with an
+# ASan build, QCW_BUILD_DIR=build-asan)
+stop_clean() {
+	local pid=$LAB_BACKEND_PID rc
+	LAB_BACKEND_PID=
+	kill -TERM "$pid"
+	wait "$pid"
+	rc=$?
+	t_check "$1: qcw-net exits with status 0 on SIGTERM ($rc)" test "$rc" = 0
+	t_check "... no sanitizer report" \
+		sh -c "! grep -E 'Sanitizer|runtime error' '$LAB_DIR/qcw.out'"
+}
 syn_shown() { # guest -> host server, from the guest's MAC
 	grep -A1 "^.*$LAB_GUEST_MAC > $LAB_GW_MAC" "$1" |
 		grep -q "192.168.127.2\.[0-9]* > $HOST.8080: Flags \[S\]"
@@ -146,8 +158,8 @@ t_check "... its size is within the limit" \
 	test "$(stat -c %s "$CAP4")" -le $LIMIT
 t_check "... the DHCP exchange is in it" dhcp_shown "$T4"
 t_check "the sandbox refused no syscall (audit)" test ! -s "$AUDIT"
+stop_clean "capture stopped"
 lab_stop_bridge
-lab_stop_backend
 
 # stack.capture-file in -config; -pcap wins over it
 CAP2=$LAB_DIR/cfg.pcap
@@ -171,5 +183,7 @@ t_check "DHCP lease (config + flag run)" lab_dhcp
 t_check "-pcap with -config: the flag's file has the DHCP exchange" \
 	wait_until 5 sh -c "tcpdump -r '$CAP3' -nn -v 2>/dev/null | grep -q 'DHCP-Message (53), length 1: ACK'"
 t_check "... and the config's file is not created" test ! -e "$CAP2"
+stop_clean "capture on"
+t_check "... the capture is complete after the exit" read_cap "$CAP3" "$LAB_DIR/flag.txt"
 
 t_summary
