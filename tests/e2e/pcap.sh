@@ -5,7 +5,8 @@
 # reads the capture while qcw-net runs (flushed once per loop iteration)
 # and after qcw-net was killed with SIGKILL, and shows the DHCP exchange
 # (DISCOVER/OFFER/REQUEST/ACK) and the TCP handshake in both directions,
-# with the MACs of both sides. A file that cannot be created is a clear
+# with the MACs of both sides, and a second VM's ping to the first (frames
+# from port to port). A file that cannot be created is a clear
 # error with exit status 1; a write error (file size limit) stops the
 # capture and not the network, leaving whole records; the config's
 # capture-file is used and the flag wins over it. Runs on the stack QCW_STACK names (the capture sits
@@ -85,7 +86,7 @@ t_check "... saying which file and why" \
 	grep -q "cannot create the capture file $LAB_DIR/no/such/dir/x.pcap: No such file or directory" <<<"$out"
 
 export QCW_SANDBOX_AUDIT=$AUDIT
-lab_start_backend qcw -pcap "$CAP"
+lab_start_backend qcw -pcap "$CAP" -keep-serving
 unset QCW_SANDBOX_AUDIT
 lab_start_bridge
 t_check "the sandbox is on (seccomp filter mode)" \
@@ -96,6 +97,22 @@ t_check "DHCP lease" lab_dhcp
 got=$(lab_guest curl -sf --max-time 10 "http://$HOST:8080/index.html")
 t_check "the guest fetches a page from the host through the NAT" \
 	test "$got" = captured
+
+# a second VM on its own port pings the first: VM-to-VM frames, both VMs
+G2="qcwg2-pcap-$$"
+G2_MAC=5a:94:ef:00:00:66
+lab_add_guest "$G2" $G2_MAC
+lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
+wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
+ip -n "$G2" addr add 192.168.127.3/24 dev tap0
+t_check "a second VM pings the first through the switch" \
+	ip netns exec "$G2" ping -c 2 -i 0.2 -W 2 192.168.127.2
+vm_to_vm() { # the echo request and reply between the two VMs' MACs
+	grep -A1 "^.*$G2_MAC > $LAB_GUEST_MAC" "$1" |
+		grep -q "192.168.127.3 > 192.168.127.2: ICMP echo request" &&
+		grep -A1 "^.*$LAB_GUEST_MAC > $G2_MAC" "$1" |
+		grep -q "192.168.127.2 > 192.168.127.3: ICMP echo reply"
+}
 
 # while qcw-net runs: flushed by the end of the loop iteration
 T1=$LAB_DIR/running.txt
@@ -109,6 +126,7 @@ t_check "... the DHCP exchange DISCOVER/OFFER/REQUEST/ACK" dhcp_shown "$T1"
 t_check "... the DHCP offer comes from the gateway's MAC" offer_from_gw "$T1"
 t_check "... the guest's SYN to the host server" syn_shown "$T1"
 t_check "... the server's SYN-ACK to the guest" synack_shown "$T1"
+t_check "... the two VMs' echo request and reply (VM to VM)" vm_to_vm "$T1"
 t_check "... the page itself, to the guest" grep -q "HTTP/1.0 200 OK" \
 	<(tcpdump -r "$CAP" -nn -A 2>/dev/null)
 
