@@ -33,7 +33,10 @@
  */
 static const struct daemon_unit *const daemon_units[] = {
 	&daemon_network,
-	/* -pcap FILE: opened here, before the sandbox, on the switch */
+	/*
+	 * -pcap FILE: its unit goes here, once the switch exists; every
+	 * unit starts before the sandbox, so the file is opened in time.
+	 */
 	&daemon_forwarder,
 	&daemon_dns,
 	&daemon_api,
