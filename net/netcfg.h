@@ -58,6 +58,17 @@ bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip);
 bool netcfg_dst_forbidden(uint32_t ip);
 
 int netcfg_parse_ip(const char *s, uint32_t *ip);
+/*
+ * netcfg_parse_subnet() - "a.b.c.d/len" (-subnet, stack.subnet) into
+ * @net and @prefix; -EINVAL when it is not that shape. Whether the prefix
+ * is big enough is netcfg_set_subnet()'s to say.
+ */
+int netcfg_parse_subnet(const char *s, uint32_t *net, int *prefix);
+/*
+ * netcfg_check_addresses() - NULL when the gateway, the device and the
+ * host alias are distinct usable addresses of the subnet, else the reason.
+ */
+const char *netcfg_check_addresses(const struct netcfg *c);
 /* netcfg_ip_str() - dotted quad of @ip in @buf (16 bytes). */
 const char *netcfg_ip_str(uint32_t ip, char *buf);
 int netcfg_parse_mac(const char *s, uint8_t mac[6]);
