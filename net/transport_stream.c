@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/be.h"
 #include "util/log.h"
 #include "net/rxchunk.h"
 #include "net/txq.h"
@@ -319,10 +320,7 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			const uint8_t *p = c->rx + off;
 			unsigned long bad =
 				cfg->framing == FRAMING_BE32
-					? (unsigned long)p[0] << 24 |
-						  (unsigned long)p[1] << 16 |
-						  (unsigned long)p[2] << 8 |
-						  p[3]
+					? (unsigned long)be32_get(p)
 					: (unsigned long)p[0] |
 						  (unsigned long)p[1] << 8;
 

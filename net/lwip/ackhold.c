@@ -11,8 +11,8 @@
 static bool ackhold_pure(const uint8_t *f, size_t len)
 {
 	return len >= ACKHOLD_LEN && f[12] == 0x08 && f[13] == 0x00 &&
-	       f[14] == 0x45 && pkt_get16(f + 16) == 40 && f[23] == 6 &&
-	       (pkt_get16(f + 20) & 0x3fff) == 0 && f[46] == 0x50 &&
+	       f[14] == 0x45 && be16_get(f + 16) == 40 && f[23] == 6 &&
+	       (be16_get(f + 20) & 0x3fff) == 0 && f[46] == 0x50 &&
 	       f[47] == 0x10;
 }
 
@@ -60,7 +60,7 @@ bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
 			ackhold_remove(h, i);
 			return false;
 		}
-		d = (int32_t)(pkt_get32(frame + 42) - pkt_get32(o + 42));
+		d = (int32_t)(be32_get(frame + 42) - be32_get(o + 42));
 		if (d < 0 || (d == 0 && !memcmp(frame + 48, o + 48, 2))) {
 			/* a duplicate (or older) ACK: lwIP must see both */
 			deliver(arg, o, ACKHOLD_LEN);

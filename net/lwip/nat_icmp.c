@@ -22,6 +22,7 @@
 #include "lwip/prot/icmp.h"
 
 #include "util/log.h"
+#include "util/be.h"
 
 struct nat_icmp {
 	struct nat_flow flow; /* first; gport = guest's echo id */
@@ -152,7 +153,7 @@ static int nat_icmp_echo(struct nat *nat, struct nat_pkt *pk, struct nat_key *k,
 		return 0;
 	k->gip = pk->src;
 	k->dip = pk->dst;
-	k->gport = (uint16_t)(ih[4] << 8 | ih[5]);
+	k->gport = be16_get(ih + 4);
 	k->dport = 0;
 	k->proto = IP_PROTO_ICMP;
 	if (p->next) {

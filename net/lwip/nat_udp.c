@@ -21,6 +21,7 @@
 
 #define LOG_SUBSYS LOG_SS_NAT
 #include "util/log.h"
+#include "util/be.h"
 
 #define NAT_UDP_MAX_IOV 64
 
@@ -192,13 +193,13 @@ void nat_udp_input(struct nat *nat, struct nat_pkt *pk)
 	if (p->len < pk->hlen + UDP_HLEN)
 		goto drop;
 	uh = (const uint8_t *)p->payload + pk->hlen;
-	ulen = (size_t)(uh[4] << 8 | uh[5]);
+	ulen = be16_get(uh + 4);
 	if (ulen < UDP_HLEN || ulen > (size_t)p->tot_len - pk->hlen)
 		goto drop;
 	k.gip = pk->src;
 	k.dip = pk->dst;
-	k.gport = (uint16_t)(uh[0] << 8 | uh[1]);
-	k.dport = (uint16_t)(uh[2] << 8 | uh[3]);
+	k.gport = be16_get(uh);
+	k.dport = be16_get(uh + 2);
 	k.proto = IP_PROTO_UDP;
 	u = (struct nat_udp *)nat_table_find(&nat->udp, &k);
 	if (!u)

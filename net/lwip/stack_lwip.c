@@ -1003,20 +1003,18 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 
 	if (!st || p->len < 20)
 		return 0; /* lwIP drops it */
-	dst = pkt_get32(ip + 16);
+	dst = be32_get(ip + 16);
 	if (dst == st->cfg.gateway && ip[9] == 6) {
 		size_t hl = (size_t)(ip[0] & 15) * 4;
 
 		/* a first fragment of a SYN is left to lwIP's backlog */
 		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02) {
-			uint16_t dport =
-				(uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]);
+			uint16_t dport = be16_get(ip + hl + 2);
 
 			if (tcp_tw_pcbs)
-				lwst_tcp_tw_reuse(
-					st, pkt_get32(ip + 12),
-					(uint16_t)(ip[hl] << 8 | ip[hl + 1]),
-					dst, dport);
+				lwst_tcp_tw_reuse(st, be32_get(ip + 12),
+						  be16_get(ip + hl), dst,
+						  dport);
 			stack_gw_syn(st, dport);
 		}
 		return 0;
