@@ -1019,9 +1019,8 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		}
 		return 0;
 	}
-	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||
-	    dst == 0xffffffffu || dst == (st->cfg.network | ~st->cfg.netmask))
-		return 0;
+	if (netcfg_nat_check(&st->cfg, dst) == NETCFG_NAT_LOCAL)
+		return 0; /* lwIP's: its own, or dropped */
 	st->cnt.nat_in++;
 	if (st->nat)
 		return nat_ip4_input(st->nat, p, inp);
