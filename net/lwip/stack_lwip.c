@@ -62,8 +62,9 @@
 #include "net/lwip/txring.h"
 
 #define STACK_MAX_IOV 64
-#define STACK_ACK_HOLD 32
-#define STACK_ACK_LEN 54 /* Ethernet + IPv4 + TCP, no options */
+/* connections whose pure ACK is held in a batch: lwIP's, the guest's */
+#define STACK_ACK_HOLD_OUT 32
+#define STACK_ACK_HOLD_IN 16
 #define STACK_RX_SMALL 2048
 #define STACK_RX_LARGE (65536 + 64)
 #define STACK_RX_KEEP_SMALL 1024
@@ -109,17 +110,6 @@ struct stack_rxbuf {
 	uint8_t data[];
 };
 
-/*
- * A pure ACK lwIP wanted to send while a batch of frames from the VM is
- * being processed. lwIP acknowledges every second segment; within one
- * batch only the last ACK of a connection matters, so the others are
- * dropped and the last is sent when the batch ends. That spares the VM's
- * side (virtio queue, or the lab's tap) tens of frames per batch.
- */
-struct stack_held_ack {
-	uint8_t frame[STACK_ACK_LEN];
-};
-
 struct lwst {
 	struct stack base;
 	struct stack_clock clock;
@@ -136,10 +126,14 @@ struct lwst {
 	struct stack_rxbuf *free_small, *free_large, *free_refs;
 	int handles_closing;
 	bool in_batch;
-	unsigned int n_held;
-	struct stack_held_ack held[STACK_ACK_HOLD];
 	unsigned int n_small, n_large, n_refs;
-	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
+	/*
+	 * Pure ACKs of a batch of frames from the VM (ackhold.h): the
+	 * guest's, before lwIP; lwIP's, before the VM (lwIP acknowledges
+	 * every second segment: that spares the VM's side, virtio queue or
+	 * the lab's tap, tens of frames per batch).
+	 */
+	struct ackhold in_acks, out_acks;
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
 	unsigned int n_pins;
@@ -200,26 +194,10 @@ static void stack_send_frame(struct lwst *st, const uint8_t *f, size_t len)
 	sw_output(st->sw, &iov, 1, len);
 }
 
-/* Same connection: IPv4 addresses and TCP ports of two frames. */
-static bool stack_same_flow(const uint8_t *a, const uint8_t *b)
+/* stack_send_held() - a pure ACK of lwIP's, held in the batch, goes out. */
+static void stack_send_held(void *arg, const uint8_t *f, size_t len)
 {
-	return !memcmp(a + 26, b + 26, 12);
-}
-
-static void stack_flush_acks(struct lwst *st)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->n_held; i++)
-		stack_send_frame(st, st->held[i].frame, STACK_ACK_LEN);
-	st->n_held = 0;
-}
-
-static void stack_drop_held(struct lwst *st, unsigned int i)
-{
-	memmove(&st->held[i], &st->held[i + 1],
-		(st->n_held - i - 1) * sizeof(st->held[0]));
-	st->n_held--;
+	stack_send_frame(arg, f, len);
 }
 
 /*
@@ -229,37 +207,18 @@ static void stack_drop_held(struct lwst *st, unsigned int i)
  */
 static bool stack_hold_ack(struct lwst *st, struct pbuf *p)
 {
-	uint8_t f[STACK_ACK_LEN];
-	const uint8_t *h = p->payload;
-	unsigned int i;
-	bool pure;
+	uint8_t f[ACKHOLD_LEN];
+	const uint8_t *frame = p->payload;
+	size_t len = p->len;
 
-	if (p->len < 38 || h[12] != 0x08 || h[13] != 0x00 || h[23] != 6)
-		return false;
-	pure = p->tot_len == STACK_ACK_LEN && h[14] == 0x45 &&
-	       pbuf_copy_partial(p, f, STACK_ACK_LEN, 0) == STACK_ACK_LEN &&
-	       f[46] == 0x50 && f[47] == 0x10;
-	for (i = 0; i < st->n_held; i++) {
-		const uint8_t *o = st->held[i].frame;
-
-		if (!stack_same_flow(o, h))
-			continue;
-		if (!pure) {
-			stack_drop_held(st, i);
+	if (p->tot_len == ACKHOLD_LEN && p->len < ACKHOLD_LEN) {
+		/* a frame of an ACK's size in pieces: look at it whole */
+		if (pbuf_copy_partial(p, f, ACKHOLD_LEN, 0) != ACKHOLD_LEN)
 			return false;
-		}
-		/* a duplicate ACK (same ack and window) must reach the VM */
-		if (!memcmp(o + 42, f + 42, 4) && !memcmp(o + 48, f + 48, 2))
-			stack_send_frame(st, o, STACK_ACK_LEN);
-		memcpy(st->held[i].frame, f, STACK_ACK_LEN);
-		return true;
+		frame = f;
+		len = ACKHOLD_LEN;
 	}
-	if (!pure)
-		return false;
-	if (st->n_held == STACK_ACK_HOLD)
-		stack_flush_acks(st);
-	memcpy(st->held[st->n_held++].frame, f, STACK_ACK_LEN);
-	return true;
+	return ackhold_input(&st->out_acks, frame, len, stack_send_held, st);
 }
 
 static void stack_deliver_held(void *arg, const uint8_t *frame, size_t len);
@@ -273,7 +232,7 @@ static void lwst_end_batch(void *arg)
 	st->cnt.acks_coalesced = st->in_acks.coalesced;
 	/* frees the received frames the host sockets took (rxchunk.h) */
 	splice_ctx_flush(&st->splice);
-	stack_flush_acks(st);
+	ackhold_flush(&st->out_acks, stack_send_held, st);
 }
 
 static void stack_pbuf_get(void *obj)
@@ -311,7 +270,8 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	struct pbuf *q;
 	int n = 0;
 
-	if ((st->in_batch || st->n_held) && stack_hold_ack(st, p))
+	if ((st->in_batch || ackhold_held(&st->out_acks)) &&
+	    stack_hold_ack(st, p))
 		return ERR_OK;
 	if (p->next && !p->next->next && p->next->type_internal == PBUF_ROM) {
 		/*
@@ -505,7 +465,8 @@ static void stack_check_cb(uv_check_t *c)
 	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
-	if (st->in_acks.n)
+	if (st->in_batch || ackhold_held(&st->in_acks) ||
+	    ackhold_held(&st->out_acks))
 		lwst_end_batch(st);
 	lwst_kick_timers(st);
 }
@@ -539,6 +500,8 @@ static struct stack *lwst_create(const struct stack_env *env)
 	st->sw = env->sw;
 	st->cfg = *cfg;
 	st->clock = env->clock;
+	ackhold_init(&st->in_acks, ACKHOLD_IN, STACK_ACK_HOLD_IN);
+	ackhold_init(&st->out_acks, ACKHOLD_OUT, STACK_ACK_HOLD_OUT);
 	stack_the = st;
 	txring_pool_enable(true);
 	lwip_init();
