@@ -25,7 +25,7 @@ static void nat_sweep_cb(uv_timer_t *t)
 	struct nat *nat = t->data;
 	uint64_t now = uv_now(nat->loop);
 
-	nat_udp_sweep(nat, now);
+	nat_dgram_sweep(nat, IP_PROTO_UDP, now);
 	nat_icmp_sweep(nat, now);
 }
 
@@ -109,7 +109,7 @@ void nat_destroy(struct nat *nat)
 		return;
 	nat->closing = true;
 	nat_tcp_fini(nat);
-	nat_udp_fini(nat);
+	nat_dgram_fini(nat, IP_PROTO_UDP);
 	nat_icmp_fini(nat);
 	uv_close((uv_handle_t *)&nat->sweep, nat_free_cb);
 }
