@@ -33,7 +33,6 @@
 #include "util/log.h"
 #include "net/netcfg.h"
 #include "qcw_config.h"
-#include "net/rxchunk.h"
 #include "cmd/sandbox.h"
 #include "net/stack.h"
 #include "net/switch.h"
@@ -1114,7 +1113,6 @@ out:
 	}
 	uv_loop_close(&d.loop);
 	sw_destroy(d.sw);
-	rxchunk_pool_drain();
 	if (pid_written)
 		daemon_remove_pid(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);

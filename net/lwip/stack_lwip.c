@@ -123,6 +123,7 @@ struct lwst {
 	struct nat *nat;
 	struct stack_counters cnt;
 	struct splice_ctx splice;
+	struct txring_pool *rings; /* host data sent by reference (txring.h) */
 	struct stack_rxbuf *free_small, *free_large, *free_refs;
 	int handles_closing;
 	bool in_batch;
@@ -495,6 +496,12 @@ static struct stack *lwst_create(const struct stack_env *env)
 		log_err("stack: out of memory");
 		return NULL;
 	}
+	st->rings = txring_pool_create();
+	if (!st->rings) {
+		log_err("stack: out of memory");
+		free(st);
+		return NULL;
+	}
 	st->base.be = &stack_lwip_backend;
 	st->loop = env->loop;
 	st->sw = env->sw;
@@ -503,7 +510,6 @@ static struct stack *lwst_create(const struct stack_env *env)
 	ackhold_init(&st->in_acks, ACKHOLD_IN, STACK_ACK_HOLD_IN);
 	ackhold_init(&st->out_acks, ACKHOLD_OUT, STACK_ACK_HOLD_OUT);
 	stack_the = st;
-	txring_pool_enable(true);
 	lwip_init();
 	ip4_addr_set_u32(&ip, lwip_htonl(cfg->gateway));
 	ip4_addr_set_u32(&mask, lwip_htonl(cfg->netmask));
@@ -512,6 +518,7 @@ static struct stack *lwst_create(const struct stack_env *env)
 		       ethernet_input)) {
 		log_err("stack: cannot add the gateway interface");
 		stack_the = NULL;
+		txring_pool_destroy(st->rings);
 		free(st);
 		return NULL;
 	}
@@ -525,6 +532,7 @@ static struct stack *lwst_create(const struct stack_env *env)
 	uv_unref((uv_handle_t *)&st->timer);
 	uv_unref((uv_handle_t *)&st->check);
 	splice_ctx_init(&st->splice, st->loop, st->sw);
+	st->splice.rings = st->rings;
 	if (env->host_queue_max)
 		st->splice.q_cost_max = env->host_queue_max;
 	sw_set_drain(st->sw, stack_drain_cb, st);
@@ -558,7 +566,8 @@ static void stack_free_cb(uv_handle_t *h)
 	stack_rx_drain(&st->free_small);
 	stack_rx_drain(&st->free_large);
 	stack_rx_drain(&st->free_refs);
-	txring_pool_enable(false);
+	/* rings of frames a port still queues are freed when written */
+	txring_pool_destroy(st->rings);
 	free(st);
 }
 
