@@ -137,6 +137,7 @@ struct lwst {
 	struct ackhold in_acks, out_acks;
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
+	uint64_t rand; /* LWIP_RAND's state, never 0 */
 	unsigned int n_pins;
 	uint32_t pins[STACK_ARP_PINS]; /* addresses with a static ARP entry */
 	size_t arp_hint; /* ARP table index of the last resolved address */
@@ -147,9 +148,14 @@ struct lwst {
 };
 
 /*
- * lwIP is one instance per process (NO_SYS): its callbacks without a
- * context (sys_now, the input hook, the pbuf free function) find the
- * backend through this pointer, set while the instance lives.
+ * lwIP is one instance per process (NO_SYS, its state in its own
+ * globals): its callbacks without a context (sys_now, LWIP_RAND, the IPv4
+ * input hook, the out-of-order limit, the free function of received
+ * pbufs) find the backend through this pointer, set while the instance
+ * lives; a second backend in the same process is refused. Everything else
+ * (clock, pools, counters, ACK coalescing, the PRNG) is in struct lwst.
+ * The only other process state of the backend: lwIP's extension-argument
+ * ids (txring.c, qcw_tcp_output.c), which lwIP hands out once per process.
  */
 static struct lwst *stack_the;
 
@@ -165,15 +171,19 @@ u32_t sys_now(void)
 	return stack_the ? (u32_t)lwst_now(stack_the) : 0;
 }
 
+/* qcw_lwip_rand() - LWIP_RAND (ports, ISNs): xorshift64 in the backend */
 uint32_t qcw_lwip_rand(void)
 {
-	static uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct lwst *st = stack_the;
+	uint64_t x;
 
-	if (x == 0x9e3779b97f4a7c15ull)
-		x ^= (uint64_t)uv_hrtime();
+	if (!st) /* lwIP used without a backend (unit tests) */
+		return (uint32_t)((uv_hrtime() * 0x9e3779b97f4a7c15ull) >> 32);
+	x = st->rand;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
+	st->rand = x;
 	return (uint32_t)x;
 }
 
@@ -507,6 +517,9 @@ static struct stack *lwst_create(const struct stack_env *env)
 	st->sw = env->sw;
 	st->cfg = *cfg;
 	st->clock = env->clock;
+	st->rand = 0x9e3779b97f4a7c15ull ^ (uint64_t)uv_hrtime();
+	if (!st->rand)
+		st->rand = 0x9e3779b97f4a7c15ull;
 	ackhold_init(&st->in_acks, ACKHOLD_IN, STACK_ACK_HOLD_IN);
 	ackhold_init(&st->out_acks, ACKHOLD_OUT, STACK_ACK_HOLD_OUT);
 	stack_the = st;
