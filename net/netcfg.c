@@ -99,17 +99,3 @@ bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip)
 	return (ip & c->netmask) == c->network && ip != c->network &&
 	       ip != bcast && ip != c->gateway && !netcfg_is_vip(c, ip);
 }
-
-enum netcfg_nat_verdict netcfg_nat_check(const struct netcfg *c, uint32_t dst)
-{
-	uint8_t first = (uint8_t)(dst >> 24);
-
-	if (dst == c->gateway || (first & 0xf0) == 0xe0 || dst == 0xffffffffu ||
-	    dst == (c->network | ~c->netmask))
-		return NETCFG_NAT_LOCAL;
-	if (first == 127 || first == 0)
-		return NETCFG_NAT_LOOPBACK;
-	if ((dst & 0xffff0000u) == 0xa9fe0000u && !c->ec2_metadata_access)
-		return NETCFG_NAT_LINK_LOCAL;
-	return NETCFG_NAT_ALLOW;
-}

@@ -65,8 +65,24 @@ enum netcfg_nat_verdict {
 	NETCFG_NAT_LINK_LOCAL,
 };
 
-/* netcfg_nat_check() - what the guest's packet to @dst gets. */
-enum netcfg_nat_verdict netcfg_nat_check(const struct netcfg *c, uint32_t dst);
+/*
+ * netcfg_nat_check() - what the guest's packet to @dst gets. Inline: the
+ * lwIP backend asks for every packet from the guest.
+ */
+static inline enum netcfg_nat_verdict netcfg_nat_check(const struct netcfg *c,
+						       uint32_t dst)
+{
+	uint8_t first = (uint8_t)(dst >> 24);
+
+	if (dst == c->gateway || (first & 0xf0) == 0xe0 || dst == 0xffffffffu ||
+	    dst == (c->network | ~c->netmask))
+		return NETCFG_NAT_LOCAL;
+	if (first == 127 || first == 0)
+		return NETCFG_NAT_LOOPBACK;
+	if ((dst & 0xffff0000u) == 0xa9fe0000u && !c->ec2_metadata_access)
+		return NETCFG_NAT_LINK_LOCAL;
+	return NETCFG_NAT_ALLOW;
+}
 
 /* netcfg_nat_allowed() - the guest may reach @dst through the NAT. */
 static inline bool netcfg_nat_allowed(const struct netcfg *c, uint32_t dst)

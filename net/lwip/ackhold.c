@@ -53,8 +53,8 @@ static void ackhold_remove(struct ackhold *h, unsigned int i)
 	h->n--;
 }
 
-bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
-		   ackhold_deliver_fn deliver, void *arg)
+bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
+		       ackhold_deliver_fn deliver, void *arg)
 {
 	bool pure = ackhold_pure(frame, len);
 	unsigned int i;

@@ -51,6 +51,10 @@ struct ackhold {
 /* ackhold_init() - empty, for @dir, holding up to @max (<= ACKHOLD_MAX). */
 void ackhold_init(struct ackhold *h, enum ackhold_dir dir, unsigned int max);
 
+/* ackhold_input_tcp() - ackhold_input() of an IPv4 frame with TCP's ports */
+bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
+		       ackhold_deliver_fn deliver, void *arg);
+
 /*
  * ackhold_input() - a frame of the batch, @len bytes contiguous at @frame
  * (for a frame in pieces: its first piece, which holds the headers).
@@ -60,8 +64,16 @@ void ackhold_init(struct ackhold *h, enum ackhold_dir dir, unsigned int max);
  * dropped (ACKHOLD_OUT). A duplicate ACK delivers the held one before it
  * is held itself.
  */
-bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
-		   ackhold_deliver_fn deliver, void *arg);
+static inline bool ackhold_input(struct ackhold *h, const uint8_t *frame,
+				 size_t len, ackhold_deliver_fn deliver,
+				 void *arg)
+{
+	/* anything but TCP is never held nor of a held flow: one test */
+	if (len < PKT_TCP + 4 || frame[PKT_IP4_PROTO] != 6 ||
+	    be16_get(frame + PKT_ETH_TYPE) != ETHTYPE_IP4)
+		return false;
+	return ackhold_input_tcp(h, frame, len, deliver, arg);
+}
 
 /* ackhold_held() - some ACK is held (the batch's end has work to do). */
 static inline bool ackhold_held(const struct ackhold *h)
