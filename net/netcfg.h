@@ -91,6 +91,17 @@ static inline bool netcfg_nat_allowed(const struct netcfg *c, uint32_t dst)
 }
 
 int netcfg_parse_ip(const char *s, uint32_t *ip);
+/*
+ * netcfg_parse_subnet() - "a.b.c.d/len" (-subnet, stack.subnet) into
+ * @net and @prefix; -EINVAL when it is not that shape. Whether the prefix
+ * is big enough is netcfg_set_subnet()'s to say.
+ */
+int netcfg_parse_subnet(const char *s, uint32_t *net, int *prefix);
+/*
+ * netcfg_check_addresses() - NULL when the gateway, the device and the
+ * host alias are distinct usable addresses of the subnet, else the reason.
+ */
+const char *netcfg_check_addresses(const struct netcfg *c);
 /* netcfg_ip_str() - dotted quad of @ip in @buf (16 bytes). */
 const char *netcfg_ip_str(uint32_t ip, char *buf);
 int netcfg_parse_mac(const char *s, uint8_t mac[6]);

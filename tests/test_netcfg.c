@@ -2,7 +2,8 @@
  * test_netcfg.c - cmocka unit tests of the virtual network's addressing
  * (net/netcfg.h): gvproxy's defaults, subnets of other sizes (/16, /29)
  * and the rejected ones (/30 and smaller), the host-alias NAT and VIP
- * tables, and the IP/MAC parsers and formatter.
+ * tables, the IP/MAC/subnet parsers and formatter, and the check that the
+ * gateway, guest and host alias are distinct usable addresses.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -113,6 +114,57 @@ static void test_subnet_too_small(void **state)
 			 -EINVAL);
 	/* a rejected subnet leaves the configuration alone */
 	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+static void test_parse_subnet(void **state)
+{
+	uint32_t net = 0;
+	int prefix = -1;
+
+	(void)state;
+	assert_int_equal(netcfg_parse_subnet("10.0.0.0/8", &net, &prefix), 0);
+	assert_int_equal(net, IP(10, 0, 0, 0));
+	assert_int_equal(prefix, 8);
+	/* range is netcfg_set_subnet()'s business, the shape is ours */
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/33", &net, &prefix),
+			 0);
+	assert_int_equal(prefix, 33);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/x", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/24x", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/1234", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1/24", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(
+		netcfg_parse_subnet("255.255.255.255255/24", &net, &prefix),
+		-EINVAL);
+	assert_int_equal(netcfg_parse_subnet("/24", &net, &prefix), -EINVAL);
+}
+
+static void test_check_addresses(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_null(netcfg_check_addresses(&c));
+	c.device = c.gateway;
+	assert_non_null(strstr(netcfg_check_addresses(&c), "distinct"));
+	netcfg_defaults(&c);
+	c.host_alias = IP(192, 168, 127, 255); /* broadcast */
+	assert_non_null(strstr(netcfg_check_addresses(&c), "usable"));
+	c.host_alias = IP(192, 168, 127, 0); /* network */
+	assert_non_null(strstr(netcfg_check_addresses(&c), "usable"));
+	c.host_alias = IP(192, 168, 128, 3); /* outside */
+	assert_non_null(strstr(netcfg_check_addresses(&c), "usable"));
+	c.host_alias = IP(192, 168, 127, 3);
+	assert_null(netcfg_check_addresses(&c));
 }
 
 static void test_nat_lookup(void **state)
@@ -287,6 +339,8 @@ int main(void)
 		cmocka_unit_test(test_subnet_host_bits_masked),
 		cmocka_unit_test(test_subnet_29),
 		cmocka_unit_test(test_subnet_too_small),
+		cmocka_unit_test(test_parse_subnet),
+		cmocka_unit_test(test_check_addresses),
 		cmocka_unit_test(test_nat_lookup),
 		cmocka_unit_test(test_vips),
 		cmocka_unit_test(test_parse_ip),

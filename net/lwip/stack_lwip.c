@@ -127,6 +127,7 @@ struct lwst {
 	struct stack_rxbuf *free_small, *free_large, *free_refs;
 	int handles_closing;
 	bool in_batch;
+	bool dying; /* destroyed, waiting for handles and connections */
 	unsigned int n_small, n_large, n_refs;
 	/*
 	 * Pure ACKs of a batch of frames from the VM (ackhold.h): the
@@ -569,12 +570,14 @@ static void stack_rx_drain(struct stack_rxbuf **head)
 	}
 }
 
-static void stack_free_cb(uv_handle_t *h)
+/*
+ * lwst_free_if_done() - after lwst_destroy(): free the instance once its
+ * own handles are closed and the last connection's host handle is too
+ * (their close callbacks still use the splice context and the lists).
+ */
+static void lwst_free_if_done(struct lwst *st)
 {
-	struct lwst *st = h->data;
-
-	/* the timer, the check and the splice flush live inside st */
-	if (--st->handles_closing > 0)
+	if (st->handles_closing > 0 || st->conns.all)
 		return;
 	stack_rx_drain(&st->free_small);
 	stack_rx_drain(&st->free_large);
@@ -582,6 +585,21 @@ static void stack_free_cb(uv_handle_t *h)
 	/* rings of frames a port still queues are freed when written */
 	txring_pool_destroy(st->rings);
 	free(st);
+}
+
+static void stack_free_cb(uv_handle_t *h)
+{
+	struct lwst *st = h->data;
+
+	/* the timer, the check and the splice flush live inside st */
+	st->handles_closing--;
+	lwst_free_if_done(st);
+}
+
+void lwst_conn_gone(struct lwst *st)
+{
+	if (st->dying)
+		lwst_free_if_done(st);
 }
 
 /*
@@ -606,6 +624,7 @@ static void lwst_destroy(struct stack *base)
 
 	if (!st)
 		return;
+	st->dying = true;
 	lwst_conn_fini(st);
 	nat_destroy(st->nat);
 	st->nat = NULL;
