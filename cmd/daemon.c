@@ -17,7 +17,6 @@
 #include <uv.h>
 
 #include "cmd/daemon_units.h"
-#include "net/rxchunk.h"
 #include "net/switch.h"
 #define LOG_SUBSYS LOG_SS_DAEMON
 #include "util/log.h"
@@ -198,7 +197,6 @@ out:
 		d.exit_status = DAEMON_EXIT_LEAK;
 	}
 	sw_destroy(d.sw);
-	rxchunk_pool_drain();
 	if (pid_written)
 		daemon_remove_pid(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);

@@ -141,10 +141,3 @@ bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip)
 	return (ip & c->netmask) == c->network && ip != c->network &&
 	       ip != bcast && ip != c->gateway && !netcfg_is_vip(c, ip);
 }
-
-bool netcfg_dst_forbidden(uint32_t ip)
-{
-	uint8_t first = (uint8_t)(ip >> 24);
-
-	return first == 127 || first == 0;
-}

@@ -285,13 +285,50 @@ static void test_guest_src_and_dst(void **state)
 	assert_false(netcfg_guest_src_ok(&c, IP(10, 9, 8, 7)));
 	assert_false(netcfg_guest_src_ok(&c, IP(0, 0, 0, 0)));
 	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 128, 2)));
-	assert_true(netcfg_dst_forbidden(IP(127, 0, 0, 1)));
-	assert_true(netcfg_dst_forbidden(IP(127, 255, 1, 2)));
-	assert_true(netcfg_dst_forbidden(IP(0, 0, 0, 0)));
-	assert_true(netcfg_dst_forbidden(IP(0, 1, 2, 3)));
-	assert_false(netcfg_dst_forbidden(IP(192, 168, 127, 254)));
-	assert_false(netcfg_dst_forbidden(IP(128, 0, 0, 1)));
-	assert_false(netcfg_dst_forbidden(IP(1, 1, 1, 1)));
+}
+
+/* the one NAT policy: what lwIP's NAT and the slirp backend both apply */
+static void test_nat_check(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_nat_check(&c, IP(127, 0, 0, 1)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_int_equal(netcfg_nat_check(&c, IP(127, 255, 1, 2)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_int_equal(netcfg_nat_check(&c, IP(0, 0, 0, 0)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_int_equal(netcfg_nat_check(&c, IP(0, 1, 2, 3)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 127, 254)));
+	assert_true(netcfg_nat_allowed(&c, IP(128, 0, 0, 1)));
+	assert_true(netcfg_nat_allowed(&c, IP(1, 1, 1, 1)));
+	assert_true(netcfg_nat_allowed(&c, IP(169, 253, 255, 255)));
+	assert_true(netcfg_nat_allowed(&c, IP(169, 255, 0, 0)));
+	/* 169.254/16 only with -ec2-metadata-access */
+	assert_int_equal(netcfg_nat_check(&c, IP(169, 254, 169, 254)),
+			 NETCFG_NAT_LINK_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(169, 254, 0, 0)),
+			 NETCFG_NAT_LINK_LOCAL);
+	c.ec2_metadata_access = true;
+	assert_true(netcfg_nat_allowed(&c, IP(169, 254, 169, 254)));
+	/* loopback stays refused whatever the flags */
+	assert_false(netcfg_nat_allowed(&c, IP(127, 0, 0, 1)));
+	/* the gateway, multicast and broadcast are never NAT's */
+	assert_int_equal(netcfg_nat_check(&c, IP(192, 168, 127, 1)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(224, 0, 0, 251)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(239, 255, 255, 250)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(255, 255, 255, 255)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(192, 168, 127, 255)),
+			 NETCFG_NAT_LOCAL);
+	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 127, 3)));
+	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 128, 255)));
 }
 
 int main(void)
@@ -310,6 +347,7 @@ int main(void)
 		cmocka_unit_test(test_ip_str),
 		cmocka_unit_test(test_parse_mac),
 		cmocka_unit_test(test_guest_src_and_dst),
+		cmocka_unit_test(test_nat_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
