@@ -27,10 +27,8 @@
 #include "api/http_server.h"
 #include "api/metrics.h"
 #include "util/log.h"
-#include "net/lwip/nat.h"
-#include "net/lwip/nat_flow.h"
 #include "net/netcfg.h"
-#include "net/lwip/stack_lwip.h"
+#include "net/stack.h"
 #include "net/switch.h"
 
 #define API_CTYPE "text/plain; charset=utf-8"
@@ -850,7 +848,7 @@ int api_listen(struct api *a, const char *url, bool with_connect)
 
 /**
  * api_gateway_conn() - serve a connection to gateway:80 inside the VM
- * network (a fwd_gateway_fn): forwarder routes only, with the guest's
+ * network (a stack_accept_fn): forwarder routes only, with the guest's
  * address as the caller's IP.
  * @arg: the API
  * @fd: one end of a socketpair; ownership passes

@@ -50,7 +50,7 @@ typedef void (*api_connect_fn)(void *arg, int fd);
 struct api_ctx {
 	struct sw *sw;
 	struct stack *stack;
-	struct nat *nat;
+	struct gw_link *link;
 	struct dhcp_server *dhcp;
 	const struct netcfg *net;
 	struct dns_server *dns;
@@ -71,7 +71,7 @@ int api_listen(struct api *a, const char *url, bool with_connect);
 /* api_guest_may() - may an in-VM caller expose/unexpose this rule? */
 bool api_guest_may(enum fwd_proto proto, const char *remote);
 
-/* api_gateway_conn() - a fwd_gateway_fn: serve the in-VM endpoint. */
+/* api_gateway_conn() - a stack_accept_fn: serve the in-VM endpoint. */
 void api_gateway_conn(void *arg, int fd, uint32_t peer_ip);
 
 #endif

@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include "api/api.h"
-#include "net/lwip/nat_flow.h"
 
 enum met_type {
 	MET_COUNTER,
@@ -62,17 +61,17 @@ static const struct met_row met_rows[] = {
 	 "qcw_net_switch_macs_refused_total", "",
 	 "MACs not learnt: hash chain full"},
 	/* Stack */
-	{MET_STACK, MET_COUNTER, S(stack.arp_replies), "ArpReplies",
+	{MET_STACK, MET_COUNTER, S(link.arp_replies), "ArpReplies",
 	 "qcw_net_stack_arp_replies_total", "",
 	 "ARP requests answered for the virtual addresses"},
-	{MET_STACK, MET_COUNTER, S(stack.dhcp_in), "DhcpIn",
+	{MET_STACK, MET_COUNTER, S(link.dhcp_in), "DhcpIn",
 	 "qcw_net_stack_dhcp_packets_total", "direction=\"from_guest\"",
 	 "DHCP packets between the guest and the DHCP server"},
-	{MET_STACK, MET_COUNTER, S(stack.dhcp_out), "DhcpOut",
+	{MET_STACK, MET_COUNTER, S(link.dhcp_out), "DhcpOut",
 	 "qcw_net_stack_dhcp_packets_total", "direction=\"to_guest\"", NULL},
-	{MET_STACK, MET_COUNTER, S(stack.dhcp_drops), "DhcpDrops", DROPS,
+	{MET_STACK, MET_COUNTER, S(link.dhcp_drops), "DhcpDrops", DROPS,
 	 "reason=\"stack_dhcp\"", DROPS_HELP},
-	{MET_STACK, MET_COUNTER, S(stack.to_lwip), "ToStack",
+	{MET_STACK, MET_COUNTER, S(stack.to_stack), "ToStack",
 	 "qcw_net_stack_frames_total", "path=\"lwip\"",
 	 "Frames for the gateway, by the path that took them"},
 	{MET_STACK, MET_COUNTER, S(stack.nat_in), "NatIn",
@@ -226,7 +225,7 @@ static const struct met_row met_rows[] = {
 	{MET_FWD, MET_COUNTER, S(fwd.conns_refused), "ConnsRefused",
 	 "qcw_net_forwarder_connections_refused_total", "",
 	 "Forwarded connections refused"},
-	{MET_FWD, MET_COUNTER, S(fwd.gw_refused), "GatewayRefused",
+	{MET_FWD, MET_COUNTER, S(stack.gw_refused), "GatewayRefused",
 	 "qcw_net_forwarder_gateway_refused_total", "",
 	 "Connections to gateway ports reset past their cap"},
 	{MET_FWD, MET_COUNTER, S(fwd.bytes_in), "BytesIn",
@@ -441,23 +440,24 @@ void met_snap_fill(struct met_snap *m, const struct api_ctx *x,
 		m->sw = *sw_counters(x->sw);
 		sw_foreach_port(x->sw, met_port_cb, m);
 	}
+	if (x->link)
+		m->link = *gw_link_counters(x->link);
 	if (x->stack) {
-		m->have[MET_STACK] = true;
-		m->stack = *stack_counters(x->stack);
-		m->rx_held = stack_rx_held(x->stack);
-		m->host_queued = stack_queued(x->stack);
-		m->host_queue_refused = stack_queue_refused(x->stack);
-	}
-	if (x->nat) {
-		const struct nat_limits *l = nat_get_limits(x->nat);
+		struct stack_stats ss;
 
+		stack_get_stats(x->stack, &ss);
+		m->have[MET_STACK] = true;
+		m->stack = ss.stack;
+		m->rx_held = ss.rx_held;
+		m->host_queued = ss.host_queued;
+		m->host_queue_refused = ss.host_queue_refused;
 		m->have[MET_NAT] = m->have[MET_NAT_LIMITS] = true;
-		m->nat = *nat_counters(x->nat);
-		m->lim.nofile = l->nofile;
-		m->lim.tcp = l->tcp;
-		m->lim.half_open = l->half_open;
-		m->lim.udp = l->udp;
-		m->lim.icmp = l->icmp;
+		m->nat = ss.nat;
+		m->lim.nofile = ss.limits.nofile;
+		m->lim.tcp = ss.limits.tcp;
+		m->lim.half_open = ss.limits.half_open;
+		m->lim.udp = ss.limits.udp;
+		m->lim.icmp = ss.limits.icmp;
 	}
 	if (x->dhcp) {
 		m->have[MET_DHCP] = true;

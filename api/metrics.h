@@ -19,8 +19,8 @@
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"
 #include "api/http_server.h"
-#include "net/lwip/nat.h"
-#include "net/lwip/stack_lwip.h"
+#include "gateway/gw_link.h"
+#include "net/stack.h"
 #include "net/switch.h"
 
 struct api_ctx;
@@ -55,6 +55,7 @@ struct met_snap {
 	struct sw_counters sw;
 	unsigned int nports;
 	struct met_port ports[SW_MAX_PORTS];
+	struct gw_link_counters link;
 	struct stack_counters stack;
 	uint64_t rx_held, host_queued, host_queue_refused;
 	struct nat_counters nat;

@@ -13,13 +13,12 @@
 #include <time.h>
 #include <uv.h>
 
-#include "lwip/etharp.h"
-
 #include "dhcp/dhcp_server.h"
 #include "net/frame.h"
 #include "net/netcfg.h"
 #include "net/pkt.h"
-#include "net/lwip/stack_lwip.h"
+#include "gateway/gw_link.h"
+#include "net/stack.h"
 #include "net/switch.h"
 
 struct sink {
@@ -86,6 +85,8 @@ int main(void)
 	struct sink vm = {.port = {.ops = &sink_ops}};
 	struct sw_port *in = &vm.port;
 	uv_loop_t loop;
+	struct stack_env env = {.no_nat = true};
+	struct gw_link *link;
 	struct stack *st;
 	struct sw *sw;
 	unsigned int i;
@@ -94,18 +95,18 @@ int main(void)
 	cfg.mtu = 65520;
 	uv_loop_init(&loop);
 	sw = sw_create(cfg.gw_mac);
-	st = stack_create(&loop, sw, &cfg);
-	if (!sw || !st)
+	if (!sw)
+		return 1;
+	env.loop = &loop;
+	env.sw = sw;
+	env.cfg = &cfg;
+	st = stack_create(stack_backend_find(getenv("QCW_BENCH_STACK")), &env);
+	link = st ? gw_link_create(&loop, sw, &cfg, st, NULL) : NULL;
+	if (!link)
 		return 1;
 	sw_port_attach(sw, in, "bench-in");
-	{
-		/* the VM's address is known, so lwIP answers without ARP */
-		struct eth_addr mac = {{0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee}};
-		ip4_addr_t ip;
-
-		IP4_ADDR(&ip, 192, 168, 127, 2);
-		etharp_add_static_entry(&ip, &mac);
-	}
+	/* the VM's address is known (a lease), so the stack needs no ARP */
+	stack_lease(st, cfg.device, cfg.device_mac, true);
 	sw_port_attach(sw, &sink.port, "bench-out");
 	printf("%-10s %14s %10s\n", "frame", "frames/s", "Gbit/s");
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
@@ -142,6 +143,7 @@ int main(void)
 	printf("frames sent to the VM port: %lu\n", vm.frames);
 	sw_port_detach(in);
 	sw_port_detach(&sink.port);
+	gw_link_destroy(link);
 	stack_destroy(st);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	uv_loop_close(&loop);

@@ -24,9 +24,10 @@ import re
 import statistics
 import sys
 
-BACKENDS = ["qcw", "passt", "passt-deb", "slirp", "ceiling", "wire"]
+BACKENDS = ["qcw", "slirp-backend", "passt", "passt-deb", "slirp", "ceiling", "wire"]
 NAMES = {
     "qcw": "qcw-net",
+    "slirp-backend": "qcw-net -stack slirp",
     "passt": "passt",
     "passt-deb": "passt (Debian)",
     "slirp": "QEMU slirp",
@@ -399,7 +400,7 @@ def write_chart(agg, backends, outbase, title):
                 s = agg[c].get(b, {}).get("gbps")
                 row += ["%.4f %.4f %.4f" % (s["median"], s["min"], s["max"])] if s else ["NaN NaN NaN"]
             f.write(" ".join(row) + "\n")
-    colors = {"qcw": "#1f77b4", "passt": "#ff7f0e", "passt-deb": "#d62728", "slirp": "#2ca02c", "ceiling": "#7f7f7f", "wire": "#9467bd"}
+    colors = {"qcw": "#1f77b4", "passt": "#ff7f0e", "passt-deb": "#d62728", "slirp": "#2ca02c", "slirp-backend": "#17becf", "ceiling": "#7f7f7f", "wire": "#9467bd"}
     plots = []
     for i, b in enumerate(backends):
         col = 2 + 3 * i
@@ -477,18 +478,15 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
         md.append("## %s\n" % title)
         md.append(note + "\n")
         hdr = ["cell"] + [NAMES[b] for b in backends]
-        extra = []
-        if "qcw" in backends and "passt" in backends:
-            extra.append(("qcw/passt", "passt"))
-        if "qcw" in backends and "slirp" in backends:
-            extra.append(("qcw/slirp", "slirp"))
-        if "qcw" in backends and "ceiling" in backends:
-            extra.append(("qcw/ceiling", "ceiling"))
+        extra = []  # (column, numerator, denominator)
+        for num, den in (("qcw", "passt"), ("qcw", "slirp"), ("slirp-backend", "slirp"), ("qcw", "ceiling")):
+            if num in backends and den in backends:
+                extra.append(("%s/%s" % (num, den), num, den))
         hdr += [e[0] for e in extra]
         rows = []
         for c in cells:
             row = [label(c)] + [cell_text(agg, c, b, "gbps") for b in backends]
-            row += [ratio(med(agg, c, "qcw", "gbps"), med(agg, c, other, "gbps")) for _, other in extra]
+            row += [ratio(med(agg, c, num, "gbps"), med(agg, c, den, "gbps")) for _, num, den in extra]
             rows.append(row)
         md.append(table(hdr, rows) + "\n")
 

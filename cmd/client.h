@@ -24,12 +24,4 @@ int client_main(int argc, char **argv);
  */
 const char *client_default_socket(char *buf, size_t len);
 
-/*
- * client_get() - GET @path from the daemon's API at @sock (one request,
- * blocking, 30 s timeout). Return: the body of a 200 answer (free it)
- * with its length in @len, or NULL with the reason in @err.
- */
-char *client_get(const char *sock, const char *path, size_t *len, char *err,
-		 size_t errlen);
-
 #endif

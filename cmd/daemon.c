@@ -29,14 +29,13 @@
 #include "forwarder/ssh_tunnel.h"
 #include "dns/dns_server.h"
 #include "gateway/gw_dns.h"
+#include "gateway/gw_link.h"
 #include "util/log.h"
-#include "net/lwip/nat.h"
 #include "net/netcfg.h"
 #include "qcw_config.h"
 #include "net/rxchunk.h"
 #include "cmd/sandbox.h"
-#include "net/lwip/txring.h"
-#include "net/lwip/stack_lwip.h"
+#include "net/stack.h"
 #include "net/switch.h"
 #include "net/transport_dgram.h"
 #include "net/transport_stream.h"
@@ -48,7 +47,7 @@ struct daemon {
 	struct netcfg net;
 	struct sw *sw;
 	struct stack *st;
-	struct nat *nat;
+	struct gw_link *link; /* ARP and DHCP in front of the stack */
 	struct dhcp_server *dhcp;
 	struct fwd *fwd;
 	struct dns_server *dns;
@@ -361,10 +360,12 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 				"used with -no-sandbox\n");
 		return 1;
 	}
-	if (o->stack && strcmp(o->stack, "lwip")) {
-		fprintf(stderr, "stack %s is not available in this build\n",
-			o->stack);
-		return 1;
+	if (!stack_backend_find(o->stack)) {
+		fprintf(stderr,
+			"stack %s is not available in this build (it has: "
+			"%s)\n",
+			o->stack, stack_backend_names());
+		return 2;
 	}
 	return 0;
 }
@@ -604,7 +605,7 @@ static int daemon_start_forwarder(struct daemon *d)
 {
 	char local[32], remote[32], ip[16], err[256];
 
-	d->fwd = fwd_create(&d->loop, d->st);
+	d->fwd = fwd_create(&d->loop, d->st, &d->net);
 	if (!d->fwd)
 		return -ENOMEM;
 	if (d->o->cfg) {
@@ -663,7 +664,7 @@ static int daemon_start_dns(struct daemon *d)
 			}
 		}
 	}
-	d->gw_dns = gw_dns_create(d->st, d->fwd, d->dns,
+	d->gw_dns = gw_dns_create(&d->loop, d->st, d->dns,
 				  (unsigned int)d->o->gw_dns_conns);
 	return d->gw_dns ? 0 : -EADDRINUSE;
 }
@@ -749,7 +750,7 @@ static int daemon_start_api(struct daemon *d)
 	struct api_ctx ctx = {
 		.sw = d->sw,
 		.stack = d->st,
-		.nat = d->nat,
+		.link = d->link,
 		.dhcp = d->dhcp,
 		.net = &d->net,
 		.dns = d->dns,
@@ -780,10 +781,10 @@ static int daemon_start_api(struct daemon *d)
 		if (r < 0)
 			return r;
 	}
-	if (d->fwd) {
-		r = fwd_gateway_listen(d->fwd, 80,
-				       (unsigned int)d->o->gw_api_conns,
-				       api_gateway_conn, d->api);
+	if (d->st) {
+		r = stack_tcp_listen(d->st, 80,
+				     (unsigned int)d->o->gw_api_conns,
+				     api_gateway_conn, d->api);
 		if (r < 0)
 			log_warn("cannot serve the API at the gateway's port "
 				 "80: %s",
@@ -795,6 +796,8 @@ static int daemon_start_api(struct daemon *d)
 /* daemon_stop_api() - close the endpoints (unlinking their sockets). */
 static void daemon_stop_api(struct daemon *d)
 {
+	if (d->st)
+		stack_tcp_unlisten(d->st, 80);
 	api_destroy(d->api);
 	d->api = NULL;
 	ts_close(d->connect);
@@ -915,7 +918,7 @@ static int daemon_sandbox(struct daemon *d)
 	char err[256];
 	int r;
 
-	if (nat_icmp_raw_setup(d->nat) < 0)
+	if (stack_prepare(d->st) < 0)
 		log_warn("nat: cannot set up the raw ICMP socket");
 	if (d->o->no_sandbox) {
 		log_warn("sandbox: off (-no-sandbox)");
@@ -1005,18 +1008,26 @@ int daemon_run(struct daemon_opts *o)
 	uv_loop_init(&d.loop);
 	d.exit_status = 1;
 	d.sw = sw_create(d.net.gw_mac);
-	d.st = d.sw ? stack_create(&d.loop, d.sw, &d.net) : NULL;
 	d.dhcp = daemon_dhcp(&d.net, o->cfg);
+	if (d.sw) {
+		struct stack_env env = {
+			.loop = &d.loop,
+			.sw = d.sw,
+			.cfg = &d.net,
+			.host_queue_max = o->host_queue_mib > 0
+						  ? (size_t)o->host_queue_mib
+							    << 20
+						  : 0,
+		};
+
+		d.st = stack_create(stack_backend_find(o->stack), &env);
+	}
 	if (!d.st || !d.dhcp)
 		goto out;
-	stack_set_dhcp(d.st, d.dhcp);
-	daemon_start_tables(&d);
-	if (o->host_queue_mib > 0)
-		stack_set_queue_max(d.st, (size_t)o->host_queue_mib << 20);
-	d.nat = nat_create(d.st);
-	if (!d.nat)
+	d.link = gw_link_create(&d.loop, d.sw, &d.net, d.st, d.dhcp);
+	if (!d.link)
 		goto out;
-	stack_set_nat(d.st, d.nat);
+	daemon_start_tables(&d);
 
 	uv_signal_init(&d.loop, &d.sigint);
 	uv_signal_init(&d.loop, &d.sigterm);
@@ -1092,7 +1103,7 @@ out:
 	dns_server_destroy(d.dns);
 	daemon_stop_tunnels(&d);
 	fwd_destroy(d.fwd);
-	nat_destroy(d.nat);
+	gw_link_destroy(d.link);
 	stack_destroy(d.st);
 	if (d.sw_timer_on)
 		uv_close((uv_handle_t *)&d.sw_timer, NULL);
@@ -1104,7 +1115,6 @@ out:
 	uv_loop_close(&d.loop);
 	sw_destroy(d.sw);
 	rxchunk_pool_drain();
-	txring_pool_drain();
 	if (pid_written)
 		daemon_remove_pid(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);

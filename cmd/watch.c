@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cmd/client.h"
+#include "cmd/client_http.h"
 #include "cmd/watch_view.h"
 
 #define WATCH_SCREEN_MAX 65536

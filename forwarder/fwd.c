@@ -1,21 +1,21 @@
 /*
  * fwd.c - the port-forward rule table and its TCP and unix listeners (see
- * fwd.h). An accepted host connection is dialled into the guest from the
- * gateway's address through lwIP; when the guest accepts, the two are
- * spliced (net/lwip/splice.c); when it refuses, the host connection is closed.
+ * fwd.h). An accepted host connection is handed to the stack seam
+ * (stack_tcp_dial(), net/stack.h), which dials it into the guest from the
+ * gateway's address and carries its bytes both ways; when the guest
+ * refuses, the stack closes the host connection.
  * UDP rules live in fwd_udp.c.
  */
 #include "forwarder/fwd_priv.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "lwip/tcp.h"
 
 #define LOG_SUBSYS LOG_SS_FWD
 #include "util/log.h"
@@ -92,7 +92,8 @@ int fwd_proto_parse(const char *s, enum fwd_proto *p)
 	return -EINVAL;
 }
 
-struct fwd *fwd_create(uv_loop_t *loop, struct stack *st)
+struct fwd *fwd_create(uv_loop_t *loop, struct stack *st,
+		       const struct netcfg *cfg)
 {
 	struct fwd *f = calloc(1, sizeof(*f));
 
@@ -102,7 +103,7 @@ struct fwd *fwd_create(uv_loop_t *loop, struct stack *st)
 	}
 	f->loop = loop;
 	f->st = st;
-	f->cfg = stack_netcfg(st);
+	f->cfg = cfg;
 	uv_timer_init(loop, &f->sweep);
 	f->sweep.data = f;
 	uv_timer_start(&f->sweep, fwd_udp_sweep_cb, 5000, 5000);
@@ -112,28 +113,6 @@ struct fwd *fwd_create(uv_loop_t *loop, struct stack *st)
 
 /* ---- connections ---- */
 
-/*
- * Each gateway connection costs two fds (a socketpair) and a splice, so
- * every listener has a small cap on connections open at once; a SYN past
- * the cap still completes in lwIP (the backlog is the only SYN limit) and
- * is then reset. Answers toward the guest are bounded per connection
- * (FWD_GW_SND_CAP), and the connection closes fully when the service
- * closes its end, so a guest that never sends its FIN holds nothing.
- */
-#define FWD_GW_BACKLOG 255
-#define FWD_GW_SND_CAP (64 * 1024)
-#define FWD_GW_DEFAULT_CONNS 32 /* when the caller gives 0 */
-
-struct fwd_gw_listener {
-	struct fwd *f;
-	fwd_gateway_fn cb;
-	void *arg;
-	struct tcp_pcb *pcb;
-	struct fwd_gw_listener *next;
-	unsigned int open, max;
-	uint16_t port;
-};
-
 /* fwd_maybe_free() - after fwd_destroy(), free once nothing refers to us. */
 static void fwd_maybe_free(struct fwd *f)
 {
@@ -141,11 +120,20 @@ static void fwd_maybe_free(struct fwd *f)
 		free(f);
 }
 
-static void fwd_conn_closed(struct splice *sp)
+/* the stack_conn_owner's closed(): the connection and its fd are gone */
+static void fwd_conn_closed(void *arg, int err)
 {
-	struct fwd_conn *c = splice_container_of(sp, struct fwd_conn, sp);
+	struct fwd_conn *c = arg;
 	struct fwd *f = c->f;
+	char a[16];
 
+	if (err == -ECONNREFUSED || err == -ETIMEDOUT) {
+		f->cnt.conns_refused++;
+		log_debug("forwarder: %s:%u in the guest %s",
+			  netcfg_ip_str(c->ip, a), c->port,
+			  err == -ECONNREFUSED ? "refused the connection"
+					       : "did not answer");
+	}
 	if (c->prev)
 		c->prev->next = c->next;
 	else if (c->rule)
@@ -154,83 +142,19 @@ static void fwd_conn_closed(struct splice *sp)
 		f->loose = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->gw)
-		c->gw->open--;
 	f->cnt.conns_open--;
 	free(c);
 	fwd_maybe_free(f);
 }
 
-static const struct splice_ops fwd_conn_ops = {
-	.closed = fwd_conn_closed,
-};
-
 static void fwd_conn_close(struct fwd_conn *c, bool reset)
 {
-	if (c->dial) {
-		tcp_arg(c->dial, NULL);
-		tcp_err(c->dial, NULL);
-		tcp_abort(c->dial);
-		c->dial = NULL;
-	}
-	splice_close(&c->sp, reset);
-}
-
-static err_t fwd_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct fwd_conn *c = arg;
-
-	(void)err;
-	c->dial = NULL;
-	splice_start(&c->sp, pcb);
-	return ERR_OK;
-}
-
-static void fwd_dial_err_cb(void *arg, err_t err)
-{
-	struct fwd_conn *c = arg;
-	char a[16];
-
-	if (!c)
-		return;
-	c->dial = NULL; /* freed by lwIP */
-	c->f->cnt.conns_refused++;
-	log_debug("forwarder: %s:%u in the guest %s", netcfg_ip_str(c->ip, a),
-		  c->port,
-		  err == ERR_RST ? "refused the connection" : "did not answer");
-	fwd_conn_close(c, false);
-}
-
-/* fwd_dial() - connect to @c->ip:@c->port in the guest from the gateway. */
-static int fwd_dial(struct fwd_conn *c)
-{
-	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-	ip_addr_t gw, dst;
-
-	if (!pcb)
-		return -ENOMEM;
-	ip_addr_set_ip4_u32_val(gw, lwip_htonl(c->f->cfg->gateway));
-	ip_addr_set_ip4_u32_val(dst, lwip_htonl(c->ip));
-	if (tcp_bind(pcb, &gw, 0) != ERR_OK) {
-		tcp_abort(pcb);
-		return -EADDRINUSE;
-	}
-	c->dial = pcb;
-	tcp_arg(pcb, c);
-	tcp_err(pcb, fwd_dial_err_cb);
-	if (tcp_connect(pcb, &dst, c->port, fwd_connected_cb) != ERR_OK) {
-		c->dial = NULL;
-		tcp_arg(pcb, NULL);
-		tcp_err(pcb, NULL);
-		tcp_abort(pcb);
-		return -ENOMEM;
-	}
-	stack_kick_timers(c->f->st);
-	return 0;
+	if (c->sc)
+		stack_conn_close(c->f->st, c->sc, reset);
 }
 
 static struct fwd_conn *fwd_conn_new(struct fwd *f, struct fwd_rule *r,
-				     bool pipe, uint32_t ip, uint16_t port)
+				     uint32_t ip, uint16_t port)
 {
 	struct fwd_conn *c = calloc(1, sizeof(*c));
 
@@ -240,8 +164,6 @@ static struct fwd_conn *fwd_conn_new(struct fwd *f, struct fwd_rule *r,
 	c->rule = r;
 	c->ip = ip;
 	c->port = port;
-	splice_init(&c->sp, stack_splice_ctx(f->st), &fwd_conn_ops, pipe,
-		    &f->cnt.bytes_in, &f->cnt.bytes_out);
 	if (r) {
 		c->next = r->conns;
 		r->conns = c;
@@ -256,125 +178,85 @@ static struct fwd_conn *fwd_conn_new(struct fwd *f, struct fwd_rule *r,
 	return c;
 }
 
+/*
+ * fwd_conn_dial() - hand @fd to the stack for @c: from here on the stack
+ * owns it and calls fwd_conn_closed() once, also when the dial fails.
+ */
+static int fwd_conn_dial(struct fwd_conn *c, int fd)
+{
+	struct stack_conn_owner o = {
+		.closed = fwd_conn_closed,
+		.arg = c,
+		.bytes_to_host = &c->f->cnt.bytes_in,
+		.bytes_to_guest = &c->f->cnt.bytes_out,
+	};
+
+	return stack_tcp_dial(c->f->st, fd, c->ip, c->port, &o, &c->sc);
+}
+
+static void fwd_tmp_closed_cb(uv_handle_t *h)
+{
+	free(h);
+}
+
+/*
+ * fwd_accept_fd() - accept a connection of @server as a plain fd: libuv
+ * accepts into a handle only, so the fd is duplicated out of a temporary
+ * one (two syscalls per connection, none per byte).
+ */
+static int fwd_accept_fd(uv_stream_t *server, bool pipe)
+{
+	uv_stream_t *tmp = malloc(pipe ? sizeof(uv_pipe_t) : sizeof(uv_tcp_t));
+	uv_os_fd_t ufd;
+	int fd = -ENOMEM;
+
+	if (!tmp)
+		return -ENOMEM;
+	if (pipe)
+		uv_pipe_init(server->loop, (uv_pipe_t *)tmp, 0);
+	else
+		uv_tcp_init(server->loop, (uv_tcp_t *)tmp);
+	if (uv_accept(server, tmp) == 0 &&
+	    uv_fileno((uv_handle_t *)tmp, &ufd) == 0) {
+		fd = fcntl(ufd, F_DUPFD_CLOEXEC, 3);
+		if (fd < 0)
+			fd = -errno;
+	}
+	uv_close((uv_handle_t *)tmp, fwd_tmp_closed_cb);
+	return fd;
+}
+
 static void fwd_accept_cb(uv_stream_t *server, int status)
 {
 	struct fwd_rule *r = server->data;
 	struct fwd_conn *c;
+	int fd;
 
 	if (status < 0)
 		return;
-	c = fwd_conn_new(r->f, r, r->proto == FWD_UNIX, r->ip, r->port);
+	fd = fwd_accept_fd(server, r->proto == FWD_UNIX);
+	if (fd < 0) {
+		log_rl("forwarder: accept: %s", uv_strerror(fd));
+		return;
+	}
+	c = fwd_conn_new(r->f, r, r->ip, r->port);
 	if (!c) {
+		close(fd);
 		log_rl("forwarder: out of memory for a connection");
 		return;
 	}
-	if (uv_accept(server, &c->sp.host.s) < 0 || fwd_dial(c) < 0)
-		fwd_conn_close(c, false);
+	fwd_conn_dial(c, fd);
 }
 
 int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port)
 {
-	struct fwd_conn *c = fwd_conn_new(f, NULL, true, ip, port);
-	int r;
+	struct fwd_conn *c = fwd_conn_new(f, NULL, ip, port);
 
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
 	}
-	r = uv_pipe_open(&c->sp.host.pipe, fd);
-	if (r < 0) {
-		close(fd);
-		fwd_conn_close(c, false);
-		return r;
-	}
-	r = fwd_dial(c);
-	if (r < 0)
-		fwd_conn_close(c, false);
-	return r;
-}
-
-/* ---- the gateway's own listeners (in-VM API, DNS over TCP) ---- */
-
-static err_t fwd_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct fwd_gw_listener *l = arg;
-	struct fwd_conn *c;
-	int sv[2];
-
-	if (err != ERR_OK || !l)
-		return ERR_VAL;
-	if (l->open >= l->max) {
-		l->f->cnt.gw_refused++;
-		log_rl("forwarder: %u connections to the gateway's port %u "
-		       "(limit), connection reset",
-		       l->open, l->port);
-		tcp_abort(pcb);
-		return ERR_ABRT;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		l->f->cnt.gw_refused++;
-		log_rl("forwarder: gateway port %u: socketpair: %s, connection "
-		       "reset",
-		       l->port, strerror(errno));
-		tcp_abort(pcb);
-		return ERR_ABRT;
-	}
-	c = fwd_conn_new(l->f, NULL, true, 0, 0);
-	if (!c || uv_pipe_open(&c->sp.host.pipe, sv[0]) < 0) {
-		if (c)
-			fwd_conn_close(c, false);
-		close(sv[0]);
-		close(sv[1]);
-		tcp_abort(pcb);
-		return ERR_ABRT;
-	}
-	c->gw = l;
-	l->open++;
-	c->sp.snd_cap = FWD_GW_SND_CAP;
-	c->sp.close_on_host_eof = true;
-	splice_start(&c->sp, pcb);
-	l->cb(l->arg, sv[1], lwip_ntohl(ip_2_ip4(&pcb->remote_ip)->addr));
-	return ERR_OK;
-}
-
-int fwd_gateway_listen(struct fwd *f, uint16_t port, unsigned int max_conns,
-		       fwd_gateway_fn cb, void *arg)
-{
-	struct fwd_gw_listener *l = calloc(1, sizeof(*l));
-	struct tcp_pcb *pcb, *lpcb;
-	ip_addr_t gw;
-
-	if (!l)
-		return -ENOMEM;
-	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-	if (!pcb) {
-		free(l);
-		return -ENOMEM;
-	}
-	ip_addr_set_ip4_u32_val(gw, lwip_htonl(f->cfg->gateway));
-	if (tcp_bind(pcb, &gw, port) != ERR_OK) {
-		tcp_abort(pcb);
-		free(l);
-		return -EADDRINUSE;
-	}
-	/* half-open connections: the stack evicts the oldest past this */
-	lpcb = tcp_listen_with_backlog(pcb, FWD_GW_BACKLOG);
-	if (!lpcb) {
-		tcp_abort(pcb);
-		free(l);
-		return -ENOMEM;
-	}
-	l->f = f;
-	l->cb = cb;
-	l->arg = arg;
-	l->pcb = lpcb;
-	l->port = port;
-	l->max = max_conns ? max_conns : FWD_GW_DEFAULT_CONNS;
-	tcp_arg(lpcb, l);
-	tcp_accept(lpcb, fwd_gw_accept);
-	l->next = f->gw;
-	f->gw = l;
-	return 0;
+	return fwd_conn_dial(c, fd);
 }
 
 /* ---- rules ---- */
@@ -690,7 +572,6 @@ static void fwd_free_cb(uv_handle_t *h)
 
 void fwd_destroy(struct fwd *f)
 {
-	struct fwd_gw_listener *l;
 	struct fwd_conn *c, *next;
 
 	if (!f)
@@ -702,14 +583,5 @@ void fwd_destroy(struct fwd *f)
 		next = c->next;
 		fwd_conn_close(c, true);
 	}
-	while ((l = f->gw)) {
-		f->gw = l->next;
-		tcp_arg(l->pcb, NULL);
-		tcp_close(l->pcb);
-		free(l);
-	}
-	/* connections that outlive their listener no longer count */
-	for (c = f->loose; c; c = c->next)
-		c->gw = NULL;
 	uv_close((uv_handle_t *)&f->sweep, fwd_free_cb);
 }

@@ -18,6 +18,7 @@
 
 struct fwd;
 struct stack;
+struct netcfg;
 
 enum fwd_proto {
 	FWD_TCP,
@@ -30,7 +31,6 @@ struct fwd_counters {
 	uint64_t rules;
 	uint64_t conns_open, conns_total, conns_refused;
 	uint64_t bytes_in, bytes_out;
-	uint64_t gw_refused; /* gateway connections reset past the cap */
 	/* the SSH tunnels on this forwarder (ssh_tunnel.c counts them) */
 	uint64_t tun_up; /* sessions up now */
 	uint64_t tun_sessions; /* sessions established */
@@ -40,7 +40,8 @@ struct fwd_counters {
 	uint64_t tun_open_retries; /* channel opens refused, retried */
 };
 
-struct fwd *fwd_create(uv_loop_t *loop, struct stack *st);
+struct fwd *fwd_create(uv_loop_t *loop, struct stack *st,
+		       const struct netcfg *cfg);
 /* fwd_destroy() - close all listeners and connections. NULL ok. */
 void fwd_destroy(struct fwd *f);
 
@@ -76,7 +77,7 @@ void fwd_foreach(struct fwd *f,
 
 /*
  * fwd_splice_fd() - dial @ip:@port in the guest through the stack and
- * splice it with the connected stream socket @fd (takes ownership of @fd;
+ * join it to the connected stream socket @fd (takes ownership of @fd;
  * it is closed when either side ends). Used by the API's /tunnel.
  * 0 or -errno (then @fd was closed).
  */
@@ -85,17 +86,5 @@ int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port);
 const struct fwd_counters *fwd_counters(const struct fwd *f);
 /* fwd_counters_rw() - the same, for the SSH tunnels to count in. */
 struct fwd_counters *fwd_counters_rw(struct fwd *f);
-
-/*
- * fwd_gateway_listen() - accept TCP connections to the gateway's own
- * address on @port inside the virtual network (the in-VM API on :80, DNS
- * over TCP on :53); each is spliced to one end of a socketpair and @cb
- * gets the other end (ownership passes) and the guest's address. At most
- * @max_conns are open at once (each costs two fds); past that the guest
- * gets a RST (counted in gw_refused).
- */
-typedef void (*fwd_gateway_fn)(void *arg, int fd, uint32_t peer_ip);
-int fwd_gateway_listen(struct fwd *f, uint16_t port, unsigned int max_conns,
-		       fwd_gateway_fn cb, void *arg);
 
 #endif

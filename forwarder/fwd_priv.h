@@ -9,23 +9,20 @@
 
 #include "forwarder/fwd.h"
 #include "net/netcfg.h"
-#include "net/lwip/splice.h"
-#include "net/lwip/stack_lwip.h"
+#include "net/stack.h"
 
 #define FWD_UDP_IDLE_MS 90000
 
 struct fwd_rule;
 struct fwd_udp_flow;
-struct fwd_gw_listener;
 struct ssh_tunnel;
 
+/* A host connection the stack carries into the guest (stack_tcp_dial). */
 struct fwd_conn {
-	struct splice sp; /* host side inside */
 	struct fwd *f;
-	struct fwd_rule *rule; /* NULL: tunnel or gateway connection */
+	struct fwd_rule *rule; /* NULL: a tunnel's or the API's /tunnel */
 	struct fwd_conn *prev, *next;
-	struct tcp_pcb *dial; /* while connecting into the guest */
-	struct fwd_gw_listener *gw; /* counted by this gateway listener */
+	struct stack_conn *sc; /* valid until fwd_conn_closed() */
 	uint32_t ip;
 	uint16_t port;
 };
@@ -58,7 +55,6 @@ struct fwd {
 	const struct netcfg *cfg;
 	struct fwd_rule *rules;
 	struct fwd_conn *loose; /* connections without a rule */
-	struct fwd_gw_listener *gw;
 	uv_timer_t sweep;
 	struct fwd_counters cnt;
 	bool dying, sweep_closed;

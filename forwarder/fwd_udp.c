@@ -1,6 +1,6 @@
 /*
  * fwd_udp.c - UDP port forwards: a host UDP socket per rule; each client
- * address gets a flow with its own lwIP UDP pcb on the gateway (an
+ * address gets a flow with its own UDP socket on the gateway (an
  * ephemeral port), so the guest's replies find their way back to that
  * client. Flows idle for 90 s are closed by the forwarder's sweep. Empty
  * datagrams are legal and are forwarded both ways (n == 0 with an address
@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lwip/udp.h"
-
 #include "util/log.h"
 
 struct fwd_udp_flow {
@@ -22,7 +20,7 @@ struct fwd_udp_flow {
 	struct fwd_rule *rule;
 	struct sockaddr_storage client;
 	socklen_t client_len;
-	struct udp_pcb *pcb;
+	struct stack_udp *sock; /* on the gateway, an ephemeral port */
 	uint64_t last_ms;
 };
 
@@ -50,28 +48,23 @@ static bool fwd_sockaddr_eq(const struct sockaddr_storage *a,
 
 static void fwd_udp_flow_free(struct fwd_udp_flow *fl)
 {
-	udp_remove(fl->pcb);
+	stack_udp_close(fl->rule->f->st, fl->sock);
 	free(fl);
 }
 
 /* the guest answered: send it to the client this flow belongs to */
-static void fwd_udp_from_guest(void *arg, struct udp_pcb *pcb, struct pbuf *p,
-			       const ip_addr_t *addr, u16_t port)
+static void fwd_udp_from_guest(void *arg, const uint8_t *data, size_t len,
+			       uint32_t ip, uint16_t port)
 {
 	struct fwd_udp_flow *fl = arg;
 	struct fwd *f = fl->rule->f;
-	uv_buf_t b;
-	u16_t n;
+	uv_buf_t b = uv_buf_init((char *)data, (unsigned int)len);
 
-	(void)pcb;
-	(void)addr;
+	(void)ip;
 	(void)port;
-	n = pbuf_copy_partial(p, f->buf, 0xffff, 0);
-	pbuf_free(p);
-	b = uv_buf_init((char *)f->buf, n);
 	if (uv_udp_try_send(&fl->rule->l.udp, &b, 1,
 			    (const struct sockaddr *)&fl->client) >= 0)
-		f->cnt.bytes_out += n;
+		f->cnt.bytes_out += len;
 	fl->last_ms = uv_now(f->loop);
 }
 
@@ -79,7 +72,6 @@ static struct fwd_udp_flow *fwd_udp_flow_get(struct fwd_rule *r,
 					     const struct sockaddr *addr)
 {
 	struct fwd_udp_flow *fl;
-	ip_addr_t gw;
 
 	for (fl = r->flows; fl; fl = fl->next)
 		if (fwd_sockaddr_eq(&fl->client, addr))
@@ -87,11 +79,8 @@ static struct fwd_udp_flow *fwd_udp_flow_get(struct fwd_rule *r,
 	fl = calloc(1, sizeof(*fl));
 	if (!fl)
 		return NULL;
-	fl->pcb = udp_new_ip_type(IPADDR_TYPE_V4);
-	ip_addr_set_ip4_u32_val(gw, lwip_htonl(r->f->cfg->gateway));
-	if (!fl->pcb || udp_bind(fl->pcb, &gw, 0) != ERR_OK) {
-		if (fl->pcb)
-			udp_remove(fl->pcb);
+	fl->sock = stack_udp_open(r->f->st, 0, fwd_udp_from_guest, fl);
+	if (!fl->sock) {
 		free(fl);
 		return NULL;
 	}
@@ -100,7 +89,6 @@ static struct fwd_udp_flow *fwd_udp_flow_get(struct fwd_rule *r,
 				 ? sizeof(struct sockaddr_in6)
 				 : sizeof(struct sockaddr_in);
 	memcpy(&fl->client, addr, fl->client_len);
-	udp_recv(fl->pcb, fwd_udp_from_guest, fl);
 	fl->next = r->flows;
 	r->flows = fl;
 	return fl;
@@ -120,8 +108,6 @@ static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 {
 	struct fwd_rule *r = u->data;
 	struct fwd_udp_flow *fl;
-	ip_addr_t dst;
-	struct pbuf *p;
 
 	if (n < 0 || !addr || (flags & UV_UDP_PARTIAL) || n > 65507)
 		return; /* n == 0 without an address: nothing more to read */
@@ -129,14 +115,9 @@ static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 	if (!fl)
 		return;
 	fl->last_ms = uv_now(r->f->loop);
-	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)n, PBUF_RAM);
-	if (!p)
-		return;
-	memcpy(p->payload, buf->base, (size_t)n);
-	ip_addr_set_ip4_u32_val(dst, lwip_htonl(r->ip));
-	if (udp_sendto(fl->pcb, p, &dst, r->port) == ERR_OK)
+	if (stack_udp_send(r->f->st, fl->sock, r->ip, r->port, buf->base,
+			   (size_t)n) == 0)
 		r->f->cnt.bytes_in += (uint64_t)n;
-	pbuf_free(p);
 }
 
 int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen)

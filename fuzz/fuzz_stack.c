@@ -1,21 +1,20 @@
 /*
  * fuzz_stack.c - libFuzzer target for the gateway's whole input path:
- * frames from a guest into stack_input() (net/stack.h), i.e. the ARP fast
- * path for virtual IPs, the DHCP server (dhcp/) and lwIP itself (ARP,
- * IPv4 with reassembly, ICMP, UDP, TCP). Frames whose length prefix is odd
- * are lent in a receive chunk (net/rxchunk.h), as the stream transport
- * does, so lwIP keeps them in place as PBUF_REF pbufs.
+ * frames from a guest into the gateway link (gateway/gw_link.c: the ARP
+ * fast path for virtual IPs, the DHCP server) and the stack backend behind
+ * the seam (net/stack.h): lwIP (ARP, IPv4 with reassembly, ICMP, UDP,
+ * TCP) in fuzz-stack, libslirp in fuzz-stack-slirp. Frames whose length
+ * prefix is odd are lent in a receive chunk (net/rxchunk.h), as the stream
+ * transport does, so lwIP keeps them in place as PBUF_REF pbufs.
  *
- * No host sockets: a libuv loop is created but never run or connected to
- * anything, and no NAT is set (stack_set_nat() is not called), so
- * traffic for foreign addresses is dropped by the stack's IPv4 hook; the
- * fuzzer never opens a socket or sends anything anywhere. What the stack
- * sends goes through the switch to a fake port that only checks the
- * frame and discards it.
+ * No host sockets: the backend is created with no_nat, so traffic for
+ * foreign addresses is dropped before it could become a socket; the
+ * fuzzer never sends anything anywhere. What the stack sends goes through
+ * the switch to a fake port that only checks the frame and discards it.
  *
  * lwIP is a process-wide singleton, so the stack is created once and
  * kept across inputs (its state, e.g. ARP and TCP, carries over). The
- * loop is never run, so the clock does not move and runs repeat.
+ * stack's clock stands still, so runs repeat.
  *
  * Input: frames, each preceded by a 2-byte little-endian length (any
  * length, also below an Ethernet header); a truncated last frame is fed
@@ -28,11 +27,17 @@
 #include <uv.h>
 
 #include "dhcp/dhcp_server.h"
-#include "util/log.h"
+#include "gateway/gw_link.h"
 #include "net/netcfg.h"
 #include "net/rxchunk.h"
-#include "net/lwip/stack_lwip.h"
+#include "net/stack.h"
 #include "net/switch.h"
+#include "util/log.h"
+
+/* the backend under test: fuzz-stack (lwip) and fuzz-stack-slirp */
+#ifndef FUZZ_STACK_BACKEND
+#define FUZZ_STACK_BACKEND "lwip"
+#endif
 
 #define CHECK(c)                          \
 	do {                              \
@@ -59,6 +64,7 @@ struct fuzz_env {
 	struct netcfg cfg;
 	struct sw *sw;
 	struct stack *st;
+	struct gw_link *link;
 	struct dhcp_server *dhcp;
 	struct sw_port port;
 	uint64_t sent, sum;
@@ -106,9 +112,17 @@ static struct dhcp_server *fuzz_dhcp(const struct netcfg *n)
 	return dhcp_server_create(&c);
 }
 
+/* the clock stands still, so runs repeat */
+static uint64_t fuzz_clock(void *arg)
+{
+	(void)arg;
+	return 1000000;
+}
+
 static struct fuzz_env *fuzz_env(void)
 {
 	static struct fuzz_env *e;
+	struct stack_env env = {.no_nat = true};
 	uint8_t hello[60];
 
 	if (e)
@@ -120,12 +134,17 @@ static struct fuzz_env *fuzz_env(void)
 	netcfg_defaults(&e->cfg);
 	e->sw = sw_create(e->cfg.gw_mac);
 	CHECK(e->sw);
-	e->st = stack_create(&e->loop, e->sw, &e->cfg);
+	env.loop = &e->loop;
+	env.sw = e->sw;
+	env.cfg = &e->cfg;
+	env.clock.now_ms = fuzz_clock;
+	/* no_nat: nothing may leave the process */
+	e->st = stack_create(stack_backend_find(FUZZ_STACK_BACKEND), &env);
 	CHECK(e->st);
 	e->dhcp = fuzz_dhcp(&e->cfg);
 	CHECK(e->dhcp);
-	stack_set_dhcp(e->st, e->dhcp);
-	/* deliberately no stack_set_nat(): nothing may leave the process */
+	e->link = gw_link_create(&e->loop, e->sw, &e->cfg, e->st, e->dhcp);
+	CHECK(e->link);
 	e->port.ops = &fuzz_port_ops;
 	e->port.id = -1;
 	CHECK(sw_port_attach(e->sw, &e->port, "fuzz") == 0);
@@ -159,7 +178,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 			CHECK(c);
 			memcpy(c->data, data + off, len);
-			stack_input(e->st, c->data, len, &c->ref);
+			gw_link_input(e->link, c->data, len, &c->ref);
 			rxchunk_put(c);
 			off += len;
 			continue;
@@ -168,13 +187,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		frame = malloc(len ? len : 1);
 		CHECK(frame);
 		memcpy(frame, data + off, len);
-		stack_input(e->st, frame, len, NULL);
+		gw_link_input(e->link, frame, len, NULL);
 		free(frame);
 		off += len;
 	}
 	/* the batch ends, as after a transport's read */
 	sw_input_end(&e->port);
-	/* run the lwIP timeouts that are due (the clock stands still) */
-	stack_kick_timers(e->st);
+	/* one loop iteration: the stack's timers that are due, its I/O */
+	uv_run(&e->loop, UV_RUN_NOWAIT);
 	return 0;
 }

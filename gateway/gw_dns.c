@@ -1,6 +1,8 @@
 /*
  * gw_dns.c - DNS at gateway:53 (see gw_dns.h).
  *
+ * Both ride on the stack seam (net/stack.h), so they work on any backend.
+ *
  * UDP: local answers are built into a buffer of this struct and sent at
  * once, with no allocation; only queries relayed upstream get a small
  * context (the client's address) until their answer arrives.
@@ -22,14 +24,11 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include "lwip/udp.h"
-
 #include "dns/dns_codec.h"
 #include "dns/dns_server.h"
-#include "forwarder/fwd.h"
+#include "net/stack.h"
 #define LOG_SUBSYS LOG_SS_DNS
 #include "util/log.h"
-#include "net/lwip/stack_lwip.h"
 
 #define GW_DNS_TCP_MAX_PENDING 64
 #define GW_DNS_TCP_WQ_MAX (64 * 1024)
@@ -39,8 +38,8 @@
 struct gw_dns_udp_ctx {
 	struct gw_dns *g;
 	struct gw_dns_udp_ctx *prev, *next;
-	ip_addr_t addr;
-	u16_t port;
+	uint32_t addr;
+	uint16_t port;
 };
 
 struct gw_dns_tcp {
@@ -60,8 +59,9 @@ struct gw_dns_tcp {
 
 struct gw_dns {
 	struct stack *st;
+	uv_loop_t *loop;
 	struct dns_server *dns;
-	struct udp_pcb *pcb;
+	struct stack_udp *udp;
 	struct gw_dns_udp_ctx *udp_pending;
 	struct gw_dns_tcp *tcp_conns;
 	size_t tcp_wq; /* all connections' wq */
@@ -69,19 +69,10 @@ struct gw_dns {
 	uint8_t out[DNS_LOCAL_REPLY_MAX];
 };
 
-static void gw_dns_udp_send(struct gw_dns *g, const ip_addr_t *addr, u16_t port,
+static void gw_dns_udp_send(struct gw_dns *g, uint32_t addr, uint16_t port,
 			    const uint8_t *msg, size_t len)
 {
-	struct pbuf *p;
-
-	if (len > 0xffff - 8)
-		return;
-	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
-	if (!p)
-		return;
-	memcpy(p->payload, msg, len);
-	udp_sendto(g->pcb, p, addr, port);
-	pbuf_free(p);
+	stack_udp_send(g->st, g->udp, addr, port, msg, len);
 }
 
 static void gw_dns_udp_reply(void *arg, const uint8_t *msg, size_t len)
@@ -89,7 +80,7 @@ static void gw_dns_udp_reply(void *arg, const uint8_t *msg, size_t len)
 	struct gw_dns_udp_ctx *c = arg;
 	struct gw_dns *g = c->g;
 
-	gw_dns_udp_send(g, &c->addr, c->port, msg, len);
+	gw_dns_udp_send(g, c->addr, c->port, msg, len);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -99,17 +90,16 @@ static void gw_dns_udp_reply(void *arg, const uint8_t *msg, size_t len)
 	free(c);
 }
 
-static void gw_dns_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
-			    const ip_addr_t *addr, u16_t port)
+static void gw_dns_udp_recv(void *arg, const uint8_t *msg, size_t len,
+			    uint32_t addr, uint16_t port)
 {
 	struct gw_dns *g = arg;
 	struct gw_dns_udp_ctx *c;
-	u16_t len;
 	int n;
 
-	(void)pcb;
-	len = pbuf_copy_partial(p, g->q, (u16_t)sizeof(g->q), 0);
-	pbuf_free(p);
+	if (len > sizeof(g->q))
+		len = sizeof(g->q);
+	memcpy(g->q, msg, len);
 	n = dns_server_answer_local(g->dns, g->q, len, false, g->out,
 				    sizeof(g->out));
 	if (n > 0) {
@@ -122,7 +112,7 @@ static void gw_dns_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 	if (!c)
 		return;
 	c->g = g;
-	ip_addr_copy(c->addr, *addr);
+	c->addr = addr;
 	c->port = port;
 	c->next = g->udp_pending;
 	if (c->next)
@@ -328,8 +318,8 @@ static void gw_dns_tcp_accept(void *arg, int fd, uint32_t peer_ip)
 		return;
 	}
 	t->g = g;
-	uv_pipe_init(stack_loop(g->st), &t->pipe, 0);
-	uv_timer_init(stack_loop(g->st), &t->idle);
+	uv_pipe_init(g->loop, &t->pipe, 0);
+	uv_timer_init(g->loop, &t->idle);
 	t->pipe.data = t;
 	t->idle.data = t;
 	t->handles = 2;
@@ -349,31 +339,27 @@ static void gw_dns_tcp_accept(void *arg, int fd, uint32_t peer_ip)
 		      gw_dns_tcp_read_cb);
 }
 
-struct gw_dns *gw_dns_create(struct stack *st, struct fwd *fwd,
+struct gw_dns *gw_dns_create(uv_loop_t *loop, struct stack *st,
 			     struct dns_server *dns, unsigned int max_conns)
 {
 	struct gw_dns *g = calloc(1, sizeof(*g));
-	ip_addr_t gw;
 	int r;
 
 	if (!g)
 		return NULL;
 	g->st = st;
+	g->loop = loop;
 	g->dns = dns;
-	g->pcb = udp_new_ip_type(IPADDR_TYPE_V4);
-	ip_addr_set_ip4_u32_val(gw, lwip_htonl(stack_netcfg(st)->gateway));
-	if (!g->pcb || udp_bind(g->pcb, &gw, 53) != ERR_OK) {
+	g->udp = stack_udp_open(st, 53, gw_dns_udp_recv, g);
+	if (!g->udp) {
 		log_err("dns: cannot bind UDP port 53 on the gateway");
-		if (g->pcb)
-			udp_remove(g->pcb);
 		free(g);
 		return NULL;
 	}
-	udp_recv(g->pcb, gw_dns_udp_recv, g);
-	r = fwd_gateway_listen(fwd, 53, max_conns, gw_dns_tcp_accept, g);
+	r = stack_tcp_listen(st, 53, max_conns, gw_dns_tcp_accept, g);
 	if (r < 0) {
 		log_err("dns: cannot listen on TCP port 53 on the gateway");
-		udp_remove(g->pcb);
+		stack_udp_close(st, g->udp);
 		free(g);
 		return NULL;
 	}
@@ -393,6 +379,7 @@ void gw_dns_destroy(struct gw_dns *g)
 		dns_server_cancel(g->dns, c);
 		free(c);
 	}
-	udp_remove(g->pcb);
+	stack_tcp_unlisten(g->st, 53);
+	stack_udp_close(g->st, g->udp);
 	free(g);
 }

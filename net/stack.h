@@ -52,6 +52,8 @@ struct stack_env {
 	const struct netcfg *cfg;
 	struct stack_clock clock; /* now_ms NULL: the loop's clock */
 	size_t host_queue_max; /* bytes waiting for host sockets; 0: default */
+	bool no_nat; /* nothing leaves the process (fuzzers): traffic for
+			addresses beyond the gateway is dropped */
 };
 
 /* Counters of the stack itself (fields a backend has no use for stay 0). */

@@ -11,7 +11,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
  libuv1-dev libcmocka-dev libjansson-dev libc-ares-dev
- libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libpcap-dev libseccomp-dev dpkg-dev xz-utils
+ libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libglib2.0-dev libpcap-dev libseccomp-dev dpkg-dev xz-utils
  scdoc"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client

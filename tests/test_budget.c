@@ -56,7 +56,7 @@ static void test_cost_of_plain_pbuf(void **state)
 	(void)state;
 	assert_non_null(p);
 	/* not a frame buffer of the stack: the pbuf and its bytes */
-	assert_int_equal(stack_pbuf_cost(p), sizeof(*p) + 100);
+	assert_int_equal(lwst_pbuf_cost(p), sizeof(*p) + 100);
 	pbuf_free(p);
 }
 

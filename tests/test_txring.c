@@ -53,7 +53,7 @@ static void test_of_and_room(void **state)
 	assert_int_equal(r->wr, 0);
 	assert_int_equal(r->rel, 0);
 	txring_unref(r);
-	txring_pool_drain();
+	txring_pool_enable(false);
 }
 
 static void test_refs_with_pcb(void **state)

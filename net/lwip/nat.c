@@ -57,18 +57,18 @@ static size_t nat_buckets(unsigned int max_flows)
 	return max_flows / 2 < 65536 ? max_flows / 2 : 65536;
 }
 
-struct nat *nat_create(struct stack *st)
+struct nat *nat_create(struct lwst *st)
 {
 	struct nat *nat = calloc(1, sizeof(*nat));
-	const struct netcfg *cfg = stack_netcfg(st);
+	const struct netcfg *cfg = lwst_netcfg(st);
 
 	if (!nat) {
 		log_err("nat: out of memory");
 		return NULL;
 	}
 	nat->st = st;
-	nat->loop = stack_loop(st);
-	nat->netif = stack_netif(st);
+	nat->loop = lwst_loop(st);
+	nat->netif = lwst_netif(st);
 	nat->cfg = cfg;
 	nat_set_limits(nat);
 	if (nat_table_init(&nat->tcp, nat_buckets(nat->lim.tcp),

@@ -12,31 +12,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/stack.h"
+
 struct nat;
 struct pbuf;
 struct netif;
-struct stack;
-
-struct nat_proto_counters {
-	uint64_t flows_open, flows_total;
-	uint64_t bytes_to_host, bytes_to_guest;
-	uint64_t refused, dropped;
-};
-
-struct nat_counters {
-	struct nat_proto_counters tcp, udp, icmp;
-	uint64_t limit_hits; /* a SYN refused: all TCP flows in use */
-	uint64_t half_open_evicted; /* oldest half-open connection reset */
-	uint64_t udp_evicted, icmp_evicted; /* oldest flow closed for a new */
-	uint64_t bad_source; /* source not a guest address of the subnet */
-	uint64_t blocked_loopback; /* to 127.0.0.0/8 or 0.0.0.0/8 */
-	uint64_t
-		blocked_link_local; /* 169.254/16 without -ec2-metadata-access */
-};
+struct lwst;
 
 struct nat_limits;
 
-struct nat *nat_create(struct stack *st);
+struct nat *nat_create(struct lwst *st);
 /* nat_destroy() - close every flow; run the loop afterwards. NULL ok. */
 void nat_destroy(struct nat *nat);
 

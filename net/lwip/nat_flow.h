@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net/stack.h" /* struct nat_limits */
+
 struct nat_key {
 	uint32_t gip, dip; /* guest and destination, host byte order */
 	uint16_t gport, dport;
@@ -67,13 +69,6 @@ struct nat_flow *nat_table_oldest(const struct nat_table *t);
 #define NAT_DEFAULT_MAX_FLOWS 131072 /* derived budgets stop here */
 #define NAT_ICMP_MAX 4096
 #define NAT_MIN_FLOWS 8
-
-struct nat_limits {
-	uint64_t nofile; /* the fd limit they were derived from */
-	unsigned int budget; /* fds the NAT may hold in all */
-	unsigned int tcp, half_open, udp, icmp;
-	bool clamped; /* -max-flows was above nofile - headroom */
-};
 
 /*
  * nat_limits_compute() - bounds for fd limit @nofile; @max_flows is the

@@ -30,7 +30,7 @@ struct nat_tcp;
 struct nat_icmp_raw;
 
 struct nat {
-	struct stack *st;
+	struct lwst *st;
 	uv_loop_t *loop;
 	struct netif *netif;
 	const struct netcfg *cfg;

@@ -333,8 +333,8 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 	t->syn = NULL;
 	t->state = NAT_TCP_HANDSHAKE;
 	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
-		stack_tcp_tw_reuse(nat->st, t->flow.key.gip, t->flow.key.gport,
-				   t->flow.key.dip, t->flow.key.dport);
+		lwst_tcp_tw_reuse(nat->st, t->flow.key.gip, t->flow.key.gport,
+				  t->flow.key.dip, t->flow.key.dport);
 	nat_tcp_to_lwip(&pk);
 	/*
 	 * lwIP put the new SYN_RCVD pcb at the head of the active list; no
@@ -440,7 +440,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	t->syn = pk->p;
 	t->syn_hlen = pk->hlen;
 	t->state = NAT_TCP_CONNECTING;
-	splice_init(&t->sp, stack_splice_ctx(nat->st), &nat_tcp_splice_ops,
+	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
 	memset(&sa, 0, sizeof(sa));

@@ -36,7 +36,7 @@ static size_t splice_chain_cost(const struct pbuf *p, uint16_t *n)
 
 	*n = 0;
 	for (; p; p = p->next, (*n)++)
-		c += stack_pbuf_cost(p);
+		c += lwst_pbuf_cost(p);
 	return c;
 }
 

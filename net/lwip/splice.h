@@ -47,7 +47,7 @@ struct splice;
 #define SPLICE_QUEUE_MAX 8192 /* chains; small chains are merged first */
 /*
  * What guest->host data waiting for a host socket really costs: each
- * pbuf is counted with the buffer it lives in (stack_pbuf_cost()), so a
+ * pbuf is counted with the buffer it lives in (lwst_pbuf_cost()), so a
  * guest sending 1-byte segments to a host that does not read fills the
  * budget long before the 4 MiB window. Past either budget the data is
  * refused back to lwIP (ERR_MEM), which holds it, stops acknowledging
@@ -126,11 +126,11 @@ struct splice {
 };
 
 /*
- * stack_pbuf_cost() - bytes of memory @p (one pbuf, not its chain) keeps
+ * lwst_pbuf_cost() - bytes of memory @p (one pbuf, not its chain) keeps
  * alive: the receive buffer of a frame from the VM, or the pbuf itself.
  * Defined by the stack (stack_lwip.c).
  */
-size_t stack_pbuf_cost(const struct pbuf *p);
+size_t lwst_pbuf_cost(const struct pbuf *p);
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
 /*

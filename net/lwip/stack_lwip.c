@@ -1,9 +1,11 @@
 /*
- * stack_lwip.c - lwIP as the gateway stack (see stack.h).
+ * stack_lwip.c - lwIP as the gateway stack: the lwIP backend of the seam
+ * (net/stack.h, stack_lwip.h).
  *
- * Frames from the switch: ARP requests for virtual IPs (the host alias)
- * and DHCP are answered here from pure code; everything else is copied
- * into one pbuf and given to lwIP's ethernet_input. lwIP's ip4_input
+ * Frames from the gateway link (gateway/gw_link.c, which answers ARP for
+ * the virtual IPs and DHCP itself): each becomes one pbuf, lent where the
+ * transport lends its buffer, else copied, and goes to lwIP's
+ * ethernet_input. lwIP's ip4_input
  * calls qcw_lwip_ip4_input_hook() for every IPv4 packet: packets for the
  * gateway's own address stay with lwIP (ICMP echo, DNS, the in-VM API),
  * packets for any other address go to the NAT.
@@ -51,7 +53,6 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
-#include "dhcp/dhcp_server.h"
 #define LOG_SUBSYS LOG_SS_STACK
 #include "util/log.h"
 #include "net/lwip/nat.h"
@@ -119,17 +120,18 @@ struct stack_held_ack {
 	uint8_t frame[STACK_ACK_LEN];
 };
 
-struct stack {
+struct lwst {
+	struct stack base;
+	struct stack_clock clock;
+	struct lwst_conns conns; /* lwst_conn.c */
 	uv_loop_t *loop;
 	struct sw *sw;
 	struct netcfg cfg;
 	struct netif netif;
 	uv_timer_t timer;
 	uv_check_t check;
-	struct dhcp_server *dhcp;
 	struct nat *nat;
 	struct stack_counters cnt;
-	uint8_t scratch[1600];
 	struct splice_ctx splice;
 	struct stack_rxbuf *free_small, *free_large, *free_refs;
 	int handles_closing;
@@ -149,16 +151,23 @@ struct stack {
 	} queries[STACK_ARP_QUERIES]; /* unresolved addresses being queried */
 };
 
-static struct stack *stack_the; /* lwIP is a singleton */
+/*
+ * lwIP is one instance per process (NO_SYS): its callbacks without a
+ * context (sys_now, the input hook, the pbuf free function) find the
+ * backend through this pointer, set while the instance lives.
+ */
+static struct lwst *stack_the;
 
-uint64_t stack_clock_skew_ms;
+uint64_t lwst_now(const struct lwst *st)
+{
+	return st->clock.now_ms ? st->clock.now_ms(st->clock.arg)
+				: uv_now(st->loop);
+}
 
 u32_t sys_now(void);
 u32_t sys_now(void)
 {
-	return stack_the
-		       ? (u32_t)(uv_now(stack_the->loop) + stack_clock_skew_ms)
-		       : 0;
+	return stack_the ? (u32_t)lwst_now(stack_the) : 0;
 }
 
 uint32_t qcw_lwip_rand(void)
@@ -184,7 +193,7 @@ void qcw_lwip_diag(const char *fmt, ...)
 	log_debug("lwip: %s", buf);
 }
 
-static void stack_send_frame(struct stack *st, const uint8_t *f, size_t len)
+static void stack_send_frame(struct lwst *st, const uint8_t *f, size_t len)
 {
 	struct iovec iov = {.iov_base = (void *)f, .iov_len = len};
 
@@ -197,7 +206,7 @@ static bool stack_same_flow(const uint8_t *a, const uint8_t *b)
 	return !memcmp(a + 26, b + 26, 12);
 }
 
-static void stack_flush_acks(struct stack *st)
+static void stack_flush_acks(struct lwst *st)
 {
 	unsigned int i;
 
@@ -206,7 +215,7 @@ static void stack_flush_acks(struct stack *st)
 	st->n_held = 0;
 }
 
-static void stack_drop_held(struct stack *st, unsigned int i)
+static void stack_drop_held(struct lwst *st, unsigned int i)
 {
 	memmove(&st->held[i], &st->held[i + 1],
 		(st->n_held - i - 1) * sizeof(st->held[0]));
@@ -218,7 +227,7 @@ static void stack_drop_held(struct stack *st, unsigned int i)
  * a pure ACK and is now held; other frames of a connection with a held
  * ACK make that ACK obsolete (they carry a newer one).
  */
-static bool stack_hold_ack(struct stack *st, struct pbuf *p)
+static bool stack_hold_ack(struct lwst *st, struct pbuf *p)
 {
 	uint8_t f[STACK_ACK_LEN];
 	const uint8_t *h = p->payload;
@@ -255,9 +264,9 @@ static bool stack_hold_ack(struct stack *st, struct pbuf *p)
 
 static void stack_deliver_held(void *arg, const uint8_t *frame, size_t len);
 
-static void stack_batch_end(void *arg)
+static void lwst_end_batch(void *arg)
 {
-	struct stack *st = arg;
+	struct lwst *st = arg;
 
 	st->in_batch = false;
 	ackhold_flush(&st->in_acks, stack_deliver_held, st);
@@ -297,7 +306,7 @@ static void stack_ring_put(void *obj)
 
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 {
-	struct stack *st = netif->state;
+	struct lwst *st = netif->state;
 	struct iovec iov[STACK_MAX_IOV];
 	struct pbuf *q;
 	int n = 0;
@@ -345,13 +354,8 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	return ERR_OK;
 }
 
-static uint64_t stack_lwip_now(const struct stack *st)
-{
-	return uv_now(st->loop) + stack_clock_skew_ms;
-}
-
 /* stack_arp_resolved() - @dst has a stable or static ARP entry. */
-static bool stack_arp_resolved(struct stack *st, const ip4_addr_t *dst)
+static bool stack_arp_resolved(struct lwst *st, const ip4_addr_t *dst)
 {
 	const ip4_addr_t *found;
 	struct eth_addr *mac;
@@ -371,9 +375,9 @@ static bool stack_arp_resolved(struct stack *st, const ip4_addr_t *dst)
 }
 
 /* stack_arp_query_ok() - whether lwIP may query @ip now (see the top). */
-static bool stack_arp_query_ok(struct stack *st, uint32_t ip)
+static bool stack_arp_query_ok(struct lwst *st, uint32_t ip)
 {
-	uint64_t now = stack_lwip_now(st);
+	uint64_t now = lwst_now(st);
 	int i, free = -1;
 
 	for (i = 0; i < STACK_ARP_QUERIES; i++) {
@@ -398,7 +402,7 @@ static bool stack_arp_query_ok(struct stack *st, uint32_t ip)
 static err_t stack_netif_output(struct netif *netif, struct pbuf *p,
 				const ip4_addr_t *dst)
 {
-	struct stack *st = netif->state;
+	struct lwst *st = netif->state;
 	uint32_t ip = lwip_ntohl(ip4_addr_get_u32(dst));
 
 	if ((ip & st->cfg.netmask) != st->cfg.network ||
@@ -415,7 +419,7 @@ static err_t stack_netif_output(struct netif *netif, struct pbuf *p,
 
 static err_t stack_netif_init(struct netif *netif)
 {
-	struct stack *st = netif->state;
+	struct lwst *st = netif->state;
 
 	netif->name[0] = 'g';
 	netif->name[1] = 'w';
@@ -435,7 +439,7 @@ static void stack_timer_cb(uv_timer_t *t)
 	/* the check handle runs lwIP's timeouts right after this */
 }
 
-void stack_kick_timers(struct stack *st)
+void lwst_kick_timers(struct lwst *st)
 {
 	u32_t next;
 
@@ -451,7 +455,7 @@ void stack_kick_timers(struct stack *st)
  * stack_pcb_sweep() - count lwIP's connections (for /stats) and free the
  * oldest TIME_WAIT ones past STACK_TW_MAX (new ones are at the head).
  */
-static void stack_pcb_sweep(struct stack *st)
+static void stack_pcb_sweep(struct lwst *st)
 {
 	struct tcp_pcb *pcb, *next;
 	uint64_t n = 0;
@@ -470,8 +474,8 @@ static void stack_pcb_sweep(struct stack *st)
 	st->cnt.pcbs_time_wait = n > STACK_TW_MAX ? STACK_TW_MAX : n;
 }
 
-int stack_tcp_tw_reuse(struct stack *st, uint32_t gip, uint16_t gport,
-		       uint32_t lip, uint16_t lport)
+int lwst_tcp_tw_reuse(struct lwst *st, uint32_t gip, uint16_t gport,
+		      uint32_t lip, uint16_t lport)
 {
 	struct tcp_pcb *pcb;
 	ip_addr_t g, l;
@@ -493,32 +497,32 @@ int stack_tcp_tw_reuse(struct stack *st, uint32_t gip, uint16_t gport,
 
 static void stack_check_cb(uv_check_t *c)
 {
-	struct stack *st = c->data;
+	struct lwst *st = c->data;
 
 	if (uv_now(st->loop) >= st->pcb_sweep_at) {
 		st->pcb_sweep_at = uv_now(st->loop) + STACK_PCB_SWEEP_MS;
 		stack_pcb_sweep(st);
-		/* leases that expired lose their ARP pin (stack_lease_cb) */
-		dhcp_server_expire(st->dhcp, uv_now(st->loop));
 	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
 	if (st->in_acks.n)
-		stack_batch_end(st);
-	stack_kick_timers(st);
+		lwst_end_batch(st);
+	lwst_kick_timers(st);
 }
 
 static void stack_drain_cb(void *arg)
 {
-	struct stack *st = arg;
+	struct lwst *st = arg;
 
 	splice_ctx_resume(&st->splice);
 }
 
-struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
-			   const struct netcfg *cfg)
+static void lwst_destroy(struct stack *base);
+
+static struct stack *lwst_create(const struct stack_env *env)
 {
-	struct stack *st;
+	const struct netcfg *cfg = env->cfg;
+	struct lwst *st;
 	ip4_addr_t ip, mask, gw;
 
 	if (stack_the) {
@@ -530,10 +534,13 @@ struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
 		log_err("stack: out of memory");
 		return NULL;
 	}
-	st->loop = loop;
-	st->sw = sw;
+	st->base.be = &stack_lwip_backend;
+	st->loop = env->loop;
+	st->sw = env->sw;
 	st->cfg = *cfg;
+	st->clock = env->clock;
 	stack_the = st;
+	txring_pool_enable(true);
 	lwip_init();
 	ip4_addr_set_u32(&ip, lwip_htonl(cfg->gateway));
 	ip4_addr_set_u32(&mask, lwip_htonl(cfg->netmask));
@@ -548,17 +555,24 @@ struct stack *stack_create(uv_loop_t *loop, struct sw *sw,
 	netif_set_default(&st->netif);
 	netif_set_up(&st->netif);
 	netif_set_link_up(&st->netif);
-	uv_timer_init(loop, &st->timer);
-	uv_check_init(loop, &st->check);
+	uv_timer_init(st->loop, &st->timer);
+	uv_check_init(st->loop, &st->check);
 	st->check.data = st;
 	uv_check_start(&st->check, stack_check_cb);
 	uv_unref((uv_handle_t *)&st->timer);
 	uv_unref((uv_handle_t *)&st->check);
-	sw_set_stack(sw, stack_input, st);
-	sw_set_stack_batch_end(sw, stack_batch_end);
-	splice_ctx_init(&st->splice, loop, sw);
-	sw_set_drain(sw, stack_drain_cb, st);
-	return st;
+	splice_ctx_init(&st->splice, st->loop, st->sw);
+	if (env->host_queue_max)
+		st->splice.q_cost_max = env->host_queue_max;
+	sw_set_drain(st->sw, stack_drain_cb, st);
+	if (env->no_nat)
+		return &st->base;
+	st->nat = nat_create(st);
+	if (!st->nat) {
+		lwst_destroy(&st->base);
+		return NULL;
+	}
+	return &st->base;
 }
 
 static void stack_rx_drain(struct stack_rxbuf **head)
@@ -573,7 +587,7 @@ static void stack_rx_drain(struct stack_rxbuf **head)
 
 static void stack_free_cb(uv_handle_t *h)
 {
-	struct stack *st = h->data;
+	struct lwst *st = h->data;
 
 	/* the timer, the check and the splice flush live inside st */
 	if (--st->handles_closing > 0)
@@ -581,6 +595,7 @@ static void stack_free_cb(uv_handle_t *h)
 	stack_rx_drain(&st->free_small);
 	stack_rx_drain(&st->free_large);
 	stack_rx_drain(&st->free_refs);
+	txring_pool_enable(false);
 	free(st);
 }
 
@@ -600,13 +615,15 @@ static void stack_drain_reass(void)
 #endif
 }
 
-void stack_destroy(struct stack *st)
+static void lwst_destroy(struct stack *base)
 {
+	struct lwst *st = (struct lwst *)base;
+
 	if (!st)
 		return;
-	if (st->dhcp)
-		dhcp_server_set_lease_cb(st->dhcp, NULL, NULL);
-	sw_set_stack(st->sw, NULL, NULL);
+	lwst_conn_fini(st);
+	nat_destroy(st->nat);
+	st->nat = NULL;
 	sw_set_drain(st->sw, NULL, NULL);
 	netif_remove(&st->netif);
 	stack_drain_reass();
@@ -619,7 +636,7 @@ void stack_destroy(struct stack *st)
 	uv_close((uv_handle_t *)&st->check, stack_free_cb);
 }
 
-static long stack_pin_find(const struct stack *st, uint32_t ip)
+static long stack_pin_find(const struct lwst *st, uint32_t ip)
 {
 	unsigned int i;
 
@@ -630,15 +647,15 @@ static long stack_pin_find(const struct stack *st, uint32_t ip)
 }
 
 /*
- * stack_lease_cb() - dhcp_lease_fn: pin @ip to @mac in lwIP's ARP table
+ * lwst_lease() - the lease op: pin @ip to @mac in lwIP's ARP table
  * while the lease is bound (see the top of the file). An ACK to a new
  * MAC overwrites the pin, so a VM taking over an address gets its
  * traffic at once.
  */
-static void stack_lease_cb(void *arg, uint32_t ip, const uint8_t mac[6],
-			   int bound)
+static void lwst_lease(struct stack *base, uint32_t ip, const uint8_t mac[6],
+		       bool bound)
 {
-	struct stack *st = arg;
+	struct lwst *st = (struct lwst *)base;
 	long i = stack_pin_find(st, ip);
 	struct eth_addr ea;
 	ip4_addr_t a;
@@ -672,101 +689,73 @@ static void stack_lease_cb(void *arg, uint32_t ip, const uint8_t mac[6],
 	st->cnt.arp_pins = st->n_pins;
 }
 
-void stack_set_dhcp(struct stack *st, struct dhcp_server *dhcp)
-{
-	if (st->dhcp && st->dhcp != dhcp)
-		dhcp_server_set_lease_cb(st->dhcp, NULL, NULL);
-	st->dhcp = dhcp;
-	if (dhcp)
-		dhcp_server_set_lease_cb(dhcp, stack_lease_cb, st);
-}
-
-void stack_set_nat(struct stack *st, struct nat *nat)
-{
-	st->nat = nat;
-}
-
-struct splice_ctx *stack_splice_ctx(struct stack *st)
+struct splice_ctx *lwst_splice_ctx(struct lwst *st)
 {
 	return &st->splice;
 }
 
-struct netif *stack_netif(struct stack *st)
+struct netif *lwst_netif(struct lwst *st)
 {
 	return &st->netif;
 }
 
-const struct netcfg *stack_netcfg(const struct stack *st)
+const struct netcfg *lwst_netcfg(const struct lwst *st)
 {
 	return &st->cfg;
 }
 
-uv_loop_t *stack_loop(struct stack *st)
+uv_loop_t *lwst_loop(struct lwst *st)
 {
 	return st->loop;
 }
 
-struct sw *stack_switch(struct stack *st)
+struct sw *lwst_switch(struct lwst *st)
 {
 	return st->sw;
 }
 
-const struct stack_counters *stack_counters(const struct stack *st)
+struct stack_counters *lwst_counters(struct lwst *st)
 {
 	return &st->cnt;
 }
 
-size_t stack_rx_held(const struct stack *st)
+struct lwst_conns *lwst_conns_of(struct lwst *st)
 {
-	return st->rx_held;
+	return &st->conns;
 }
 
-size_t stack_queued(const struct stack *st)
+static void lwst_stats(const struct stack *base, struct stack_stats *out)
 {
-	return st->splice.q_cost;
-}
+	const struct lwst *st = (const struct lwst *)base;
 
-uint64_t stack_queue_refused(const struct stack *st)
-{
-	return st->splice.q_refused;
-}
+	const struct tcp_pcb *pcb;
 
-void stack_set_queue_max(struct stack *st, size_t bytes)
-{
-	st->splice.q_cost_max = bytes;
-}
-
-/* stack_dhcp() - true when the frame was a DHCP request (consumed). */
-static bool stack_dhcp(struct stack *st, const uint8_t *frame, size_t len)
-{
-	struct dhcp_reply_dst dst;
-	struct pkt_udp4 u;
-	int n;
-
-	if (!st->dhcp || pkt_parse_udp4(frame, len, &u) || u.dport != 67)
-		return false;
-	st->cnt.dhcp_in++;
-	n = dhcp_server_handle(st->dhcp, u.payload, u.len, uv_now(st->loop),
-			       st->scratch + 42, sizeof(st->scratch) - 42,
-			       &dst);
-	if (n <= 0) {
-		if (n < 0) {
-			st->cnt.dhcp_drops++;
-			log_rl("dhcp: malformed request dropped");
-		}
-		return true;
+	memset(out, 0, sizeof(*out));
+	out->stack = st->cnt;
+	/* counted now: the sweep counts only once a second */
+	out->stack.pcbs_active = 0;
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		out->stack.pcbs_active++;
+	out->rx_held = st->rx_held;
+	out->host_queued = st->splice.q_cost;
+	out->host_queue_refused = st->splice.q_refused;
+	if (st->nat) {
+		out->nat = *nat_counters(st->nat);
+		out->limits = *nat_get_limits(st->nat);
 	}
-	n = (int)pkt_build_udp4(st->scratch, st->cfg.gw_mac, dst.mac,
-				st->cfg.gateway, dst.ip, 67, 68, (size_t)n);
-	stack_send_frame(st, st->scratch, (size_t)n);
-	st->cnt.dhcp_out++;
-	return true;
+}
+
+static int lwst_prepare(struct stack *base)
+{
+	struct lwst *st = (struct lwst *)base;
+
+	return st->nat ? nat_icmp_raw_setup(st->nat) : 0;
 }
 
 static void stack_rx_free(struct pbuf *p)
 {
 	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
-	struct stack *st = stack_the; /* NULL once the stack is gone */
+	struct lwst *st = stack_the; /* NULL once the stack is gone */
 
 	if (st)
 		st->rx_held -= b->cost;
@@ -797,7 +786,7 @@ static void stack_rx_free(struct pbuf *p)
 }
 
 /* stack_rx_lent() - a pbuf over the frame where it lies, holding @keep. */
-static struct pbuf *stack_rx_lent(struct stack *st, const uint8_t *frame,
+static struct pbuf *stack_rx_lent(struct lwst *st, const uint8_t *frame,
 				  size_t len, const struct sw_ref *keep)
 {
 	struct stack_rxbuf *b = st->free_refs;
@@ -820,7 +809,7 @@ static struct pbuf *stack_rx_lent(struct stack *st, const uint8_t *frame,
 				   (void *)frame, (u16_t)len);
 }
 
-static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
+static struct pbuf *stack_rx_alloc(struct lwst *st, const uint8_t *frame,
 				   size_t len, const struct sw_ref *keep)
 {
 	bool small = len <= STACK_RX_SMALL;
@@ -852,7 +841,7 @@ static struct pbuf *stack_rx_alloc(struct stack *st, const uint8_t *frame,
 				   b->data, (u16_t)len);
 }
 
-static void stack_to_lwip(struct stack *st, const uint8_t *frame, size_t len,
+static void stack_to_lwip(struct lwst *st, const uint8_t *frame, size_t len,
 			  const struct sw_ref *keep)
 {
 	struct pbuf *p = stack_rx_alloc(st, frame, len, keep);
@@ -862,7 +851,7 @@ static void stack_to_lwip(struct stack *st, const uint8_t *frame, size_t len,
 		log_rl("stack: out of memory, frame dropped");
 		return;
 	}
-	st->cnt.to_lwip++;
+	st->cnt.to_stack++;
 	if (st->netif.input(p, &st->netif) != ERR_OK)
 		pbuf_free(p);
 }
@@ -889,24 +878,12 @@ static bool stack_frame_short(const uint8_t *f, size_t len)
 	return false;
 }
 
-void stack_input(void *arg, const uint8_t *frame, size_t len,
-		 const struct sw_ref *keep)
+static void lwst_input(struct stack *base, const uint8_t *frame, size_t len,
+		       const struct sw_ref *keep)
 {
-	struct stack *st = arg;
-	uint32_t tip;
+	struct lwst *st = (struct lwst *)base;
 
 	st->in_batch = true;
-	if (pkt_arp_request_for(frame, len, &tip) &&
-	    netcfg_is_vip(&st->cfg, tip)) {
-		size_t n = pkt_build_arp_reply(st->scratch, frame,
-					       st->cfg.gw_mac, tip);
-
-		stack_send_frame(st, st->scratch, n);
-		st->cnt.arp_replies++;
-		return;
-	}
-	if (stack_dhcp(st, frame, len))
-		return;
 	if (stack_frame_short(frame, len)) {
 		st->cnt.short_drops++;
 		log_rl("stack: frame of %zu bytes too short for its header, "
@@ -923,7 +900,12 @@ void stack_input(void *arg, const uint8_t *frame, size_t len,
 	stack_to_lwip(st, frame, len, keep);
 }
 
-size_t stack_pbuf_cost(const struct pbuf *p)
+static void lwst_batch_end(struct stack *base)
+{
+	lwst_end_batch(base);
+}
+
+size_t lwst_pbuf_cost(const struct pbuf *p)
 {
 	const struct pbuf_custom *pc = (const struct pbuf_custom *)p;
 
@@ -940,7 +922,7 @@ size_t stack_pbuf_cost(const struct pbuf *p)
  */
 unsigned int qcw_ooseq_limit(unsigned int max, int count)
 {
-	struct stack *st = stack_the;
+	struct lwst *st = stack_the;
 	size_t queued;
 
 	if (!st)
@@ -972,7 +954,7 @@ static bool stack_arp_known(const ip4_addr_t *ip)
  * full, the oldest half of them go, so a flood of SYNs from made-up
  * sources keeps a bounded list of pcbs and a real client still gets in.
  */
-static void stack_gw_syn(struct stack *st, uint16_t port)
+static void stack_gw_syn(struct lwst *st, uint16_t port)
 {
 	static struct tcp_pcb *v[256];
 	struct tcp_pcb_listen *l;
@@ -1015,7 +997,7 @@ static void stack_gw_syn(struct stack *st, uint16_t port)
 
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 {
-	struct stack *st = stack_the;
+	struct lwst *st = stack_the;
 	const uint8_t *ip = p->payload;
 	uint32_t dst;
 
@@ -1031,7 +1013,7 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 				(uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]);
 
 			if (tcp_tw_pcbs)
-				stack_tcp_tw_reuse(
+				lwst_tcp_tw_reuse(
 					st, pkt_get32(ip + 12),
 					(uint16_t)(ip[hl] << 8 | ip[hl + 1]),
 					dst, dport);
@@ -1048,3 +1030,22 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 	pbuf_free(p);
 	return 1;
 }
+
+const struct stack_backend stack_lwip_backend = {
+	.name = "lwip",
+	.summary = "lwIP, built by qcw-net with its own lwipopts.h (default)",
+	.create = lwst_create,
+	.destroy = lwst_destroy,
+	.prepare = lwst_prepare,
+	.input = lwst_input,
+	.batch_end = lwst_batch_end,
+	.lease = lwst_lease,
+	.tcp_dial = lwst_tcp_dial,
+	.conn_close = lwst_conn_close,
+	.tcp_listen = lwst_tcp_listen,
+	.tcp_unlisten = lwst_tcp_unlisten,
+	.udp_open = lwst_udp_open,
+	.udp_send = lwst_udp_send,
+	.udp_close = lwst_udp_close,
+	.stats = lwst_stats,
+};

@@ -18,6 +18,7 @@ static unsigned int txring_n_live;
  */
 static struct txring *txring_pool[TXRING_POOL];
 static unsigned int txring_n_pool;
+static bool txring_pool_off; /* the backend is gone: free, do not keep */
 
 struct txring *txring_new(void)
 {
@@ -46,15 +47,18 @@ void txring_unref(struct txring *r)
 		return;
 	r->magic = 0;
 	txring_n_live--;
-	if (txring_n_pool < TXRING_POOL) {
+	if (!txring_pool_off && txring_n_pool < TXRING_POOL) {
 		txring_pool[txring_n_pool++] = r;
 		return;
 	}
 	free(r);
 }
 
-void txring_pool_drain(void)
+void txring_pool_enable(bool on)
 {
+	txring_pool_off = !on;
+	if (on)
+		return;
 	while (txring_n_pool)
 		free(txring_pool[--txring_n_pool]);
 }

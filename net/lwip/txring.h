@@ -18,6 +18,7 @@
 #ifndef QCW_TXRING_H
 #define QCW_TXRING_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -73,8 +74,12 @@ void txring_attach(struct txring *r, struct tcp_pcb *pcb);
 /* txring_detach() - drop @pcb's reference (nothing of it is in flight). */
 void txring_detach(struct txring *r, struct tcp_pcb *pcb);
 
-/* txring_pool_drain() - free the rings kept for reuse (at exit). */
-void txring_pool_drain(void);
+/*
+ * txring_pool_enable() - keep rings given back for reuse (@on, when the
+ * backend starts), or free the kept ones and every ring given back from
+ * now on (when it stops: frames still queued may release rings later).
+ */
+void txring_pool_enable(bool on);
 
 /* txring_live() - rings in existence (tests). */
 unsigned int txring_live(void);

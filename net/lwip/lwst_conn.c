@@ -1,0 +1,328 @@
+/*
+ * lwst_conn.c - the seam's TCP primitives on lwIP (net/stack.h): a host
+ * stream fd dialled into the guest from the gateway's address, and the
+ * gateway's own listeners (DNS over TCP, the in-VM API). Each connection
+ * is a splice (splice.c) between an lwIP pcb and the host fd.
+ *
+ * Gateway listeners hand their owner one end of a socketpair, so the
+ * services above the seam see a plain stream. Each gateway connection
+ * costs two fds and a splice, so every listener caps the connections open
+ * at once; a SYN past the cap still completes in lwIP (the backlog is the
+ * only SYN limit, and the stack evicts the oldest half-open connections
+ * of a full backlog) and is then reset. Answers toward the guest are
+ * bounded per connection (LWST_GW_SND_CAP), and the connection closes
+ * fully when the service closes its end, so a guest that never sends its
+ * FIN holds nothing.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "lwip/tcp.h"
+
+#define LOG_SUBSYS LOG_SS_STACK
+#include "net/lwip/splice.h"
+#include "net/lwip/stack_lwip.h"
+#include "util/log.h"
+
+#define LWST_GW_BACKLOG 255
+#define LWST_GW_SND_CAP (64 * 1024)
+#define LWST_GW_DEFAULT_CONNS 32 /* when the caller gives 0 */
+
+struct lwst_listener {
+	struct lwst *st;
+	stack_accept_fn cb;
+	void *arg;
+	struct tcp_pcb *pcb;
+	struct lwst_listener *next;
+	unsigned int open, max;
+	uint16_t port;
+};
+
+struct stack_conn {
+	struct splice sp; /* the host side inside */
+	struct lwst *st;
+	struct stack_conn_owner owner;
+	struct tcp_pcb *dial; /* while connecting into the guest */
+	struct lwst_listener *gw; /* counted by this gateway listener */
+	struct stack_conn *prev, *next;
+	int err; /* for owner.closed */
+	uint32_t ip;
+	uint16_t port;
+};
+
+static void lwst_conn_closed(struct splice *sp)
+{
+	struct stack_conn *c = splice_container_of(sp, struct stack_conn, sp);
+	struct lwst_conns *cs = lwst_conns_of(c->st);
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cs->all = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->gw)
+		c->gw->open--;
+	if (c->owner.closed)
+		c->owner.closed(c->owner.arg, c->err);
+	free(c);
+}
+
+static const struct splice_ops lwst_conn_ops = {
+	.closed = lwst_conn_closed,
+};
+
+static struct stack_conn *lwst_conn_new(struct lwst *st, bool pipe,
+					const struct stack_conn_owner *owner)
+{
+	struct lwst_conns *cs = lwst_conns_of(st);
+	struct stack_conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->st = st;
+	if (owner)
+		c->owner = *owner;
+	splice_init(&c->sp, lwst_splice_ctx(st), &lwst_conn_ops, pipe,
+		    c->owner.bytes_to_host, c->owner.bytes_to_guest);
+	c->next = cs->all;
+	if (c->next)
+		c->next->prev = c;
+	cs->all = c;
+	return c;
+}
+
+static void lwst_conn_end(struct stack_conn *c, bool reset)
+{
+	if (c->dial) {
+		tcp_arg(c->dial, NULL);
+		tcp_err(c->dial, NULL);
+		tcp_abort(c->dial);
+		c->dial = NULL;
+	}
+	splice_close(&c->sp, reset);
+}
+
+void lwst_conn_close(struct stack *base, struct stack_conn *c, bool reset)
+{
+	(void)base;
+	lwst_conn_end(c, reset);
+}
+
+static err_t lwst_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct stack_conn *c = arg;
+
+	(void)err;
+	c->dial = NULL;
+	splice_start(&c->sp, pcb);
+	return ERR_OK;
+}
+
+static void lwst_dial_err_cb(void *arg, err_t err)
+{
+	struct stack_conn *c = arg;
+
+	if (!c)
+		return;
+	c->dial = NULL; /* freed by lwIP */
+	c->err = err == ERR_RST ? -ECONNREFUSED : -ETIMEDOUT;
+	lwst_conn_end(c, false);
+}
+
+/* lwst_dial() - connect to @c->ip:@c->port in the guest from the gateway. */
+static int lwst_dial(struct stack_conn *c)
+{
+	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+	ip_addr_t gw, dst;
+
+	if (!pcb)
+		return -ENOMEM;
+	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(c->st)->gateway));
+	ip_addr_set_ip4_u32_val(dst, lwip_htonl(c->ip));
+	if (tcp_bind(pcb, &gw, 0) != ERR_OK) {
+		tcp_abort(pcb);
+		return -EADDRINUSE;
+	}
+	c->dial = pcb;
+	tcp_arg(pcb, c);
+	tcp_err(pcb, lwst_dial_err_cb);
+	if (tcp_connect(pcb, &dst, c->port, lwst_connected_cb) != ERR_OK) {
+		c->dial = NULL;
+		tcp_arg(pcb, NULL);
+		tcp_err(pcb, NULL);
+		tcp_abort(pcb);
+		return -ENOMEM;
+	}
+	lwst_kick_timers(c->st);
+	return 0;
+}
+
+int lwst_tcp_dial(struct stack *base, int fd, uint32_t ip, uint16_t port,
+		  const struct stack_conn_owner *owner, struct stack_conn **out)
+{
+	struct lwst *st = (struct lwst *)base;
+	bool pipe = uv_guess_handle(fd) != UV_TCP;
+	struct stack_conn *c = lwst_conn_new(st, pipe, owner);
+	int r;
+
+	if (out)
+		*out = NULL;
+	if (!c) {
+		close(fd);
+		return -ENOMEM;
+	}
+	c->ip = ip;
+	c->port = port;
+	r = pipe ? uv_pipe_open(&c->sp.host.pipe, fd)
+		 : uv_tcp_open(&c->sp.host.tcp, fd);
+	if (r < 0) {
+		close(fd);
+		c->err = r;
+		lwst_conn_end(c, false);
+		return r;
+	}
+	r = lwst_dial(c);
+	if (r < 0) {
+		c->err = r;
+		lwst_conn_end(c, false);
+		return r;
+	}
+	if (out)
+		*out = c;
+	return 0;
+}
+
+static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct lwst_listener *l = arg;
+	struct stack_conn *c;
+	int sv[2];
+
+	if (err != ERR_OK || !l)
+		return ERR_VAL;
+	if (l->open >= l->max) {
+		lwst_counters(l->st)->gw_refused++;
+		log_rl("stack: %u connections to the gateway's port %u "
+		       "(limit), connection reset",
+		       l->open, l->port);
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		lwst_counters(l->st)->gw_refused++;
+		log_rl("stack: gateway port %u: socketpair: %s, connection "
+		       "reset",
+		       l->port, strerror(errno));
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c = lwst_conn_new(l->st, true, NULL);
+	if (!c || uv_pipe_open(&c->sp.host.pipe, sv[0]) < 0) {
+		if (c)
+			lwst_conn_end(c, false);
+		close(sv[0]);
+		close(sv[1]);
+		tcp_abort(pcb);
+		return ERR_ABRT;
+	}
+	c->gw = l;
+	l->open++;
+	c->sp.snd_cap = LWST_GW_SND_CAP;
+	c->sp.close_on_host_eof = true;
+	splice_start(&c->sp, pcb);
+	l->cb(l->arg, sv[1], lwip_ntohl(ip_2_ip4(&pcb->remote_ip)->addr));
+	return ERR_OK;
+}
+
+int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
+		    stack_accept_fn cb, void *arg)
+{
+	struct lwst *st = (struct lwst *)base;
+	struct lwst_listener *l = calloc(1, sizeof(*l));
+	struct tcp_pcb *pcb, *lpcb;
+	ip_addr_t gw;
+
+	if (!l)
+		return -ENOMEM;
+	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+	if (!pcb) {
+		free(l);
+		return -ENOMEM;
+	}
+	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(st)->gateway));
+	if (tcp_bind(pcb, &gw, port) != ERR_OK) {
+		tcp_abort(pcb);
+		free(l);
+		return -EADDRINUSE;
+	}
+	/* half-open connections: the stack evicts the oldest past this */
+	lpcb = tcp_listen_with_backlog(pcb, LWST_GW_BACKLOG);
+	if (!lpcb) {
+		tcp_abort(pcb);
+		free(l);
+		return -ENOMEM;
+	}
+	l->st = st;
+	l->cb = cb;
+	l->arg = arg;
+	l->pcb = lpcb;
+	l->port = port;
+	l->max = max_conns ? max_conns : LWST_GW_DEFAULT_CONNS;
+	tcp_arg(lpcb, l);
+	tcp_accept(lpcb, lwst_gw_accept);
+	l->next = lwst_conns_of(st)->listeners;
+	lwst_conns_of(st)->listeners = l;
+	return 0;
+}
+
+static void lwst_listener_free(struct lwst_listener *l)
+{
+	struct stack_conn *c;
+
+	for (c = lwst_conns_of(l->st)->all; c; c = c->next)
+		if (c->gw == l)
+			c->gw = NULL;
+	tcp_arg(l->pcb, NULL);
+	tcp_accept(l->pcb, NULL);
+	tcp_close(l->pcb);
+	free(l);
+}
+
+void lwst_tcp_unlisten(struct stack *base, uint16_t port)
+{
+	struct lwst_listener **pp =
+		&lwst_conns_of((struct lwst *)base)->listeners;
+
+	while (*pp) {
+		struct lwst_listener *l = *pp;
+
+		if (l->port == port) {
+			*pp = l->next;
+			lwst_listener_free(l);
+		} else {
+			pp = &l->next;
+		}
+	}
+}
+
+void lwst_conn_fini(struct lwst *st)
+{
+	struct lwst_conns *cs = lwst_conns_of(st);
+	struct stack_conn *c, *next;
+
+	while (cs->listeners) {
+		struct lwst_listener *l = cs->listeners;
+
+		cs->listeners = l->next;
+		lwst_listener_free(l);
+	}
+	/* their owners hear closed() from the handles' close callbacks */
+	for (c = cs->all; c; c = next) {
+		next = c->next;
+		lwst_conn_end(c, true);
+	}
+}

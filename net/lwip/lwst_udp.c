@@ -1,0 +1,99 @@
+/*
+ * lwst_udp.c - the seam's UDP sockets on the gateway's address, on lwIP
+ * udp pcbs (net/stack.h): the DNS server at :53 and the UDP port
+ * forwards' flows (one pcb per host client, from an ephemeral port).
+ *
+ * A datagram from the guest reaches the owner as one contiguous buffer:
+ * lwIP's pbuf as it is when it is in one piece (every frame that was not
+ * reassembled from fragments), else copied once into a buffer of the
+ * socket.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/udp.h"
+
+#define LOG_SUBSYS LOG_SS_STACK
+#include "net/lwip/stack_lwip.h"
+#include "util/log.h"
+
+struct stack_udp {
+	struct udp_pcb *pcb;
+	stack_udp_recv_fn cb;
+	void *arg;
+	uint8_t *flat; /* for datagrams lwIP holds in pieces, on demand */
+};
+
+static void lwst_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
+			  const ip_addr_t *addr, u16_t port)
+{
+	struct stack_udp *u = arg;
+	uint32_t ip = lwip_ntohl(ip_2_ip4(addr)->addr);
+
+	(void)pcb;
+	if (p->len == p->tot_len) {
+		u->cb(u->arg, p->payload, p->len, ip, port);
+	} else {
+		if (!u->flat)
+			u->flat = malloc(0xffff);
+		if (u->flat)
+			u->cb(u->arg, u->flat,
+			      pbuf_copy_partial(p, u->flat, 0xffff, 0), ip,
+			      port);
+	}
+	pbuf_free(p);
+}
+
+struct stack_udp *lwst_udp_open(struct stack *base, uint16_t port,
+				stack_udp_recv_fn cb, void *arg)
+{
+	struct lwst *st = (struct lwst *)base;
+	struct stack_udp *u = calloc(1, sizeof(*u));
+	ip_addr_t gw;
+
+	if (!u)
+		return NULL;
+	u->pcb = udp_new_ip_type(IPADDR_TYPE_V4);
+	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(st)->gateway));
+	if (!u->pcb || udp_bind(u->pcb, &gw, port) != ERR_OK) {
+		if (u->pcb)
+			udp_remove(u->pcb);
+		free(u);
+		return NULL;
+	}
+	u->cb = cb;
+	u->arg = arg;
+	udp_recv(u->pcb, lwst_udp_recv, u);
+	return u;
+}
+
+int lwst_udp_send(struct stack *base, struct stack_udp *u, uint32_t ip,
+		  uint16_t port, const void *data, size_t len)
+{
+	struct pbuf *p;
+	ip_addr_t dst;
+	err_t e;
+
+	(void)base;
+	if (len > 0xffff - 8 - 20)
+		return -EMSGSIZE;
+	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p->payload, data, len);
+	ip_addr_set_ip4_u32_val(dst, lwip_htonl(ip));
+	e = udp_sendto(u->pcb, p, &dst, port);
+	pbuf_free(p);
+	return e == ERR_OK ? 0 : -EIO;
+}
+
+void lwst_udp_close(struct stack *base, struct stack_udp *u)
+{
+	(void)base;
+	if (!u)
+		return;
+	udp_remove(u->pcb);
+	free(u->flat);
+	free(u);
+}
