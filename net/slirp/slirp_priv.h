@@ -92,6 +92,7 @@ struct slirp_stack {
 	/* fds by number, and the fill sets of this and the last iteration */
 	struct slirp_fd **fds;
 	size_t fds_cap;
+	size_t nfds, nfds_peak; /* entries in it now, most since a trim */
 	struct slirp_pollent *cur, *prev;
 	size_t ncur, nprev, pcap;
 	unsigned int gen; /* fills so far */

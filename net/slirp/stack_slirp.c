@@ -23,6 +23,7 @@
 #include "net/slirp/stack_slirp.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -205,6 +206,24 @@ static void fd_closed(uv_handle_t *h)
 	slirp_close_done(st);
 }
 
+/*
+ * trim_maybe() - libslirp gives every TCP connection two 128 KiB buffers
+ * from the heap, which stay resident after a burst of connections is
+ * gone (the daemon keeps freed memory in the heap for lwIP's sake): when
+ * the fds libslirp holds fell to a quarter of a peak of at least 256,
+ * hand the free pages back once.
+ */
+static void trim_maybe(struct slirp_stack *st)
+{
+	st->nfds--;
+	if (st->nfds_peak >= 256 && st->nfds < st->nfds_peak / 4) {
+		st->nfds_peak = st->nfds;
+#ifdef __GLIBC__
+		malloc_trim(0);
+#endif
+	}
+}
+
 static void fd_drop(struct slirp_stack *st, int fd)
 {
 	struct slirp_fd *e;
@@ -214,6 +233,7 @@ static void fd_drop(struct slirp_stack *st, int fd)
 		return;
 	e = st->fds[fd];
 	st->fds[fd] = NULL;
+	trim_maybe(st);
 	if (e->listen_port && !e->gone) {
 		l = slirp_listener_find(st, e->listen_port);
 		if (l && l->open)
@@ -287,6 +307,8 @@ static struct slirp_fd *fd_get(struct slirp_stack *st, int fd)
 	e->st = st;
 	e->fd = fd;
 	st->fds[fd] = e;
+	if (++st->nfds > st->nfds_peak)
+		st->nfds_peak = st->nfds;
 	return e;
 }
 
@@ -538,6 +560,18 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 		free(st);
 		return NULL;
 	}
+#ifdef __GLIBC__
+	/*
+	 * libslirp gives every TCP connection two 128 KiB buffers (and
+	 * reallocs them once the MSS is known). From the heap, which the
+	 * daemon pads for lwIP's segments, a realloc that moves copies
+	 * them whole and they stay resident; mapped, a buffer costs the
+	 * pages it uses, grows by mremap and goes back with its connection.
+	 * The daemon's heap settings are lwIP's; there is no lwIP here.
+	 */
+	mallopt(M_TOP_PAD, 0);
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+#endif
 	memset(&sc, 0, sizeof(sc));
 	sc.version = 4;
 	sc.restricted = 0;
@@ -612,8 +646,19 @@ static void stack_slirp_destroy(struct stack *s)
 
 /* ---- frames from the guest ---- */
 
+/* send_rst() - answer the TCP segment @p of @frame with a RST. */
+static void send_rst(struct slirp_stack *st, const uint8_t *frame,
+		     const struct slirp_pkt *p)
+{
+	size_t n = slirp_build_rst(st->buf, frame, p, st->cfg.gw_mac);
+	struct iovec iov = {.iov_base = st->buf, .iov_len = n};
+
+	if (n)
+		sw_output(st->env.sw, &iov, 1, n);
+}
+
 static void drop(struct slirp_stack *st, enum slirp_verdict v,
-		 const struct slirp_pkt *p)
+		 const uint8_t *frame, const struct slirp_pkt *p)
 {
 	char a[16], b[16];
 
@@ -646,6 +691,8 @@ static void drop(struct slirp_stack *st, enum slirp_verdict v,
 	}
 	log_rl("stack slirp: %s -> %s refused (%s)", netcfg_ip_str(p->src, a),
 	       netcfg_ip_str(p->dst, b), slirp_verdict_name(v));
+	/* TCP is refused as a host would (lwIP's NAT does the same) */
+	send_rst(st, frame, p);
 }
 
 static struct stack_udp *udp_find(struct slirp_stack *st, uint16_t port)
@@ -662,7 +709,6 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		   const struct slirp_pkt *p)
 {
 	struct slirp_listener *l = slirp_listener_find(st, p->dport);
-	size_t n;
 
 	if (l && l->ring_len >= SLIRP_PEER_RING - 1) {
 		/* so many unaccepted that libslirp's connect could block */
@@ -682,12 +728,7 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 	}
 	st->cnt.policy_drops++;
 	log_debug("stack slirp: TCP to the gateway's port %u: reset", p->dport);
-	n = slirp_build_rst(st->buf, f, p, st->cfg.gw_mac);
-	if (n) {
-		struct iovec iov = {.iov_base = st->buf, .iov_len = n};
-
-		sw_output(st->env.sw, &iov, 1, n);
-	}
+	send_rst(st, f, p);
 }
 
 static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
@@ -704,13 +745,17 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		return;
 	v = slirp_classify(&st->cfg, f, len, &p);
 	if (v >= SLV_DROP_MALFORMED) {
-		drop(st, v, &p);
+		drop(st, v, f, &p);
 		return;
 	}
 	if (p.ip)
 		mac_learn(st, p.src, f + 6);
 	switch (v) {
 	case SLV_SLIRP:
+		if (st->env.no_nat && p.ip) { /* fuzzers: nothing leaves */
+			st->cnt.policy_drops++;
+			return;
+		}
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
 			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
@@ -725,7 +770,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		n = slirp_build_echo_reply(st->buf, st->buf_cap, f, &p,
 					   st->cfg.gw_mac);
 		if (!n) {
-			drop(st, SLV_DROP_MALFORMED, &p);
+			drop(st, SLV_DROP_MALFORMED, f, &p);
 			return;
 		}
 		iov.iov_base = st->buf;
