@@ -528,6 +528,14 @@ static void warn_unsupported(const struct netcfg *c)
 			 netcfg_ip_str(c->host_alias, h),
 			 netcfg_ip_str(c->nat[i].virt, v));
 	}
+	for (i = 0; i < c->n_vips; i++)
+		if (c->vips[i] != c->host_alias)
+			log_warn("stack slirp: traffic to the gateway virtual "
+				 "IP %s is "
+				 "dropped (libslirp has no such table); only "
+				 "its ARP "
+				 "is answered",
+				 netcfg_ip_str(c->vips[i], v));
 }
 
 static void stack_slirp_destroy(struct stack *s);
