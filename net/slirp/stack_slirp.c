@@ -520,22 +520,20 @@ static void warn_unsupported(const struct netcfg *c)
 		if (c->nat[i].virt == c->host_alias &&
 		    c->nat[i].host == 0x7f000001)
 			continue;
-		log_warn("stack slirp: NAT %s -> %s is not supported by "
-			 "libslirp (only the host alias %s -> 127.0.0.1); "
-			 "the guest reaches %s itself",
+		log_warn("stack slirp: NAT %s -> %s is not carried out: "
+			 "libslirp maps only its host address (the host "
+			 "alias) to 127.0.0.1",
 			 netcfg_ip_str(c->nat[i].virt, v),
-			 netcfg_ip_str(c->nat[i].host, h),
-			 netcfg_ip_str(c->host_alias, h),
-			 netcfg_ip_str(c->nat[i].virt, v));
+			 netcfg_ip_str(c->nat[i].host, h));
 	}
-	for (i = 0; i < c->n_vips; i++)
-		if (c->vips[i] != c->host_alias)
-			log_warn("stack slirp: traffic to the gateway virtual "
-				 "IP %s is "
-				 "dropped (libslirp has no such table); only "
-				 "its ARP "
-				 "is answered",
-				 netcfg_ip_str(c->vips[i], v));
+	for (i = 0; i < c->n_vips; i++) {
+		if (c->vips[i] == c->host_alias)
+			continue;
+		log_warn("stack slirp: traffic to the gateway virtual IP %s "
+			 "is dropped (libslirp has no such table); only its "
+			 "ARP is answered",
+			 netcfg_ip_str(c->vips[i], v));
+	}
 }
 
 static void stack_slirp_destroy(struct stack *s);
