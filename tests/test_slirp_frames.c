@@ -259,6 +259,25 @@ static void test_filter_arp(void **state)
 	assert_int_equal(verdict(f, 42), SLV_DROP_OTHER);
 }
 
+static void test_arp_request(void **state)
+{
+	uint8_t f[42];
+
+	assert_int_equal(slirp_build_arp_request(f, gw_mac,
+						 IP(192, 168, 127, 1),
+						 IP(192, 168, 127, 2)),
+			 42);
+	assert_memory_equal(f, "\xff\xff\xff\xff\xff\xff", 6);
+	assert_memory_equal(f + 6, gw_mac, 6);
+	assert_int_equal(pkt_get16(f + 12), 0x0806);
+	assert_int_equal(pkt_get16(f + 20), 1); /* a request */
+	assert_memory_equal(f + 22, gw_mac, 6);
+	assert_int_equal(pkt_get32(f + 28), IP(192, 168, 127, 1));
+	assert_int_equal(pkt_get32(f + 38), IP(192, 168, 127, 2));
+	/* the gateway's own request is not a guest's: libslirp never sees it */
+	assert_int_equal(verdict(f, 42), SLV_DROP_SOURCE);
+}
+
 static void test_echo_reply(void **state)
 {
 	uint8_t f[600], out[600];
@@ -427,6 +446,7 @@ int main(void)
 		cmocka_unit_test_setup(test_filter_malformed, setup),
 		cmocka_unit_test_setup(test_filter_gateway, setup),
 		cmocka_unit_test_setup(test_filter_arp, setup),
+		cmocka_unit_test_setup(test_arp_request, setup),
 		cmocka_unit_test_setup(test_echo_reply, setup),
 		cmocka_unit_test_setup(test_rst, setup),
 		cmocka_unit_test_setup(test_udp_frames, setup),

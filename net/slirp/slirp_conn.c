@@ -70,7 +70,8 @@ struct stack_conn {
 	struct stack_conn_owner owner;
 	struct relay_side h, s; /* the owner's fd, libslirp's forward */
 	uint64_t from_guest, started_ms;
-	bool connecting; /* connect() to the forward said EAGAIN */
+	bool connecting; /* not connected to the forward yet */
+	bool arp_wait; /* ... because the guest's MAC is not known yet */
 	bool closing, done, reset;
 	int err;
 	unsigned int closes;
@@ -516,19 +517,39 @@ static int relay_connect(struct stack_conn *c)
 	return errno == EAGAIN || errno == EINPROGRESS ? -EAGAIN : -errno;
 }
 
-bool slirp_conn_retry(struct slirp_stack *st)
+/* ARP_RETRY_MS - how often the gateway asks for a guest it is to dial */
+#define ARP_RETRY_MS 1000
+
+uint32_t slirp_conn_retry(struct slirp_stack *st)
 {
+	uint64_t now = slirp_now(st);
+	uint32_t wait = UINT32_MAX;
 	struct stack_conn *c, *next;
-	bool waiting = false;
 	int r;
 
 	for (c = st->conns; c; c = next) {
 		next = c->next;
 		if (!c->connecting)
 			continue;
+		if (c->arp_wait && !slirp_mac_known(st, c->t->ip)) {
+			/*
+			 * libslirp would ARP once and drop its SYN a second
+			 * later, retrying only after its 6 s initial RTO: the
+			 * connection waits here until the guest answers.
+			 */
+			if (now - c->t->arp_ms >= ARP_RETRY_MS) {
+				slirp_arp_query(st, c->t->ip);
+				c->t->arp_ms = now;
+			}
+			if (wait > ARP_RETRY_MS - (now - c->t->arp_ms))
+				wait = (uint32_t)(ARP_RETRY_MS -
+						  (now - c->t->arp_ms));
+			continue;
+		}
+		c->arp_wait = false;
 		r = relay_connect(c);
 		if (r == -EAGAIN) {
-			waiting = true;
+			wait = wait < 5 ? wait : 5;
 			continue;
 		}
 		c->connecting = false;
@@ -538,7 +559,7 @@ bool slirp_conn_retry(struct slirp_stack *st)
 		}
 		relay_update(c);
 	}
-	return waiting;
+	return wait;
 }
 
 int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
@@ -599,8 +620,15 @@ int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
 		st->conns->pprev = &c->next;
 	st->conns = c;
 	st->nconns++;
-	r = relay_connect(c);
-	if (r == -EAGAIN) {
+	if (!slirp_mac_known(st, ip)) {
+		/* connected once the guest answers the gateway's ARP */
+		c->connecting = true;
+		c->arp_wait = true;
+		if (slirp_now(st) - t->arp_ms >= 100) {
+			slirp_arp_query(st, ip);
+			t->arp_ms = slirp_now(st);
+		}
+	} else if ((r = relay_connect(c)) == -EAGAIN) {
 		c->connecting = true;
 	} else if (r < 0) {
 		relay_end(c, r, true);

@@ -314,7 +314,8 @@ size_t slirp_out_rewrite(uint8_t hdr[42], const uint8_t *frame, size_t len,
 	return ETH_HLEN_;
 }
 
-size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip)
+size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
+			       uint32_t sip, uint32_t tip)
 {
 	static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 	uint8_t *a = out + ETH_HLEN_;
@@ -326,8 +327,13 @@ size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip)
 	a[5] = 4;
 	pkt_put16(a + 6, 1);
 	memcpy(a + 8, mac, 6);
-	pkt_put32(a + 14, ip);
+	pkt_put32(a + 14, sip);
 	memset(a + 18, 0, 6);
-	pkt_put32(a + 24, ip);
+	pkt_put32(a + 24, tip);
 	return 42;
+}
+
+size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip)
+{
+	return slirp_build_arp_request(out, mac, ip, ip);
 }

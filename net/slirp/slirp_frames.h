@@ -123,4 +123,11 @@ size_t slirp_out_rewrite(uint8_t hdr[42], const uint8_t *frame, size_t len,
  */
 size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip);
 
+/*
+ * slirp_build_arp_request() - "who has @tip? tell @sip at @mac", broadcast
+ * (42 bytes): the gateway looks for a guest it is to dial.
+ */
+size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
+			       uint32_t sip, uint32_t tip);
+
 #endif

@@ -62,6 +62,7 @@ struct slirp_target {
 	uint32_t ip;
 	uint16_t port;
 	unsigned int refusals; /* the guest's RSTs to a SYN, unclaimed */
+	uint64_t arp_ms; /* when the gateway last asked for its MAC */
 	uint64_t refusal_ms;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
@@ -96,7 +97,7 @@ struct slirp_stack {
 	struct slirp_pollent *cur, *prev;
 	size_t ncur, nprev, pcap;
 	unsigned int gen; /* fills so far */
-	bool filled, any_revents, sent;
+	bool filled, any_revents, sent, force_poll;
 	uint64_t deadline_ms;
 
 	struct slirp_timer *timers;
@@ -126,6 +127,15 @@ static inline uint64_t slirp_now(const struct slirp_stack *st)
 	return stack_env_now(&st->env);
 }
 
+/* slirp_mac_known() - a frame from @ip was seen (its MAC is known). */
+static inline bool slirp_mac_known(const struct slirp_stack *st, uint32_t ip)
+{
+	return st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS].ip == ip;
+}
+
+/* slirp_arp_query() - ask the guests who has @ip (from the gateway). */
+void slirp_arp_query(struct slirp_stack *st, uint32_t ip);
+
 /* slirp_close_done() - one close callback of @st's came. */
 void slirp_close_done(struct slirp_stack *st);
 
@@ -143,8 +153,12 @@ int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
 void slirp_conn_close(struct stack *s, struct stack_conn *c, bool reset);
 /* slirp_guest_rst() - the guest answered a SYN from @ip:@port by RST. */
 void slirp_guest_rst(struct slirp_stack *st, uint32_t ip, uint16_t port);
-/* slirp_conn_retry() - retry the dials whose connect() was EAGAIN. */
-bool slirp_conn_retry(struct slirp_stack *st);
+/*
+ * slirp_conn_retry() - move on the dials waiting for their guest's MAC
+ * or for room in the forward's backlog: the ms until it wants to run
+ * again, UINT32_MAX when nothing waits.
+ */
+uint32_t slirp_conn_retry(struct slirp_stack *st);
 /* slirp_conn_shutdown() - close every listener, relay and target. */
 void slirp_conn_shutdown(struct slirp_stack *st);
 

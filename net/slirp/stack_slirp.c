@@ -80,6 +80,16 @@ static struct slirp_mac *mac_slot(struct slirp_stack *st, uint32_t ip)
 	return &st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS];
 }
 
+void slirp_arp_query(struct slirp_stack *st, uint32_t ip)
+{
+	uint8_t req[42];
+	struct iovec iov = {.iov_base = req, .iov_len = sizeof(req)};
+
+	slirp_build_arp_request(req, st->cfg.gw_mac, st->cfg.gateway, ip);
+	sw_output(st->env.sw, &iov, 1, sizeof(req));
+	st->sent = true;
+}
+
 static void mac_of(struct slirp_stack *st, uint32_t ip, uint8_t mac[6])
 {
 	struct slirp_mac *m = mac_slot(st, ip);
@@ -429,7 +439,7 @@ static void on_prepare(uv_prepare_t *h)
 {
 	struct slirp_stack *st = h->data;
 	struct slirp_pollent *t;
-	uint32_t timeout = UINT32_MAX;
+	uint32_t timeout = UINT32_MAX, t_conn;
 	uint64_t now;
 	size_t i;
 
@@ -463,8 +473,9 @@ static void on_prepare(uv_prepare_t *h)
 		}
 	}
 	st->filled = true;
-	if (slirp_conn_retry(st) && timeout > 5)
-		timeout = 5;
+	t_conn = slirp_conn_retry(st);
+	if (timeout > t_conn)
+		timeout = t_conn;
 	now = slirp_now(st);
 	/* keep an earlier wake-up: a busy loop must not postpone it */
 	if (!uv_is_active((uv_handle_t *)&st->tick) ||
@@ -479,9 +490,10 @@ static void on_check(uv_check_t *h)
 {
 	struct slirp_stack *st = h->data;
 
-	if (st->filled &&
-	    (st->any_revents || slirp_now(st) >= st->deadline_ms)) {
+	if (st->filled && (st->any_revents || st->force_poll ||
+			   slirp_now(st) >= st->deadline_ms)) {
 		st->any_revents = false;
+		st->force_poll = false;
 		slirp_pollfds_poll(st->slirp, 0, get_revents, st);
 		st->filled = false;
 	}
@@ -756,6 +768,8 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	}
 	if (p.ip)
 		mac_learn(st, p.src, f + 6);
+	else if (v == SLV_SLIRP) /* ARP: the sender's MAC and address */
+		mac_learn(st, pkt_get32(f + 28), f + 22);
 	switch (v) {
 	case SLV_SLIRP:
 		if (st->env.no_nat && p.ip) { /* fuzzers: nothing leaves */
@@ -770,6 +784,12 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		st->cnt.to_stack++;
 		if (p.ip && p.dst != st->cfg.host_alias)
 			st->cnt.nat_in++;
+		/*
+		 * An ARP reply may resolve what libslirp holds back for it,
+		 * sent only from slirp_pollfds_poll(): run it this iteration.
+		 */
+		if (!p.ip)
+			st->force_poll = true;
 		slirp_input(st->slirp, f, (int)len);
 		return;
 	case SLV_GW_ICMP:
