@@ -38,6 +38,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "net/pkt.h"
 #include "net/slirp/slirp_priv.h"
 #include "util/log.h"
 
@@ -90,10 +91,25 @@ struct slirp_listener *slirp_listener_find(struct slirp_stack *st,
 	return NULL;
 }
 
-void slirp_listener_conn(struct slirp_listener *l, uint32_t ip)
+static struct slirp_half *half_find(struct slirp_listener *l, uint32_t ip,
+				    uint16_t port)
 {
 	unsigned int i;
 
+	for (i = 0; i < SLIRP_HALF_MAX; i++)
+		if (l->half[i].ms && l->half[i].ip == ip &&
+		    l->half[i].port == port)
+			return &l->half[i];
+	return NULL;
+}
+
+void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port)
+{
+	struct slirp_half *h = half_find(l, ip, port);
+	unsigned int i;
+
+	if (h)
+		h->ms = 0; /* the handshake completed */
 	l->open++;
 	if (l->ring_len == SLIRP_PEER_RING) /* not accepted yet: forget one */
 		l->ring_head = (l->ring_head + 1) % SLIRP_PEER_RING,
@@ -101,6 +117,69 @@ void slirp_listener_conn(struct slirp_listener *l, uint32_t ip)
 	i = (l->ring_head + l->ring_len++) % SLIRP_PEER_RING;
 	l->ring[i].ip = ip;
 	l->ring[i].over = l->open > l->max_conns;
+}
+
+/* half_evict() - reset @h's connection inside libslirp, as its guest would. */
+static void half_evict(struct slirp_listener *l, struct slirp_half *h,
+		       const uint8_t *frame)
+{
+	struct slirp_stack *st = l->st;
+	uint8_t rst[SLIRP_RST_LEN];
+
+	/* in SYN-RECEIVED libslirp takes a RST at the guest's ISN + 1 */
+	slirp_build_tcp(rst, frame, frame + 6, h->ip, h->port, st->cfg.gateway,
+			l->port, h->isn + 1, 0, SLIRP_TCP_RST);
+	h->ms = 0;
+	slirp_input(st->slirp, rst, sizeof(rst));
+	st->cnt.syn_evicted++;
+	log_rl("stack slirp: %u half-open connections to the gateway's port "
+	       "%u (the bound): the oldest reset",
+	       SLIRP_HALF_MAX, l->port);
+}
+
+void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
+			const uint8_t *frame)
+{
+	uint64_t now = slirp_now(l->st);
+	struct slirp_half *h = half_find(l, p->src, p->sport), *free = NULL,
+			  *old = NULL;
+	unsigned int i;
+
+	if (p->tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_FIN)) {
+		if (h)
+			h->ms = 0;
+		return;
+	}
+	if ((p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) != SLIRP_TCP_SYN ||
+	    h)
+		return;
+	/*
+	 * The victim: the oldest from an address that never answered ARP
+	 * nor had a lease (made-up sources cannot; the guest did), else
+	 * the oldest, as the lwIP backend does.
+	 */
+	for (i = 0; i < SLIRP_HALF_MAX && !free; i++) {
+		struct slirp_half *e = &l->half[i];
+		bool e_real, o_real;
+
+		if (!e->ms || now - e->ms >= SLIRP_HALF_MS) {
+			free = e; /* libslirp dropped it by now */
+			continue;
+		}
+		e_real = slirp_mac_pinned(l->st, e->ip);
+		o_real = old && slirp_mac_pinned(l->st, old->ip);
+		if (!old || (o_real && !e_real) ||
+		    (o_real == e_real && e->ms < old->ms))
+			old = e;
+	}
+	if (!free) {
+		half_evict(l, old, frame);
+		free = old;
+	}
+	free->ip = p->src;
+	free->port = p->sport;
+	free->isn = pkt_get32(p->l4 + 4);
+	free->ms = now ? now : 1;
 }
 
 static void listener_accept(uv_poll_t *p, int status, int events)
@@ -546,6 +625,8 @@ uint32_t slirp_conn_retry(struct slirp_stack *st)
 						  (now - c->t->arp_ms));
 			continue;
 		}
+		if (c->arp_wait)
+			slirp_teach(st, c->t->ip);
 		c->arp_wait = false;
 		r = relay_connect(c);
 		if (r == -EAGAIN) {
@@ -628,7 +709,7 @@ int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
 			slirp_arp_query(st, ip);
 			t->arp_ms = slirp_now(st);
 		}
-	} else if ((r = relay_connect(c)) == -EAGAIN) {
+	} else if (slirp_teach(st, ip), (r = relay_connect(c)) == -EAGAIN) {
 		c->connecting = true;
 	} else if (r < 0) {
 		relay_end(c, r, true);

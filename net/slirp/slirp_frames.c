@@ -205,11 +205,30 @@ size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
 	return flen;
 }
 
+size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
+		       const uint8_t src_mac[6], uint32_t src, uint16_t sport,
+		       uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack,
+		       uint8_t flags)
+{
+	uint8_t *t = out + ETH_HLEN_ + 20;
+
+	put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
+	put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, src, dst);
+	memset(t, 0, 20);
+	pkt_put16(t, sport);
+	pkt_put16(t + 2, dport);
+	pkt_put32(t + 4, seq);
+	pkt_put32(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+	pkt_put16(t + 16, pkt_csum(t, 20, pseudo(src, dst, 6, 20)));
+	return SLIRP_RST_LEN;
+}
+
 size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
 		       const struct slirp_pkt *p, const uint8_t gw_mac[6])
 {
 	const uint8_t *th = p->l4;
-	uint8_t *t = out + ETH_HLEN_ + 20;
 	uint32_t seq, ack;
 	size_t off, plen;
 	uint8_t flags;
@@ -230,18 +249,8 @@ size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
 		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
 		flags = SLIRP_TCP_RST | SLIRP_TCP_ACK;
 	}
-	put_eth(out, frame + 6, gw_mac, ETHTYPE_IP4);
-	put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, p->dst,
-		p->src);
-	memset(t, 0, 20);
-	pkt_put16(t, p->dport);
-	pkt_put16(t + 2, p->sport);
-	pkt_put32(t + 4, seq);
-	pkt_put32(t + 8, ack);
-	t[12] = 5 << 4;
-	t[13] = flags;
-	pkt_put16(t + 16, pkt_csum(t, 20, pseudo(p->dst, p->src, 6, 20)));
-	return SLIRP_RST_LEN;
+	return slirp_build_tcp(out, frame + 6, gw_mac, p->dst, p->dport, p->src,
+			       p->sport, seq, ack, flags);
 }
 
 bool slirp_udp_ok(const struct slirp_pkt *p)

@@ -81,6 +81,15 @@ size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
 size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
 		       const struct slirp_pkt *p, const uint8_t gw_mac[6]);
 
+/*
+ * slirp_build_tcp() - a bare TCP segment (no options, no payload) from
+ * @src:@sport to @dst:@dport in @out: SLIRP_RST_LEN bytes.
+ */
+size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
+		       const uint8_t src_mac[6], uint32_t src, uint16_t sport,
+		       uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack,
+		       uint8_t flags);
+
 /* slirp_udp_ok() - the UDP checksum of @p is absent or right. */
 bool slirp_udp_ok(const struct slirp_pkt *p);
 

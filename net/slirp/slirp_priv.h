@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "net/netcfg.h"
+#include "net/slirp/slirp_frames.h"
 #include "net/stack.h"
 
 struct slirp_stack;
@@ -35,6 +36,21 @@ struct slirp_fd {
 	uint16_t listen_port; /* its guest connection to a gateway port */
 	bool gone; /* that connection's owner closed its end */
 };
+
+/* A guest's SYN to a gateway port, its handshake not completed yet. */
+struct slirp_half {
+	uint32_t ip, isn;
+	uint16_t port;
+	uint64_t ms; /* 0: a free slot */
+};
+
+/*
+ * At most SLIRP_HALF_MAX half-open connections per gateway port: a SYN
+ * past it resets the oldest inside libslirp (libslirp itself keeps each
+ * for 75 s, with its buffers and a queued SYN-ACK, whatever their number).
+ */
+#define SLIRP_HALF_MAX 64
+#define SLIRP_HALF_MS 75000
 
 /* A gateway port the guest may connect to (stack_tcp_listen). */
 #define SLIRP_PEER_RING 256
@@ -53,6 +69,7 @@ struct slirp_listener {
 		bool over; /* past max_conns when it was made */
 	} ring[SLIRP_PEER_RING];
 	unsigned int ring_head, ring_len;
+	struct slirp_half half[SLIRP_HALF_MAX];
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -70,6 +87,7 @@ struct slirp_target {
 struct slirp_mac {
 	uint32_t ip;
 	uint8_t mac[6];
+	bool pinned; /* a lease, or an ARP answer: IPv4 sources cannot evict */
 };
 
 #define SLIRP_MAC_SLOTS 256
@@ -107,6 +125,20 @@ struct slirp_stack {
 	/* set while a guest segment to a listened port is in slirp_input */
 	struct slirp_listener *cur_listener;
 	uint32_t cur_src;
+	uint16_t cur_sport;
+	/* guests libslirp asked for, to be answered from the MAC table */
+	uint32_t teach[16];
+	unsigned int nteach;
+	/* SYNs from addresses that have not answered ARP yet, held */
+	struct {
+		uint32_t ip;
+		uint16_t len;
+		uint8_t f[128];
+	} held[16];
+	unsigned int held_next;
+	/* libslirp's ARP requests sent to the VMs: a token bucket */
+	uint64_t arp_bucket_ms;
+	unsigned int arp_tokens;
 	struct slirp_target *targets;
 	struct stack_conn *conns;
 	unsigned int nconns;
@@ -133,6 +165,14 @@ static inline bool slirp_mac_known(const struct slirp_stack *st, uint32_t ip)
 	return st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS].ip == ip;
 }
 
+/* slirp_mac_pinned() - @ip had a lease or answered ARP (not made up). */
+static inline bool slirp_mac_pinned(const struct slirp_stack *st, uint32_t ip)
+{
+	const struct slirp_mac *m = &st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS];
+
+	return m->ip == ip && m->pinned;
+}
+
 /* slirp_arp_query() - ask the guests who has @ip (from the gateway). */
 void slirp_arp_query(struct slirp_stack *st, uint32_t ip);
 
@@ -145,8 +185,17 @@ int slirp_tcp_listen(struct stack *s, uint16_t port, unsigned int max_conns,
 void slirp_tcp_unlisten(struct stack *s, uint16_t port);
 struct slirp_listener *slirp_listener_find(struct slirp_stack *st,
 					   uint16_t port);
-/* slirp_listener_conn() - libslirp connected to @l for guest @ip. */
-void slirp_listener_conn(struct slirp_listener *l, uint32_t ip);
+/* slirp_listener_conn() - libslirp connected to @l for @ip:@port. */
+void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port);
+/*
+ * slirp_half_segment() - the guest's segment @p (to @l's port) before it
+ * goes to libslirp: a new SYN takes a half-open slot (resetting the
+ * oldest inside libslirp when all are taken), a RST or FIN frees one.
+ */
+void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
+			const uint8_t *frame);
+/* slirp_teach() - tell libslirp the MAC of @ip if the table knows it. */
+bool slirp_teach(struct slirp_stack *st, uint32_t ip);
 int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
 		   const struct stack_conn_owner *owner,
 		   struct stack_conn **out);

@@ -98,20 +98,121 @@ static void mac_of(struct slirp_stack *st, uint32_t ip, uint8_t mac[6])
 }
 
 /*
- * mac_learn() - remember @mac for @ip; when it is new, tell libslirp with
- * a gratuitous ARP so it never has to ARP for a guest itself.
+ * mac_learn() - remember @mac for @ip. A @pinned entry (a DHCP lease, an
+ * ARP answer) is replaced only by another pinned one, so made-up IPv4
+ * sources cannot push a guest out of the table.
  */
-static void mac_learn(struct slirp_stack *st, uint32_t ip, const uint8_t *mac)
+static void mac_learn(struct slirp_stack *st, uint32_t ip, const uint8_t *mac,
+		      bool pinned)
+{
+	struct slirp_mac *m = mac_slot(st, ip);
+
+	if (m->ip == ip) {
+		if (pinned || !m->pinned)
+			memcpy(m->mac, mac, 6);
+		m->pinned |= pinned;
+		return;
+	}
+	if (m->pinned && !pinned)
+		return;
+	m->ip = ip;
+	memcpy(m->mac, mac, 6);
+	m->pinned = pinned;
+}
+
+/*
+ * slirp_teach() - a gratuitous ARP of @ip into libslirp, from the table:
+ * libslirp's own ARP table has 16 entries and answers nothing itself.
+ */
+bool slirp_teach(struct slirp_stack *st, uint32_t ip)
 {
 	struct slirp_mac *m = mac_slot(st, ip);
 	uint8_t garp[42];
 
-	if (m->ip == ip && !memcmp(m->mac, mac, 6))
-		return;
-	m->ip = ip;
-	memcpy(m->mac, mac, 6);
-	slirp_build_garp(garp, mac, ip);
+	if (m->ip != ip)
+		return false;
+	slirp_build_garp(garp, m->mac, ip);
 	slirp_input(st->slirp, garp, sizeof(garp));
+	return true;
+}
+
+/*
+ * arp_out() - libslirp asks the VMs who has an address: answered from the
+ * table for a leased address or one that answered ARP before (libslirp is
+ * told before its next poll, which sends what waited), otherwise sent at
+ * most SLIRP_ARP_RATE times a second (a SYN flood from made-up addresses
+ * makes it ask for each). Return true when the request must not go out.
+ */
+#define SLIRP_ARP_RATE 64
+static bool arp_token(struct slirp_stack *st)
+{
+	uint64_t now = slirp_now(st);
+
+	if (now - st->arp_bucket_ms >= 1000) {
+		st->arp_bucket_ms = now;
+		st->arp_tokens = SLIRP_ARP_RATE;
+	}
+	if (!st->arp_tokens) {
+		st->cnt.arp_query_refused++;
+		return false;
+	}
+	st->arp_tokens--;
+	return true;
+}
+
+static bool arp_out(struct slirp_stack *st, const uint8_t *f, size_t len)
+{
+	uint32_t tip;
+
+	if (!pkt_arp_request_for(f, len, &tip))
+		return false;
+	if (slirp_mac_pinned(st, tip)) {
+		if (st->nteach < sizeof(st->teach) / sizeof(st->teach[0]))
+			st->teach[st->nteach++] = tip;
+		st->force_poll = true;
+		return true;
+	}
+	return !arp_token(st);
+}
+
+static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
+			      const struct sw_ref *keep);
+
+/*
+ * syn_hold() - a SYN from @p->src, which never answered ARP nor had a
+ * lease: libslirp would queue its SYN-ACK behind an ARP request (and walk
+ * that queue on every packet it sends: a SYN flood from made-up addresses
+ * of the subnet brings it to a crawl). The gateway asks who has the
+ * address and holds the SYN (a few, the newest) until the answer.
+ */
+static void syn_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
+		     uint32_t src)
+{
+	unsigned int i = st->held_next++ % 16;
+
+	st->cnt.policy_drops++;
+	if (len <= sizeof(st->held[i].f)) {
+		st->held[i].ip = src;
+		st->held[i].len = (uint16_t)len;
+		memcpy(st->held[i].f, f, len);
+	}
+	if (arp_token(st))
+		slirp_arp_query(st, src);
+}
+
+/* syn_release() - @ip answered ARP: its held SYNs go to libslirp. */
+static void syn_release(struct slirp_stack *st, uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		if (st->held[i].ip != ip || !st->held[i].len)
+			continue;
+		st->held[i].ip = 0;
+		st->cnt.policy_drops--;
+		stack_slirp_input(&st->base, st->held[i].f, st->held[i].len,
+				  NULL);
+	}
 }
 
 /* ---- libslirp's callbacks ---- */
@@ -123,7 +224,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	struct iovec iov[2];
 	size_t hl = slirp_out_rewrite(hdr, buf, len, st->cfg.gw_mac);
 
-	if (!hl)
+	if (!hl || arp_out(st, buf, len))
 		return (ssize_t)len;
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = hl;
@@ -340,7 +441,8 @@ static void cb_register_poll_fd(int fd, void *opaque)
 	if (st->cur_listener) {
 		/* libslirp's connection to a gateway listener (open_unix) */
 		e->listen_port = st->cur_listener->port;
-		slirp_listener_conn(st->cur_listener, st->cur_src);
+		slirp_listener_conn(st->cur_listener, st->cur_src,
+				    st->cur_sport);
 	}
 }
 
@@ -476,6 +578,8 @@ static void on_prepare(uv_prepare_t *h)
 	t_conn = slirp_conn_retry(st);
 	if (timeout > t_conn)
 		timeout = t_conn;
+	if (st->force_poll) /* set by libslirp's output in the last poll */
+		timeout = 0;
 	now = slirp_now(st);
 	/* keep an earlier wake-up: a busy loop must not postpone it */
 	if (!uv_is_active((uv_handle_t *)&st->tick) ||
@@ -489,11 +593,15 @@ static void on_prepare(uv_prepare_t *h)
 static void on_check(uv_check_t *h)
 {
 	struct slirp_stack *st = h->data;
+	unsigned int i;
 
 	if (st->filled && (st->any_revents || st->force_poll ||
 			   slirp_now(st) >= st->deadline_ms)) {
 		st->any_revents = false;
 		st->force_poll = false;
+		for (i = 0; i < st->nteach; i++)
+			slirp_teach(st, st->teach[i]);
+		st->nteach = 0;
 		slirp_pollfds_poll(st->slirp, 0, get_revents, st);
 		st->filled = false;
 	}
@@ -737,8 +845,10 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		return;
 	}
 	if (l) {
+		slirp_half_segment(l, p, f);
 		st->cur_listener = l;
 		st->cur_src = p->src;
+		st->cur_sport = p->sport;
 		st->cnt.to_stack++;
 		slirp_input(st->slirp, f, (int)len);
 		st->cur_listener = NULL;
@@ -766,10 +876,27 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		drop(st, v, f, &p);
 		return;
 	}
-	if (p.ip)
-		mac_learn(st, p.src, f + 6);
-	else if (v == SLV_SLIRP) /* ARP: the sender's MAC and address */
-		mac_learn(st, pkt_get32(f + 28), f + 22);
+	if (p.ip) {
+		mac_learn(st, p.src, f + 6, false);
+		if (p.proto == 6 &&
+		    (p.tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) ==
+			    SLIRP_TCP_SYN &&
+		    !slirp_mac_pinned(st, p.src)) {
+			syn_hold(st, f, len, p.src);
+			return;
+		}
+	} else if (v == SLV_SLIRP) { /* ARP: the sender's MAC and address */
+		uint32_t sip = pkt_get32(f + 28);
+		bool was = slirp_mac_pinned(st, sip);
+
+		mac_learn(st, sip, f + 22, true);
+		if (!was) {
+			slirp_input(st->slirp, f, (int)len);
+			st->force_poll = true;
+			syn_release(st, sip);
+			return;
+		}
+	}
 	switch (v) {
 	case SLV_SLIRP:
 		if (st->env.no_nat && p.ip) { /* fuzzers: nothing leaves */
@@ -831,8 +958,10 @@ static void stack_slirp_lease(struct stack *s, uint32_t ip,
 {
 	struct slirp_stack *st = to_st(s);
 
-	if (bound)
-		mac_learn(st, ip, mac);
+	if (bound) {
+		mac_learn(st, ip, mac, true);
+		slirp_teach(st, ip);
+	}
 }
 
 /* ---- gateway UDP ---- */
