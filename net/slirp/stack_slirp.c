@@ -1040,10 +1040,13 @@ static void stack_slirp_udp_close(struct stack *s, struct stack_udp *u)
 static void stack_slirp_stats(const struct stack *s, struct stack_stats *out)
 {
 	const struct slirp_stack *st = (const struct slirp_stack *)s;
+	unsigned int i;
 
 	memset(out, 0, sizeof(*out));
 	out->stack = st->cnt;
 	out->stack.pcbs_active = st->nconns;
+	for (i = 0; i < SLIRP_MAC_SLOTS; i++) /* leased or ARP-answering */
+		out->stack.arp_pins += st->macs[i].pinned;
 	out->nat = st->nat;
 }
 
