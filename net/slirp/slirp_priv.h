@@ -127,7 +127,7 @@ struct slirp_stack {
 	uint32_t cur_src;
 	uint16_t cur_sport;
 	/* guests libslirp asked for, to be answered from the MAC table */
-	uint32_t teach[16];
+	uint32_t teach[64];
 	unsigned int nteach;
 	/* SYNs from addresses that have not answered ARP yet, held */
 	struct {

@@ -167,7 +167,12 @@ static bool arp_out(struct slirp_stack *st, const uint8_t *f, size_t len)
 	if (!pkt_arp_request_for(f, len, &tip))
 		return false;
 	if (slirp_mac_pinned(st, tip)) {
-		if (st->nteach < sizeof(st->teach) / sizeof(st->teach[0]))
+		unsigned int i;
+
+		for (i = 0; i < st->nteach && st->teach[i] != tip; i++)
+			;
+		if (i == st->nteach &&
+		    st->nteach < sizeof(st->teach) / sizeof(st->teach[0]))
 			st->teach[st->nteach++] = tip;
 		st->force_poll = true;
 		return true;
