@@ -52,20 +52,20 @@ static size_t build_echo(uint8_t *out, size_t flen, uint16_t seq)
 	frame_put_hdr(FRAMING_BE32, out, flen);
 	memcpy(f, gw, 6);
 	memcpy(f + 6, vm, 6);
-	pkt_put16(f + 12, 0x0800);
+	be16_put(f + 12, 0x0800);
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	pkt_put16(ip + 2, (uint16_t)iplen);
+	be16_put(ip + 2, (uint16_t)iplen);
 	ip[8] = 64;
 	ip[9] = 1;
-	pkt_put32(ip + 12, 0xc0a87f02);
-	pkt_put32(ip + 16, 0xc0a87f01);
-	pkt_put16(ip + 10, pkt_csum(ip, 20, 0));
+	be32_put(ip + 12, 0xc0a87f02);
+	be32_put(ip + 16, 0xc0a87f01);
+	be16_put(ip + 10, pkt_csum(ip, 20, 0));
 	memset(icmp, 0, iplen - 20);
 	icmp[0] = 8;
-	pkt_put16(icmp + 4, 1);
-	pkt_put16(icmp + 6, seq);
-	pkt_put16(icmp + 2, pkt_csum(icmp, iplen - 20, 0));
+	be16_put(icmp + 4, 1);
+	be16_put(icmp + 6, seq);
+	be16_put(icmp + 2, pkt_csum(icmp, iplen - 20, 0));
 	return 4 + flen;
 }
 

@@ -314,6 +314,10 @@ static int cfg_walk(struct config_ctx *x, struct config *c)
 	st = cfg_get(x, root, "stack");
 	if (r || !st)
 		return r;
+	/* qcw-net: the backend, "stack: slirp" alone or stack.backend */
+	if (st->type == YAML_SCALAR_NODE)
+		return cfg_scalar_str(x, st, "stack", &c->stack_backend);
+	r = r ?: cfg_str(x, st, "backend", &c->stack_backend);
 	r = r ?: cfg_bool(x, st, "debug", &c->debug);
 	r = r ?: cfg_bool(x, st, "ec2MetadataAccess", &c->ec2);
 	r = r ?: cfg_str(x, st, "capture-file", &c->capture);
@@ -476,5 +480,6 @@ void config_free(struct config *c)
 	free(c->host_ip);
 	free(c->gw_mac);
 	free(c->capture);
+	free(c->stack_backend);
 	memset(c, 0, sizeof(*c));
 }

@@ -37,6 +37,7 @@ struct config {
 	int sandbox; /* sandbox: false turns it off; -1: not given */
 	char *runas;
 	/* stack: */
+	char *stack_backend; /* stack.backend, or "stack: NAME" alone */
 	long mtu; /* 0: not given */
 	long max_flows; /* stack.maxFlows, 0: not given */
 	char *subnet, *gateway_ip, *device_ip, *host_ip, *gw_mac, *capture;

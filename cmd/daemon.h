@@ -1,6 +1,7 @@
 /*
- * daemon.h - the qcw-net daemon: options from gvproxy's flags, start-up
- * in gvproxy's order, the loop, and a clean shutdown.
+ * daemon.h - the qcw-net daemon: options from gvproxy's flags
+ * (daemon_opts.c), start-up in gvproxy's order, the loop, and a shutdown
+ * in which every part closes its own handles (daemon.c).
  */
 #ifndef QCW_DAEMON_H
 #define QCW_DAEMON_H
@@ -31,7 +32,8 @@ struct daemon_opts {
 	const char *notification;
 	bool version;
 	bool keep_serving;
-	const char *stack;
+	const char *stack; /* -stack, or stack.backend in -config */
+	char stack_usage[128]; /* -stack's line in -help: this build's */
 	long max_flows; /* NAT flows in all; 0: derived from the fd limit */
 	bool no_sandbox; /* -no-sandbox, or sandbox: false in -config */
 	const char *runas; /* -runas USER|UID[:GID] */

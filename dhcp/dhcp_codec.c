@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dhcp/dhcp_codec.h"
+#include "util/be.h"
 
 /* Offsets inside the fixed header (RFC 2131 figure 1). */
 #define OFF_OP 0
@@ -29,31 +30,6 @@
 
 #define OVERLOAD_FILE 1
 #define OVERLOAD_SNAME 2
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)((uint16_t)p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 /*
  * dhcp_take_opt() - record one option of known length @n at @v (inside the
@@ -81,7 +57,7 @@ static int dhcp_take_opt(struct dhcp_msg *m, uint8_t code, const uint8_t *v,
 		if (n != 4)
 			return -EINVAL;
 		if (!(m->have & DHCP_HAVE_REQUESTED_IP)) {
-			m->requested_ip = rd32(v);
+			m->requested_ip = be32_get(v);
 			m->have |= DHCP_HAVE_REQUESTED_IP;
 		}
 		break;
@@ -89,7 +65,7 @@ static int dhcp_take_opt(struct dhcp_msg *m, uint8_t code, const uint8_t *v,
 		if (n != 4)
 			return -EINVAL;
 		if (!(m->have & DHCP_HAVE_SERVER_ID)) {
-			m->server_id = rd32(v);
+			m->server_id = be32_get(v);
 			m->have |= DHCP_HAVE_SERVER_ID;
 		}
 		break;
@@ -97,7 +73,7 @@ static int dhcp_take_opt(struct dhcp_msg *m, uint8_t code, const uint8_t *v,
 		if (n != 4)
 			return -EINVAL;
 		if (!(m->have & DHCP_HAVE_LEASE_TIME)) {
-			m->lease_time = rd32(v);
+			m->lease_time = be32_get(v);
 			m->have |= DHCP_HAVE_LEASE_TIME;
 		}
 		break;
@@ -105,7 +81,7 @@ static int dhcp_take_opt(struct dhcp_msg *m, uint8_t code, const uint8_t *v,
 		if (n != 2)
 			return -EINVAL;
 		if (!(m->have & DHCP_HAVE_MAX_MSG_SIZE)) {
-			m->max_msg_size = rd16(v);
+			m->max_msg_size = be16_get(v);
 			m->have |= DHCP_HAVE_MAX_MSG_SIZE;
 		}
 		break;
@@ -170,7 +146,7 @@ int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
 
 	if (!buf || len < DHCP_OPTIONS_OFF)
 		return -EINVAL;
-	if (rd32(buf + OFF_MAGIC) != DHCP_MAGIC)
+	if (be32_get(buf + OFF_MAGIC) != DHCP_MAGIC)
 		return -EINVAL;
 
 	memset(m, 0, sizeof(*m));
@@ -178,13 +154,13 @@ int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
 	m->htype = buf[OFF_HTYPE];
 	m->hlen = buf[OFF_HLEN];
 	m->hops = buf[OFF_HOPS];
-	m->xid = rd32(buf + OFF_XID);
-	m->secs = rd16(buf + OFF_SECS);
-	m->flags = rd16(buf + OFF_FLAGS);
-	m->ciaddr = rd32(buf + OFF_CIADDR);
-	m->yiaddr = rd32(buf + OFF_YIADDR);
-	m->siaddr = rd32(buf + OFF_SIADDR);
-	m->giaddr = rd32(buf + OFF_GIADDR);
+	m->xid = be32_get(buf + OFF_XID);
+	m->secs = be16_get(buf + OFF_SECS);
+	m->flags = be16_get(buf + OFF_FLAGS);
+	m->ciaddr = be32_get(buf + OFF_CIADDR);
+	m->yiaddr = be32_get(buf + OFF_YIADDR);
+	m->siaddr = be32_get(buf + OFF_SIADDR);
+	m->giaddr = be32_get(buf + OFF_GIADDR);
 	memcpy(m->chaddr, buf + OFF_CHADDR, sizeof(m->chaddr));
 
 	rc = dhcp_walk_opts(buf + DHCP_OPTIONS_OFF, len - DHCP_OPTIONS_OFF, m,
@@ -231,14 +207,14 @@ int dhcp_build_start(struct dhcp_builder *b, uint8_t *out, size_t cap,
 	out[OFF_OP] = op;
 	out[OFF_HTYPE] = req->htype;
 	out[OFF_HLEN] = req->hlen;
-	wr32(out + OFF_XID, req->xid);
-	wr16(out + OFF_FLAGS, req->flags);
-	wr32(out + OFF_CIADDR, ciaddr);
-	wr32(out + OFF_YIADDR, yiaddr);
-	wr32(out + OFF_SIADDR, siaddr);
-	wr32(out + OFF_GIADDR, req->giaddr);
+	be32_put(out + OFF_XID, req->xid);
+	be16_put(out + OFF_FLAGS, req->flags);
+	be32_put(out + OFF_CIADDR, ciaddr);
+	be32_put(out + OFF_YIADDR, yiaddr);
+	be32_put(out + OFF_SIADDR, siaddr);
+	be32_put(out + OFF_GIADDR, req->giaddr);
 	memcpy(out + OFF_CHADDR, req->chaddr, sizeof(req->chaddr));
-	wr32(out + OFF_MAGIC, DHCP_MAGIC);
+	be32_put(out + OFF_MAGIC, DHCP_MAGIC);
 	b->len = DHCP_OPTIONS_OFF;
 	return 0;
 }
@@ -271,7 +247,7 @@ int dhcp_build_opt_u16(struct dhcp_builder *b, uint8_t code, uint16_t v)
 {
 	uint8_t w[2];
 
-	wr16(w, v);
+	be16_put(w, v);
 	return dhcp_build_opt(b, code, w, sizeof(w));
 }
 
@@ -279,7 +255,7 @@ int dhcp_build_opt_u32(struct dhcp_builder *b, uint8_t code, uint32_t v)
 {
 	uint8_t w[4];
 
-	wr32(w, v);
+	be32_put(w, v);
 	return dhcp_build_opt(b, code, w, sizeof(w));
 }
 

@@ -1,6 +1,6 @@
 /*
  * dns_codec.c - DNS message parsing and building, see dns_codec.h. Every
- * read of message bytes goes through rd8()/rd16()/rd32(), which the callers
+ * read of message bytes goes through rd8() or util/be.h, which the callers
  * only reach after a bounds check; nothing here trusts a length field.
  */
 #include "dns/dns_codec.h"
@@ -9,26 +9,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/be.h"
+
 static uint8_t rd8(const uint8_t *p)
 {
 	return p[0];
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /**
@@ -43,12 +28,12 @@ int dns_header_parse(const uint8_t *msg, size_t len, struct dns_header *h)
 {
 	if (len < DNS_HDR_LEN)
 		return -EINVAL;
-	h->id = rd16(msg);
-	h->flags = rd16(msg + 2);
-	h->qdcount = rd16(msg + 4);
-	h->ancount = rd16(msg + 6);
-	h->nscount = rd16(msg + 8);
-	h->arcount = rd16(msg + 10);
+	h->id = be16_get(msg);
+	h->flags = be16_get(msg + 2);
+	h->qdcount = be16_get(msg + 4);
+	h->ancount = be16_get(msg + 6);
+	h->nscount = be16_get(msg + 8);
+	h->arcount = be16_get(msg + 10);
 	return 0;
 }
 
@@ -84,7 +69,7 @@ int dns_name_parse(const uint8_t *msg, size_t len, size_t *off, uint8_t *out,
 
 			if (pos + 1 >= len)
 				return -EBADMSG;
-			target = (size_t)(rd16(msg + pos) & 0x3fff);
+			target = (size_t)(be16_get(msg + pos) & 0x3fff);
 			/* Strictly backwards of the run: no loop possible. */
 			if (target >= run_start || ++jumps > DNS_MAX_JUMPS)
 				return -EBADMSG;
@@ -257,8 +242,8 @@ static int skip_rr(const uint8_t *msg, size_t len, size_t *off, uint16_t *type,
 		return -EBADMSG;
 	if (len - pos < 10)
 		return -EBADMSG;
-	*type = rd16(msg + pos);
-	rl = rd16(msg + pos + 8);
+	*type = be16_get(msg + pos);
+	rl = be16_get(msg + pos + 8);
 	pos += 10;
 	if (len - pos < rl)
 		return -EBADMSG;
@@ -272,20 +257,20 @@ static int parse_opt(const uint8_t *msg, size_t rr, size_t rdata,
 		     uint16_t rdlen, struct dns_query *q)
 {
 	/* rr points at the fixed part after the (root) owner name. */
-	uint32_t ttl = rd32(msg + rr + 4);
+	uint32_t ttl = be32_get(msg + rr + 4);
 	size_t pos = 0;
 
 	q->edns = true;
-	q->edns_udp = rd16(msg + rr + 2);
+	q->edns_udp = be16_get(msg + rr + 2);
 	q->edns_version = (uint8_t)(ttl >> 16);
 	q->edns_do = ttl & 0x8000;
 	/* Options are not interpreted, but must be well formed. */
 	while (pos < rdlen) {
 		if (rdlen - pos < 4)
 			return -EBADMSG;
-		if (rdlen - pos - 4 < rd16(msg + rdata + pos + 2))
+		if (rdlen - pos - 4 < be16_get(msg + rdata + pos + 2))
 			return -EBADMSG;
-		pos += 4 + (size_t)rd16(msg + rdata + pos + 2);
+		pos += 4 + (size_t)be16_get(msg + rdata + pos + 2);
 	}
 	return 0;
 }
@@ -321,8 +306,8 @@ int dns_query_parse(const uint8_t *msg, size_t len, struct dns_query *q)
 		    len - pos < 4)
 			return DNS_OPCODE(q->hdr.flags) ? -EOPNOTSUPP
 							: -EBADMSG;
-		q->qtype = rd16(msg + pos);
-		q->qclass = rd16(msg + pos + 2);
+		q->qtype = be16_get(msg + pos);
+		q->qclass = be16_get(msg + pos + 2);
 		q->has_question = true;
 		pos += 4;
 	}
@@ -395,7 +380,7 @@ size_t dns_truncate(uint8_t *msg, size_t len, size_t limit)
 
 	if (len <= limit || len < DNS_HDR_LEN)
 		return len;
-	qd = rd16(msg + 4);
+	qd = be16_get(msg + 4);
 	for (unsigned int i = 0; i < qd; i++) {
 		if (dns_name_parse(msg, len, &pos, NULL, NULL) ||
 		    len - pos < 4) {
@@ -408,8 +393,8 @@ size_t dns_truncate(uint8_t *msg, size_t len, size_t limit)
 		pos = DNS_HDR_LEN;
 		qd = 0;
 	}
-	wr16(msg + 2, rd16(msg + 2) | DNS_FLAG_TC);
-	wr16(msg + 4, qd);
+	be16_put(msg + 2, be16_get(msg + 2) | DNS_FLAG_TC);
+	be16_put(msg + 4, qd);
 	memset(msg + 6, 0, 6);
 	return pos;
 }
@@ -427,7 +412,7 @@ int dns_relay_fixup(uint8_t *msg, size_t len, uint16_t id, size_t limit)
 {
 	if (len < DNS_HDR_LEN || len > DNS_MSG_MAX)
 		return -EBADMSG;
-	wr16(msg, id);
+	be16_put(msg, id);
 	return (int)dns_truncate(msg, len, limit);
 }
 
@@ -471,7 +456,7 @@ static void w_u16(struct dns_writer *w, uint16_t v)
 	uint8_t *p = w_reserve(w, 2);
 
 	if (p)
-		wr16(p, v);
+		be16_put(p, v);
 }
 
 static void w_u32(struct dns_writer *w, uint32_t v)
@@ -500,7 +485,7 @@ static void w_label(struct dns_writer *w, const char *l)
 static void w_count(struct dns_writer *w, size_t at)
 {
 	if (!w->err && w->len >= DNS_HDR_LEN)
-		wr16(w->buf + at, (uint16_t)(rd16(w->buf + at) + 1));
+		be16_put(w->buf + at, (uint16_t)(be16_get(w->buf + at) + 1));
 }
 
 /* RR header with a compressed owner; returns where RDLENGTH goes. */
@@ -521,7 +506,7 @@ static size_t w_rr(struct dns_writer *w, uint16_t owner, uint16_t type,
 static void w_rdlen(struct dns_writer *w, size_t at)
 {
 	if (!w->err)
-		wr16(w->buf + at, (uint16_t)(w->len - at - 2));
+		be16_put(w->buf + at, (uint16_t)(w->len - at - 2));
 }
 
 /**

@@ -47,8 +47,6 @@ void fwd_destroy(struct fwd *f);
 
 /* "tcp" | "udp" | "unix" | "npipe" */
 const char *fwd_proto_name(enum fwd_proto p);
-/* fwd_log_str() - @s with control bytes escaped, for one log line. */
-const char *fwd_log_str(const char *s, char *buf, size_t len);
 /* fwd_proto_parse() - NULL or "" means tcp; -EINVAL otherwise unknown. */
 int fwd_proto_parse(const char *s, enum fwd_proto *p);
 

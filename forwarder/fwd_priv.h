@@ -64,6 +64,13 @@ struct fwd {
 int fwd_local_sockaddr(const char *local, struct sockaddr_storage *ss,
 		       bool *any);
 int fwd_bind_local(struct fwd_rule *r, bool udp, char *err, size_t errlen);
+/* fwd_sock.c */
+int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen);
+int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen);
+void fwd_conn_close(struct fwd_conn *c, bool reset);
+/* fwd_maybe_free() - after fwd_destroy(), free once nothing refers to us. */
+void fwd_maybe_free(struct fwd *f);
+/* fwd_udp.c */
 int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen);
 void fwd_udp_close_flows(struct fwd_rule *r);
 void fwd_udp_sweep_cb(uv_timer_t *t);

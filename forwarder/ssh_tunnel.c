@@ -586,7 +586,7 @@ static void tun_handshake(struct ssh_tunnel *t)
 				t,
 				"authentication as %s was denied (identity %s)",
 				t->target,
-				fwd_log_str(t->identity, lb, sizeof(lb)));
+				log_escape(t->identity, lb, sizeof(lb)));
 		else
 			tun_attempt_failed(
 				t, "authentication as %s was denied (password)",
@@ -780,7 +780,7 @@ static void tun_key_work(uv_work_t *w)
 		return;
 	snprintf(t->key_err, sizeof(t->key_err),
 		 "identity file \"%s\" can't be loaded: %s",
-		 fwd_log_str(t->identity, name, sizeof(name)), why);
+		 log_escape(t->identity, name, sizeof(name)), why);
 }
 
 /* tun_key_done_cb() - back on the loop: go on with a waiting attempt. */
@@ -898,7 +898,7 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 		e = tun_copy(t->password, sizeof(t->password), cfg->password,
 			     "password", err, errlen);
 	if (!e) /* for logs only: a forged line is impossible */
-		fwd_log_str(cfg->sock, t->name, sizeof(t->name));
+		log_escape(cfg->sock, t->name, sizeof(t->name));
 	if (!e && (!t->user[0] || !t->dest[0] ||
 		   (!t->identity[0] && !t->password[0]))) {
 		snprintf(err, errlen,
@@ -914,13 +914,13 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 	if (e < 0)
 		goto fail;
 	snprintf(t->target, sizeof(t->target), "%s@%s:%u",
-		 fwd_log_str(t->user, lb, sizeof(lb)), netcfg_ip_str(t->ip, ip),
+		 log_escape(t->user, lb, sizeof(lb)), netcfg_ip_str(t->ip, ip),
 		 t->port);
 	e = tun_listen(t, err, errlen);
 	if (e < 0)
 		goto fail;
 	log_info("ssh tunnel %s -> %s %s: listening%s", t->name, t->target,
-		 fwd_log_str(t->dest, lb, sizeof(lb)),
+		 log_escape(t->dest, lb, sizeof(lb)),
 		 t->lazy ? " (session at the first connection)" : "");
 	if (!t->lazy) {
 		/* first attempt from the loop: no callback before we return */

@@ -406,7 +406,7 @@ static void tun_conn_opening(struct tun_conn *c)
 		char lb[1024];
 
 		log_warn("ssh tunnel %s: cannot open %s in the guest: %s",
-			 t->name, fwd_log_str(t->dest, lb, sizeof(lb)),
+			 t->name, log_escape(t->dest, lb, sizeof(lb)),
 			 ssh_get_error(t->sess->s));
 		tun_conn_close(c);
 		return;

@@ -247,30 +247,30 @@ static void fz_seen(struct fz *e, const uint8_t *f, size_t len)
 	struct fz_conn *c;
 	uint32_t seq, end;
 
-	if (len >= 42 && pkt_get16(f + 12) == ETHTYPE_ARP_ &&
-	    pkt_get16(f + 20) == 1) {
+	if (len >= 42 && be16_get(f + 12) == ETHTYPE_ARP_ &&
+	    be16_get(f + 20) == 1) {
 		if (e->n_arp < 8)
-			e->arp_q[e->n_arp++] = pkt_get32(f + 38);
+			e->arp_q[e->n_arp++] = be32_get(f + 38);
 		return;
 	}
-	if (len < 34 || pkt_get16(f + 12) != ETHTYPE_IP4 || ip[9] != 6)
+	if (len < 34 || be16_get(f + 12) != ETHTYPE_IP4 || ip[9] != 6)
 		return;
 	ihl = (size_t)(ip[0] & 15) * 4;
-	tot = pkt_get16(ip + 2);
+	tot = be16_get(ip + 2);
 	if (ihl < 20 || tot > len - 14 || tot < ihl + 20)
 		return;
 	tcp = ip + ihl;
 	doff = (size_t)(tcp[12] >> 4) * 4;
 	if (doff < 20 || tot < ihl + doff)
 		return;
-	c = fz_find(e, pkt_get32(ip + 12), pkt_get32(ip + 16), pkt_get16(tcp),
-		    pkt_get16(tcp + 2));
+	c = fz_find(e, be32_get(ip + 12), be32_get(ip + 16), be16_get(tcp),
+		    be16_get(tcp + 2));
 	if (!c)
 		return;
-	seq = pkt_get32(tcp + 4);
+	seq = be32_get(tcp + 4);
 	dlen = tot - ihl - doff;
-	if ((tcp[13] & 0x10) && (int32_t)(pkt_get32(tcp + 8) - c->acked) > 0)
-		c->acked = pkt_get32(tcp + 8);
+	if ((tcp[13] & 0x10) && (int32_t)(be32_get(tcp + 8) - c->acked) > 0)
+		c->acked = be32_get(tcp + 8);
 	if (tcp[13] & 0x02) { /* SYN-ACK */
 		c->rcv_nxt = seq + 1;
 		c->synack = true;
@@ -324,16 +324,16 @@ static void fz_arp_reply(struct fz *e, uint32_t ip)
 
 	memcpy(f, e->cfg.gw_mac, 6);
 	memcpy(f + 6, e->cfg.device_mac, 6);
-	pkt_put16(f + 12, ETHTYPE_ARP_);
-	pkt_put16(f + 14, 1);
-	pkt_put16(f + 16, ETHTYPE_IP4);
+	be16_put(f + 12, ETHTYPE_ARP_);
+	be16_put(f + 14, 1);
+	be16_put(f + 16, ETHTYPE_IP4);
 	f[18] = 6;
 	f[19] = 4;
-	pkt_put16(f + 20, 2);
+	be16_put(f + 20, 2);
 	memcpy(f + 22, e->cfg.device_mac, 6);
-	pkt_put32(f + 28, ip);
+	be32_put(f + 28, ip);
 	memcpy(f + 32, e->cfg.gw_mac, 6);
-	pkt_put32(f + 38, e->cfg.gateway);
+	be32_put(f + 38, e->cfg.gateway);
 	fz_input(e, f, 42);
 }
 
@@ -360,18 +360,18 @@ static size_t fz_ip4(struct fz *e, uint32_t src, uint32_t dst, uint8_t proto,
 
 	memcpy(f, e->cfg.gw_mac, 6);
 	memcpy(f + 6, e->cfg.device_mac, 6);
-	pkt_put16(f + 12, ETHTYPE_IP4);
+	be16_put(f + 12, ETHTYPE_IP4);
 	ip[0] = 0x45;
 	ip[1] = 0;
-	pkt_put16(ip + 2, (uint16_t)(20 + l4len));
-	pkt_put16(ip + 4, e->ip_id++);
-	pkt_put16(ip + 6, 0x4000);
+	be16_put(ip + 2, (uint16_t)(20 + l4len));
+	be16_put(ip + 4, e->ip_id++);
+	be16_put(ip + 6, 0x4000);
 	ip[8] = 64;
 	ip[9] = proto;
-	pkt_put16(ip + 10, 0);
-	pkt_put32(ip + 12, src);
-	pkt_put32(ip + 16, dst);
-	pkt_put16(ip + 10, pkt_csum(ip, 20, 0));
+	be16_put(ip + 10, 0);
+	be32_put(ip + 12, src);
+	be32_put(ip + 16, dst);
+	be16_put(ip + 10, pkt_csum(ip, 20, 0));
 	return 34 + l4len;
 }
 
@@ -393,19 +393,19 @@ static void fz_tcp(struct fz *e, struct fz_conn *c, uint32_t seq, uint8_t flags,
 
 	if (dlen > FZ_MSS)
 		dlen = FZ_MSS;
-	pkt_put16(tcp, c->sport);
-	pkt_put16(tcp + 2, c->dport);
-	pkt_put32(tcp + 4, seq);
-	pkt_put32(tcp + 8, flags & 0x10 ? c->rcv_nxt : 0);
+	be16_put(tcp, c->sport);
+	be16_put(tcp + 2, c->dport);
+	be32_put(tcp + 4, seq);
+	be32_put(tcp + 8, flags & 0x10 ? c->rcv_nxt : 0);
 	tcp[12] = (uint8_t)(hl / 4) << 4;
 	tcp[13] = flags;
-	pkt_put16(tcp + 14, c->win);
-	pkt_put16(tcp + 16, 0);
-	pkt_put16(tcp + 18, 0);
+	be16_put(tcp + 14, c->win);
+	be16_put(tcp + 16, 0);
+	be16_put(tcp + 18, 0);
 	if (hl == 28) { /* MSS; window scaling (ours 0, the stack's 4 MiB) */
 		tcp[20] = 2;
 		tcp[21] = 4;
-		pkt_put16(tcp + 22, FZ_MSS);
+		be16_put(tcp + 22, FZ_MSS);
 		tcp[24] = 1;
 		tcp[25] = 3;
 		tcp[26] = 3;
@@ -413,7 +413,7 @@ static void fz_tcp(struct fz *e, struct fz_conn *c, uint32_t seq, uint8_t flags,
 	}
 	if (dlen)
 		memmove(tcp + hl, data, dlen);
-	pkt_put16(tcp + 16, fz_l4_csum(c->src, c->dst, 6, tcp, hl + dlen));
+	be16_put(tcp + 16, fz_l4_csum(c->src, c->dst, 6, tcp, hl + dlen));
 	fz_input(e, e->frame, fz_ip4(e, c->src, c->dst, 6, hl + dlen));
 }
 
@@ -423,12 +423,12 @@ static void fz_udp(struct fz *e, uint32_t src, uint32_t dst, uint16_t sport,
 	uint8_t *udp = e->frame + 34;
 	uint16_t sum;
 
-	pkt_put16(udp, sport);
-	pkt_put16(udp + 2, dport);
-	pkt_put16(udp + 4, (uint16_t)(8 + dlen));
-	pkt_put16(udp + 6, 0);
+	be16_put(udp, sport);
+	be16_put(udp + 2, dport);
+	be16_put(udp + 4, (uint16_t)(8 + dlen));
+	be16_put(udp + 6, 0);
 	sum = fz_l4_csum(src, dst, 17, udp, 8 + dlen);
-	pkt_put16(udp + 6, sum ? sum : 0xffff);
+	be16_put(udp + 6, sum ? sum : 0xffff);
 	fz_input(e, e->frame, fz_ip4(e, src, dst, 17, 8 + dlen));
 }
 
@@ -440,9 +440,9 @@ static size_t fz_dns_query(uint8_t *out, unsigned int name, unsigned int type,
 	size_t off = 12;
 
 	memset(out, 0, 12);
-	pkt_put16(out, id);
-	pkt_put16(out + 2, 0x0100);
-	pkt_put16(out + 4, 1);
+	be16_put(out, id);
+	be16_put(out + 2, 0x0100);
+	be16_put(out + 4, 1);
 	while (*n) {
 		size_t l;
 
@@ -454,8 +454,8 @@ static size_t fz_dns_query(uint8_t *out, unsigned int name, unsigned int type,
 		n += l + (dot ? 1 : 0);
 	}
 	out[off++] = 0;
-	pkt_put16(out + off, fz_qtypes[type % 6]);
-	pkt_put16(out + off + 2, 1);
+	be16_put(out + off, fz_qtypes[type % 6]);
+	be16_put(out + off + 2, 1);
 	return off + 4;
 }
 
@@ -468,16 +468,16 @@ static bool fz_raw_ok(const struct fz *e, const uint8_t *f, size_t len)
 	const uint8_t *ip = f + 14;
 	size_t ihl;
 
-	if (len < 34 || pkt_get16(f + 12) != ETHTYPE_IP4 || ip[9] != 6)
+	if (len < 34 || be16_get(f + 12) != ETHTYPE_IP4 || ip[9] != 6)
 		return true;
-	if (pkt_get32(ip + 16) != e->cfg.gateway)
+	if (be32_get(ip + 16) != e->cfg.gateway)
 		return true;
 	ihl = (size_t)(ip[0] & 15) * 4;
-	if (pkt_get16(ip + 6) & 0x3fff)
+	if (be16_get(ip + 6) & 0x3fff)
 		return false; /* a fragment */
 	if (ihl < 20 || len < 14 + ihl + 4)
 		return true;
-	return pkt_get16(ip + ihl + 2) != 80;
+	return be16_get(ip + ihl + 2) != 80;
 }
 
 static bool fz_to_api(const struct fz *e, const struct fz_conn *c)
@@ -537,7 +537,7 @@ static void fz_data(struct fz *e, struct fz_conn *c, unsigned int kind,
 			size_t q = fz_dns_query(d + off + 2, kind >> 2,
 						kind >> 5, (uint16_t)off);
 
-			pkt_put16(d + off, (uint16_t)q);
+			be16_put(d + off, (uint16_t)q);
 			off += 2 + q;
 		}
 		n = off;
@@ -622,10 +622,10 @@ static void fz_op(struct fz *e, unsigned int op, struct fz_in *in)
 		pl = e->frame + 34;
 		memset(pl, 0, 8);
 		pl[0] = 8;
-		pkt_put16(pl + 4, (uint16_t)(c + e->rep));
-		pkt_put16(pl + 6, (uint16_t)e->rep);
+		be16_put(pl + 4, (uint16_t)(c + e->rep));
+		be16_put(pl + 6, (uint16_t)e->rep);
 		memset(pl + 8, 'i', d);
-		pkt_put16(pl + 2, pkt_csum(pl, 8 + d, 0));
+		be16_put(pl + 2, pkt_csum(pl, 8 + d, 0));
 		fz_input(e, e->frame,
 			 fz_ip4(e, fz_src[a % 4], fz_dst[b % 8], 1, 8 + d));
 		break;

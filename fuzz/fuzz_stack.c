@@ -174,7 +174,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			len = size - off;
 		if (data[off - 2] & 1) {
 			/* lent, as the stream transport does: lwIP may keep it */
-			struct rxchunk *c = rxchunk_new(len ? len : 1);
+			struct rxchunk *c =
+				rxchunk_new(sw_rxchunks(e->sw), len ? len : 1);
 
 			CHECK(c);
 			memcpy(c->data, data + off, len);

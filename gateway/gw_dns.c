@@ -27,6 +27,7 @@
 #include "dns/dns_codec.h"
 #include "dns/dns_server.h"
 #include "net/stack.h"
+#include "util/be.h"
 #define LOG_SUBSYS LOG_SS_DNS
 #include "util/log.h"
 
@@ -239,8 +240,7 @@ static void gw_dns_tcp_reply(void *arg, const uint8_t *msg, size_t len)
 	}
 	w->t = t;
 	w->len = 2 + len;
-	w->buf[0] = (uint8_t)(len >> 8);
-	w->buf[1] = (uint8_t)len;
+	be16_put(w->buf, (uint16_t)len);
 	memcpy(w->buf + 2, msg, len);
 	b = uv_buf_init((char *)w->buf, (unsigned int)(2 + len));
 	if (uv_write(&w->req, (uv_stream_t *)&t->pipe, &b, 1,
@@ -277,7 +277,7 @@ static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	t->rx_len += (size_t)n;
 	t->in_read = true;
 	while (!t->closing && t->rx_len - off >= 2 && !gw_dns_tcp_full(t)) {
-		size_t mlen = (size_t)t->rx[off] << 8 | t->rx[off + 1];
+		size_t mlen = be16_get(t->rx + off);
 
 		if (t->rx_len - off < 2 + mlen)
 			break;

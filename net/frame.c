@@ -5,6 +5,8 @@
 
 #include <errno.h>
 
+#include "util/be.h"
+
 long frame_next(enum frame_framing f, const uint8_t *buf, size_t len,
 		size_t max, const uint8_t **frame, size_t *flen)
 {
@@ -14,8 +16,7 @@ long frame_next(enum frame_framing f, const uint8_t *buf, size_t len,
 	if (len < hl)
 		return 0;
 	if (f == FRAMING_BE32)
-		n = (size_t)buf[0] << 24 | (size_t)buf[1] << 16 |
-		    (size_t)buf[2] << 8 | buf[3];
+		n = be32_get(buf);
 	else
 		n = (size_t)buf[0] | (size_t)buf[1] << 8;
 	if (n < FRAME_MIN_LEN || n > max)
@@ -30,10 +31,7 @@ long frame_next(enum frame_framing f, const uint8_t *buf, size_t len,
 void frame_put_hdr(enum frame_framing f, uint8_t *hdr, size_t flen)
 {
 	if (f == FRAMING_BE32) {
-		hdr[0] = (uint8_t)(flen >> 24);
-		hdr[1] = (uint8_t)(flen >> 16);
-		hdr[2] = (uint8_t)(flen >> 8);
-		hdr[3] = (uint8_t)flen;
+		be32_put(hdr, (uint32_t)flen);
 	} else {
 		hdr[0] = (uint8_t)flen;
 		hdr[1] = (uint8_t)(flen >> 8);

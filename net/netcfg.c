@@ -71,6 +71,48 @@ int netcfg_parse_ip(const char *s, uint32_t *ip)
 	return 0;
 }
 
+int netcfg_parse_subnet(const char *s, uint32_t *net, int *prefix)
+{
+	const char *slash = strchr(s, '/');
+	char ip[16];
+	size_t n;
+	int p = 0;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(ip))
+		return -EINVAL;
+	memcpy(ip, s, (size_t)(slash - s));
+	ip[slash - s] = 0;
+	for (n = 1; slash[n]; n++) {
+		if (slash[n] < '0' || slash[n] > '9' || n > 3)
+			return -EINVAL;
+		p = p * 10 + (slash[n] - '0');
+	}
+	if (n == 1 || netcfg_parse_ip(ip, net) < 0)
+		return -EINVAL;
+	*prefix = p;
+	return 0;
+}
+
+/* netcfg_usable() - inside the subnet and neither its network nor broadcast. */
+static bool netcfg_usable(const struct netcfg *c, uint32_t ip)
+{
+	return (ip & c->netmask) == c->network && ip != c->network &&
+	       ip != (c->network | ~c->netmask);
+}
+
+const char *netcfg_check_addresses(const struct netcfg *c)
+{
+	if (c->gateway == c->device || c->gateway == c->host_alias ||
+	    c->device == c->host_alias)
+		return "gatewayIP, deviceIP and hostIP must be distinct";
+	if (!netcfg_usable(c, c->gateway) || !netcfg_usable(c, c->device) ||
+	    !netcfg_usable(c, c->host_alias))
+		return "gatewayIP, deviceIP and hostIP must be usable "
+		       "addresses "
+		       "inside the subnet";
+	return NULL;
+}
+
 const char *netcfg_ip_str(uint32_t ip, char *buf)
 {
 	snprintf(buf, 16, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255,
@@ -98,11 +140,4 @@ bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip)
 
 	return (ip & c->netmask) == c->network && ip != c->network &&
 	       ip != bcast && ip != c->gateway && !netcfg_is_vip(c, ip);
-}
-
-bool netcfg_dst_forbidden(uint32_t ip)
-{
-	uint8_t first = (uint8_t)(ip >> 24);
-
-	return first == 127 || first == 0;
 }

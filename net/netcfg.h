@@ -51,13 +51,57 @@ bool netcfg_is_vip(const struct netcfg *c, uint32_t ip);
 bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip);
 
 /*
- * netcfg_dst_forbidden() - the guest may not reach @ip through the NAT:
- * 127.0.0.0/8 (the host's loopback, reachable only through the host
- * alias) and 0.0.0.0/8 ("this host" on Linux), as gvisor drops them.
+ * What the guest may reach beyond the gateway: the one policy every stack
+ * backend applies to a packet from the guest before it NATs it.
  */
-bool netcfg_dst_forbidden(uint32_t ip);
+enum netcfg_nat_verdict {
+	NETCFG_NAT_ALLOW = 0, /* to a host socket */
+	/* the gateway itself, multicast, broadcast: the stack's, never NAT */
+	NETCFG_NAT_LOCAL,
+	/* 127.0.0.0/8 (the host's loopback, reachable only through the host
+	 * alias) and 0.0.0.0/8 ("this host" on Linux), as gvisor drops them */
+	NETCFG_NAT_LOOPBACK,
+	/* 169.254.0.0/16 (cloud metadata) without -ec2-metadata-access */
+	NETCFG_NAT_LINK_LOCAL,
+};
+
+/*
+ * netcfg_nat_check() - what the guest's packet to @dst gets. Inline: the
+ * lwIP backend asks for every packet from the guest.
+ */
+static inline enum netcfg_nat_verdict netcfg_nat_check(const struct netcfg *c,
+						       uint32_t dst)
+{
+	uint8_t first = (uint8_t)(dst >> 24);
+
+	if (dst == c->gateway || (first & 0xf0) == 0xe0 || dst == 0xffffffffu ||
+	    dst == (c->network | ~c->netmask))
+		return NETCFG_NAT_LOCAL;
+	if (first == 127 || first == 0)
+		return NETCFG_NAT_LOOPBACK;
+	if ((dst & 0xffff0000u) == 0xa9fe0000u && !c->ec2_metadata_access)
+		return NETCFG_NAT_LINK_LOCAL;
+	return NETCFG_NAT_ALLOW;
+}
+
+/* netcfg_nat_allowed() - the guest may reach @dst through the NAT. */
+static inline bool netcfg_nat_allowed(const struct netcfg *c, uint32_t dst)
+{
+	return netcfg_nat_check(c, dst) == NETCFG_NAT_ALLOW;
+}
 
 int netcfg_parse_ip(const char *s, uint32_t *ip);
+/*
+ * netcfg_parse_subnet() - "a.b.c.d/len" (-subnet, stack.subnet) into
+ * @net and @prefix; -EINVAL when it is not that shape. Whether the prefix
+ * is big enough is netcfg_set_subnet()'s to say.
+ */
+int netcfg_parse_subnet(const char *s, uint32_t *net, int *prefix);
+/*
+ * netcfg_check_addresses() - NULL when the gateway, the device and the
+ * host alias are distinct usable addresses of the subnet, else the reason.
+ */
+const char *netcfg_check_addresses(const struct netcfg *c);
 /* netcfg_ip_str() - dotted quad of @ip in @buf (16 bytes). */
 const char *netcfg_ip_str(uint32_t ip, char *buf);
 int netcfg_parse_mac(const char *s, uint8_t mac[6]);

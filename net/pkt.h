@@ -11,34 +11,37 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/be.h"
+
 #define ETH_HLEN_ 14
 #define ETHTYPE_IP4 0x0800
 #define ETHTYPE_ARP_ 0x0806
 
-static inline uint16_t pkt_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
+/*
+ * Offsets into an Ethernet frame carrying IPv4 without options and TCP
+ * (what lwIP sends, and the guest's pure ACKs): byte positions from the
+ * start of the frame, named so code that reads headers in place says
+ * which field it reads.
+ */
+#define PKT_ETH_TYPE 12
+#define PKT_IP4 ETH_HLEN_ /* version and header length */
+#define PKT_IP4_TOTLEN (PKT_IP4 + 2)
+#define PKT_IP4_FRAG (PKT_IP4 + 6) /* flags and fragment offset */
+#define PKT_IP4_PROTO (PKT_IP4 + 9)
+#define PKT_IP4_SRC (PKT_IP4 + 12)
+#define PKT_IP4_DST (PKT_IP4 + 16)
+#define PKT_TCP (PKT_IP4 + 20) /* with a 20-byte IP header */
+#define PKT_TCP_SPORT PKT_TCP
+#define PKT_TCP_DPORT (PKT_TCP + 2)
+#define PKT_TCP_SEQ (PKT_TCP + 4)
+#define PKT_TCP_ACK (PKT_TCP + 8)
+#define PKT_TCP_OFF (PKT_TCP + 12) /* data offset, in 32-bit words << 4 */
+#define PKT_TCP_FLAGS (PKT_TCP + 13)
+#define PKT_TCP_WIN (PKT_TCP + 14)
+#define PKT_TCP4_LEN (PKT_TCP + 20) /* a frame with no TCP options or data */
 
-static inline uint32_t pkt_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void pkt_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void pkt_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#define PKT_TCP_ACK_FLAG 0x10
+#define PKT_TCP_SYN_FLAG 0x02
 
 /* A parsed IPv4/UDP datagram inside an Ethernet frame (pointers borrowed). */
 struct pkt_udp4 {

@@ -6,18 +6,49 @@
 
 #include <stdlib.h>
 
-static struct rxchunk *rxchunk_free_list;
-static unsigned int rxchunk_n_free, rxchunk_n_live;
+struct rxchunk_pool {
+	struct rxchunk *free_list;
+	unsigned int n_free, n_live;
+	bool closed; /* the owner is gone: the last live chunk frees it */
+};
 
-struct rxchunk *rxchunk_new(size_t cap)
+struct rxchunk_pool *rxchunk_pool_create(void)
+{
+	return calloc(1, sizeof(struct rxchunk_pool));
+}
+
+static void rxchunk_pool_drain(struct rxchunk_pool *p)
+{
+	while (p->free_list) {
+		struct rxchunk *c = p->free_list;
+
+		p->free_list = c->next;
+		free(c);
+	}
+	p->n_free = 0;
+}
+
+void rxchunk_pool_destroy(struct rxchunk_pool *p)
+{
+	if (!p)
+		return;
+	rxchunk_pool_drain(p);
+	if (p->n_live) {
+		p->closed = true;
+		return;
+	}
+	free(p);
+}
+
+struct rxchunk *rxchunk_new(struct rxchunk_pool *p, size_t cap)
 {
 	struct rxchunk *c = NULL, **pp;
 
-	for (pp = &rxchunk_free_list; *pp; pp = &(*pp)->next) {
+	for (pp = &p->free_list; *pp; pp = &(*pp)->next) {
 		if ((*pp)->cap == cap) {
 			c = *pp;
 			*pp = c->next;
-			rxchunk_n_free--;
+			p->n_free--;
 			break;
 		}
 	}
@@ -26,13 +57,14 @@ struct rxchunk *rxchunk_new(size_t cap)
 		if (!c)
 			return NULL;
 		c->cap = cap;
+		c->pool = p;
 		c->ref.get = rxchunk_get;
 		c->ref.put = rxchunk_put;
 		c->ref.obj = c;
 	}
 	c->refs = 1;
 	c->next = NULL;
-	rxchunk_n_live++;
+	p->n_live++;
 	return c;
 }
 
@@ -46,36 +78,29 @@ void rxchunk_get(void *obj)
 void rxchunk_put(void *obj)
 {
 	struct rxchunk *c = obj;
+	struct rxchunk_pool *p;
 
 	if (!c || --c->refs > 0)
 		return;
-	rxchunk_n_live--;
-	if (rxchunk_n_free < RXCHUNK_KEEP_FREE) {
-		c->next = rxchunk_free_list;
-		rxchunk_free_list = c;
-		rxchunk_n_free++;
+	p = c->pool;
+	p->n_live--;
+	if (!p->closed && p->n_free < RXCHUNK_KEEP_FREE) {
+		c->next = p->free_list;
+		p->free_list = c;
+		p->n_free++;
 		return;
 	}
 	free(c);
+	if (p->closed && !p->n_live)
+		free(p);
 }
 
-bool rxchunk_may_lend(void)
+bool rxchunk_may_lend(const struct rxchunk_pool *p)
 {
-	return rxchunk_n_live < RXCHUNK_MAX_LIVE;
+	return p->n_live < RXCHUNK_MAX_LIVE;
 }
 
-unsigned int rxchunk_live(void)
+unsigned int rxchunk_live(const struct rxchunk_pool *p)
 {
-	return rxchunk_n_live;
-}
-
-void rxchunk_pool_drain(void)
-{
-	while (rxchunk_free_list) {
-		struct rxchunk *c = rxchunk_free_list;
-
-		rxchunk_free_list = c->next;
-		free(c);
-	}
-	rxchunk_n_free = 0;
+	return p->n_live;
 }

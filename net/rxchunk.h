@@ -12,6 +12,13 @@
  *
  * Memory is bounded: past RXCHUNK_MAX_LIVE chunks in existence a
  * transport offers no reference and consumers copy, as before.
+ *
+ * The chunks and their free list belong to a pool, owned by the switch
+ * (sw_rxchunks()): transports take it from their switch. Each chunk
+ * remembers its pool; a chunk still held when the owner destroys the pool
+ * (a frame a stack keeps) is freed at its last release, and the pool
+ * itself with the last of them, so neither outlives its use nor leaks.
+ * One loop thread: the counters need no atomics.
  */
 #ifndef QCW_RXCHUNK_H
 #define QCW_RXCHUNK_H
@@ -25,16 +32,26 @@
 #define RXCHUNK_MAX_LIVE 64
 #define RXCHUNK_KEEP_FREE 8
 
+struct rxchunk_pool;
+
 struct rxchunk {
 	unsigned int refs;
 	size_t cap;
 	struct rxchunk *next; /* on the free list */
+	struct rxchunk_pool *pool;
 	struct sw_ref ref; /* get/put on this chunk, for the switch */
 	uint8_t data[];
 };
 
+/* rxchunk_pool_create() - an empty pool, or NULL. */
+struct rxchunk_pool *rxchunk_pool_create(void);
+/*
+ * rxchunk_pool_destroy() - the owner lets go: the free list is freed now,
+ * chunks still held later (the pool with the last one). NULL ok.
+ */
+void rxchunk_pool_destroy(struct rxchunk_pool *p);
 /* rxchunk_new() - a chunk of @cap bytes with one reference, or NULL. */
-struct rxchunk *rxchunk_new(size_t cap);
+struct rxchunk *rxchunk_new(struct rxchunk_pool *p, size_t cap);
 /* rxchunk_get()/rxchunk_put() - sw_ref callbacks; @obj is the chunk. */
 void rxchunk_get(void *obj);
 void rxchunk_put(void *obj);
@@ -43,11 +60,9 @@ static inline bool rxchunk_shared(const struct rxchunk *c)
 {
 	return c->refs > 1;
 }
-/* rxchunk_may_lend() - false once too many chunks are alive. */
-bool rxchunk_may_lend(void);
-/* rxchunk_live() - chunks in existence (not on the free list). */
-unsigned int rxchunk_live(void);
-/* rxchunk_pool_drain() - free the free list (at exit, for leak checks). */
-void rxchunk_pool_drain(void);
+/* rxchunk_may_lend() - false once too many chunks of @p are alive. */
+bool rxchunk_may_lend(const struct rxchunk_pool *p);
+/* rxchunk_live() - chunks of @p in existence (not on the free list). */
+unsigned int rxchunk_live(const struct rxchunk_pool *p);
 
 #endif

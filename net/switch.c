@@ -15,6 +15,7 @@
 #endif
 
 #define LOG_SUBSYS LOG_SS_SWITCH
+#include "net/rxchunk.h"
 #include "util/log.h"
 
 /*
@@ -72,6 +73,7 @@ struct sw {
 	sw_drain_fn drain;
 	void *drain_arg;
 	struct sw_counters cnt;
+	struct rxchunk_pool *rxc; /* transports' receive chunks */
 };
 
 /* sw_seed() - a per-process hash key, so a guest cannot aim at a bucket. */
@@ -108,6 +110,12 @@ struct sw *sw_create(const uint8_t gw_mac[6])
 		log_err("switch: out of memory");
 		return NULL;
 	}
+	sw->rxc = rxchunk_pool_create();
+	if (!sw->rxc) {
+		log_err("switch: out of memory");
+		free(sw);
+		return NULL;
+	}
 	memcpy(sw->gw_mac, gw_mac, 6);
 	sw->seed = sw_seed(sw);
 	sw->age_ms = SW_CAM_AGE_MS;
@@ -118,7 +126,15 @@ struct sw *sw_create(const uint8_t gw_mac[6])
 
 void sw_destroy(struct sw *sw)
 {
+	if (!sw)
+		return;
+	rxchunk_pool_destroy(sw->rxc);
 	free(sw);
+}
+
+struct rxchunk_pool *sw_rxchunks(struct sw *sw)
+{
+	return sw->rxc;
 }
 
 void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack)

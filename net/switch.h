@@ -116,8 +116,19 @@ struct sw_counters {
 	uint64_t cam_refused; /* not learnt: hash chain full (a storm) */
 };
 
+struct rxchunk_pool;
+
 struct sw *sw_create(const uint8_t gw_mac[6]);
+/*
+ * sw_destroy() - free @sw and let go of its receive-chunk pool (chunks a
+ * stack still holds are freed when released, net/rxchunk.h). NULL ok.
+ */
 void sw_destroy(struct sw *sw);
+/*
+ * sw_rxchunks() - the switch's pool of receive chunks, from which its
+ * transports read frames they lend to the stack (net/rxchunk.h).
+ */
+struct rxchunk_pool *sw_rxchunks(struct sw *sw);
 
 void sw_set_stack(struct sw *sw, sw_stack_input_fn fn, void *stack);
 /*

@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "util/be.h"
 #include "util/log.h"
 #include "net/rxchunk.h"
 #include "net/txq.h"
@@ -319,10 +320,7 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			const uint8_t *p = c->rx + off;
 			unsigned long bad =
 				cfg->framing == FRAMING_BE32
-					? (unsigned long)p[0] << 24 |
-						  (unsigned long)p[1] << 16 |
-						  (unsigned long)p[2] << 8 |
-						  p[3]
+					? (unsigned long)be32_get(p)
 					: (unsigned long)p[0] |
 						  (unsigned long)p[1] << 8;
 
@@ -334,14 +332,15 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			return;
 		}
 		sw_input_keep(&c->port, frame, flen,
-			      rxchunk_may_lend() ? &c->rxc->ref : NULL);
+			      rxchunk_may_lend(c->rxc->pool) ? &c->rxc->ref
+							     : NULL);
 		off += (size_t)r;
 	}
 	if (off && !c->closing)
 		sw_input_end(&c->port);
 	if (rxchunk_shared(c->rxc)) {
 		/* frames in it are still in use: read on into a new chunk */
-		struct rxchunk *n = rxchunk_new(TS_RX_BUF);
+		struct rxchunk *n = rxchunk_new(c->rxc->pool, TS_RX_BUF);
 
 		if (!n) {
 			log_err("%s: out of memory for receive buffers, "
@@ -367,7 +366,7 @@ static struct ts_conn *ts_conn_new(struct ts_listener *l)
 	if (!c)
 		return NULL;
 	c->l = l;
-	c->rxc = rxchunk_new(TS_RX_BUF);
+	c->rxc = rxchunk_new(sw_rxchunks(l->sw), TS_RX_BUF);
 	c->port.ops = &ts_port_ops;
 	c->port.id = -1;
 	if (!c->rxc ||

@@ -1,9 +1,13 @@
 /*
- * test_ackhold.c - coalescing of the guest's pure ACKs: a newer ACK (or
- * window) replaces the held one, duplicates all get through, anything else
- * of the connection releases its ACK first, other connections are left
- * alone, frames that are not pure ACKs are never held, a full table
- * flushes, and short frames are only looked at within their length.
+ * test_ackhold.c - coalescing of pure ACKs within a batch, both uses.
+ * The guest's ACKs (ACKHOLD_IN): a newer ACK (or window) replaces the
+ * held one, duplicates all get through, anything else of the connection
+ * releases its ACK first, other connections are left alone, frames that
+ * are not pure ACKs are never held, a full table flushes, and short frames
+ * are only looked at within their length. lwIP's ACKs (ACKHOLD_OUT): the
+ * same coalescing and duplicates, but a data/FIN/RST frame of the
+ * connection supersedes its held ACK (dropped, counted), a frame in pieces
+ * is judged by its header piece, and the batch's end sends what is held.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,6 +19,7 @@
 #include <cmocka.h>
 
 #include "net/lwip/ackhold.h"
+#include "util/be.h"
 
 struct sink {
 	unsigned int n;
@@ -28,9 +33,8 @@ static void deliver(void *arg, const uint8_t *f, size_t len)
 
 	assert_int_equal(len, ACKHOLD_LEN);
 	assert_true(s->n < 64);
-	s->ack[s->n] = (uint32_t)f[42] << 24 | (uint32_t)f[43] << 16 |
-		       (uint32_t)f[44] << 8 | f[45];
-	s->sport[s->n] = (uint16_t)(f[34] << 8 | f[35]);
+	s->ack[s->n] = be32_get(f + PKT_TCP_ACK);
+	s->sport[s->n] = be16_get(f + PKT_TCP_SPORT);
 	s->n++;
 }
 
@@ -43,22 +47,16 @@ static size_t seg(uint8_t *f, uint16_t sport, uint32_t ack, uint16_t win,
 	memset(f, 0, len);
 	f[12] = 0x08;
 	f[14] = 0x45;
-	f[16] = (uint8_t)((40 + payload) >> 8);
-	f[17] = (uint8_t)(40 + payload);
+	be16_put(f + 16, (uint16_t)(40 + payload));
 	f[22] = 64;
 	f[23] = 6;
 	memcpy(f + 26, "\xc0\xa8\x7f\x02\xc0\xa8\x7f\xfe", 8);
-	f[34] = (uint8_t)(sport >> 8);
-	f[35] = (uint8_t)sport;
+	be16_put(f + 34, sport);
 	f[37] = 80;
-	f[42] = (uint8_t)(ack >> 24);
-	f[43] = (uint8_t)(ack >> 16);
-	f[44] = (uint8_t)(ack >> 8);
-	f[45] = (uint8_t)ack;
+	be32_put(f + 42, ack);
 	f[46] = 0x50;
 	f[47] = flags;
-	f[48] = (uint8_t)(win >> 8);
-	f[49] = (uint8_t)win;
+	be16_put(f + 48, win);
 	return len;
 }
 
@@ -73,10 +71,11 @@ static bool in(struct ackhold *h, struct sink *s, uint16_t sport, uint32_t ack,
 
 static void test_newer_ack_replaces(void **state)
 {
-	struct ackhold h = {0};
+	struct ackhold h;
 	struct sink s = {0};
 
 	(void)state;
+	ackhold_init(&h, ACKHOLD_IN, 16);
 	assert_true(in(&h, &s, 1000, 100, 500, 0x10, 0));
 	assert_true(in(&h, &s, 1000, 200, 500, 0x10, 0));
 	assert_true(in(&h, &s, 1000, 200, 900, 0x10, 0)); /* window update */
@@ -92,11 +91,12 @@ static void test_newer_ack_replaces(void **state)
 
 static void test_duplicates_all_delivered(void **state)
 {
-	struct ackhold h = {0};
+	struct ackhold h;
 	struct sink s = {0};
 	int i;
 
 	(void)state;
+	ackhold_init(&h, ACKHOLD_IN, 16);
 	for (i = 0; i < 4; i++)
 		assert_true(in(&h, &s, 1000, 100, 500, 0x10, 0));
 	ackhold_flush(&h, deliver, &s);
@@ -113,10 +113,11 @@ static void test_duplicates_all_delivered(void **state)
 
 static void test_other_segment_releases_first(void **state)
 {
-	struct ackhold h = {0};
+	struct ackhold h;
 	struct sink s = {0};
 
 	(void)state;
+	ackhold_init(&h, ACKHOLD_IN, 16);
 	assert_true(in(&h, &s, 1000, 100, 500, 0x10, 0));
 	assert_true(in(&h, &s, 2000, 700, 500, 0x10, 0));
 	/* data of flow 1000: its ACK goes first, flow 2000's stays */
@@ -133,12 +134,13 @@ static void test_other_segment_releases_first(void **state)
 
 static void test_not_pure_never_held(void **state)
 {
-	struct ackhold h = {0};
+	struct ackhold h;
 	struct sink s = {0};
 	uint8_t f[2048];
 	size_t len;
 
 	(void)state;
+	ackhold_init(&h, ACKHOLD_IN, 16);
 	assert_false(in(&h, &s, 1000, 1, 500, 0x12, 0)); /* SYN+ACK */
 	assert_false(in(&h, &s, 1000, 1, 500, 0x14, 0)); /* RST+ACK */
 	assert_false(in(&h, &s, 1000, 1, 500, 0x11, 0)); /* FIN+ACK */
@@ -158,28 +160,30 @@ static void test_not_pure_never_held(void **state)
 
 static void test_full_table_flushes(void **state)
 {
-	struct ackhold h = {0};
+	struct ackhold h;
 	struct sink s = {0};
 	uint16_t i;
 
 	(void)state;
-	for (i = 0; i < ACKHOLD_MAX; i++)
+	ackhold_init(&h, ACKHOLD_IN, 16);
+	for (i = 0; i < 16; i++)
 		assert_true(in(&h, &s, (uint16_t)(3000 + i), 5, 500, 0x10, 0));
 	assert_int_equal(s.n, 0);
 	assert_true(in(&h, &s, 4000, 5, 500, 0x10, 0));
-	assert_int_equal(s.n, ACKHOLD_MAX);
+	assert_int_equal(s.n, 16);
 	assert_int_equal(h.n, 1);
 }
 
 /* every prefix of a real ACK, in an exact-size buffer: none is held */
 static void test_short_frames(void **state)
 {
-	struct ackhold h = {0};
+	struct ackhold h;
 	struct sink s = {0};
 	uint8_t f[64];
 	size_t len = seg(f, 1000, 9, 500, 0x10, 0), i;
 
 	(void)state;
+	ackhold_init(&h, ACKHOLD_IN, 16);
 	assert_true(in(&h, &s, 1000, 5, 500, 0x10, 0));
 	for (i = 0; i < len; i++) {
 		uint8_t *c = malloc(i ? i : 1);
@@ -193,6 +197,110 @@ static void test_short_frames(void **state)
 	assert_int_equal(h.n + s.n, 1);
 }
 
+/* lwIP's ACKs to the guest: newer ACKs and window updates coalesce */
+static void test_out_coalesces(void **state)
+{
+	struct ackhold h;
+	struct sink s = {0};
+
+	(void)state;
+	ackhold_init(&h, ACKHOLD_OUT, 32);
+	assert_true(in(&h, &s, 80, 1000, 500, 0x10, 0));
+	assert_true(in(&h, &s, 80, 3000, 500, 0x10, 0));
+	assert_true(in(&h, &s, 81, 7, 500, 0x10, 0)); /* another connection */
+	assert_true(in(&h, &s, 80, 3000, 800, 0x10, 0)); /* window update */
+	assert_int_equal(s.n, 0);
+	assert_true(ackhold_held(&h));
+	ackhold_flush(&h, deliver, &s); /* the batch ends */
+	assert_false(ackhold_held(&h));
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.sport[0], 80);
+	assert_int_equal(s.ack[0], 3000);
+	assert_int_equal(s.sport[1], 81);
+	assert_int_equal(h.coalesced, 2);
+}
+
+/* a duplicate ACK of lwIP's (fast retransmit) reaches the guest each time */
+static void test_out_duplicates_delivered(void **state)
+{
+	struct ackhold h;
+	struct sink s = {0};
+	int i;
+
+	(void)state;
+	ackhold_init(&h, ACKHOLD_OUT, 32);
+	for (i = 0; i < 3; i++)
+		assert_true(in(&h, &s, 80, 1000, 500, 0x10, 0));
+	assert_int_equal(s.n, 2); /* the first two, as their copies came */
+	ackhold_flush(&h, deliver, &s);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.ack[2], 1000);
+	assert_int_equal(h.coalesced, 0);
+}
+
+/* data, FIN or RST of the connection carry a newer ACK: the held one goes */
+static void test_out_segment_supersedes(void **state)
+{
+	struct ackhold h;
+	struct sink s = {0};
+
+	(void)state;
+	ackhold_init(&h, ACKHOLD_OUT, 32);
+	assert_true(in(&h, &s, 80, 1000, 500, 0x10, 0));
+	assert_true(in(&h, &s, 81, 2000, 500, 0x10, 0));
+	assert_false(in(&h, &s, 80, 1500, 500, 0x18, 1400)); /* data */
+	assert_int_equal(s.n, 0); /* dropped, not sent */
+	assert_int_equal(h.coalesced, 1);
+	assert_false(in(&h, &s, 81, 2000, 500, 0x11, 0)); /* FIN */
+	assert_int_equal(h.coalesced, 2);
+	assert_false(ackhold_held(&h));
+	assert_true(in(&h, &s, 80, 1600, 500, 0x10, 0));
+	assert_false(in(&h, &s, 80, 1600, 500, 0x14, 0)); /* RST */
+	assert_false(in(&h, &s, 82, 1, 500, 0x12, 0)); /* SYN: not held */
+	ackhold_flush(&h, deliver, &s);
+	assert_int_equal(s.n, 0);
+}
+
+/*
+ * A segment in pieces: only its first piece (the headers, 54 bytes) is
+ * looked at; the IP length says it carries data, so it is not held and
+ * supersedes the connection's ACK.
+ */
+static void test_out_header_piece(void **state)
+{
+	struct ackhold h;
+	struct sink s = {0};
+	uint8_t f[2048];
+
+	(void)state;
+	ackhold_init(&h, ACKHOLD_OUT, 32);
+	assert_true(in(&h, &s, 80, 1000, 500, 0x10, 0));
+	seg(f, 80, 1200, 500, 0x10, 1400);
+	assert_false(ackhold_input(&h, f, ACKHOLD_LEN, deliver, &s));
+	assert_false(ackhold_held(&h));
+	assert_int_equal(h.coalesced, 1);
+	assert_int_equal(s.n, 0);
+}
+
+/* the bound given at init: a full table sends what it holds first */
+static void test_out_full_table(void **state)
+{
+	struct ackhold h;
+	struct sink s = {0};
+	uint16_t i;
+
+	(void)state;
+	ackhold_init(&h, ACKHOLD_OUT, 32);
+	for (i = 0; i < 32; i++)
+		assert_true(in(&h, &s, (uint16_t)(3000 + i), 5, 500, 0x10, 0));
+	assert_int_equal(s.n, 0);
+	assert_true(in(&h, &s, 4000, 5, 500, 0x10, 0));
+	assert_int_equal(s.n, 32);
+	assert_int_equal(h.n, 1);
+	ackhold_init(&h, ACKHOLD_OUT, 1000); /* clamped to ACKHOLD_MAX */
+	assert_int_equal(h.max, ACKHOLD_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +310,11 @@ int main(void)
 		cmocka_unit_test(test_not_pure_never_held),
 		cmocka_unit_test(test_full_table_flushes),
 		cmocka_unit_test(test_short_frames),
+		cmocka_unit_test(test_out_coalesces),
+		cmocka_unit_test(test_out_duplicates_delivered),
+		cmocka_unit_test(test_out_segment_supersedes),
+		cmocka_unit_test(test_out_header_piece),
+		cmocka_unit_test(test_out_full_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

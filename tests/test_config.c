@@ -1,18 +1,24 @@
 /*
  * test_config.c - gvproxy's YAML configuration: every key gvproxy's
  * config.yaml documents, defaults when absent, and errors that name the
- * key for wrong types and bad addresses.
+ * key for wrong types and bad addresses; qcw-net's stack.backend and how
+ * the daemon's options merge it under -stack.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cmd/config.h"
+#include "cmd/daemon.h"
+#include "net/stack.h"
 
 static const char full[] = "log-level: debug\n"
 			   "listen:\n"
@@ -165,6 +171,82 @@ static void test_sandbox_keys(void **state)
 		-EINVAL);
 }
 
+/* stack.backend, and "stack: NAME" alone: the backend of -stack */
+static void test_stack_backend(void **state)
+{
+	static const char map[] = "stack:\n  backend: slirp\n  mtu: 9000\n";
+	static const char alone[] = "stack: slirp\n";
+	static const char bad[] = "stack:\n  backend: [lwip]\n";
+	struct config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(config_parse("", 0, &c, err, sizeof(err)), 0);
+	assert_null(c.stack_backend);
+	config_free(&c);
+	assert_int_equal(config_parse(map, strlen(map), &c, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.stack_backend, "slirp");
+	assert_int_equal(c.mtu, 9000);
+	config_free(&c);
+	assert_int_equal(
+		config_parse(alone, strlen(alone), &c, err, sizeof(err)), 0);
+	assert_string_equal(c.stack_backend, "slirp");
+	config_free(&c);
+	assert_int_equal(config_parse(bad, strlen(bad), &c, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "backend"));
+}
+
+/* daemon_args() - daemon_parse_args() on -config @yaml plus @extra. */
+static int daemon_args(struct daemon_opts *o, const char *yaml,
+		       const char *extra1, const char *extra2)
+{
+	char path[] = "/tmp/test_config.XXXXXX";
+	char *argv[] = {"qcw-net",	"-config",	path,
+			(char *)extra1, (char *)extra2, NULL};
+	int fd = mkstemp(path), r;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, yaml, strlen(yaml)), (ssize_t)strlen(yaml));
+	close(fd);
+	r = daemon_parse_args(o, extra1 ? (extra2 ? 5 : 4) : 3, argv);
+	unlink(path);
+	return r;
+}
+
+/*
+ * The daemon takes stack.backend when -stack is not given, -stack wins
+ * over it, and a name this build does not have exits 2 with the flag's
+ * message, from either place.
+ */
+static void test_stack_backend_merge(void **state)
+{
+	struct daemon_opts o;
+
+	(void)state;
+	assert_int_equal(
+		daemon_args(&o, "stack:\n  backend: lwip\n", NULL, NULL), 0);
+	assert_string_equal(o.stack, "lwip");
+	assert_non_null(stack_backend_find(o.stack));
+	daemon_opts_free(&o);
+	/* -stack wins over the file: the file's bad name is not looked at */
+	assert_int_equal(
+		daemon_args(&o, "stack:\n  backend: nope\n", "-stack", "lwip"),
+		0);
+	assert_string_equal(o.stack, "lwip");
+	daemon_opts_free(&o);
+	assert_int_equal(
+		daemon_args(&o, "stack:\n  backend: nope\n", NULL, NULL), 2);
+	daemon_opts_free(&o);
+	assert_int_equal(daemon_args(&o, "stack: lwip\n", "-stack", "nope"), 2);
+	daemon_opts_free(&o);
+	/* -help lists this build's backends */
+	assert_int_equal(daemon_args(&o, "", NULL, NULL), 0);
+	assert_non_null(strstr(o.stack_usage, stack_backend_names()));
+	daemon_opts_free(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +254,8 @@ int main(void)
 		cmocka_unit_test(test_empty_and_errors),
 		cmocka_unit_test(test_max_flows),
 		cmocka_unit_test(test_sandbox_keys),
+		cmocka_unit_test(test_stack_backend),
+		cmocka_unit_test(test_stack_backend_merge),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

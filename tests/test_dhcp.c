@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "util/be.h"
+
 #include "dhcp/dhcp_codec.h"
 #include "dhcp/dhcp_server.h"
 
@@ -43,20 +45,6 @@ struct pkt {
 	size_t len;
 };
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
 static void pkt_opt(struct pkt *p, uint8_t code, const void *v, uint8_t n)
 {
 	p->b[p->len++] = code;
@@ -69,7 +57,7 @@ static void pkt_opt_ip(struct pkt *p, uint8_t code, uint32_t ip)
 {
 	uint8_t w[4];
 
-	put32(w, ip);
+	be32_put(w, ip);
 	pkt_opt(p, code, w, 4);
 }
 
@@ -81,16 +69,16 @@ static void pkt_init(struct pkt *p, uint8_t type, const uint8_t *mac,
 	p->b[0] = 1;
 	p->b[1] = 1;
 	p->b[2] = 6;
-	put32(p->b + 4, xid);
+	be32_put(p->b + 4, xid);
 	memcpy(p->b + 28, mac, 6);
-	put32(p->b + 236, 0x63825363);
+	be32_put(p->b + 236, 0x63825363);
 	p->len = 240;
 	pkt_opt(p, 53, &type, 1);
 }
 
 static void pkt_ciaddr(struct pkt *p, uint32_t ip)
 {
-	put32(p->b + 12, ip);
+	be32_put(p->b + 12, ip);
 }
 
 static void pkt_bcast(struct pkt *p)
@@ -180,7 +168,7 @@ static uint32_t opt32(const uint8_t *r, int len, uint8_t code)
 
 	assert_non_null(v);
 	assert_int_equal(n, 4);
-	return get32(v);
+	return be32_get(v);
 }
 
 static uint8_t msg_type(const uint8_t *r, int len)
@@ -195,7 +183,7 @@ static uint8_t msg_type(const uint8_t *r, int len)
 
 static uint32_t yiaddr(const uint8_t *r)
 {
-	return get32(r + 16);
+	return be32_get(r + 16);
 }
 
 /* ---- fixture ---- */
@@ -343,7 +331,7 @@ static void test_dora_static(void **state)
 	assert_true(n >= 300);
 	assert_int_equal(msg_type(t->out, n), DHCP_OFFER);
 	assert_int_equal(yiaddr(t->out), NET(2));
-	assert_int_equal(get32(t->out + 4), 0xabcdef01);
+	assert_int_equal(be32_get(t->out + 4), 0xabcdef01);
 	assert_memory_equal(t->out + 28, mac_static, 6);
 	assert_int_equal(opt32(t->out, n, 51), 3600);
 	assert_int_equal(opt32(t->out, n, 58), 1800);
@@ -494,7 +482,7 @@ static void test_init_reboot_and_renew(void **state)
 	n = handle(t, &p);
 	assert_int_equal(msg_type(t->out, n), DHCP_ACK);
 	assert_int_equal(yiaddr(t->out), NET(50));
-	assert_int_equal(get32(t->out + 12), NET(50));
+	assert_int_equal(be32_get(t->out + 12), NET(50));
 	assert_int_equal(t->dst.ip, NET(50));
 	assert_memory_equal(t->dst.mac, mac_a, 6);
 	/* the renewal extended the lease past the first hour */
@@ -527,7 +515,7 @@ static void test_relay_ignored(void **state)
 	struct pkt p;
 
 	mk_discover(&p, mac_a, 1);
-	put32(p.b + 24, IP(10, 1, 1, 1));
+	be32_put(p.b + 24, IP(10, 1, 1, 1));
 	assert_int_equal(handle(t, &p), 0);
 	assert_int_equal(dhcp_server_counters(t->s)->ignored, 1);
 	assert_int_equal(dhcp_server_counters(t->s)->offer, 0);
@@ -642,7 +630,7 @@ static void test_inform(void **state)
 	assert_true(n >= 300);
 	assert_int_equal(msg_type(t->out, n), DHCP_ACK);
 	assert_int_equal(yiaddr(t->out), 0);
-	assert_int_equal(get32(t->out + 12), NET(77));
+	assert_int_equal(be32_get(t->out + 12), NET(77));
 	assert_null(opt(t->out, n, 51, &l));
 	assert_null(opt(t->out, n, 58, &l));
 	assert_null(opt(t->out, n, 59, &l));
@@ -1185,7 +1173,7 @@ static void test_overload(void **state)
 	p.b[111] = 255;
 	p.b[44] = 50;
 	p.b[45] = 4;
-	put32(p.b + 46, NET(99));
+	be32_put(p.b + 46, NET(99));
 	p.b[50] = 255;
 	n = handle(t, &p);
 	assert_int_equal(msg_type(t->out, n), DHCP_OFFER);
@@ -1715,7 +1703,7 @@ static int write_corpus(const char *dir)
 	p.b[111] = 255;
 	p.b[44] = 50;
 	p.b[45] = 4;
-	put32(p.b + 46, NET(99));
+	be32_put(p.b + 46, NET(99));
 	p.b[50] = 255;
 	rc |= write_seed(dir, "discover-overload", &p);
 	return rc ? 1 : 0;

@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "util/be.h"
 #include <uv.h>
 
 #include "dns/dns_codec.h"
@@ -30,16 +32,6 @@ static size_t put16(uint8_t *b, size_t n, uint16_t v)
 	b[n] = (uint8_t)(v >> 8);
 	b[n + 1] = (uint8_t)v;
 	return n + 2;
-}
-
-static uint16_t get16(const uint8_t *b)
-{
-	return (uint16_t)(b[0] << 8 | b[1]);
-}
-
-static uint32_t get32(const uint8_t *b)
-{
-	return (uint32_t)get16(b) << 16 | get16(b + 2);
 }
 
 /* mkquery() - a standard query with RD set; @edns 0: no OPT record. */
@@ -97,10 +89,10 @@ static int parse_reply(const uint8_t *m, size_t len, struct dns_header *h,
 		assert_int_equal(
 			dns_name_parse(m, len, &pos, r->name, &r->name_len), 0);
 		assert_true(pos + 10 <= len);
-		r->type = get16(m + pos);
-		r->class = get16(m + pos + 2);
-		r->ttl = get32(m + pos + 4);
-		r->rdlen = get16(m + pos + 8);
+		r->type = be16_get(m + pos);
+		r->class = be16_get(m + pos + 2);
+		r->ttl = be32_get(m + pos + 4);
+		r->rdlen = be16_get(m + pos + 8);
 		r->rdata = pos + 10;
 		pos += 10 + r->rdlen;
 		assert_true(pos <= len);
@@ -374,18 +366,18 @@ static void test_truncate(void **state)
 		dns_put_a(&w, 12, 60, 0x0a000000u + (uint32_t)i);
 	n = dns_writer_finish(&w);
 	assert_int_equal(n, 12 + 17 + 40 * 16);
-	assert_int_equal(get16(m + 6), 40);
+	assert_int_equal(be16_get(m + 6), 40);
 
 	/* fits: untouched */
 	assert_int_equal(dns_truncate(m, (size_t)n, 1000), n);
-	assert_int_equal(get16(m + 2) & DNS_FLAG_TC, 0);
+	assert_int_equal(be16_get(m + 2) & DNS_FLAG_TC, 0);
 	/* relay under another id, cut to 512 */
 	assert_int_equal(dns_relay_fixup(m, (size_t)n, 0x1234, 512), 12 + 17);
-	assert_int_equal(get16(m), 0x1234);
-	assert_true(get16(m + 2) & DNS_FLAG_TC);
-	assert_int_equal(get16(m + 4), 1);
-	assert_int_equal(get16(m + 6), 0);
-	assert_int_equal(get16(m + 10), 0);
+	assert_int_equal(be16_get(m), 0x1234);
+	assert_true(be16_get(m + 2) & DNS_FLAG_TC);
+	assert_int_equal(be16_get(m + 4), 1);
+	assert_int_equal(be16_get(m + 6), 0);
+	assert_int_equal(be16_get(m + 10), 0);
 	assert_int_equal(dns_relay_fixup(m, 11, 1, 512), -EBADMSG);
 
 	/* the writer refuses to overflow */
@@ -483,13 +475,13 @@ static uint32_t ask_a(struct local *l, const char *name)
 	size_t len = ask(l, name, DNS_T_A, 0);
 
 	parse_reply(l->reply, len, &h, rrs, 4);
-	assert_int_equal(get16(l->reply), 0x5151);
+	assert_int_equal(be16_get(l->reply), 0x5151);
 	assert_int_equal(DNS_RCODE(h.flags), DNS_RCODE_NOERROR);
 	assert_int_equal(h.ancount, 1);
 	assert_int_equal(rrs[0].type, DNS_T_A);
 	assert_int_equal(rrs[0].ttl, 0);
 	assert_int_equal(rrs[0].rdlen, 4);
-	return get32(l->reply + rrs[0].rdata);
+	return be32_get(l->reply + rrs[0].rdata);
 }
 
 static void assert_nxdomain(struct local *l, const char *name, uint16_t type,
@@ -581,8 +573,8 @@ static void test_nxdomain_soa(void **state)
 	assert_int_equal(dns_name_parse(l->reply, len, &pos, name, &nl), 0);
 	assert_name(name, nl, "hostmaster.containers.internal.");
 	assert_int_equal(pos + 20, rrs[0].rdata + rrs[0].rdlen);
-	assert_true(get32(l->reply + pos) > 0); /* serial */
-	assert_int_equal(get32(l->reply + pos + 16), 0); /* minimum */
+	assert_true(be32_get(l->reply + pos) > 0); /* serial */
+	assert_int_equal(be32_get(l->reply + pos + 16), 0); /* minimum */
 	assert_nxdomain(l, "NotHere.Docker.Internal.", DNS_T_AAAA,
 			"Docker.Internal.");
 }
@@ -1154,8 +1146,8 @@ static void fake_conn_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->len += (size_t)nread;
-	while (c->len >= 2 && c->len >= 2 + (size_t)get16(c->buf)) {
-		size_t mlen = get16(c->buf), n;
+	while (c->len >= 2 && c->len >= 2 + (size_t)be16_get(c->buf)) {
+		size_t mlen = be16_get(c->buf), n;
 
 		c->f->tcp_queries++;
 		n = fake_answer(c->f, c->buf + 2, mlen, true, r, sizeof(r));
@@ -1337,7 +1329,7 @@ static void test_upstream_forward(void **state)
 	assert_int_equal(h.id, 0xbeef);
 	assert_int_equal(DNS_RCODE(h.flags), 0);
 	assert_int_equal(h.ancount, 1);
-	assert_int_equal(get32(u->reply + rrs[0].rdata), 0x01020304);
+	assert_int_equal(be32_get(u->reply + rrs[0].rdata), 0x01020304);
 	u->reply[2] &= 0x7f;
 	assert_int_equal(dns_query_parse(u->reply, u->reply_len, &pq), 0);
 	assert_name(pq.qname, pq.qname_len, "a.example.");

@@ -2,7 +2,8 @@
  * test_netcfg.c - cmocka unit tests of the virtual network's addressing
  * (net/netcfg.h): gvproxy's defaults, subnets of other sizes (/16, /29)
  * and the rejected ones (/30 and smaller), the host-alias NAT and VIP
- * tables, and the IP/MAC parsers and formatter.
+ * tables, the IP/MAC/subnet parsers and formatter, and the check that the
+ * gateway, guest and host alias are distinct usable addresses.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -113,6 +114,57 @@ static void test_subnet_too_small(void **state)
 			 -EINVAL);
 	/* a rejected subnet leaves the configuration alone */
 	assert_memory_equal(&c, &before, sizeof(c));
+}
+
+static void test_parse_subnet(void **state)
+{
+	uint32_t net = 0;
+	int prefix = -1;
+
+	(void)state;
+	assert_int_equal(netcfg_parse_subnet("10.0.0.0/8", &net, &prefix), 0);
+	assert_int_equal(net, IP(10, 0, 0, 0));
+	assert_int_equal(prefix, 8);
+	/* range is netcfg_set_subnet()'s business, the shape is ours */
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/33", &net, &prefix),
+			 0);
+	assert_int_equal(prefix, 33);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/x", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/24x", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1.0/1234", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(netcfg_parse_subnet("192.168.1/24", &net, &prefix),
+			 -EINVAL);
+	assert_int_equal(
+		netcfg_parse_subnet("255.255.255.255255/24", &net, &prefix),
+		-EINVAL);
+	assert_int_equal(netcfg_parse_subnet("/24", &net, &prefix), -EINVAL);
+}
+
+static void test_check_addresses(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_null(netcfg_check_addresses(&c));
+	c.device = c.gateway;
+	assert_non_null(strstr(netcfg_check_addresses(&c), "distinct"));
+	netcfg_defaults(&c);
+	c.host_alias = IP(192, 168, 127, 255); /* broadcast */
+	assert_non_null(strstr(netcfg_check_addresses(&c), "usable"));
+	c.host_alias = IP(192, 168, 127, 0); /* network */
+	assert_non_null(strstr(netcfg_check_addresses(&c), "usable"));
+	c.host_alias = IP(192, 168, 128, 3); /* outside */
+	assert_non_null(strstr(netcfg_check_addresses(&c), "usable"));
+	c.host_alias = IP(192, 168, 127, 3);
+	assert_null(netcfg_check_addresses(&c));
 }
 
 static void test_nat_lookup(void **state)
@@ -233,13 +285,50 @@ static void test_guest_src_and_dst(void **state)
 	assert_false(netcfg_guest_src_ok(&c, IP(10, 9, 8, 7)));
 	assert_false(netcfg_guest_src_ok(&c, IP(0, 0, 0, 0)));
 	assert_false(netcfg_guest_src_ok(&c, IP(192, 168, 128, 2)));
-	assert_true(netcfg_dst_forbidden(IP(127, 0, 0, 1)));
-	assert_true(netcfg_dst_forbidden(IP(127, 255, 1, 2)));
-	assert_true(netcfg_dst_forbidden(IP(0, 0, 0, 0)));
-	assert_true(netcfg_dst_forbidden(IP(0, 1, 2, 3)));
-	assert_false(netcfg_dst_forbidden(IP(192, 168, 127, 254)));
-	assert_false(netcfg_dst_forbidden(IP(128, 0, 0, 1)));
-	assert_false(netcfg_dst_forbidden(IP(1, 1, 1, 1)));
+}
+
+/* the one NAT policy: what lwIP's NAT and the slirp backend both apply */
+static void test_nat_check(void **state)
+{
+	struct netcfg c;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_nat_check(&c, IP(127, 0, 0, 1)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_int_equal(netcfg_nat_check(&c, IP(127, 255, 1, 2)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_int_equal(netcfg_nat_check(&c, IP(0, 0, 0, 0)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_int_equal(netcfg_nat_check(&c, IP(0, 1, 2, 3)),
+			 NETCFG_NAT_LOOPBACK);
+	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 127, 254)));
+	assert_true(netcfg_nat_allowed(&c, IP(128, 0, 0, 1)));
+	assert_true(netcfg_nat_allowed(&c, IP(1, 1, 1, 1)));
+	assert_true(netcfg_nat_allowed(&c, IP(169, 253, 255, 255)));
+	assert_true(netcfg_nat_allowed(&c, IP(169, 255, 0, 0)));
+	/* 169.254/16 only with -ec2-metadata-access */
+	assert_int_equal(netcfg_nat_check(&c, IP(169, 254, 169, 254)),
+			 NETCFG_NAT_LINK_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(169, 254, 0, 0)),
+			 NETCFG_NAT_LINK_LOCAL);
+	c.ec2_metadata_access = true;
+	assert_true(netcfg_nat_allowed(&c, IP(169, 254, 169, 254)));
+	/* loopback stays refused whatever the flags */
+	assert_false(netcfg_nat_allowed(&c, IP(127, 0, 0, 1)));
+	/* the gateway, multicast and broadcast are never NAT's */
+	assert_int_equal(netcfg_nat_check(&c, IP(192, 168, 127, 1)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(224, 0, 0, 251)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(239, 255, 255, 250)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(255, 255, 255, 255)),
+			 NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check(&c, IP(192, 168, 127, 255)),
+			 NETCFG_NAT_LOCAL);
+	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 127, 3)));
+	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 128, 255)));
 }
 
 int main(void)
@@ -250,12 +339,15 @@ int main(void)
 		cmocka_unit_test(test_subnet_host_bits_masked),
 		cmocka_unit_test(test_subnet_29),
 		cmocka_unit_test(test_subnet_too_small),
+		cmocka_unit_test(test_parse_subnet),
+		cmocka_unit_test(test_check_addresses),
 		cmocka_unit_test(test_nat_lookup),
 		cmocka_unit_test(test_vips),
 		cmocka_unit_test(test_parse_ip),
 		cmocka_unit_test(test_ip_str),
 		cmocka_unit_test(test_parse_mac),
 		cmocka_unit_test(test_guest_src_and_dst),
+		cmocka_unit_test(test_nat_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

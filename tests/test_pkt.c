@@ -53,16 +53,16 @@ static size_t udp_frame(uint8_t *f, size_t plen)
 	f[13] = 0x00;
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	pkt_put16(ip + 2, (uint16_t)(28 + plen));
+	be16_put(ip + 2, (uint16_t)(28 + plen));
 	ip[6] = 0x40; /* DF is fine */
 	ip[8] = 64;
 	ip[9] = 17;
-	pkt_put32(ip + 12, IP(0, 0, 0, 0));
-	pkt_put32(ip + 16, IP(255, 255, 255, 255));
-	pkt_put16(udp, 68);
-	pkt_put16(udp + 2, 67);
-	pkt_put16(udp + 4, (uint16_t)(8 + plen));
-	pkt_put16(udp + 6, 0);
+	be32_put(ip + 12, IP(0, 0, 0, 0));
+	be32_put(ip + 16, IP(255, 255, 255, 255));
+	be16_put(udp, 68);
+	be16_put(udp + 2, 67);
+	be16_put(udp + 4, (uint16_t)(8 + plen));
+	be16_put(udp + 6, 0);
 	for (i = 0; i < plen; i++)
 		udp[8 + i] = (uint8_t)(i + 1);
 	return 42 + plen;
@@ -73,16 +73,16 @@ static void test_get_put(void **state)
 	uint8_t b[4];
 
 	(void)state;
-	pkt_put16(b, 0xabcd);
+	be16_put(b, 0xabcd);
 	assert_int_equal(b[0], 0xab);
 	assert_int_equal(b[1], 0xcd);
-	assert_int_equal(pkt_get16(b), 0xabcd);
-	pkt_put32(b, 0xc0a87f01);
+	assert_int_equal(be16_get(b), 0xabcd);
+	be32_put(b, 0xc0a87f01);
 	assert_int_equal(b[0], 0xc0);
 	assert_int_equal(b[3], 0x01);
-	assert_int_equal(pkt_get32(b), 0xc0a87f01);
-	pkt_put32(b, 0xffffffffu);
-	assert_int_equal(pkt_get32(b), 0xffffffffu);
+	assert_int_equal(be32_get(b), 0xc0a87f01);
+	be32_put(b, 0xffffffffu);
+	assert_int_equal(be32_get(b), 0xffffffffu);
 }
 
 static void test_parse_udp4_valid(void **state)
@@ -114,7 +114,7 @@ static void test_parse_udp4_valid(void **state)
 
 	/* a UDP length shorter than the IP payload is believed */
 	len = udp_frame(f, 20);
-	pkt_put16(f + 34 + 4, 8 + 5);
+	be16_put(f + 34 + 4, 8 + 5);
 	assert_int_equal(pkt_parse_udp4(f, len, &u), 0);
 	assert_int_equal(u.len, 5);
 }
@@ -131,7 +131,7 @@ static void test_parse_udp4_options(void **state)
 	memmove(f + 38, f + 34, len - 34);
 	memset(f + 34, 1, 4); /* four NOPs */
 	f[14] = 0x46;
-	pkt_put16(f + 16, (uint16_t)(24 + 8 + 8));
+	be16_put(f + 16, (uint16_t)(24 + 8 + 8));
 	len += 4;
 	assert_int_equal(pkt_parse_udp4(f, len, &u), 0);
 	assert_int_equal(u.sport, 68);
@@ -157,10 +157,10 @@ static void test_parse_udp4_truncated(void **state)
 		free(copy);
 	}
 	/* IP total length past the frame */
-	pkt_put16(f + 16, (uint16_t)(28 + 11));
+	be16_put(f + 16, (uint16_t)(28 + 11));
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
 	/* IP total length too short for a UDP header */
-	pkt_put16(f + 16, 27);
+	be16_put(f + 16, 27);
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
 }
 
@@ -213,15 +213,15 @@ static void test_parse_udp4_fragment(void **state)
 	size_t len = udp_frame(f, 10);
 
 	(void)state;
-	pkt_put16(f + 20, 0x2000); /* MF */
+	be16_put(f + 20, 0x2000); /* MF */
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 20, 0x0001); /* offset 8 */
+	be16_put(f + 20, 0x0001); /* offset 8 */
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 20, 0x1fff); /* largest offset */
+	be16_put(f + 20, 0x1fff); /* largest offset */
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 20, 0x4000); /* DF only */
+	be16_put(f + 20, 0x4000); /* DF only */
 	assert_int_equal(pkt_parse_udp4(f, len, &u), 0);
-	pkt_put16(f + 20, 0x0000);
+	be16_put(f + 20, 0x0000);
 	assert_int_equal(pkt_parse_udp4(f, len, &u), 0);
 }
 
@@ -232,15 +232,15 @@ static void test_parse_udp4_udp_len(void **state)
 	size_t len = udp_frame(f, 10);
 
 	(void)state;
-	pkt_put16(f + 38, 8 + 11); /* past the IP payload */
+	be16_put(f + 38, 8 + 11); /* past the IP payload */
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 38, 0xffff);
+	be16_put(f + 38, 0xffff);
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 38, 7); /* shorter than its header */
+	be16_put(f + 38, 7); /* shorter than its header */
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 38, 0);
+	be16_put(f + 38, 0);
 	assert_int_equal(pkt_parse_udp4(f, len, &u), -EINVAL);
-	pkt_put16(f + 38, 8 + 10);
+	be16_put(f + 38, 8 + 10);
 	assert_int_equal(pkt_parse_udp4(f, len, &u), 0);
 }
 
@@ -251,16 +251,16 @@ static size_t arp_request(uint8_t *f, uint32_t tip)
 
 	memcpy(f, bcast, 6);
 	memcpy(f + 6, vm_mac, 6);
-	pkt_put16(f + 12, 0x0806);
-	pkt_put16(a, 1);
-	pkt_put16(a + 2, 0x0800);
+	be16_put(f + 12, 0x0806);
+	be16_put(a, 1);
+	be16_put(a + 2, 0x0800);
 	a[4] = 6;
 	a[5] = 4;
-	pkt_put16(a + 6, 1);
+	be16_put(a + 6, 1);
 	memcpy(a + 8, vm_mac, 6);
-	pkt_put32(a + 14, IP(192, 168, 127, 2));
+	be32_put(a + 14, IP(192, 168, 127, 2));
 	memset(a + 18, 0, 6);
-	pkt_put32(a + 24, tip);
+	be32_put(a + 24, tip);
 	return 42;
 }
 
@@ -283,13 +283,13 @@ static void test_arp_request_for(void **state)
 		assert_false(pkt_arp_request_for(f, len, &tip));
 
 	len = arp_request(f, IP(192, 168, 127, 1));
-	pkt_put16(f + 20, 2); /* a reply */
+	be16_put(f + 20, 2); /* a reply */
 	assert_false(pkt_arp_request_for(f, len, &tip));
 	len = arp_request(f, IP(192, 168, 127, 1));
-	pkt_put16(f + 14, 6); /* hardware type IEEE 802 */
+	be16_put(f + 14, 6); /* hardware type IEEE 802 */
 	assert_false(pkt_arp_request_for(f, len, &tip));
 	len = arp_request(f, IP(192, 168, 127, 1));
-	pkt_put16(f + 16, 0x86dd);
+	be16_put(f + 16, 0x86dd);
 	assert_false(pkt_arp_request_for(f, len, &tip));
 	len = arp_request(f, IP(192, 168, 127, 1));
 	f[18] = 8;
@@ -298,7 +298,7 @@ static void test_arp_request_for(void **state)
 	f[19] = 16;
 	assert_false(pkt_arp_request_for(f, len, &tip));
 	len = arp_request(f, IP(192, 168, 127, 1));
-	pkt_put16(f + 12, 0x0800);
+	be16_put(f + 12, 0x0800);
 	assert_false(pkt_arp_request_for(f, len, &tip));
 }
 
@@ -316,16 +316,16 @@ static void test_arp_reply(void **state)
 	assert_int_equal(out[42], 0xcc); /* nothing written past it */
 	assert_memory_equal(out, vm_mac, 6); /* unicast to the asker */
 	assert_memory_equal(out + 6, gw_mac, 6);
-	assert_int_equal(pkt_get16(out + 12), 0x0806);
-	assert_int_equal(pkt_get16(a), 1);
-	assert_int_equal(pkt_get16(a + 2), 0x0800);
+	assert_int_equal(be16_get(out + 12), 0x0806);
+	assert_int_equal(be16_get(a), 1);
+	assert_int_equal(be16_get(a + 2), 0x0800);
 	assert_int_equal(a[4], 6);
 	assert_int_equal(a[5], 4);
-	assert_int_equal(pkt_get16(a + 6), 2);
+	assert_int_equal(be16_get(a + 6), 2);
 	assert_memory_equal(a + 8, gw_mac, 6);
-	assert_int_equal(pkt_get32(a + 14), IP(192, 168, 127, 254));
+	assert_int_equal(be32_get(a + 14), IP(192, 168, 127, 254));
 	assert_memory_equal(a + 18, vm_mac, 6);
-	assert_int_equal(pkt_get32(a + 24), IP(192, 168, 127, 2));
+	assert_int_equal(be32_get(a + 24), IP(192, 168, 127, 2));
 	/* a reply is not a request */
 	{
 		uint32_t tip;
@@ -343,8 +343,8 @@ static void check_udp4_csums(const uint8_t *f, size_t len)
 
 	assert_int_equal(ref_sum(ip, 20, 0), 0xffff);
 	assert_int_equal(pkt_csum(ip, 20, 0), 0);
-	assert_int_equal(pkt_get16(udp + 4), ulen);
-	assert_int_not_equal(pkt_get16(udp + 6), 0); /* 0 means "none" */
+	assert_int_equal(be16_get(udp + 4), ulen);
+	assert_int_not_equal(be16_get(udp + 6), 0); /* 0 means "none" */
 	/* pseudo header: src, dst, zero, protocol, UDP length */
 	ph = ref_sum(ip + 12, 8, 0);
 	ph += 17 + (uint32_t)ulen;
@@ -366,9 +366,9 @@ static void test_build_udp4(void **state)
 		assert_int_equal(len, 42 + plen);
 		assert_memory_equal(f, vm_mac, 6);
 		assert_memory_equal(f + 6, gw_mac, 6);
-		assert_int_equal(pkt_get16(f + 12), 0x0800);
+		assert_int_equal(be16_get(f + 12), 0x0800);
 		assert_int_equal(f[14], 0x45);
-		assert_int_equal(pkt_get16(f + 16), 28 + plen);
+		assert_int_equal(be16_get(f + 16), 28 + plen);
 		assert_int_equal(f[22], 64);
 		check_udp4_csums(f, len);
 		/* and it parses back */
@@ -402,14 +402,14 @@ static void test_build_udp4_zero_csum(void **state)
 	memset(f + 42, 0, 2);
 	pkt_build_udp4(f, gw_mac, vm_mac, IP(10, 0, 0, 1), IP(10, 0, 0, 2),
 		       1000, 2000, 2);
-	pkt_put16(f + 40, 0);
+	be16_put(f + 40, 0);
 	sum = ref_sum(f + 26, 8, 17 + 10);
 	sum = ref_sum(f + 34, 10, sum);
 	fill = (uint16_t)(0xffff - sum);
-	pkt_put16(f + 42, fill);
+	be16_put(f + 42, fill);
 	pkt_build_udp4(f, gw_mac, vm_mac, IP(10, 0, 0, 1), IP(10, 0, 0, 2),
 		       1000, 2000, 2);
-	assert_int_equal(pkt_get16(f + 40), 0xffff);
+	assert_int_equal(be16_get(f + 40), 0xffff);
 	check_udp4_csums(f, 44);
 }
 

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "util/be.h"
+
 #include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/netif.h"
@@ -60,20 +62,6 @@ static uint8_t pattern(uint32_t i)
 	return (uint8_t)(i * 7 + (i >> 9));
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 static err_t cap_output(struct netif *n, struct pbuf *p)
 {
 	(void)n;
@@ -112,14 +100,14 @@ static void peer_send(uint8_t flags, uint32_t seq, uint32_t ack, int mss)
 	f[17] = (uint8_t)(20 + thl);
 	f[22] = 64;
 	f[23] = 6;
-	put32(f + 26, 0x0a000002);
-	put32(f + 30, 0x0a000001);
+	be32_put(f + 26, 0x0a000002);
+	be32_put(f + 30, 0x0a000001);
 	f[34] = 0;
 	f[35] = 80;
 	f[36] = (uint8_t)(pcb->local_port >> 8);
 	f[37] = (uint8_t)pcb->local_port;
-	put32(f + 38, seq);
-	put32(f + 42, ack);
+	be32_put(f + 38, seq);
+	be32_put(f + 42, ack);
 	f[46] = (uint8_t)((thl / 4) << 4);
 	f[47] = flags;
 	f[48] = 0xff; /* window 65535, no scaling */
@@ -235,7 +223,7 @@ static void peer_step(void)
 		size_t ihl = (size_t)(f[14] & 15) * 4, th = 14 + ihl;
 		size_t thl = (size_t)(f[th + 12] >> 4) * 4;
 		size_t tot = (size_t)f[16] << 8 | f[17];
-		uint32_t seq = get32(f + th + 4), len, j;
+		uint32_t seq = be32_get(f + th + 4), len, j;
 		const uint8_t *data = f + th + thl;
 
 		assert_true(clen[i] >= th + thl);
@@ -302,7 +290,7 @@ static void run_transfer(uint32_t size, int more)
 	tcp_sent(pcb, on_sent);
 	assert_int_equal(tcp_connect(pcb, &peer, 80, on_connected), ERR_OK);
 	assert_int_equal(n_frames, 1); /* the SYN */
-	our_iss = get32(frames[0] + 14 + 20 + 4);
+	our_iss = be32_get(frames[0] + 14 + 20 + 4);
 	n_frames = 0;
 	peer_rcv_nxt = our_iss + 1;
 	peer_send(TCP_SYN | TCP_ACK, peer_iss, our_iss + 1, 1);

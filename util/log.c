@@ -147,12 +147,14 @@ int log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst)
 }
 
 /*
- * log_escape() - copy @in (@n bytes) to @out (room @cap) with newline, CR
+ * log_escape_n() - copy @in (@n bytes) to @out (room @cap) with newline, CR
  * and tab as \n \r \t and every other byte below 0x20, and 0x7f, as \xNN
- * (ESC is \x1b); stops before an escape that would not fit.
+ * (ESC is \x1b), and with @bs the backslash as \\; stops before an escape
+ * that would not fit.
  * Return: bytes written.
  */
-static size_t log_escape(char *out, size_t cap, const char *in, size_t n)
+static size_t log_escape_n(char *out, size_t cap, const char *in, size_t n,
+			   bool bs)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0, i;
@@ -161,7 +163,7 @@ static size_t log_escape(char *out, size_t cap, const char *in, size_t n)
 		unsigned char c = (unsigned char)in[i];
 		char e = 0;
 
-		if (c >= 0x20 && c != 0x7f) {
+		if (c >= 0x20 && c != 0x7f && !(bs && c == '\\')) {
 			if (o + 1 > cap)
 				break;
 			out[o++] = (char)c;
@@ -173,6 +175,8 @@ static size_t log_escape(char *out, size_t cap, const char *in, size_t n)
 			e = 'r';
 		else if (c == '\t')
 			e = 't';
+		else if (c == '\\')
+			e = '\\';
 		if (e) {
 			if (o + 2 > cap)
 				break;
@@ -215,11 +219,22 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 		m = 0;
 	if ((size_t)m >= sizeof(msg))
 		m = sizeof(msg) - 1;
-	n += (int)log_escape(line + n, sizeof(line) - (size_t)n - 2, msg,
-			     (size_t)m);
+	n += (int)log_escape_n(line + n, sizeof(line) - (size_t)n - 2, msg,
+			       (size_t)m, false);
 	line[n++] = '"';
 	line[n++] = '\n';
 	if (write(log_fd, line, (size_t)n) < 0) {
 		/* nowhere left to report it */
 	}
+}
+
+const char *log_escape(const char *s, char *buf, size_t len)
+{
+	size_t n;
+
+	if (!len)
+		return buf;
+	n = log_escape_n(buf, len - 1, s, strlen(s), true);
+	buf[n] = 0;
+	return buf;
 }

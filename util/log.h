@@ -105,4 +105,11 @@ int log_ratelimit_ok(struct log_ratelimit *rl, unsigned int burst);
 			log_msg(LOG_LVL_WARN, __VA_ARGS__); \
 	} while (0)
 
+/*
+ * log_escape() - @s with control bytes, DEL and the backslash escaped
+ * (\n, \x1b, \\), so an untrusted path or URL can never start a forged log
+ * line; truncated to fit @len. Returns @buf.
+ */
+const char *log_escape(const char *s, char *buf, size_t len);
+
 #endif

@@ -1,19 +1,29 @@
 /*
- * ackhold.c - coalescing of the guest's pure ACKs (see ackhold.h).
+ * ackhold.c - coalescing of pure TCP ACKs within a batch (see ackhold.h).
  */
 #include "net/lwip/ackhold.h"
 
 #include <string.h>
 
-#include "net/pkt.h"
+#include "util/be.h"
+
+void ackhold_init(struct ackhold *h, enum ackhold_dir dir, unsigned int max)
+{
+	h->dir = dir;
+	h->n = 0;
+	h->max = max && max <= ACKHOLD_MAX ? max : ACKHOLD_MAX;
+	h->coalesced = 0;
+}
 
 /* ackhold_pure() - IPv4, no options or fragments, TCP ACK only, no data */
 static bool ackhold_pure(const uint8_t *f, size_t len)
 {
-	return len >= ACKHOLD_LEN && f[12] == 0x08 && f[13] == 0x00 &&
-	       f[14] == 0x45 && pkt_get16(f + 16) == 40 && f[23] == 6 &&
-	       (pkt_get16(f + 20) & 0x3fff) == 0 && f[46] == 0x50 &&
-	       f[47] == 0x10;
+	return len >= ACKHOLD_LEN &&
+	       be16_get(f + PKT_ETH_TYPE) == ETHTYPE_IP4 &&
+	       f[PKT_IP4] == 0x45 && be16_get(f + PKT_IP4_TOTLEN) == 40 &&
+	       f[PKT_IP4_PROTO] == 6 &&
+	       (be16_get(f + PKT_IP4_FRAG) & 0x3fff) == 0 &&
+	       f[PKT_TCP_OFF] == 0x50 && f[PKT_TCP_FLAGS] == PKT_TCP_ACK_FLAG;
 }
 
 /*
@@ -22,16 +32,18 @@ static bool ackhold_pure(const uint8_t *f, size_t len)
  */
 static bool ackhold_tcp4(const uint8_t *f, size_t len)
 {
-	return len >= 14 + 20 + 4 && f[12] == 0x08 && f[13] == 0x00 &&
-	       (f[14] >> 4) == 4 && f[23] == 6 &&
-	       len >= 14 + (size_t)(f[14] & 15) * 4 + 4;
+	return len >= PKT_TCP + 4 &&
+	       be16_get(f + PKT_ETH_TYPE) == ETHTYPE_IP4 &&
+	       (f[PKT_IP4] >> 4) == 4 && f[PKT_IP4_PROTO] == 6 &&
+	       len >= PKT_IP4 + (size_t)(f[PKT_IP4] & 15) * 4 + 4;
 }
 
-static bool ackhold_same_flow(const uint8_t *a, const uint8_t *b)
+/* same connection: addresses, then ports (after @a's IP header, any size) */
+static bool ackhold_same_flow(const uint8_t *a, const uint8_t *held)
 {
-	/* addresses, then the ports right after a 20-byte IP header */
-	return !memcmp(a + 26, b + 26, 8) &&
-	       !memcmp(a + 14 + (a[14] & 15) * 4, b + 34, 4);
+	return !memcmp(a + PKT_IP4_SRC, held + PKT_IP4_SRC, 8) &&
+	       !memcmp(a + PKT_IP4 + (a[PKT_IP4] & 15) * 4,
+		       held + PKT_TCP_SPORT, 4);
 }
 
 static void ackhold_remove(struct ackhold *h, unsigned int i)
@@ -41,8 +53,8 @@ static void ackhold_remove(struct ackhold *h, unsigned int i)
 	h->n--;
 }
 
-bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
-		   ackhold_deliver_fn deliver, void *arg)
+bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
+		       ackhold_deliver_fn deliver, void *arg)
 {
 	bool pure = ackhold_pure(frame, len);
 	unsigned int i;
@@ -56,13 +68,18 @@ bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
 		if (!ackhold_same_flow(frame, o))
 			continue;
 		if (!pure) {
-			deliver(arg, o, ACKHOLD_LEN);
+			if (h->dir == ACKHOLD_IN)
+				deliver(arg, o, ACKHOLD_LEN);
+			else
+				h->coalesced++;
 			ackhold_remove(h, i);
 			return false;
 		}
-		d = (int32_t)(pkt_get32(frame + 42) - pkt_get32(o + 42));
-		if (d < 0 || (d == 0 && !memcmp(frame + 48, o + 48, 2))) {
-			/* a duplicate (or older) ACK: lwIP must see both */
+		d = (int32_t)(be32_get(frame + PKT_TCP_ACK) -
+			      be32_get(o + PKT_TCP_ACK));
+		if (d < 0 || (d == 0 && !memcmp(frame + PKT_TCP_WIN,
+						o + PKT_TCP_WIN, 2))) {
+			/* a duplicate (or older) ACK: the other side sees both */
 			deliver(arg, o, ACKHOLD_LEN);
 		} else {
 			h->coalesced++;
@@ -72,7 +89,7 @@ bool ackhold_input(struct ackhold *h, const uint8_t *frame, size_t len,
 	}
 	if (!pure)
 		return false;
-	if (h->n == ACKHOLD_MAX)
+	if (h->n >= h->max)
 		ackhold_flush(h, deliver, arg);
 	memcpy(h->held[h->n++], frame, ACKHOLD_LEN);
 	return true;

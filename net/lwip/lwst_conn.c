@@ -56,7 +56,8 @@ struct stack_conn {
 static void lwst_conn_closed(struct splice *sp)
 {
 	struct stack_conn *c = splice_container_of(sp, struct stack_conn, sp);
-	struct lwst_conns *cs = lwst_conns_of(c->st);
+	struct lwst *st = c->st;
+	struct lwst_conns *cs = lwst_conns_of(st);
 
 	if (c->prev)
 		c->prev->next = c->next;
@@ -69,6 +70,8 @@ static void lwst_conn_closed(struct splice *sp)
 	if (c->owner.closed)
 		c->owner.closed(c->owner.arg, c->err);
 	free(c);
+	if (!cs->all)
+		lwst_conn_gone(st);
 }
 
 static const struct splice_ops lwst_conn_ops = {

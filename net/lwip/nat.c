@@ -25,7 +25,7 @@ static void nat_sweep_cb(uv_timer_t *t)
 	struct nat *nat = t->data;
 	uint64_t now = uv_now(nat->loop);
 
-	nat_udp_sweep(nat, now);
+	nat_dgram_sweep(nat, IP_PROTO_UDP, now);
 	nat_icmp_sweep(nat, now);
 }
 
@@ -109,7 +109,7 @@ void nat_destroy(struct nat *nat)
 		return;
 	nat->closing = true;
 	nat_tcp_fini(nat);
-	nat_udp_fini(nat);
+	nat_dgram_fini(nat, IP_PROTO_UDP);
 	nat_icmp_fini(nat);
 	uv_close((uv_handle_t *)&nat->sweep, nat_free_cb);
 }
@@ -168,6 +168,7 @@ void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
 int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 {
 	struct ip_hdr *iph = (struct ip_hdr *)p->payload;
+	enum netcfg_nat_verdict verdict;
 	struct nat_pkt pk;
 	uint16_t tot;
 
@@ -203,15 +204,15 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 		pbuf_free(p);
 		return 1;
 	}
-	if (netcfg_dst_forbidden(pk.dst) ||
-	    ((pk.dst & 0xffff0000u) == 0xa9fe0000u &&
-	     !nat->cfg->ec2_metadata_access)) {
+	verdict = netcfg_nat_check(nat->cfg, pk.dst);
+	if (verdict != NETCFG_NAT_ALLOW) {
 		char a[16];
 
-		if (netcfg_dst_forbidden(pk.dst))
-			nat->cnt.blocked_loopback++;
-		else
+		/* NETCFG_NAT_LOCAL never comes here: the input hook keeps it */
+		if (verdict == NETCFG_NAT_LINK_LOCAL)
 			nat->cnt.blocked_link_local++;
+		else if (verdict == NETCFG_NAT_LOOPBACK)
+			nat->cnt.blocked_loopback++;
 		log_rl("nat: the guest may not reach %s, refused",
 		       netcfg_ip_str(pk.dst, a));
 		if (pk.proto == IP_PROTO_TCP)

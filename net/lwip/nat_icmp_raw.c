@@ -26,6 +26,7 @@
 
 #include "lwip/prot/icmp.h"
 
+#include "util/be.h"
 #include "util/log.h"
 
 #define NAT_ICMP_RAW_MAX 1024
@@ -61,14 +62,9 @@ static uint16_t nat_icmp_raw_sum_id(uint16_t sum, uint16_t from, uint16_t to)
 
 static void nat_icmp_raw_set_id(uint8_t *ih, uint16_t id)
 {
-	uint16_t old = (uint16_t)(ih[4] << 8 | ih[5]);
-	uint16_t sum = (uint16_t)(ih[2] << 8 | ih[3]);
-
-	sum = nat_icmp_raw_sum_id(sum, old, id);
-	ih[2] = (uint8_t)(sum >> 8);
-	ih[3] = (uint8_t)sum;
-	ih[4] = (uint8_t)(id >> 8);
-	ih[5] = (uint8_t)id;
+	be16_put(ih + 2,
+		 nat_icmp_raw_sum_id(be16_get(ih + 2), be16_get(ih + 4), id));
+	be16_put(ih + 4, id);
 }
 
 static void nat_icmp_raw_close(struct nat_icmp_raw *r,
@@ -130,9 +126,8 @@ static void nat_icmp_raw_reply(struct nat_icmp_raw *r, const uint8_t *b,
 	hl = (size_t)(b[0] & 0xf) * 4;
 	if (hl < 20 || n < hl + 8 || b[hl] != ICMP_ER || b[hl + 1] != 0)
 		return; /* not an echo reply: not ours */
-	f = r->by_hid[(uint16_t)(b[hl + 4] << 8 | b[hl + 5])];
-	src = (uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 |
-	      (uint32_t)b[14] << 8 | b[15];
+	f = r->by_hid[be16_get(b + hl + 4)];
+	src = be32_get(b + 12);
 	if (!f || f->haddr != src)
 		return; /* another process's ping, or a stray reply */
 	len = n - hl;

@@ -58,6 +58,49 @@ struct nat_pkt {
 	uint8_t proto;
 };
 
+/*
+ * A datagram flow (nat_dgram.c): UDP, or ICMP echo through a ping socket;
+ * its key's proto (IP_PROTO_UDP, IP_PROTO_ICMP) says which.
+ */
+struct nat_dgram {
+	struct nat_flow flow; /* first; ICMP: gport = the guest's echo id */
+	struct nat *nat;
+	uv_udp_t sock;
+	bool closing;
+};
+
+/*
+ * nat_dgram_get() - the flow of @k, touched; a new one (host socket
+ * opened, the least recently used flow closed if the table is full) if
+ * there is none. NULL when no host socket could be had.
+ */
+struct nat_dgram *nat_dgram_get(struct nat *nat, const struct nat_key *k);
+/*
+ * nat_dgram_send() - @n buffers as one datagram to the host through @d's
+ * socket, to @to (NULL: the socket is connected); counted either way.
+ */
+void nat_dgram_send(struct nat_dgram *d, const uv_buf_t *b, unsigned int n,
+		    const struct sockaddr *to);
+void nat_dgram_close(struct nat_dgram *d);
+/* nat_dgram_sweep() - close @proto's flows idle too long, LRU first. */
+void nat_dgram_sweep(struct nat *nat, uint8_t proto, uint64_t now);
+/* nat_dgram_fini() - close every flow of @proto. */
+void nat_dgram_fini(struct nat *nat, uint8_t proto);
+
+/*
+ * What differs per protocol (nat_udp.c, nat_icmp.c). *_open(): open or
+ * connect the new flow's socket, 0 or a negative errno (logged).
+ * *_from_host(): the host sent @n bytes (in the NAT's buffer) on @d's
+ * socket: the packet for the guest, transport header in front, or NULL
+ * to drop it.
+ */
+int nat_udp_open(struct nat_dgram *d);
+int nat_icmp_open(struct nat_dgram *d);
+struct pbuf *nat_udp_from_host(struct nat_dgram *d, const uint8_t *buf,
+			       size_t n, unsigned int flags);
+struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
+				size_t n, unsigned int flags);
+
 void nat_tcp_input(struct nat *nat, struct nat_pkt *pk);
 /* nat_tcp_refuse() - answer a SYN in @pk with a RST; frees the packet. */
 void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk);
@@ -66,9 +109,7 @@ void nat_icmp_input(struct nat *nat, struct nat_pkt *pk);
 
 int nat_tcp_init(struct nat *nat);
 void nat_tcp_fini(struct nat *nat);
-void nat_udp_fini(struct nat *nat);
 void nat_icmp_fini(struct nat *nat);
-void nat_udp_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
 /* nat_icmp_raw.c: echo flows through the shared raw socket */
 /* nat_icmp_raw_send() - an echo request @msg of flow @k out (id rewritten) */

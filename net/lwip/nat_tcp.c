@@ -37,6 +37,7 @@
 
 #define LOG_SUBSYS LOG_SS_NAT
 #include "util/log.h"
+#include "util/be.h"
 #include "net/lwip/splice.h"
 
 #define NAT_TCP_KEEPIDLE_MS 60000
@@ -480,8 +481,8 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 	}
 	k.gip = pk->src;
 	k.dip = pk->dst;
-	k.gport = (uint16_t)(th[0] << 8 | th[1]);
-	k.dport = (uint16_t)(th[2] << 8 | th[3]);
+	k.gport = be16_get(th);
+	k.dport = be16_get(th + 2);
 	k.proto = IP_PROTO_TCP;
 	f = nat_table_find(&nat->tcp, &k);
 	if (!f) {

@@ -496,7 +496,7 @@ static struct txring *splice_ring(struct splice *sp)
 	if (sp->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
 	    tcp_mss(sp->pcb) < SPLICE_RING_MSS)
 		return sp->ring;
-	sp->ring = txring_new();
+	sp->ring = txring_new(sp->ctx->rings);
 	if (!sp->ring)
 		return NULL;
 	txring_attach(sp->ring, sp->pcb);

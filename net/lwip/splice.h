@@ -41,6 +41,7 @@
 struct tcp_pcb;
 struct pbuf;
 struct txring;
+struct txring_pool;
 struct sw;
 struct splice;
 
@@ -88,6 +89,7 @@ struct splice_ctx {
 	size_t q_cost; /* all splices' queued guest->host data, real cost */
 	size_t q_cost_max; /* SPLICE_COST_GLOBAL_DEFAULT unless configured */
 	uint64_t q_refused; /* chains refused back to lwIP over a budget */
+	struct txring_pool *rings; /* the backend's (txring.h) */
 	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
 };
 

@@ -62,8 +62,9 @@
 #include "net/lwip/txring.h"
 
 #define STACK_MAX_IOV 64
-#define STACK_ACK_HOLD 32
-#define STACK_ACK_LEN 54 /* Ethernet + IPv4 + TCP, no options */
+/* connections whose pure ACK is held in a batch: lwIP's, the guest's */
+#define STACK_ACK_HOLD_OUT 32
+#define STACK_ACK_HOLD_IN 16
 #define STACK_RX_SMALL 2048
 #define STACK_RX_LARGE (65536 + 64)
 #define STACK_RX_KEEP_SMALL 1024
@@ -109,17 +110,6 @@ struct stack_rxbuf {
 	uint8_t data[];
 };
 
-/*
- * A pure ACK lwIP wanted to send while a batch of frames from the VM is
- * being processed. lwIP acknowledges every second segment; within one
- * batch only the last ACK of a connection matters, so the others are
- * dropped and the last is sent when the batch ends. That spares the VM's
- * side (virtio queue, or the lab's tap) tens of frames per batch.
- */
-struct stack_held_ack {
-	uint8_t frame[STACK_ACK_LEN];
-};
-
 struct lwst {
 	struct stack base;
 	struct stack_clock clock;
@@ -133,15 +123,22 @@ struct lwst {
 	struct nat *nat;
 	struct stack_counters cnt;
 	struct splice_ctx splice;
+	struct txring_pool *rings; /* host data sent by reference (txring.h) */
 	struct stack_rxbuf *free_small, *free_large, *free_refs;
 	int handles_closing;
 	bool in_batch;
-	unsigned int n_held;
-	struct stack_held_ack held[STACK_ACK_HOLD];
+	bool dying; /* destroyed, waiting for handles and connections */
 	unsigned int n_small, n_large, n_refs;
-	struct ackhold in_acks; /* the guest's pure ACKs of this batch */
+	/*
+	 * Pure ACKs of a batch of frames from the VM (ackhold.h): the
+	 * guest's, before lwIP; lwIP's, before the VM (lwIP acknowledges
+	 * every second segment: that spares the VM's side, virtio queue or
+	 * the lab's tap, tens of frames per batch).
+	 */
+	struct ackhold in_acks, out_acks;
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
+	uint64_t rand; /* LWIP_RAND's state, never 0 */
 	unsigned int n_pins;
 	uint32_t pins[STACK_ARP_PINS]; /* addresses with a static ARP entry */
 	size_t arp_hint; /* ARP table index of the last resolved address */
@@ -152,9 +149,14 @@ struct lwst {
 };
 
 /*
- * lwIP is one instance per process (NO_SYS): its callbacks without a
- * context (sys_now, the input hook, the pbuf free function) find the
- * backend through this pointer, set while the instance lives.
+ * lwIP is one instance per process (NO_SYS, its state in its own
+ * globals): its callbacks without a context (sys_now, LWIP_RAND, the IPv4
+ * input hook, the out-of-order limit, the free function of received
+ * pbufs) find the backend through this pointer, set while the instance
+ * lives; a second backend in the same process is refused. Everything else
+ * (clock, pools, counters, ACK coalescing, the PRNG) is in struct lwst.
+ * The only other process state of the backend: lwIP's extension-argument
+ * ids (txring.c, qcw_tcp_output.c), which lwIP hands out once per process.
  */
 static struct lwst *stack_the;
 
@@ -170,15 +172,19 @@ u32_t sys_now(void)
 	return stack_the ? (u32_t)lwst_now(stack_the) : 0;
 }
 
+/* qcw_lwip_rand() - LWIP_RAND (ports, ISNs): xorshift64 in the backend */
 uint32_t qcw_lwip_rand(void)
 {
-	static uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct lwst *st = stack_the;
+	uint64_t x;
 
-	if (x == 0x9e3779b97f4a7c15ull)
-		x ^= (uint64_t)uv_hrtime();
+	if (!st) /* lwIP used without a backend (unit tests) */
+		return (uint32_t)((uv_hrtime() * 0x9e3779b97f4a7c15ull) >> 32);
+	x = st->rand;
 	x ^= x << 13;
 	x ^= x >> 7;
 	x ^= x << 17;
+	st->rand = x;
 	return (uint32_t)x;
 }
 
@@ -200,26 +206,10 @@ static void stack_send_frame(struct lwst *st, const uint8_t *f, size_t len)
 	sw_output(st->sw, &iov, 1, len);
 }
 
-/* Same connection: IPv4 addresses and TCP ports of two frames. */
-static bool stack_same_flow(const uint8_t *a, const uint8_t *b)
+/* stack_send_held() - a pure ACK of lwIP's, held in the batch, goes out. */
+static void stack_send_held(void *arg, const uint8_t *f, size_t len)
 {
-	return !memcmp(a + 26, b + 26, 12);
-}
-
-static void stack_flush_acks(struct lwst *st)
-{
-	unsigned int i;
-
-	for (i = 0; i < st->n_held; i++)
-		stack_send_frame(st, st->held[i].frame, STACK_ACK_LEN);
-	st->n_held = 0;
-}
-
-static void stack_drop_held(struct lwst *st, unsigned int i)
-{
-	memmove(&st->held[i], &st->held[i + 1],
-		(st->n_held - i - 1) * sizeof(st->held[0]));
-	st->n_held--;
+	stack_send_frame(arg, f, len);
 }
 
 /*
@@ -229,37 +219,18 @@ static void stack_drop_held(struct lwst *st, unsigned int i)
  */
 static bool stack_hold_ack(struct lwst *st, struct pbuf *p)
 {
-	uint8_t f[STACK_ACK_LEN];
-	const uint8_t *h = p->payload;
-	unsigned int i;
-	bool pure;
+	uint8_t f[ACKHOLD_LEN];
+	const uint8_t *frame = p->payload;
+	size_t len = p->len;
 
-	if (p->len < 38 || h[12] != 0x08 || h[13] != 0x00 || h[23] != 6)
-		return false;
-	pure = p->tot_len == STACK_ACK_LEN && h[14] == 0x45 &&
-	       pbuf_copy_partial(p, f, STACK_ACK_LEN, 0) == STACK_ACK_LEN &&
-	       f[46] == 0x50 && f[47] == 0x10;
-	for (i = 0; i < st->n_held; i++) {
-		const uint8_t *o = st->held[i].frame;
-
-		if (!stack_same_flow(o, h))
-			continue;
-		if (!pure) {
-			stack_drop_held(st, i);
+	if (p->tot_len == ACKHOLD_LEN && p->len < ACKHOLD_LEN) {
+		/* a frame of an ACK's size in pieces: look at it whole */
+		if (pbuf_copy_partial(p, f, ACKHOLD_LEN, 0) != ACKHOLD_LEN)
 			return false;
-		}
-		/* a duplicate ACK (same ack and window) must reach the VM */
-		if (!memcmp(o + 42, f + 42, 4) && !memcmp(o + 48, f + 48, 2))
-			stack_send_frame(st, o, STACK_ACK_LEN);
-		memcpy(st->held[i].frame, f, STACK_ACK_LEN);
-		return true;
+		frame = f;
+		len = ACKHOLD_LEN;
 	}
-	if (!pure)
-		return false;
-	if (st->n_held == STACK_ACK_HOLD)
-		stack_flush_acks(st);
-	memcpy(st->held[st->n_held++].frame, f, STACK_ACK_LEN);
-	return true;
+	return ackhold_input(&st->out_acks, frame, len, stack_send_held, st);
 }
 
 static void stack_deliver_held(void *arg, const uint8_t *frame, size_t len);
@@ -273,7 +244,7 @@ static void lwst_end_batch(void *arg)
 	st->cnt.acks_coalesced = st->in_acks.coalesced;
 	/* frees the received frames the host sockets took (rxchunk.h) */
 	splice_ctx_flush(&st->splice);
-	stack_flush_acks(st);
+	ackhold_flush(&st->out_acks, stack_send_held, st);
 }
 
 static void stack_pbuf_get(void *obj)
@@ -311,7 +282,8 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	struct pbuf *q;
 	int n = 0;
 
-	if ((st->in_batch || st->n_held) && stack_hold_ack(st, p))
+	if ((st->in_batch || ackhold_held(&st->out_acks)) &&
+	    stack_hold_ack(st, p))
 		return ERR_OK;
 	if (p->next && !p->next->next && p->next->type_internal == PBUF_ROM) {
 		/*
@@ -505,7 +477,8 @@ static void stack_check_cb(uv_check_t *c)
 	}
 
 	/* a batch nobody ended (sw_input_end()) ends with the iteration */
-	if (st->in_acks.n)
+	if (st->in_batch || ackhold_held(&st->in_acks) ||
+	    ackhold_held(&st->out_acks))
 		lwst_end_batch(st);
 	lwst_kick_timers(st);
 }
@@ -534,13 +507,23 @@ static struct stack *lwst_create(const struct stack_env *env)
 		log_err("stack: out of memory");
 		return NULL;
 	}
+	st->rings = txring_pool_create();
+	if (!st->rings) {
+		log_err("stack: out of memory");
+		free(st);
+		return NULL;
+	}
 	st->base.be = &stack_lwip_backend;
 	st->loop = env->loop;
 	st->sw = env->sw;
 	st->cfg = *cfg;
 	st->clock = env->clock;
+	st->rand = 0x9e3779b97f4a7c15ull ^ (uint64_t)uv_hrtime();
+	if (!st->rand)
+		st->rand = 0x9e3779b97f4a7c15ull;
+	ackhold_init(&st->in_acks, ACKHOLD_IN, STACK_ACK_HOLD_IN);
+	ackhold_init(&st->out_acks, ACKHOLD_OUT, STACK_ACK_HOLD_OUT);
 	stack_the = st;
-	txring_pool_enable(true);
 	lwip_init();
 	ip4_addr_set_u32(&ip, lwip_htonl(cfg->gateway));
 	ip4_addr_set_u32(&mask, lwip_htonl(cfg->netmask));
@@ -549,6 +532,7 @@ static struct stack *lwst_create(const struct stack_env *env)
 		       ethernet_input)) {
 		log_err("stack: cannot add the gateway interface");
 		stack_the = NULL;
+		txring_pool_destroy(st->rings);
 		free(st);
 		return NULL;
 	}
@@ -562,6 +546,7 @@ static struct stack *lwst_create(const struct stack_env *env)
 	uv_unref((uv_handle_t *)&st->timer);
 	uv_unref((uv_handle_t *)&st->check);
 	splice_ctx_init(&st->splice, st->loop, st->sw);
+	st->splice.rings = st->rings;
 	if (env->host_queue_max)
 		st->splice.q_cost_max = env->host_queue_max;
 	sw_set_drain(st->sw, stack_drain_cb, st);
@@ -585,18 +570,36 @@ static void stack_rx_drain(struct stack_rxbuf **head)
 	}
 }
 
+/*
+ * lwst_free_if_done() - after lwst_destroy(): free the instance once its
+ * own handles are closed and the last connection's host handle is too
+ * (their close callbacks still use the splice context and the lists).
+ */
+static void lwst_free_if_done(struct lwst *st)
+{
+	if (st->handles_closing > 0 || st->conns.all)
+		return;
+	stack_rx_drain(&st->free_small);
+	stack_rx_drain(&st->free_large);
+	stack_rx_drain(&st->free_refs);
+	/* rings of frames a port still queues are freed when written */
+	txring_pool_destroy(st->rings);
+	free(st);
+}
+
 static void stack_free_cb(uv_handle_t *h)
 {
 	struct lwst *st = h->data;
 
 	/* the timer, the check and the splice flush live inside st */
-	if (--st->handles_closing > 0)
-		return;
-	stack_rx_drain(&st->free_small);
-	stack_rx_drain(&st->free_large);
-	stack_rx_drain(&st->free_refs);
-	txring_pool_enable(false);
-	free(st);
+	st->handles_closing--;
+	lwst_free_if_done(st);
+}
+
+void lwst_conn_gone(struct lwst *st)
+{
+	if (st->dying)
+		lwst_free_if_done(st);
 }
 
 /*
@@ -621,6 +624,7 @@ static void lwst_destroy(struct stack *base)
 
 	if (!st)
 		return;
+	st->dying = true;
 	lwst_conn_fini(st);
 	nat_destroy(st->nat);
 	st->nat = NULL;
@@ -1003,27 +1007,24 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 
 	if (!st || p->len < 20)
 		return 0; /* lwIP drops it */
-	dst = pkt_get32(ip + 16);
+	dst = be32_get(ip + 16);
 	if (dst == st->cfg.gateway && ip[9] == 6) {
 		size_t hl = (size_t)(ip[0] & 15) * 4;
 
 		/* a first fragment of a SYN is left to lwIP's backlog */
 		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02) {
-			uint16_t dport =
-				(uint16_t)(ip[hl + 2] << 8 | ip[hl + 3]);
+			uint16_t dport = be16_get(ip + hl + 2);
 
 			if (tcp_tw_pcbs)
-				lwst_tcp_tw_reuse(
-					st, pkt_get32(ip + 12),
-					(uint16_t)(ip[hl] << 8 | ip[hl + 1]),
-					dst, dport);
+				lwst_tcp_tw_reuse(st, be32_get(ip + 12),
+						  be16_get(ip + hl), dst,
+						  dport);
 			stack_gw_syn(st, dport);
 		}
 		return 0;
 	}
-	if (dst == st->cfg.gateway || (dst & 0xf0000000u) == 0xe0000000u ||
-	    dst == 0xffffffffu || dst == (st->cfg.network | ~st->cfg.netmask))
-		return 0;
+	if (netcfg_nat_check(&st->cfg, dst) == NETCFG_NAT_LOCAL)
+		return 0; /* lwIP's: its own, or dropped */
 	st->cnt.nat_in++;
 	if (st->nat)
 		return nat_ip4_input(st->nat, p, inp);

@@ -64,6 +64,8 @@ int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
 void lwst_tcp_unlisten(struct stack *base, uint16_t port);
 /* lwst_conn_fini() - at destroy: close every listener and connection. */
 void lwst_conn_fini(struct lwst *st);
+/* lwst_conn_gone() - the last connection may have been the instance's. */
+void lwst_conn_gone(struct lwst *st);
 
 /* lwst_udp.c: the seam's UDP sockets on the gateway */
 struct stack_udp *lwst_udp_open(struct stack *base, uint16_t port,

@@ -9,21 +9,48 @@
 
 #define TXRING_MAGIC 0x71637772u
 
+/*
+ * lwIP's extension-argument id for the ring a pcb's segments point into:
+ * lwIP hands ids out once per process (NO_SYS, one instance) and never
+ * takes them back, so the id is process state like lwIP itself, set on
+ * first use and never changed.
+ */
 static u8_t txring_arg_id;
 static int txring_arg_id_set;
-static unsigned int txring_n_live;
-/*
- * Rings given back are kept for the next connection or burst (their pages
- * are already mapped): a few, so idle memory stays bounded.
- */
-static struct txring *txring_pool[TXRING_POOL];
-static unsigned int txring_n_pool;
-static bool txring_pool_off; /* the backend is gone: free, do not keep */
 
-struct txring *txring_new(void)
+struct txring_pool {
+	/*
+	 * Rings given back are kept for the next connection or burst
+	 * (their pages are already mapped): a few, so idle memory stays
+	 * bounded.
+	 */
+	struct txring *kept[TXRING_POOL];
+	unsigned int n_kept, n_live;
+	bool closed; /* the owner is gone: the last live ring frees it */
+};
+
+struct txring_pool *txring_pool_create(void)
 {
-	struct txring *r = txring_n_pool
-				   ? txring_pool[--txring_n_pool]
+	return calloc(1, sizeof(struct txring_pool));
+}
+
+void txring_pool_destroy(struct txring_pool *p)
+{
+	if (!p)
+		return;
+	while (p->n_kept)
+		free(p->kept[--p->n_kept]);
+	if (p->n_live) {
+		p->closed = true; /* rings of queued frames come back later */
+		return;
+	}
+	free(p);
+}
+
+struct txring *txring_new(struct txring_pool *p)
+{
+	struct txring *r = p->n_kept
+				   ? p->kept[--p->n_kept]
 				   : aligned_alloc(TXRING_BLOCK, TXRING_BLOCK);
 
 	if (!r)
@@ -32,7 +59,8 @@ struct txring *txring_new(void)
 	r->refs = 1;
 	r->wr = 0;
 	r->rel = 0;
-	txring_n_live++;
+	r->pool = p;
+	p->n_live++;
 	return r;
 }
 
@@ -43,24 +71,20 @@ void txring_ref(struct txring *r)
 
 void txring_unref(struct txring *r)
 {
+	struct txring_pool *p;
+
 	if (!r || --r->refs > 0)
 		return;
 	r->magic = 0;
-	txring_n_live--;
-	if (!txring_pool_off && txring_n_pool < TXRING_POOL) {
-		txring_pool[txring_n_pool++] = r;
+	p = r->pool;
+	p->n_live--;
+	if (!p->closed && p->n_kept < TXRING_POOL) {
+		p->kept[p->n_kept++] = r;
 		return;
 	}
 	free(r);
-}
-
-void txring_pool_enable(bool on)
-{
-	txring_pool_off = !on;
-	if (on)
-		return;
-	while (txring_n_pool)
-		free(txring_pool[--txring_n_pool]);
+	if (p->closed && !p->n_live)
+		free(p);
 }
 
 static void txring_pcb_destroyed(u8_t id, void *data)
@@ -92,7 +116,7 @@ void txring_detach(struct txring *r, struct tcp_pcb *pcb)
 	txring_unref(r);
 }
 
-unsigned int txring_live(void)
+unsigned int txring_live(const struct txring_pool *p)
 {
-	return txring_n_live;
+	return p->n_live;
 }

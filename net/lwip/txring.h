@@ -10,6 +10,14 @@
  * that writes into it, the pcb whose segments point into it (dropped when
  * lwIP frees the pcb), and each frame a port queued by reference.
  *
+ * Rings come from a pool that the lwIP backend owns (struct lwst): a few
+ * rings given back are kept for the next connection (their pages are
+ * mapped). Each ring remembers its pool. When the backend goes, the pool
+ * is destroyed: the kept rings are freed, and rings still referenced by
+ * frames a port has queued are freed when the last frame releases them,
+ * the pool itself with the last of them, so nothing outlives its use and
+ * nothing leaks.
+ *
  * A frame a port still holds may be a retransmission of bytes the guest
  * acknowledged meanwhile; their place in the ring may hold newer bytes by
  * the time it is written, and the guest discards the frame on its
@@ -23,6 +31,7 @@
 #include <stdint.h>
 
 struct tcp_pcb;
+struct txring_pool;
 
 #define TXRING_BLOCK (4u << 20) /* size and alignment of the block */
 #define TXRING_HDR 64
@@ -34,10 +43,19 @@ struct txring {
 	uint32_t refs;
 	uint64_t wr; /* bytes written in, monotonic */
 	uint64_t rel; /* bytes released (acknowledged), monotonic */
+	struct txring_pool *pool;
 };
 
-/* txring_new() - a ring with one reference, or NULL. */
-struct txring *txring_new(void);
+/* txring_pool_create() - an empty pool, or NULL. */
+struct txring_pool *txring_pool_create(void);
+/*
+ * txring_pool_destroy() - the owner lets go: kept rings are freed now,
+ * rings still referenced when their last reference goes (the pool with
+ * the last of them). NULL ok.
+ */
+void txring_pool_destroy(struct txring_pool *p);
+/* txring_new() - a ring of @p with one reference, or NULL. */
+struct txring *txring_new(struct txring_pool *p);
 void txring_ref(struct txring *r);
 void txring_unref(struct txring *r);
 
@@ -74,14 +92,7 @@ void txring_attach(struct txring *r, struct tcp_pcb *pcb);
 /* txring_detach() - drop @pcb's reference (nothing of it is in flight). */
 void txring_detach(struct txring *r, struct tcp_pcb *pcb);
 
-/*
- * txring_pool_enable() - keep rings given back for reuse (@on, when the
- * backend starts), or free the kept ones and every ring given back from
- * now on (when it stops: frames still queued may release rings later).
- */
-void txring_pool_enable(bool on);
-
-/* txring_live() - rings in existence (tests). */
-unsigned int txring_live(void);
+/* txring_live() - rings of @p in existence (tests). */
+unsigned int txring_live(const struct txring_pool *p);
 
 #endif

@@ -190,6 +190,8 @@ t_check "... and leaves the pid file naming the running daemon" \
 t_check "qcw-net still running" alive
 t_check "the host API still answers" test "$(hcode /stats)" = 200
 lab_stop_backend
+t_check "SIGTERM: exit status 0 (no handle left open)" \
+	test "$LAB_BACKEND_RC" = 0
 t_check "at exit the daemon removes its own pid file" \
 	wait_until 5 test ! -e "$LAB_DIR/qcw.pid"
 t_summary

@@ -2,7 +2,8 @@
 # config.sh - issue 5 end to end: gvproxy's YAML configuration (-config):
 # addresses, static leases, MTU, search domains, DNS zones, forwards, NAT
 # and virtual IPs come from the file; the command line overrides the keys
-# gvproxy lets it override; no ssh forward and no default zones.
+# gvproxy lets it override; no ssh forward and no default zones; qcw-net's
+# stack.backend (a name the build lacks exits 2, -stack wins over it).
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
@@ -87,5 +88,16 @@ echo "stack: [" >"$LAB_DIR/bad.yaml"
 "$QCW_NET" -config "$LAB_DIR/bad.yaml" >"$LAB_DIR/bad.out" 2>&1
 t_check "a broken config file exits 1" test $? = 1
 t_check "... naming the YAML error" grep -q "YAML error" "$LAB_DIR/bad.out"
+
+# stack.backend: the backend as -stack, which wins over it
+printf 'stack:\n  backend: nope\n' >"$LAB_DIR/backend.yaml"
+"$QCW_NET" -config "$LAB_DIR/backend.yaml" >"$LAB_DIR/backend.out" 2>&1
+t_check "stack.backend a build does not have exits 2" test $? = 2
+t_check "... with -stack's message" grep -q \
+	"stack nope is not available in this build (it has: lwip" "$LAB_DIR/backend.out"
+lab_stop_bridge
+lab_stop_backend
+lab_start_backend qcw -config "$LAB_DIR/backend.yaml" -stack lwip
+t_check "-stack lwip wins over stack.backend" grep -q "stack: lwIP" "$LAB_DIR/qcw.log"
 
 t_summary

@@ -69,6 +69,8 @@ t_check "the guest still gets DHCP answers" lab_dhcp
 # ---- MTU 65520 ----
 lab_stop_bridge
 lab_stop_backend
+t_check "SIGTERM: exit status 0 (no handle left open)" \
+	test "$LAB_BACKEND_RC" = 0
 t_check "SIGTERM removed the socket file" test ! -e "$LAB_SOCK"
 t_check "SIGTERM removed the pid file" test ! -e "$LAB_DIR/qcw.pid"
 lab_start_backend qcw -mtu 65520

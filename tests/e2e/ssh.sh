@@ -279,6 +279,8 @@ mv "$LAB_DIR/home/.ssh/known_hosts.keep" "$LAB_DIR/home/.ssh/known_hosts"
 # ---- shutdown ----
 t_check "qcw-net still running" alive
 lab_stop_backend
+t_check "SIGTERM with the tunnels up: exit status 0 (no handle left open)" \
+	test "$LAB_BACKEND_RC" = 0
 t_check "SIGTERM removed the host sockets" \
 	test ! -e "$H/podman.sock" -a ! -e "$H/echo.sock"
 lab_stop_bridge

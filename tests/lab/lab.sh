@@ -167,10 +167,16 @@ lab_spawn()
 	LAB_PIDS+=("$LAB_PID")
 }
 
+# lab__kill PID: SIGTERM, SIGKILL after 2 s; its exit status in $LAB_KILL_RC
+# (127 when the script had already waited for it).
 lab__kill()
 {
 	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
+	if ! kill -0 "$pid" 2>/dev/null; then
+		wait "$pid" 2>/dev/null
+		LAB_KILL_RC=$?
+		return 0
+	fi
 	kill -TERM "$pid" 2>/dev/null
 	for ((i = 0; i < 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -178,6 +184,7 @@ lab__kill()
 	done
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	LAB_KILL_RC=$?
 	return 0
 }
 
@@ -305,6 +312,9 @@ lab__wait_backend()
 lab__start_qcw()
 {
 	[ -x "$QCW_NET" ] || lab_die "qcw-net not found at $QCW_NET (set QCW_NET)"
+	# -log-file truncates: keep what the previous run said (t_summary
+	# looks for leaked handles in every run's log)
+	[ -f "$LAB_DIR/qcw.log" ] && cat "$LAB_DIR/qcw.log" >>"$LAB_DIR/qcw.old.log"
 	lab_spawn "$LAB_NET" "$LAB_DIR/qcw.out" "$QCW_NET" \
 		-listen-qemu "unix://$LAB_SOCK" \
 		-pid-file "$LAB_DIR/qcw.pid" -log-file "$LAB_DIR/qcw.log" \
@@ -387,9 +397,12 @@ lab_start_backend()
 	esac
 }
 
+# lab_stop_backend: SIGTERM it; its exit status is then in $LAB_BACKEND_RC.
 lab_stop_backend()
 {
-	[ -n "$LAB_BACKEND_PID" ] && lab__kill "$LAB_BACKEND_PID"
+	LAB_BACKEND_RC=
+	[ -n "$LAB_BACKEND_PID" ] && lab__kill "$LAB_BACKEND_PID" &&
+		LAB_BACKEND_RC=$LAB_KILL_RC
 	LAB_BACKEND_PID=
 }
 
@@ -482,8 +495,24 @@ t_check()
 	return $rc
 }
 
+# lab__leaks: the "leak:" lines qcw-net logged at exit in this test (every
+# handle must be closed by its owner; cmd/daemon.c), from the logs directly
+# in $LAB_DIR. A qcw-net backend still running is stopped first.
+lab__leaks()
+{
+	[ -n "$LAB_DIR" ] && [ -d "$LAB_DIR" ] || return 0
+	[ "$LAB_BACKEND" = qcw ] && lab_stop_backend
+	grep -h "leak: a .* handle was not closed by its owner" \
+		"$LAB_DIR"/*.log "$LAB_DIR"/*.out 2>/dev/null
+}
+
 t_summary()
 {
+	local leaks
+	leaks=$(lab__leaks)
+	if [ -n "$leaks" ]; then
+		t_fail "qcw-net closed every handle at exit" "$leaks"
+	fi
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]
 }

@@ -1,0 +1,279 @@
+/*
+ * daemon_transports.c - the daemon's frame transports as units (see
+ * daemon_units.h): QEMU's stream socket, vfkit's unixgram and UML BESS's
+ * unixpacket sockets, frames on stdin/stdout, and the connections the
+ * control API's /connect hands over. Each one's end decides whether the
+ * daemon ends with it (gvproxy: the VM leaving ends the process unless
+ * -keep-serving).
+ */
+#include <errno.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cmd/daemon.h"
+#include "cmd/daemon_units.h"
+#include "net/transport_dgram.h"
+#include "net/transport_stream.h"
+#include "util/log.h"
+#include "util/sockpath.h"
+#include "util/url.h"
+
+/* daemon_vm_closed() - a VM's connection ended: exit, or wait for the next. */
+static void daemon_vm_closed(void *arg, struct ts_listener *l, int status,
+			     bool had_frames)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	if (d->o->keep_serving || !had_frames) {
+		log_info("qemu: waiting for a new connection");
+		return;
+	}
+	if (status == 0 || status == UV_ECONNRESET || status == UV_EOF) {
+		log_info("qemu: the VM disconnected, exiting");
+		daemon_stop(d, 0);
+	} else {
+		log_err("gvproxy exiting: qemu connection failed: %s",
+			status == -EPROTO ? "invalid frame"
+					  : uv_strerror(status));
+		daemon_stop(d, 1);
+	}
+}
+
+/* daemon_qemu_url() - -listen-qemu parsed; -EINVAL (logged) if it is not. */
+static int daemon_qemu_url(const struct daemon_opts *o, struct url *u)
+{
+	char err[256];
+
+	if (url_parse(o->listen_qemu, u, err, sizeof(err)) < 0) {
+		log_err("invalid -listen-qemu: %s", err);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int daemon_transports_check(const struct daemon_opts *o)
+{
+	struct url u;
+
+	if (!o->listen_qemu)
+		return 0;
+	if (daemon_qemu_url(o, &u) < 0)
+		return -EINVAL;
+	/* a stale file left by a crash is replaced by the listener itself */
+	if (u.scheme == URL_UNIX &&
+	    sockpath_claim(u.path, SOCK_STREAM) == -EADDRINUSE) {
+		log_err("qemu: %s is in use by a running process (another "
+			"qcw-net or gvproxy?)",
+			u.path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* ---- -listen-qemu: 4-byte BE length + frame, unix or tcp ---- */
+
+static int daemon_qemu_start(struct daemon *d)
+{
+	struct ts_config tc = {
+		.framing = FRAMING_BE32,
+		.kind = "qemu",
+		.multi = d->o->keep_serving,
+		.on_closed = daemon_vm_closed,
+		.arg = d,
+	};
+	struct url u;
+
+	if (!d->o->listen_qemu)
+		return 0;
+	if (daemon_qemu_url(d->o, &u) < 0)
+		return -EINVAL;
+	d->qemu = ts_listen(&d->loop, d->sw, &u, &tc);
+	if (!d->qemu)
+		return -EINVAL;
+	if (u.scheme == URL_UNIX)
+		log_info("listening for QEMU; attach it with: -netdev "
+			 "stream,id=vlan,server=off,addr.type=unix,"
+			 "addr.path=%s -device "
+			 "virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:"
+			 "0c:ee",
+			 u.path);
+	else
+		log_info("listening for QEMU; attach it with: -netdev "
+			 "stream,id=vlan,server=off,addr.type=inet,"
+			 "addr.host=%s,addr.port=%d -device "
+			 "virtio-net-pci,netdev=vlan,mac=5a:94:ef:e4:"
+			 "0c:ee",
+			 u.host[0] ? u.host : "127.0.0.1", u.port);
+	return 0;
+}
+
+static void daemon_qemu_stop(struct daemon *d)
+{
+	ts_close(d->qemu);
+	d->qemu = NULL;
+}
+
+const struct daemon_unit daemon_qemu = {"qemu", daemon_qemu_start,
+					daemon_qemu_stop};
+
+/* ---- -listen-vfkit unixgram:// and -listen-bess unixpacket:// ---- */
+
+static void daemon_dgram_closed(void *arg, int status, bool had_frames)
+{
+	daemon_vm_closed(arg, NULL, status, had_frames);
+}
+
+/* daemon_dgram_start() - one datagram socket; @flag names it in errors. */
+static int daemon_dgram_start(struct daemon *d, const char *spec,
+			      enum url_scheme want, const char *flag,
+			      struct td_port **out)
+{
+	char err[256];
+	struct url u;
+
+	if (!spec)
+		return 0;
+	if (url_parse(spec, &u, err, sizeof(err)) < 0 || u.scheme != want) {
+		log_err("%s must be %s://path", flag,
+			want == URL_UNIXGRAM ? "unixgram" : "unixpacket");
+		return -EINVAL;
+	}
+	*out = td_listen(&d->loop, d->sw, &u, daemon_dgram_closed, d);
+	return *out ? 0 : -EINVAL;
+}
+
+static int daemon_vfkit_start(struct daemon *d)
+{
+	return daemon_dgram_start(d, d->o->listen_vfkit, URL_UNIXGRAM,
+				  "-listen-vfkit", &d->vfkit);
+}
+
+static void daemon_vfkit_stop(struct daemon *d)
+{
+	td_close(d->vfkit);
+	d->vfkit = NULL;
+}
+
+const struct daemon_unit daemon_vfkit = {"vfkit", daemon_vfkit_start,
+					 daemon_vfkit_stop};
+
+static int daemon_bess_start(struct daemon *d)
+{
+	return daemon_dgram_start(d, d->o->listen_bess, URL_UNIXPACKET,
+				  "-listen-bess", &d->bess);
+}
+
+static void daemon_bess_stop(struct daemon *d)
+{
+	td_close(d->bess);
+	d->bess = NULL;
+}
+
+const struct daemon_unit daemon_bess = {"bess", daemon_bess_start,
+					daemon_bess_stop};
+
+/*
+ * ---- -listen-stdio: frames with hyperkit's 2-byte LE framing on
+ * stdin/stdout (WSL's gvforwarder runs gvproxy.exe this way); the log
+ * stays on stderr or the log file. Exits when stdin ends. ----
+ */
+
+static int daemon_stdio_start(struct daemon *d)
+{
+	struct ts_config tc = {
+		.framing = FRAMING_LE16,
+		.kind = "stdio",
+		.on_closed = daemon_vm_closed,
+		.arg = d,
+	};
+
+	if (!d->o->listen_stdio || !*d->o->listen_stdio)
+		return 0;
+	d->stdio = ts_create(&d->loop, d->sw, &tc);
+	if (!d->stdio || ts_adopt_fds(d->stdio, 0, 1) < 0) {
+		log_err("stdio: cannot use stdin/stdout for frames");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void daemon_stdio_stop(struct daemon *d)
+{
+	ts_close(d->stdio);
+	d->stdio = NULL;
+}
+
+const struct daemon_unit daemon_stdio = {"stdio", daemon_stdio_start,
+					 daemon_stdio_stop};
+
+/* ---- -listen-vpnkit: accepted for gvproxy's command lines only ---- */
+
+static int daemon_vpnkit_start(struct daemon *d)
+{
+	if (d->o->listen_vpnkit)
+		log_warn("-listen-vpnkit is not implemented yet; ignored");
+	return 0;
+}
+
+static void daemon_vpnkit_stop(struct daemon *d)
+{
+	(void)d;
+}
+
+const struct daemon_unit daemon_vpnkit = {"vpnkit", daemon_vpnkit_start,
+					  daemon_vpnkit_stop};
+
+/*
+ * ---- /connect: the hijacked sockets of the control API with gvproxy's
+ * configured protocol framing: hyperkit's 2-byte LE unless -listen-qemu
+ * is given (then QEMU's 4-byte BE, a gvproxy quirk), several VMs at
+ * once. A VM leaving does not end the daemon. ----
+ */
+
+static void daemon_connect_closed(void *arg, struct ts_listener *l, int status,
+				  bool had_frames)
+{
+	(void)arg;
+	(void)l;
+	(void)had_frames;
+	log_info("/connect: a VM disconnected (%s)",
+		 status == 0 ? "EOF" : uv_strerror(status));
+}
+
+static int daemon_connect_start(struct daemon *d)
+{
+	struct ts_config tc = {
+		.framing = d->o->listen_qemu ? FRAMING_BE32 : FRAMING_LE16,
+		.kind = "connect",
+		.multi = true,
+		.on_closed = daemon_connect_closed,
+		.arg = d,
+	};
+
+	if (!d->o->listen.n)
+		return 0; /* only -listen endpoints serve /connect */
+	d->connect = ts_create(&d->loop, d->sw, &tc);
+	return d->connect ? 0 : -ENOMEM;
+}
+
+static void daemon_connect_stop(struct daemon *d)
+{
+	ts_close(d->connect);
+	d->connect = NULL;
+}
+
+const struct daemon_unit daemon_connect = {"connect", daemon_connect_start,
+					   daemon_connect_stop};
+
+void daemon_connect_fd(void *arg, int fd)
+{
+	struct daemon *d = arg;
+	int r = d->connect ? ts_adopt_fd(d->connect, fd) : -ENOMEM;
+
+	if (r < 0) {
+		log_err("/connect: cannot serve the connection: %s",
+			uv_strerror(r));
+		close(fd);
+	}
+}
