@@ -55,8 +55,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	v = slirp_classify(&cfg, f, flen, &p);
 	if (p.ip && v < SLV_DROP_MALFORMED) {
 		CHECK(netcfg_guest_src_ok(&cfg, p.src));
-		CHECK(!netcfg_dst_forbidden(p.dst));
-		CHECK(cfg.ec2_metadata_access || (p.dst >> 16) != 0xa9fe);
+		CHECK(p.dst == cfg.gateway || netcfg_nat_allowed(&cfg, p.dst));
 		CHECK(p.ihl >= 20 && p.ihl + 14 <= flen && p.tot <= flen - 14);
 		if ((p.dst & cfg.netmask) == cfg.network)
 			CHECK(p.dst == cfg.gateway || p.dst == cfg.host_alias);

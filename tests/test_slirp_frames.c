@@ -67,16 +67,16 @@ static size_t ip_frame(uint8_t *f, uint32_t src, uint32_t dst, uint8_t proto,
 
 	memcpy(f, gw_mac, 6);
 	memcpy(f + 6, vm_mac, 6);
-	pkt_put16(f + 12, 0x0800);
+	be16_put(f + 12, 0x0800);
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
-	pkt_put16(ip + 2, (uint16_t)(20 + l4len));
-	pkt_put16(ip + 4, 0x1234);
+	be16_put(ip + 2, (uint16_t)(20 + l4len));
+	be16_put(ip + 4, 0x1234);
 	ip[8] = 64;
 	ip[9] = proto;
-	pkt_put32(ip + 12, src);
-	pkt_put32(ip + 16, dst);
-	pkt_put16(ip + 10, pkt_csum(ip, 20, 0));
+	be32_put(ip + 12, src);
+	be32_put(ip + 16, dst);
+	be16_put(ip + 10, pkt_csum(ip, 20, 0));
 	memcpy(ip + 20, l4, l4len);
 	return 34 + l4len;
 }
@@ -87,12 +87,12 @@ static size_t udp_frame(uint8_t *f, uint32_t src, uint32_t dst, uint16_t dport,
 	uint8_t u[512];
 	size_t n = strlen(payload), len;
 
-	pkt_put16(u, 40000);
-	pkt_put16(u + 2, dport);
-	pkt_put16(u + 4, (uint16_t)(8 + n));
-	pkt_put16(u + 6, 0);
+	be16_put(u, 40000);
+	be16_put(u + 2, dport);
+	be16_put(u + 4, (uint16_t)(8 + n));
+	be16_put(u + 6, 0);
 	memcpy(u + 8, payload, n);
-	pkt_put16(u + 6, pkt_csum(u, 8 + n, pseudo_sum(src, dst, 17, 8 + n)));
+	be16_put(u + 6, pkt_csum(u, 8 + n, pseudo_sum(src, dst, 17, 8 + n)));
 	if (!good_csum)
 		u[6] ^= 0x40;
 	len = ip_frame(f, src, dst, 17, u, 8 + n);
@@ -104,13 +104,13 @@ static size_t tcp_frame(uint8_t *f, uint32_t src, uint32_t dst, uint16_t dport,
 {
 	uint8_t t[64] = {0};
 
-	pkt_put16(t, 41000);
-	pkt_put16(t + 2, dport);
-	pkt_put32(t + 4, seq);
-	pkt_put32(t + 8, ack);
+	be16_put(t, 41000);
+	be16_put(t + 2, dport);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	pkt_put16(t + 14, 65535);
+	be16_put(t + 14, 65535);
 	return ip_frame(f, src, dst, 6, t, 20 + plen);
 }
 
@@ -121,12 +121,12 @@ static size_t echo_frame(uint8_t *f, uint32_t src, uint32_t dst, size_t plen)
 
 	i[0] = 8;
 	i[1] = 0;
-	pkt_put16(i + 2, 0);
-	pkt_put16(i + 4, 0x77);
-	pkt_put16(i + 6, 3);
+	be16_put(i + 2, 0);
+	be16_put(i + 4, 0x77);
+	be16_put(i + 6, 3);
 	for (k = 0; k < plen; k++)
 		i[8 + k] = (uint8_t)k;
-	pkt_put16(i + 2, pkt_csum(i, 8 + plen, 0));
+	be16_put(i + 2, pkt_csum(i, 8 + plen, 0));
 	return ip_frame(f, src, dst, 1, i, 8 + plen);
 }
 
@@ -204,9 +204,9 @@ static void test_filter_malformed(void **state)
 	assert_int_equal(verdict(f, n), SLV_DROP_MALFORMED);
 	f[14] = 0x45;
 	/* IPv6 and other EtherTypes */
-	pkt_put16(f + 12, 0x86dd);
+	be16_put(f + 12, 0x86dd);
 	assert_int_equal(verdict(f, n), SLV_DROP_OTHER);
-	pkt_put16(f + 12, 0x88cc);
+	be16_put(f + 12, 0x88cc);
 	assert_int_equal(verdict(f, n), SLV_DROP_OTHER);
 }
 
@@ -229,7 +229,7 @@ static void test_filter_gateway(void **state)
 	/* no checksum is fine for UDP */
 	n = udp_frame(f, IP(192, 168, 127, 2), IP(192, 168, 127, 1), 53,
 		      "query", true);
-	pkt_put16(f + 34 + 6, 0);
+	be16_put(f + 34 + 6, 0);
 	assert_int_equal(verdict(f, n), SLV_GW_UDP);
 
 	n = echo_frame(f, IP(192, 168, 127, 2), IP(192, 168, 127, 1), 32);
@@ -242,7 +242,7 @@ static void test_filter_gateway(void **state)
 	/* a fragment for the gateway */
 	f[14 + 6] = 0x20;
 	f[14 + 10] = f[14 + 11] = 0;
-	pkt_put16(f + 14 + 10, pkt_csum(f + 14, 20, 0));
+	be16_put(f + 14 + 10, pkt_csum(f + 14, 20, 0));
 	assert_int_equal(verdict(f, n), SLV_DROP_OTHER);
 }
 
@@ -269,11 +269,11 @@ static void test_arp_request(void **state)
 			 42);
 	assert_memory_equal(f, "\xff\xff\xff\xff\xff\xff", 6);
 	assert_memory_equal(f + 6, gw_mac, 6);
-	assert_int_equal(pkt_get16(f + 12), 0x0806);
-	assert_int_equal(pkt_get16(f + 20), 1); /* a request */
+	assert_int_equal(be16_get(f + 12), 0x0806);
+	assert_int_equal(be16_get(f + 20), 1); /* a request */
 	assert_memory_equal(f + 22, gw_mac, 6);
-	assert_int_equal(pkt_get32(f + 28), IP(192, 168, 127, 1));
-	assert_int_equal(pkt_get32(f + 38), IP(192, 168, 127, 2));
+	assert_int_equal(be32_get(f + 28), IP(192, 168, 127, 1));
+	assert_int_equal(be32_get(f + 38), IP(192, 168, 127, 2));
 	/* the gateway's own request is not a guest's: libslirp never sees it */
 	assert_int_equal(verdict(f, 42), SLV_DROP_SOURCE);
 }
@@ -290,8 +290,8 @@ static void test_echo_reply(void **state)
 	assert_int_equal(r, n);
 	assert_memory_equal(out, vm_mac, 6);
 	assert_memory_equal(out + 6, gw_mac, 6);
-	assert_int_equal(pkt_get32(out + 14 + 12), IP(192, 168, 127, 1));
-	assert_int_equal(pkt_get32(out + 14 + 16), IP(192, 168, 127, 2));
+	assert_int_equal(be32_get(out + 14 + 12), IP(192, 168, 127, 1));
+	assert_int_equal(be32_get(out + 14 + 16), IP(192, 168, 127, 2));
 	assert_int_equal(ref_sum(out + 14, 20, 0), 0xffff);
 	assert_int_equal(out[34], 0);
 	assert_int_equal(ref_sum(out + 34, 8 + 56, 0), 0xffff);
@@ -315,10 +315,10 @@ static void test_rst(void **state)
 	slirp_classify(&cfg, f, n, &p);
 	assert_int_equal(slirp_build_rst(out, f, &p, gw_mac), SLIRP_RST_LEN);
 	assert_memory_equal(out, vm_mac, 6);
-	assert_int_equal(pkt_get16(out + 34), 81);
-	assert_int_equal(pkt_get16(out + 36), 41000);
-	assert_int_equal(pkt_get32(out + 38), 0);
-	assert_int_equal(pkt_get32(out + 42), 1001);
+	assert_int_equal(be16_get(out + 34), 81);
+	assert_int_equal(be16_get(out + 36), 41000);
+	assert_int_equal(be32_get(out + 38), 0);
+	assert_int_equal(be32_get(out + 42), 1001);
 	assert_int_equal(out[47], SLIRP_TCP_RST | SLIRP_TCP_ACK);
 	assert_int_equal(ref_sum(out + 14, 20, 0), 0xffff);
 	assert_int_equal(ref_sum(out + 34, 20,
@@ -330,7 +330,7 @@ static void test_rst(void **state)
 		      SLIRP_TCP_ACK, 5000, 777, 10);
 	slirp_classify(&cfg, f, n, &p);
 	assert_int_equal(slirp_build_rst(out, f, &p, gw_mac), SLIRP_RST_LEN);
-	assert_int_equal(pkt_get32(out + 38), 777);
+	assert_int_equal(be32_get(out + 38), 777);
 	assert_int_equal(out[47], SLIRP_TCP_RST);
 	/* never a RST for a RST */
 	n = tcp_frame(f, IP(192, 168, 127, 2), IP(192, 168, 127, 1), 81,
@@ -383,7 +383,7 @@ static void test_udp_frames(void **state)
 	memset(&c, 0, sizeof(c));
 	assert_int_equal(slirp_udp_frames(&o, data, 100, collect, &c), 1);
 	assert_int_equal(c.lens[0], 14 + 20 + 8 + 100);
-	assert_int_equal(pkt_get16(c.frames[0] + 20), 0x4000);
+	assert_int_equal(be16_get(c.frames[0] + 20), 0x4000);
 	assert_int_equal(ref_sum(c.frames[0] + 14, 20, 0), 0xffff);
 	assert_int_equal(ref_sum(c.frames[0] + 34, 108,
 				 pseudo_sum(o.src, o.dst, 17, 108)),
@@ -393,19 +393,19 @@ static void test_udp_frames(void **state)
 	assert_int_equal(slirp_udp_frames(&o, data, 4096, collect, &c), 3);
 	for (k = 0; k < c.n; k++) {
 		const uint8_t *ip = c.frames[k] + 14;
-		size_t off = (size_t)(pkt_get16(ip + 6) & 0x1fff) * 8,
-		       plen = pkt_get16(ip + 2) - 20u;
+		size_t off = (size_t)(be16_get(ip + 6) & 0x1fff) * 8,
+		       plen = be16_get(ip + 2) - 20u;
 
 		assert_true(c.lens[k] <= 14 + 1500u);
 		assert_int_equal(ref_sum(ip, 20, 0), 0xffff);
-		assert_int_equal(pkt_get16(ip + 4), 99);
-		assert_int_equal(!!(pkt_get16(ip + 6) & 0x2000), k < c.n - 1);
+		assert_int_equal(be16_get(ip + 4), 99);
+		assert_int_equal(!!(be16_get(ip + 6) & 0x2000), k < c.n - 1);
 		assert_true(off + plen <= sizeof(dgram));
 		memcpy(dgram + off, ip + 20, plen);
 		got += plen;
 	}
 	assert_int_equal(got, 8 + 4096);
-	assert_int_equal(pkt_get16(dgram + 4), 8 + 4096);
+	assert_int_equal(be16_get(dgram + 4), 8 + 4096);
 	assert_memory_equal(dgram + 8, data, 4096);
 	assert_int_equal(ref_sum(dgram, 8 + 4096,
 				 pseudo_sum(o.src, o.dst, 17, 8 + 4096)),
@@ -432,7 +432,7 @@ static void test_out_rewrite(void **state)
 	/* IPv4: the Ethernet source only */
 	memcpy(f, vm_mac, 6);
 	memcpy(f + 6, slirp_mac, 6);
-	pkt_put16(f + 12, 0x0800);
+	be16_put(f + 12, 0x0800);
 	assert_int_equal(slirp_out_rewrite(hdr, f, 60, gw_mac), 14);
 	assert_memory_equal(hdr, vm_mac, 6);
 	assert_memory_equal(hdr + 6, gw_mac, 6);

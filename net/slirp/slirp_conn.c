@@ -178,7 +178,7 @@ void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
 	}
 	free->ip = p->src;
 	free->port = p->sport;
-	free->isn = pkt_get32(p->l4 + 4);
+	free->isn = be32_get(p->l4 + 4);
 	free->ms = now ? now : 1;
 }
 

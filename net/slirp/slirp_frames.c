@@ -21,10 +21,10 @@ static enum slirp_verdict classify_arp(const struct netcfg *cfg,
 	const uint8_t *a = f + ETH_HLEN_;
 	uint32_t sip;
 
-	if (len < ETH_HLEN_ + 28 || pkt_get16(a) != 1 ||
-	    pkt_get16(a + 2) != ETHTYPE_IP4 || a[4] != 6 || a[5] != 4)
+	if (len < ETH_HLEN_ + 28 || be16_get(a) != 1 ||
+	    be16_get(a + 2) != ETHTYPE_IP4 || a[4] != 6 || a[5] != 4)
 		return SLV_DROP_MALFORMED;
-	sip = pkt_get32(a + 14);
+	sip = be32_get(a + 14);
 	if (sip == 0) /* a probe: nothing libslirp could learn */
 		return SLV_DROP_OTHER;
 	if (!netcfg_guest_src_ok(cfg, sip))
@@ -46,10 +46,10 @@ static enum slirp_verdict gateway(struct slirp_pkt *p)
 		return p->l4[0] == 8 && p->l4[1] == 0 ? SLV_GW_ICMP
 						      : SLV_DROP_OTHER;
 	case IPPROTO_UDP_:
-		if (p->l4len < 8 || pkt_get16(p->l4 + 4) < 8 ||
-		    pkt_get16(p->l4 + 4) > p->l4len)
+		if (p->l4len < 8 || be16_get(p->l4 + 4) < 8 ||
+		    be16_get(p->l4 + 4) > p->l4len)
 			return SLV_DROP_MALFORMED;
-		p->l4len = pkt_get16(p->l4 + 4);
+		p->l4len = be16_get(p->l4 + 4);
 		return slirp_udp_ok(p) ? SLV_GW_UDP : SLV_DROP_MALFORMED;
 	case IPPROTO_TCP_:
 		if (p->l4len < 20)
@@ -73,7 +73,7 @@ enum slirp_verdict slirp_classify(const struct netcfg *cfg, const uint8_t *f,
 	memset(p, 0, sizeof(*p));
 	if (len < ETH_HLEN_)
 		return SLV_DROP_MALFORMED;
-	switch (pkt_get16(f + 12)) {
+	switch (be16_get(f + 12)) {
 	case ETHTYPE_IP4:
 		break;
 	case ETHTYPE_ARP_:
@@ -84,7 +84,7 @@ enum slirp_verdict slirp_classify(const struct netcfg *cfg, const uint8_t *f,
 	if (len < ETH_HLEN_ + 20 || (ip[0] >> 4) != 4)
 		return SLV_DROP_MALFORMED;
 	ihl = (size_t)(ip[0] & 15) * 4;
-	tot = pkt_get16(ip + 2);
+	tot = be16_get(ip + 2);
 	if (ihl < 20 || tot < ihl || tot > len - ETH_HLEN_ ||
 	    pkt_csum(ip, ihl, 0) != 0)
 		return SLV_DROP_MALFORMED;
@@ -92,16 +92,16 @@ enum slirp_verdict slirp_classify(const struct netcfg *cfg, const uint8_t *f,
 	p->ihl = ihl;
 	p->tot = tot;
 	p->proto = ip[9];
-	p->src = pkt_get32(ip + 12);
-	p->dst = pkt_get32(ip + 16);
-	p->frag = (pkt_get16(ip + 6) & 0x3fff) != 0;
+	p->src = be32_get(ip + 12);
+	p->dst = be32_get(ip + 16);
+	p->frag = (be16_get(ip + 6) & 0x3fff) != 0;
 	p->l4 = ip + ihl;
 	p->l4len = tot - ihl;
 	if (!p->frag &&
 	    (p->proto == IPPROTO_TCP_ || p->proto == IPPROTO_UDP_) &&
 	    p->l4len >= 4) {
-		p->sport = pkt_get16(p->l4);
-		p->dport = pkt_get16(p->l4 + 2);
+		p->sport = be16_get(p->l4);
+		p->dport = be16_get(p->l4 + 2);
 		if (p->proto == IPPROTO_TCP_ && p->l4len >= 14)
 			p->tcp_flags = p->l4[13];
 	}
@@ -117,11 +117,16 @@ enum slirp_verdict slirp_classify(const struct netcfg *cfg, const uint8_t *f,
 			return SLV_SLIRP;
 		return SLV_DROP_SUBNET;
 	}
-	if (netcfg_dst_forbidden(p->dst))
+	switch (netcfg_nat_check(cfg, p->dst)) {
+	case NETCFG_NAT_LOOPBACK:
 		return SLV_DROP_LOOPBACK;
-	if ((p->dst >> 16) == 0xa9fe && !cfg->ec2_metadata_access)
+	case NETCFG_NAT_LINK_LOCAL:
 		return SLV_DROP_LINK_LOCAL;
-	return SLV_SLIRP;
+	case NETCFG_NAT_LOCAL:
+		return SLV_DROP_CAST;
+	default:
+		return SLV_SLIRP;
+	}
 }
 
 const char *slirp_verdict_name(enum slirp_verdict v)
@@ -160,14 +165,14 @@ static void put_ip4(uint8_t *ip, uint8_t tos, uint16_t tot, uint16_t id,
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
 	ip[1] = tos;
-	pkt_put16(ip + 2, tot);
-	pkt_put16(ip + 4, id);
-	pkt_put16(ip + 6, frag);
+	be16_put(ip + 2, tot);
+	be16_put(ip + 4, id);
+	be16_put(ip + 6, frag);
 	ip[8] = 64;
 	ip[9] = proto;
-	pkt_put32(ip + 12, src);
-	pkt_put32(ip + 16, dst);
-	pkt_put16(ip + 10, pkt_csum(ip, 20, 0));
+	be32_put(ip + 12, src);
+	be32_put(ip + 16, dst);
+	be16_put(ip + 10, pkt_csum(ip, 20, 0));
 }
 
 static void put_eth(uint8_t *out, const uint8_t *dst, const uint8_t *src,
@@ -175,7 +180,7 @@ static void put_eth(uint8_t *out, const uint8_t *dst, const uint8_t *src,
 {
 	memcpy(out, dst, 6);
 	memcpy(out + 6, src, 6);
-	pkt_put16(out + 12, type);
+	be16_put(out + 12, type);
 }
 
 /* pseudo() - the pseudo header's sum for @proto and @len L4 bytes. */
@@ -197,11 +202,11 @@ size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
 		return 0;
 	put_eth(out, frame + 6, gw_mac, ETHTYPE_IP4);
 	put_ip4(out + ETH_HLEN_, p->ip[1], (uint16_t)(20 + n),
-		pkt_get16(p->ip + 4), 0, IPPROTO_ICMP_, p->dst, p->src);
+		be16_get(p->ip + 4), 0, IPPROTO_ICMP_, p->dst, p->src);
 	memcpy(icmp, p->l4, n);
 	icmp[0] = 0;
-	pkt_put16(icmp + 2, 0);
-	pkt_put16(icmp + 2, pkt_csum(icmp, n, 0));
+	be16_put(icmp + 2, 0);
+	be16_put(icmp + 2, pkt_csum(icmp, n, 0));
 	return flen;
 }
 
@@ -215,13 +220,13 @@ size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 	put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
 	put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, src, dst);
 	memset(t, 0, 20);
-	pkt_put16(t, sport);
-	pkt_put16(t + 2, dport);
-	pkt_put32(t + 4, seq);
-	pkt_put32(t + 8, ack);
+	be16_put(t, sport);
+	be16_put(t + 2, dport);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	pkt_put16(t + 16, pkt_csum(t, 20, pseudo(src, dst, 6, 20)));
+	be16_put(t + 16, pkt_csum(t, 20, pseudo(src, dst, 6, 20)));
 	return SLIRP_RST_LEN;
 }
 
@@ -240,12 +245,12 @@ size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
 		return 0;
 	plen = p->l4len - off;
 	if (th[13] & SLIRP_TCP_ACK) {
-		seq = pkt_get32(th + 8);
+		seq = be32_get(th + 8);
 		ack = 0;
 		flags = SLIRP_TCP_RST;
 	} else {
 		seq = 0;
-		ack = pkt_get32(th + 4) + (uint32_t)plen +
+		ack = be32_get(th + 4) + (uint32_t)plen +
 		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
 		flags = SLIRP_TCP_RST | SLIRP_TCP_ACK;
 	}
@@ -255,7 +260,7 @@ size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
 
 bool slirp_udp_ok(const struct slirp_pkt *p)
 {
-	if (p->l4len < 8 || pkt_get16(p->l4 + 6) == 0)
+	if (p->l4len < 8 || be16_get(p->l4 + 6) == 0)
 		return p->l4len >= 8;
 	return pkt_csum(p->l4, p->l4len,
 			pseudo(p->src, p->dst, IPPROTO_UDP_, p->l4len)) == 0;
@@ -277,13 +282,13 @@ int slirp_udp_frames(const struct slirp_udp_out *o, const void *data,
 		return -EINVAL;
 	maxp = (size_t)(o->mtu - 20) & ~(size_t)7;
 	/* the UDP header and checksum once, over the whole datagram */
-	pkt_put16(hdr + 34, o->sport);
-	pkt_put16(hdr + 36, o->dport);
-	pkt_put16(hdr + 38, (uint16_t)total);
+	be16_put(hdr + 34, o->sport);
+	be16_put(hdr + 36, o->dport);
+	be16_put(hdr + 38, (uint16_t)total);
 	sum = pkt_csum(d, len,
 		       pseudo(o->src, o->dst, IPPROTO_UDP_, total) + o->sport +
 			       o->dport + (uint32_t)total);
-	pkt_put16(hdr + 40, sum ? sum : 0xffff);
+	be16_put(hdr + 40, sum ? sum : 0xffff);
 	for (off = 0; off < total; off += chunk) {
 		size_t hl = off ? 34 : 42, dlen;
 		uint16_t frag = (uint16_t)(off / 8);
@@ -312,7 +317,7 @@ size_t slirp_out_rewrite(uint8_t hdr[42], const uint8_t *frame, size_t len,
 {
 	if (len < ETH_HLEN_)
 		return 0;
-	if (pkt_get16(frame + 12) == ETHTYPE_ARP_ && len >= 42) {
+	if (be16_get(frame + 12) == ETHTYPE_ARP_ && len >= 42) {
 		memcpy(hdr, frame, 42);
 		memcpy(hdr + 6, gw_mac, 6);
 		memcpy(hdr + ETH_HLEN_ + 8, gw_mac, 6);
@@ -330,15 +335,15 @@ size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
 	uint8_t *a = out + ETH_HLEN_;
 
 	put_eth(out, bc, mac, ETHTYPE_ARP_);
-	pkt_put16(a, 1);
-	pkt_put16(a + 2, ETHTYPE_IP4);
+	be16_put(a, 1);
+	be16_put(a + 2, ETHTYPE_IP4);
 	a[4] = 6;
 	a[5] = 4;
-	pkt_put16(a + 6, 1);
+	be16_put(a + 6, 1);
 	memcpy(a + 8, mac, 6);
-	pkt_put32(a + 14, sip);
+	be32_put(a + 14, sip);
 	memset(a + 18, 0, 6);
-	pkt_put32(a + 24, tip);
+	be32_put(a + 24, tip);
 	return 42;
 }
 

@@ -891,7 +891,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			return;
 		}
 	} else if (v == SLV_SLIRP) { /* ARP: the sender's MAC and address */
-		uint32_t sip = pkt_get32(f + 28);
+		uint32_t sip = be32_get(f + 28);
 		bool was = slirp_mac_pinned(st, sip);
 
 		mac_learn(st, sip, f + 22, true);
@@ -911,7 +911,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
 			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
-		    p.l4len >= 20 && pkt_get32(p.l4 + 4) == 0)
+		    p.l4len >= 20 && be32_get(p.l4 + 4) == 0)
 			slirp_guest_rst(st, p.src, p.sport);
 		st->cnt.to_stack++;
 		if (p.ip && p.dst != st->cfg.host_alias)
