@@ -230,12 +230,17 @@ static void listener_closed(uv_handle_t *h)
 	slirp_close_done(st);
 }
 
+/*
+ * listener_free() - close @l. libslirp's guest forward of the port stays
+ * (the port is only marked retired): libslirp 4.7's
+ * slirp_remove_guestfwd() leaks the forward's socket path, which
+ * slirp_cleanup() frees. The guest's segments to a port nobody listens on
+ * never reach libslirp (gw_tcp() resets them), and listening again on
+ * the port reuses the forward: its path is the same.
+ */
 static void listener_free(struct slirp_listener *l)
 {
-	struct in_addr gw = {.s_addr = htonl(l->st->cfg.gateway)};
-
-	if (l->st->slirp)
-		slirp_remove_guestfwd(l->st->slirp, gw, l->port);
+	l->st->retired[l->port / 8] |= (uint8_t)(1u << (l->port % 8));
 	unlink(l->path);
 	l->st->pending++;
 	uv_close((uv_handle_t *)&l->poll, listener_closed);
@@ -288,7 +293,9 @@ int slirp_tcp_listen(struct stack *s, uint16_t port, unsigned int max_conns,
 		free(l);
 		return r;
 	}
-	if (slirp_add_unix(st->slirp, l->path, &gw, port) < 0) {
+	if (st->retired[port / 8] & (1u << (port % 8))) {
+		st->retired[port / 8] &= (uint8_t) ~(1u << (port % 8));
+	} else if (slirp_add_unix(st->slirp, l->path, &gw, port) < 0) {
 		log_err("stack slirp: libslirp refused a forward of the "
 			"gateway's port %u",
 			port);

@@ -122,6 +122,7 @@ struct slirp_stack {
 	struct stack_udp *udps;
 	uint16_t udp_next_port;
 	struct slirp_listener *listeners;
+	uint8_t retired[65536 / 8]; /* ports whose guest forward stays */
 	/* set while a guest segment to a listened port is in slirp_input */
 	struct slirp_listener *cur_listener;
 	uint32_t cur_src;
