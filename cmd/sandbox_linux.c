@@ -63,6 +63,8 @@ static const char *const sandbox_plain[] = {
 	 * new ones made 0600, all removed at exit; the pid file too */
 	"unlink", "unlinkat", "mkdir", "mkdirat", "chmod", "fchmod",
 	"fchmodat",
+	/* the libslirp backend's private directory of unix sockets */
+	"rmdir",
 	/* memory */
 	"mmap", "munmap", "mremap", "mprotect", "madvise", "brk",
 	/* time */

@@ -9,11 +9,6 @@
 
 #include "net/lwip/stack_lwip.h"
 #include "qcw_config.h"
-/* until net/slirp/ lands on main (its helper's branch) */
-#if QCW_HAVE_SLIRP && !__has_include("net/slirp/stack_slirp.h")
-#undef QCW_HAVE_SLIRP
-#define QCW_HAVE_SLIRP 0
-#endif
 #if QCW_HAVE_SLIRP
 #include "net/slirp/stack_slirp.h"
 #endif

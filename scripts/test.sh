@@ -147,7 +147,9 @@ if [ "${QCW_SKIP_FUZZ:-0}" != 1 ]; then
 			[ -f "$fz" ] && [ -x "$fz" ] || continue
 			name=${fz##*/fuzz-}
 			work=$(mktemp -d)
-			cp -r "fuzz/corpus/$name/." "$work/" 2>/dev/null
+			corpus=$name
+			[ "$name" = stack_slirp ] && corpus=stack # same frames
+			cp -r "fuzz/corpus/$corpus/." "$work/" 2>/dev/null
 			gate "fuzz-$name" run_fuzz "$fz" "$work"
 			rm -rf "$work"
 		done

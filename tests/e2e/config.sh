@@ -63,8 +63,14 @@ wait_for_port "$LAB_GUEST" 80
 wait_for_port "$LAB_NET" 8088
 t_check "a forward from the file" \
 	sh -c "ip netns exec $LAB_NET curl -sf http://127.0.0.1:18100/ | grep -q configured"
-t_check "a NAT entry and virtual IP from the file (.253 -> 127.0.0.1)" \
-	sh -c "ip netns exec $LAB_GUEST curl -sf http://192.168.127.253:8088/ | grep -q configured"
+if [ "$QCW_STACK" = slirp ]; then
+	echo "# skip on slirp: NAT entries other than .254 -> 127.0.0.1 (libslirp has no NAT table; a start-up warning says so)"
+	t_check "... libslirp's warning names the NAT entry" \
+		grep -q "NAT 192.168.127.253 -> 127.0.0.1 is not carried out" "$LAB_DIR/qcw.log"
+else
+	t_check "a NAT entry and virtual IP from the file (.253 -> 127.0.0.1)" \
+		sh -c "ip netns exec $LAB_GUEST curl -sf http://192.168.127.253:8088/ | grep -q configured"
+fi
 lab_net curl -sf --unix-socket "$LAB_DIR/api.sock" http://x/services/forwarder/all >"$LAB_DIR/all.json"
 t_check "the listen endpoint from the file serves the API" grep -q 18100 "$LAB_DIR/all.json"
 t_check "no ssh-port forward with a config file" sh -c "! grep -q 2222 '$LAB_DIR/all.json'"

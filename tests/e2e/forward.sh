@@ -9,7 +9,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
 
 lab_require_root
-lab_require_cmd busybox curl python3 dig dnsmasq
+lab_require_cmd busybox curl python3 dig dnsmasq socat
 [ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
 
 GUEST=192.168.127.2
@@ -72,6 +72,20 @@ t_check "after unexpose the port is refused" test $? = 7
 t_check "a closed guest port: the host connection is closed" \
 	sh -c "ip netns exec $LAB_NET $QCW_NET expose --local 127.0.0.1:18081 --remote $GUEST:9 --socket unix://$LAB_DIR/api.sock &&
 	       ! ip netns exec $LAB_NET curl -sf --max-time 5 http://127.0.0.1:18081/"
+lab_net curl -s --max-time 5 http://127.0.0.1:18081/ >/dev/null 2>&1
+rc=$?
+# reset (56) or closed before curl's request was read (52), never a hang
+t_check "... at once, with no reply (curl exit $rc: 52 or 56)" \
+	test $rc = 52 -o $rc = 56
+PEERS="python3 $(dirname "${BASH_SOURCE[0]}")/peers.py"
+# a guest server that answers after the client's FIN: the byte count
+lab_spawn "$LAB_GUEST" "$LAB_DIR/count8082.log" socat -t 5 \
+	TCP-LISTEN:8082,bind=$GUEST,fork,reuseaddr SYSTEM:'wc -c'
+wait_for_port "$LAB_GUEST" 8082
+t_check "expose tcp to the guest's counting server" \
+	cli expose --local 127.0.0.1:18082 --remote $GUEST:8082
+t_check "half-close through a forward: 3 MB, our FIN, then the reply" \
+	sh -c "ip netns exec $LAB_NET $PEERS halfclose-client 127.0.0.1 18082 3000000 | grep -q '^ *3000000$'"
 
 # ---- UDP and unix ----
 t_check "expose udp" cli expose --protocol udp --local 127.0.0.1:10053 --remote $GUEST:53

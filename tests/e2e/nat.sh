@@ -77,10 +77,17 @@ t_check "2000 concurrent connections all complete" grep -q "2000 ok" "$LAB_DIR/c
 sleep 3
 rss2=$(rss_kb)
 echo "# RSS: start ${rss0} kB, 2000 open ${rss1} kB, after close ${rss2} kB"
-t_check "RSS with 2000 open connections stays under start + 64 MB" \
-	test "$rss1" -lt $((rss0 + 65536))
-t_check "RSS returns near its start value after they close" \
-	test "$rss2" -lt $((rss0 + 16384))
+if [ "$QCW_STACK" = slirp ] && grep -q __asan_init "$QCW_NET" 2>/dev/null; then
+	# libslirp reallocs each connection's two 128 KiB buffers once the
+	# MSS is known; ASan's realloc copies them whole (glibc's mremaps
+	# them), so every byte is resident, and its quarantine keeps the old
+	echo "# skip on slirp under ASan: the RSS bounds (ASan's realloc copies libslirp's 2x128 KiB per connection)"
+else
+	t_check "RSS with 2000 open connections stays under start + 64 MB" \
+		test "$rss1" -lt $((rss0 + 65536))
+	t_check "RSS returns near its start value after they close" \
+		test "$rss2" -lt $((rss0 + 16384))
+fi
 
 # ---- UDP ----
 lab_spawn "$LAB_NET" "$LAB_DIR/udp.log" $PEERS udp-echo 8084

@@ -9,6 +9,7 @@ parser (Debian's python3-prometheus-client) for tests/e2e/metrics.sh.
 
 Exit 0 when every check holds; otherwise one line per failed check.
 """
+import os
 import re
 import sys
 
@@ -129,12 +130,16 @@ def grew(before, after, nbytes):
         err("port bytes to_guest grew %d < %d" % (d, nbytes))
     if delta("qcw_net_switch_port_frames", direction="from_guest") <= 0:
         err("port frames from_guest did not grow")
-    d = delta("qcw_net_nat_bytes", proto="tcp", direction="to_guest")
-    print("# NAT TCP bytes to the guest +%d" % d)
-    if d < nbytes:
-        err("nat tcp bytes to_guest grew %d < %d" % (d, nbytes))
-    if delta("qcw_net_nat_flows", proto="tcp") < 1:
-        err("nat tcp flows_total did not grow")
+    if os.environ.get("QCW_STACK") == "slirp":
+        # libslirp keeps its sockets to itself: README, Stacks
+        print("# skip on slirp: the NAT's byte and flow counters stay 0")
+    else:
+        d = delta("qcw_net_nat_bytes", proto="tcp", direction="to_guest")
+        print("# NAT TCP bytes to the guest +%d" % d)
+        if d < nbytes:
+            err("nat tcp bytes to_guest grew %d < %d" % (d, nbytes))
+        if delta("qcw_net_nat_flows", proto="tcp") < 1:
+            err("nat tcp flows_total did not grow")
     if delta("qcw_net_dns_forwarded") < 3:
         err("dns forwarded grew < 3")
     if delta("qcw_net_dns_queries") < 4:

@@ -103,6 +103,7 @@ start_qcw() { # start_qcw EXTRA_ARGS...: Podman's order, as lab_start_backend
 	lab_spawn "$LAB_NET" "$LAB_DIR/qcw.out" env HOME="$LAB_DIR/home" "$QCW_NET" \
 		-listen "unix://$LAB_DIR/ctl.sock" -mtu 1500 -ssh-port 2222 \
 		-listen-qemu "unix://$LAB_SOCK" "$@" \
+		${QCW_STACK:+-stack "$QCW_STACK"} \
 		-pid-file "$LAB_DIR/qcw.pid" -log-file "$LAB_DIR/qcw.log"
 	LAB_BACKEND_PID=$LAB_PID
 	wait_for_file "$LAB_SOCK" || lab_die "qcw-net did not start"

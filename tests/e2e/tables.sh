@@ -60,8 +60,13 @@ t_check "300 MACs bound the whole pool" \
 t_check "the VM still gets its own address with the pool full" lab_dhcp
 pinned=$(stat_of Stack ArpPinned) refused=$(stat_of Stack ArpPinRefused)
 echo "# leases pinned in the ARP table: $pinned, left to normal ARP: $refused"
-t_check "the leases pinned in the ARP table are capped at half of it ($pinned)" \
-	test "$pinned" -le 32 -a "$refused" -gt 0
+if [ "${QCW_STACK:-}" = slirp ]; then
+	t_skip "the leases pinned in the ARP table are capped at half of it ($pinned)" \
+		"lwIP's ARP table only: the slirp backend answers libslirp's ARP from its own table of leased guests"
+else
+	t_check "the leases pinned in the ARP table are capped at half of it ($pinned)" \
+		test "$pinned" -le 32 -a "$refused" -gt 0
+fi
 t_check "... 192.168.127.2" grep -q "ip='192.168.127.2'" "$LAB_LEASE_FILE"
 dhcp_done=$(date +%s)
 

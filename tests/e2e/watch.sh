@@ -80,8 +80,13 @@ t_check "during the download: out above 10 Mbit/s ($v1, then $v2)" \
 	awk -v a="$v1" -v b="$v2" 'BEGIN { exit !(a > 10 && b > 10 && a < 200 && b < 200) }'
 t_check "the screen was redrawn ($(title_time "$s1") then $(title_time "$s2"))" \
 	test "$(title_time "$s1")" != "$(title_time "$s2")"
-t_check "NAT: the download's TCP flow is open ($(tcp_open "$s1"))" \
-	awk -v v="$(tcp_open "$s1")" 'BEGIN { exit !(v >= 1) }'
+if [ "${QCW_STACK:-}" = slirp ]; then
+	t_skip "NAT: the download's TCP flow is open" \
+		"libslirp hides its flows: NAT flow counters stay 0 (README, Stacks)"
+else
+	t_check "NAT: the download's TCP flow is open ($(tcp_open "$s1"))" \
+		awk -v v="$(tcp_open "$s1")" 'BEGIN { exit !(v >= 1) }'
+fi
 t_check "DNS line present" grep -q '^DNS .* queries/s' <<<"$s2"
 kill -INT $lines_pid
 wait $lines_pid
@@ -130,8 +135,13 @@ lab_start_backend qcw -debug=nat
 lab_start_bridge
 lab_guest curl -s -o /dev/null --max-time 5 -r 0-999 "http://$HOST:8080/big.bin"
 lab_guest dig +short +time=2 +tries=1 @$LAB_GW host.containers.internal >/dev/null
-t_check "-debug=nat: the guest's TCP flow is logged" \
-	grep -q "level=debug msg=\"nat: tcp flow $LAB_GUEST_IP:[0-9]* -> $HOST:8080\"" "$log"
+if [ "${QCW_STACK:-}" = slirp ]; then
+	t_skip "-debug=nat: the guest's TCP flow is logged" \
+		"lwIP's NAT logs its flows; libslirp's connections are its own"
+else
+	t_check "-debug=nat: the guest's TCP flow is logged" \
+		grep -q "level=debug msg=\"nat: tcp flow $LAB_GUEST_IP:[0-9]* -> $HOST:8080\"" "$log"
+fi
 t_check "-debug=nat: no DNS debug line" lacks 'level=debug msg="dns:' "$(cat "$log")"
 
 t_summary

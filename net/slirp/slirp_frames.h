@@ -1,0 +1,142 @@
+/*
+ * slirp_frames.h - the pure frame work of the libslirp backend: the filter
+ * that decides what of the guest's traffic libslirp may see (libslirp
+ * would otherwise NAT to any address, the subnet's own included), and the
+ * frames the backend answers or sends itself (ping of the gateway, a RST
+ * for a closed gateway port, UDP from a gateway socket, fragmented past
+ * the MTU), plus the rewrite of libslirp's own MAC to the gateway's. No
+ * I/O, no state: every function reads untrusted bytes through bounds
+ * checks and is fuzzed (fuzz/fuzz_slirp_filter.c).
+ */
+#ifndef QCW_SLIRP_FRAMES_H
+#define QCW_SLIRP_FRAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "net/netcfg.h"
+
+/* What the backend does with a frame from the guest. */
+enum slirp_verdict {
+	SLV_SLIRP, /* to libslirp: NAT, the host alias, ARP */
+	SLV_GW_ICMP, /* an echo request to the gateway: answered here */
+	SLV_GW_UDP, /* UDP to the gateway: a gateway socket, checksum ok */
+	SLV_GW_TCP, /* TCP to the gateway: libslirp if listened, else RST */
+	SLV_DROP_MALFORMED, /* short, bad header or checksum */
+	SLV_DROP_SOURCE, /* source not a guest address of the subnet */
+	SLV_DROP_LOOPBACK, /* to 127/8 or 0/8 */
+	SLV_DROP_LINK_LOCAL, /* 169.254/16 without -ec2-metadata-access */
+	SLV_DROP_SUBNET, /* another address of the subnet */
+	SLV_DROP_CAST, /* broadcast or multicast */
+	SLV_DROP_OTHER, /* IPv6, other EtherTypes, other protocols */
+};
+
+/* What the filter read of an IPv4 frame (pointers into the frame). */
+struct slirp_pkt {
+	uint32_t src, dst;
+	uint8_t proto;
+	bool frag; /* a fragment (MF or an offset) */
+	const uint8_t *ip; /* the IPv4 header */
+	size_t ihl, tot; /* its length, the datagram's */
+	const uint8_t *l4; /* the L4 header */
+	size_t l4len; /* L4 header + payload */
+	uint16_t sport, dport; /* TCP and UDP only */
+	uint8_t tcp_flags;
+};
+
+#define SLIRP_TCP_FIN 0x01
+#define SLIRP_TCP_SYN 0x02
+#define SLIRP_TCP_RST 0x04
+#define SLIRP_TCP_ACK 0x10
+
+/*
+ * slirp_classify() - the filter: the verdict on @frame (@len bytes) from
+ * the guest, with @p filled for IPv4 frames. Only SLV_SLIRP and the
+ * SLV_GW_* verdicts let a frame through.
+ */
+enum slirp_verdict slirp_classify(const struct netcfg *cfg,
+				  const uint8_t *frame, size_t len,
+				  struct slirp_pkt *p);
+
+/* slirp_verdict_name() - "bad source" for SLV_DROP_SOURCE, ... */
+const char *slirp_verdict_name(enum slirp_verdict v);
+
+/*
+ * slirp_build_echo_reply() - the gateway's answer to the echo request @p
+ * of @frame, in @out (@cap bytes): its length, or 0 when @p is not an
+ * unfragmented echo request with a valid ICMP checksum or @cap is short.
+ */
+size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
+			      const struct slirp_pkt *p,
+			      const uint8_t gw_mac[6]);
+
+#define SLIRP_RST_LEN (14 + 20 + 20)
+/*
+ * slirp_build_rst() - a RST answering the TCP segment @p of @frame (RFC
+ * 793's rules for a closed port) in @out: SLIRP_RST_LEN, or 0 when the
+ * segment is itself a RST or too short to answer.
+ */
+size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
+		       const struct slirp_pkt *p, const uint8_t gw_mac[6]);
+
+/*
+ * slirp_build_tcp() - a bare TCP segment (no options, no payload) from
+ * @src:@sport to @dst:@dport in @out: SLIRP_RST_LEN bytes.
+ */
+size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
+		       const uint8_t src_mac[6], uint32_t src, uint16_t sport,
+		       uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack,
+		       uint8_t flags);
+
+/* slirp_udp_ok() - the UDP checksum of @p is absent or right. */
+bool slirp_udp_ok(const struct slirp_pkt *p);
+
+/* What slirp_udp_frames() builds. */
+struct slirp_udp_out {
+	const uint8_t *src_mac, *dst_mac;
+	uint32_t src, dst;
+	uint16_t sport, dport;
+	uint16_t id; /* the IPv4 identification of the datagram */
+	uint16_t mtu; /* IP bytes per frame */
+};
+
+#define SLIRP_UDP_HDR_MAX (14 + 20 + 8)
+/* slirp_emit_fn - one frame of slirp_udp_frames(): @iov pieces. */
+typedef void (*slirp_emit_fn)(void *arg, const struct iovec *iov, int iovcnt,
+			      size_t len);
+
+/*
+ * slirp_udp_frames() - the frames of the UDP datagram @data (@len bytes,
+ * at most 65507) as @o says, fragmented when it exceeds the MTU; each is
+ * handed to @emit (headers in a local buffer, the payload referenced).
+ * Return: the number of frames, or -EMSGSIZE / -EINVAL.
+ */
+int slirp_udp_frames(const struct slirp_udp_out *o, const void *data,
+		     size_t len, slirp_emit_fn emit, void *arg);
+
+/*
+ * slirp_out_rewrite() - the first bytes of libslirp's frame @frame
+ * (@len bytes) copied to @hdr (42 bytes) with libslirp's source MAC, and
+ * an ARP sender's hardware address, replaced by @gw_mac: the number of
+ * bytes copied (the rest of the frame is unchanged), 0 if too short.
+ */
+size_t slirp_out_rewrite(uint8_t hdr[42], const uint8_t *frame, size_t len,
+			 const uint8_t gw_mac[6]);
+
+/*
+ * slirp_build_garp() - a gratuitous ARP request of @ip at @mac (42
+ * bytes): how the backend tells libslirp a guest's MAC so it never has
+ * to ask.
+ */
+size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip);
+
+/*
+ * slirp_build_arp_request() - "who has @tip? tell @sip at @mac", broadcast
+ * (42 bytes): the gateway looks for a guest it is to dial.
+ */
+size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
+			       uint32_t sip, uint32_t tip);
+
+#endif

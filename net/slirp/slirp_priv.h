@@ -1,0 +1,215 @@
+/*
+ * slirp_priv.h - what the files of the libslirp backend share: the
+ * instance, its fd table (one uv_poll_t per fd libslirp polls), gateway
+ * listeners and dial targets. Not for use outside net/slirp/.
+ *
+ * Ownership: every handle belongs to the object it is embedded in and is
+ * freed in its close callback; st->pending counts the close callbacks
+ * still to come, and the instance is freed by the last one after
+ * stack_destroy().
+ */
+#ifndef QCW_SLIRP_PRIV_H
+#define QCW_SLIRP_PRIV_H
+
+#include <limits.h>
+#include <slirp/libslirp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/un.h>
+#include <uv.h>
+
+#include "net/netcfg.h"
+#include "net/slirp/slirp_frames.h"
+#include "net/stack.h"
+
+struct slirp_stack;
+
+/* An fd libslirp polls (registered, or a listener it never registers). */
+struct slirp_fd {
+	uv_poll_t poll;
+	struct slirp_stack *st;
+	int fd;
+	int events; /* UV_* the handle is started with now (0: stopped) */
+	int want; /* UV_* asked by the current slirp_pollfds_fill() */
+	int revents; /* SLIRP_POLL_* seen since the last slirp_pollfds_poll */
+	unsigned int gen; /* the fill that last asked for it */
+	uint16_t listen_port; /* its guest connection to a gateway port */
+	bool gone; /* that connection's owner closed its end */
+};
+
+/* A guest's SYN to a gateway port, its handshake not completed yet. */
+struct slirp_half {
+	uint32_t ip, isn;
+	uint16_t port;
+	uint64_t ms; /* 0: a free slot */
+};
+
+/*
+ * At most SLIRP_HALF_MAX half-open connections per gateway port: a SYN
+ * past it resets the oldest inside libslirp (libslirp itself keeps each
+ * for 75 s, with its buffers and a queued SYN-ACK, whatever their number).
+ */
+#define SLIRP_HALF_MAX 64
+#define SLIRP_HALF_MS 75000
+
+/* A gateway port the guest may connect to (stack_tcp_listen). */
+#define SLIRP_PEER_RING 256
+struct slirp_listener {
+	struct slirp_listener *next;
+	struct slirp_stack *st;
+	uv_poll_t poll;
+	int fd;
+	uint16_t port;
+	unsigned int max_conns, open;
+	stack_accept_fn cb;
+	void *arg;
+	/* libslirp's connections to this socket, in accept order */
+	struct {
+		uint32_t ip;
+		bool over; /* past max_conns when it was made */
+	} ring[SLIRP_PEER_RING];
+	unsigned int ring_head, ring_len;
+	struct slirp_half half[SLIRP_HALF_MAX];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/* A guest ip:port that host streams are dialled to (a hostxfwd). */
+struct slirp_target {
+	struct slirp_target *next;
+	uint32_t ip;
+	uint16_t port;
+	unsigned int refusals; /* the guest's RSTs to a SYN, unclaimed */
+	uint64_t arp_ms; /* when the gateway last asked for its MAC */
+	uint64_t refusal_ms;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+struct slirp_mac {
+	uint32_t ip;
+	uint8_t mac[6];
+	bool pinned; /* a lease, or an ARP answer: IPv4 sources cannot evict */
+};
+
+#define SLIRP_MAC_SLOTS 256
+
+struct slirp_pollent {
+	int fd;
+	int events; /* SLIRP_POLL_* */
+};
+
+struct slirp_stack {
+	struct stack base;
+	struct stack_env env;
+	struct netcfg cfg;
+	Slirp *slirp;
+	uv_prepare_t prep;
+	uv_check_t check;
+	uv_timer_t tick;
+	unsigned int pending; /* close callbacks to come */
+	bool destroying;
+
+	/* fds by number, and the fill sets of this and the last iteration */
+	struct slirp_fd **fds;
+	size_t fds_cap;
+	size_t nfds, nfds_peak; /* entries in it now, most since a trim */
+	struct slirp_pollent *cur, *prev;
+	size_t ncur, nprev, pcap;
+	unsigned int gen; /* fills so far */
+	bool filled, any_revents, sent, force_poll;
+	uint64_t deadline_ms;
+
+	struct slirp_timer *timers;
+	struct stack_udp *udps;
+	uint16_t udp_next_port;
+	struct slirp_listener *listeners;
+	uint8_t retired[65536 / 8]; /* ports whose guest forward stays */
+	/* set while a guest segment to a listened port is in slirp_input */
+	struct slirp_listener *cur_listener;
+	uint32_t cur_src;
+	uint16_t cur_sport;
+	/* guests libslirp asked for, to be answered from the MAC table */
+	uint32_t teach[64];
+	unsigned int nteach;
+	/* SYNs from addresses that have not answered ARP yet, held */
+	struct {
+		uint32_t ip;
+		uint16_t len;
+		uint8_t f[128];
+	} held[16];
+	unsigned int held_next;
+	/* libslirp's ARP requests sent to the VMs: a token bucket */
+	uint64_t arp_bucket_ms;
+	unsigned int arp_tokens;
+	struct slirp_target *targets;
+	struct stack_conn *conns;
+	unsigned int nconns;
+
+	struct slirp_mac macs[SLIRP_MAC_SLOTS];
+	uint16_t ip_id;
+	uint8_t *buf; /* one frame, for the replies built here */
+	size_t buf_cap;
+	char dir[80]; /* private: the unix sockets of listen/dial */
+
+	struct stack_counters cnt;
+	struct nat_counters nat;
+};
+
+/* slirp_now() - the env's clock in ms. */
+static inline uint64_t slirp_now(const struct slirp_stack *st)
+{
+	return stack_env_now(&st->env);
+}
+
+/* slirp_mac_known() - a frame from @ip was seen (its MAC is known). */
+static inline bool slirp_mac_known(const struct slirp_stack *st, uint32_t ip)
+{
+	return st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS].ip == ip;
+}
+
+/* slirp_mac_pinned() - @ip had a lease or answered ARP (not made up). */
+static inline bool slirp_mac_pinned(const struct slirp_stack *st, uint32_t ip)
+{
+	const struct slirp_mac *m = &st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS];
+
+	return m->ip == ip && m->pinned;
+}
+
+/* slirp_arp_query() - ask the guests who has @ip (from the gateway). */
+void slirp_arp_query(struct slirp_stack *st, uint32_t ip);
+
+/* slirp_close_done() - one close callback of @st's came. */
+void slirp_close_done(struct slirp_stack *st);
+
+/* In slirp_conn.c: gateway listeners, dials and their relays. */
+int slirp_tcp_listen(struct stack *s, uint16_t port, unsigned int max_conns,
+		     stack_accept_fn cb, void *arg);
+void slirp_tcp_unlisten(struct stack *s, uint16_t port);
+struct slirp_listener *slirp_listener_find(struct slirp_stack *st,
+					   uint16_t port);
+/* slirp_listener_conn() - libslirp connected to @l for @ip:@port. */
+void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port);
+/*
+ * slirp_half_segment() - the guest's segment @p (to @l's port) before it
+ * goes to libslirp: a new SYN takes a half-open slot (resetting the
+ * oldest inside libslirp when all are taken), a RST or FIN frees one.
+ */
+void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
+			const uint8_t *frame);
+/* slirp_teach() - tell libslirp the MAC of @ip if the table knows it. */
+bool slirp_teach(struct slirp_stack *st, uint32_t ip);
+int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
+		   const struct stack_conn_owner *owner,
+		   struct stack_conn **out);
+void slirp_conn_close(struct stack *s, struct stack_conn *c, bool reset);
+/* slirp_guest_rst() - the guest answered a SYN from @ip:@port by RST. */
+void slirp_guest_rst(struct slirp_stack *st, uint32_t ip, uint16_t port);
+/*
+ * slirp_conn_retry() - move on the dials waiting for their guest's MAC
+ * or for room in the forward's backlog: the ms until it wants to run
+ * again, UINT32_MAX when nothing waits.
+ */
+uint32_t slirp_conn_retry(struct slirp_stack *st);
+/* slirp_conn_shutdown() - close every listener, relay and target. */
+void slirp_conn_shutdown(struct slirp_stack *st);
+
+#endif

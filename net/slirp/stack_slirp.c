@@ -1,0 +1,1074 @@
+/*
+ * stack_slirp.c - the libslirp backend of the stack seam (-stack slirp):
+ * libslirp 4.7 embedded on the libuv loop, behind the frame filter of
+ * slirp_frames.c.
+ *
+ * The loop: each iteration a uv_prepare runs slirp_pollfds_fill(), which
+ * names the fds libslirp wants polled and for what; each has one uv_poll_t
+ * (created when libslirp registers the fd, or when a listener it never
+ * registers first shows up; stopped and closed when it unregisters one,
+ * which it does before closing it) started with exactly those events, so
+ * an idle socket costs nothing. The poll callbacks record what happened;
+ * a uv_check hands it back through slirp_pollfds_poll(). A uv_timer wakes
+ * the loop for libslirp's TCP timers (the timeout fill asks for: 2 ms
+ * while an ACK is delayed, up to 1 s otherwise) and libslirp's own timers
+ * are uv_timers too. Time is the env's clock.
+ *
+ * Addressing (gvproxy's): libslirp's "host" is the host alias .254, which
+ * it maps to the host's 127.0.0.1; its DHCP and DNS are off (qcw-net's
+ * serve the guest). The gateway .1 is this file's: ping is answered here,
+ * UDP goes to the gateway sockets, TCP to a listened port goes to
+ * libslirp's guest forward (a unix socket of ours), other ports get a RST.
+ */
+#include "net/slirp/stack_slirp.h"
+
+#include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "net/pkt.h"
+#include "net/slirp/slirp_frames.h"
+#include "net/slirp/slirp_priv.h"
+#include "util/log.h"
+
+#define LOG_SUBSYS LOG_SS_STACK
+
+struct slirp_timer {
+	uv_timer_t t;
+	struct slirp_timer *next;
+	struct slirp_stack *st;
+	SlirpTimerId id;
+	void *cb_opaque;
+};
+
+struct stack_udp {
+	struct stack_udp *next;
+	uint16_t port;
+	stack_udp_recv_fn cb;
+	void *arg;
+};
+
+static struct slirp_stack *to_st(struct stack *s)
+{
+	return (struct slirp_stack *)s;
+}
+
+void slirp_close_done(struct slirp_stack *st)
+{
+	if (--st->pending == 0 && st->destroying) {
+		free(st->fds);
+		free(st->cur);
+		free(st->prev);
+		free(st->buf);
+		free(st);
+	}
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	slirp_close_done(h->data);
+}
+
+/* ---- the guest's MACs, for the frames built here ---- */
+
+static struct slirp_mac *mac_slot(struct slirp_stack *st, uint32_t ip)
+{
+	return &st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS];
+}
+
+void slirp_arp_query(struct slirp_stack *st, uint32_t ip)
+{
+	uint8_t req[42];
+	struct iovec iov = {.iov_base = req, .iov_len = sizeof(req)};
+
+	slirp_build_arp_request(req, st->cfg.gw_mac, st->cfg.gateway, ip);
+	sw_output(st->env.sw, &iov, 1, sizeof(req));
+	st->sent = true;
+}
+
+static void mac_of(struct slirp_stack *st, uint32_t ip, uint8_t mac[6])
+{
+	struct slirp_mac *m = mac_slot(st, ip);
+
+	memcpy(mac, m->ip == ip ? m->mac : st->cfg.device_mac, 6);
+}
+
+/*
+ * mac_learn() - remember @mac for @ip. A @pinned entry (a DHCP lease, an
+ * ARP answer) is replaced only by another pinned one, so made-up IPv4
+ * sources cannot push a guest out of the table.
+ */
+static void mac_learn(struct slirp_stack *st, uint32_t ip, const uint8_t *mac,
+		      bool pinned)
+{
+	struct slirp_mac *m = mac_slot(st, ip);
+
+	if (m->ip == ip) {
+		if (pinned || !m->pinned)
+			memcpy(m->mac, mac, 6);
+		m->pinned |= pinned;
+		return;
+	}
+	if (m->pinned && !pinned)
+		return;
+	m->ip = ip;
+	memcpy(m->mac, mac, 6);
+	m->pinned = pinned;
+}
+
+/*
+ * slirp_teach() - a gratuitous ARP of @ip into libslirp, from the table:
+ * libslirp's own ARP table has 16 entries and answers nothing itself.
+ */
+bool slirp_teach(struct slirp_stack *st, uint32_t ip)
+{
+	struct slirp_mac *m = mac_slot(st, ip);
+	uint8_t garp[42];
+
+	if (m->ip != ip)
+		return false;
+	slirp_build_garp(garp, m->mac, ip);
+	slirp_input(st->slirp, garp, sizeof(garp));
+	return true;
+}
+
+/*
+ * arp_out() - libslirp asks the VMs who has an address: answered from the
+ * table for a leased address or one that answered ARP before (libslirp is
+ * told before its next poll, which sends what waited), otherwise sent at
+ * most SLIRP_ARP_RATE times a second (a SYN flood from made-up addresses
+ * makes it ask for each). Return true when the request must not go out.
+ */
+#define SLIRP_ARP_RATE 64
+static bool arp_token(struct slirp_stack *st)
+{
+	uint64_t now = slirp_now(st);
+
+	if (now - st->arp_bucket_ms >= 1000) {
+		st->arp_bucket_ms = now;
+		st->arp_tokens = SLIRP_ARP_RATE;
+	}
+	if (!st->arp_tokens) {
+		st->cnt.arp_query_refused++;
+		return false;
+	}
+	st->arp_tokens--;
+	return true;
+}
+
+static bool arp_out(struct slirp_stack *st, const uint8_t *f, size_t len)
+{
+	uint32_t tip;
+
+	if (!pkt_arp_request_for(f, len, &tip))
+		return false;
+	if (slirp_mac_pinned(st, tip)) {
+		unsigned int i;
+
+		for (i = 0; i < st->nteach && st->teach[i] != tip; i++)
+			;
+		if (i == st->nteach &&
+		    st->nteach < sizeof(st->teach) / sizeof(st->teach[0]))
+			st->teach[st->nteach++] = tip;
+		st->force_poll = true;
+		return true;
+	}
+	return !arp_token(st);
+}
+
+static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
+			      const struct sw_ref *keep);
+
+/*
+ * syn_hold() - a SYN from @p->src, which never answered ARP nor had a
+ * lease: libslirp would queue its SYN-ACK behind an ARP request (and walk
+ * that queue on every packet it sends: a SYN flood from made-up addresses
+ * of the subnet brings it to a crawl). The gateway asks who has the
+ * address and holds the SYN (a few, the newest) until the answer.
+ */
+static void syn_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
+		     uint32_t src)
+{
+	unsigned int i = st->held_next++ % 16;
+
+	st->cnt.policy_drops++;
+	if (len <= sizeof(st->held[i].f)) {
+		st->held[i].ip = src;
+		st->held[i].len = (uint16_t)len;
+		memcpy(st->held[i].f, f, len);
+	}
+	if (arp_token(st))
+		slirp_arp_query(st, src);
+}
+
+/* syn_release() - @ip answered ARP: its held SYNs go to libslirp. */
+static void syn_release(struct slirp_stack *st, uint32_t ip)
+{
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		if (st->held[i].ip != ip || !st->held[i].len)
+			continue;
+		st->held[i].ip = 0;
+		st->cnt.policy_drops--;
+		stack_slirp_input(&st->base, st->held[i].f, st->held[i].len,
+				  NULL);
+	}
+}
+
+/* ---- libslirp's callbacks ---- */
+
+static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
+{
+	struct slirp_stack *st = opaque;
+	uint8_t hdr[42];
+	struct iovec iov[2];
+	size_t hl = slirp_out_rewrite(hdr, buf, len, st->cfg.gw_mac);
+
+	if (!hl || arp_out(st, buf, len))
+		return (ssize_t)len;
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = hl;
+	iov[1].iov_base = (uint8_t *)buf + hl;
+	iov[1].iov_len = len - hl;
+	sw_output(st->env.sw, iov, len > hl ? 2 : 1, len);
+	st->sent = true;
+	return (ssize_t)len;
+}
+
+static void cb_guest_error(const char *msg, void *opaque)
+{
+	log_rl("slirp: guest error: %s", msg);
+}
+
+static int64_t cb_clock_get_ns(void *opaque)
+{
+	return (int64_t)slirp_now(opaque) * 1000000;
+}
+
+static void timer_fired(uv_timer_t *t)
+{
+	struct slirp_timer *tm = t->data;
+
+	slirp_handle_timer(tm->st->slirp, tm->id, tm->cb_opaque);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+	struct slirp_timer *tm = h->data;
+	struct slirp_stack *st = tm->st;
+
+	free(tm);
+	slirp_close_done(st);
+}
+
+static void *cb_timer_new_opaque(SlirpTimerId id, void *cb_opaque, void *opaque)
+{
+	struct slirp_stack *st = opaque;
+	struct slirp_timer *tm = calloc(1, sizeof(*tm));
+
+	if (!tm)
+		return NULL;
+	uv_timer_init(st->env.loop, &tm->t);
+	tm->t.data = tm;
+	tm->st = st;
+	tm->id = id;
+	tm->cb_opaque = cb_opaque;
+	tm->next = st->timers;
+	st->timers = tm;
+	return tm;
+}
+
+static void timer_close(struct slirp_timer *tm)
+{
+	tm->st->pending++;
+	uv_close((uv_handle_t *)&tm->t, timer_closed);
+}
+
+static void cb_timer_free(void *timer, void *opaque)
+{
+	struct slirp_stack *st = opaque;
+	struct slirp_timer **pp;
+
+	for (pp = &st->timers; *pp; pp = &(*pp)->next) {
+		if (*pp == timer) {
+			*pp = (*pp)->next;
+			timer_close(timer);
+			return;
+		}
+	}
+}
+
+static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
+{
+	struct slirp_timer *tm = timer;
+	int64_t delay = expire_ms - (int64_t)slirp_now(opaque);
+
+	if (tm)
+		uv_timer_start(&tm->t, timer_fired,
+			       delay > 0 ? (uint64_t)delay : 0, 0);
+}
+
+static void fd_closed(uv_handle_t *h)
+{
+	struct slirp_fd *e = h->data;
+	struct slirp_stack *st = e->st;
+
+	free(e);
+	slirp_close_done(st);
+}
+
+/*
+ * trim_maybe() - libslirp gives every TCP connection two 128 KiB buffers
+ * from the heap, which stay resident after a burst of connections is
+ * gone (the daemon keeps freed memory in the heap for lwIP's sake): when
+ * the fds libslirp holds fell to a quarter of a peak of at least 256,
+ * hand the free pages back once.
+ */
+static void trim_maybe(struct slirp_stack *st)
+{
+	st->nfds--;
+	if (st->nfds_peak >= 256 && st->nfds < st->nfds_peak / 4) {
+		st->nfds_peak = st->nfds;
+#ifdef __GLIBC__
+		malloc_trim(0);
+#endif
+	}
+}
+
+static void fd_drop(struct slirp_stack *st, int fd)
+{
+	struct slirp_fd *e;
+	struct slirp_listener *l;
+
+	if (fd < 0 || (size_t)fd >= st->fds_cap || !st->fds[fd])
+		return;
+	e = st->fds[fd];
+	st->fds[fd] = NULL;
+	trim_maybe(st);
+	if (e->listen_port && !e->gone) {
+		l = slirp_listener_find(st, e->listen_port);
+		if (l && l->open)
+			l->open--;
+	}
+	st->pending++;
+	uv_close((uv_handle_t *)&e->poll, fd_closed);
+}
+
+static void fd_polled(uv_poll_t *p, int status, int events)
+{
+	struct slirp_fd *e = p->data;
+	int r = 0;
+
+	if (status < 0) {
+		/* libuv stopped the handle: started again at the next fill */
+		r = SLIRP_POLL_ERR;
+		e->events = 0;
+	} else {
+		if (events & UV_READABLE)
+			r |= SLIRP_POLL_IN;
+		if (events & UV_WRITABLE)
+			r |= SLIRP_POLL_OUT;
+		if (events & UV_PRIORITIZED)
+			r |= SLIRP_POLL_PRI;
+		if (events & UV_DISCONNECT)
+			r |= SLIRP_POLL_HUP;
+	}
+	if ((r & (SLIRP_POLL_HUP | SLIRP_POLL_ERR)) && e->listen_port &&
+	    !e->gone) {
+		/* the owner closed its end: no longer open for the cap */
+		struct slirp_listener *l =
+			slirp_listener_find(e->st, e->listen_port);
+
+		e->gone = true;
+		if (l && l->open)
+			l->open--;
+	}
+	e->revents |= r;
+	e->st->any_revents = true;
+}
+
+/* fd_get() - the entry of @fd, made if there is none (NULL: no memory). */
+static struct slirp_fd *fd_get(struct slirp_stack *st, int fd)
+{
+	struct slirp_fd *e;
+
+	if ((size_t)fd >= st->fds_cap) {
+		size_t cap = st->fds_cap ? st->fds_cap : 256;
+		struct slirp_fd **n;
+
+		while (cap <= (size_t)fd)
+			cap *= 2;
+		n = realloc(st->fds, cap * sizeof(*n));
+		if (!n)
+			return NULL;
+		memset(n + st->fds_cap, 0, (cap - st->fds_cap) * sizeof(*n));
+		st->fds = n;
+		st->fds_cap = cap;
+	}
+	if (st->fds[fd])
+		return st->fds[fd];
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	if (uv_poll_init(st->env.loop, &e->poll, fd) < 0) {
+		free(e);
+		return NULL;
+	}
+	e->poll.data = e;
+	e->st = st;
+	e->fd = fd;
+	st->fds[fd] = e;
+	if (++st->nfds > st->nfds_peak)
+		st->nfds_peak = st->nfds;
+	return e;
+}
+
+static void cb_register_poll_fd(int fd, void *opaque)
+{
+	struct slirp_stack *st = opaque;
+	struct slirp_fd *e;
+
+	if (fd < 0)
+		return;
+	/* a number reused without an unregister: forget the old entry */
+	if ((size_t)fd < st->fds_cap && st->fds[fd])
+		fd_drop(st, fd);
+	e = fd_get(st, fd);
+	if (!e) {
+		log_rl("slirp: cannot poll fd %d (out of memory)", fd);
+		return;
+	}
+	if (st->cur_listener) {
+		/* libslirp's connection to a gateway listener (open_unix) */
+		e->listen_port = st->cur_listener->port;
+		slirp_listener_conn(st->cur_listener, st->cur_src,
+				    st->cur_sport);
+	}
+}
+
+static void cb_unregister_poll_fd(int fd, void *opaque)
+{
+	fd_drop(opaque, fd);
+}
+
+static void cb_notify(void *opaque)
+{
+}
+
+/*
+ * fix_backlog() - libslirp 4.7 listens on a host forward's socket with a
+ * backlog of 1 and never registers it; seen first in a fill, one of ours
+ * (in st->dir) gets a real backlog so concurrent dials are not refused.
+ */
+static void fix_backlog(struct slirp_stack *st, int fd)
+{
+	struct sockaddr_un sa;
+	socklen_t sl = sizeof(sa);
+	size_t dl = strlen(st->dir);
+
+	if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0 &&
+	    sa.sun_family == AF_UNIX && !strncmp(sa.sun_path, st->dir, dl) &&
+	    sa.sun_path[dl] == '/')
+		listen(fd, SOMAXCONN);
+}
+
+static int add_poll(int fd, int events, void *opaque)
+{
+	struct slirp_stack *st = opaque;
+	struct slirp_fd *e;
+	bool fresh = fd >= 0 && ((size_t)fd >= st->fds_cap || !st->fds[fd]);
+	int uv = 0;
+
+	if (fd < 0 || !(e = fd_get(st, fd)))
+		return -1;
+	if (fresh)
+		fix_backlog(st, fd);
+	if (st->ncur == st->pcap) {
+		size_t cap = st->pcap ? st->pcap * 2 : 64;
+		struct slirp_pollent *a = realloc(st->cur, cap * sizeof(*a)),
+				     *b;
+
+		if (!a)
+			return -1;
+		st->cur = a;
+		b = realloc(st->prev, cap * sizeof(*b));
+		if (!b)
+			return -1;
+		st->prev = b;
+		st->pcap = cap;
+	}
+	if (events & SLIRP_POLL_IN)
+		uv |= UV_READABLE;
+	if (events & SLIRP_POLL_OUT)
+		uv |= UV_WRITABLE;
+	if (events & SLIRP_POLL_PRI)
+		uv |= UV_PRIORITIZED;
+	if ((events & SLIRP_POLL_IN) && e->listen_port)
+		uv |= UV_DISCONNECT;
+	if (e->gen != st->gen) {
+		e->gen = st->gen;
+		e->want = 0;
+		e->revents = 0;
+	}
+	e->want |= uv;
+	st->cur[st->ncur].fd = fd;
+	st->cur[st->ncur].events = events;
+	return (int)st->ncur++;
+}
+
+static int get_revents(int idx, void *opaque)
+{
+	struct slirp_stack *st = opaque;
+	struct slirp_fd *e;
+	int fd;
+
+	if (idx < 0 || (size_t)idx >= st->ncur)
+		return 0;
+	fd = st->cur[idx].fd;
+	if ((size_t)fd >= st->fds_cap || !(e = st->fds[fd]))
+		return 0;
+	return e->revents &
+	       (st->cur[idx].events | SLIRP_POLL_ERR | SLIRP_POLL_HUP);
+}
+
+static void tick_fired(uv_timer_t *t)
+{
+	/* only wakes the loop: the check that follows runs libslirp */
+}
+
+/* on_prepare() - what libslirp wants polled, onto the uv_polls. */
+static void on_prepare(uv_prepare_t *h)
+{
+	struct slirp_stack *st = h->data;
+	struct slirp_pollent *t;
+	uint32_t timeout = UINT32_MAX, t_conn;
+	uint64_t now;
+	size_t i;
+
+	t = st->prev;
+	st->prev = st->cur;
+	st->cur = t;
+	st->nprev = st->ncur;
+	st->ncur = 0;
+	st->gen++;
+	slirp_pollfds_fill(st->slirp, &timeout, add_poll, st);
+	for (i = 0; i < st->ncur; i++) {
+		struct slirp_fd *e = st->fds[st->cur[i].fd];
+
+		if (!e || e->want == e->events)
+			continue;
+		if (e->want)
+			uv_poll_start(&e->poll, e->want, fd_polled);
+		else
+			uv_poll_stop(&e->poll);
+		e->events = e->want;
+	}
+	/* fds polled last time and not now */
+	for (i = 0; i < st->nprev; i++) {
+		int fd = st->prev[i].fd;
+		struct slirp_fd *e =
+			(size_t)fd < st->fds_cap ? st->fds[fd] : NULL;
+
+		if (e && e->gen != st->gen && e->events) {
+			uv_poll_stop(&e->poll);
+			e->events = 0;
+		}
+	}
+	st->filled = true;
+	t_conn = slirp_conn_retry(st);
+	if (timeout > t_conn)
+		timeout = t_conn;
+	if (st->force_poll) /* set by libslirp's output in the last poll */
+		timeout = 0;
+	now = slirp_now(st);
+	/* keep an earlier wake-up: a busy loop must not postpone it */
+	if (!uv_is_active((uv_handle_t *)&st->tick) ||
+	    now + timeout < st->deadline_ms || now >= st->deadline_ms) {
+		st->deadline_ms = now + timeout;
+		uv_timer_start(&st->tick, tick_fired, timeout, 0);
+	}
+}
+
+/* on_check() - libslirp reads, writes, accepts and runs its TCP timers. */
+static void on_check(uv_check_t *h)
+{
+	struct slirp_stack *st = h->data;
+	unsigned int i;
+
+	if (st->filled && (st->any_revents || st->force_poll ||
+			   slirp_now(st) >= st->deadline_ms)) {
+		st->any_revents = false;
+		st->force_poll = false;
+		for (i = 0; i < st->nteach; i++)
+			slirp_teach(st, st->teach[i]);
+		st->nteach = 0;
+		slirp_pollfds_poll(st->slirp, 0, get_revents, st);
+		st->filled = false;
+	}
+	if (st->sent) {
+		st->sent = false;
+		sw_flush(st->env.sw);
+	}
+}
+
+static const SlirpCb slirp_callbacks = {
+	.send_packet = cb_send_packet,
+	.guest_error = cb_guest_error,
+	.clock_get_ns = cb_clock_get_ns,
+	.timer_free = cb_timer_free,
+	.timer_mod = cb_timer_mod,
+	.register_poll_fd = cb_register_poll_fd,
+	.unregister_poll_fd = cb_unregister_poll_fd,
+	.notify = cb_notify,
+	.timer_new_opaque = cb_timer_new_opaque,
+};
+
+static struct in_addr in4(uint32_t ip)
+{
+	struct in_addr a = {.s_addr = htonl(ip)};
+
+	return a;
+}
+
+/* warn_unsupported() - the configuration libslirp cannot carry out. */
+static void warn_unsupported(const struct netcfg *c)
+{
+	char v[16], h[16];
+	unsigned int i;
+
+	for (i = 0; i < c->n_nat; i++) {
+		if (c->nat[i].virt == c->host_alias &&
+		    c->nat[i].host == 0x7f000001)
+			continue;
+		log_warn("stack slirp: NAT %s -> %s is not carried out: "
+			 "libslirp maps only its host address (the host "
+			 "alias) to 127.0.0.1",
+			 netcfg_ip_str(c->nat[i].virt, v),
+			 netcfg_ip_str(c->nat[i].host, h));
+	}
+	for (i = 0; i < c->n_vips; i++) {
+		if (c->vips[i] == c->host_alias)
+			continue;
+		log_warn("stack slirp: traffic to the gateway virtual IP %s "
+			 "is dropped (libslirp has no such table); only its "
+			 "ARP is answered",
+			 netcfg_ip_str(c->vips[i], v));
+	}
+}
+
+static void stack_slirp_destroy(struct stack *s);
+
+static struct stack *stack_slirp_create(const struct stack_env *env)
+{
+	struct slirp_stack *st = calloc(1, sizeof(*st));
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char a[16], b[16];
+	SlirpConfig sc;
+
+	if (!st) {
+		log_err("stack slirp: out of memory");
+		return NULL;
+	}
+	st->base.be = &stack_slirp_backend;
+	st->env = *env;
+	st->cfg = *env->cfg;
+	st->env.cfg = &st->cfg;
+	st->udp_next_port = 49152;
+	st->buf_cap = (size_t)st->cfg.mtu + 14;
+	st->buf = malloc(st->buf_cap);
+	snprintf(st->dir, sizeof(st->dir), "%s/qcw-slirp.XXXXXX",
+		 rt && *rt && strlen(rt) < 56 ? rt : "/tmp");
+	if (!st->buf || !mkdtemp(st->dir)) {
+		log_err("stack slirp: cannot make a private directory under "
+			"%s: %s",
+			rt && *rt ? rt : "/tmp", strerror(errno));
+		free(st->buf);
+		free(st);
+		return NULL;
+	}
+#ifdef __GLIBC__
+	/*
+	 * libslirp gives every TCP connection two 128 KiB buffers (and
+	 * reallocs them once the MSS is known). From the heap, which the
+	 * daemon pads for lwIP's segments, a realloc that moves copies
+	 * them whole and they stay resident; mapped, a buffer costs the
+	 * pages it uses, grows by mremap and goes back with its connection.
+	 * The daemon's heap settings are lwIP's; there is no lwIP here.
+	 */
+	mallopt(M_TOP_PAD, 0);
+	mallopt(M_MMAP_THRESHOLD, 64 * 1024);
+#endif
+	memset(&sc, 0, sizeof(sc));
+	sc.version = 4;
+	sc.restricted = 0;
+	sc.in_enabled = true;
+	sc.vnetwork = in4(st->cfg.network);
+	sc.vnetmask = in4(st->cfg.netmask);
+	sc.vhost = in4(st->cfg.host_alias); /* -> the host's 127.0.0.1 */
+	sc.vnameserver = in4(st->cfg.host_alias); /* unused: DNS is off */
+	sc.vdhcp_start = in4(st->cfg.device);
+	sc.in6_enabled = false;
+	sc.if_mtu = st->cfg.mtu;
+	sc.if_mru = st->cfg.mtu;
+	sc.disable_dns = true;
+	sc.disable_dhcp = true;
+
+	uv_prepare_init(env->loop, &st->prep);
+	st->prep.data = st;
+	uv_check_init(env->loop, &st->check);
+	st->check.data = st;
+	uv_timer_init(env->loop, &st->tick);
+	st->tick.data = st;
+	st->slirp = slirp_new(&sc, &slirp_callbacks, st);
+	if (!st->slirp) {
+		log_err("stack slirp: libslirp refused its configuration");
+		stack_slirp_destroy(&st->base);
+		return NULL;
+	}
+	uv_prepare_start(&st->prep, on_prepare);
+	uv_check_start(&st->check, on_check);
+	warn_unsupported(&st->cfg);
+	if (st->cfg.ec2_metadata_access)
+		log_info("stack slirp: 169.254/16 reachable "
+			 "(-ec2-metadata-access)");
+	log_info("stack slirp: libslirp %s, gateway %s, host alias %s -> "
+		 "127.0.0.1",
+		 slirp_version_string(), netcfg_ip_str(st->cfg.gateway, a),
+		 netcfg_ip_str(st->cfg.host_alias, b));
+	return &st->base;
+}
+
+static void stack_slirp_destroy(struct stack *s)
+{
+	struct slirp_stack *st = to_st(s);
+	struct stack_udp *u;
+	size_t i;
+
+	if (!st)
+		return;
+	st->destroying = true;
+	slirp_conn_shutdown(st);
+	if (st->slirp)
+		slirp_cleanup(st->slirp); /* unregisters (closes) every fd */
+	st->slirp = NULL;
+	for (i = 0; i < st->fds_cap; i++)
+		fd_drop(st, (int)i);
+	while (st->timers) {
+		struct slirp_timer *tm = st->timers;
+
+		st->timers = tm->next;
+		timer_close(tm);
+	}
+	while ((u = st->udps)) {
+		st->udps = u->next;
+		free(u);
+	}
+	rmdir(st->dir);
+	st->pending += 3;
+	uv_close((uv_handle_t *)&st->prep, handle_closed);
+	uv_close((uv_handle_t *)&st->check, handle_closed);
+	uv_close((uv_handle_t *)&st->tick, handle_closed);
+}
+
+/* ---- frames from the guest ---- */
+
+/* send_rst() - answer the TCP segment @p of @frame with a RST. */
+static void send_rst(struct slirp_stack *st, const uint8_t *frame,
+		     const struct slirp_pkt *p)
+{
+	size_t n = slirp_build_rst(st->buf, frame, p, st->cfg.gw_mac);
+	struct iovec iov = {.iov_base = st->buf, .iov_len = n};
+
+	if (n)
+		sw_output(st->env.sw, &iov, 1, n);
+}
+
+static void drop(struct slirp_stack *st, enum slirp_verdict v,
+		 const uint8_t *frame, const struct slirp_pkt *p)
+{
+	char a[16], b[16];
+
+	switch (v) {
+	case SLV_DROP_MALFORMED:
+		st->cnt.short_drops++;
+		log_rl("stack slirp: malformed frame from the guest, dropped");
+		return;
+	case SLV_DROP_SOURCE:
+		st->nat.bad_source++;
+		log_rl("stack slirp: packet from %s, not a guest address, "
+		       "dropped",
+		       netcfg_ip_str(p->src, a));
+		return;
+	case SLV_DROP_LOOPBACK:
+		st->nat.blocked_loopback++;
+		break;
+	case SLV_DROP_LINK_LOCAL:
+		st->nat.blocked_link_local++;
+		break;
+	case SLV_DROP_SUBNET:
+		st->cnt.policy_drops++;
+		break;
+	default:
+		/* broadcast, multicast, IPv6: a guest's normal chatter */
+		st->cnt.policy_drops++;
+		log_debug("stack slirp: frame dropped: %s",
+			  slirp_verdict_name(v));
+		return;
+	}
+	log_rl("stack slirp: %s -> %s refused (%s)", netcfg_ip_str(p->src, a),
+	       netcfg_ip_str(p->dst, b), slirp_verdict_name(v));
+	/* TCP is refused as a host would (lwIP's NAT does the same) */
+	send_rst(st, frame, p);
+}
+
+static struct stack_udp *udp_find(struct slirp_stack *st, uint16_t port)
+{
+	struct stack_udp *u;
+
+	for (u = st->udps; u; u = u->next)
+		if (u->port == port)
+			return u;
+	return NULL;
+}
+
+static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
+		   const struct slirp_pkt *p)
+{
+	struct slirp_listener *l = slirp_listener_find(st, p->dport);
+
+	if (l && l->ring_len >= SLIRP_PEER_RING - 1) {
+		/* so many unaccepted that libslirp's connect could block */
+		st->cnt.gw_refused++;
+		log_rl("stack slirp: %u connections to the gateway's port %u "
+		       "not accepted yet, segment dropped",
+		       l->ring_len, l->port);
+		return;
+	}
+	if (l) {
+		slirp_half_segment(l, p, f);
+		st->cur_listener = l;
+		st->cur_src = p->src;
+		st->cur_sport = p->sport;
+		st->cnt.to_stack++;
+		slirp_input(st->slirp, f, (int)len);
+		st->cur_listener = NULL;
+		return;
+	}
+	st->cnt.policy_drops++;
+	log_debug("stack slirp: TCP to the gateway's port %u: reset", p->dport);
+	send_rst(st, f, p);
+}
+
+static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
+			      const struct sw_ref *keep)
+{
+	struct slirp_stack *st = to_st(s);
+	enum slirp_verdict v;
+	struct slirp_pkt p;
+	struct stack_udp *u;
+	struct iovec iov;
+	size_t n;
+
+	if (len > (size_t)INT32_MAX)
+		return;
+	v = slirp_classify(&st->cfg, f, len, &p);
+	if (v >= SLV_DROP_MALFORMED) {
+		drop(st, v, f, &p);
+		return;
+	}
+	if (p.ip) {
+		mac_learn(st, p.src, f + 6, false);
+		if (p.proto == 6 &&
+		    (p.tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) ==
+			    SLIRP_TCP_SYN &&
+		    !slirp_mac_pinned(st, p.src)) {
+			syn_hold(st, f, len, p.src);
+			return;
+		}
+	} else if (v == SLV_SLIRP) { /* ARP: the sender's MAC and address */
+		uint32_t sip = be32_get(f + 28);
+		bool was = slirp_mac_pinned(st, sip);
+
+		mac_learn(st, sip, f + 22, true);
+		if (!was) {
+			slirp_input(st->slirp, f, (int)len);
+			st->force_poll = true;
+			syn_release(st, sip);
+			return;
+		}
+	}
+	switch (v) {
+	case SLV_SLIRP:
+		if (st->env.no_nat && p.ip) { /* fuzzers: nothing leaves */
+			st->cnt.policy_drops++;
+			return;
+		}
+		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
+		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
+			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
+		    p.l4len >= 20 && be32_get(p.l4 + 4) == 0)
+			slirp_guest_rst(st, p.src, p.sport);
+		st->cnt.to_stack++;
+		if (p.ip && p.dst != st->cfg.host_alias)
+			st->cnt.nat_in++;
+		/*
+		 * An ARP reply may resolve what libslirp holds back for it,
+		 * sent only from slirp_pollfds_poll(): run it this iteration.
+		 */
+		if (!p.ip)
+			st->force_poll = true;
+		slirp_input(st->slirp, f, (int)len);
+		return;
+	case SLV_GW_ICMP:
+		n = slirp_build_echo_reply(st->buf, st->buf_cap, f, &p,
+					   st->cfg.gw_mac);
+		if (!n) {
+			drop(st, SLV_DROP_MALFORMED, f, &p);
+			return;
+		}
+		iov.iov_base = st->buf;
+		iov.iov_len = n;
+		sw_output(st->env.sw, &iov, 1, n);
+		return;
+	case SLV_GW_UDP:
+		u = udp_find(st, p.dport);
+		if (!u) {
+			st->cnt.policy_drops++;
+			log_rl("stack slirp: UDP to the gateway's port %u, "
+			       "which is closed: dropped",
+			       p.dport);
+			return;
+		}
+		u->cb(u->arg, p.l4 + 8, p.l4len - 8, p.src, p.sport);
+		return;
+	case SLV_GW_TCP:
+		gw_tcp(st, f, len, &p);
+		return;
+	default:
+		return;
+	}
+}
+
+static void stack_slirp_batch_end(struct stack *s)
+{
+}
+
+static void stack_slirp_lease(struct stack *s, uint32_t ip,
+			      const uint8_t mac[6], bool bound)
+{
+	struct slirp_stack *st = to_st(s);
+
+	if (bound) {
+		mac_learn(st, ip, mac, true);
+		slirp_teach(st, ip);
+	}
+}
+
+/* ---- gateway UDP ---- */
+
+static struct stack_udp *stack_slirp_udp_open(struct stack *s, uint16_t port,
+					      stack_udp_recv_fn cb, void *arg)
+{
+	struct slirp_stack *st = to_st(s);
+	struct stack_udp *u;
+	unsigned int tries;
+
+	for (tries = 0; !port && tries < 16384; tries++) {
+		uint16_t p = st->udp_next_port;
+
+		st->udp_next_port = p == 65535 ? 49152 : p + 1;
+		if (!udp_find(st, p))
+			port = p;
+	}
+	if (!port || udp_find(st, port))
+		return NULL;
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return NULL;
+	u->port = port;
+	u->cb = cb;
+	u->arg = arg;
+	u->next = st->udps;
+	st->udps = u;
+	return u;
+}
+
+static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len)
+{
+	struct slirp_stack *st = arg;
+
+	sw_output(st->env.sw, iov, iovcnt, len);
+}
+
+static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
+				uint32_t ip, uint16_t port, const void *data,
+				size_t len)
+{
+	struct slirp_stack *st = to_st(s);
+	uint8_t mac[6];
+	struct slirp_udp_out o = {
+		.src_mac = st->cfg.gw_mac,
+		.dst_mac = mac,
+		.src = st->cfg.gateway,
+		.dst = ip,
+		.sport = u->port,
+		.dport = port,
+		.id = st->ip_id++,
+		.mtu = st->cfg.mtu,
+	};
+	int r;
+
+	mac_of(st, ip, mac);
+	r = slirp_udp_frames(&o, data, len, emit, st);
+	return r < 0 ? r : 0;
+}
+
+static void stack_slirp_udp_close(struct stack *s, struct stack_udp *u)
+{
+	struct slirp_stack *st = to_st(s);
+	struct stack_udp **pp;
+
+	for (pp = &st->udps; *pp; pp = &(*pp)->next) {
+		if (*pp == u) {
+			*pp = u->next;
+			free(u);
+			return;
+		}
+	}
+}
+
+static void stack_slirp_stats(const struct stack *s, struct stack_stats *out)
+{
+	const struct slirp_stack *st = (const struct slirp_stack *)s;
+	unsigned int i;
+
+	memset(out, 0, sizeof(*out));
+	out->stack = st->cnt;
+	out->stack.pcbs_active = st->nconns;
+	for (i = 0; i < SLIRP_MAC_SLOTS; i++) /* leased or ARP-answering */
+		out->stack.arp_pins += st->macs[i].pinned;
+	out->nat = st->nat;
+}
+
+const struct stack_backend stack_slirp_backend = {
+	.name = "slirp",
+	.summary = "libslirp (QEMU's user networking) on the loop",
+	.create = stack_slirp_create,
+	.destroy = stack_slirp_destroy,
+	.input = stack_slirp_input,
+	.batch_end = stack_slirp_batch_end,
+	.lease = stack_slirp_lease,
+	.tcp_dial = slirp_tcp_dial,
+	.conn_close = slirp_conn_close,
+	.tcp_listen = slirp_tcp_listen,
+	.tcp_unlisten = slirp_tcp_unlisten,
+	.udp_open = stack_slirp_udp_open,
+	.udp_send = stack_slirp_udp_send,
+	.udp_close = stack_slirp_udp_close,
+	.stats = stack_slirp_stats,
+};
