@@ -55,26 +55,6 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
 /* nat_table_oldest() - least recently used flow, or NULL. */
 struct nat_flow *nat_table_oldest(const struct nat_table *t);
 
-/*
- * The NAT's bounds. Every flow holds one host fd, so they are shares of
- * the fd limit less a headroom kept for the API, listeners, DNS upstream
- * and port forwards: a quarter of the limit, at least NAT_FD_HEADROOM_MIN.
- * Of the rest (or of -max-flows when given) TCP gets 1/2, UDP 3/8 and ICMP
- * 1/8 (at most NAT_ICMP_MAX); TCP connects in progress (half-open) at most
- * half of TCP's share: a flood of SYNs leaves half of the table to
- * established connections, while a guest's burst of a few thousand real
- * connections (slow to complete under load) is not reset.
- */
-#define NAT_FD_HEADROOM_MIN 256
-#define NAT_DEFAULT_MAX_FLOWS 131072 /* derived budgets stop here */
-#define NAT_ICMP_MAX 4096
-#define NAT_MIN_FLOWS 8
-
-/*
- * nat_limits_compute() - bounds for fd limit @nofile; @max_flows is the
- * user's total (-max-flows), 0 to derive it from @nofile.
- */
-void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
-			unsigned int max_flows);
+#include "net/nat_limits.h"
 
 #endif

@@ -152,6 +152,12 @@ struct slirp_stack {
 
 	struct stack_counters cnt;
 	struct nat_counters nat;
+	/*
+	 * The fds libslirp's sockets may hold in all (nat_limits.h: the fd
+	 * limit less a headroom for the API, listeners and DNS): past it a
+	 * new flow of the guest is refused before libslirp sees it.
+	 */
+	struct nat_limits lim;
 };
 
 /* slirp_now() - the env's clock in ms. */

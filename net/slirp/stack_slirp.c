@@ -26,10 +26,12 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "net/nat_limits.h"
 #include "net/pkt.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_priv.h"
@@ -679,6 +681,16 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	st->cfg = *env->cfg;
 	st->env.cfg = &st->cfg;
 	st->udp_next_port = 49152;
+	{
+		struct rlimit rl;
+
+		nat_limits_compute(&st->lim,
+				   getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+						   rl.rlim_cur != RLIM_INFINITY
+					   ? (uint64_t)rl.rlim_cur
+					   : 1024,
+				   st->cfg.max_flows);
+	}
 	st->buf_cap = (size_t)st->cfg.mtu + 14;
 	st->buf = malloc(st->buf_cap);
 	snprintf(st->dir, sizeof(st->dir), "%s/qcw-slirp.XXXXXX",
@@ -864,6 +876,35 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 	send_rst(st, f, p);
 }
 
+/*
+ * slirp_over_budget() - libslirp's sockets hold the whole fd budget: a
+ * new TCP connection of the guest is refused here with a RST (its connect
+ * fails at once) while the segments of open ones go on; UDP and ICMP
+ * cannot tell a new flow from an old one at this point, so every datagram
+ * beyond the gateway is refused until sockets close. True when @f was
+ * consumed.
+ */
+static bool slirp_over_budget(struct slirp_stack *st, const uint8_t *f,
+			      const struct slirp_pkt *p)
+{
+	if (p->proto == 6) {
+		if ((p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) !=
+		    SLIRP_TCP_SYN)
+			return false;
+		st->nat.limit_hits++;
+		st->nat.tcp.refused++;
+		send_rst(st, f, p);
+	} else if (p->proto == 17) {
+		st->nat.udp.dropped++;
+	} else {
+		st->nat.icmp.dropped++;
+	}
+	log_rl("stack slirp: %zu sockets open, the flows' budget of %u fds "
+	       "(from the fd limit %llu): a new flow refused",
+	       st->nfds, st->lim.budget, (unsigned long long)st->lim.nofile);
+	return true;
+}
+
 static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			      const struct sw_ref *keep)
 {
@@ -908,6 +949,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			st->cnt.policy_drops++;
 			return;
 		}
+		if (p.ip && st->nfds >= st->lim.budget &&
+		    slirp_over_budget(st, f, &p))
+			return;
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
 			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
@@ -1053,6 +1097,7 @@ static void stack_slirp_stats(const struct stack *s, struct stack_stats *out)
 	for (i = 0; i < SLIRP_MAC_SLOTS; i++) /* leased or ARP-answering */
 		out->stack.arp_pins += st->macs[i].pinned;
 	out->nat = st->nat;
+	out->limits = st->lim;
 }
 
 const struct stack_backend stack_slirp_backend = {

@@ -1,0 +1,46 @@
+/*
+ * nat_limits.c - the flows' fd budget from the fd limit (nat_limits.h).
+ */
+#include "net/nat_limits.h"
+
+#include <string.h>
+
+static unsigned int nat_at_least(uint64_t v, unsigned int min)
+{
+	return v < min ? min : (unsigned int)v;
+}
+
+void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
+			unsigned int max_flows)
+{
+	uint64_t headroom = nofile / 4, budget;
+
+	memset(l, 0, sizeof(*l));
+	l->nofile = nofile;
+	if (headroom < NAT_FD_HEADROOM_MIN)
+		headroom = NAT_FD_HEADROOM_MIN;
+	budget = nofile > headroom ? nofile - headroom : 0;
+	if (max_flows) {
+		/* the user's choice, but never into the last 256 fds */
+		uint64_t most = nofile > NAT_FD_HEADROOM_MIN
+					? nofile - NAT_FD_HEADROOM_MIN
+					: 0;
+
+		budget = max_flows;
+		if (budget > most) {
+			budget = most;
+			l->clamped = true;
+		}
+	} else if (budget > NAT_DEFAULT_MAX_FLOWS) {
+		budget = NAT_DEFAULT_MAX_FLOWS;
+	}
+	if (budget > UINT32_MAX / 2)
+		budget = UINT32_MAX / 2;
+	l->budget = nat_at_least(budget, 4 * NAT_MIN_FLOWS);
+	l->tcp = nat_at_least(l->budget / 2, NAT_MIN_FLOWS);
+	l->half_open = nat_at_least(l->tcp / 2, NAT_MIN_FLOWS / 2);
+	l->udp = nat_at_least((uint64_t)l->budget * 3 / 8, NAT_MIN_FLOWS);
+	l->icmp = nat_at_least(l->budget / 8, NAT_MIN_FLOWS / 2);
+	if (l->icmp > NAT_ICMP_MAX)
+		l->icmp = NAT_ICMP_MAX;
+}
