@@ -68,15 +68,15 @@ static bool gw_link_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 }
 
 void gw_link_input(void *arg, const uint8_t *frame, size_t len,
-			  const struct sw_ref *keep)
+		   const struct sw_ref *keep)
 {
 	struct gw_link *l = arg;
 	uint32_t tip;
 
 	if (pkt_arp_request_for(frame, len, &tip) &&
 	    netcfg_is_vip(&l->cfg, tip)) {
-		size_t n = pkt_build_arp_reply(l->scratch, frame,
-					       l->cfg.gw_mac, tip);
+		size_t n = pkt_build_arp_reply(l->scratch, frame, l->cfg.gw_mac,
+					       tip);
 
 		gw_link_send(l, l->scratch, n);
 		l->cnt.arp_replies++;
