@@ -48,15 +48,6 @@ static const struct daemon_unit *const daemon_units[] = {
 
 #define DAEMON_NUNITS (sizeof(daemon_units) / sizeof(daemon_units[0]))
 
-void daemon_stop(struct daemon *d, int status)
-{
-	if (d->stopping)
-		return;
-	d->stopping = true;
-	d->exit_status = status;
-	uv_stop(&d->loop);
-}
-
 static void daemon_signal_cb(uv_signal_t *s, int signum)
 {
 	struct daemon *d = s->data;

@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <string.h>
 
-#include "cmd/daemon.h"
+#include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "qcw_config.h"
 #define LOG_SUBSYS LOG_SS_DAEMON

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "cmd/config.h"
-#include "cmd/daemon.h"
+#include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "dhcp/dhcp_server.h"
 #include "gateway/gw_link.h"

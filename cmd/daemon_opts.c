@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "cmd/config.h"
-#include "cmd/daemon.h"
+#include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "dhcp/dhcp_server.h"
 #include "net/netcfg.h"

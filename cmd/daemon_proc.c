@@ -14,7 +14,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "cmd/daemon.h"
+#include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "cmd/sandbox.h"
 #include "net/stack.h"

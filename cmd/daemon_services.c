@@ -13,7 +13,7 @@
 #include "api/api.h"
 #include "api/notify.h"
 #include "cmd/config.h"
-#include "cmd/daemon.h"
+#include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "dns/dns_server.h"
 #include "forwarder/fwd.h"

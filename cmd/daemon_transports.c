@@ -10,7 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "cmd/daemon.h"
+#include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "net/transport_dgram.h"
 #include "net/transport_stream.h"

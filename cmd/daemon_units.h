@@ -88,7 +88,14 @@ int daemon_transports_check(const struct daemon_opts *o);
 void daemon_connect_fd(void *arg, int fd);
 
 /* daemon_stop() - leave the loop with @status (the first call wins). */
-void daemon_stop(struct daemon *d, int status);
+static inline void daemon_stop(struct daemon *d, int status)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->exit_status = status;
+	uv_stop(&d->loop);
+}
 
 /* daemon_proc.c: the process itself */
 /* daemon_proc_tune() - the fd limit raised, the heap kept for bursts. */
