@@ -45,8 +45,11 @@ int main(int argc, char **argv)
 		return client_main(argc - 1, argv + 1);
 
 	r = daemon_parse_args(&o, argc, argv);
-	if (r != 0)
+	if (r != 0) {
+		/* what the flags and -config gave before the error */
+		daemon_opts_free(&o);
 		return r < 0 ? 1 : r == 100 ? 0 : r;
+	}
 	r = daemon_run(&o);
 	daemon_opts_free(&o);
 	return r;

@@ -85,8 +85,14 @@ if [ "$QCW_STACK" = slirp ] && grep -q __asan_init "$QCW_NET" 2>/dev/null; then
 else
 	t_check "RSS with 2000 open connections stays under start + 64 MB" \
 		test "$rss1" -lt $((rss0 + 65536))
-	t_check "RSS returns near its start value after they close" \
-		test "$rss2" -lt $((rss0 + 16384))
+	if grep -q __asan_init "$QCW_NET" 2>/dev/null; then
+		# ASan's quarantine holds freed memory back (a CI run: 52 kB
+		# over the bound, and still growing after the close)
+		echo "# skip under ASan: RSS returns near its start value (ASan's quarantine keeps freed memory)"
+	else
+		t_check "RSS returns near its start value after they close" \
+			test "$rss2" -lt $((rss0 + 16384))
+	fi
 fi
 
 # ---- UDP ----
