@@ -48,23 +48,55 @@ bool pkt_arp_request_for(const uint8_t *f, size_t len, uint32_t *tip)
 	return true;
 }
 
-size_t pkt_build_arp_reply(uint8_t *out, const uint8_t *req,
-			   const uint8_t mac[6], uint32_t ip)
+void pkt_put_eth(uint8_t *out, const uint8_t dst[6], const uint8_t src[6],
+		 uint16_t type)
 {
-	const uint8_t *ra = req + ETH_HLEN_;
-	uint8_t *a = out + ETH_HLEN_;
+	memcpy(out, dst, 6);
+	memcpy(out + 6, src, 6);
+	be16_put(out + 12, type);
+}
 
-	memcpy(out, ra + 8, 6); /* to the sender's hardware address */
-	memcpy(out + 6, mac, 6);
-	be16_put(out + 12, ETHTYPE_ARP_);
+void pkt_put_ip4(uint8_t *ip, uint8_t tos, uint16_t tot, uint16_t id,
+		 uint16_t frag, uint8_t proto, uint32_t src, uint32_t dst)
+{
+	memset(ip, 0, 20);
+	ip[0] = 0x45;
+	ip[1] = tos;
+	be16_put(ip + 2, tot);
+	be16_put(ip + 4, id);
+	be16_put(ip + 6, frag);
+	ip[8] = 64;
+	ip[9] = proto;
+	be32_put(ip + 12, src);
+	be32_put(ip + 16, dst);
+	be16_put(ip + 10, pkt_csum(ip, 20, 0));
+}
+
+void pkt_put_arp(uint8_t *a, uint16_t op, const uint8_t sha[6], uint32_t sip,
+		 const uint8_t *tha, uint32_t tip)
+{
 	be16_put(a, 1);
 	be16_put(a + 2, ETHTYPE_IP4);
 	a[4] = 6;
 	a[5] = 4;
-	be16_put(a + 6, 2);
-	memcpy(a + 8, mac, 6);
-	be32_put(a + 14, ip);
-	memcpy(a + 18, ra + 8, 10); /* sender MAC + IP become the target */
+	be16_put(a + 6, op);
+	memcpy(a + 8, sha, 6);
+	be32_put(a + 14, sip);
+	if (tha)
+		memcpy(a + 18, tha, 6);
+	else
+		memset(a + 18, 0, 6);
+	be32_put(a + 24, tip);
+}
+
+size_t pkt_build_arp_reply(uint8_t *out, const uint8_t *req,
+			   const uint8_t mac[6], uint32_t ip)
+{
+	const uint8_t *ra = req + ETH_HLEN_;
+
+	/* to the sender's hardware address; its MAC and IP become the target */
+	pkt_put_eth(out, ra + 8, mac, ETHTYPE_ARP_);
+	pkt_put_arp(out + ETH_HLEN_, 2, mac, ip, ra + 8, be32_get(ra + 14));
 	return ETH_HLEN_ + 28;
 }
 
@@ -86,27 +118,15 @@ size_t pkt_build_udp4(uint8_t *out, const uint8_t src_mac[6],
 		      uint16_t sport, uint16_t dport, size_t plen)
 {
 	uint8_t *ip = out + ETH_HLEN_, *udp = ip + 20;
-	uint32_t sum;
 	uint16_t c;
 
-	memcpy(out, dst_mac, 6);
-	memcpy(out + 6, src_mac, 6);
-	be16_put(out + 12, ETHTYPE_IP4);
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	be16_put(ip + 2, (uint16_t)(20 + 8 + plen));
-	ip[8] = 64;
-	ip[9] = 17;
-	be32_put(ip + 12, src);
-	be32_put(ip + 16, dst);
-	be16_put(ip + 10, pkt_csum(ip, 20, 0));
+	pkt_put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
+	pkt_put_ip4(ip, 0, (uint16_t)(20 + 8 + plen), 0, 0, 17, src, dst);
 	be16_put(udp, sport);
 	be16_put(udp + 2, dport);
 	be16_put(udp + 4, (uint16_t)(8 + plen));
 	be16_put(udp + 6, 0);
-	sum = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 17 +
-	      (uint32_t)(8 + plen);
-	c = pkt_csum(udp, 8 + plen, sum);
+	c = pkt_csum(udp, 8 + plen, pkt_pseudo_sum(src, dst, 17, 8 + plen));
 	be16_put(udp + 6, c ? c : 0xffff);
 	return ETH_HLEN_ + 20 + 8 + plen;
 }

@@ -79,4 +79,24 @@ size_t pkt_build_udp4(uint8_t *out, const uint8_t src_mac[6],
 /* pkt_csum() - Internet checksum of @len bytes, seeded with @sum. */
 uint16_t pkt_csum(const uint8_t *p, size_t len, uint32_t sum);
 
+/* pkt_put_eth() - an Ethernet header at @out. */
+void pkt_put_eth(uint8_t *out, const uint8_t dst[6], const uint8_t src[6],
+		 uint16_t type);
+/* pkt_put_ip4() - an IPv4 header without options at @ip, checksum set. */
+void pkt_put_ip4(uint8_t *ip, uint8_t tos, uint16_t tot, uint16_t id,
+		 uint16_t frag, uint8_t proto, uint32_t src, uint32_t dst);
+/*
+ * pkt_put_arp() - an Ethernet ARP body (28 bytes) at @a: @op 1 request,
+ * 2 reply; @tha NULL writes zeros.
+ */
+void pkt_put_arp(uint8_t *a, uint16_t op, const uint8_t sha[6], uint32_t sip,
+		 const uint8_t *tha, uint32_t tip);
+/* pkt_pseudo_sum() - the IPv4 pseudo header's sum for @len L4 bytes. */
+static inline uint32_t pkt_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto,
+				      size_t len)
+{
+	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
+	       proto + (uint32_t)len;
+}
+
 #endif

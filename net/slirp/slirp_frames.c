@@ -158,38 +158,6 @@ const char *slirp_verdict_name(enum slirp_verdict v)
 	return "?";
 }
 
-/* put_ip4() - an IPv4 header without options at @ip, checksum set. */
-static void put_ip4(uint8_t *ip, uint8_t tos, uint16_t tot, uint16_t id,
-		    uint16_t frag, uint8_t proto, uint32_t src, uint32_t dst)
-{
-	memset(ip, 0, 20);
-	ip[0] = 0x45;
-	ip[1] = tos;
-	be16_put(ip + 2, tot);
-	be16_put(ip + 4, id);
-	be16_put(ip + 6, frag);
-	ip[8] = 64;
-	ip[9] = proto;
-	be32_put(ip + 12, src);
-	be32_put(ip + 16, dst);
-	be16_put(ip + 10, pkt_csum(ip, 20, 0));
-}
-
-static void put_eth(uint8_t *out, const uint8_t *dst, const uint8_t *src,
-		    uint16_t type)
-{
-	memcpy(out, dst, 6);
-	memcpy(out + 6, src, 6);
-	be16_put(out + 12, type);
-}
-
-/* pseudo() - the pseudo header's sum for @proto and @len L4 bytes. */
-static uint32_t pseudo(uint32_t src, uint32_t dst, uint8_t proto, size_t len)
-{
-	return (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-	       proto + (uint32_t)len;
-}
-
 size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
 			      const struct slirp_pkt *p,
 			      const uint8_t gw_mac[6])
@@ -200,9 +168,9 @@ size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
 	if (p->frag || p->proto != IPPROTO_ICMP_ || n < 8 || p->l4[0] != 8 ||
 	    p->l4[1] != 0 || flen > cap || pkt_csum(p->l4, n, 0) != 0)
 		return 0;
-	put_eth(out, frame + 6, gw_mac, ETHTYPE_IP4);
-	put_ip4(out + ETH_HLEN_, p->ip[1], (uint16_t)(20 + n),
-		be16_get(p->ip + 4), 0, IPPROTO_ICMP_, p->dst, p->src);
+	pkt_put_eth(out, frame + 6, gw_mac, ETHTYPE_IP4);
+	pkt_put_ip4(out + ETH_HLEN_, p->ip[1], (uint16_t)(20 + n),
+		    be16_get(p->ip + 4), 0, IPPROTO_ICMP_, p->dst, p->src);
 	memcpy(icmp, p->l4, n);
 	icmp[0] = 0;
 	be16_put(icmp + 2, 0);
@@ -217,8 +185,8 @@ size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 {
 	uint8_t *t = out + ETH_HLEN_ + 20;
 
-	put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
-	put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, src, dst);
+	pkt_put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
+	pkt_put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, src, dst);
 	memset(t, 0, 20);
 	be16_put(t, sport);
 	be16_put(t + 2, dport);
@@ -226,7 +194,7 @@ size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 	be32_put(t + 8, ack);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	be16_put(t + 16, pkt_csum(t, 20, pseudo(src, dst, 6, 20)));
+	be16_put(t + 16, pkt_csum(t, 20, pkt_pseudo_sum(src, dst, 6, 20)));
 	return SLIRP_RST_LEN;
 }
 
@@ -263,7 +231,8 @@ bool slirp_udp_ok(const struct slirp_pkt *p)
 	if (p->l4len < 8 || be16_get(p->l4 + 6) == 0)
 		return p->l4len >= 8;
 	return pkt_csum(p->l4, p->l4len,
-			pseudo(p->src, p->dst, IPPROTO_UDP_, p->l4len)) == 0;
+			pkt_pseudo_sum(p->src, p->dst, IPPROTO_UDP_,
+				       p->l4len)) == 0;
 }
 
 int slirp_udp_frames(const struct slirp_udp_out *o, const void *data,
@@ -286,8 +255,8 @@ int slirp_udp_frames(const struct slirp_udp_out *o, const void *data,
 	be16_put(hdr + 36, o->dport);
 	be16_put(hdr + 38, (uint16_t)total);
 	sum = pkt_csum(d, len,
-		       pseudo(o->src, o->dst, IPPROTO_UDP_, total) + o->sport +
-			       o->dport + (uint32_t)total);
+		       pkt_pseudo_sum(o->src, o->dst, IPPROTO_UDP_, total) +
+			       o->sport + o->dport + (uint32_t)total);
 	be16_put(hdr + 40, sum ? sum : 0xffff);
 	for (off = 0; off < total; off += chunk) {
 		size_t hl = off ? 34 : 42, dlen;
@@ -298,9 +267,9 @@ int slirp_udp_frames(const struct slirp_udp_out *o, const void *data,
 			frag |= 0x2000; /* MF */
 		else if (off == 0)
 			frag = 0x4000; /* DF: it fits */
-		put_eth(hdr, o->dst_mac, o->src_mac, ETHTYPE_IP4);
-		put_ip4(hdr + ETH_HLEN_, 0, (uint16_t)(20 + chunk), o->id, frag,
-			IPPROTO_UDP_, o->src, o->dst);
+		pkt_put_eth(hdr, o->dst_mac, o->src_mac, ETHTYPE_IP4);
+		pkt_put_ip4(hdr + ETH_HLEN_, 0, (uint16_t)(20 + chunk), o->id,
+			    frag, IPPROTO_UDP_, o->src, o->dst);
 		dlen = off ? chunk : chunk - 8;
 		iov[0].iov_base = hdr;
 		iov[0].iov_len = hl;
@@ -332,18 +301,9 @@ size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
 			       uint32_t sip, uint32_t tip)
 {
 	static const uint8_t bc[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-	uint8_t *a = out + ETH_HLEN_;
 
-	put_eth(out, bc, mac, ETHTYPE_ARP_);
-	be16_put(a, 1);
-	be16_put(a + 2, ETHTYPE_IP4);
-	a[4] = 6;
-	a[5] = 4;
-	be16_put(a + 6, 1);
-	memcpy(a + 8, mac, 6);
-	be32_put(a + 14, sip);
-	memset(a + 18, 0, 6);
-	be32_put(a + 24, tip);
+	pkt_put_eth(out, bc, mac, ETHTYPE_ARP_);
+	pkt_put_arp(out + ETH_HLEN_, 1, mac, sip, NULL, tip);
 	return 42;
 }
 
