@@ -34,13 +34,6 @@ struct gw_link {
 	uint8_t scratch[1600];
 };
 
-static void gw_link_send(struct gw_link *l, const uint8_t *f, size_t len)
-{
-	struct iovec iov = {.iov_base = (void *)f, .iov_len = len};
-
-	sw_output(l->sw, &iov, 1, len);
-}
-
 /* gw_link_dhcp() - true when the frame was a DHCP request (consumed). */
 static bool gw_link_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 {
@@ -62,7 +55,7 @@ static bool gw_link_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 	}
 	n = (int)pkt_build_udp4(l->scratch, l->cfg.gw_mac, dst.mac,
 				l->cfg.gateway, dst.ip, 67, 68, (size_t)n);
-	gw_link_send(l, l->scratch, (size_t)n);
+	sw_output_buf(l->sw, l->scratch, (size_t)n);
 	l->cnt.dhcp_out++;
 	return true;
 }
@@ -78,7 +71,7 @@ void gw_link_input(void *arg, const uint8_t *frame, size_t len,
 		size_t n = pkt_build_arp_reply(l->scratch, frame, l->cfg.gw_mac,
 					       tip);
 
-		gw_link_send(l, l->scratch, n);
+		sw_output_buf(l->sw, l->scratch, n);
 		l->cnt.arp_replies++;
 		return;
 	}

@@ -193,6 +193,14 @@ void sw_input_end(struct sw_port *port);
 /* sw_output() - a frame sent by the gateway stack (pieces in @iov). */
 void sw_output(struct sw *sw, const struct iovec *iov, int iovcnt, size_t len);
 
+/* sw_output_buf() - sw_output() of a frame in one buffer. */
+static inline void sw_output_buf(struct sw *sw, const void *frame, size_t len)
+{
+	struct iovec iov = {.iov_base = (void *)frame, .iov_len = len};
+
+	sw_output(sw, &iov, 1, len);
+}
+
 /* sw_output_ref() - sw_output() of one contiguous, referenced frame. */
 void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		   const struct sw_ref *ref);

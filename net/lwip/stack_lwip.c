@@ -199,17 +199,12 @@ void qcw_lwip_diag(const char *fmt, ...)
 	log_debug("lwip: %s", buf);
 }
 
-static void stack_send_frame(struct lwst *st, const uint8_t *f, size_t len)
-{
-	struct iovec iov = {.iov_base = (void *)f, .iov_len = len};
-
-	sw_output(st->sw, &iov, 1, len);
-}
-
 /* stack_send_held() - a pure ACK of lwIP's, held in the batch, goes out. */
 static void stack_send_held(void *arg, const uint8_t *f, size_t len)
 {
-	stack_send_frame(arg, f, len);
+	struct lwst *st = arg;
+
+	sw_output_buf(st->sw, f, len);
 }
 
 /*

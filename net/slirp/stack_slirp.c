@@ -85,10 +85,9 @@ static struct slirp_mac *mac_slot(struct slirp_stack *st, uint32_t ip)
 void slirp_arp_query(struct slirp_stack *st, uint32_t ip)
 {
 	uint8_t req[42];
-	struct iovec iov = {.iov_base = req, .iov_len = sizeof(req)};
 
 	slirp_build_arp_request(req, st->cfg.gw_mac, st->cfg.gateway, ip);
-	sw_output(st->env.sw, &iov, 1, sizeof(req));
+	sw_output_buf(st->env.sw, req, sizeof(req));
 	st->sent = true;
 }
 
@@ -794,10 +793,9 @@ static void send_rst(struct slirp_stack *st, const uint8_t *frame,
 		     const struct slirp_pkt *p)
 {
 	size_t n = slirp_build_rst(st->buf, frame, p, st->cfg.gw_mac);
-	struct iovec iov = {.iov_base = st->buf, .iov_len = n};
 
 	if (n)
-		sw_output(st->env.sw, &iov, 1, n);
+		sw_output_buf(st->env.sw, st->buf, n);
 }
 
 static void drop(struct slirp_stack *st, enum slirp_verdict v,
@@ -912,7 +910,6 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	enum slirp_verdict v;
 	struct slirp_pkt p;
 	struct stack_udp *u;
-	struct iovec iov;
 	size_t n;
 
 	if (len > (size_t)INT32_MAX)
@@ -975,9 +972,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			drop(st, SLV_DROP_MALFORMED, f, &p);
 			return;
 		}
-		iov.iov_base = st->buf;
-		iov.iov_len = n;
-		sw_output(st->env.sw, &iov, 1, n);
+		sw_output_buf(st->env.sw, st->buf, n);
 		return;
 	case SLV_GW_UDP:
 		u = udp_find(st, p.dport);
