@@ -51,8 +51,16 @@ static void fuzz_url(const char *s)
 		CHECK(u.port >= 0 && u.port <= 65535);
 		break;
 	case URL_VSOCK:
-		CHECK(u.port == -1 || (u.port >= 0 && u.port <= 65535));
+		CHECK(u.port >= -1);
 		CHECK(u.port >= 0 || u.host[0]);
+		CHECK(!u.vsock_null || u.path[0] == '/');
+		if (u.vsock_null) {
+			char p[300];
+			int r2 = url_vsock_unix_path(&u, p, sizeof(p));
+
+			CHECK(r2 == 0 || r2 == -ENAMETOOLONG);
+			CHECK(r2 || strlen(p) > strlen("00000002.00000000"));
+		}
 		CHECK(!u.path[0] || u.path[0] == '/');
 		break;
 	default:
