@@ -321,8 +321,10 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			unsigned long bad =
 				cfg->framing == FRAMING_BE32
 					? (unsigned long)be32_get(p)
-					: (unsigned long)p[0] |
-						  (unsigned long)p[1] << 8;
+				: cfg->framing == FRAMING_LE16
+					? (unsigned long)p[0] |
+						  (unsigned long)p[1] << 8
+					: (unsigned long)(c->rx_len - off);
 
 			log_warn("%s: invalid frame length %lu from peer "
 				 "(allowed %d..%d), closing connection",
