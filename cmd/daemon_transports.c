@@ -207,18 +207,53 @@ static void daemon_stdio_stop(struct daemon *d)
 const struct daemon_unit daemon_stdio = {"stdio", daemon_stdio_start,
 					 daemon_stdio_stop};
 
-/* ---- -listen-vpnkit: accepted for gvproxy's command lines only ---- */
+/*
+ * ---- -listen-vpnkit: hyperkit's vpnkit protocol (net/vpnkit.h: its
+ * handshake, then 2-byte LE frames), several VMs, each reconnecting at
+ * will; a VM leaving does not end the daemon (gvproxy accepts again). ----
+ */
+
+static void daemon_vpnkit_closed(void *arg, struct ts_listener *l, int status,
+				 bool had_frames)
+{
+	(void)arg;
+	(void)l;
+	(void)had_frames;
+	log_info("vpnkit: a VM disconnected (%s)",
+		 status == 0 ? "EOF" : uv_strerror(status));
+}
 
 static int daemon_vpnkit_start(struct daemon *d)
 {
-	if (d->o->listen_vpnkit)
-		log_warn("-listen-vpnkit is not implemented yet; ignored");
-	return 0;
+	struct ts_config tc = {
+		.framing = FRAMING_LE16,
+		.kind = "vpnkit",
+		.multi = true,
+		.on_closed = daemon_vpnkit_closed,
+		.arg = d,
+		.vpnkit = true,
+		.vpnkit_mtu = (uint16_t)d->o->mtu,
+	};
+	char err[256];
+	struct url u;
+
+	if (!d->o->listen_vpnkit)
+		return 0;
+	if (url_parse(d->o->listen_vpnkit, &u, err, sizeof(err)) < 0 ||
+	    (u.scheme != URL_UNIX && u.scheme != URL_TCP)) {
+		log_err("invalid -listen-vpnkit %s: use unix:///path or "
+			"tcp://host:port",
+			d->o->listen_vpnkit);
+		return -EINVAL;
+	}
+	d->vpnkit = ts_listen(&d->loop, d->sw, &u, &tc);
+	return d->vpnkit ? 0 : -EINVAL;
 }
 
 static void daemon_vpnkit_stop(struct daemon *d)
 {
-	(void)d;
+	ts_close(d->vpnkit);
+	d->vpnkit = NULL;
 }
 
 const struct daemon_unit daemon_vpnkit = {"vpnkit", daemon_vpnkit_start,

@@ -46,6 +46,7 @@ struct daemon {
 	struct td_port *vfkit, *bess;
 	struct ts_listener *stdio;
 	struct ts_listener *connect; /* /connect connections */
+	struct ts_listener *vpnkit; /* -listen-vpnkit */
 	/* the process (daemon.c) */
 	uv_signal_t sigint, sigterm;
 	uv_timer_t test_leak; /* QCW_TEST_LEAK_HANDLE=1: never closed */

@@ -29,6 +29,7 @@
 #include "util/log.h"
 #include "net/rxchunk.h"
 #include "net/txq.h"
+#include "net/vpnkit.h"
 
 #define TS_RX_BUF (256 * 1024 + FRAME_MAX_LEN + 4)
 #define TS_DEFAULT_RING (8 * 1024 * 1024) /* bytes queued per port, at most */
@@ -58,6 +59,8 @@ struct ts_conn {
 	size_t tx_inflight; /* bytes in the uv_write request */
 	bool writing;
 	bool closing;
+	bool hs_pending; /* vpnkit: handshake not done, not on the switch */
+	struct vpnkit_hs hs;
 	int close_status;
 	int handles_open;
 };
@@ -80,6 +83,7 @@ static const struct sw_port_ops ts_port_ops;
 
 static void ts_conn_flush(struct ts_conn *c);
 static void ts_flush_cb(uv_check_t *h);
+static long ts_handshake(struct ts_conn *c);
 
 static void ts_update_congestion(struct ts_conn *c)
 {
@@ -295,7 +299,7 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct ts_conn *c = s->data;
 	const struct ts_config *cfg = &c->l->cfg;
-	size_t off = 0;
+	size_t off = 0, hs_off = 0;
 
 	(void)buf;
 	if (nread < 0) {
@@ -308,7 +312,14 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->rx_len += (size_t)nread;
-	while (!c->closing) {
+	if (c->hs_pending) {
+		long r = ts_handshake(c);
+
+		if (r < 0 || c->closing)
+			return;
+		off = hs_off = (size_t)r;
+	}
+	while (!c->closing && !c->hs_pending) {
 		const uint8_t *frame;
 		size_t flen;
 		long r = frame_next(cfg->framing, c->rx + off, c->rx_len - off,
@@ -338,7 +349,7 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 							     : NULL);
 		off += (size_t)r;
 	}
-	if (off && !c->closing)
+	if (off > hs_off && !c->closing)
 		sw_input_end(&c->port);
 	if (rxchunk_shared(c->rxc)) {
 		/* frames in it are still in use: read on into a new chunk */
@@ -359,6 +370,57 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		memmove(c->rx, c->rx + off, c->rx_len - off);
 	}
 	c->rx_len -= off;
+}
+
+static int ts_attach(struct ts_listener *l, struct ts_conn *c);
+
+/*
+ * ts_handshake() - vpnkit: run the handshake over what was read, queue
+ * its replies, join the switch when it is done. Bytes consumed, or -1 when
+ * the connection was closed (bad command, no room to reply).
+ */
+static long ts_handshake(struct ts_conn *c)
+{
+	uint8_t out[VPNKIT_OUT_MAX];
+	size_t off = 0, outlen;
+	long r;
+
+	while (c->hs_pending) {
+		struct iovec iov;
+
+		r = vpnkit_hs_step(&c->hs, c->rx + off, c->rx_len - off, out,
+				   &outlen);
+		if (r < 0) {
+			log_rl("%s: unknown vpnkit command %u, closing "
+			       "connection",
+			       c->l->cfg.kind, c->rx[off]);
+			c->port.cnt.rx_drops++;
+			ts_conn_close(c, -EPROTO);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+		iov.iov_base = out;
+		iov.iov_len = outlen;
+		if (txq_push_copy(&c->txq, NULL, 0, &iov, 1, outlen) < 0) {
+			ts_conn_close(c, -ENOBUFS);
+			return -1;
+		}
+		ts_conn_flush(c);
+		if (c->hs.state == VPNKIT_DONE) {
+			log_info("%s: vpnkit handshake done: VM %s gets MAC "
+				 "%02x:%02x:%02x:%02x:%02x:%02x, MTU %u",
+				 c->l->cfg.kind, c->hs.uuid, c->hs.mac[0],
+				 c->hs.mac[1], c->hs.mac[2], c->hs.mac[3],
+				 c->hs.mac[4], c->hs.mac[5],
+				 (unsigned int)c->hs.mtu);
+			c->hs_pending = false;
+			if (ts_attach(c->l, c) < 0)
+				return -1;
+		}
+	}
+	return (long)off;
 }
 
 static struct ts_conn *ts_conn_new(struct ts_listener *l)
@@ -382,6 +444,19 @@ static struct ts_conn *ts_conn_new(struct ts_listener *l)
 	return c;
 }
 
+/* ts_attach() - @c joins the switch (closed when it has no free port). */
+static int ts_attach(struct ts_listener *l, struct ts_conn *c)
+{
+	int r = sw_port_attach(l->sw, &c->port, l->cfg.kind);
+
+	if (r < 0) {
+		log_warn("%s: switch has no free port, closing connection",
+			 l->cfg.kind);
+		ts_conn_close(c, r);
+	}
+	return r;
+}
+
 /* ts_conn_start() - the stream handle is initialised and connected. */
 static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 {
@@ -397,12 +472,14 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 	l->conns = c;
 	l->n_conns++;
 	l->n_accepted++;
-	r = sw_port_attach(l->sw, &c->port, l->cfg.kind);
-	if (r < 0) {
-		log_warn("%s: switch has no free port, closing connection",
-			 l->cfg.kind);
-		ts_conn_close(c, r);
-		return r;
+	if (l->cfg.vpnkit) {
+		vpnkit_hs_init(&c->hs, l->cfg.vpnkit_mtu,
+			       (uint32_t)uv_hrtime() ^ l->n_accepted);
+		c->hs_pending = true;
+	} else {
+		r = ts_attach(l, c);
+		if (r < 0)
+			return r;
 	}
 	if (l->u.h.type == UV_TCP)
 		uv_tcp_nodelay(&c->u.tcp, 1);
@@ -413,8 +490,11 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 		ts_conn_close(c, r);
 		return r;
 	}
-	log_info("%s: new connection (switch port %d)", l->cfg.kind,
-		 c->port.id);
+	if (c->hs_pending)
+		log_info("%s: new connection, vpnkit handshake", l->cfg.kind);
+	else
+		log_info("%s: new connection (switch port %d)", l->cfg.kind,
+			 c->port.id);
 	return 0;
 }
 
