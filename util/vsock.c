@@ -39,6 +39,16 @@ int vsock_listen(uint32_t cid, uint32_t port, int backlog)
 	return fd;
 }
 
+int vsock_available(void)
+{
+	int fd = socket(AF_VSOCK, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
 int vsock_dial(uint32_t cid, uint32_t port)
 {
 	struct sockaddr_vm sa;
@@ -56,6 +66,11 @@ int vsock_dial(uint32_t cid, uint32_t port)
 	return fd;
 }
 #else
+int vsock_available(void)
+{
+	return -EAFNOSUPPORT;
+}
+
 int vsock_listen(uint32_t cid, uint32_t port, int backlog)
 {
 	(void)cid;

@@ -23,6 +23,9 @@ int vsock_listen(uint32_t cid, uint32_t port, int backlog);
  */
 int vsock_dial(uint32_t cid, uint32_t port);
 
+/* vsock_available() - 0 when this kernel has AF_VSOCK, else -errno. */
+int vsock_available(void);
+
 /* vsock_strerror() - @err (negative errno of the above) in words. */
 const char *vsock_strerror(int err);
 
