@@ -309,7 +309,8 @@ static int vm_serve(struct vm *vm)
 		if (p[1].revents & POLLOUT && vm->tap_full &&
 		    vm_deliver(vm) < 0)
 			return -EPROTO;
-		if (p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+		if (p[0].events &&
+		    p[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t n = read(vm->conn.rfd, vm->rx + vm->rx_len,
 					 VM_RX_CAP - vm->rx_len);
 
