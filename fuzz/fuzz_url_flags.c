@@ -7,6 +7,7 @@
  * consistent return values); a violation traps.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,7 +53,9 @@ static void fuzz_url(const char *s)
 		break;
 	case URL_VSOCK:
 		CHECK(u.port >= -1);
-		CHECK(u.port >= 0 || u.host[0]);
+		/* -1: a GUID, or a 32-bit port beyond an int */
+		CHECK(u.port >= 0 || u.host[0] || u.vsock_port > INT_MAX);
+		CHECK(u.port < 0 || (uint32_t)u.port == u.vsock_port);
 		CHECK(!u.vsock_null || u.path[0] == '/');
 		if (u.vsock_null) {
 			char p[300];
