@@ -35,6 +35,9 @@
 #define TS_DEFAULT_RING (8 * 1024 * 1024) /* bytes queued per port, at most */
 #define TS_COPY_RING (2 * 1024 * 1024) /* for frames that must be copied */
 #define TS_SLOTS 16384
+/* vpnkit: connections still in the handshake, at most (a peer that stops
+ * halfway holds one until it closes; further ones are refused) */
+#define TS_MAX_HANDSHAKING 16
 
 union ts_stream {
 	uv_handle_t h;
@@ -74,6 +77,7 @@ struct ts_listener {
 	struct ts_conn *conns;
 	unsigned int n_conns;
 	unsigned int n_accepted;
+	unsigned int n_handshaking; /* vpnkit: connections not done yet */
 	bool listening;
 	bool closing;
 	bool handle_open; /* the listening handle is not closed yet */
@@ -112,6 +116,8 @@ static void ts_conn_closed_cb(uv_handle_t *h)
 		}
 	}
 	l->n_conns--;
+	if (c->hs_pending)
+		l->n_handshaking--;
 	rxchunk_put(c->rxc);
 	txq_fini(&c->txq);
 	if (!l->closing && l->cfg.on_closed)
@@ -416,6 +422,7 @@ static long ts_handshake(struct ts_conn *c)
 				 c->hs.mac[4], c->hs.mac[5],
 				 (unsigned int)c->hs.mtu);
 			c->hs_pending = false;
+			c->l->n_handshaking--;
 			if (ts_attach(c->l, c) < 0)
 				return -1;
 		}
@@ -476,6 +483,7 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 		vpnkit_hs_init(&c->hs, l->cfg.vpnkit_mtu,
 			       (uint32_t)uv_hrtime() ^ l->n_accepted);
 		c->hs_pending = true;
+		l->n_handshaking++;
 	} else {
 		r = ts_attach(l, c);
 		if (r < 0)
@@ -514,8 +522,12 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 			 uv_strerror(status));
 		return;
 	}
-	if (!l->cfg.multi && l->n_conns > 0) {
-		/* One peer per socket, like gvproxy; refuse the extra one. */
+	if ((!l->cfg.multi && l->n_conns > 0) ||
+	    l->n_handshaking >= TS_MAX_HANDSHAKING) {
+		/*
+		 * One peer per socket, like gvproxy, or too many vpnkit
+		 * peers that never finished their handshake: refuse.
+		 */
 		union ts_stream *extra = malloc(sizeof(*extra));
 
 		if (!extra)
@@ -525,9 +537,10 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 		else
 			uv_pipe_init(l->loop, &extra->pipe, 0);
 		if (uv_accept(server, &extra->s) == 0)
-			log_warn("%s: already serving a peer, refusing another "
-				 "connection",
-				 l->cfg.kind);
+			log_rl("%s: %s, refusing another connection",
+			       l->cfg.kind,
+			       l->cfg.multi ? "too many unfinished handshakes"
+					    : "already serving a peer");
 		uv_close(&extra->h, ts_reject_cb);
 		return;
 	}

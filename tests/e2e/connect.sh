@@ -7,7 +7,8 @@
 # stack protocol rule); -services has no /connect. vpnkit: the handshake
 # (init echoed, UUID -> MAC 5a:94:ef:e4:0c:ee, the -mtu offered), then
 # 2-byte LE frames; several VMs one after another; a peer that stops
-# halfway or sends an unknown command is dropped while qcw-net lives on;
+# halfway or sends an unknown command is dropped while qcw-net lives on,
+# and at most 16 unfinished handshakes are held;
 # qemu+vpnkit is refused with gvproxy's message.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
@@ -66,11 +67,15 @@ t_check "vpnkit: handshake (MTU 4000, the UUID's MAC), then ARP in 2-byte LE" \
 	$PEER vpnkit "$LAB_DIR/vpnkit.sock"
 t_check "vpnkit: a second VM after the first left" \
 	$PEER vpnkit "$LAB_DIR/vpnkit.sock"
-t_check "vpnkit: a peer that stops halfway is dropped" \
+t_check "vpnkit: a peer that leaves halfway is forgotten" \
 	$PEER vpnkit-short "$LAB_DIR/vpnkit.sock"
+t_check "vpnkit: an unknown command closes the connection" \
+	$PEER vpnkit-badcmd "$LAB_DIR/vpnkit.sock"
 t_check "vpnkit: the handshake is logged" \
 	grep -q "vpnkit handshake done: VM c3d68012-0208-11ea-9fd7-f2189899ab08 gets MAC 5a:94:ef:e4:0c:ee, MTU 4000" "$LAB_DIR/vk.log"
 t_check "vpnkit: a third VM still served" $PEER vpnkit "$LAB_DIR/vpnkit.sock"
+t_check "vpnkit: 16 stalled handshakes: the 17th is refused, then served once they go" \
+	$PEER vpnkit-stall "$LAB_DIR/vpnkit.sock"
 t_check "vpnkit: qcw-net still running" kill -0 $QPID
 lab__kill $QPID
 t_check "vpnkit: SIGTERM exit 0" test "$LAB_KILL_RC" = 0

@@ -13,6 +13,11 @@ MODEs:
                       2-byte LE framing. Prints the MTU and MAC.
   vpnkit-short        sends half an init message and closes: qcw-net must
                       survive (checked by the caller).
+  vpnkit-badcmd       an unknown command after the init: the connection is
+                      closed (EOF).
+  vpnkit-stall        16 peers stop halfway through the handshake and stay:
+                      a 17th connection is refused (EOF); once they leave,
+                      a full handshake works again.
 Exit 0 when the reply is right."""
 import socket, struct, sys, time
 
@@ -43,8 +48,34 @@ def is_arp_reply(m):
     return m[6:12] == GW and m[12:14] == b"\x08\x06" and m[20:22] == b"\x00\x02"
 
 
+def stall(path):
+    held = []
+    for _ in range(16):
+        h = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        h.connect(path)
+        h.sendall(b"\x01" * 20)
+        held.append(h)
+    time.sleep(0.5)
+    x = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    x.settimeout(5)
+    x.connect(path)
+    try:
+        refused = x.recv(1) == b""
+    except ConnectionResetError:
+        refused = True
+    print("17th connection %s" % ("refused" if refused else "served"))
+    for h in held:
+        h.close()
+    time.sleep(0.5)
+    return refused
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
+    if mode == "vpnkit-stall":
+        if not stall(path):
+            return 1
+        mode = "vpnkit"
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
     s.connect(path)
@@ -53,6 +84,17 @@ def main():
         s.sendall(b"\x01" * 20)
         s.close()
         return 0
+    if mode == "vpnkit-badcmd":
+        init = bytes([0x01]) + b"VMN3T" + bytes(43)
+        s.sendall(init)
+        recv_exact(s, 49)
+        s.sendall(b"\x07" + UUID + b"\x00" * 4)
+        try:
+            eof = s.recv(1) == b""
+        except ConnectionResetError:
+            eof = True
+        print("unknown command: %s" % ("closed" if eof else "answered"))
+        return 0 if eof else 1
     if mode == "vpnkit":
         init = bytes([0x01]) + b"VMN3T" + bytes(43)
         s.sendall(init)
