@@ -68,6 +68,10 @@ void lwst6_netif_setup(struct lwst *st, struct lwst_nb6 *nb);
 int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 		struct netif *inp);
 err_t lwst6_output(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst);
+/* lwst_ip_set() - lwIP's form of @a (IPv4 or IPv6); -EAFNOSUPPORT. */
+int lwst_ip_set(ip_addr_t *out, const struct inaddr *a);
+/* lwst_inaddr() - the seam's form of lwIP's @a. */
+struct inaddr lwst_inaddr(const ip_addr_t *a);
 
 /* lwst_kick_timers() - re-arm the timer after lwIP state changed. */
 void lwst_kick_timers(struct lwst *st);

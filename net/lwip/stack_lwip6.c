@@ -27,6 +27,7 @@
  */
 #include "net/lwip/stack_lwip.h"
 
+#include <errno.h>
 #include <string.h>
 
 #include "lwip/ethip6.h"
@@ -40,6 +41,26 @@
 #include "net/lwip/qcw_lwip_hooks.h"
 #define LOG_SUBSYS LOG_SS_STACK
 #include "util/log.h"
+
+int lwst_ip_set(ip_addr_t *out, const struct inaddr *a)
+{
+	if (a->af == AF_INET) {
+		ip_addr_set_ip4_u32_val(*out, lwip_htonl(a->u.v4));
+		return 0;
+	}
+	if (a->af != AF_INET6)
+		return -EAFNOSUPPORT;
+	ip_addr_set_zero_ip6(out);
+	memcpy(ip_2_ip6(out)->addr, a->u.v6, 16);
+	return 0;
+}
+
+struct inaddr lwst_inaddr(const ip_addr_t *a)
+{
+	if (IP_IS_V6(a))
+		return inaddr_v6((const uint8_t *)ip_2_ip6(a)->addr);
+	return inaddr_v4(lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(a))));
+}
 
 void lwst6_netif_setup(struct lwst *st, struct lwst_nb6 *nb)
 {
