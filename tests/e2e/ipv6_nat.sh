@@ -53,8 +53,16 @@ wait_until 5 lab_guest ping -6 -c1 -W1 "$GW6" >/dev/null
 t_check "ping -6 the gateway $GW6" lab_guest ping -6 -c 2 -i 0.2 -W 2 "$GW6"
 t_check "ping -6 the host alias $HOST6 (the host's ::1)" \
 	lab_guest ping -6 -c 2 -i 0.2 -W 2 "$HOST6"
-t_check "ping -6 with a 4000-byte payload (fragments both ways)" \
-	lab_guest ping -6 -c 1 -W 2 -s 4000 "$HOST6"
+# libslirp 4.7 has no IPv6 reassembly and no IPv6 host forward to the
+# guest (it aborts on one): those checks are lwIP's
+SLIRP=0
+[ "${QCW_STACK:-lwip}" = slirp ] && SLIRP=1
+if [ $SLIRP = 1 ]; then
+	t_skip "ping -6 with fragments" "libslirp 4.7 does not reassemble IPv6"
+else
+	t_check "ping -6 with a 4000-byte payload (fragments both ways)" \
+		lab_guest ping -6 -c 1 -W 2 -s 4000 "$HOST6"
+fi
 
 # ---- TCP: a page, 50 MB both ways ----
 mkdir -p "$LAB_DIR/www"
@@ -105,8 +113,12 @@ lab_spawn "$LAB_NET" "$LAB_DIR/udp.log" $PEERS udp-echo 8084 ::1
 wait_for_port "$LAB_NET" 8084 10 udp
 t_check "UDP echo over IPv6 (100 bytes)" \
 	lab_guest $PEERS udp-ping "$HOST6" 8084 100
-t_check "UDP echo of 20000 bytes over IPv6 (fragments both ways)" \
-	lab_guest $PEERS udp-ping "$HOST6" 8084 20000
+if [ $SLIRP = 1 ]; then
+	t_skip "UDP echo with fragments" "libslirp 4.7 does not reassemble IPv6"
+else
+	t_check "UDP echo of 20000 bytes over IPv6 (fragments both ways)" \
+		lab_guest $PEERS udp-ping "$HOST6" 8084 20000
+fi
 
 # ---- an IPv6 forward: the host's [::1]:PORT into the guest's IPv6 ----
 lab_spawn "$LAB_GUEST" "$LAB_DIR/gsrv.log" socat \
@@ -117,7 +129,9 @@ expose()
 	lab_net curl -sf --unix-socket "$LAB_DIR/api.sock" \
 		-X POST -d "$1" http://qcw/services/forwarder/expose
 }
-if expose "{\"local\":\"[::1]:9091\",\"remote\":\"[$GUEST6]:9090\"}"; then
+if [ $SLIRP = 1 ]; then
+	t_skip "IPv6 forward into the guest" "libslirp 4.7 cannot forward to an IPv6 guest address"
+elif expose "{\"local\":\"[::1]:9091\",\"remote\":\"[$GUEST6]:9090\"}"; then
 	wait_for_port "$LAB_NET" 9091
 	t_check "expose [::1]:9091 -> [$GUEST6]:9090: the host reaches the guest" \
 		sh -c "ip netns exec $LAB_NET socat -t 2 - 'TCP6:[::1]:9091' </dev/null | grep -q hello-from-guest6"
