@@ -955,22 +955,27 @@ static bool stack_arp_known(const ip4_addr_t *ip)
 }
 
 /*
- * stack_gw_syn() - a SYN for the gateway's own port @port: when its
- * listener's backlog (every half-open connection counts, lwIP 2.1) is
- * full, the oldest half of them go, so a flood of SYNs from made-up
- * sources keeps a bounded list of pcbs and a real client still gets in.
+ * lwst_gw_syn() - a SYN for the gateway's own port @port (IPv4, or @v6):
+ * when its listener's backlog (every half-open connection counts, lwIP
+ * 2.1) is full, the oldest half of them go, so a flood of SYNs from
+ * made-up sources keeps a bounded list of pcbs and a real client still
+ * gets in.
  */
-static void stack_gw_syn(struct lwst *st, uint16_t port)
+void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
 {
 	static struct tcp_pcb *v[256];
 	struct tcp_pcb_listen *l;
 	struct tcp_pcb *pcb;
 	unsigned int n = 0, i, k;
 
+	/* the gateway's listeners: its IPv4 address, IPv6's any address */
 	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
 		if (l->local_port == port &&
-		    ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
-			    lwip_htonl(st->cfg.gateway))
+		    (v6 ? IP_IS_V6_VAL(l->local_ip) &&
+				     ip_addr_isany_val(l->local_ip)
+			: IP_IS_V4_VAL(l->local_ip) &&
+				     ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
+					     lwip_htonl(st->cfg.gateway)))
 			break;
 	if (!l || l->accepts_pending < l->backlog)
 		return;
@@ -982,7 +987,7 @@ static void stack_gw_syn(struct lwst *st, uint16_t port)
 	for (pcb = tcp_active_pcbs; pcb && n < 256; pcb = pcb->next)
 		if (pcb->state == SYN_RCVD && pcb->listener == l)
 			v[n++] = pcb;
-	for (i = n, k = 0; i-- > 0 && k < STACK_GW_EVICT;) {
+	for (i = n, k = 0; !v6 && i-- > 0 && k < STACK_GW_EVICT;) {
 		if (!stack_arp_known(ip_2_ip4(&v[i]->remote_ip))) {
 			tcp_abandon(v[i], 0);
 			v[i] = NULL;
@@ -1026,7 +1031,7 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 				lwst_tcp_tw_reuse(st, &g, be16_get(ip + hl), &l,
 						  dport);
 			}
-			stack_gw_syn(st, dport);
+			lwst_gw_syn(st, dport, false);
 		}
 		return 0;
 	}

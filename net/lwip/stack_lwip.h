@@ -49,6 +49,9 @@ uint64_t lwst_now(const struct lwst *st);
 int lwst_tcp_tw_reuse(struct lwst *st, const ip_addr_t *gip, uint16_t gport,
 		      const ip_addr_t *lip, uint16_t lport);
 
+/* lwst_gw_syn() - a SYN to the gateway's @port: bound its half-open list */
+void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6);
+
 /* stack_lwip6.c: the IPv6 link (addresses, input hook, neighbours) */
 #define LWST_NB6_SIZE 16
 struct lwst_nb6_entry {

@@ -159,19 +159,24 @@ int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 	lwst6_learn(lwst_nb6_of(st), p);
 	v = netcfg_nat_check6(cfg, ip + 24);
 	if (v == NETCFG_NAT_LOCAL) {
-		/* a SYN to a gateway port: free a TIME_WAIT pcb of its pair */
-		if (ip[6] == IP6_NEXTH_TCP && tcp_tw_pcbs &&
-		    p->len >= IP6_HLEN + 14 &&
+		/* a SYN to a gateway port: free a TIME_WAIT pcb of its pair,
+		 * bound the listener's half-open connections */
+		if (ip[6] == IP6_NEXTH_TCP && p->len >= IP6_HLEN + 14 &&
 		    (ip[IP6_HLEN + 13] & 0x12) == 0x02) {
+			uint16_t dport = (uint16_t)(ip[42] << 8 | ip[43]);
 			ip_addr_t g, l;
 
-			ip_addr_set_zero_ip6(&g);
-			ip_addr_set_zero_ip6(&l);
-			memcpy(ip_2_ip6(&g)->addr, ip + 8, 16);
-			memcpy(ip_2_ip6(&l)->addr, ip + 24, 16);
-			lwst_tcp_tw_reuse(st, &g,
-					  (uint16_t)(ip[40] << 8 | ip[41]), &l,
-					  (uint16_t)(ip[42] << 8 | ip[43]));
+			if (tcp_tw_pcbs) {
+				ip_addr_set_zero_ip6(&g);
+				ip_addr_set_zero_ip6(&l);
+				memcpy(ip_2_ip6(&g)->addr, ip + 8, 16);
+				memcpy(ip_2_ip6(&l)->addr, ip + 24, 16);
+				lwst_tcp_tw_reuse(
+					st, &g,
+					(uint16_t)(ip[40] << 8 | ip[41]), &l,
+					dport);
+			}
+			lwst_gw_syn(st, dport, true);
 		}
 		return 0;
 	}
