@@ -3,7 +3,8 @@
 fuzz-stack-slirp share fuzz/corpus/stack/): frames, each after a 2-byte
 little-endian length, that carry IPv6 TCP, UDP, ICMPv6 echo and neighbour
 discovery to the gateway's addresses and beyond, fragments, extension
-headers and truncated headers. Addresses: qcw-net's default /64."""
+headers and truncated headers; and single frames (after fuzz_slirp_filter.c's
+flag byte) for fuzz/corpus/slirp_filter/. Addresses: qcw-net's default /64."""
 import os
 import struct
 
@@ -131,13 +132,36 @@ SEEDS = {
 }
 
 
-def main():
+NA_FROM_SLIRP = bytes.fromhex("525600 0000fe".replace(" ", "")) + GUEST_MAC + \
+    b"\x86\xdd" + ip6(ALIAS6, GUEST6, 58, with_sum(ALIAS6, GUEST6, 58,
+        struct.pack("!BBHI", 136, 0, 0, 0x60000000) + ALIAS6 +
+        b"\x02\x01" + bytes.fromhex("5256000000fe"), 2))
+FILTER_SEEDS = {
+    "ipv6-echo-gw": echo(GW6),
+    "ipv6-echo-foreign": echo(FOREIGN6),
+    "ipv6-syn-gw": tcp(GUEST6, GW6, 40000, 80, 0x02),
+    "ipv6-syn-foreign": tcp(GUEST6, FOREIGN6, 40001, 443, 0x02),
+    "ipv6-syn-alias": tcp(GUEST6, ALIAS6, 40002, 8080, 0x02),
+    "ipv6-syn-loopback": tcp(GUEST6, bytes(15) + b"\x01", 40003, 80, 0x02),
+    "ipv6-udp-dns-gw": udp(GUEST6, GW6, 5353, 53, dns_query()),
+    "ipv6-ns-alias": ns(ALIAS6),
+    "ipv6-na-from-slirp": NA_FROM_SLIRP,
+    "ipv6-short": eth6(b"\x60" + bytes(30)),
+}
+
+
+def write(sub, seeds, prefix=b""):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       "corpus", "stack")
+                       "corpus", sub)
     os.makedirs(out, exist_ok=True)
-    for name, data in SEEDS.items():
+    for name, data in seeds.items():
         with open(os.path.join(out, name), "wb") as f:
-            f.write(data)
+            f.write(prefix + data)
+
+
+def main():
+    write("stack", SEEDS)
+    write("slirp_filter", FILTER_SEEDS, prefix=b"\0")
 
 
 if __name__ == "__main__":
