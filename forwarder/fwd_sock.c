@@ -101,7 +101,9 @@ static int fwd_conn_dial(struct fwd_conn *c, int fd)
 		.bytes_to_guest = &c->f->cnt.bytes_out,
 	};
 
-	return stack_tcp_dial(c->f->st, fd, c->ip, c->port, &o, &c->sc);
+	struct inaddr ip = inaddr_v4(c->ip);
+
+	return stack_tcp_dial(c->f->st, fd, &ip, c->port, &o, &c->sc);
 }
 
 static void fwd_tmp_closed_cb(uv_handle_t *h)

@@ -164,21 +164,27 @@ static int lwst_dial(struct stack_conn *c)
 	return 0;
 }
 
-int lwst_tcp_dial(struct stack *base, int fd, uint32_t ip, uint16_t port,
-		  const struct stack_conn_owner *owner, struct stack_conn **out)
+int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
+		  uint16_t port, const struct stack_conn_owner *owner,
+		  struct stack_conn **out)
 {
 	struct lwst *st = (struct lwst *)base;
 	bool pipe = uv_guess_handle(fd) != UV_TCP;
-	struct stack_conn *c = lwst_conn_new(st, pipe, owner);
+	struct stack_conn *c;
 	int r;
 
 	if (out)
 		*out = NULL;
+	if (ip->af != AF_INET) {
+		close(fd);
+		return -EAFNOSUPPORT;
+	}
+	c = lwst_conn_new(st, pipe, owner);
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
 	}
-	c->ip = ip;
+	c->ip = ip->u.v4;
 	c->port = port;
 	r = pipe ? uv_pipe_open(&c->sp.host.pipe, fd)
 		 : uv_tcp_open(&c->sp.host.tcp, fd);
@@ -203,6 +209,7 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct lwst_listener *l = arg;
 	struct stack_conn *c;
+	struct inaddr peer;
 	int sv[2];
 
 	if (err != ERR_OK || !l)
@@ -237,7 +244,8 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c->sp.snd_cap = LWST_GW_SND_CAP;
 	c->sp.close_on_host_eof = true;
 	splice_start(&c->sp, pcb);
-	l->cb(l->arg, sv[1], lwip_ntohl(ip_2_ip4(&pcb->remote_ip)->addr));
+	peer = inaddr_v4(lwip_ntohl(ip_2_ip4(&pcb->remote_ip)->addr));
+	l->cb(l->arg, sv[1], &peer);
 	return ERR_OK;
 }
 

@@ -29,17 +29,17 @@ static void lwst_udp_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			  const ip_addr_t *addr, u16_t port)
 {
 	struct stack_udp *u = arg;
-	uint32_t ip = lwip_ntohl(ip_2_ip4(addr)->addr);
+	struct inaddr ip = inaddr_v4(lwip_ntohl(ip_2_ip4(addr)->addr));
 
 	(void)pcb;
 	if (p->len == p->tot_len) {
-		u->cb(u->arg, p->payload, p->len, ip, port);
+		u->cb(u->arg, p->payload, p->len, &ip, port);
 	} else {
 		if (!u->flat)
 			u->flat = malloc(0xffff);
 		if (u->flat)
 			u->cb(u->arg, u->flat,
-			      pbuf_copy_partial(p, u->flat, 0xffff, 0), ip,
+			      pbuf_copy_partial(p, u->flat, 0xffff, 0), &ip,
 			      port);
 	}
 	pbuf_free(p);
@@ -68,21 +68,24 @@ struct stack_udp *lwst_udp_open(struct stack *base, uint16_t port,
 	return u;
 }
 
-int lwst_udp_send(struct stack *base, struct stack_udp *u, uint32_t ip,
-		  uint16_t port, const void *data, size_t len)
+int lwst_udp_send(struct stack *base, struct stack_udp *u,
+		  const struct inaddr *ip, uint16_t port, const void *data,
+		  size_t len)
 {
 	struct pbuf *p;
 	ip_addr_t dst;
 	err_t e;
 
 	(void)base;
+	if (ip->af != AF_INET)
+		return -EAFNOSUPPORT;
 	if (len > 0xffff - 8 - 20)
 		return -EMSGSIZE;
 	p = pbuf_alloc(PBUF_TRANSPORT, (u16_t)len, PBUF_RAM);
 	if (!p)
 		return -ENOMEM;
 	memcpy(p->payload, data, len);
-	ip_addr_set_ip4_u32_val(dst, lwip_htonl(ip));
+	ip_addr_set_ip4_u32_val(dst, lwip_htonl(ip->u.v4));
 	e = udp_sendto(u->pcb, p, &dst, port);
 	pbuf_free(p);
 	return e == ERR_OK ? 0 : -EIO;

@@ -55,8 +55,8 @@ struct lwst_conns {
 	struct lwst_listener *listeners;
 };
 struct lwst_conns *lwst_conns_of(struct lwst *st);
-int lwst_tcp_dial(struct stack *base, int fd, uint32_t ip, uint16_t port,
-		  const struct stack_conn_owner *owner,
+int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
+		  uint16_t port, const struct stack_conn_owner *owner,
 		  struct stack_conn **out);
 void lwst_conn_close(struct stack *base, struct stack_conn *c, bool reset);
 int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
@@ -70,8 +70,9 @@ void lwst_conn_gone(struct lwst *st);
 /* lwst_udp.c: the seam's UDP sockets on the gateway */
 struct stack_udp *lwst_udp_open(struct stack *base, uint16_t port,
 				stack_udp_recv_fn cb, void *arg);
-int lwst_udp_send(struct stack *base, struct stack_udp *u, uint32_t ip,
-		  uint16_t port, const void *data, size_t len);
+int lwst_udp_send(struct stack *base, struct stack_udp *u,
+		  const struct inaddr *ip, uint16_t port, const void *data,
+		  size_t len);
 void lwst_udp_close(struct stack *base, struct stack_udp *u);
 
 #endif

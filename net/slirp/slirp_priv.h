@@ -203,8 +203,8 @@ void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
 			const uint8_t *frame);
 /* slirp_teach() - tell libslirp the MAC of @ip if the table knows it. */
 bool slirp_teach(struct slirp_stack *st, uint32_t ip);
-int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
-		   const struct stack_conn_owner *owner,
+int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
+		   uint16_t port, const struct stack_conn_owner *owner,
 		   struct stack_conn **out);
 void slirp_conn_close(struct stack *s, struct stack_conn *c, bool reset);
 /* slirp_guest_rst() - the guest answered a SYN from @ip:@port by RST. */

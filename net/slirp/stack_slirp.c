@@ -846,6 +846,14 @@ static struct stack_udp *udp_find(struct slirp_stack *st, uint16_t port)
 	return NULL;
 }
 
+/* deliver_udp() - a datagram to the gateway's open UDP port @u. */
+static void deliver_udp(struct stack_udp *u, const struct slirp_pkt *p)
+{
+	struct inaddr src = inaddr_v4(p->src);
+
+	u->cb(u->arg, p->l4 + 8, p->l4len - 8, &src, p->sport);
+}
+
 static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		   const struct slirp_pkt *p)
 {
@@ -983,7 +991,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			       p.dport);
 			return;
 		}
-		u->cb(u->arg, p.l4 + 8, p.l4len - 8, p.src, p.sport);
+		deliver_udp(u, &p);
 		return;
 	case SLV_GW_TCP:
 		gw_tcp(st, f, len, &p);
@@ -1045,8 +1053,8 @@ static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 }
 
 static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
-				uint32_t ip, uint16_t port, const void *data,
-				size_t len)
+				const struct inaddr *ip, uint16_t port,
+				const void *data, size_t len)
 {
 	struct slirp_stack *st = to_st(s);
 	uint8_t mac[6];
@@ -1054,7 +1062,7 @@ static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
 		.src_mac = st->cfg.gw_mac,
 		.dst_mac = mac,
 		.src = st->cfg.gateway,
-		.dst = ip,
+		.dst = ip->af == AF_INET ? ip->u.v4 : 0,
 		.sport = u->port,
 		.dport = port,
 		.id = st->ip_id++,
@@ -1062,7 +1070,9 @@ static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
 	};
 	int r;
 
-	mac_of(st, ip, mac);
+	if (ip->af != AF_INET)
+		return -EAFNOSUPPORT;
+	mac_of(st, ip->u.v4, mac);
 	r = slirp_udp_frames(&o, data, len, emit, st);
 	return r < 0 ? r : 0;
 }
