@@ -182,6 +182,7 @@ static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 {
 	uint8_t *out = l->scratch + PKT_IP6_PAYLOAD + 8;
 	size_t cap = gw6_frame_cap(l) - PKT_IP6_PAYLOAD - 8;
+	struct dhcp6_msg m;
 	struct pkt_udp6 u;
 	struct pkt_ip6 ip;
 	int n;
@@ -191,7 +192,8 @@ static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 	    (memcmp(ip.dst, gw6_dhcp_servers, 16) && !gw6_is_ours(l, ip.dst)))
 		return false;
 	l->cnt.dhcp6_in++;
-	if (pkt_parse_udp6(frame, len, &u)) {
+	if (pkt_parse_udp6(frame, len, &u) ||
+	    dhcp6_msg_parse(u.payload, u.len, &m)) {
 		l->cnt.dhcp6_drops++;
 		log_rl("dhcp6: malformed datagram dropped");
 		return true;
@@ -205,7 +207,7 @@ static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 	if (n <= 0) {
 		if (n < 0) {
 			l->cnt.dhcp6_drops++;
-			log_rl("dhcp6: malformed or discarded message dropped");
+			log_rl("dhcp6: message discarded (RFC 8415 16)");
 		}
 		return true;
 	}
