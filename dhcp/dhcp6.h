@@ -6,7 +6,9 @@
  *
  * The guest gets its address by SLAAC (the router advertisement has M=0,
  * O=1); DHCPv6 only tells it the DNS server and the search list, answering
- * INFORMATION-REQUEST. Clients that ask for an address anyway (SOLICIT,
+ * INFORMATION-REQUEST, which is what busybox "udhcpc6 -l", systemd-networkd
+ * and NetworkManager (both following the RA's M and O bits) send under
+ * M=0 O=1. Clients that ask for an address anyway (SOLICIT,
  * e.g. "dhclient -6" without -S, or systemd-networkd with
  * DHCPv6Client=always) get an ADVERTISE with status NoAddrsAvail and
  * SOL_MAX_RT = 1 h (RFC 8415 18.3.9, 21.24): a definite "no" that makes
