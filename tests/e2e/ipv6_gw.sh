@@ -7,7 +7,8 @@
 # for any other address, ISC dhclient -6 -S (stateless) gets the DNS server
 # and search list by DHCPv6, a SOLICIT gets NoAddrsAvail with SOL_MAX_RT,
 # AAAA answers for the local names, ping -6 to the gateway, and hostile or
-# flooding NDP/DHCPv6 frames are counted drops that leave qcw-net serving.
+# flooding NDP/DHCPv6 frames are counted drops that leave qcw-net serving;
+# three unsolicited RAs in the first seconds; -ipv6=false answers none of it.
 # Checks that need the stack's own IPv6 (echo replies, DNS over IPv6
 # transport) skip with the reason while the backend has none.
 # Exit: 0 pass, 1 fail, 77 skipped.
@@ -35,6 +36,10 @@ lab_init ipv6_gw
 # resolv.conf is the one qcw-net reads the host's search list from)
 echo "search lab.example" >>"$LAB_NET_ETC/resolv.conf"
 lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
+# unsolicited RAs from the guest's first frame: one at once, two 4 s apart
+lab_guest timeout 30 $PEER count-ra 11 >"$LAB_DIR/count-ra.out" 2>"$LAB_DIR/count-ra.err" &
+count_ra=$!
+wait_until 10 grep -q listening "$LAB_DIR/count-ra.err"
 lab_start_bridge
 lab_dhcp >/dev/null || lab_die "no DHCP lease"
 
@@ -87,6 +92,11 @@ sol=$(lab_guest $PEER solicit)
 t_check "SOLICIT: ADVERTISE with NoAddrsAvail and SOL_MAX_RT 3600 ($sol)" \
 	test "$sol" = "status 2 sol_max_rt 3600"
 
+wait "$count_ra"
+ras=$(cat "$LAB_DIR/count-ra.out")
+lab_log "RAs to all nodes $(tail -n1 "$LAB_DIR/count-ra.err") s after start"
+t_check "3 unsolicited RAs to all nodes in the first 11 s ($ras)" test "$ras" = "ras 3"
+
 # DNS: AAAA for the local names (over IPv4 transport here)
 q() { lab_guest dig +short +time=3 +tries=1 "$@" 2>&1; }
 t_check "AAAA host.containers.internal -> $HOST6" test "$(q @$LAB_GW host.containers.internal AAAA)" = "$HOST6"
@@ -135,5 +145,17 @@ t_check "the gateway still answers NS after the floods" \
 t_check "/metrics has the NDP drop reasons" sh -c \
 	"curl -sf --unix-socket '$LAB_DIR/api.sock' http://qcw/metrics | grep -q 'qcw_net_drops_total{reason=\"stack_ndp\"}'"
 t_check "IPv4 unchanged: ping the gateway" lab_guest ping -c1 -W2 "$LAB_GW"
+
+# -ipv6=false: no NDP, RA or DHCPv6 from the gateway; IPv4 as before
+lab_stop_bridge
+lab_stop_backend
+LAB_SOCK=$LAB_DIR/off.sock
+lab_start_backend qcw -ssh-port -1 -ipv6=false
+lab_start_bridge
+lab_dhcp >/dev/null
+t_check "-ipv6=false: DHCPv4 and ping still work" lab_guest ping -c1 -W2 "$LAB_GW"
+t_check "-ipv6=false: no answer to a router solicitation" test "$(lab_guest $PEER rs)" = none
+t_check "-ipv6=false: no neighbour advertisement for $GW6" test "$(lab_guest $PEER ns $GW6)" = none
+t_check "-ipv6=false: no DHCPv6" test "$(lab_guest $PEER solicit)" = none
 
 t_summary

@@ -9,6 +9,10 @@ behaved guest would.
                           SOL_MAX_RT ("sol_max_rt 3600")
   ns TARGET               a neighbour solicitation; prints "na MAC FLAGS"
                           for the advertisement, or "none"
+  rs                      a router solicitation from the link-local
+                          address; prints "ra" for a unicast answer, or "none"
+  count-ra SECS           counts router advertisements to all nodes for
+                          SECS seconds; prints "ras N"
   hostile COUNT           COUNT rounds of bad frames: NS with hop limit 64,
                           with an option of length 0, with a bad checksum,
                           with a payload length past the frame; RS shorter
@@ -144,6 +148,37 @@ def do_ns(target):
     print(recv_until(s, na, 2.0) or "none")
 
 
+def do_rs():
+    s = sock()
+    s.send(rs())
+
+    def ra(f):
+        if f[6:12] == MAC or f[20] != 58 or f[54] != 134 or f[0:6] != MAC:
+            return None
+        return "ra"
+
+    print(recv_until(s, ra, 2.0) or "none")
+
+
+def do_count_ra(secs):
+    s = sock()
+    print("listening", file=sys.stderr, flush=True)
+    n = 0
+    start = time.time()
+    at = []
+    end = start + secs
+    while time.time() < end:
+        r, _, _ = select.select([s], [], [], max(0, end - time.time()))
+        if not r:
+            continue
+        f = s.recv(4096)
+        if f[0:6] == b"\x33\x33\0\0\0\x01" and f[6:12] != MAC and len(f) > 54 and f[20] == 58 and f[54] == 134:
+            n += 1
+            at.append("%.1f" % (time.time() - start))
+    print("ras %d" % n)
+    print("at " + " ".join(at), file=sys.stderr)
+
+
 def do_hostile(count):
     s = sock()
     for _ in range(count):
@@ -171,6 +206,10 @@ def main():
         do_solicit()
     elif a[:1] == ["ns"] and len(a) == 2:
         do_ns(a[1])
+    elif a[:1] == ["rs"]:
+        do_rs()
+    elif a[:1] == ["count-ra"] and len(a) == 2:
+        do_count_ra(float(a[1]))
     elif a[:1] == ["hostile"] and len(a) == 2:
         do_hostile(int(a[1]))
     elif a[:1] == ["flood"] and len(a) == 3:
