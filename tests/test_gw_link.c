@@ -67,7 +67,7 @@ struct env {
 	struct fake_stack st;
 	struct gw_link *link;
 	struct sw_port port;
-	uv_timer_t alive; /* the link's timers are unreferenced: a loop with */
+	uv_timer_t alive; /* keeps the loop alive (see env_new()) */
 	unsigned int sent;
 	uint8_t last[KEEP][1600];
 	size_t last_len[KEEP];
@@ -121,7 +121,8 @@ static struct env *env_new(bool ipv6)
 	e->port.ops = &port_ops;
 	e->port.id = -1;
 	assert_int_equal(sw_port_attach(e->sw, &e->port, "test"), 0);
-	/* with only them would not run at all */
+	/* the link's timers are unreferenced: a loop with only them would
+	 * not run at all */
 	uv_timer_init(&e->loop, &e->alive);
 	uv_timer_start(&e->alive, alive_cb, 1000000, 0);
 	return e;
