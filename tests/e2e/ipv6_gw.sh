@@ -8,7 +8,8 @@
 # and search list by DHCPv6, a SOLICIT gets NoAddrsAvail with SOL_MAX_RT,
 # AAAA answers for the local names, ping -6 to the gateway, and hostile or
 # flooding NDP/DHCPv6 frames are counted drops that leave qcw-net serving;
-# three unsolicited RAs in the first seconds; -ipv6=false answers none of it.
+# three unsolicited RAs in the first seconds; the MTU option follows -mtu
+# (65520); -ipv6=false answers none of it.
 # Checks that need the stack's own IPv6 (echo replies, DNS over IPv6
 # transport) skip with the reason while the backend has none.
 # Exit: 0 pass, 1 fail, 77 skipped.
@@ -146,12 +147,21 @@ t_check "/metrics has the NDP drop reasons" sh -c \
 	"curl -sf --unix-socket '$LAB_DIR/api.sock' http://qcw/metrics | grep -q 'qcw_net_drops_total{reason=\"stack_ndp\"}'"
 t_check "IPv4 unchanged: ping the gateway" lab_guest ping -c1 -W2 "$LAB_GW"
 
+# -mtu 65520: the RA's MTU option follows it
+lab_stop_bridge
+lab_stop_backend
+LAB_SOCK=$LAB_DIR/big.sock
+lab_start_backend qcw -ssh-port -1 -mtu 65520
+lab_start_bridge 65520
+ra=$(lab_guest rdisc6 -1 -w 2000 "$LAB_TAP" 2>&1)
+t_check "-mtu 65520: rdisc6 shows MTU 65520" sh -c "printf '%s' '$ra' | grep -q 'MTU *: *65520'"
+
 # -ipv6=false: no NDP, RA or DHCPv6 from the gateway; IPv4 as before
 lab_stop_bridge
 lab_stop_backend
 LAB_SOCK=$LAB_DIR/off.sock
 lab_start_backend qcw -ssh-port -1 -ipv6=false
-lab_start_bridge
+lab_start_bridge 1500
 lab_dhcp >/dev/null
 t_check "-ipv6=false: DHCPv4 and ping still work" lab_guest ping -c1 -W2 "$LAB_GW"
 t_check "-ipv6=false: no answer to a router solicitation" test "$(lab_guest $PEER rs)" = none
