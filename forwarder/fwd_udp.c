@@ -115,9 +115,7 @@ static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 	if (!fl)
 		return;
 	fl->last_ms = uv_now(r->f->loop);
-	struct inaddr to = inaddr_v4(r->ip);
-
-	if (stack_udp_send(r->f->st, fl->sock, &to, r->port, buf->base,
+	if (stack_udp_send(r->f->st, fl->sock, &r->ip, r->port, buf->base,
 			   (size_t)n) == 0)
 		r->f->cnt.bytes_in += (uint64_t)n;
 }

@@ -662,6 +662,14 @@ int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
 	int r;
 
 	if (ip->af != AF_INET) {
+		/*
+		 * libslirp 4.7 aborts on a host forward to an IPv6 guest
+		 * address (soassign_guest_addr_if_needed): refused here.
+		 */
+		if (ip->af == AF_INET6)
+			log_rl("stack slirp: libslirp 4.7 cannot connect to "
+			       "the guest over IPv6: use -stack lwip for "
+			       "IPv6 forwards");
 		close(fd);
 		return -EAFNOSUPPORT;
 	}

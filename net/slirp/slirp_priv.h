@@ -91,6 +91,7 @@ struct slirp_mac {
 };
 
 #define SLIRP_MAC_SLOTS 256
+#define SLIRP_MAC6_SLOTS 16
 
 struct slirp_pollent {
 	int fd;
@@ -145,6 +146,11 @@ struct slirp_stack {
 	unsigned int nconns;
 
 	struct slirp_mac macs[SLIRP_MAC_SLOTS];
+	/* the guest's IPv6 sources and their MACs, a slot per address hash */
+	struct {
+		uint8_t ip[16];
+		uint8_t mac[6];
+	} macs6[SLIRP_MAC6_SLOTS];
 	uint16_t ip_id;
 	uint8_t *buf; /* one frame, for the replies built here */
 	size_t buf_cap;
