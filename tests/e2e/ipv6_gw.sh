@@ -27,6 +27,14 @@ HOST6=${PREFIX}:fe
 GW_LL=fe80::5894:efff:fee4:cdd
 PEER="python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/ndp_peer.py"
 
+ra_get() { # rdisc6's output; it needs the link-local address (after DAD)
+	local out i
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		out=$(lab_guest rdisc6 -1 -w 2000 "$LAB_TAP" 2>&1) && break
+		sleep 0.5
+	done
+	printf '%s' "$out"
+}
 stats() { # stats KEY: a counter of /stats' Stack section
 	curl -sf --unix-socket "$LAB_DIR/api.sock" http://qcw/stats |
 		python3 -c "import json,sys; print(json.load(sys.stdin)['Stack'].get('$1', 'missing'))"
@@ -55,7 +63,7 @@ t_check "... a /64 derived from the guest's MAC (EUI-64) ($addr6)" \
 t_check "default route via the gateway's link-local" \
 	sh -c "ip -n $LAB_GUEST -6 route show default | grep -q 'via $GW_LL dev $LAB_TAP'"
 
-ra=$(lab_guest rdisc6 -1 -w 2000 "$LAB_TAP" 2>&1)
+ra=$(ra_get)
 printf '%s\n' "$ra" | sed 's/^/#   /'
 t_check "rdisc6: prefix $PREFIX:/64" sh -c "printf '%s' '$ra' | grep -q 'Prefix *: $PREFIX:/64'"
 t_check "rdisc6: MTU 1500" sh -c "printf '%s' '$ra' | grep -q 'MTU *: *1500'"
@@ -150,7 +158,7 @@ lab_stop_backend
 LAB_SOCK=$LAB_DIR/big.sock
 lab_start_backend qcw -ssh-port -1 -mtu 65520
 lab_start_bridge 65520
-ra=$(lab_guest rdisc6 -1 -w 2000 "$LAB_TAP" 2>&1)
+ra=$(ra_get)
 t_check "-mtu 65520: rdisc6 shows MTU 65520" sh -c "printf '%s' '$ra' | grep -q 'MTU *: *65520'"
 
 # -ipv6=false: no NDP, RA or DHCPv6 from the gateway; IPv4 as before
