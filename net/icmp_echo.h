@@ -16,7 +16,7 @@
 #include <uv.h>
 
 #define ICMP_ECHO_SLOTS 64
-#define ICMP_ECHO_MAX_DATA 2048 /* payload bytes of one echo */
+#define ICMP_ECHO_MAX_DATA 8192 /* payload bytes of one echo */
 #define ICMP_ECHO_TIMEOUT_MS 1000
 
 struct icmp_echo;
