@@ -32,7 +32,9 @@
 #include "util/log.h"
 #include "util/sockpath.h"
 #include "net/transport_stream.h"
+#include "net/osock.h"
 #include "net/unixsock.h"
+#include "util/path.h"
 #include "util/url.h"
 
 #define HTTP_IN_BUF (16 * 1024)
@@ -448,7 +450,7 @@ static void http_conn_fail(struct http_conn *c, int status)
 int http_hijack(struct http_conn *c)
 {
 	uv_os_fd_t osfd;
-	int fd, r;
+	int r;
 
 	if (c->state != HC_OPEN || c->responded)
 		return -EINVAL;
@@ -463,10 +465,7 @@ int http_hijack(struct http_conn *c)
 	r = uv_fileno(&c->u.h, &osfd);
 	if (r < 0)
 		return r;
-	fd = fcntl(osfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	return fd;
+	return osock_dup(osfd);
 }
 
 /* ---- input ---- */
@@ -1048,10 +1047,13 @@ static void http_make_parent(const char *path)
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
+	if (dir[0] && dir[1] == ':' && strrchr(dir, '\\') &&
+	    (!slash || strrchr(dir, '\\') > slash))
+		slash = strrchr(dir, '\\'); /* C:\dir\api.sock */
 	if (!slash || slash == dir)
 		return;
 	*slash = 0;
-	if (mkdir(dir, 0700) == 0)
+	if (path_mkdir_private(dir) == 0)
 		log_info("api: created directory %s", dir);
 }
 
@@ -1211,12 +1213,12 @@ int http_server_listen_fd(struct http_server *srv, int fd, unsigned int flags)
 int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			 unsigned int flags)
 {
-	uv_handle_type t = uv_guess_handle(fd);
+	uv_handle_type t = osock_is_tcp(fd) ? UV_TCP : uv_guess_handle(fd);
 	struct http_conn *c;
 	int r;
 
 	if (t != UV_TCP && t != UV_NAMED_PIPE) {
-		close(fd);
+		osock_close(fd);
 		return -ENOTSOCK;
 	}
 	if (flags & HTTP_F_GUEST ? srv->n_guest >= HTTP_MAX_GUEST_CONNS
@@ -1225,12 +1227,12 @@ int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			srv->cnt.guest_refused++;
 		else
 			srv->cnt.host_refused++;
-		close(fd);
+		osock_close(fd);
 		return -EBUSY;
 	}
 	c = http_conn_new(srv, peer_ip, flags);
 	if (!c) {
-		close(fd);
+		osock_close(fd);
 		return -ENOMEM;
 	}
 	if (flags & HTTP_F_GUEST)
@@ -1246,7 +1248,7 @@ int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 	}
 	c->u.h.data = c;
 	if (r < 0) {
-		close(fd);
+		osock_close(fd);
 		c->state = HC_CLOSED;
 		c->handles = 1;
 		uv_close(&c->u.h, http_conn_closed_cb);

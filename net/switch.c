@@ -82,9 +82,9 @@ struct sw {
 /* sw_seed() - a per-process hash key, so a guest cannot aim at a bucket. */
 static uint64_t sw_seed(const struct sw *sw)
 {
+#ifdef __linux__
 	uint64_t seed = 0;
 
-#ifdef __linux__
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
 		return seed;
 #endif

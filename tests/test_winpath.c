@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "util/path.h"
 #include "util/winpath.h"
 
 static void conv(const char *in, const char *want)

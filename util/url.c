@@ -2,7 +2,7 @@
  * url.c - endpoint URL parsing (see url.h).
  */
 #include "util/url.h"
-#include "util/winpath.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -16,11 +16,4 @@
  */
 int winpath_to_windows(const char *in, char *out, size_t cap);
 
-/*
- * path_native() - @path (nul-terminated, @cap bytes of room) rewritten in
- * place in this platform's form: unchanged on POSIX (path_posix.c),
- * winpath_to_windows() on Windows (path_win.c). 0 or -ENAMETOOLONG.
- */
-int path_native(char *path, size_t cap);
-
 #endif

@@ -52,6 +52,14 @@ int winstr_errno(unsigned long err)
 		return ECONNREFUSED;
 	case WSAEAFNOSUPPORT:
 		return EAFNOSUPPORT;
+	case WSAETIMEDOUT:
+		return ETIMEDOUT;
+	case WSAEWOULDBLOCK:
+		return EAGAIN;
+	case WSAECONNRESET:
+		return ECONNRESET;
+	case WSAENOTSOCK:
+		return ENOTSOCK;
 	case WSAEMFILE:
 		return EMFILE;
 	default:
