@@ -67,8 +67,9 @@ t_check "qcw-net.exe -version" has_version
 
 # ---- unix:// under wine: a clear error, status 1, no crash ----
 if [ -n "$QCW_WINE" ]; then
-	timeout 60 win -listen-qemu "unix://$(winpath "$LAB_DIR/q.sock")" \
-		-ssh-port -1 >"$LAB_DIR/unix.out" 2>&1
+	lab_net timeout 60 "$QCW_WINE" "$QCW_WIN_EXE" -listen-qemu \
+		"unix://$(winpath "$LAB_DIR/q.sock")" -ssh-port -1 \
+		>"$LAB_DIR/unix.out" 2>&1
 	rc=$?
 	t_check "unix:// under wine: exit status 1 (got $rc)" test $rc = 1
 	t_check "... saying AF_UNIX is not supported and to use tcp://" \

@@ -8,9 +8,14 @@
 
 #include <stddef.h>
 
+/*
+ * The layout of libuv's uv_buf_t on Windows (the length first, 32 bits),
+ * so an array of them passes to uv_write() as on POSIX, where uv_buf_t
+ * mirrors struct iovec. Initialise by field names only.
+ */
 struct iovec {
+	unsigned long iov_len;
 	void *iov_base;
-	size_t iov_len;
 };
 
 #endif
