@@ -144,7 +144,7 @@ static void nat_icmp_raw_reply(struct nat_icmp_raw *r, const uint8_t *b,
 	nat_icmp_raw_set_id(p->payload, f->flow.key.gport);
 	nat->cnt.icmp.bytes_to_guest += len;
 	nat_table_touch(&r->flows, &f->flow, uv_now(nat->loop));
-	nat_output(nat, p, f->flow.key.dip, f->flow.key.gip, IP_PROTO_ICMP);
+	nat_output(nat, p, &f->flow.key);
 }
 
 static void nat_icmp_raw_poll_cb(uv_poll_t *h, int status, int events)
@@ -229,10 +229,12 @@ void nat_icmp_raw_fini(struct nat *nat)
 int nat_icmp_open(struct nat_dgram *d)
 {
 	struct nat *nat = d->nat;
+	bool v6 = d->flow.key.v6;
 	int fd, r;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_ICMP);
+	fd = socket(v6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (fd < 0) {
 		r = -errno;
 		if (!nat->icmp_denied_logged) {
