@@ -45,6 +45,7 @@ static void nat_icmp_win_reply(void *arg, const void *tagp, int status,
 	struct nat_icmp_raw *r = arg;
 	struct nat *nat = r->nat;
 	struct nat_icmp_win_tag t;
+	struct nat_key k;
 	struct pbuf *p;
 	uint8_t *ih;
 	u16_t sum;
@@ -68,7 +69,12 @@ static void nat_icmp_win_reply(void *arg, const void *tagp, int status,
 	sum = inet_chksum(ih, (u16_t)(8 + len)); /* network order */
 	memcpy(ih + 2, &sum, 2);
 	nat->cnt.icmp.bytes_to_guest += 8 + len;
-	nat_output(nat, p, t.dip, t.gip, IP_PROTO_ICMP);
+	memset(&k, 0, sizeof(k));
+	k.gip = t.gip;
+	k.dip = t.dip;
+	k.gport = t.id;
+	k.proto = IP_PROTO_ICMP;
+	nat_output(nat, p, &k);
 }
 
 void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
