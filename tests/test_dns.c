@@ -939,6 +939,10 @@ static void test_json_shape(void **state)
 			"\"defaultIP\":\"10.0.0.8\"}";
 	char *json, want[2048];
 
+#ifdef _WIN32
+	skip(); /* no POSIX regex in mingw-w64: Regexp records refused */
+#endif
+
 	json = dns_server_zones_json(l->s);
 	snprintf(want, sizeof(want), "%s]", defaults);
 	assert_string_equal(json, want);
