@@ -852,12 +852,14 @@ int api_listen(struct api *a, const char *url, bool with_connect)
  * address as the caller's IP.
  * @arg: the API
  * @fd: one end of a socketpair; ownership passes
- * @peer_ip: the guest's address (host order)
+ * @peer: the guest's address; the handlers know IPv4 callers only (an
+ *        IPv6 caller is served as one of unknown address)
  */
-void api_gateway_conn(void *arg, int fd, uint32_t peer_ip)
+void api_gateway_conn(void *arg, int fd, const struct inaddr *peer)
 {
 	struct api *a = arg;
-	int r = http_server_adopt_fd(a->http, fd, peer_ip, HTTP_F_GUEST);
+	uint32_t ip = peer && peer->af == AF_INET ? peer->u.v4 : 0;
+	int r = http_server_adopt_fd(a->http, fd, ip, HTTP_F_GUEST);
 
 	if (r == -EBUSY)
 		log_rl("api: %d in-VM API connections open, refusing one",

@@ -25,6 +25,7 @@
 #include <uv.h>
 
 #include "forwarder/fwd.h"
+#include "util/inaddr.h"
 
 struct api;
 struct http_server;
@@ -72,6 +73,6 @@ int api_listen(struct api *a, const char *url, bool with_connect);
 bool api_guest_may(enum fwd_proto proto, const char *remote);
 
 /* api_gateway_conn() - a stack_accept_fn: serve the in-VM endpoint. */
-void api_gateway_conn(void *arg, int fd, uint32_t peer_ip);
+void api_gateway_conn(void *arg, int fd, const struct inaddr *peer);
 
 #endif

@@ -345,6 +345,8 @@ static int cfg_walk(struct config_ctx *x, struct config *c)
 	r = r ?: cfg_str(x, st, "gatewayIP", &c->gateway_ip);
 	r = r ?: cfg_str(x, st, "deviceIP", &c->device_ip);
 	r = r ?: cfg_str(x, st, "hostIP", &c->host_ip);
+	r = r ?: cfg_bool(x, st, "ipv6", &c->ipv6);
+	r = r ?: cfg_str(x, st, "subnet6", &c->subnet6);
 	r = r ?: cfg_str(x, st, "gatewayMacAddress", &c->gw_mac);
 	r = r ?: cfg_zones(x, st, c);
 	r = r
@@ -378,6 +380,7 @@ int config_parse(const char *yaml, size_t len, struct config *c, char *err,
 
 	memset(c, 0, sizeof(*c));
 	c->ec2 = -1;
+	c->ipv6 = -1;
 	c->debug = -1;
 	c->sandbox = -1;
 	if (!yaml_parser_initialize(&parser))
@@ -475,6 +478,7 @@ void config_free(struct config *c)
 	free(c->stdio);
 	free(c->vpnkit);
 	free(c->subnet);
+	free(c->subnet6);
 	free(c->gateway_ip);
 	free(c->device_ip);
 	free(c->host_ip);

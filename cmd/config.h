@@ -41,6 +41,8 @@ struct config {
 	long mtu; /* 0: not given */
 	long max_flows; /* stack.maxFlows, 0: not given */
 	char *subnet, *gateway_ip, *device_ip, *host_ip, *gw_mac, *capture;
+	int ipv6; /* stack.ipv6; -1: not given */
+	char *subnet6; /* stack.subnet6 */
 	unsigned int n_zones;
 	char *zones_json[CONFIG_MAX]; /* gvproxy's /services/dns/add shape */
 	unsigned int n_search;

@@ -52,6 +52,12 @@ static void daemon_flags_init(struct daemon_opts *o)
 		  "guest IP address (default: second usable)"),
 		F("hostIP", FLAG_STRING, &o->host_ip,
 		  "host alias IP address (default: last usable)"),
+		F("ipv6", FLAG_BOOL, &o->ipv6,
+		  "IPv6 for the guest: router advertisements, DHCPv6, NAT66 "
+		  "(default true; -ipv6=false turns it off; qcw-net only)"),
+		F("subnet6", FLAG_STRING, &o->subnet6,
+		  "the guest's IPv6 /64 (default " NETCFG_PREFIX6_DEFAULT
+		  "; qcw-net only)"),
 		F("listen-qemu", FLAG_STRING, &o->listen_qemu,
 		  "QEMU stream socket: unix:///path or tcp://host:port"),
 		F("listen-bess", FLAG_STRING, &o->listen_bess,
@@ -193,6 +199,7 @@ static int daemon_load_config(struct daemon_opts *o)
 	TAKE("gatewayIP", gateway_ip, c->gateway_ip);
 	TAKE("deviceIP", device_ip, c->device_ip);
 	TAKE("hostIP", host_ip, c->host_ip);
+	TAKE("subnet6", subnet6, c->subnet6);
 	TAKE("pcap", pcap, c->capture);
 	TAKE("max-flows", max_flows, c->max_flows);
 	TAKE("runas", runas, c->runas);
@@ -200,6 +207,8 @@ static int daemon_load_config(struct daemon_opts *o)
 #undef TAKE
 	if (!daemon_flag_set(o, "ec2-metadata-access") && c->ec2 >= 0)
 		o->ec2_metadata_access = c->ec2;
+	if (!daemon_flag_set(o, "ipv6") && c->ipv6 >= 0)
+		o->ipv6 = c->ipv6;
 	if (!daemon_flag_set(o, "no-sandbox") && c->sandbox == 0)
 		o->no_sandbox = true;
 	if (!daemon_flag_set(o, "debug") &&
@@ -226,6 +235,7 @@ int daemon_parse_args(struct daemon_opts *o, int argc, char **argv)
 
 	memset(o, 0, sizeof(*o));
 	o->ssh_port = 2222;
+	o->ipv6 = true;
 	o->mac_age = SW_CAM_AGE_MS / 1000;
 	o->dhcp_quiet = DHCP_QUIET_MS_DEFAULT / 1000;
 	daemon_flags_init(o);
@@ -380,6 +390,13 @@ int daemon_opts_netcfg(const struct daemon_opts *o, struct netcfg *n)
 	}
 	n->nat[0].virt = n->host_alias;
 	n->vips[0] = n->host_alias;
+	n->ipv6 = o->ipv6;
+	if (o->subnet6 && netcfg_parse_prefix6(o->subnet6, n->prefix6) < 0) {
+		log_err("invalid subnet6 %s: an IPv6 unicast prefix of "
+			"length 64 is needed (e.g. %s)",
+			o->subnet6, NETCFG_PREFIX6_DEFAULT);
+		return -EINVAL;
+	}
 	if (o->cfg) {
 		const struct config *c = o->cfg;
 		unsigned int i;
@@ -395,6 +412,8 @@ int daemon_opts_netcfg(const struct daemon_opts *o, struct netcfg *n)
 			if (!netcfg_is_vip(n, c->vips[i]))
 				n->vips[n->n_vips++] = c->vips[i];
 	}
+	/* after gatewayMacAddress: the link-local address is derived from it */
+	netcfg_set_prefix6(n, n->prefix6);
 	why = netcfg_check_addresses(n);
 	if (why) {
 		log_err("%s", why);

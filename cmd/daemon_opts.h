@@ -23,6 +23,8 @@ struct daemon_opts {
 	long host_queue_mib; /* splices' global queue budget, 0: default */
 	long ssh_port;
 	const char *subnet, *gateway_ip, *device_ip, *host_ip;
+	bool ipv6; /* -ipv6 (default true) */
+	const char *subnet6; /* -subnet6 PREFIX/64 */
 	const char *listen_qemu, *listen_bess, *listen_vfkit, *listen_stdio,
 		*listen_vpnkit;
 	struct flag_list fwd_sock, fwd_dest, fwd_user, fwd_identity;
@@ -39,7 +41,7 @@ struct daemon_opts {
 	long mac_age; /* seconds, 0: never */
 	long dhcp_quiet; /* seconds */
 	struct config *cfg; /* -config FILE, NULL without */
-	struct flag flags[40];
+	struct flag flags[44];
 	size_t n_flags;
 };
 

@@ -80,14 +80,18 @@ static struct fwd_rule *fwd_find(struct fwd *f, enum fwd_proto proto,
 	return NULL;
 }
 
-/* fwd_parse_remote_ip() - "A.B.C.D:port" into @ip/@port. */
-static int fwd_parse_remote_ip(const char *s, uint32_t *ip, uint16_t *port)
+/*
+ * fwd_parse_remote_ip() - "A.B.C.D:port" or "[IPv6]:port" into @ip/@port;
+ * an IPv6 target needs the network's IPv6 (-ipv6).
+ */
+static int fwd_parse_remote_ip(const struct fwd *f, const char *s,
+			       struct inaddr *ip, uint16_t *port)
 {
 	char host[64];
 	int p;
 
 	if (url_split_hostport(s, host, sizeof(host), &p) < 0 || p == 0 ||
-	    netcfg_parse_ip(host, ip) < 0)
+	    inaddr_parse(host, ip) < 0 || (ip->af == AF_INET6 && !f->cfg->ipv6))
 		return -EINVAL;
 	*port = (uint16_t)p;
 	return 0;
@@ -162,7 +166,7 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	switch (proto) {
 	case FWD_TCP:
 	case FWD_UDP:
-		if (fwd_parse_remote_ip(remote, &r->ip, &r->port) < 0) {
+		if (fwd_parse_remote_ip(f, remote, &r->ip, &r->port) < 0) {
 			snprintf(err, errlen, "invalid remote address %s",
 				 remote);
 			free(r);
@@ -179,7 +183,7 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 			break;
 		}
 		if (strncmp(remote, "tcp://", 6) ||
-		    fwd_parse_remote_ip(remote + 6, &r->ip, &r->port) < 0) {
+		    fwd_parse_remote_ip(f, remote + 6, &r->ip, &r->port) < 0) {
 			snprintf(err, errlen,
 				 "invalid remote %s: expected tcp://IP:port",
 				 remote);

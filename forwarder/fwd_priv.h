@@ -23,7 +23,7 @@ struct fwd_conn {
 	struct fwd_rule *rule; /* NULL: a tunnel's or the API's /tunnel */
 	struct fwd_conn *prev, *next;
 	struct stack_conn *sc; /* valid until fwd_conn_closed() */
-	uint32_t ip;
+	struct inaddr ip;
 	uint16_t port;
 };
 
@@ -33,7 +33,7 @@ struct fwd_rule {
 	enum fwd_proto proto;
 	char local[256];
 	char remote[512];
-	uint32_t ip; /* guest target */
+	struct inaddr ip; /* guest target, IPv4 or IPv6 */
 	uint16_t port;
 	union {
 		uv_handle_t h;

@@ -35,12 +35,12 @@ static void fwd_conn_closed(void *arg, int err)
 {
 	struct fwd_conn *c = arg;
 	struct fwd *f = c->f;
-	char a[16];
+	char a[INADDR_STRLEN];
 
 	if (err == -ECONNREFUSED || err == -ETIMEDOUT) {
 		f->cnt.conns_refused++;
 		log_debug("forwarder: %s:%u in the guest %s",
-			  netcfg_ip_str(c->ip, a), c->port,
+			  inaddr_str(&c->ip, a), c->port,
 			  err == -ECONNREFUSED ? "refused the connection"
 					       : "did not answer");
 	}
@@ -64,7 +64,7 @@ void fwd_conn_close(struct fwd_conn *c, bool reset)
 }
 
 static struct fwd_conn *fwd_conn_new(struct fwd *f, struct fwd_rule *r,
-				     uint32_t ip, uint16_t port)
+				     const struct inaddr *ip, uint16_t port)
 {
 	struct fwd_conn *c = calloc(1, sizeof(*c));
 
@@ -72,7 +72,7 @@ static struct fwd_conn *fwd_conn_new(struct fwd *f, struct fwd_rule *r,
 		return NULL;
 	c->f = f;
 	c->rule = r;
-	c->ip = ip;
+	c->ip = *ip;
 	c->port = port;
 	if (r) {
 		c->next = r->conns;
@@ -101,7 +101,7 @@ static int fwd_conn_dial(struct fwd_conn *c, int fd)
 		.bytes_to_guest = &c->f->cnt.bytes_out,
 	};
 
-	return stack_tcp_dial(c->f->st, fd, c->ip, c->port, &o, &c->sc);
+	return stack_tcp_dial(c->f->st, fd, &c->ip, c->port, &o, &c->sc);
 }
 
 static void fwd_tmp_closed_cb(uv_handle_t *h)
@@ -149,7 +149,7 @@ static void fwd_accept_cb(uv_stream_t *server, int status)
 		log_rl("forwarder: accept: %s", uv_strerror(fd));
 		return;
 	}
-	c = fwd_conn_new(r->f, r, r->ip, r->port);
+	c = fwd_conn_new(r->f, r, &r->ip, r->port);
 	if (!c) {
 		close(fd);
 		log_rl("forwarder: out of memory for a connection");
@@ -160,7 +160,8 @@ static void fwd_accept_cb(uv_stream_t *server, int status)
 
 int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port)
 {
-	struct fwd_conn *c = fwd_conn_new(f, NULL, ip, port);
+	struct inaddr a = inaddr_v4(ip);
+	struct fwd_conn *c = fwd_conn_new(f, NULL, &a, port);
 
 	if (!c) {
 		close(fd);

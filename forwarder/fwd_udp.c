@@ -54,7 +54,7 @@ static void fwd_udp_flow_free(struct fwd_udp_flow *fl)
 
 /* the guest answered: send it to the client this flow belongs to */
 static void fwd_udp_from_guest(void *arg, const uint8_t *data, size_t len,
-			       uint32_t ip, uint16_t port)
+			       const struct inaddr *ip, uint16_t port)
 {
 	struct fwd_udp_flow *fl = arg;
 	struct fwd *f = fl->rule->f;
@@ -115,7 +115,7 @@ static void fwd_udp_recv_cb(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
 	if (!fl)
 		return;
 	fl->last_ms = uv_now(r->f->loop);
-	if (stack_udp_send(r->f->st, fl->sock, r->ip, r->port, buf->base,
+	if (stack_udp_send(r->f->st, fl->sock, &r->ip, r->port, buf->base,
 			   (size_t)n) == 0)
 		r->f->cnt.bytes_in += (uint64_t)n;
 }

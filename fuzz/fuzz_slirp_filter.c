@@ -6,8 +6,11 @@
  * up: a frame let through to libslirp has a guest source of the subnet
  * and no forbidden destination; a gateway verdict is for the gateway;
  * the replies built from it have valid IPv4 and L4 checksums and go back
- * to the sender's MAC. A violation traps.
+ * to the sender's MAC. IPv6 alike (slirp_frames6.c): the NAT66 policy,
+ * the gateway's IPv6 replies, and the rewrite of libslirp's IPv6 frames
+ * (the input as if libslirp sent it). A violation traps.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,54 @@ static void sink(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 	CHECK(iovcnt >= 1 && iov[0].iov_len >= 34);
 }
 
+/* l4_ok6() - the L4 checksum of the IPv6 frame @f (@n bytes) verifies */
+static int l4_ok6(const uint8_t *f, size_t n)
+{
+	const uint8_t *ip = f + 14;
+	size_t plen = (size_t)ip[4] << 8 | ip[5];
+	uint32_t s = (uint32_t)plen + ip[6];
+
+	if (n < 54 + plen)
+		return 0;
+	s += 0xffff & ~pkt_csum(ip + 8, 32, 0);
+	return pkt_csum(ip + 40, plen, s) == 0;
+}
+
+/* fuzz_v6() - the IPv6 checks of one classified frame @f */
+static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
+		    const struct slirp_pkt *p, enum slirp_verdict v,
+		    uint8_t *out, size_t cap)
+{
+	static const uint8_t gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
+	bool nd = p->proto == 58 && p->l4len >= 1 &&
+		  (p->l4[0] == 135 || p->l4[0] == 136);
+	size_t n;
+
+	CHECK(p->src6 == f + 22 && p->dst6 == f + 38 && p->tot + 14 <= flen &&
+	      p->l4 + p->l4len <= f + flen);
+	if (v == SLV_SLIRP && !nd) {
+		CHECK(netcfg_nat_check6(cfg, p->dst6) == NETCFG_NAT_ALLOW ||
+		      !memcmp(p->dst6, cfg->host_alias6, 16));
+		CHECK(!netcfg_is_gw6(cfg, p->src6));
+	}
+	if (v == SLV_GW_ICMP || v == SLV_GW_UDP || v == SLV_GW_TCP)
+		CHECK(netcfg_is_gw6(cfg, p->dst6));
+	if (v == SLV_GW_ICMP) {
+		n = slirp_build_echo_reply6(out, cap, f, p, gw_mac);
+		CHECK(n == 0 || (l4_ok6(out, n) && !memcmp(out, f + 6, 6)));
+	}
+	if (v == SLV_GW_TCP) {
+		n = slirp_build_rst6(out, f, p, gw_mac);
+		CHECK(n == 0 || (n == SLIRP_RST6_LEN && l4_ok6(out, n)));
+	}
+	if (v == SLV_GW_UDP) {
+		n = slirp_build_udp6(out, cap, f + 6, gw_mac, p->dst6, p->dport,
+				     p->src6, p->sport, p->l4 + 8,
+				     p->l4len - 8);
+		CHECK(n != 0 && l4_ok6(out, n));
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
@@ -39,7 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct netcfg cfg;
 	struct slirp_pkt p;
 	enum slirp_verdict v;
-	uint8_t *f, hdr[42];
+	uint8_t *f, hdr[128];
+	int r;
 	size_t flen, n, total = 0;
 
 	if (size < 1)
@@ -53,6 +105,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(f, data + 1, flen);
 	v = slirp_classify(&cfg, f, flen, &p);
+	if (p.ip6 && v < SLV_DROP_MALFORMED)
+		fuzz_v6(&cfg, f, flen, &p, v, out, sizeof(out));
+	if (p.ip6)
+		goto rewrite;
 	if (p.ip && v < SLV_DROP_MALFORMED) {
 		CHECK(netcfg_guest_src_ok(&cfg, p.src));
 		CHECK(p.dst == cfg.gateway || netcfg_nat_allowed(&cfg, p.dst));
@@ -90,8 +146,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(slirp_udp_frames(&o, p.l4 + 8, p.l4len - 8, sink,
 				       &total) >= 1);
 	}
+rewrite:
 	if (flen >= 14)
 		CHECK(slirp_out_rewrite(hdr, f, flen, gw_mac) >= 14);
+	r = slirp_out_rewrite6(hdr, sizeof(hdr), f, flen, gw_mac);
+	CHECK(r < 0 ||
+	      (r >= 14 && (size_t)r <= flen && !memcmp(hdr + 6, gw_mac, 6)));
 	free(f);
 	return 0;
 }

@@ -39,7 +39,7 @@
 struct gw_dns_udp_ctx {
 	struct gw_dns *g;
 	struct gw_dns_udp_ctx *prev, *next;
-	uint32_t addr;
+	struct inaddr addr;
 	uint16_t port;
 };
 
@@ -70,8 +70,8 @@ struct gw_dns {
 	uint8_t out[DNS_LOCAL_REPLY_MAX];
 };
 
-static void gw_dns_udp_send(struct gw_dns *g, uint32_t addr, uint16_t port,
-			    const uint8_t *msg, size_t len)
+static void gw_dns_udp_send(struct gw_dns *g, const struct inaddr *addr,
+			    uint16_t port, const uint8_t *msg, size_t len)
 {
 	stack_udp_send(g->st, g->udp, addr, port, msg, len);
 }
@@ -81,7 +81,7 @@ static void gw_dns_udp_reply(void *arg, const uint8_t *msg, size_t len)
 	struct gw_dns_udp_ctx *c = arg;
 	struct gw_dns *g = c->g;
 
-	gw_dns_udp_send(g, c->addr, c->port, msg, len);
+	gw_dns_udp_send(g, &c->addr, c->port, msg, len);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -92,7 +92,7 @@ static void gw_dns_udp_reply(void *arg, const uint8_t *msg, size_t len)
 }
 
 static void gw_dns_udp_recv(void *arg, const uint8_t *msg, size_t len,
-			    uint32_t addr, uint16_t port)
+			    const struct inaddr *addr, uint16_t port)
 {
 	struct gw_dns *g = arg;
 	struct gw_dns_udp_ctx *c;
@@ -113,7 +113,7 @@ static void gw_dns_udp_recv(void *arg, const uint8_t *msg, size_t len,
 	if (!c)
 		return;
 	c->g = g;
-	c->addr = addr;
+	c->addr = *addr;
 	c->port = port;
 	c->next = g->udp_pending;
 	if (c->next)
@@ -307,12 +307,12 @@ static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 }
 
-static void gw_dns_tcp_accept(void *arg, int fd, uint32_t peer_ip)
+static void gw_dns_tcp_accept(void *arg, int fd, const struct inaddr *peer)
 {
 	struct gw_dns *g = arg;
 	struct gw_dns_tcp *t = calloc(1, sizeof(*t));
 
-	(void)peer_ip;
+	(void)peer;
 	if (!t) {
 		close(fd);
 		return;

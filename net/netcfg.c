@@ -12,6 +12,7 @@ void netcfg_defaults(struct netcfg *c)
 {
 	static const uint8_t gw[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
 	static const uint8_t dev[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xee};
+	uint8_t prefix6[16];
 
 	memset(c, 0, sizeof(*c));
 	netcfg_set_subnet(c, 0xc0a87f00, 24);
@@ -19,6 +20,91 @@ void netcfg_defaults(struct netcfg *c)
 	memcpy(c->device_mac, dev, 6);
 	c->mtu = 1500;
 	c->max_flows = 0; /* derived from the fd limit */
+	c->ipv6 = true;
+	netcfg_parse_prefix6(NETCFG_PREFIX6_DEFAULT, prefix6);
+	netcfg_set_prefix6(c, prefix6);
+}
+
+void netcfg_set_prefix6(struct netcfg *c, const uint8_t prefix[16])
+{
+	uint8_t p[8];
+
+	memcpy(p, prefix, 8); /* @prefix may be c->prefix6 itself */
+	memset(c->prefix6, 0, 16);
+	memcpy(c->prefix6, p, 8);
+	memcpy(c->gateway6, c->prefix6, 16);
+	c->gateway6[15] = 0x01;
+	memcpy(c->host_alias6, c->prefix6, 16);
+	c->host_alias6[15] = 0xfe;
+	/* fe80::/64 + modified EUI-64: U/L bit flipped, ff:fe in the middle */
+	memset(c->gw_ll6, 0, 16);
+	c->gw_ll6[0] = 0xfe;
+	c->gw_ll6[1] = 0x80;
+	c->gw_ll6[8] = c->gw_mac[0] ^ 0x02;
+	c->gw_ll6[9] = c->gw_mac[1];
+	c->gw_ll6[10] = c->gw_mac[2];
+	c->gw_ll6[11] = 0xff;
+	c->gw_ll6[12] = 0xfe;
+	c->gw_ll6[13] = c->gw_mac[3];
+	c->gw_ll6[14] = c->gw_mac[4];
+	c->gw_ll6[15] = c->gw_mac[5];
+}
+
+int netcfg_parse_prefix6(const char *s, uint8_t prefix[16])
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n;
+
+	if (!slash || strcmp(slash + 1, "64"))
+		return -EINVAL;
+	n = (size_t)(slash - s);
+	if (n == 0 || n >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (inet_pton(AF_INET6, buf, prefix) != 1)
+		return -EINVAL;
+	/* a prefix for SLAAC: unicast, not link-local, multicast or ::/64 */
+	if (prefix[0] == 0xff ||
+	    (prefix[0] == 0xfe && (prefix[1] & 0xc0) == 0x80))
+		return -EINVAL;
+	for (int i = 0; i < 8; i++)
+		if (prefix[i])
+			return 0;
+	return -EINVAL;
+}
+
+bool netcfg_is_gw6(const struct netcfg *c, const uint8_t ip[16])
+{
+	return !memcmp(ip, c->gateway6, 16) || !memcmp(ip, c->gw_ll6, 16);
+}
+
+enum netcfg_nat_verdict netcfg_nat_check6(const struct netcfg *c,
+					  const uint8_t dst[16])
+{
+	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
+					     0, 0, 0, 0, 0xff, 0xff};
+	int i;
+
+	if (dst[0] == 0xff || netcfg_is_gw6(c, dst))
+		return NETCFG_NAT_LOCAL;
+	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+		return NETCFG_NAT_LINK_LOCAL;
+	if (!memcmp(dst, v4mapped, sizeof(v4mapped)))
+		return NETCFG_NAT_LOOPBACK;
+	for (i = 0; i < 15 && !dst[i]; i++)
+		;
+	if (i == 15 && dst[15] <= 1) /* :: and ::1 */
+		return NETCFG_NAT_LOOPBACK;
+	return NETCFG_NAT_ALLOW;
+}
+
+const uint8_t *netcfg_nat_lookup6(const struct netcfg *c, const uint8_t ip[16])
+{
+	static const uint8_t loopback[16] = {[15] = 1};
+
+	return memcmp(ip, c->host_alias6, 16) ? ip : loopback;
 }
 
 int netcfg_set_subnet(struct netcfg *c, uint32_t network, int prefix)

@@ -1,6 +1,13 @@
 /*
  * netcfg.h - the virtual network's addressing, shared by the stack, DHCP,
- * DNS and the NAT. Addresses are IPv4 in host byte order.
+ * DNS and the NAT. IPv4 addresses are in host byte order, IPv6 ones are
+ * their 16 bytes.
+ *
+ * IPv6 (on unless -ipv6=false): one /64 (NETCFG_PREFIX6_DEFAULT, or
+ * -subnet6), the gateway at PREFIX::1 and at fe80:: with the EUI-64 of
+ * its MAC, the host alias PREFIX::fe that the NAT maps to the host's ::1
+ * (as 192.168.127.254 maps to 127.0.0.1). Guests configure themselves
+ * from the gateway's router advertisements (SLAAC).
  */
 #ifndef QCW_NETCFG_H
 #define QCW_NETCFG_H
@@ -10,6 +17,8 @@
 
 #define NETCFG_MAX_NAT 16
 #define NETCFG_MAX_VIPS 8
+/* a ULA /64: fd + 40-bit global id "qcwne" in ASCII, subnet 0 */
+#define NETCFG_PREFIX6_DEFAULT "fd71:6377:6e65::/64"
 
 struct netcfg_nat {
 	uint32_t virt; /* address the guest uses (192.168.127.254) */
@@ -29,9 +38,18 @@ struct netcfg {
 	unsigned int n_vips;
 	uint32_t vips[NETCFG_MAX_VIPS];
 	unsigned int max_flows; /* NAT flows in all (-max-flows); 0: from fds */
+	/* IPv6: all below is unused when !ipv6 */
+	bool ipv6;
+	uint8_t prefix6[16]; /* the /64, host bits zero */
+	uint8_t gateway6[16]; /* PREFIX::1 */
+	uint8_t host_alias6[16]; /* PREFIX::fe -> the host's ::1 */
+	uint8_t gw_ll6[16]; /* fe80::EUI-64(gw_mac) */
 };
 
-/* netcfg_defaults() - gvproxy's defaults: 192.168.127.0/24, .1, .2, .254. */
+/*
+ * netcfg_defaults() - gvproxy's defaults: 192.168.127.0/24, .1, .2, .254;
+ * IPv6 on, NETCFG_PREFIX6_DEFAULT.
+ */
 void netcfg_defaults(struct netcfg *c);
 
 /* netcfg_set_subnet() - set network/mask and derive .1/.2/last usable. */
@@ -89,6 +107,43 @@ static inline bool netcfg_nat_allowed(const struct netcfg *c, uint32_t dst)
 {
 	return netcfg_nat_check(c, dst) == NETCFG_NAT_ALLOW;
 }
+
+/*
+ * netcfg_set_prefix6() - the /64 @prefix (host bits are cleared) and the
+ * addresses derived from it and from gw_mac (set gw_mac first).
+ */
+void netcfg_set_prefix6(struct netcfg *c, const uint8_t prefix[16]);
+
+/* netcfg_parse_prefix6() - "PREFIX/64"; -EINVAL for another length. */
+int netcfg_parse_prefix6(const char *s, uint8_t prefix[16]);
+
+/* netcfg_in_prefix6() - @ip is inside the virtual network's /64. */
+static inline bool netcfg_in_prefix6(const struct netcfg *c,
+				     const uint8_t ip[16])
+{
+	for (int i = 0; i < 8; i++)
+		if (ip[i] != c->prefix6[i])
+			return false;
+	return true;
+}
+
+/* netcfg_is_gw6() - @ip is one of the gateway's own IPv6 addresses. */
+bool netcfg_is_gw6(const struct netcfg *c, const uint8_t ip[16]);
+
+/*
+ * netcfg_nat_check6() - netcfg_nat_check() for IPv6: the gateway's own
+ * addresses and multicast are LOCAL; ::1, :: and IPv4-mapped addresses
+ * LOOPBACK (the host's ::1 only through the host alias); link-local
+ * fe80::/10 LINK_LOCAL (never forwarded out).
+ */
+enum netcfg_nat_verdict netcfg_nat_check6(const struct netcfg *c,
+					  const uint8_t dst[16]);
+
+/*
+ * netcfg_nat_lookup6() - the address to connect to for @ip: the host's
+ * ::1 for the host alias, else @ip itself.
+ */
+const uint8_t *netcfg_nat_lookup6(const struct netcfg *c, const uint8_t ip[16]);
 
 int netcfg_parse_ip(const char *s, uint32_t *ip);
 /*

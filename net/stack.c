@@ -78,8 +78,8 @@ void stack_lease(struct stack *st, uint32_t ip, const uint8_t mac[6],
 		st->be->lease(st, ip, mac, bound);
 }
 
-int stack_tcp_dial(struct stack *st, int fd, uint32_t ip, uint16_t port,
-		   const struct stack_conn_owner *owner,
+int stack_tcp_dial(struct stack *st, int fd, const struct inaddr *ip,
+		   uint16_t port, const struct stack_conn_owner *owner,
 		   struct stack_conn **out)
 {
 	return st->be->tcp_dial(st, fd, ip, port, owner, out);
@@ -107,8 +107,9 @@ struct stack_udp *stack_udp_open(struct stack *st, uint16_t port,
 	return st->be->udp_open(st, port, cb, arg);
 }
 
-int stack_udp_send(struct stack *st, struct stack_udp *u, uint32_t ip,
-		   uint16_t port, const void *data, size_t len)
+int stack_udp_send(struct stack *st, struct stack_udp *u,
+		   const struct inaddr *ip, uint16_t port, const void *data,
+		   size_t len)
 {
 	return st->be->udp_send(st, u, ip, port, data, len);
 }

@@ -34,6 +34,7 @@
 
 #include "net/netcfg.h"
 #include "net/switch.h"
+#include "util/inaddr.h"
 
 struct stack;
 struct stack_conn;
@@ -129,14 +130,14 @@ struct stack_conn_owner {
 /*
  * stack_accept_fn - a guest connected to a gateway port: @fd is the
  * owner's end of a stream (close it to close the connection: the guest
- * then sees a FIN after the data written before), @peer_ip the guest's
- * address, or 0 when the backend cannot tell.
+ * then sees a FIN after the data written before), @peer the guest's
+ * address (IPv4 or IPv6; af 0 when the backend cannot tell).
  */
-typedef void (*stack_accept_fn)(void *arg, int fd, uint32_t peer_ip);
+typedef void (*stack_accept_fn)(void *arg, int fd, const struct inaddr *peer);
 
 /* stack_udp_recv_fn - a datagram from @ip:@port in the guest. */
 typedef void (*stack_udp_recv_fn)(void *arg, const uint8_t *data, size_t len,
-				  uint32_t ip, uint16_t port);
+				  const struct inaddr *ip, uint16_t port);
 
 /* The operations of one backend (see the functions below). */
 struct stack_backend {
@@ -150,8 +151,8 @@ struct stack_backend {
 	void (*batch_end)(struct stack *st);
 	void (*lease)(struct stack *st, uint32_t ip, const uint8_t mac[6],
 		      bool bound); /* NULL ok */
-	int (*tcp_dial)(struct stack *st, int fd, uint32_t ip, uint16_t port,
-			const struct stack_conn_owner *owner,
+	int (*tcp_dial)(struct stack *st, int fd, const struct inaddr *ip,
+			uint16_t port, const struct stack_conn_owner *owner,
 			struct stack_conn **out);
 	void (*conn_close)(struct stack *st, struct stack_conn *c, bool reset);
 	int (*tcp_listen)(struct stack *st, uint16_t port,
@@ -160,8 +161,9 @@ struct stack_backend {
 	void (*tcp_unlisten)(struct stack *st, uint16_t port);
 	struct stack_udp *(*udp_open)(struct stack *st, uint16_t port,
 				      stack_udp_recv_fn cb, void *arg);
-	int (*udp_send)(struct stack *st, struct stack_udp *u, uint32_t ip,
-			uint16_t port, const void *data, size_t len);
+	int (*udp_send)(struct stack *st, struct stack_udp *u,
+			const struct inaddr *ip, uint16_t port,
+			const void *data, size_t len);
 	void (*udp_close)(struct stack *st, struct stack_udp *u);
 	void (*stats)(const struct stack *st, struct stack_stats *out);
 };
@@ -207,16 +209,17 @@ void stack_lease(struct stack *st, uint32_t ip, const uint8_t mac[6],
  * stack_tcp_dial() - connect from the gateway to @ip:@port in the guest
  * and join the connection to @fd, which the stack owns from now on (also
  * on error). *@out (may be NULL) stays valid until @owner->closed.
+ * -EAFNOSUPPORT when the backend (or -ipv6=false) has no IPv6.
  */
-int stack_tcp_dial(struct stack *st, int fd, uint32_t ip, uint16_t port,
-		   const struct stack_conn_owner *owner,
+int stack_tcp_dial(struct stack *st, int fd, const struct inaddr *ip,
+		   uint16_t port, const struct stack_conn_owner *owner,
 		   struct stack_conn **out);
 /* stack_conn_close() - close (or reset) @c; @owner->closed follows. */
 void stack_conn_close(struct stack *st, struct stack_conn *c, bool reset);
 
 /*
  * stack_tcp_listen() - accept the guest's connections to the gateway's
- * @port, at most @max_conns open at once (0: 32); past that a connection
+ * @port (its IPv4 address, and its IPv6 ones when cfg->ipv6), at most @max_conns open at once (0: 32); past that a connection
  * is reset. Half-open connections are bounded by the backend.
  */
 int stack_tcp_listen(struct stack *st, uint16_t port, unsigned int max_conns,
@@ -224,12 +227,16 @@ int stack_tcp_listen(struct stack *st, uint16_t port, unsigned int max_conns,
 /* stack_tcp_unlisten() - stop accepting on @port (open ones stay). */
 void stack_tcp_unlisten(struct stack *st, uint16_t port);
 
-/* stack_udp_open() - a UDP socket on the gateway's @port (0: any). */
+/*
+ * stack_udp_open() - a UDP socket on the gateway's @port (0: any), on
+ * its IPv4 address and, when cfg->ipv6, its IPv6 ones.
+ */
 struct stack_udp *stack_udp_open(struct stack *st, uint16_t port,
 				 stack_udp_recv_fn cb, void *arg);
 /* stack_udp_send() - a datagram from it to @ip:@port in the guest. */
-int stack_udp_send(struct stack *st, struct stack_udp *u, uint32_t ip,
-		   uint16_t port, const void *data, size_t len);
+int stack_udp_send(struct stack *st, struct stack_udp *u,
+		   const struct inaddr *ip, uint16_t port, const void *data,
+		   size_t len);
 void stack_udp_close(struct stack *st, struct stack_udp *u);
 
 void stack_get_stats(const struct stack *st, struct stack_stats *out);

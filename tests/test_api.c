@@ -253,6 +253,7 @@ static void tsrv_start(struct tsrv *s, unsigned int timeout_ms, bool with_dns)
 {
 	struct api_ctx ctx;
 	char url[160];
+	struct inaddr guest = inaddr_v4(GUEST_IP);
 	int sv[2];
 
 	memset(s, 0, sizeof(s[0]));
@@ -310,13 +311,13 @@ static void tsrv_start(struct tsrv *s, unsigned int timeout_ms, bool with_dns)
 	if (tsrv_guest_timeout_ms)
 		http_server_set_guest_timeout(api_http(s->api),
 					      tsrv_guest_timeout_ms);
-	api_gateway_conn(s->api, sv[1], GUEST_IP);
+	api_gateway_conn(s->api, sv[1], &guest);
 	s->guest_fd = sv[0];
 	for (int i = 0; i < tsrv_extra_guests; i++) {
 		assert_int_equal(
 			socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			0);
-		api_gateway_conn(s->api, sv[1], GUEST_IP);
+		api_gateway_conn(s->api, sv[1], &guest);
 		s->extra[i] = sv[0];
 	}
 	uv_async_init(&s->loop, &s->stop, tsrv_stop_cb);

@@ -41,6 +41,8 @@ static const char full[] = "log-level: debug\n"
 			   "  gatewayIP: 10.0.2.1\n"
 			   "  deviceIP: 10.0.2.15\n"
 			   "  hostIP: 10.0.2.2\n"
+			   "  ipv6: false\n"
+			   "  subnet6: fd00:1:2:3::/64\n"
 			   "  gatewayMacAddress: 5a:94:ef:e4:0c:dd\n"
 			   "  dns:\n"
 			   "    - name: containers.internal.\n"
@@ -83,6 +85,8 @@ static void test_full(void **state)
 	assert_int_equal(c.mtu, 9000);
 	assert_string_equal(c.subnet, "10.0.2.0/24");
 	assert_string_equal(c.device_ip, "10.0.2.15");
+	assert_int_equal(c.ipv6, 0);
+	assert_string_equal(c.subnet6, "fd00:1:2:3::/64");
 	assert_int_equal(c.n_zones, 1);
 	assert_non_null(strstr(c.zones_json[0], "\"Regexp\":\"^web-.*$\""));
 	assert_non_null(strstr(c.zones_json[0], "\"DefaultIP\":\"10.0.2.10\""));

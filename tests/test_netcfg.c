@@ -15,6 +15,9 @@
 #include <cmocka.h>
 
 #include "net/netcfg.h"
+#include "util/inaddr.h"
+
+#include <arpa/inet.h>
 
 #define IP(a, b, c, d)                                                    \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
@@ -331,6 +334,131 @@ static void test_nat_check(void **state)
 	assert_true(netcfg_nat_allowed(&c, IP(192, 168, 128, 255)));
 }
 
+static void a6(const char *s, uint8_t out[16])
+{
+	assert_int_equal(inet_pton(AF_INET6, s, out), 1);
+}
+
+static void test_ipv6_defaults(void **state)
+{
+	struct netcfg c;
+	uint8_t ip[16];
+	char buf[INADDR_STRLEN];
+	struct inaddr a;
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_true(c.ipv6);
+	a6("fd71:6377:6e65::", ip);
+	assert_memory_equal(c.prefix6, ip, 16);
+	a6("fd71:6377:6e65::1", ip);
+	assert_memory_equal(c.gateway6, ip, 16);
+	a6("fd71:6377:6e65::fe", ip);
+	assert_memory_equal(c.host_alias6, ip, 16);
+	/* EUI-64 of 5a:94:ef:e4:0c:dd: U/L bit of 0x5a flipped -> 0x58 */
+	a6("fe80::5894:efff:fee4:cdd", ip);
+	assert_memory_equal(c.gw_ll6, ip, 16);
+	a = inaddr_v6(c.gw_ll6);
+	assert_string_equal(inaddr_str(&a, buf), "fe80::5894:efff:fee4:cdd");
+}
+
+static void test_parse_prefix6(void **state)
+{
+	struct netcfg c;
+	uint8_t p[16], ip[16];
+
+	(void)state;
+	assert_int_equal(netcfg_parse_prefix6("fd00:1:2:3::/64", p), 0);
+	netcfg_defaults(&c);
+	netcfg_set_prefix6(&c, p);
+	a6("fd00:1:2:3::1", ip);
+	assert_memory_equal(c.gateway6, ip, 16);
+	/* host bits are cleared */
+	assert_int_equal(netcfg_parse_prefix6("fd00:1:2:3:4:5:6:7/64", p), 0);
+	netcfg_set_prefix6(&c, p);
+	assert_memory_equal(c.gateway6, ip, 16);
+	assert_int_equal(netcfg_parse_prefix6("2001:db8::/64", p), 0);
+	assert_int_equal(netcfg_parse_prefix6("fd00::/48", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("fd00::/", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("fd00::", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("/64", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("::/64", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("fe80::/64", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("ff02::/64", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("192.168.0.0/64", p), -EINVAL);
+	assert_int_equal(netcfg_parse_prefix6("fd00::x/64", p), -EINVAL);
+}
+
+static void test_nat_check6(void **state)
+{
+	struct netcfg c;
+	uint8_t ip[16], one[16] = {[15] = 1};
+
+	(void)state;
+	netcfg_defaults(&c);
+	assert_int_equal(netcfg_nat_check6(&c, c.gateway6), NETCFG_NAT_LOCAL);
+	assert_int_equal(netcfg_nat_check6(&c, c.gw_ll6), NETCFG_NAT_LOCAL);
+	a6("ff02::1", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_LOCAL);
+	a6("fe80::1", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_LINK_LOCAL);
+	a6("febf::1", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_LINK_LOCAL);
+	a6("fec0::1", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_ALLOW);
+	assert_int_equal(netcfg_nat_check6(&c, one), NETCFG_NAT_LOOPBACK);
+	a6("::", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_LOOPBACK);
+	a6("::ffff:127.0.0.1", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_LOOPBACK);
+	a6("::2", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_ALLOW);
+	a6("2001:db8::1", ip);
+	assert_int_equal(netcfg_nat_check6(&c, ip), NETCFG_NAT_ALLOW);
+	assert_memory_equal(netcfg_nat_lookup6(&c, ip), ip, 16);
+	/* the host alias is NATed, to the host's ::1 */
+	assert_int_equal(netcfg_nat_check6(&c, c.host_alias6),
+			 NETCFG_NAT_ALLOW);
+	assert_memory_equal(netcfg_nat_lookup6(&c, c.host_alias6), one, 16);
+	assert_true(netcfg_in_prefix6(&c, c.host_alias6));
+	assert_false(netcfg_in_prefix6(&c, ip));
+}
+
+static void test_inaddr(void **state)
+{
+	struct inaddr a, b;
+	char buf[INADDR_STRLEN];
+	uint32_t v4;
+
+	(void)state;
+	assert_int_equal(inaddr_parse("192.168.127.2", &a), 0);
+	assert_int_equal(a.af, AF_INET);
+	assert_int_equal(a.u.v4, IP(192, 168, 127, 2));
+	assert_string_equal(inaddr_str(&a, buf), "192.168.127.2");
+	assert_int_equal(inaddr_parse("[::1]", &b), 0);
+	assert_int_equal(b.af, AF_INET6);
+	assert_string_equal(inaddr_str(&b, buf), "::1");
+	assert_false(inaddr_eq(&a, &b));
+	assert_int_equal(inaddr_parse("fd71:6377:6e65::fe", &a), 0);
+	assert_string_equal(inaddr_str(&a, buf), "fd71:6377:6e65::fe");
+	b = a;
+	assert_true(inaddr_eq(&a, &b));
+	b.u.v6[15] = 1;
+	assert_false(inaddr_eq(&a, &b));
+	assert_int_equal(inaddr_parse("[192.168.0.1]", &a), -EINVAL);
+	assert_int_equal(inaddr_parse("[::1", &a), -EINVAL);
+	assert_int_equal(inaddr_parse("", &a), -EINVAL);
+	assert_int_equal(inaddr_parse("1.2.3", &a), -EINVAL);
+	assert_int_equal(inaddr_parse("[[::1]]", &a), -EINVAL);
+	a.af = 0;
+	assert_string_equal(inaddr_str(&a, buf), "?");
+	assert_int_equal(inaddr_parse("::ffff:10.1.2.3", &a), 0);
+	assert_true(inaddr_v4_mapped(a.u.v6, &v4));
+	assert_int_equal(v4, IP(10, 1, 2, 3));
+	assert_int_equal(inaddr_parse("::1", &a), 0);
+	assert_false(inaddr_v4_mapped(a.u.v6, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -348,6 +476,10 @@ int main(void)
 		cmocka_unit_test(test_parse_mac),
 		cmocka_unit_test(test_guest_src_and_dst),
 		cmocka_unit_test(test_nat_check),
+		cmocka_unit_test(test_ipv6_defaults),
+		cmocka_unit_test(test_parse_prefix6),
+		cmocka_unit_test(test_nat_check6),
+		cmocka_unit_test(test_inaddr),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,6 @@
 /*
  * lwipopts.h - compile-time configuration of lwIP for qcw-net: one thread
- * (NO_SYS) on the libuv loop, IPv4 only, large windows and send buffers
+ * (NO_SYS) on the libuv loop, IPv4 and IPv6, large windows and send buffers
  * for MTU 65520, no input checksum verification (frames come from a local
  * VM over a socket, not a wire), and memory taken from malloc so the
  * number of connections is limited by qcw-net's own flow limits instead
@@ -43,7 +43,35 @@
 #define ARP_QUEUE_LEN 64
 #define ETHARP_SUPPORT_STATIC_ENTRIES 1
 #define LWIP_IPV4 1
-#define LWIP_IPV6 0
+/*
+ * IPv6: the gateway's fixed addresses only (stack_lwip.c), no
+ * autoconfiguration, router solicitation, DAD or MLD of lwIP's own (the
+ * gateway link answers neighbour solicitations for the gateway's
+ * addresses and sends the router advertisements, gateway/). lwIP's
+ * neighbour cache only backs up the guest addresses stack_lwip.c learns
+ * from the guest's own packets.
+ */
+#define LWIP_IPV6 1
+#define LWIP_IPV6_NUM_ADDRESSES 3
+#define LWIP_IPV6_AUTOCONFIG 0
+#define LWIP_IPV6_SEND_ROUTER_SOLICIT 0
+#define LWIP_IPV6_DUP_DETECT_ATTEMPTS 0
+#define LWIP_IPV6_MLD 0
+#define LWIP_IPV6_DHCP6 0
+#define LWIP_IPV6_FORWARD 0
+#define LWIP_IPV6_FRAG 1
+#define LWIP_IPV6_REASS 1
+/* 64-bit pointers do not fit in the 8 bytes of a fragment header */
+#define IPV6_FRAG_COPYHEADER 1
+#define LWIP_ICMP6 1
+#define LWIP_ICMP6_DATASIZE 8
+#define LWIP_ND6_ALLOW_RA_UPDATES 0
+#define LWIP_ND6_NUM_NEIGHBORS 64
+#define LWIP_ND6_NUM_DESTINATIONS 64
+#define LWIP_ND6_QUEUEING 1
+#define MEMP_NUM_ND6_QUEUE 64
+#define LWIP_ND6_TCP_REACHABILITY_HINTS 1
+#define LWIP_IPV6_ADDRESS_LIFETIMES 0
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
@@ -126,9 +154,10 @@ unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
 #define MIB2_STATS 0
 #define LWIP_PERF 0
 
-/* The hook that lets the gateway terminate traffic to any IPv4 address. */
+/* The hooks that let the gateway terminate traffic to any address. */
 #define LWIP_HOOK_FILENAME "qcw_lwip_hooks.h"
 #define LWIP_HOOK_IP4_INPUT(p, inp) qcw_lwip_ip4_input_hook((p), (inp))
+#define LWIP_HOOK_IP6_INPUT(p, inp) qcw_lwip_ip6_input_hook((p), (inp))
 
 /*
  * Every call of tcp_output() and tcp_write() outside lwIP's tcp_out.c

@@ -35,7 +35,7 @@ struct lwst_listener {
 	struct lwst *st;
 	stack_accept_fn cb;
 	void *arg;
-	struct tcp_pcb *pcb;
+	struct tcp_pcb *pcb, *pcb6; /* the gateway's IPv4, its IPv6 (or NULL) */
 	struct lwst_listener *next;
 	unsigned int open, max;
 	uint16_t port;
@@ -49,7 +49,7 @@ struct stack_conn {
 	struct lwst_listener *gw; /* counted by this gateway listener */
 	struct stack_conn *prev, *next;
 	int err; /* for owner.closed */
-	uint32_t ip;
+	struct inaddr ip;
 	uint16_t port;
 };
 
@@ -136,16 +136,26 @@ static void lwst_dial_err_cb(void *arg, err_t err)
 	lwst_conn_end(c, false);
 }
 
-/* lwst_dial() - connect to @c->ip:@c->port in the guest from the gateway. */
+/*
+ * lwst_dial() - connect to @c->ip:@c->port in the guest from the gateway
+ * (IPv6: from the gateway address lwIP picks for the destination's scope,
+ * gateway6 or the link-local one).
+ */
 static int lwst_dial(struct stack_conn *c)
 {
-	struct tcp_pcb *pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+	bool v6 = c->ip.af == AF_INET6;
+	struct tcp_pcb *pcb =
+		tcp_new_ip_type(v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
 	ip_addr_t gw, dst;
 
 	if (!pcb)
 		return -ENOMEM;
-	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(c->st)->gateway));
-	ip_addr_set_ip4_u32_val(dst, lwip_htonl(c->ip));
+	if (v6)
+		ip_addr_copy(gw, *IP6_ADDR_ANY);
+	else
+		ip_addr_set_ip4_u32_val(
+			gw, lwip_htonl(lwst_netcfg(c->st)->gateway));
+	lwst_ip_set(&dst, &c->ip);
 	if (tcp_bind(pcb, &gw, 0) != ERR_OK) {
 		tcp_abort(pcb);
 		return -EADDRINUSE;
@@ -164,21 +174,28 @@ static int lwst_dial(struct stack_conn *c)
 	return 0;
 }
 
-int lwst_tcp_dial(struct stack *base, int fd, uint32_t ip, uint16_t port,
-		  const struct stack_conn_owner *owner, struct stack_conn **out)
+int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
+		  uint16_t port, const struct stack_conn_owner *owner,
+		  struct stack_conn **out)
 {
 	struct lwst *st = (struct lwst *)base;
 	bool pipe = uv_guess_handle(fd) != UV_TCP;
-	struct stack_conn *c = lwst_conn_new(st, pipe, owner);
+	struct stack_conn *c;
 	int r;
 
 	if (out)
 		*out = NULL;
+	if (ip->af != AF_INET &&
+	    (ip->af != AF_INET6 || !lwst_netcfg(st)->ipv6)) {
+		close(fd);
+		return -EAFNOSUPPORT;
+	}
+	c = lwst_conn_new(st, pipe, owner);
 	if (!c) {
 		close(fd);
 		return -ENOMEM;
 	}
-	c->ip = ip;
+	c->ip = *ip;
 	c->port = port;
 	r = pipe ? uv_pipe_open(&c->sp.host.pipe, fd)
 		 : uv_tcp_open(&c->sp.host.tcp, fd);
@@ -203,6 +220,7 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct lwst_listener *l = arg;
 	struct stack_conn *c;
+	struct inaddr peer;
 	int sv[2];
 
 	if (err != ERR_OK || !l)
@@ -237,46 +255,84 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	c->sp.snd_cap = LWST_GW_SND_CAP;
 	c->sp.close_on_host_eof = true;
 	splice_start(&c->sp, pcb);
-	l->cb(l->arg, sv[1], lwip_ntohl(ip_2_ip4(&pcb->remote_ip)->addr));
+	peer = lwst_inaddr(&pcb->remote_ip);
+	l->cb(l->arg, sv[1], &peer);
 	return ERR_OK;
 }
 
-int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
-		    stack_accept_fn cb, void *arg)
+/*
+ * lwst_listen_pcb() - a listening pcb on @addr:@port for @l, or NULL
+ * (*@err: -ENOMEM or -EADDRINUSE).
+ */
+static struct tcp_pcb *lwst_listen_pcb(struct lwst_listener *l,
+				       const ip_addr_t *addr, uint16_t port,
+				       int *err)
 {
-	struct lwst *st = (struct lwst *)base;
-	struct lwst_listener *l = calloc(1, sizeof(*l));
 	struct tcp_pcb *pcb, *lpcb;
-	ip_addr_t gw;
 
-	if (!l)
-		return -ENOMEM;
-	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
-	if (!pcb) {
-		free(l);
-		return -ENOMEM;
-	}
-	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(st)->gateway));
-	if (tcp_bind(pcb, &gw, port) != ERR_OK) {
+	*err = -ENOMEM;
+	pcb = tcp_new_ip_type(IP_GET_TYPE(addr));
+	if (!pcb)
+		return NULL;
+	if (tcp_bind(pcb, addr, port) != ERR_OK) {
 		tcp_abort(pcb);
-		free(l);
-		return -EADDRINUSE;
+		*err = -EADDRINUSE;
+		return NULL;
 	}
 	/* half-open connections: the stack evicts the oldest past this */
 	lpcb = tcp_listen_with_backlog(pcb, LWST_GW_BACKLOG);
 	if (!lpcb) {
 		tcp_abort(pcb);
-		free(l);
+		return NULL;
+	}
+	tcp_arg(lpcb, l);
+	tcp_accept(lpcb, lwst_gw_accept);
+	return lpcb;
+}
+
+static void lwst_listen_pcb_close(struct tcp_pcb *pcb)
+{
+	if (!pcb)
+		return;
+	tcp_arg(pcb, NULL);
+	tcp_accept(pcb, NULL);
+	tcp_close(pcb);
+}
+
+/*
+ * lwst_tcp_listen() - the gateway's IPv4 address and, with IPv6, every
+ * IPv6 address of the gateway (a pcb on IPv6's any address: only packets
+ * for the gateway's own addresses reach lwIP's TCP unasked, the NAT's
+ * SYNs go to listeners on their exact destination).
+ */
+int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
+		    stack_accept_fn cb, void *arg)
+{
+	struct lwst *st = (struct lwst *)base;
+	struct lwst_listener *l = calloc(1, sizeof(*l));
+	ip_addr_t gw;
+	int r;
+
+	if (!l)
 		return -ENOMEM;
+	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(st)->gateway));
+	l->pcb = lwst_listen_pcb(l, &gw, port, &r);
+	if (l->pcb && lwst_netcfg(st)->ipv6) {
+		l->pcb6 = lwst_listen_pcb(l, IP6_ADDR_ANY, port, &r);
+		if (!l->pcb6) {
+			lwst_listen_pcb_close(l->pcb);
+			l->pcb = NULL;
+		}
+	}
+	if (!l->pcb) {
+		free(l);
+		return r;
 	}
 	l->st = st;
 	l->cb = cb;
 	l->arg = arg;
-	l->pcb = lpcb;
 	l->port = port;
 	l->max = max_conns ? max_conns : LWST_GW_DEFAULT_CONNS;
-	tcp_arg(lpcb, l);
-	tcp_accept(lpcb, lwst_gw_accept);
 	l->next = lwst_conns_of(st)->listeners;
 	lwst_conns_of(st)->listeners = l;
 	return 0;
@@ -289,9 +345,8 @@ static void lwst_listener_free(struct lwst_listener *l)
 	for (c = lwst_conns_of(l->st)->all; c; c = c->next)
 		if (c->gw == l)
 			c->gw = NULL;
-	tcp_arg(l->pcb, NULL);
-	tcp_accept(l->pcb, NULL);
-	tcp_close(l->pcb);
+	lwst_listen_pcb_close(l->pcb);
+	lwst_listen_pcb_close(l->pcb6);
 	free(l);
 }
 

@@ -1,8 +1,8 @@
 /*
  * nat.c - NAT dispatcher (see nat.h): validates the IPv4 header of a
- * packet lwIP's input hook passed on, reassembles fragments, applies the
- * source and destination policy, and hands the packet to the TCP, UDP or
- * ICMP handler. A sweep timer expires idle UDP and ICMP flows from the
+ * packet lwIP's input hook passed on (IPv6: nat_ip6.c), reassembles
+ * fragments, applies the source and destination policy, and hands the
+ * packet to the TCP, UDP or ICMP handler. A sweep timer expires idle UDP and ICMP flows from the
  * LRU end. The tables' bounds come from the fd limit (nat_flow.h).
  */
 #include "net/lwip/nat_priv.h"
@@ -13,6 +13,8 @@
 #include <sys/resource.h>
 
 #include "lwip/icmp.h"
+#include "lwip/icmp6.h"
+#include "lwip/ip6.h"
 #include "lwip/ip4_frag.h"
 #include "lwip/prot/ip4.h"
 #include "lwip/tcp.h"
@@ -127,20 +129,31 @@ const struct nat_limits *nat_get_limits(const struct nat *nat)
 void nat_unreach(struct nat *nat, struct nat_pkt *pk)
 {
 	(void)nat;
+	if (pk->v6) {
+		/* lwIP answers from its current-packet globals */
+		nat_set_ip_data(pk);
+		icmp6_dest_unreach(pk->p, ICMP6_DUR_PROHIBITED);
+		nat_clear_ip_data();
+		return;
+	}
 	/* RFC 1812 code 13: communication administratively prohibited */
 	icmp_dest_unreach(pk->p, (enum icmp_dur_type)13);
 }
 
 void nat_set_ip_data(struct nat_pkt *pk)
 {
-	struct ip_hdr *iph = (struct ip_hdr *)pk->p->payload;
-
 	ip_data.current_netif = pk->inp;
 	ip_data.current_input_netif = pk->inp;
-	ip_data.current_ip4_header = iph;
 	ip_data.current_ip_header_tot_len = pk->hlen;
-	ip_addr_copy_from_ip4(ip_data.current_iphdr_dest, iph->dest);
-	ip_addr_copy_from_ip4(ip_data.current_iphdr_src, iph->src);
+	if (pk->v6) {
+		ip_data.current_ip4_header = NULL;
+		ip_data.current_ip6_header = (struct ip6_hdr *)pk->p->payload;
+	} else {
+		ip_data.current_ip6_header = NULL;
+		ip_data.current_ip4_header = (struct ip_hdr *)pk->p->payload;
+	}
+	nat_pkt_ip(pk, false, &ip_data.current_iphdr_dest);
+	nat_pkt_ip(pk, true, &ip_data.current_iphdr_src);
 }
 
 void nat_clear_ip_data(void)
@@ -148,27 +161,30 @@ void nat_clear_ip_data(void)
 	ip_data.current_netif = NULL;
 	ip_data.current_input_netif = NULL;
 	ip_data.current_ip4_header = NULL;
+	ip_data.current_ip6_header = NULL;
 	ip_data.current_ip_header_tot_len = 0;
 	ip_addr_set_zero_ip4(&ip_data.current_iphdr_src);
 	ip_addr_set_zero_ip4(&ip_data.current_iphdr_dest);
 }
 
-void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
-		uint8_t proto)
+void nat_output(struct nat *nat, struct pbuf *p, const struct nat_key *k)
 {
 	ip_addr_t s, d;
 
-	nat_ip_from_host(&s, src);
-	nat_ip_from_host(&d, dst);
-	ip4_output_if_src(p, ip_2_ip4(&s), ip_2_ip4(&d), IP_DEFAULT_TTL, 0,
-			  proto, nat->netif);
+	nat_key_ip(k, false, &s);
+	nat_key_ip(k, true, &d);
+	if (k->v6)
+		ip6_output_if_src(p, ip_2_ip6(&s), ip_2_ip6(&d), IP_DEFAULT_TTL,
+				  0, k->proto, nat->netif);
+	else
+		ip4_output_if_src(p, ip_2_ip4(&s), ip_2_ip4(&d), IP_DEFAULT_TTL,
+				  0, k->proto, nat->netif);
 	pbuf_free(p);
 }
 
 int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 {
 	struct ip_hdr *iph = (struct ip_hdr *)p->payload;
-	enum netcfg_nat_verdict verdict;
 	struct nat_pkt pk;
 	uint16_t tot;
 
@@ -194,6 +210,7 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 	pk.src = lwip_ntohl(iph->src.addr);
 	pk.dst = lwip_ntohl(iph->dest.addr);
 	pk.proto = IPH_PROTO(iph);
+	pk.v6 = 0;
 	if (!netcfg_guest_src_ok(nat->cfg, pk.src)) {
 		char a[16];
 
@@ -204,36 +221,48 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 		pbuf_free(p);
 		return 1;
 	}
-	verdict = netcfg_nat_check(nat->cfg, pk.dst);
+	nat_dispatch(nat, &pk, netcfg_nat_check(nat->cfg, pk.dst));
+	return 1;
+}
+
+void nat_dispatch(struct nat *nat, struct nat_pkt *pk,
+		  enum netcfg_nat_verdict verdict)
+{
 	if (verdict != NETCFG_NAT_ALLOW) {
-		char a[16];
+		char a[INET6_ADDRSTRLEN];
+		struct nat_key k;
 
 		/* NETCFG_NAT_LOCAL never comes here: the input hook keeps it */
 		if (verdict == NETCFG_NAT_LINK_LOCAL)
 			nat->cnt.blocked_link_local++;
 		else if (verdict == NETCFG_NAT_LOOPBACK)
 			nat->cnt.blocked_loopback++;
+		nat_key_from_pkt(&k, pk, pk->proto, 0, 0);
 		log_rl("nat: the guest may not reach %s, refused",
-		       netcfg_ip_str(pk.dst, a));
-		if (pk.proto == IP_PROTO_TCP)
-			nat_tcp_refuse(nat, &pk);
+		       nat_key_str(&k, false, a));
+		if (pk->proto == IP_PROTO_TCP)
+			nat_tcp_refuse(nat, pk);
 		else
-			pbuf_free(p);
-		return 1;
+			pbuf_free(pk->p);
+		return;
 	}
-	switch (pk.proto) {
+	switch (pk->proto) {
 	case IP_PROTO_TCP:
-		nat_tcp_input(nat, &pk);
+		nat_tcp_input(nat, pk);
 		break;
 	case IP_PROTO_UDP:
-		nat_udp_input(nat, &pk);
+		nat_udp_input(nat, pk);
 		break;
 	case IP_PROTO_ICMP:
-		nat_icmp_input(nat, &pk);
+	case IP6_NEXTH_ICMP6:
+		/* not ICMPv4 in IPv6 or the reverse */
+		if ((pk->proto == IP6_NEXTH_ICMP6) == (pk->v6 != 0))
+			nat_icmp_input(nat, pk);
+		else
+			pbuf_free(pk->p);
 		break;
 	default:
-		pbuf_free(p);
+		pbuf_free(pk->p);
 		break;
 	}
-	return 1;
 }

@@ -31,6 +31,12 @@ void nat_destroy(struct nat *nat);
  */
 int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp);
 
+/*
+ * nat_ip6_input() - the same for an IPv6 packet (nat_ip6.c): to any
+ * address but the gateway's own, the host alias's to the host's ::1.
+ */
+int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp);
+
 const struct nat_counters *nat_counters(const struct nat *nat);
 /* nat_get_limits() - the bounds in force (see nat_flow.h). */
 const struct nat_limits *nat_get_limits(const struct nat *nat);

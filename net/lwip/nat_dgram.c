@@ -76,7 +76,7 @@ static void nat_dgram_recv_cb(uv_udp_t *s, ssize_t n, const uv_buf_t *buf,
 	nat_dgram_cnt(nat, k->proto)->bytes_to_guest += (uint64_t)n;
 	nat_table_touch(nat_dgram_table(nat, k->proto), &d->flow,
 			uv_now(nat->loop));
-	nat_output(nat, p, k->dip, k->gip, k->proto);
+	nat_output(nat, p, k);
 }
 
 /* nat_dgram_evict() - the table of @proto is full: its LRU flow goes. */
@@ -126,12 +126,12 @@ static struct nat_dgram *nat_dgram_new(struct nat *nat, const struct nat_key *k)
 	}
 	nat_dgram_cnt(nat, k->proto)->flows_total++;
 	if (log_debug_on(LOG_SS_NAT)) {
-		char g[16], a[16];
+		char g[INET6_ADDRSTRLEN], a[INET6_ADDRSTRLEN];
 
 		log_debug("nat: %s flow %s:%u -> %s:%u",
 			  k->proto == IP_PROTO_UDP ? "udp" : "icmp",
-			  netcfg_ip_str(k->gip, g), k->gport,
-			  netcfg_ip_str(k->dip, a), k->dport);
+			  nat_key_str(k, true, g), k->gport,
+			  nat_key_str(k, false, a), k->dport);
 	}
 	return d;
 }

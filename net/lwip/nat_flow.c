@@ -15,7 +15,7 @@ static size_t nat_hash(const struct nat_key *k, size_t n)
 
 	h ^= ((uint64_t)k->dip << 32 | (uint32_t)k->gport << 16 | k->dport) *
 	     0xc2b2ae3d27d4eb4full;
-	h ^= k->proto;
+	h ^= (uint32_t)k->proto << 1 | k->v6;
 	h ^= h >> 29;
 	return (size_t)h & (n - 1);
 }
@@ -23,7 +23,9 @@ static size_t nat_hash(const struct nat_key *k, size_t n)
 static bool nat_key_eq(const struct nat_key *a, const struct nat_key *b)
 {
 	return a->gip == b->gip && a->dip == b->dip && a->gport == b->gport &&
-	       a->dport == b->dport && a->proto == b->proto;
+	       a->dport == b->dport && a->proto == b->proto && a->v6 == b->v6 &&
+	       (!a->v6 || (!memcmp(a->gip6, b->gip6, 16) &&
+			   !memcmp(a->dip6, b->dip6, 16)));
 }
 
 int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows)

@@ -1,7 +1,7 @@
 /*
  * nat_flow.h - the NAT's flow table: flows keyed by the guest's 5-tuple
  * (protocol, guest address and port, destination address and port; for
- * ICMP echo the port is the echo identifier). Intrusive: a flow embeds a
+ * ICMP echo the port is the echo identifier), IPv4 or IPv6. Intrusive: a flow embeds a
  * struct nat_flow. Each table has a TOTAL bound (the guest chooses its
  * source addresses, so a per-source bound bounds nothing), and the bounds
  * come from the fd limit (nat_limits_compute()). Pure, no I/O.
@@ -16,10 +16,29 @@
 #include "net/stack.h" /* struct nat_limits */
 
 struct nat_key {
-	uint32_t gip, dip; /* guest and destination, host byte order */
+	/*
+	 * guest and destination: IPv4 in host byte order; for IPv6 a fold of
+	 * gip6/dip6 (nat_key_fold6()), so the hash needs no branch
+	 */
+	uint32_t gip, dip;
 	uint16_t gport, dport;
-	uint8_t proto; /* 6, 17, 1 */
+	uint8_t proto; /* 6, 17, 1, 58 */
+	uint8_t v6; /* 1: an IPv6 flow, its addresses in gip6/dip6 */
+	uint8_t gip6[16], dip6[16]; /* IPv6 only; zero for IPv4 */
 };
+
+/* nat_key_fold6() - the 32 bits of an IPv6 address gip/dip hold. */
+static inline uint32_t nat_key_fold6(const uint8_t a[16])
+{
+	uint32_t h = 0;
+	int i;
+
+	for (i = 0; i < 16; i += 4)
+		h = (h ^ ((uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
+			  (uint32_t)a[i + 2] << 8 | a[i + 3])) *
+		    0x9e3779b1u;
+	return h;
+}
 
 struct nat_flow {
 	struct nat_key key;

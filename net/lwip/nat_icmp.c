@@ -1,6 +1,7 @@
 /*
  * nat_icmp.c - the guest's ICMP echo to any address, sent by the host
- * through unprivileged ping sockets (SOCK_DGRAM, IPPROTO_ICMP). The kernel
+ * through unprivileged ping sockets (SOCK_DGRAM, IPPROTO_ICMP; for IPv6
+ * AF_INET6 and IPPROTO_ICMPV6, whose checksum the kernel fills in). The kernel
  * replaces the echo identifier with the socket's own, so each flow (guest
  * address, identifier, destination) has its own socket and replies get
  * the guest's identifier back before they are sent to the guest from the
@@ -20,7 +21,9 @@
 #include <unistd.h>
 
 #include "lwip/inet_chksum.h"
+#include "lwip/ip6.h"
 #include "lwip/prot/icmp.h"
+#include "lwip/prot/icmp6.h"
 
 #include "util/log.h"
 #include "util/be.h"
@@ -28,10 +31,12 @@
 int nat_icmp_open(struct nat_dgram *d)
 {
 	struct nat *nat = d->nat;
+	bool v6 = d->flow.key.v6;
 	int fd, r;
 
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    IPPROTO_ICMP);
+	fd = socket(v6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
 	if (fd < 0) {
 		r = -errno;
 		if (!nat->icmp_denied_logged) {
@@ -52,10 +57,12 @@ int nat_icmp_open(struct nat_dgram *d)
 struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 				size_t n, unsigned int flags)
 {
+	const struct nat_key *k = &d->flow.key;
 	struct icmp_echo_hdr *ih;
 	struct pbuf *p;
 
-	if (n < sizeof(*ih) || (flags & UV_UDP_PARTIAL) || buf[0] != ICMP_ER)
+	if (n < sizeof(*ih) || (flags & UV_UDP_PARTIAL) ||
+	    buf[0] != (k->v6 ? ICMP6_TYPE_EREP : ICMP_ER))
 		return NULL;
 	p = pbuf_alloc(PBUF_IP, (u16_t)n, PBUF_RAM);
 	if (!p) {
@@ -64,9 +71,18 @@ struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 	}
 	memcpy(p->payload, buf, n);
 	ih = p->payload;
-	ih->id = lwip_htons(d->flow.key.gport);
+	ih->id = lwip_htons(k->gport);
 	ih->chksum = 0;
-	ih->chksum = inet_chksum_pbuf(p);
+	if (k->v6) {
+		ip_addr_t src, dst;
+
+		nat_key_ip(k, false, &src);
+		nat_key_ip(k, true, &dst);
+		ih->chksum = ip6_chksum_pseudo(p, IP6_NEXTH_ICMP6, p->tot_len,
+					       ip_2_ip6(&src), ip_2_ip6(&dst));
+	} else {
+		ih->chksum = inet_chksum_pbuf(p);
+	}
 	return p;
 }
 
@@ -86,13 +102,9 @@ static int nat_icmp_echo(struct nat *nat, struct nat_pkt *pk, struct nat_key *k,
 	if (*len < 8 || p->len < pk->hlen + 8)
 		return -1;
 	ih = (uint8_t *)p->payload + pk->hlen;
-	if (ih[0] != ICMP_ECHO)
+	if (ih[0] != (pk->v6 ? ICMP6_TYPE_EREQ : ICMP_ECHO))
 		return 0;
-	k->gip = pk->src;
-	k->dip = pk->dst;
-	k->gport = be16_get(ih + 4);
-	k->dport = 0;
-	k->proto = IP_PROTO_ICMP;
+	nat_key_from_pkt(k, pk, pk->proto, be16_get(ih + 4), 0);
 	if (p->next) {
 		/* a reassembled echo: flatten into the shared buffer */
 		if (*len > sizeof(nat->buf) ||
@@ -109,7 +121,7 @@ static int nat_icmp_echo(struct nat *nat, struct nat_pkt *pk, struct nat_key *k,
 static void nat_icmp_sock_send(struct nat *nat, const struct nat_key *k,
 			       uint8_t *msg, size_t len)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_storage sa;
 	struct nat_dgram *c;
 	uv_buf_t b;
 
@@ -119,9 +131,8 @@ static void nat_icmp_sock_send(struct nat *nat, const struct nat_key *k,
 		return;
 	}
 	b = uv_buf_init((char *)msg, (unsigned int)len);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(nat_host_addr(nat, k->dip));
+	/* port 0: ping sockets take no port (dport is 0 in the key) */
+	nat_host_sockaddr(nat, k, &sa);
 	nat_dgram_send(c, &b, 1, (struct sockaddr *)&sa);
 }
 
@@ -135,7 +146,7 @@ void nat_icmp_input(struct nat *nat, struct nat_pkt *pk)
 	r = nat_icmp_echo(nat, pk, &k, &msg, &len);
 	if (r < 0)
 		nat->cnt.icmp.dropped++;
-	else if (r > 0 && nat->icmp_raw)
+	else if (r > 0 && nat->icmp_raw && !k.v6)
 		nat_icmp_raw_send(nat, &k, msg, len);
 	else if (r > 0)
 		nat_icmp_sock_send(nat, &k, msg, len);

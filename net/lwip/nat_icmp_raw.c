@@ -141,7 +141,7 @@ static void nat_icmp_raw_reply(struct nat_icmp_raw *r, const uint8_t *b,
 	nat_icmp_raw_set_id(p->payload, f->flow.key.gport);
 	nat->cnt.icmp.bytes_to_guest += len;
 	nat_table_touch(&r->flows, &f->flow, uv_now(nat->loop));
-	nat_output(nat, p, f->flow.key.dip, f->flow.key.gip, IP_PROTO_ICMP);
+	nat_output(nat, p, &f->flow.key);
 }
 
 static void nat_icmp_raw_poll_cb(uv_poll_t *h, int status, int events)

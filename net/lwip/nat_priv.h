@@ -4,6 +4,7 @@
 #ifndef QCW_NAT_PRIV_H
 #define QCW_NAT_PRIV_H
 
+#include <netinet/in.h>
 #include <uv.h>
 
 #include "lwip/ip.h"
@@ -49,13 +50,18 @@ struct nat {
 	uint8_t buf[NAT_HOST_BUF]; /* UDP/ICMP host reads land here */
 };
 
-/* The IPv4 packet being dispatched (header still in front of the payload). */
+/*
+ * The IPv4 or IPv6 packet being dispatched (header still in front of the
+ * payload; @hlen covers an IPv6 packet's extension headers too).
+ */
 struct nat_pkt {
 	struct pbuf *p;
 	struct netif *inp;
-	uint32_t src, dst; /* host order */
+	uint32_t src, dst; /* IPv4, host order; IPv6: nat_key_fold6() */
 	uint16_t hlen;
 	uint8_t proto;
+	uint8_t v6;
+	uint8_t src6[16], dst6[16]; /* IPv6 only */
 };
 
 /*
@@ -101,6 +107,12 @@ struct pbuf *nat_udp_from_host(struct nat_dgram *d, const uint8_t *buf,
 struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 				size_t n, unsigned int flags);
 
+/*
+ * nat_dispatch() - @pk (either family) with the policy's @verdict on its
+ * destination: refused, or to its protocol's handler. Consumes @pk.
+ */
+void nat_dispatch(struct nat *nat, struct nat_pkt *pk,
+		  enum netcfg_nat_verdict verdict);
 void nat_tcp_input(struct nat *nat, struct nat_pkt *pk);
 /* nat_tcp_refuse() - answer a SYN in @pk with a RST; frees the packet. */
 void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk);
@@ -125,16 +137,32 @@ void nat_icmp_raw_fini(struct nat *nat);
  */
 void nat_unreach(struct nat *nat, struct nat_pkt *pk);
 
+/* nat_key_from_pkt() - the flow key of @pk's guest end and destination. */
+void nat_key_from_pkt(struct nat_key *k, const struct nat_pkt *pk,
+		      uint8_t proto, uint16_t gport, uint16_t dport);
+/* nat_key_ip() - the guest's (@guest) or destination's address of @k. */
+void nat_key_ip(const struct nat_key *k, bool guest, ip_addr_t *a);
+/* nat_pkt_ip() - the source (@src) or destination address of @pk. */
+void nat_pkt_ip(const struct nat_pkt *pk, bool src, ip_addr_t *a);
+/*
+ * nat_host_sockaddr() - where the host socket of @k goes: its destination
+ * after the host-alias lookup (IPv4 or IPv6), port @k->dport.
+ */
+socklen_t nat_host_sockaddr(const struct nat *nat, const struct nat_key *k,
+			    struct sockaddr_storage *ss);
+/* nat_key_str() - the guest's (@guest) or destination's address, text. */
+const char *nat_key_str(const struct nat_key *k, bool guest,
+			char buf[INET6_ADDRSTRLEN]);
+
 /* nat_set_ip_data() - point lwIP's current-packet globals at @pk. */
 void nat_set_ip_data(struct nat_pkt *pk);
 void nat_clear_ip_data(void);
 
 /*
- * nat_output() - send @p (transport header and payload) to the guest as
- * IPv4 from @src (the address the guest talked to) to @dst. Frees @p.
+ * nat_output() - send @p (transport header and payload) to the guest of
+ * flow @k from the address it talked to, IPv4 or IPv6. Frees @p.
  */
-void nat_output(struct nat *nat, struct pbuf *p, uint32_t src, uint32_t dst,
-		uint8_t proto);
+void nat_output(struct nat *nat, struct pbuf *p, const struct nat_key *k);
 
 /* nat_host_addr() - the host-side address for destination @dip. */
 static inline uint32_t nat_host_addr(const struct nat *nat, uint32_t dip)

@@ -53,8 +53,7 @@ enum nat_tcp_state {
 
 struct nat_tcp_listener {
 	struct nat_tcp_listener *next;
-	uint32_t ip;
-	uint16_t port;
+	struct nat_key key; /* its destination end: dip (dip6), dport */
 	unsigned int refs;
 	struct tcp_pcb *pcb;
 };
@@ -91,26 +90,39 @@ static size_t nat_lhash(struct nat *nat, uint32_t ip, uint16_t port)
 
 static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err);
 
-static struct nat_tcp_listener *nat_listener_get(struct nat *nat, uint32_t ip,
-						 uint16_t port)
+/* nat_listener_key() - the destination end of flow @k */
+static void nat_listener_key(struct nat_key *lk, const struct nat_key *k)
 {
-	struct nat_tcp_listener **b = &nat->listeners[nat_lhash(nat, ip, port)];
+	memset(lk, 0, sizeof(*lk));
+	lk->dip = k->dip;
+	lk->dport = k->dport;
+	lk->v6 = k->v6;
+	memcpy(lk->dip6, k->dip6, 16);
+}
+
+static struct nat_tcp_listener *nat_listener_get(struct nat *nat,
+						 const struct nat_key *k)
+{
+	struct nat_tcp_listener **b =
+		&nat->listeners[nat_lhash(nat, k->dip, k->dport)];
 	struct nat_tcp_listener *l;
 	struct tcp_pcb *pcb, *lpcb;
+	struct nat_key lk;
 	ip_addr_t a;
 
+	nat_listener_key(&lk, k);
 	for (l = *b; l; l = l->next) {
-		if (l->ip == ip && l->port == port) {
+		if (!memcmp(&l->key, &lk, sizeof(lk))) {
 			l->refs++;
 			return l;
 		}
 	}
-	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+	pcb = tcp_new_ip_type(k->v6 ? IPADDR_TYPE_V6 : IPADDR_TYPE_V4);
 	if (!pcb)
 		return NULL;
 	ip_set_option(pcb, SOF_REUSEADDR);
-	nat_ip_from_host(&a, ip);
-	if (tcp_bind(pcb, &a, port) != ERR_OK) {
+	nat_key_ip(k, false, &a);
+	if (tcp_bind(pcb, &a, k->dport) != ERR_OK) {
 		tcp_abort(pcb);
 		return NULL;
 	}
@@ -124,8 +136,7 @@ static struct nat_tcp_listener *nat_listener_get(struct nat *nat, uint32_t ip,
 		tcp_close(lpcb);
 		return NULL;
 	}
-	l->ip = ip;
-	l->port = port;
+	l->key = lk;
 	l->refs = 1;
 	l->pcb = lpcb;
 	tcp_arg(lpcb, NULL);
@@ -141,8 +152,8 @@ static void nat_listener_put(struct nat *nat, struct nat_tcp_listener *l)
 
 	if (--l->refs > 0)
 		return;
-	for (pp = &nat->listeners[nat_lhash(nat, l->ip, l->port)]; *pp;
-	     pp = &(*pp)->next) {
+	for (pp = &nat->listeners[nat_lhash(nat, l->key.dip, l->key.dport)];
+	     *pp; pp = &(*pp)->next) {
 		if (*pp == l) {
 			*pp = l->next;
 			break;
@@ -241,8 +252,8 @@ static void nat_tcp_rst_syn(struct nat *nat, struct nat_pkt *pk)
 	if (pk->p->len < pk->hlen + TCP_HLEN)
 		return;
 	seq = lwip_ntohl(th->seqno);
-	nat_ip_from_host(&src, pk->src);
-	nat_ip_from_host(&dst, pk->dst);
+	nat_pkt_ip(pk, true, &src);
+	nat_pkt_ip(pk, false, &dst);
 	/* from the destination to the guest: ACK the SYN, then reset */
 	tcp_rst(NULL, 0, seq + 1, &dst, &src, lwip_ntohs(th->dest),
 		lwip_ntohs(th->src));
@@ -268,6 +279,9 @@ static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 	pk->src = t->flow.key.gip;
 	pk->dst = t->flow.key.dip;
 	pk->proto = IP_PROTO_TCP;
+	pk->v6 = t->flow.key.v6;
+	memcpy(pk->src6, t->flow.key.gip6, 16);
+	memcpy(pk->dst6, t->flow.key.dip6, 16);
 }
 
 /*
@@ -314,17 +328,17 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 		return; /* closed meanwhile */
 	nat_tcp_syn_pkt(t, &pk);
 	if (status < 0) {
-		char a[16];
+		char a[INET6_ADDRSTRLEN];
 
 		nat->cnt.tcp.refused++;
 		log_debug("nat: tcp connect to %s:%u failed: %s",
-			  netcfg_ip_str(nat_host_addr(nat, t->flow.key.dip), a),
+			  nat_key_str(&t->flow.key, false, a),
 			  t->flow.key.dport, uv_strerror(status));
 		nat_tcp_rst_syn(nat, &pk);
 		nat_tcp_close(t, false);
 		return;
 	}
-	t->listener = nat_listener_get(nat, t->flow.key.dip, t->flow.key.dport);
+	t->listener = nat_listener_get(nat, &t->flow.key);
 	if (!t->listener) {
 		log_rl("nat: cannot create a listening pcb, connection reset");
 		nat_tcp_rst_syn(nat, &pk);
@@ -333,17 +347,17 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 	}
 	t->syn = NULL;
 	t->state = NAT_TCP_HANDSHAKE;
+	nat_key_ip(&t->flow.key, true, &gip);
+	nat_key_ip(&t->flow.key, false, &dip);
 	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
-		lwst_tcp_tw_reuse(nat->st, t->flow.key.gip, t->flow.key.gport,
-				  t->flow.key.dip, t->flow.key.dport);
+		lwst_tcp_tw_reuse(nat->st, &gip, t->flow.key.gport, &dip,
+				  t->flow.key.dport);
 	nat_tcp_to_lwip(&pk);
 	/*
 	 * lwIP put the new SYN_RCVD pcb at the head of the active list; no
 	 * walk of the list per SYN. Not there: lwIP dropped the SYN (its
 	 * listener's backlog is full).
 	 */
-	nat_ip_from_host(&gip, t->flow.key.gip);
-	nat_ip_from_host(&dip, t->flow.key.dip);
 	pcb = tcp_active_pcbs;
 	if (pcb && (pcb->remote_port != t->flow.key.gport ||
 		    pcb->local_port != t->flow.key.dport ||
@@ -397,9 +411,9 @@ static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 			const struct nat_key *k)
 {
-	struct sockaddr_in sa;
+	struct sockaddr_storage sa;
 	struct nat_tcp *t;
-	char a[16];
+	char a[INET6_ADDRSTRLEN];
 	int r;
 
 	if (nat->n_half_open && (nat->n_half_open >= nat->lim.half_open ||
@@ -409,7 +423,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		nat->cnt.limit_hits++;
 		log_rl("nat: %zu TCP flows (the bound), connection from %s "
 		       "refused",
-		       nat->tcp.n_flows, netcfg_ip_str(k->gip, a));
+		       nat->tcp.n_flows, nat_key_str(k, true, a));
 		nat_tcp_refuse(nat, pk);
 		return;
 	}
@@ -432,11 +446,11 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	nat->cnt.tcp.flows_open++;
 	nat->cnt.tcp.flows_total++;
 	if (log_debug_on(LOG_SS_NAT)) {
-		char g[16], d[16];
+		char g[INET6_ADDRSTRLEN], d[INET6_ADDRSTRLEN];
 
 		log_debug("nat: tcp flow %s:%u -> %s:%u",
-			  netcfg_ip_str(k->gip, g), k->gport,
-			  netcfg_ip_str(k->dip, d), k->dport);
+			  nat_key_str(k, true, g), k->gport,
+			  nat_key_str(k, false, d), k->dport);
 	}
 	t->syn = pk->p;
 	t->syn_hlen = pk->hlen;
@@ -444,10 +458,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(k->dport);
-	sa.sin_addr.s_addr = htonl(nat_host_addr(nat, k->dip));
+	nat_host_sockaddr(nat, k, &sa);
 	t->creq.data = t;
 	r = uv_tcp_connect(&t->creq, &t->sp.host.tcp, (struct sockaddr *)&sa,
 			   nat_tcp_connect_cb);
@@ -479,11 +490,7 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 		nat_tcp_to_lwip(pk); /* lwIP finds the pcb, or answers RST */
 		return;
 	}
-	k.gip = pk->src;
-	k.dip = pk->dst;
-	k.gport = be16_get(th);
-	k.dport = be16_get(th + 2);
-	k.proto = IP_PROTO_TCP;
+	nat_key_from_pkt(&k, pk, IP_PROTO_TCP, be16_get(th), be16_get(th + 2));
 	f = nat_table_find(&nat->tcp, &k);
 	if (!f) {
 		nat_tcp_new(nat, pk, &k);

@@ -29,18 +29,15 @@
 int nat_udp_open(struct nat_dgram *d)
 {
 	const struct nat_key *k = &d->flow.key;
-	struct sockaddr_in sa;
-	char a[16];
+	struct sockaddr_storage sa;
+	char a[INET6_ADDRSTRLEN];
 	int r;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons(k->dport);
-	sa.sin_addr.s_addr = htonl(nat_host_addr(d->nat, k->dip));
+	nat_host_sockaddr(d->nat, k, &sa);
 	r = uv_udp_connect(&d->sock, (struct sockaddr *)&sa);
 	if (r < 0)
 		log_rl("nat: udp socket to %s:%u failed: %s",
-		       netcfg_ip_str(k->dip, a), k->dport, uv_strerror(r));
+		       nat_key_str(k, false, a), k->dport, uv_strerror(r));
 	return r;
 }
 
@@ -71,8 +68,8 @@ struct pbuf *nat_udp_from_host(struct nat_dgram *d, const uint8_t *buf,
 	uh->dest = lwip_htons(k->gport);
 	uh->len = lwip_htons((u16_t)p->tot_len);
 	uh->chksum = 0;
-	nat_ip_from_host(&src, k->dip);
-	nat_ip_from_host(&dst, k->gip);
+	nat_key_ip(k, false, &src);
+	nat_key_ip(k, true, &dst);
 	uh->chksum = ip_chksum_pseudo(p, IP_PROTO_UDP, p->tot_len, &src, &dst);
 	if (uh->chksum == 0)
 		uh->chksum = 0xffff;
@@ -124,11 +121,7 @@ void nat_udp_input(struct nat *nat, struct nat_pkt *pk)
 	ulen = be16_get(uh + 4);
 	if (ulen < UDP_HLEN || ulen > (size_t)p->tot_len - pk->hlen)
 		goto drop;
-	k.gip = pk->src;
-	k.dip = pk->dst;
-	k.gport = be16_get(uh);
-	k.dport = be16_get(uh + 2);
-	k.proto = IP_PROTO_UDP;
+	nat_key_from_pkt(&k, pk, IP_PROTO_UDP, be16_get(uh), be16_get(uh + 2));
 	u = nat_dgram_get(nat, &k);
 	if (!u) {
 		nat_unreach(nat, pk); /* no socket to be had */

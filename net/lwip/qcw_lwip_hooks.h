@@ -10,5 +10,6 @@ struct netif;
 
 /* Return non-zero when the packet was consumed (and freed) by qcw-net. */
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp);
+int qcw_lwip_ip6_input_hook(struct pbuf *p, struct netif *inp);
 
 #endif

@@ -8,7 +8,8 @@
  * ethernet_input. lwIP's ip4_input
  * calls qcw_lwip_ip4_input_hook() for every IPv4 packet: packets for the
  * gateway's own address stay with lwIP (ICMP echo, DNS, the in-VM API),
- * packets for any other address go to the NAT.
+ * packets for any other address go to the NAT. IPv6 alike, through
+ * qcw_lwip_ip6_input_hook() (stack_lwip6.c).
  *
  * Frames from lwIP: linkoutput hands the pbuf chain to the switch as an
  * iovec, so the only copy is into the port's transmit ring.
@@ -121,6 +122,7 @@ struct lwst {
 	uv_timer_t timer;
 	uv_check_t check;
 	struct nat *nat;
+	struct lwst_nb6 nb6; /* guest MACs learned from IPv6 (stack_lwip6.c) */
 	struct stack_counters cnt;
 	struct splice_ctx splice;
 	struct txring_pool *rings; /* host data sent by reference (txring.h) */
@@ -441,19 +443,16 @@ static void stack_pcb_sweep(struct lwst *st)
 	st->cnt.pcbs_time_wait = n > STACK_TW_MAX ? STACK_TW_MAX : n;
 }
 
-int lwst_tcp_tw_reuse(struct lwst *st, uint32_t gip, uint16_t gport,
-		      uint32_t lip, uint16_t lport)
+int lwst_tcp_tw_reuse(struct lwst *st, const ip_addr_t *g, uint16_t gport,
+		      const ip_addr_t *l, uint16_t lport)
 {
 	struct tcp_pcb *pcb;
-	ip_addr_t g, l;
 
-	ip_addr_set_ip4_u32_val(g, lwip_htonl(gip));
-	ip_addr_set_ip4_u32_val(l, lwip_htonl(lip));
 	/* bounded: STACK_TW_MAX, and only for a SYN that starts a flow */
 	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
 		if (pcb->remote_port == gport && pcb->local_port == lport &&
-		    ip_addr_cmp(&pcb->remote_ip, &g) &&
-		    ip_addr_cmp(&pcb->local_ip, &l)) {
+		    ip_addr_cmp(&pcb->remote_ip, g) &&
+		    ip_addr_cmp(&pcb->local_ip, l)) {
 			tcp_abort(pcb); /* TIME_WAIT: freed, nothing sent */
 			st->cnt.tw_reused++;
 			return 1;
@@ -531,6 +530,7 @@ static struct stack *lwst_create(const struct stack_env *env)
 		free(st);
 		return NULL;
 	}
+	lwst6_netif_setup(st, &st->nb6);
 	netif_set_default(&st->netif);
 	netif_set_up(&st->netif);
 	netif_set_link_up(&st->netif);
@@ -691,6 +691,11 @@ static void lwst_lease(struct stack *base, uint32_t ip, const uint8_t mac[6],
 struct splice_ctx *lwst_splice_ctx(struct lwst *st)
 {
 	return &st->splice;
+}
+
+struct lwst_nb6 *lwst_nb6_of(struct lwst *st)
+{
+	return &st->nb6;
 }
 
 struct netif *lwst_netif(struct lwst *st)
@@ -862,7 +867,7 @@ static void stack_deliver_held(void *arg, const uint8_t *frame, size_t len)
 }
 
 /*
- * stack_frame_short() - an ARP or IPv4 frame shorter than its header:
+ * stack_frame_short() - an ARP, IPv4 or IPv6 frame shorter than its header:
  * lwIP 2.1 reads those headers before it checks the length, past the
  * end of a frame that is not padded.
  */
@@ -874,6 +879,8 @@ static bool stack_frame_short(const uint8_t *f, size_t len)
 		return len < 14 + 28;
 	if (f[12] == 0x08 && f[13] == 0x00)
 		return len < 14 + 20 || len < 14 + (size_t)(f[14] & 15) * 4;
+	if (f[12] == 0x86 && f[13] == 0xdd)
+		return len < 14 + 40;
 	return false;
 }
 
@@ -948,22 +955,27 @@ static bool stack_arp_known(const ip4_addr_t *ip)
 }
 
 /*
- * stack_gw_syn() - a SYN for the gateway's own port @port: when its
- * listener's backlog (every half-open connection counts, lwIP 2.1) is
- * full, the oldest half of them go, so a flood of SYNs from made-up
- * sources keeps a bounded list of pcbs and a real client still gets in.
+ * lwst_gw_syn() - a SYN for the gateway's own port @port (IPv4, or @v6):
+ * when its listener's backlog (every half-open connection counts, lwIP
+ * 2.1) is full, the oldest half of them go, so a flood of SYNs from
+ * made-up sources keeps a bounded list of pcbs and a real client still
+ * gets in.
  */
-static void stack_gw_syn(struct lwst *st, uint16_t port)
+void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
 {
 	static struct tcp_pcb *v[256];
 	struct tcp_pcb_listen *l;
 	struct tcp_pcb *pcb;
 	unsigned int n = 0, i, k;
 
+	/* the gateway's listeners: its IPv4 address, IPv6's any address */
 	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
 		if (l->local_port == port &&
-		    ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
-			    lwip_htonl(st->cfg.gateway))
+		    (v6 ? IP_IS_V6_VAL(l->local_ip) &&
+				     ip_addr_isany_val(l->local_ip)
+			: IP_IS_V4_VAL(l->local_ip) &&
+				     ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
+					     lwip_htonl(st->cfg.gateway)))
 			break;
 	if (!l || l->accepts_pending < l->backlog)
 		return;
@@ -975,7 +987,7 @@ static void stack_gw_syn(struct lwst *st, uint16_t port)
 	for (pcb = tcp_active_pcbs; pcb && n < 256; pcb = pcb->next)
 		if (pcb->state == SYN_RCVD && pcb->listener == l)
 			v[n++] = pcb;
-	for (i = n, k = 0; i-- > 0 && k < STACK_GW_EVICT;) {
+	for (i = n, k = 0; !v6 && i-- > 0 && k < STACK_GW_EVICT;) {
 		if (!stack_arp_known(ip_2_ip4(&v[i]->remote_ip))) {
 			tcp_abandon(v[i], 0);
 			v[i] = NULL;
@@ -1010,11 +1022,16 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02) {
 			uint16_t dport = be16_get(ip + hl + 2);
 
-			if (tcp_tw_pcbs)
-				lwst_tcp_tw_reuse(st, be32_get(ip + 12),
-						  be16_get(ip + hl), dst,
+			if (tcp_tw_pcbs) {
+				ip_addr_t g, l;
+
+				ip_addr_set_ip4_u32_val(
+					g, lwip_htonl(be32_get(ip + 12)));
+				ip_addr_set_ip4_u32_val(l, lwip_htonl(dst));
+				lwst_tcp_tw_reuse(st, &g, be16_get(ip + hl), &l,
 						  dport);
-			stack_gw_syn(st, dport);
+			}
+			lwst_gw_syn(st, dport, false);
 		}
 		return 0;
 	}
@@ -1025,6 +1042,13 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 		return nat_ip4_input(st->nat, p, inp);
 	pbuf_free(p);
 	return 1;
+}
+
+int qcw_lwip_ip6_input_hook(struct pbuf *p, struct netif *inp)
+{
+	struct lwst *st = stack_the;
+
+	return st ? lwst6_input(st, st->nat, p, inp) : 0;
 }
 
 const struct stack_backend stack_lwip_backend = {

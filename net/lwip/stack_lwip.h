@@ -15,6 +15,9 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "lwip/err.h"
+#include "lwip/ip_addr.h"
+
 #include "net/netcfg.h"
 #include "net/stack.h"
 #include "net/switch.h"
@@ -38,13 +41,40 @@ uint64_t lwst_now(const struct lwst *st);
 
 /*
  * lwst_tcp_tw_reuse() - a new SYN from the guest for the connection
- * @gip:@gport <-> @lip:@lport (host byte order): free a TIME_WAIT pcb of
+ * @gip:@gport <-> @lip:@lport (either family): free a TIME_WAIT pcb of
  * that pair, as Linux accepts a new SYN in TIME_WAIT. lwIP would answer
  * the SYN with an ACK of the old connection, the guest resets, and its
  * connect times out. Returns 1 when one was freed.
  */
-int lwst_tcp_tw_reuse(struct lwst *st, uint32_t gip, uint16_t gport,
-		      uint32_t lip, uint16_t lport);
+int lwst_tcp_tw_reuse(struct lwst *st, const ip_addr_t *gip, uint16_t gport,
+		      const ip_addr_t *lip, uint16_t lport);
+
+/* lwst_gw_syn() - a SYN to the gateway's @port: bound its half-open list */
+void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6);
+
+/* stack_lwip6.c: the IPv6 link (addresses, input hook, neighbours) */
+#define LWST_NB6_SIZE 16
+struct lwst_nb6_entry {
+	uint8_t ip[16];
+	uint8_t mac[6];
+	bool used;
+};
+struct lwst_nb6 {
+	struct lwst_nb6_entry e[LWST_NB6_SIZE];
+	unsigned int hint, next;
+	uint64_t nd_fallback; /* packets left to lwIP's neighbour discovery */
+};
+struct lwst_nb6 *lwst_nb6_of(struct lwst *st);
+/* lwst6_netif_setup() - the gateway's IPv6 addresses (cfg->ipv6). */
+void lwst6_netif_setup(struct lwst *st, struct lwst_nb6 *nb);
+/* lwst6_input() - the IPv6 input hook's work; 1 when consumed. */
+int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
+		struct netif *inp);
+err_t lwst6_output(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst);
+/* lwst_ip_set() - lwIP's form of @a (IPv4 or IPv6); -EAFNOSUPPORT. */
+int lwst_ip_set(ip_addr_t *out, const struct inaddr *a);
+/* lwst_inaddr() - the seam's form of lwIP's @a. */
+struct inaddr lwst_inaddr(const ip_addr_t *a);
 
 /* lwst_kick_timers() - re-arm the timer after lwIP state changed. */
 void lwst_kick_timers(struct lwst *st);
@@ -55,8 +85,8 @@ struct lwst_conns {
 	struct lwst_listener *listeners;
 };
 struct lwst_conns *lwst_conns_of(struct lwst *st);
-int lwst_tcp_dial(struct stack *base, int fd, uint32_t ip, uint16_t port,
-		  const struct stack_conn_owner *owner,
+int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
+		  uint16_t port, const struct stack_conn_owner *owner,
 		  struct stack_conn **out);
 void lwst_conn_close(struct stack *base, struct stack_conn *c, bool reset);
 int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
@@ -70,8 +100,9 @@ void lwst_conn_gone(struct lwst *st);
 /* lwst_udp.c: the seam's UDP sockets on the gateway */
 struct stack_udp *lwst_udp_open(struct stack *base, uint16_t port,
 				stack_udp_recv_fn cb, void *arg);
-int lwst_udp_send(struct stack *base, struct stack_udp *u, uint32_t ip,
-		  uint16_t port, const void *data, size_t len);
+int lwst_udp_send(struct stack *base, struct stack_udp *u,
+		  const struct inaddr *ip, uint16_t port, const void *data,
+		  size_t len);
 void lwst_udp_close(struct stack *base, struct stack_udp *u);
 
 #endif

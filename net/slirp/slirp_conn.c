@@ -187,6 +187,7 @@ static void listener_accept(uv_poll_t *p, int status, int events)
 	struct slirp_listener *l = p->data;
 	struct slirp_stack *st = l->st;
 	uint32_t ip;
+	struct inaddr peer;
 	bool over;
 	int fd;
 
@@ -216,7 +217,8 @@ static void listener_accept(uv_poll_t *p, int status, int events)
 			close(fd);
 			continue;
 		}
-		l->cb(l->arg, fd, ip);
+		peer = inaddr_v4(ip);
+		l->cb(l->arg, fd, &peer);
 	}
 }
 
@@ -650,15 +652,28 @@ uint32_t slirp_conn_retry(struct slirp_stack *st)
 	return wait;
 }
 
-int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
-		   const struct stack_conn_owner *owner,
+int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
+		   uint16_t port, const struct stack_conn_owner *owner,
 		   struct stack_conn **out)
 {
 	struct slirp_stack *st = (struct slirp_stack *)s;
-	struct slirp_target *t = target_get(st, ip, port);
+	struct slirp_target *t;
 	struct stack_conn *c;
 	int r;
 
+	if (ip->af != AF_INET) {
+		/*
+		 * libslirp 4.7 aborts on a host forward to an IPv6 guest
+		 * address (soassign_guest_addr_if_needed): refused here.
+		 */
+		if (ip->af == AF_INET6)
+			log_rl("stack slirp: libslirp 4.7 cannot connect to "
+			       "the guest over IPv6: use -stack lwip for "
+			       "IPv6 forwards");
+		close(fd);
+		return -EAFNOSUPPORT;
+	}
+	t = target_get(st, ip->u.v4, port);
 	if (!t) {
 		close(fd);
 		return -ECONNREFUSED;
@@ -708,15 +723,16 @@ int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
 		st->conns->pprev = &c->next;
 	st->conns = c;
 	st->nconns++;
-	if (!slirp_mac_known(st, ip)) {
+	if (!slirp_mac_known(st, ip->u.v4)) {
 		/* connected once the guest answers the gateway's ARP */
 		c->connecting = true;
 		c->arp_wait = true;
 		if (slirp_now(st) - t->arp_ms >= 100) {
-			slirp_arp_query(st, ip);
+			slirp_arp_query(st, ip->u.v4);
 			t->arp_ms = slirp_now(st);
 		}
-	} else if (slirp_teach(st, ip), (r = relay_connect(c)) == -EAGAIN) {
+	} else if (slirp_teach(st, ip->u.v4),
+		   (r = relay_connect(c)) == -EAGAIN) {
 		c->connecting = true;
 	} else if (r < 0) {
 		relay_end(c, r, true);

@@ -78,7 +78,9 @@ enum slirp_verdict slirp_classify(const struct netcfg *cfg, const uint8_t *f,
 		break;
 	case ETHTYPE_ARP_:
 		return classify_arp(cfg, f, len);
-	default: /* IPv6 is off on this backend */
+	case ETHTYPE_IP6_:
+		return slirp_classify6(cfg, f, len, p);
+	default:
 		return SLV_DROP_OTHER;
 	}
 	if (len < ETH_HLEN_ + 20 || (ip[0] >> 4) != 4)
@@ -147,7 +149,7 @@ const char *slirp_verdict_name(enum slirp_verdict v)
 	case SLV_DROP_LOOPBACK:
 		return "to the host's loopback";
 	case SLV_DROP_LINK_LOCAL:
-		return "to 169.254/16";
+		return "to link-local (169.254/16, fe80::/10)";
 	case SLV_DROP_SUBNET:
 		return "to another address of the subnet";
 	case SLV_DROP_CAST:

@@ -38,7 +38,8 @@ struct slirp_pkt {
 	uint32_t src, dst;
 	uint8_t proto;
 	bool frag; /* a fragment (MF or an offset) */
-	const uint8_t *ip; /* the IPv4 header */
+	const uint8_t *ip; /* the IPv4 header (NULL for IPv6) */
+	const uint8_t *ip6, *src6, *dst6; /* IPv6: header, addresses */
 	size_t ihl, tot; /* its length, the datagram's */
 	const uint8_t *l4; /* the L4 header */
 	size_t l4len; /* L4 header + payload */
@@ -62,6 +63,37 @@ enum slirp_verdict slirp_classify(const struct netcfg *cfg,
 
 /* slirp_verdict_name() - "bad source" for SLV_DROP_SOURCE, ... */
 const char *slirp_verdict_name(enum slirp_verdict v);
+
+/*
+ * slirp_frames6.c: IPv6. slirp_classify6() - what slirp_classify() does
+ * for an IPv6 frame (the gateway's addresses, the host alias to libslirp,
+ * neighbour messages to libslirp, NAT66 by netcfg_nat_check6()).
+ */
+enum slirp_verdict slirp_classify6(const struct netcfg *cfg,
+				   const uint8_t *frame, size_t len,
+				   struct slirp_pkt *p);
+#define SLIRP_RST6_LEN (14 + 40 + 20)
+/* slirp_build_rst6() - the RST answering IPv6 TCP @p; 0 when none is due */
+size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
+			const struct slirp_pkt *p, const uint8_t gw_mac[6]);
+/* slirp_build_echo_reply6() - the gateway's ICMPv6 echo reply to @p */
+size_t slirp_build_echo_reply6(uint8_t *out, size_t cap, const uint8_t *frame,
+			       const struct slirp_pkt *p,
+			       const uint8_t gw_mac[6]);
+/* slirp_build_udp6() - one IPv6 UDP frame (no fragments); 0 if too big */
+size_t slirp_build_udp6(uint8_t *out, size_t cap, const uint8_t dst_mac[6],
+			const uint8_t src_mac[6], const uint8_t src[16],
+			uint16_t sport, const uint8_t dst[16], uint16_t dport,
+			const void *data, size_t len);
+/*
+ * slirp_out_rewrite6() - an IPv6 frame of libslirp's for the guest: the
+ * gateway's MAC as its source (and in a neighbour message's link-layer
+ * option: then the whole frame is copied into @hdr, @cap bytes). The
+ * bytes of @hdr to send before the rest of @frame, or -1 to drop it (a
+ * router advertisement: the gateway's are qcw-net's).
+ */
+int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
+		       size_t len, const uint8_t gw_mac[6]);
 
 /*
  * slirp_build_echo_reply() - the gateway's answer to the echo request @p

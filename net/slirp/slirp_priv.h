@@ -91,6 +91,7 @@ struct slirp_mac {
 };
 
 #define SLIRP_MAC_SLOTS 256
+#define SLIRP_MAC6_SLOTS 16
 
 struct slirp_pollent {
 	int fd;
@@ -145,6 +146,11 @@ struct slirp_stack {
 	unsigned int nconns;
 
 	struct slirp_mac macs[SLIRP_MAC_SLOTS];
+	/* the guest's IPv6 sources and their MACs, a slot per address hash */
+	struct {
+		uint8_t ip[16];
+		uint8_t mac[6];
+	} macs6[SLIRP_MAC6_SLOTS];
 	uint16_t ip_id;
 	uint8_t *buf; /* one frame, for the replies built here */
 	size_t buf_cap;
@@ -203,8 +209,8 @@ void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
 			const uint8_t *frame);
 /* slirp_teach() - tell libslirp the MAC of @ip if the table knows it. */
 bool slirp_teach(struct slirp_stack *st, uint32_t ip);
-int slirp_tcp_dial(struct stack *s, int fd, uint32_t ip, uint16_t port,
-		   const struct stack_conn_owner *owner,
+int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
+		   uint16_t port, const struct stack_conn_owner *owner,
 		   struct stack_conn **out);
 void slirp_conn_close(struct stack *s, struct stack_conn *c, bool reset);
 /* slirp_guest_rst() - the guest answered a SYN from @ip:@port by RST. */

@@ -221,17 +221,56 @@ static void syn_release(struct slirp_stack *st, uint32_t ip)
 	}
 }
 
+/* the guest's IPv6 sources: a slot per address, the last MAC seen */
+static unsigned int mac6_slot(const uint8_t ip[16])
+{
+	return (ip[15] ^ ip[14] ^ ip[13] ^ ip[11]) % SLIRP_MAC6_SLOTS;
+}
+
+static void mac6_learn(struct slirp_stack *st, const uint8_t ip[16],
+		       const uint8_t mac[6])
+{
+	unsigned int i = mac6_slot(ip);
+
+	if (ip[0] == 0xff || (ip[0] == 0 && ip[1] == 0))
+		return; /* multicast, unspecified: not a neighbour */
+	memcpy(st->macs6[i].ip, ip, 16);
+	memcpy(st->macs6[i].mac, mac, 6);
+}
+
+static void mac6_of(struct slirp_stack *st, const uint8_t ip[16],
+		    uint8_t mac[6])
+{
+	unsigned int i = mac6_slot(ip);
+
+	memcpy(mac,
+	       memcmp(st->macs6[i].ip, ip, 16) ? st->cfg.device_mac
+					       : st->macs6[i].mac,
+	       6);
+}
+
 /* ---- libslirp's callbacks ---- */
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct slirp_stack *st = opaque;
-	uint8_t hdr[42];
+	const uint8_t *f = buf;
+	uint8_t hdr[128];
 	struct iovec iov[2];
-	size_t hl = slirp_out_rewrite(hdr, buf, len, st->cfg.gw_mac);
+	size_t hl;
 
-	if (!hl || arp_out(st, buf, len))
-		return (ssize_t)len;
+	if (len >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
+		int r = slirp_out_rewrite6(hdr, sizeof(hdr), f, len,
+					   st->cfg.gw_mac);
+
+		if (r < 0)
+			return (ssize_t)len;
+		hl = (size_t)r;
+	} else {
+		hl = slirp_out_rewrite(hdr, buf, len, st->cfg.gw_mac);
+		if (!hl || arp_out(st, buf, len))
+			return (ssize_t)len;
+	}
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = hl;
 	iov[1].iov_base = (uint8_t *)buf + hl;
@@ -723,7 +762,18 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	sc.vhost = in4(st->cfg.host_alias); /* -> the host's 127.0.0.1 */
 	sc.vnameserver = in4(st->cfg.host_alias); /* unused: DNS is off */
 	sc.vdhcp_start = in4(st->cfg.device);
-	sc.in6_enabled = false;
+	sc.in6_enabled = st->cfg.ipv6;
+	if (st->cfg.ipv6) {
+		/*
+		 * libslirp's "host" is the host alias PREFIX::fe (-> ::1); its
+		 * name server address is the gateway's, which never reaches
+		 * libslirp (the gateway's own traffic is this file's).
+		 */
+		memcpy(&sc.vprefix_addr6, st->cfg.prefix6, 16);
+		sc.vprefix_len = 64;
+		memcpy(&sc.vhost6, st->cfg.host_alias6, 16);
+		memcpy(&sc.vnameserver6, st->cfg.gateway6, 16);
+	}
 	sc.if_mtu = st->cfg.mtu;
 	sc.if_mru = st->cfg.mtu;
 	sc.disable_dns = true;
@@ -792,16 +842,34 @@ static void stack_slirp_destroy(struct stack *s)
 static void send_rst(struct slirp_stack *st, const uint8_t *frame,
 		     const struct slirp_pkt *p)
 {
-	size_t n = slirp_build_rst(st->buf, frame, p, st->cfg.gw_mac);
+	uint8_t rst[SLIRP_RST6_LEN];
+	size_t n;
+
+	if (p->ip6) {
+		n = slirp_build_rst6(rst, frame, p, st->cfg.gw_mac);
+		if (n)
+			sw_output_buf(st->env.sw, rst, n);
+		return;
+	}
+	n = slirp_build_rst(st->buf, frame, p, st->cfg.gw_mac);
 
 	if (n)
 		sw_output_buf(st->env.sw, st->buf, n);
 }
 
+/* pkt_addr() - @p's source (@src) or destination address as text */
+static const char *pkt_addr(const struct slirp_pkt *p, bool src, char *buf)
+{
+	struct inaddr a = p->ip6 ? inaddr_v6(src ? p->src6 : p->dst6)
+				 : inaddr_v4(src ? p->src : p->dst);
+
+	return inaddr_str(&a, buf);
+}
+
 static void drop(struct slirp_stack *st, enum slirp_verdict v,
 		 const uint8_t *frame, const struct slirp_pkt *p)
 {
-	char a[16], b[16];
+	char a[INADDR_STRLEN], b[INADDR_STRLEN];
 
 	switch (v) {
 	case SLV_DROP_MALFORMED:
@@ -812,7 +880,7 @@ static void drop(struct slirp_stack *st, enum slirp_verdict v,
 		st->nat.bad_source++;
 		log_rl("stack slirp: packet from %s, not a guest address, "
 		       "dropped",
-		       netcfg_ip_str(p->src, a));
+		       pkt_addr(p, true, a));
 		return;
 	case SLV_DROP_LOOPBACK:
 		st->nat.blocked_loopback++;
@@ -830,8 +898,8 @@ static void drop(struct slirp_stack *st, enum slirp_verdict v,
 			  slirp_verdict_name(v));
 		return;
 	}
-	log_rl("stack slirp: %s -> %s refused (%s)", netcfg_ip_str(p->src, a),
-	       netcfg_ip_str(p->dst, b), slirp_verdict_name(v));
+	log_rl("stack slirp: %s -> %s refused (%s)", pkt_addr(p, true, a),
+	       pkt_addr(p, false, b), slirp_verdict_name(v));
 	/* TCP is refused as a host would (lwIP's NAT does the same) */
 	send_rst(st, frame, p);
 }
@@ -846,10 +914,20 @@ static struct stack_udp *udp_find(struct slirp_stack *st, uint16_t port)
 	return NULL;
 }
 
+/* deliver_udp() - a datagram to the gateway's open UDP port @u. */
+static void deliver_udp(struct stack_udp *u, const struct slirp_pkt *p)
+{
+	struct inaddr src = p->ip6 ? inaddr_v6(p->src6) : inaddr_v4(p->src);
+
+	u->cb(u->arg, p->l4 + 8, p->l4len - 8, &src, p->sport);
+}
+
 static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		   const struct slirp_pkt *p)
 {
-	struct slirp_listener *l = slirp_listener_find(st, p->dport);
+	/* libslirp's guest forwards are IPv4: IPv6 gets a RST */
+	struct slirp_listener *l =
+		p->ip6 ? NULL : slirp_listener_find(st, p->dport);
 
 	if (l && l->ring_len >= SLIRP_PEER_RING - 1) {
 		/* so many unaccepted that libslirp's connect could block */
@@ -919,7 +997,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		drop(st, v, f, &p);
 		return;
 	}
-	if (p.ip) {
+	if (p.ip6) {
+		mac6_learn(st, p.src6, f + 6);
+	} else if (p.ip) {
 		mac_learn(st, p.src, f + 6, false);
 		if (p.proto == 6 &&
 		    (p.tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) ==
@@ -942,12 +1022,13 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	}
 	switch (v) {
 	case SLV_SLIRP:
-		if (st->env.no_nat && p.ip) { /* fuzzers: nothing leaves */
+		if (st->env.no_nat && (p.ip || (p.ip6 && p.proto != 58))) {
+			/* fuzzers: nothing leaves */
 			st->cnt.policy_drops++;
 			return;
 		}
-		if (p.ip && st->nfds >= st->lim.budget &&
-		    slirp_over_budget(st, f, &p))
+		if ((p.ip || (p.ip6 && p.proto != 58)) &&
+		    st->nfds >= st->lim.budget && slirp_over_budget(st, f, &p))
 			return;
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
@@ -955,7 +1036,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		    p.l4len >= 20 && be32_get(p.l4 + 4) == 0)
 			slirp_guest_rst(st, p.src, p.sport);
 		st->cnt.to_stack++;
-		if (p.ip && p.dst != st->cfg.host_alias)
+		if ((p.ip && p.dst != st->cfg.host_alias) ||
+		    (p.ip6 && p.proto != 58 &&
+		     memcmp(p.dst6, st->cfg.host_alias6, 16)))
 			st->cnt.nat_in++;
 		/*
 		 * An ARP reply may resolve what libslirp holds back for it,
@@ -966,8 +1049,10 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		slirp_input(st->slirp, f, (int)len);
 		return;
 	case SLV_GW_ICMP:
-		n = slirp_build_echo_reply(st->buf, st->buf_cap, f, &p,
-					   st->cfg.gw_mac);
+		n = p.ip6 ? slirp_build_echo_reply6(st->buf, st->buf_cap, f, &p,
+						    st->cfg.gw_mac)
+			  : slirp_build_echo_reply(st->buf, st->buf_cap, f, &p,
+						   st->cfg.gw_mac);
 		if (!n) {
 			drop(st, SLV_DROP_MALFORMED, f, &p);
 			return;
@@ -983,7 +1068,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			       p.dport);
 			return;
 		}
-		u->cb(u->arg, p.l4 + 8, p.l4len - 8, p.src, p.sport);
+		deliver_udp(u, &p);
 		return;
 	case SLV_GW_TCP:
 		gw_tcp(st, f, len, &p);
@@ -1044,9 +1129,30 @@ static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 	sw_output(st->env.sw, iov, iovcnt, len);
 }
 
+/* udp_send6() - one frame from the gateway address of @ip's scope */
+static int udp_send6(struct slirp_stack *st, struct stack_udp *u,
+		     const struct inaddr *ip, uint16_t port, const void *data,
+		     size_t len)
+{
+	bool ll = ip->u.v6[0] == 0xfe && (ip->u.v6[1] & 0xc0) == 0x80;
+	uint8_t mac[6];
+	size_t n;
+
+	if (len + 8 + 40 > st->cfg.mtu)
+		return -EMSGSIZE; /* no IPv6 fragments from here */
+	mac6_of(st, ip->u.v6, mac);
+	n = slirp_build_udp6(st->buf, st->buf_cap, mac, st->cfg.gw_mac,
+			     ll ? st->cfg.gw_ll6 : st->cfg.gateway6, u->port,
+			     ip->u.v6, port, data, len);
+	if (!n)
+		return -EMSGSIZE;
+	sw_output_buf(st->env.sw, st->buf, n);
+	return 0;
+}
+
 static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
-				uint32_t ip, uint16_t port, const void *data,
-				size_t len)
+				const struct inaddr *ip, uint16_t port,
+				const void *data, size_t len)
 {
 	struct slirp_stack *st = to_st(s);
 	uint8_t mac[6];
@@ -1054,7 +1160,7 @@ static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
 		.src_mac = st->cfg.gw_mac,
 		.dst_mac = mac,
 		.src = st->cfg.gateway,
-		.dst = ip,
+		.dst = ip->af == AF_INET ? ip->u.v4 : 0,
 		.sport = u->port,
 		.dport = port,
 		.id = st->ip_id++,
@@ -1062,7 +1168,11 @@ static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
 	};
 	int r;
 
-	mac_of(st, ip, mac);
+	if (ip->af == AF_INET6 && st->cfg.ipv6)
+		return udp_send6(st, u, ip, port, data, len);
+	if (ip->af != AF_INET)
+		return -EAFNOSUPPORT;
+	mac_of(st, ip->u.v4, mac);
 	r = slirp_udp_frames(&o, data, len, emit, st);
 	return r < 0 ? r : 0;
 }

@@ -175,16 +175,20 @@ def concurrent(host, port, n):
     return 0
 
 
-def udp_echo(port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", port))
+def family(host):
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def udp_echo(port, bind="127.0.0.1"):
+    s = socket.socket(family(bind), socket.SOCK_DGRAM)
+    s.bind((bind, port))
     while True:
         data, addr = s.recvfrom(65535)
         s.sendto(data, addr)
 
 
 def udp_ping(host, port, size):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
     s.settimeout(3)
     payload = os.urandom(size)
     for _ in range(3):
@@ -217,7 +221,7 @@ def main():
     elif cmd == "reuse-client":
         return reuse_client(args[0], int(args[1]), int(args[2]), int(args[3]))
     elif cmd == "udp-echo":
-        udp_echo(int(args[0]))
+        udp_echo(int(args[0]), *args[1:2])
     elif cmd == "udp-ping":
         return udp_ping(args[0], int(args[1]), int(args[2]))
     return 0

@@ -167,6 +167,64 @@ static void test_duplicate(void **state)
 	nat_table_fini(&t);
 }
 
+static struct nat_key key6(uint8_t proto, uint8_t glast, uint16_t gport,
+			   uint8_t dlast, uint16_t dport)
+{
+	static const uint8_t pfx[8] = {0xfd, 0x71, 0x63, 0x77, 0x6e, 0x65};
+	struct nat_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.proto = proto;
+	k.v6 = 1;
+	memcpy(k.gip6, pfx, 8);
+	k.gip6[15] = glast;
+	k.dip6[0] = 0x20;
+	k.dip6[1] = 0x01;
+	k.dip6[15] = dlast;
+	k.gip = nat_key_fold6(k.gip6);
+	k.dip = nat_key_fold6(k.dip6);
+	k.gport = gport;
+	k.dport = dport;
+	return k;
+}
+
+/*
+ * IPv6 flows: told apart by every byte of their addresses, never equal
+ * to an IPv4 flow whose numbers happen to match the fold.
+ */
+static void test_ipv6_keys(void **state)
+{
+	struct test_flow a, b, c, v4;
+	struct nat_table t;
+	struct nat_key k;
+
+	(void)state;
+	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	flow_init(&a, key6(6, 0x10, 1000, 1, 80), 1);
+	flow_init(&b, key6(6, 0x11, 1000, 1, 80), 2);
+	flow_init(&c, key6(17, 0x10, 1000, 1, 80), 3);
+	k = key6(6, 0x10, 1000, 1, 80);
+	flow_init(&v4, key(6, k.gip, 1000, k.dip, 80), 4);
+	assert_int_equal(nat_table_insert(&t, &a.flow, 0), 0);
+	assert_int_equal(nat_table_insert(&t, &b.flow, 0), 0);
+	assert_int_equal(nat_table_insert(&t, &c.flow, 0), 0);
+	assert_int_equal(nat_table_insert(&t, &v4.flow, 0), 0);
+	assert_ptr_equal(nat_table_find(&t, &k), &a.flow);
+	/* same fold, other address bytes: not the same flow */
+	k.dip6[7] ^= 1;
+	assert_null(nat_table_find(&t, &k));
+	k = key6(6, 0x10, 1000, 1, 80);
+	k.v6 = 0;
+	assert_ptr_equal(nat_table_find(&t, &k), &v4.flow);
+	assert_int_equal(nat_table_insert(&t, &a.flow, 0), -EEXIST);
+	nat_table_remove(&t, &a.flow);
+	nat_table_remove(&t, &b.flow);
+	nat_table_remove(&t, &c.flow);
+	nat_table_remove(&t, &v4.flow);
+	assert_int_equal(t.n_flows, 0);
+	nat_table_fini(&t);
+}
+
 /*
  * The bound is on the table, not per source: a guest that makes up
  * source addresses (issue 11: 2 x 16384 SYNs from two invented sources
@@ -477,6 +535,7 @@ int main(void)
 		cmocka_unit_test(test_init),
 		cmocka_unit_test(test_insert_find_remove),
 		cmocka_unit_test(test_duplicate),
+		cmocka_unit_test(test_ipv6_keys),
 		cmocka_unit_test(test_total_limit),
 		cmocka_unit_test(test_lru_evict),
 		cmocka_unit_test(test_limits),

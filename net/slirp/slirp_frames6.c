@@ -1,0 +1,290 @@
+/*
+ * slirp_frames6.c - the IPv6 side of the libslirp backend's frame filter
+ * (see slirp_frames.h): what a guest's IPv6 frame is (for libslirp, for
+ * the gateway's own addresses, or dropped by the NAT66 policy), and the
+ * few IPv6 frames the backend writes itself (a RST, an echo reply of the
+ * gateway, a UDP datagram from a gateway socket) or rewrites on their
+ * way from libslirp to the guest. Pure: no I/O, no libslirp.
+ *
+ * The gateway's neighbour discovery, router advertisements and DHCPv6 are
+ * qcw-net's (gateway/): libslirp's router advertisements are dropped and
+ * the link-layer address in its neighbour messages becomes the gateway's
+ * MAC, so the guest has one router and one MAC for the gateway's
+ * addresses and the host alias.
+ */
+#include "net/slirp/slirp_frames.h"
+
+#include <string.h>
+
+#include "net/pkt.h"
+
+#define ETH_HLEN_ 14
+#define IP6_HLEN_ 40
+#define NH_TCP 6
+#define NH_UDP 17
+#define NH_ICMP6 58
+#define ICMP6_ECHO_REQ 128
+#define ICMP6_ECHO_REP 129
+#define ICMP6_RS 133
+#define ICMP6_RA 134
+#define ICMP6_NS 135
+#define ICMP6_NA 136
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* slirp_sum6() - the IPv6 pseudo header's sum for @len bytes of @nh. */
+static uint32_t slirp_sum6(const uint8_t *src, const uint8_t *dst, uint8_t nh,
+			   size_t len)
+{
+	uint32_t s = (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
+	int i;
+
+	for (i = 0; i < 16; i += 2)
+		s += get16(src + i) + get16(dst + i);
+	return s;
+}
+
+static bool is_zero(const uint8_t *a, size_t n)
+{
+	while (n--)
+		if (*a++)
+			return false;
+	return true;
+}
+
+/* a source the guest may use: of the /64 (not the gateway's), link-local */
+static bool src6_ok(const struct netcfg *cfg, const uint8_t *a)
+{
+	static const uint8_t ll[8] = {0xfe, 0x80};
+
+	if (netcfg_in_prefix6(cfg, a))
+		return !netcfg_is_gw6(cfg, a) &&
+		       memcmp(a, cfg->host_alias6, 16) && !is_zero(a + 8, 8);
+	return !memcmp(a, ll, 8) && !netcfg_is_gw6(cfg, a);
+}
+
+/* to one of the gateway's own addresses */
+static enum slirp_verdict gateway6(struct slirp_pkt *p)
+{
+	switch (p->proto) {
+	case NH_ICMP6:
+		return p->l4[0] == ICMP6_ECHO_REQ && p->l4[1] == 0
+			       ? SLV_GW_ICMP
+			       : SLV_DROP_OTHER;
+	case NH_UDP:
+		if (get16(p->l4 + 4) < 8 || get16(p->l4 + 4) > p->l4len)
+			return SLV_DROP_MALFORMED;
+		p->l4len = get16(p->l4 + 4);
+		return pkt_csum(p->l4, p->l4len,
+				slirp_sum6(p->src6, p->dst6, NH_UDP,
+					   p->l4len)) == 0
+			       ? SLV_GW_UDP
+			       : SLV_DROP_MALFORMED;
+	case NH_TCP:
+		return SLV_GW_TCP;
+	default:
+		return SLV_DROP_OTHER;
+	}
+}
+
+enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
+				   size_t len, struct slirp_pkt *p)
+{
+	const uint8_t *ip = f + ETH_HLEN_;
+	size_t plen;
+
+	if (!cfg->ipv6)
+		return SLV_DROP_OTHER;
+	if (len < ETH_HLEN_ + IP6_HLEN_ || (ip[0] >> 4) != 6)
+		return SLV_DROP_MALFORMED;
+	plen = get16(ip + 4);
+	if (plen > len - ETH_HLEN_ - IP6_HLEN_)
+		return SLV_DROP_MALFORMED;
+	p->ip6 = ip;
+	p->src6 = ip + 8;
+	p->dst6 = ip + 24;
+	p->proto = ip[6];
+	p->l4 = ip + IP6_HLEN_;
+	p->l4len = plen;
+	p->tot = IP6_HLEN_ + plen;
+	/* extension headers and fragments: nothing here takes them */
+	if (p->proto != NH_TCP && p->proto != NH_UDP && p->proto != NH_ICMP6)
+		return SLV_DROP_OTHER;
+	if (p->l4len < (p->proto == NH_TCP   ? 20u
+			: p->proto == NH_UDP ? 8u
+					     : 4u))
+		return SLV_DROP_MALFORMED;
+	if (p->proto != NH_ICMP6) {
+		p->sport = get16(p->l4);
+		p->dport = get16(p->l4 + 2);
+		if (p->proto == NH_TCP) {
+			size_t off = (size_t)(p->l4[12] >> 4) * 4;
+
+			if (off < 20 || off > p->l4len)
+				return SLV_DROP_MALFORMED;
+			p->tcp_flags = p->l4[13];
+		}
+	}
+	if (p->proto == NH_ICMP6 &&
+	    (p->l4[0] == ICMP6_NS || p->l4[0] == ICMP6_NA))
+		/* libslirp learns the guest's MAC from them (and answers the
+		 * host alias when the gateway link did not) */
+		return ip[7] == 255 ? SLV_SLIRP : SLV_DROP_MALFORMED;
+	if (p->dst6[0] == 0xff)
+		return SLV_DROP_CAST; /* RS, MLD, DHCPv6: the gateway's */
+	if (!src6_ok(cfg, p->src6))
+		return SLV_DROP_SOURCE;
+	if (netcfg_is_gw6(cfg, p->dst6))
+		return gateway6(p);
+	if (!memcmp(p->dst6, cfg->host_alias6, 16))
+		return SLV_SLIRP;
+	if (netcfg_in_prefix6(cfg, p->dst6))
+		return SLV_DROP_SUBNET;
+	switch (netcfg_nat_check6(cfg, p->dst6)) {
+	case NETCFG_NAT_LOOPBACK:
+		return SLV_DROP_LOOPBACK;
+	case NETCFG_NAT_LINK_LOCAL:
+		return SLV_DROP_LINK_LOCAL;
+	case NETCFG_NAT_LOCAL:
+		return SLV_DROP_CAST;
+	default:
+		/* libslirp 4.7 cannot send ICMPv6 echo beyond itself */
+		return p->proto == NH_ICMP6 ? SLV_DROP_OTHER : SLV_SLIRP;
+	}
+}
+
+/* put_ip6() - Ethernet and IPv6 headers; the L4 length is @plen. */
+static void put_ip6(uint8_t *out, const uint8_t dst_mac[6],
+		    const uint8_t src_mac[6], const uint8_t *src,
+		    const uint8_t *dst, uint8_t nh, size_t plen)
+{
+	uint8_t *ip = out + ETH_HLEN_;
+
+	pkt_put_eth(out, dst_mac, src_mac, 0x86dd);
+	memset(ip, 0, 8);
+	ip[0] = 0x60;
+	put16(ip + 4, (uint16_t)plen);
+	ip[6] = nh;
+	ip[7] = 64;
+	memcpy(ip + 8, src, 16);
+	memcpy(ip + 24, dst, 16);
+}
+
+size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
+			const struct slirp_pkt *p, const uint8_t gw_mac[6])
+{
+	const uint8_t *th = p->l4;
+	uint8_t *t = out + ETH_HLEN_ + IP6_HLEN_;
+	uint32_t seq = 0, ack = 0;
+	size_t off;
+
+	if (!p->ip6 || p->proto != NH_TCP || p->l4len < 20)
+		return 0;
+	off = (size_t)(th[12] >> 4) * 4;
+	if (off < 20 || off > p->l4len || (th[13] & SLIRP_TCP_RST))
+		return 0;
+	memset(t, 0, 20);
+	if (th[13] & SLIRP_TCP_ACK) {
+		memcpy(&seq, th + 8, 4); /* network order kept */
+		memcpy(t + 4, &seq, 4);
+		t[13] = SLIRP_TCP_RST;
+	} else {
+		ack = (uint32_t)(th[4] << 24 | th[5] << 16 | th[6] << 8 |
+				 th[7]) +
+		      (uint32_t)(p->l4len - off) + !!(th[13] & SLIRP_TCP_SYN) +
+		      !!(th[13] & SLIRP_TCP_FIN);
+		t[8] = (uint8_t)(ack >> 24);
+		t[9] = (uint8_t)(ack >> 16);
+		t[10] = (uint8_t)(ack >> 8);
+		t[11] = (uint8_t)ack;
+		t[13] = SLIRP_TCP_RST | SLIRP_TCP_ACK;
+	}
+	put16(t, p->dport);
+	put16(t + 2, p->sport);
+	t[12] = 5 << 4;
+	put_ip6(out, frame + 6, gw_mac, p->dst6, p->src6, NH_TCP, 20);
+	put16(t + 16,
+	      pkt_csum(t, 20, slirp_sum6(p->dst6, p->src6, NH_TCP, 20)));
+	return SLIRP_RST6_LEN;
+}
+
+size_t slirp_build_echo_reply6(uint8_t *out, size_t cap, const uint8_t *frame,
+			       const struct slirp_pkt *p,
+			       const uint8_t gw_mac[6])
+{
+	size_t n = ETH_HLEN_ + IP6_HLEN_ + p->l4len;
+	uint8_t *ic = out + ETH_HLEN_ + IP6_HLEN_;
+
+	if (!p->ip6 || p->l4len < 8 || n > cap)
+		return 0;
+	put_ip6(out, frame + 6, gw_mac, p->dst6, p->src6, NH_ICMP6, p->l4len);
+	memcpy(ic, p->l4, p->l4len);
+	ic[0] = ICMP6_ECHO_REP;
+	put16(ic + 2, 0);
+	put16(ic + 2,
+	      pkt_csum(ic, p->l4len,
+		       slirp_sum6(p->dst6, p->src6, NH_ICMP6, p->l4len)));
+	return n;
+}
+
+size_t slirp_build_udp6(uint8_t *out, size_t cap, const uint8_t dst_mac[6],
+			const uint8_t src_mac[6], const uint8_t src[16],
+			uint16_t sport, const uint8_t dst[16], uint16_t dport,
+			const void *data, size_t len)
+{
+	size_t n = ETH_HLEN_ + IP6_HLEN_ + 8 + len;
+	uint8_t *u = out + ETH_HLEN_ + IP6_HLEN_;
+	uint16_t s;
+
+	if (n > cap || len > 0xffff - 8)
+		return 0;
+	put_ip6(out, dst_mac, src_mac, src, dst, NH_UDP, 8 + len);
+	put16(u, sport);
+	put16(u + 2, dport);
+	put16(u + 4, (uint16_t)(8 + len));
+	put16(u + 6, 0);
+	memcpy(u + 8, data, len);
+	s = pkt_csum(u, 8 + len, slirp_sum6(src, dst, NH_UDP, 8 + len));
+	put16(u + 6, s ? s : 0xffff);
+	return n;
+}
+
+int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
+		       size_t len, const uint8_t gw_mac[6])
+{
+	const uint8_t *ip = frame + ETH_HLEN_;
+	uint8_t *ic = hdr + ETH_HLEN_ + IP6_HLEN_;
+	size_t plen, off;
+
+	if (len < ETH_HLEN_ + IP6_HLEN_ + 4 || ip[6] != NH_ICMP6 ||
+	    (ip[IP6_HLEN_] != ICMP6_NS && ip[IP6_HLEN_] != ICMP6_NA &&
+	     ip[IP6_HLEN_] != ICMP6_RA)) {
+		memcpy(hdr, frame, ETH_HLEN_);
+		memcpy(hdr + 6, gw_mac, 6);
+		return ETH_HLEN_;
+	}
+	if (ip[IP6_HLEN_] == ICMP6_RA)
+		return -1; /* the gateway's router advertisements only */
+	plen = get16(ip + 4);
+	if (len > cap || ETH_HLEN_ + IP6_HLEN_ + plen > len || plen < 24)
+		return -1;
+	/* a neighbour message: its link-layer option says the gateway */
+	memcpy(hdr, frame, len);
+	memcpy(hdr + 6, gw_mac, 6);
+	for (off = 24; off + 8 <= plen && ic[off + 1]; off += ic[off + 1] * 8u)
+		if ((ic[off] == 1 || ic[off] == 2) && ic[off + 1] == 1)
+			memcpy(ic + off + 2, gw_mac, 6);
+	put16(ic + 2, 0);
+	put16(ic + 2,
+	      pkt_csum(ic, plen, slirp_sum6(ip + 8, ip + 24, NH_ICMP6, plen)));
+	return (int)len;
+}
