@@ -10,7 +10,7 @@
 #   --werror  warnings are errors (as CI builds)
 #   --test    run the unit tests and corpus replays (.exe) under wine64
 #             (meson/wine-run.sh: scratch WINEPREFIX, WINEDEBUG=-all)
-#   --zip     also BUILDDIR/qcw-net-<version>-windows-amd64.zip
+#   --zip     also BUILDDIR/packaging/qcw-net-<version>-windows-amd64.zip
 # BUILDDIR defaults to build-win (set up again when the options change).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -63,7 +63,7 @@ echo "build-windows.sh: $bdir/qcw-net.exe"
 
 if [ "$zip" = 1 ]; then
 	ninja -C "$bdir" zip
-	ls "$bdir"/qcw-net-*-windows-amd64.zip
+	ls "$bdir"/packaging/qcw-net-*-windows-amd64.zip
 fi
 
 if [ "$run_tests" = 1 ]; then
