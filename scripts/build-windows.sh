@@ -51,9 +51,25 @@ for w in subprojects/*.wrap; do
 	done
 done
 
+# A subproject unpacked before its overlay changed keeps the old meson.build
+# (meson copies the overlay only when it unpacks): unpack it again.
+stale=0
+for w in subprojects/*.wrap; do
+	d=$(sed -n 's/^directory *= *//p' "$w")
+	o=$(sed -n 's/^patch_directory *= *//p' "$w")
+	[ -n "$d" ] && [ -n "$o" ] && [ -d "subprojects/$d" ] || continue
+	if ! cmp -s "subprojects/packagefiles/$o/meson.build" "subprojects/$d/meson.build"; then
+		echo "build-windows.sh: subprojects/$d predates its overlay: unpacking it again"
+		rm -rf "subprojects/$d"
+		stale=1
+	fi
+done
+
 # the e2e lab is Linux-only; the Windows build's own e2e runs its .exe
 opts=(-Dwerror=$werror -Dtests=enabled -De2e=false -Dman=disabled)
-if [ -f "$bdir/build.ninja" ]; then
+if [ -f "$bdir/build.ninja" ] && [ "$stale" = 1 ]; then
+	meson setup --reconfigure "$bdir" "${opts[@]}" >/dev/null
+elif [ -f "$bdir/build.ninja" ]; then
 	meson configure "$bdir" "${opts[@]}" >/dev/null
 else
 	meson setup "$bdir" --cross-file meson/x86_64-w64-mingw32.ini "${opts[@]}" >/dev/null
