@@ -99,7 +99,7 @@ if [ -f build-win/qcw-net.exe ]; then
 			[[ $v == *"qcw-net version"* && $h == *-listen-qemu* ]]
 	}
 	gate windows-exe-version-help win_version_help
-	bash scripts/build-windows.sh --werror --test build-win >/dev/null
+	bash scripts/build-windows.sh --werror --test build-win
 	count_meson build-win
 fi
 
