@@ -22,6 +22,8 @@ TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client
  man-db bsdextrautils debhelper lintian python3-prometheus-client tmux tcpdump
  wine64"
+# the IPv6 gateway's e2e test: rdisc6/ndisc6 and dhclient -6
+TEST_PKGS="$TEST_PKGS ndisc6 isc-dhcp-client"
 pkgs="$BUILD_PKGS"
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $TEST_PKGS"
 want=""
