@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "net/pkt.h"
+#include "util/be.h"
 
 #define ETH_HLEN_ 14
 #define IP6_HLEN_ 40
@@ -198,14 +199,9 @@ size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 		memcpy(t + 4, &seq, 4);
 		t[13] = SLIRP_TCP_RST;
 	} else {
-		ack = (uint32_t)(th[4] << 24 | th[5] << 16 | th[6] << 8 |
-				 th[7]) +
-		      (uint32_t)(p->l4len - off) + !!(th[13] & SLIRP_TCP_SYN) +
-		      !!(th[13] & SLIRP_TCP_FIN);
-		t[8] = (uint8_t)(ack >> 24);
-		t[9] = (uint8_t)(ack >> 16);
-		t[10] = (uint8_t)(ack >> 8);
-		t[11] = (uint8_t)ack;
+		ack = be32_get(th + 4) + (uint32_t)(p->l4len - off) +
+		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
+		be32_put(t + 8, ack);
 		t[13] = SLIRP_TCP_RST | SLIRP_TCP_ACK;
 	}
 	put16(t, p->dport);
