@@ -191,11 +191,17 @@ def main():
         m = struct.pack("!H", len(q)) + q
         batch = m * 100
         sent = 0
+        out = b""  # a batch's unsent rest: sent before the next batch,
+        # so the stream stays framed even when send() takes part of one
         stall = time.time()
         while sent < count and time.time() - stall < 3:
             try:
-                n = c.send(batch)
-                sent += n // len(m)
+                if not out:
+                    out = batch
+                n = c.send(out)
+                out = out[n:]
+                if not out:
+                    sent += len(batch) // len(m)
                 if n:
                     stall = time.time()
             except BlockingIOError:
