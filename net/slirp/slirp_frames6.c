@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "net/pkt.h"
+#include "util/be.h"
 
 #define ETH_HLEN_ 14
 #define IP6_HLEN_ 40
@@ -198,10 +199,8 @@ size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 		memcpy(t + 4, &seq, 4);
 		t[13] = SLIRP_TCP_RST;
 	} else {
-		ack = (uint32_t)(th[4] << 24 | th[5] << 16 | th[6] << 8 |
-				 th[7]) +
-		      (uint32_t)(p->l4len - off) + !!(th[13] & SLIRP_TCP_SYN) +
-		      !!(th[13] & SLIRP_TCP_FIN);
+		ack = be32_get(th + 4) + (uint32_t)(p->l4len - off) +
+		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
 		t[8] = (uint8_t)(ack >> 24);
 		t[9] = (uint8_t)(ack >> 16);
 		t[10] = (uint8_t)(ack >> 8);
@@ -265,6 +264,8 @@ int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
 	uint8_t *ic = hdr + ETH_HLEN_ + IP6_HLEN_;
 	size_t plen, off;
 
+	if (len < ETH_HLEN_)
+		return -1;
 	if (len < ETH_HLEN_ + IP6_HLEN_ + 4 || ip[6] != NH_ICMP6 ||
 	    (ip[IP6_HLEN_] != ICMP6_NS && ip[IP6_HLEN_] != ICMP6_NA &&
 	     ip[IP6_HLEN_] != ICMP6_RA)) {
