@@ -33,6 +33,7 @@
 #include "util/sockpath.h"
 #include "net/transport_stream.h"
 #include "util/url.h"
+#include "util/vsock.h"
 
 #define HTTP_IN_BUF (16 * 1024)
 #define HTTP_LINGER_MS 500
@@ -1084,11 +1085,50 @@ static int http_listen_tcp(struct http_listener *l, const struct url *u)
 	return r;
 }
 
+static int http_listen_url(struct http_server *srv, const struct url *u,
+			   const char *url, unsigned int flags, char *err,
+			   size_t errlen);
+
+/*
+ * http_listen_vsock() - vsock://CID:PORT on AF_VSOCK (opened by util/vsock
+ * and handed to libuv as a pipe: libuv has no vsock family), or macOS's
+ * vsock://null:PORT/DIR as the unix socket DIR/00000002.%08x.
+ */
+static int http_listen_vsock(struct http_server *srv, const struct url *u,
+			     unsigned int flags, char *err, size_t errlen)
+{
+	struct url uu;
+	int fd;
+
+	if (u->vsock_null) {
+		uu = *u;
+		uu.scheme = URL_UNIX;
+		if (url_vsock_unix_path(u, uu.path, sizeof(uu.path)) < 0) {
+			snprintf(err, errlen, "vsock socket path too long");
+			return -ENAMETOOLONG;
+		}
+		return http_listen_url(srv, &uu, uu.path, flags, err, errlen);
+	}
+	if (u->port == -1 && u->host[0]) {
+		snprintf(err, errlen,
+			 "Hyper-V socket service GUIDs are Windows only");
+		return -EPROTONOSUPPORT;
+	}
+	fd = vsock_listen(u->vsock_cid, u->vsock_port, 128);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot listen on vsock port %u: %s",
+			 (unsigned int)u->vsock_port, vsock_strerror(fd));
+		return fd;
+	}
+	return http_server_listen_fd(srv, fd, flags);
+}
+
 /**
  * http_server_listen() - serve on a new endpoint.
  * @srv: server
  * @url: "unix:///path" (mode 0600; a stale socket file is replaced, a live
- *       one is an error) or "tcp://host:port"
+ *       one is an error), "tcp://host:port", "vsock://[CID]:PORT" or
+ *       "vsock://null:PORT/DIR" (the unix socket DIR/00000002.%08x)
  * @flags: HTTP_F_* passed to the handler with each request
  * @err: receives the reason on failure
  * @errlen: room in @err
@@ -1098,32 +1138,43 @@ static int http_listen_tcp(struct http_listener *l, const struct url *u)
 int http_server_listen(struct http_server *srv, const char *url,
 		       unsigned int flags, char *err, size_t errlen)
 {
-	struct http_listener *l;
 	struct url u;
-	int r;
 
 	if (url_parse(url, &u, err, errlen) < 0)
 		return -EINVAL;
+	if (u.scheme == URL_VSOCK)
+		return http_listen_vsock(srv, &u, flags, err, errlen);
 	if (u.scheme != URL_UNIX && u.scheme != URL_TCP) {
 		snprintf(err, errlen,
-			 "unsupported scheme for the API (use unix:// or "
-			 "tcp://): %s",
+			 "unsupported scheme for the API (use unix://, tcp:// "
+			 "or vsock://): %s",
 			 url);
 		return -EPROTONOSUPPORT;
 	}
+	return http_listen_url(srv, &u, url, flags, err, errlen);
+}
+
+/* http_listen_url() - listen on a parsed unix:// or tcp:// @u. */
+static int http_listen_url(struct http_server *srv, const struct url *u,
+			   const char *url, unsigned int flags, char *err,
+			   size_t errlen)
+{
+	struct http_listener *l;
+	int r;
+
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
 	l->srv = srv;
 	l->flags = flags;
-	if (u.scheme == URL_UNIX) {
-		r = http_listen_unix(l, u.path, err, errlen);
+	if (u->scheme == URL_UNIX) {
+		r = http_listen_unix(l, u->path, err, errlen);
 		if (r < 0 && !l->is_unix) {
 			free(l);
 			return r;
 		}
 	} else {
-		r = http_listen_tcp(l, &u);
+		r = http_listen_tcp(l, u);
 	}
 	l->u.h.data = l;
 	if (r == 0)

@@ -24,9 +24,10 @@ import re
 import statistics
 import sys
 
-BACKENDS = ["qcw", "qcw-base", "slirp-backend", "passt", "passt-deb", "slirp", "ceiling", "wire"]
+BACKENDS = ["qcw", "qcw-agent", "qcw-base", "slirp-backend", "passt", "passt-deb", "slirp", "ceiling", "wire"]
 NAMES = {
     "qcw": "qcw-net",
+    "qcw-agent": "qcw-net via qcw-net-vm",
     "qcw-base": "qcw-net (base)",
     "slirp-backend": "qcw-net -stack slirp",
     "passt": "passt",
@@ -401,7 +402,7 @@ def write_chart(agg, backends, outbase, title):
                 s = agg[c].get(b, {}).get("gbps")
                 row += ["%.4f %.4f %.4f" % (s["median"], s["min"], s["max"])] if s else ["NaN NaN NaN"]
             f.write(" ".join(row) + "\n")
-    colors = {"qcw": "#1f77b4", "passt": "#ff7f0e", "passt-deb": "#d62728", "slirp": "#2ca02c", "slirp-backend": "#17becf", "qcw-base": "#8c564b", "ceiling": "#7f7f7f", "wire": "#9467bd"}
+    colors = {"qcw": "#1f77b4", "passt": "#ff7f0e", "passt-deb": "#d62728", "slirp": "#2ca02c", "slirp-backend": "#17becf", "qcw-base": "#8c564b", "qcw-agent": "#e377c2", "ceiling": "#7f7f7f", "wire": "#9467bd"}
     plots = []
     for i, b in enumerate(backends):
         col = 2 + 3 * i
@@ -480,7 +481,7 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
         md.append(note + "\n")
         hdr = ["cell"] + [NAMES[b] for b in backends]
         extra = []  # (column, numerator, denominator)
-        for num, den in (("qcw", "qcw-base"), ("qcw", "passt"), ("qcw", "slirp"), ("slirp-backend", "slirp"), ("qcw", "ceiling")):
+        for num, den in (("qcw", "qcw-base"), ("qcw-agent", "qcw"), ("qcw", "passt"), ("qcw", "slirp"), ("slirp-backend", "slirp"), ("qcw", "ceiling")):
             if num in backends and den in backends:
                 extra.append(("%s/%s" % (num, den), num, den))
         hdr += [e[0] for e in extra]

@@ -78,6 +78,10 @@ static int daemon_dns_start(struct daemon *d)
 	memset(&c, 0, sizeof(c));
 	c.gateway = d->net.gateway;
 	c.host_alias = d->net.host_alias;
+	if (d->net.ipv6) {
+		c.gateway6 = d->net.gateway6;
+		c.host_alias6 = d->net.host_alias6;
+	}
 	c.upstream_servers = getenv("QCW_NET_DNS_UPSTREAM");
 	/* gvproxy: with a file, the zones come from the file */
 	c.no_default_zones = d->o->cfg != NULL;

@@ -207,18 +207,53 @@ static void daemon_stdio_stop(struct daemon *d)
 const struct daemon_unit daemon_stdio = {"stdio", daemon_stdio_start,
 					 daemon_stdio_stop};
 
-/* ---- -listen-vpnkit: accepted for gvproxy's command lines only ---- */
+/*
+ * ---- -listen-vpnkit: hyperkit's vpnkit protocol (net/vpnkit.h: its
+ * handshake, then 2-byte LE frames), several VMs, each reconnecting at
+ * will; a VM leaving does not end the daemon (gvproxy accepts again). ----
+ */
+
+static void daemon_vpnkit_closed(void *arg, struct ts_listener *l, int status,
+				 bool had_frames)
+{
+	(void)arg;
+	(void)l;
+	(void)had_frames;
+	log_info("vpnkit: a VM disconnected (%s)",
+		 status == 0 ? "EOF" : uv_strerror(status));
+}
 
 static int daemon_vpnkit_start(struct daemon *d)
 {
-	if (d->o->listen_vpnkit)
-		log_warn("-listen-vpnkit is not implemented yet; ignored");
-	return 0;
+	struct ts_config tc = {
+		.framing = FRAMING_LE16,
+		.kind = "vpnkit",
+		.multi = true,
+		.on_closed = daemon_vpnkit_closed,
+		.arg = d,
+		.vpnkit = true,
+		.vpnkit_mtu = (uint16_t)d->o->mtu,
+	};
+	char err[256];
+	struct url u;
+
+	if (!d->o->listen_vpnkit)
+		return 0;
+	if (url_parse(d->o->listen_vpnkit, &u, err, sizeof(err)) < 0 ||
+	    (u.scheme != URL_UNIX && u.scheme != URL_TCP)) {
+		log_err("invalid -listen-vpnkit %s: use unix:///path or "
+			"tcp://host:port",
+			d->o->listen_vpnkit);
+		return -EINVAL;
+	}
+	d->vpnkit = ts_listen(&d->loop, d->sw, &u, &tc);
+	return d->vpnkit ? 0 : -EINVAL;
 }
 
 static void daemon_vpnkit_stop(struct daemon *d)
 {
-	(void)d;
+	ts_close(d->vpnkit);
+	d->vpnkit = NULL;
 }
 
 const struct daemon_unit daemon_vpnkit = {"vpnkit", daemon_vpnkit_start,
@@ -226,10 +261,25 @@ const struct daemon_unit daemon_vpnkit = {"vpnkit", daemon_vpnkit_start,
 
 /*
  * ---- /connect: the hijacked sockets of the control API with gvproxy's
- * configured protocol framing: hyperkit's 2-byte LE unless -listen-qemu
- * is given (then QEMU's 4-byte BE, a gvproxy quirk), several VMs at
- * once. A VM leaving does not end the daemon. ----
+ * configured protocol framing, several VMs at once. A VM leaving does not
+ * end the daemon. ----
  */
+
+/*
+ * daemon_connect_framing() - gvproxy's rule (cmd/gvproxy config: the
+ * stack protocol is hyperkit, then qemu, bess, vfkit in that order, the
+ * last one given winning): 2-byte LE by default, QEMU's 4-byte BE with
+ * -listen-qemu, no length prefix at all (one read is one frame) with
+ * -listen-bess or -listen-vfkit. -services never serves /connect.
+ */
+enum frame_framing daemon_connect_framing(const struct daemon_opts *o)
+{
+	if (o->listen_vfkit || o->listen_bess)
+		return FRAMING_RAW;
+	if (o->listen_qemu)
+		return FRAMING_BE32;
+	return FRAMING_LE16;
+}
 
 static void daemon_connect_closed(void *arg, struct ts_listener *l, int status,
 				  bool had_frames)
@@ -244,7 +294,7 @@ static void daemon_connect_closed(void *arg, struct ts_listener *l, int status,
 static int daemon_connect_start(struct daemon *d)
 {
 	struct ts_config tc = {
-		.framing = d->o->listen_qemu ? FRAMING_BE32 : FRAMING_LE16,
+		.framing = daemon_connect_framing(d->o),
 		.kind = "connect",
 		.multi = true,
 		.on_closed = daemon_connect_closed,
@@ -254,7 +304,15 @@ static int daemon_connect_start(struct daemon *d)
 	if (!d->o->listen.n)
 		return 0; /* only -listen endpoints serve /connect */
 	d->connect = ts_create(&d->loop, d->sw, &tc);
-	return d->connect ? 0 : -ENOMEM;
+	if (!d->connect)
+		return -ENOMEM;
+	log_info("/connect framing: %s",
+		 tc.framing == FRAMING_LE16   ? "2-byte little-endian length"
+		 : tc.framing == FRAMING_BE32 ? "4-byte big-endian length "
+						"(-listen-qemu)"
+					      : "none, one frame per read "
+						"(-listen-bess/-listen-vfkit)");
+	return 0;
 }
 
 static void daemon_connect_stop(struct daemon *d)

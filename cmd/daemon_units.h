@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <uv.h>
 
+#include "net/frame.h"
 #include "net/netcfg.h"
 
 struct daemon_opts;
@@ -45,6 +46,7 @@ struct daemon {
 	struct td_port *vfkit, *bess;
 	struct ts_listener *stdio;
 	struct ts_listener *connect; /* /connect connections */
+	struct ts_listener *vpnkit; /* -listen-vpnkit */
 	/* the process (daemon.c) */
 	uv_signal_t sigint, sigterm;
 	uv_timer_t test_leak; /* QCW_TEST_LEAK_HANDLE=1: never closed */
@@ -83,6 +85,9 @@ extern const struct daemon_unit daemon_connect; /* the API's /connect */
  * when the VM socket is owned by a live process.
  */
 int daemon_transports_check(const struct daemon_opts *o);
+
+/* daemon_connect_framing() - the framing /connect speaks (gvproxy's rule). */
+enum frame_framing daemon_connect_framing(const struct daemon_opts *o);
 
 /* daemon_connect_fd() - api_connect_fn: frames start on @fd at once. */
 void daemon_connect_fd(void *arg, int fd);

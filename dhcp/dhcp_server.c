@@ -671,6 +671,13 @@ const struct dhcp_counters *dhcp_server_counters(const struct dhcp_server *s)
 	return &s->counters;
 }
 
+size_t dhcp_server_search_wire(const struct dhcp_server *s,
+			       const uint8_t **wire)
+{
+	*wire = s->search_wire;
+	return s->n_search_wire ? s->search_end[s->n_search_wire - 1] : 0;
+}
+
 static void dhcp_log_ip(const char *what, uint32_t ip)
 {
 	log_err("dhcp: %s %u.%u.%u.%u", what, ip >> 24, (ip >> 16) & 0xff,

@@ -133,6 +133,14 @@ void dhcp_server_foreach_lease(struct dhcp_server *s, uint64_t now_ms,
 
 const struct dhcp_counters *dhcp_server_counters(const struct dhcp_server *s);
 
+/*
+ * dhcp_server_search_wire() - the search domains as option 119 carries
+ * them (concatenated DNS wire names, no compression), for DHCPv6 option
+ * 24 and the router advertisement's DNSSL: the length, @wire set.
+ */
+size_t dhcp_server_search_wire(const struct dhcp_server *s,
+			       const uint8_t **wire);
+
 /* dhcp_search_from_resolv_conf() - read "search"/"domain" of @path into
  * @cfg->search (strings owned by the caller until dhcp_server_create()
  * copies them; they are strdup'd here and freed by dhcp_search_free()). */

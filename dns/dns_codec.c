@@ -557,6 +557,16 @@ void dns_put_a(struct dns_writer *w, uint16_t name_off, uint32_t ttl,
 	w_count(w, 6);
 }
 
+void dns_put_aaaa(struct dns_writer *w, uint16_t name_off, uint32_t ttl,
+		  const uint8_t *ip6)
+{
+	size_t at = w_rr(w, name_off, DNS_T_AAAA, DNS_C_IN, ttl);
+
+	w_bytes(w, ip6, 16);
+	w_rdlen(w, at);
+	w_count(w, 6);
+}
+
 /**
  * dns_put_soa() - add the SOA of a local zone to the authority section.
  * @w: writer

@@ -132,6 +132,9 @@ void dns_reply_begin(struct dns_writer *w, const struct dns_query *q,
 		     unsigned int rcode, bool aa);
 void dns_put_a(struct dns_writer *w, uint16_t name_off, uint32_t ttl,
 	       uint32_t ip);
+/* dns_put_aaaa() - an AAAA record (@ip6: 16 bytes) in the answer section. */
+void dns_put_aaaa(struct dns_writer *w, uint16_t name_off, uint32_t ttl,
+		  const uint8_t *ip6);
 void dns_put_soa(struct dns_writer *w, uint16_t zone_off, uint32_t ttl,
 		 uint32_t serial, uint32_t minimum);
 void dns_put_opt(struct dns_writer *w, uint16_t udp, unsigned int rcode);

@@ -474,7 +474,8 @@ struct dns_server *dns_server_create(uv_loop_t *loop,
 	s->zones = dns_zones_create();
 	if (!s->zones ||
 	    (!cfg->no_default_zones &&
-	     dns_zones_add_defaults(s->zones, cfg->gateway, cfg->host_alias))) {
+	     dns_zones_add_defaults(s->zones, cfg->gateway, cfg->host_alias,
+				    cfg->gateway6, cfg->host_alias6))) {
 		log_err("dns: out of memory");
 		goto fail;
 	}

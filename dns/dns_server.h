@@ -4,8 +4,9 @@
  * message of a TCP stream without its 2-byte length) and gets the reply
  * through a callback, synchronously for local zones, later for upstream.
  *
- * Local zones answer A for their names (exact or regexp records, or the
- * zone's default IP), NOERROR/empty for AAAA of a local name, NXDOMAIN with
+ * Local zones answer A and AAAA for their names (exact or regexp records,
+ * or the zone's default IP), NOERROR/empty for a local name without an
+ * address of the family asked, NXDOMAIN with
  * the zone's SOA for a miss; everything else is relayed to the host's
  * resolvers through c-ares on the libuv loop.
  */
@@ -28,6 +29,8 @@ typedef void (*dns_reply_fn)(void *arg, const uint8_t *msg, size_t len);
 struct dns_server_config {
 	uint32_t gateway; /* host byte order, for gateway.<zone> */
 	uint32_t host_alias; /* host.<zone> */
+	/* AAAA of gateway.<zone> and host.<zone>; NULL (either): none */
+	const uint8_t *gateway6, *host_alias6;
 	bool no_default_zones; /* true: start with no zones (config file mode) */
 	unsigned int timeout_ms; /* upstream timeout per try, default 2000 */
 	unsigned int tries; /* default 2 */

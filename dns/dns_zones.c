@@ -22,7 +22,9 @@ struct dns_record {
 	char *name; /* NULL: unset (JSON "") */
 	char *regexp; /* source text; NULL: unset (JSON null) */
 	regex_t re; /* compiled when @regexp is set */
+	bool has4, has6; /* at least one */
 	uint32_t ip;
+	uint8_t ip6[16];
 };
 
 /*
@@ -39,8 +41,9 @@ struct dns_zone {
 	struct dns_record **recs;
 	size_t nrecs, cap;
 	bool recs_null; /* Go's nil slice: "Records":null in the JSON */
-	bool has_default;
+	bool has_default, has_default6;
 	uint32_t default_ip;
+	uint8_t default_ip6[16];
 	uint32_t serial;
 };
 
@@ -163,9 +166,16 @@ static void zone_reverse(struct dns_zone *zone)
  * zone_add_record() - append a record in parse order (first wins); the
  * caller reverses the zone with zone_reverse() once all are added.
  */
+/* an address of either family, as a record or a default holds it */
+struct dns_ip {
+	bool has4, has6;
+	uint32_t ip;
+	uint8_t ip6[16];
+};
+
 static int zone_add_record(struct dns_zone *zone, const char *name,
-			   const char *regexp, uint32_t ip, char *err,
-			   size_t errlen)
+			   const char *regexp, const struct dns_ip *ip,
+			   char *err, size_t errlen)
 {
 	struct dns_record *r;
 	int rc;
@@ -173,7 +183,10 @@ static int zone_add_record(struct dns_zone *zone, const char *name,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		goto nomem;
-	r->ip = ip;
+	r->has4 = ip->has4;
+	r->has6 = ip->has6;
+	r->ip = ip->ip;
+	memcpy(r->ip6, ip->ip6, 16);
 	if (name && *name) {
 		r->name = strdup(name);
 		if (!r->name)
@@ -285,22 +298,33 @@ void dns_zones_destroy(struct dns_zones *z)
  * @z: list
  * @gateway: address of gateway.<zone>, host byte order
  * @host_alias: address of host.<zone>
+ * @gateway6, @host_alias6: their IPv6 addresses (AAAA), NULL: none. The
+ *	JSON of /services/dns/all shows a record's IPv4 address only, as
+ *	gvproxy's does.
  *
  * Return: 0 or -ENOMEM.
  */
 int dns_zones_add_defaults(struct dns_zones *z, uint32_t gateway,
-			   uint32_t host_alias)
+			   uint32_t host_alias, const uint8_t *gateway6,
+			   const uint8_t *host_alias6)
 {
 	static const char *const names[] = {"containers.internal.",
 					    "docker.internal."};
+	struct dns_ip gw = {.has4 = true, .ip = gateway};
+	struct dns_ip host = {.has4 = true, .ip = host_alias};
 
+	if (gateway6 && host_alias6) {
+		gw.has6 = host.has6 = true;
+		memcpy(gw.ip6, gateway6, 16);
+		memcpy(host.ip6, host_alias6, 16);
+	}
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct dns_zone *zone = zone_new(names[i], NULL, 0);
 
 		if (!zone)
 			return -ENOMEM;
-		if (zone_add_record(zone, "gateway", NULL, gateway, NULL, 0) ||
-		    zone_add_record(zone, "host", NULL, host_alias, NULL, 0)) {
+		if (zone_add_record(zone, "gateway", NULL, &gw, NULL, 0) ||
+		    zone_add_record(zone, "host", NULL, &host, NULL, 0)) {
 			zone_free(zone);
 			return -ENOMEM;
 		}
@@ -341,21 +365,31 @@ static int json_opt_string(json_t *obj, const char *key, const char **out)
 	return 0;
 }
 
-static int parse_ipv4(const char *s, uint32_t *ip)
+/* parse_ip() - an IPv4 or IPv6 address in text form. */
+static int parse_ip(const char *s, struct dns_ip *ip)
 {
 	struct in_addr a;
 
-	if (!s || inet_pton(AF_INET, s, &a) != 1)
+	memset(ip, 0, sizeof(*ip));
+	if (!s)
 		return -EINVAL;
-	*ip = ntohl(a.s_addr);
-	return 0;
+	if (inet_pton(AF_INET, s, &a) == 1) {
+		ip->has4 = true;
+		ip->ip = ntohl(a.s_addr);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, ip->ip6) == 1) {
+		ip->has6 = true;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static int parse_record(struct dns_zone *zone, json_t *rec, size_t idx,
 			char *err, size_t errlen)
 {
 	const char *name, *ip_s, *re;
-	uint32_t ip;
+	struct dns_ip ip;
 
 	if (!json_is_object(rec)) {
 		set_err(err, errlen, "record %zu is not an object", idx);
@@ -375,12 +409,12 @@ static int parse_record(struct dns_zone *zone, json_t *rec, size_t idx,
 			idx);
 		return -EINVAL;
 	}
-	if (parse_ipv4(ip_s, &ip)) {
-		set_err(err, errlen, "record %zu: invalid IPv4 address \"%s\"",
+	if (parse_ip(ip_s, &ip)) {
+		set_err(err, errlen, "record %zu: invalid IP address \"%s\"",
 			idx, ip_s ? ip_s : "");
 		return -EINVAL;
 	}
-	return zone_add_record(zone, name, re, ip, err, errlen) ? -EINVAL : 0;
+	return zone_add_record(zone, name, re, &ip, err, errlen) ? -EINVAL : 0;
 }
 
 static struct dns_zone *parse_zone(json_t *root, char *err, size_t errlen)
@@ -421,11 +455,16 @@ static struct dns_zone *parse_zone(json_t *root, char *err, size_t errlen)
 		goto fail;
 	}
 	if (def && *def) {
-		if (parse_ipv4(def, &zone->default_ip)) {
+		struct dns_ip ip;
+
+		if (parse_ip(def, &ip)) {
 			set_err(err, errlen, "invalid DefaultIP \"%s\"", def);
 			goto fail;
 		}
-		zone->has_default = true;
+		zone->has_default = ip.has4;
+		zone->default_ip = ip.ip;
+		zone->has_default6 = ip.has6;
+		memcpy(zone->default_ip6, ip.ip6, 16);
 	}
 	zone_reverse(zone);
 	return zone;
@@ -443,7 +482,7 @@ fail:
  * @errlen: room in @err
  *
  * Keys are matched like Go's encoding/json (exact, else ignoring case).
- * Name is required; each record needs an IPv4 "IP" and a Name or Regexp.
+ * Name is required; each record needs an "IP" (IPv4 or IPv6) and a Name or Regexp.
  *
  * Return: 0, -EINVAL (bad JSON, name, IP or regexp), or -ENOMEM.
  */
@@ -470,12 +509,16 @@ int dns_zones_add_json(struct dns_zones *z, const char *json, size_t len,
 	return rc;
 }
 
-static json_t *ip_json(uint32_t ip)
+/* ip_json() - the IPv4 address when there is one, else the IPv6 one */
+static json_t *ip_json(bool has4, uint32_t ip, const uint8_t *ip6)
 {
-	char buf[INET_ADDRSTRLEN];
+	char buf[INET6_ADDRSTRLEN];
 	struct in_addr a = {.s_addr = htonl(ip)};
 
-	inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	if (has4)
+		inet_ntop(AF_INET, &a, buf, sizeof(buf));
+	else
+		inet_ntop(AF_INET6, ip6, buf, sizeof(buf));
 	return json_string(buf);
 }
 
@@ -489,7 +532,7 @@ static json_t *zone_json(const struct dns_zone *zone)
 
 		json_object_set_new(ro, "Name",
 				    json_string(r->name ? r->name : ""));
-		json_object_set_new(ro, "IP", ip_json(r->ip));
+		json_object_set_new(ro, "IP", ip_json(r->has4, r->ip, r->ip6));
 		json_object_set_new(ro, "Regexp",
 				    r->regexp ? json_string(r->regexp)
 					      : json_null());
@@ -502,8 +545,11 @@ static json_t *zone_json(const struct dns_zone *zone)
 	}
 	json_object_set_new(obj, "Records", recs);
 	json_object_set_new(obj, "DefaultIP",
-			    zone->has_default ? ip_json(zone->default_ip)
-					      : json_string(""));
+			    zone->has_default || zone->has_default6
+				    ? ip_json(zone->has_default,
+					      zone->default_ip,
+					      zone->default_ip6)
+				    : json_string(""));
 	return obj;
 }
 
@@ -626,16 +672,32 @@ void dns_zones_lookup(const struct dns_zones *z, const uint8_t *wire,
 		m->result = DNS_ZONE_NXDOMAIN;
 		if (dns_name_to_text(wire, start, prefix, sizeof(prefix)) < 0)
 			return;
+		/* per family, the first matching record that has one */
 		for (size_t r = zone->nrecs; r-- > 0;) {
-			if (record_match(zone->recs[r], prefix)) {
-				m->result = DNS_ZONE_FOUND;
-				m->ip = zone->recs[r]->ip;
-				return;
-			}
-		}
-		if (zone->has_default) {
+			const struct dns_record *rec = zone->recs[r];
+
+			if (!record_match(rec, prefix))
+				continue;
 			m->result = DNS_ZONE_FOUND;
+			if (rec->has4 && !m->has4) {
+				m->has4 = true;
+				m->ip = rec->ip;
+			}
+			if (rec->has6 && !m->has6) {
+				m->has6 = true;
+				memcpy(m->ip6, rec->ip6, 16);
+			}
+			if (m->has4 && m->has6)
+				return;
+		}
+		if (m->result == DNS_ZONE_FOUND)
+			return;
+		if (zone->has_default || zone->has_default6) {
+			m->result = DNS_ZONE_FOUND;
+			m->has4 = zone->has_default;
 			m->ip = zone->default_ip;
+			m->has6 = zone->has_default6;
+			memcpy(m->ip6, zone->default_ip6, 16);
 		}
 		return;
 	}
@@ -648,8 +710,8 @@ void dns_zones_lookup(const struct dns_zones *z, const uint8_t *wire,
  * @out: destination (DNS_LOCAL_REPLY_MAX bytes always suffice)
  * @cap: room in @out
  *
- * Class IN only: A gets the address; AAAA of an existing local name gets
- * NOERROR with no answer; A and AAAA of a missing name in a zone get
+ * Class IN only: A and AAAA get the address of their family; a local name
+ * without one gets NOERROR with no answer; A and AAAA of a missing name in a zone get
  * NXDOMAIN. Both negative forms carry the zone's SOA (TTL 0, like the
  * A records: zones change at run time). Everything else is not local.
  *
@@ -669,9 +731,13 @@ int dns_zones_answer(const struct dns_zones *z, const struct dns_query *q,
 	if (m.result == DNS_ZONE_NONE)
 		return 0;
 	dns_writer_init(&w, out, cap);
-	if (m.result == DNS_ZONE_FOUND && q->qtype == DNS_T_A) {
+	if (m.result == DNS_ZONE_FOUND && q->qtype == DNS_T_A && m.has4) {
 		dns_reply_begin(&w, q, DNS_RCODE_NOERROR, true);
 		dns_put_a(&w, DNS_HDR_LEN, 0, m.ip);
+	} else if (m.result == DNS_ZONE_FOUND && q->qtype == DNS_T_AAAA &&
+		   m.has6) {
+		dns_reply_begin(&w, q, DNS_RCODE_NOERROR, true);
+		dns_put_aaaa(&w, DNS_HDR_LEN, 0, m.ip6);
 	} else {
 		dns_reply_begin(&w, q,
 				m.result == DNS_ZONE_FOUND ? DNS_RCODE_NOERROR

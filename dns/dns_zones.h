@@ -4,6 +4,13 @@
  * API): an ordered list of zones, each with records matched by exact name
  * or by POSIX extended regexp, and an optional default IP.
  *
+ * A record holds an IPv4 address, an IPv6 address or (the built-in
+ * gateway and host records, when the network has IPv6) both: A queries
+ * take the first matching record with an IPv4 address, AAAA queries the
+ * first with an IPv6 one; a name that matches only records of the other
+ * family exists without data (NOERROR, no answer). The default IP, of
+ * either family, works the same way.
+ *
  * A query name belongs to the first zone whose name is a proper suffix of
  * it (whole labels, case-insensitive). The labels in front of the zone, in
  * presentation form ("gateway", "a.b"), are compared with each record in
@@ -36,7 +43,9 @@ enum dns_zone_result {
  */
 struct dns_zone_match {
 	enum dns_zone_result result;
+	bool has4, has6; /* which of @ip, @ip6 hold an answer */
 	uint32_t ip;
+	uint8_t ip6[16];
 	size_t zone_off;
 	uint32_t serial;
 };
@@ -44,7 +53,8 @@ struct dns_zone_match {
 struct dns_zones *dns_zones_create(void);
 void dns_zones_destroy(struct dns_zones *z);
 int dns_zones_add_defaults(struct dns_zones *z, uint32_t gateway,
-			   uint32_t host_alias);
+			   uint32_t host_alias, const uint8_t *gateway6,
+			   const uint8_t *host_alias6);
 int dns_zones_add_json(struct dns_zones *z, const char *json, size_t len,
 		       char *err, size_t errlen);
 char *dns_zones_to_json(const struct dns_zones *z);

@@ -5,7 +5,8 @@
  * pick, for both framings. Every frame found chunk by chunk must be the
  * frame found by parsing the whole stream at once, at the same offset;
  * consumed counts must match the header; an -EPROTO must happen at the
- * same place in both; the bytes left over must be the same. A violation
+ * same place in both; the bytes left over must be the same. FRAMING_RAW
+ * (one read, one frame) is fed the same chunks. A violation
  * traps.
  *
  * Input layout: byte 0: bits 0-2 number of chunk sizes - 1, bit 3 use a
@@ -42,6 +43,30 @@ static void check_frame(enum frame_framing f, const uint8_t *buf, size_t len,
 	/* writing the header back gives the bytes that were read */
 	frame_put_hdr(f, hdr, flen);
 	CHECK(!memcmp(hdr, buf, hl));
+}
+
+/* fuzz_raw() - FRAMING_RAW: each read (chunk) is one frame or refused. */
+static void fuzz_raw(const uint8_t *chunks, size_t n_chunks, size_t max,
+		     const uint8_t *s, size_t size)
+{
+	size_t pos = 0, k = 0;
+
+	while (pos < size) {
+		size_t n = chunks[k++ % n_chunks] * 64u + 1;
+		const uint8_t *fr = NULL;
+		size_t fl = 0;
+		long r;
+
+		if (n > size - pos)
+			n = size - pos;
+		r = frame_next(FRAMING_RAW, s + pos, n, max, &fr, &fl);
+		if (n < FRAME_MIN_LEN || n > max) {
+			CHECK(r == -EPROTO);
+		} else {
+			CHECK(r == (long)n && fl == n && fr == s + pos);
+		}
+		pos += n;
+	}
 }
 
 static void fuzz_one(enum frame_framing f, const uint8_t *chunks,
@@ -122,6 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_one(FRAMING_BE32, data + 1, n_chunks, max, data + 1 + n_chunks,
 		 size - 1 - n_chunks);
 	fuzz_one(FRAMING_LE16, data + 1, n_chunks, max, data + 1 + n_chunks,
+		 size - 1 - n_chunks);
+	fuzz_raw(data + 1, n_chunks, max, data + 1 + n_chunks,
 		 size - 1 - n_chunks);
 	return 0;
 }

@@ -25,11 +25,20 @@ static struct dns_server *fuzz_server(void)
 				   "\"IP\":\"10.0.0.2\"}]}";
 	static const char dflt[] =
 		"{\"Name\":\"dflt.internal\",\"DefaultIP\":\"10.0.0.3\"}";
+	static const char v6[] =
+		"{\"Name\":\"v6.internal\",\"Records\":[{\"Name\":\"a\","
+		"\"IP\":\"fd00::1\"}],\"DefaultIP\":\"fd00::2\"}";
+	static const uint8_t gw6[16] = {0xfd, 0x71, 0x63,    0x77,
+					0x6e, 0x65, [15] = 1};
+	static const uint8_t host6[16] = {0xfd, 0x71, 0x63,	  0x77,
+					  0x6e, 0x65, [15] = 0xfe};
 	static uv_loop_t loop;
 	static struct dns_server *s;
 	struct dns_server_config cfg = {
 		.gateway = 0xc0a87f01,
 		.host_alias = 0xc0a87ffe,
+		.gateway6 = gw6,
+		.host_alias6 = host6,
 		/* never contacted: the loop is not run */
 		.upstream_servers = "127.0.0.1:9",
 	};
@@ -42,7 +51,8 @@ static struct dns_server *fuzz_server(void)
 	s = dns_server_create(&loop, &cfg);
 	if (!s ||
 	    dns_server_add_zone_json(s, zone, sizeof(zone) - 1, NULL, 0) ||
-	    dns_server_add_zone_json(s, dflt, sizeof(dflt) - 1, NULL, 0))
+	    dns_server_add_zone_json(s, dflt, sizeof(dflt) - 1, NULL, 0) ||
+	    dns_server_add_zone_json(s, v6, sizeof(v6) - 1, NULL, 0))
 		abort();
 	return s;
 }

@@ -7,6 +7,7 @@
  * consistent return values); a violation traps.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -51,8 +52,18 @@ static void fuzz_url(const char *s)
 		CHECK(u.port >= 0 && u.port <= 65535);
 		break;
 	case URL_VSOCK:
-		CHECK(u.port == -1 || (u.port >= 0 && u.port <= 65535));
-		CHECK(u.port >= 0 || u.host[0]);
+		CHECK(u.port >= -1);
+		/* -1: a GUID, or a 32-bit port beyond an int */
+		CHECK(u.port >= 0 || u.host[0] || u.vsock_port > INT_MAX);
+		CHECK(u.port < 0 || (uint32_t)u.port == u.vsock_port);
+		CHECK(!u.vsock_null || u.path[0] == '/');
+		if (u.vsock_null) {
+			char p[300];
+			int r2 = url_vsock_unix_path(&u, p, sizeof(p));
+
+			CHECK(r2 == 0 || r2 == -ENAMETOOLONG);
+			CHECK(r2 || strlen(p) > strlen("00000002.00000000"));
+		}
 		CHECK(!u.path[0] || u.path[0] == '/');
 		break;
 	default:

@@ -8,6 +8,8 @@
  * to the stack backend untouched (and with the transport's buffer lent, so
  * the data path is one call longer, nothing more). Once a second the DHCP
  * server's expired leases are reported, so the backend unpins them.
+ * IPv6 frames go through gw_link6.c first (neighbour discovery, router
+ * advertisements, DHCPv6).
  */
 #include "gateway/gw_link.h"
 
@@ -15,24 +17,15 @@
 #include <string.h>
 
 #include "dhcp/dhcp_server.h"
+#include "gateway/gw_link_priv.h"
 #include "net/pkt.h"
+#include "net/pkt6.h"
 #include "net/stack.h"
 #include "net/switch.h"
 #define LOG_SUBSYS LOG_SS_DHCP
 #include "util/log.h"
 
 #define GW_LINK_EXPIRE_MS 1000
-
-struct gw_link {
-	uv_loop_t *loop;
-	struct sw *sw;
-	struct stack *st;
-	struct dhcp_server *dhcp;
-	struct netcfg cfg;
-	uv_timer_t expire;
-	struct gw_link_counters cnt;
-	uint8_t scratch[1600];
-};
 
 /* gw_link_dhcp() - true when the frame was a DHCP request (consumed). */
 static bool gw_link_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
@@ -77,6 +70,10 @@ void gw_link_input(void *arg, const uint8_t *frame, size_t len,
 	}
 	if (gw_link_dhcp(l, frame, len))
 		return;
+	if (l->cfg.ipv6 && len >= ETH_HLEN_ &&
+	    be16_get(frame + PKT_ETH_TYPE) == ETHTYPE_IP6 &&
+	    gw_link6_input(l, frame, len))
+		return;
 	stack_input(l->st, frame, len, keep);
 }
 
@@ -120,12 +117,14 @@ struct gw_link *gw_link_create(uv_loop_t *loop, struct sw *sw,
 	l->cfg = *cfg;
 	uv_timer_init(loop, &l->expire);
 	l->expire.data = l;
+	l->handles = 1;
 	if (dhcp) {
 		dhcp_server_set_lease_cb(dhcp, gw_link_lease_cb, l);
 		uv_timer_start(&l->expire, gw_link_expire_cb, GW_LINK_EXPIRE_MS,
 			       GW_LINK_EXPIRE_MS);
 		uv_unref((uv_handle_t *)&l->expire);
 	}
+	gw_link6_start(l);
 	sw_set_stack(sw, gw_link_input, l);
 	sw_set_stack_batch_end(sw, gw_link_batch_end);
 	return l;
@@ -133,7 +132,10 @@ struct gw_link *gw_link_create(uv_loop_t *loop, struct sw *sw,
 
 static void gw_link_free_cb(uv_handle_t *h)
 {
-	free(h->data);
+	struct gw_link *l = h->data;
+
+	if (--l->handles == 0)
+		free(l);
 }
 
 void gw_link_destroy(struct gw_link *l)
@@ -144,6 +146,7 @@ void gw_link_destroy(struct gw_link *l)
 		dhcp_server_set_lease_cb(l->dhcp, NULL, NULL);
 	sw_set_stack(l->sw, NULL, NULL);
 	sw_set_stack_batch_end(l->sw, NULL);
+	gw_link6_stop(l, gw_link_free_cb);
 	uv_close((uv_handle_t *)&l->expire, gw_link_free_cb);
 }
 

@@ -3,7 +3,11 @@
  * backend: it answers ARP requests for the gateway's virtual addresses and
  * serves DHCP from pure code (dhcp/), tells the backend about leases, and
  * hands every other frame for the gateway to the backend (net/stack.h).
- * The same for every backend, so DHCP and ARP behave alike on all.
+ * With IPv6 (netcfg.ipv6) it also answers neighbour solicitations for the
+ * gateway's IPv6 addresses, sends router advertisements (on solicitation
+ * and periodically) and answers DHCPv6 (gw_link6.c).
+ * The same for every backend, so DHCP, ARP, NDP and RAs behave alike on
+ * all: on libslirp too, these frames never reach the backend.
  */
 #ifndef QCW_GW_LINK_H
 #define QCW_GW_LINK_H
@@ -19,9 +23,17 @@ struct stack;
 struct sw;
 struct dhcp_server;
 
+/*
+ * struct gw_link_counters - @ndp_drops: router or neighbour solicitations
+ * failing RFC 4861's checks; @ndp_limited: valid ones not answered over
+ * the rate limit; @dhcp6_drops: malformed or discarded DHCPv6 messages
+ * (bad UDP checksum included); @dhcp6_limited: over the rate limit.
+ */
 struct gw_link_counters {
 	uint64_t arp_replies; /* answered for virtual IPs */
 	uint64_t dhcp_in, dhcp_out, dhcp_drops;
+	uint64_t ndp_na, ndp_ra, ndp_drops, ndp_limited;
+	uint64_t dhcp6_in, dhcp6_out, dhcp6_drops, dhcp6_limited;
 };
 
 /*

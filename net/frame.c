@@ -13,9 +13,11 @@ long frame_next(enum frame_framing f, const uint8_t *buf, size_t len,
 	size_t hl = frame_hdr_len(f);
 	size_t n;
 
-	if (len < hl)
+	if (len < hl || len == 0)
 		return 0;
-	if (f == FRAMING_BE32)
+	if (f == FRAMING_RAW)
+		n = len;
+	else if (f == FRAMING_BE32)
 		n = be32_get(buf);
 	else
 		n = (size_t)buf[0] | (size_t)buf[1] << 8;
@@ -32,7 +34,7 @@ void frame_put_hdr(enum frame_framing f, uint8_t *hdr, size_t flen)
 {
 	if (f == FRAMING_BE32) {
 		be32_put(hdr, (uint32_t)flen);
-	} else {
+	} else if (f == FRAMING_LE16) {
 		hdr[0] = (uint8_t)flen;
 		hdr[1] = (uint8_t)(flen >> 8);
 	}

@@ -13,6 +13,13 @@
 enum frame_framing {
 	FRAMING_BE32, /* qemu -netdev stream / socket */
 	FRAMING_LE16, /* hyperkit/vpnkit, stdio, gvforwarder */
+	/*
+	 * No prefix: one read is one frame, frames are written back to
+	 * back. gvproxy's /connect speaks this on a stream when -listen-bess
+	 * or -listen-vfkit is given (their datagram "protocol"); a peer must
+	 * send one frame per write and read as fast as frames come.
+	 */
+	FRAMING_RAW,
 };
 
 #define FRAME_MIN_LEN 14 /* an Ethernet header */
@@ -21,7 +28,7 @@ enum frame_framing {
 /* frame_hdr_len() - bytes of length prefix for @f. */
 static inline size_t frame_hdr_len(enum frame_framing f)
 {
-	return f == FRAMING_BE32 ? 4 : 2;
+	return f == FRAMING_BE32 ? 4 : f == FRAMING_LE16 ? 2 : 0;
 }
 
 /*
@@ -32,6 +39,8 @@ static inline size_t frame_hdr_len(enum frame_framing f)
  * @max:    largest frame accepted (<= FRAME_MAX_LEN)
  * @frame:  set to the frame's first byte (inside @buf)
  * @flen:   set to the frame's length
+ *
+ * FRAMING_RAW: all of @buf is one frame (0 when @len is 0).
  *
  * Return: bytes consumed (> 0) when a whole frame was found, 0 when more
  * bytes are needed, -EPROTO when the length prefix is out of range

@@ -29,7 +29,8 @@ void netcfg_set_prefix6(struct netcfg *c, const uint8_t prefix[16])
 {
 	uint8_t p[8];
 
-	memcpy(p, prefix, 8); /* @prefix may be c->prefix6 itself */
+	/* @prefix may be c->prefix6 itself (daemon_opts_netcfg()) */
+	memcpy(p, prefix, 8);
 	memset(c->prefix6, 0, 16);
 	memcpy(c->prefix6, p, 8);
 	memcpy(c->gateway6, c->prefix6, 16);

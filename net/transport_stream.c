@@ -29,11 +29,15 @@
 #include "util/log.h"
 #include "net/rxchunk.h"
 #include "net/txq.h"
+#include "net/vpnkit.h"
 
 #define TS_RX_BUF (256 * 1024 + FRAME_MAX_LEN + 4)
 #define TS_DEFAULT_RING (8 * 1024 * 1024) /* bytes queued per port, at most */
 #define TS_COPY_RING (2 * 1024 * 1024) /* for frames that must be copied */
 #define TS_SLOTS 16384
+/* vpnkit: connections still in the handshake, at most (a peer that stops
+ * halfway holds one until it closes; further ones are refused) */
+#define TS_MAX_HANDSHAKING 16
 
 union ts_stream {
 	uv_handle_t h;
@@ -58,6 +62,8 @@ struct ts_conn {
 	size_t tx_inflight; /* bytes in the uv_write request */
 	bool writing;
 	bool closing;
+	bool hs_pending; /* vpnkit: handshake not done, not on the switch */
+	struct vpnkit_hs hs;
 	int close_status;
 	int handles_open;
 };
@@ -71,6 +77,7 @@ struct ts_listener {
 	struct ts_conn *conns;
 	unsigned int n_conns;
 	unsigned int n_accepted;
+	unsigned int n_handshaking; /* vpnkit: connections not done yet */
 	bool listening;
 	bool closing;
 	bool handle_open; /* the listening handle is not closed yet */
@@ -80,6 +87,7 @@ static const struct sw_port_ops ts_port_ops;
 
 static void ts_conn_flush(struct ts_conn *c);
 static void ts_flush_cb(uv_check_t *h);
+static long ts_handshake(struct ts_conn *c);
 
 static void ts_update_congestion(struct ts_conn *c)
 {
@@ -108,6 +116,8 @@ static void ts_conn_closed_cb(uv_handle_t *h)
 		}
 	}
 	l->n_conns--;
+	if (c->hs_pending)
+		l->n_handshaking--;
 	rxchunk_put(c->rxc);
 	txq_fini(&c->txq);
 	if (!l->closing && l->cfg.on_closed)
@@ -295,7 +305,7 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct ts_conn *c = s->data;
 	const struct ts_config *cfg = &c->l->cfg;
-	size_t off = 0;
+	size_t off = 0, hs_off = 0;
 
 	(void)buf;
 	if (nread < 0) {
@@ -308,7 +318,14 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		return;
 	}
 	c->rx_len += (size_t)nread;
-	while (!c->closing) {
+	if (c->hs_pending) {
+		long r = ts_handshake(c);
+
+		if (r < 0 || c->closing)
+			return;
+		off = hs_off = (size_t)r;
+	}
+	while (!c->closing && !c->hs_pending) {
 		const uint8_t *frame;
 		size_t flen;
 		long r = frame_next(cfg->framing, c->rx + off, c->rx_len - off,
@@ -321,8 +338,10 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			unsigned long bad =
 				cfg->framing == FRAMING_BE32
 					? (unsigned long)be32_get(p)
-					: (unsigned long)p[0] |
-						  (unsigned long)p[1] << 8;
+				: cfg->framing == FRAMING_LE16
+					? (unsigned long)p[0] |
+						  (unsigned long)p[1] << 8
+					: (unsigned long)(c->rx_len - off);
 
 			log_warn("%s: invalid frame length %lu from peer "
 				 "(allowed %d..%d), closing connection",
@@ -336,7 +355,7 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 							     : NULL);
 		off += (size_t)r;
 	}
-	if (off && !c->closing)
+	if (off > hs_off && !c->closing)
 		sw_input_end(&c->port);
 	if (rxchunk_shared(c->rxc)) {
 		/* frames in it are still in use: read on into a new chunk */
@@ -357,6 +376,58 @@ static void ts_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		memmove(c->rx, c->rx + off, c->rx_len - off);
 	}
 	c->rx_len -= off;
+}
+
+static int ts_attach(struct ts_listener *l, struct ts_conn *c);
+
+/*
+ * ts_handshake() - vpnkit: run the handshake over what was read, queue
+ * its replies, join the switch when it is done. Bytes consumed, or -1 when
+ * the connection was closed (bad command, no room to reply).
+ */
+static long ts_handshake(struct ts_conn *c)
+{
+	uint8_t out[VPNKIT_OUT_MAX];
+	size_t off = 0, outlen;
+	long r;
+
+	while (c->hs_pending) {
+		struct iovec iov;
+
+		r = vpnkit_hs_step(&c->hs, c->rx + off, c->rx_len - off, out,
+				   &outlen);
+		if (r < 0) {
+			log_rl("%s: unknown vpnkit command %u, closing "
+			       "connection",
+			       c->l->cfg.kind, c->rx[off]);
+			c->port.cnt.rx_drops++;
+			ts_conn_close(c, -EPROTO);
+			return -1;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+		iov.iov_base = out;
+		iov.iov_len = outlen;
+		if (txq_push_copy(&c->txq, NULL, 0, &iov, 1, outlen) < 0) {
+			ts_conn_close(c, -ENOBUFS);
+			return -1;
+		}
+		ts_conn_flush(c);
+		if (c->hs.state == VPNKIT_DONE) {
+			log_info("%s: vpnkit handshake done: VM %s gets MAC "
+				 "%02x:%02x:%02x:%02x:%02x:%02x, MTU %u",
+				 c->l->cfg.kind, c->hs.uuid, c->hs.mac[0],
+				 c->hs.mac[1], c->hs.mac[2], c->hs.mac[3],
+				 c->hs.mac[4], c->hs.mac[5],
+				 (unsigned int)c->hs.mtu);
+			c->hs_pending = false;
+			c->l->n_handshaking--;
+			if (ts_attach(c->l, c) < 0)
+				return -1;
+		}
+	}
+	return (long)off;
 }
 
 static struct ts_conn *ts_conn_new(struct ts_listener *l)
@@ -380,6 +451,19 @@ static struct ts_conn *ts_conn_new(struct ts_listener *l)
 	return c;
 }
 
+/* ts_attach() - @c joins the switch (closed when it has no free port). */
+static int ts_attach(struct ts_listener *l, struct ts_conn *c)
+{
+	int r = sw_port_attach(l->sw, &c->port, l->cfg.kind);
+
+	if (r < 0) {
+		log_warn("%s: switch has no free port, closing connection",
+			 l->cfg.kind);
+		ts_conn_close(c, r);
+	}
+	return r;
+}
+
 /* ts_conn_start() - the stream handle is initialised and connected. */
 static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 {
@@ -395,12 +479,15 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 	l->conns = c;
 	l->n_conns++;
 	l->n_accepted++;
-	r = sw_port_attach(l->sw, &c->port, l->cfg.kind);
-	if (r < 0) {
-		log_warn("%s: switch has no free port, closing connection",
-			 l->cfg.kind);
-		ts_conn_close(c, r);
-		return r;
+	if (l->cfg.vpnkit) {
+		vpnkit_hs_init(&c->hs, l->cfg.vpnkit_mtu,
+			       (uint32_t)uv_hrtime() ^ l->n_accepted);
+		c->hs_pending = true;
+		l->n_handshaking++;
+	} else {
+		r = ts_attach(l, c);
+		if (r < 0)
+			return r;
 	}
 	if (l->u.h.type == UV_TCP)
 		uv_tcp_nodelay(&c->u.tcp, 1);
@@ -411,8 +498,11 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 		ts_conn_close(c, r);
 		return r;
 	}
-	log_info("%s: new connection (switch port %d)", l->cfg.kind,
-		 c->port.id);
+	if (c->hs_pending)
+		log_info("%s: new connection, vpnkit handshake", l->cfg.kind);
+	else
+		log_info("%s: new connection (switch port %d)", l->cfg.kind,
+			 c->port.id);
 	return 0;
 }
 
@@ -432,8 +522,12 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 			 uv_strerror(status));
 		return;
 	}
-	if (!l->cfg.multi && l->n_conns > 0) {
-		/* One peer per socket, like gvproxy; refuse the extra one. */
+	if ((!l->cfg.multi && l->n_conns > 0) ||
+	    l->n_handshaking >= TS_MAX_HANDSHAKING) {
+		/*
+		 * One peer per socket, like gvproxy, or too many vpnkit
+		 * peers that never finished their handshake: refuse.
+		 */
 		union ts_stream *extra = malloc(sizeof(*extra));
 
 		if (!extra)
@@ -443,9 +537,10 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 		else
 			uv_pipe_init(l->loop, &extra->pipe, 0);
 		if (uv_accept(server, &extra->s) == 0)
-			log_warn("%s: already serving a peer, refusing another "
-				 "connection",
-				 l->cfg.kind);
+			log_rl("%s: %s, refusing another connection",
+			       l->cfg.kind,
+			       l->cfg.multi ? "too many unfinished handshakes"
+					    : "already serving a peer");
 		uv_close(&extra->h, ts_reject_cb);
 		return;
 	}

@@ -1,7 +1,7 @@
 /*
  * transport_stream.h - stream frame transports: QEMU's -netdev stream /
  * socket (4-byte BE length + frame) over a unix or TCP listener, and the
- * 2-byte LE framing of vpnkit/stdio. Each accepted connection becomes a
+ * 2-byte LE framing of vpnkit (after its handshake), stdio and /connect. Each accepted connection becomes a
  * switch port with a bounded transmit ring flushed with one write per
  * loop iteration.
  */
@@ -30,6 +30,13 @@ struct ts_config {
 	const char *kind; /* "qemu" */
 	bool multi; /* accept again and several at once (else one peer) */
 	size_t tx_ring; /* bytes of transmit ring per connection */
+	/*
+	 * vpnkit: each connection first runs vpnkit's handshake
+	 * (net/vpnkit.h) offering @vpnkit_mtu, and joins the switch only
+	 * once it is done; @framing must then be FRAMING_LE16.
+	 */
+	bool vpnkit;
+	uint16_t vpnkit_mtu;
 	ts_closed_fn on_closed;
 	void *arg;
 };

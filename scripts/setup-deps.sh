@@ -16,6 +16,8 @@ BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-form
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client
  man-db bsdextrautils debhelper lintian python3-prometheus-client tmux tcpdump"
+# the IPv6 gateway's e2e test: rdisc6/ndisc6 and dhclient -6
+TEST_PKGS="$TEST_PKGS ndisc6 isc-dhcp-client"
 pkgs="$BUILD_PKGS"
 [ "${1:-}" = "--build-only" ] || pkgs="$pkgs $TEST_PKGS"
 want=""

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install_layout.sh - "meson install --destdir" into a scratch directory
-# lays out exactly: qcw-net in <bindir>, qcw-net.1 in <mandir>/man1 (when
+# lays out exactly: qcw-net (and on Linux the in-VM agent qcw-net-vm) in
+# <bindir>, qcw-net.1 in <mandir>/man1 (when
 # the page is built), and with -Dgvproxy=true the name gvproxy in
 # <libexecdir>/podman, a link that resolves to the installed qcw-net and
 # behaves as gvproxy: the same -version and -help, and a first argument
@@ -29,6 +30,8 @@ fi
 rm -f "$dest.log"
 
 want=("$bindir/qcw-net")
+# the in-VM agent (vsock/), Linux only
+[ "$(uname -s)" = Linux ] && want+=("$bindir/qcw-net-vm")
 [ "$man" = true ] && want+=("$mandir/man1/qcw-net.1")
 [ "$gvproxy" = true ] && want+=("$libexecdir/podman/gvproxy")
 
@@ -49,6 +52,12 @@ qcw=$dest$bindir/qcw-net
 v=$("$qcw" -version 2>&1)
 [ "$v" = "qcw-net version v$version (gvproxy compatible)" ] && ok "qcw-net -version: $v" ||
 	fail "installed qcw-net -version printed \"$v\""
+
+if [ "$(uname -s)" = Linux ]; then
+	vmv=$("$dest$bindir/qcw-net-vm" -version 2>&1)
+	[ "$vmv" = "qcw-net-vm version v$version" ] && ok "qcw-net-vm -version: $vmv" ||
+		fail "installed qcw-net-vm -version printed \"$vmv\""
+fi
 
 if [ "$man" = true ] && command -v man >/dev/null; then
 	# (outputs are captured before grep: with pipefail, a grep -q that

@@ -620,6 +620,114 @@ static void test_aaaa_empty(void **state)
 		0);
 }
 
+/* ask_aaaa() - the one AAAA answer to @name (NOERROR) into @ip6 */
+static void ask_aaaa(struct local *l, const char *name, uint8_t ip6[16])
+{
+	struct dns_header h;
+	struct rr rrs[4];
+	size_t len = ask(l, name, DNS_T_AAAA, 0);
+
+	parse_reply(l->reply, len, &h, rrs, 4);
+	assert_int_equal(DNS_RCODE(h.flags), DNS_RCODE_NOERROR);
+	assert_true(h.flags & DNS_FLAG_AA);
+	assert_int_equal(h.ancount, 1);
+	assert_int_equal(rrs[0].type, DNS_T_AAAA);
+	assert_int_equal(rrs[0].class, DNS_C_IN);
+	assert_int_equal(rrs[0].rdlen, 16);
+	memcpy(ip6, l->reply + rrs[0].rdata, 16);
+}
+
+/* assert_nodata() - NOERROR, no answer, the zone's SOA */
+static void assert_nodata(struct local *l, const char *name, uint16_t type)
+{
+	struct dns_header h;
+	struct rr rrs[4];
+	size_t len = ask(l, name, type, 0);
+
+	parse_reply(l->reply, len, &h, rrs, 4);
+	assert_int_equal(DNS_RCODE(h.flags), DNS_RCODE_NOERROR);
+	assert_int_equal(h.ancount, 0);
+	assert_int_equal(h.nscount, 1);
+	assert_int_equal(rrs[0].type, DNS_T_SOA);
+}
+
+static const uint8_t gw6[16] = {0xfd, 0x71, 0x63, 0x77, 0x6e, 0x65, [15] = 1};
+static const uint8_t host6[16] = {0xfd, 0x71, 0x63,	  0x77,
+				  0x6e, 0x65, [15] = 0xfe};
+
+static int local6_setup(void **state)
+{
+	struct local *l = calloc(1, sizeof(*l));
+	struct dns_server_config cfg = {
+		.gateway = GW,
+		.host_alias = HOST,
+		.gateway6 = gw6,
+		.host_alias6 = host6,
+		.upstream_servers = "127.0.0.1:9",
+	};
+
+	assert_non_null(l);
+	assert_int_equal(uv_loop_init(&l->loop), 0);
+	l->s = dns_server_create(&l->loop, &cfg);
+	assert_non_null(l->s);
+	*state = l;
+	return 0;
+}
+
+/*
+ * With the network's IPv6 addresses, the built-in names answer AAAA
+ * (and A as before); zones added through the API hold IPv6 records, and
+ * a name with records of both families answers each from its own.
+ */
+static void test_aaaa_local(void **state)
+{
+	struct local *l = *state;
+	uint8_t ip6[16], want[16] = {0xfd, 0, [15] = 5};
+	const char *z = "{\"Name\":\"v6.internal\",\"Records\":["
+			"{\"Name\":\"both\",\"IP\":\"10.0.0.5\"},"
+			"{\"Name\":\"only6\",\"IP\":\"fd00::5\"},"
+			"{\"Name\":\"both\",\"IP\":\"fd00::5\"},"
+			"{\"Regexp\":\"^re[0-9]$\",\"IP\":\"FD00:0::5\"}],"
+			"\"DefaultIP\":\"fd00::6\"}";
+	char *json;
+
+	ask_aaaa(l, "host.containers.internal.", ip6);
+	assert_memory_equal(ip6, host6, 16);
+	ask_aaaa(l, "Gateway.Docker.Internal.", ip6);
+	assert_memory_equal(ip6, gw6, 16);
+	ask_aaaa(l, "host.docker.internal.", ip6);
+	assert_memory_equal(ip6, host6, 16);
+	assert_int_equal(ask_a(l, "host.containers.internal."), HOST);
+	assert_int_equal(ask_a(l, "gateway.containers.internal."), GW);
+	assert_nxdomain(l, "nothere.containers.internal.", DNS_T_AAAA,
+			"containers.internal.");
+	/* /services/dns/all keeps gvproxy's shape: the IPv4 address only */
+	json = dns_server_zones_json(l->s);
+	assert_null(strstr(json, "fd71"));
+	free(json);
+
+	assert_int_equal(dns_server_add_zone_json(l->s, z, strlen(z), NULL, 0),
+			 0);
+	ask_aaaa(l, "only6.v6.internal.", ip6);
+	assert_memory_equal(ip6, want, 16);
+	assert_nodata(l, "only6.v6.internal.", DNS_T_A);
+	ask_aaaa(l, "both.v6.internal.", ip6);
+	assert_memory_equal(ip6, want, 16);
+	assert_int_equal(ask_a(l, "both.v6.internal."), 0x0a000005);
+	ask_aaaa(l, "re7.v6.internal.", ip6);
+	assert_memory_equal(ip6, want, 16);
+	/* the default IP, IPv6 here: AAAA answered, A without data */
+	want[15] = 6;
+	ask_aaaa(l, "anything.v6.internal.", ip6);
+	assert_memory_equal(ip6, want, 16);
+	assert_nodata(l, "anything.v6.internal.", DNS_T_A);
+	json = dns_server_zones_json(l->s);
+	assert_non_null(strstr(json, "{\"Name\":\"only6\",\"IP\":\"fd00::5\","
+				     "\"Regexp\":null}"));
+	assert_non_null(strstr(json, "\"DefaultIP\":\"fd00::6\"}"));
+	free(json);
+}
+
 /*
  * The gateway's UDP path asks dns_server_answer_local() first and
  * dns_server_query() only for what is left for upstream: each query is
@@ -870,8 +978,8 @@ static void test_json_errors(void **state)
 		"{\"Name\":\"x.\",\"Records\":[{\"Name\":\"a\"}]}",
 		"{\"Name\":\"x.\",\"Records\":[{\"Name\":\"a\",\"IP\":\"1.2."
 		"3\"}]}",
-		"{\"Name\":\"x.\",\"Records\":[{\"Name\":\"a\",\"IP\":\"::1\"}]"
-		"}",
+		"{\"Name\":\"x.\",\"Records\":[{\"Name\":\"a\",\"IP\":\"1::2::"
+		"3\"}]}",
 		"{\"Name\":\"x.\",\"Records\":[{\"IP\":\"1.2.3.4\"}]}",
 		"{\"Name\":\"x.\",\"Records\":[{\"Regexp\":\"(\",\"IP\":\"1.2."
 		"3.4\"}]}",
@@ -1515,6 +1623,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_nxdomain_soa, local_setup,
 						local_teardown),
 		cmocka_unit_test_setup_teardown(test_aaaa_empty, local_setup,
+						local_teardown),
+		cmocka_unit_test_setup_teardown(test_aaaa_local, local6_setup,
 						local_teardown),
 		cmocka_unit_test_setup_teardown(test_queries_counted_once,
 						local_setup, local_teardown),

@@ -50,6 +50,27 @@ static void test_hdr_len(void **state)
 	(void)state;
 	assert_int_equal(frame_hdr_len(FRAMING_BE32), 4);
 	assert_int_equal(frame_hdr_len(FRAMING_LE16), 2);
+	assert_int_equal(frame_hdr_len(FRAMING_RAW), 0);
+}
+
+/* FRAMING_RAW (/connect beside -listen-bess/-vfkit): one read, one frame */
+static void test_raw(void **state)
+{
+	uint8_t b[100], h[4] = {0xaa, 0xaa, 0xaa, 0xaa};
+	const uint8_t *f = NULL;
+	size_t fl = 0;
+
+	(void)state;
+	memset(b, 7, sizeof(b));
+	assert_int_equal(frame_next(FRAMING_RAW, b, 0, 1514, &f, &fl), 0);
+	assert_int_equal(frame_next(FRAMING_RAW, b, 13, 1514, &f, &fl),
+			 -EPROTO);
+	assert_int_equal(frame_next(FRAMING_RAW, b, 60, 1514, &f, &fl), 60);
+	assert_ptr_equal(f, b);
+	assert_int_equal(fl, 60);
+	assert_int_equal(frame_next(FRAMING_RAW, b, 100, 99, &f, &fl), -EPROTO);
+	frame_put_hdr(FRAMING_RAW, h, 60);
+	assert_int_equal(h[0], 0xaa);
 }
 
 static void test_put_hdr_byte_order(void **state)
@@ -380,6 +401,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hdr_len),
+		cmocka_unit_test(test_raw),
 		cmocka_unit_test(test_put_hdr_byte_order),
 		cmocka_unit_test(test_whole_frame),
 		cmocka_unit_test(test_whole_frame_with_trailing_bytes),

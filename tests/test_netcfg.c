@@ -377,6 +377,9 @@ static void test_parse_prefix6(void **state)
 	assert_int_equal(netcfg_parse_prefix6("fd00:1:2:3:4:5:6:7/64", p), 0);
 	netcfg_set_prefix6(&c, p);
 	assert_memory_equal(c.gateway6, ip, 16);
+	/* its own prefix6 as the argument (the daemon re-derives so) */
+	netcfg_set_prefix6(&c, c.prefix6);
+	assert_memory_equal(c.gateway6, ip, 16);
 	assert_int_equal(netcfg_parse_prefix6("2001:db8::/64", p), 0);
 	assert_int_equal(netcfg_parse_prefix6("fd00::/48", p), -EINVAL);
 	assert_int_equal(netcfg_parse_prefix6("fd00::/", p), -EINVAL);

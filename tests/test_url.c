@@ -2,7 +2,8 @@
  * test_url.c - cmocka unit tests of the endpoint URL parser (util/url.h):
  * every scheme gvproxy accepts (unix, tcp with host, empty host and IPv6
  * literal, vsock with cid/port, path and hvsock GUID, unixgram,
- * unixpacket, npipe), url_split_hostport on its own, and the errors for
+ * unixpacket, npipe; the 32-bit vsock CID/port and macOS's
+ * vsock://null:PORT/DIR socket name), url_split_hostport on its own, and the errors for
  * bad schemes, hosts and ports.
  */
 #include <errno.h>
@@ -170,8 +171,49 @@ static void test_vsock_bad(void **state)
 	parse_bad("vsock:///connect");
 	parse_bad("vsock://2:");
 	parse_bad("vsock://2:port");
-	parse_bad("vsock://2:70000");
 	parse_bad("vsock://2:1:2");
+	parse_bad("vsock://2:4294967295"); /* VMADDR_PORT_ANY */
+	parse_bad("vsock://2:4294967296");
+	parse_bad("vsock://2:-1");
+	parse_bad("vsock://2:+1");
+	parse_bad("vsock://4294967296:1");
+	parse_bad("vsock://host:1");
+	parse_bad("vsock://-2:1");
+	parse_bad("vsock://null:1024"); /* macOS form needs its directory */
+	parse_bad("vsock://null:1024/");
+	parse_bad("vsock://null:x/dir");
+}
+
+static void test_vsock_forms(void **state)
+{
+	char p[300];
+	struct url u;
+
+	(void)state;
+	parse_ok("vsock://:1024", &u);
+	assert_int_equal(u.vsock_cid, URL_VSOCK_CID_ANY);
+	assert_int_equal(u.vsock_port, 1024);
+	assert_false(u.vsock_null);
+	assert_int_equal(url_vsock_unix_path(&u, p, sizeof(p)), -EINVAL);
+	parse_ok("vsock://2:1024/connect", &u);
+	assert_int_equal(u.vsock_cid, 2);
+	parse_ok("vsock://3:70000", &u); /* vsock ports are 32-bit */
+	assert_int_equal(u.vsock_port, 70000);
+	assert_int_equal(u.port, 70000);
+	parse_ok("vsock://4294967294:4294967294", &u);
+	assert_int_equal(u.vsock_cid, 4294967294u);
+	assert_int_equal(u.vsock_port, 4294967294u);
+	assert_int_equal(u.port, -1); /* beyond an int */
+	/* macOS / hyperkit: DIR/00000002.<port in 8 hex digits> */
+	parse_ok("vsock://null:1024/vm_dir", &u);
+	assert_true(u.vsock_null);
+	assert_string_equal(u.path, "/vm_dir");
+	assert_int_equal(url_vsock_unix_path(&u, p, sizeof(p)), 0);
+	assert_string_equal(p, "/vm_dir/00000002.00000400");
+	parse_ok("vsock://null:4294967294/tmp/a/b/", &u);
+	assert_int_equal(url_vsock_unix_path(&u, p, sizeof(p)), 0);
+	assert_string_equal(p, "/tmp/a/b/00000002.fffffffe");
+	assert_int_equal(url_vsock_unix_path(&u, p, 20), -ENAMETOOLONG);
 }
 
 static void test_bad_scheme(void **state)
@@ -264,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_tcp_bad),
 		cmocka_unit_test(test_vsock),
 		cmocka_unit_test(test_vsock_bad),
+		cmocka_unit_test(test_vsock_forms),
 		cmocka_unit_test(test_bad_scheme),
 		cmocka_unit_test(test_err_truncated),
 		cmocka_unit_test(test_split_hostport),

@@ -4,6 +4,7 @@
 #include "util/url.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,81 @@ static int url_copy(char *dst, size_t cap, const char *src)
 	return 0;
 }
 
+/* url_u32() - a decimal uint32 of the whole of @s (no sign, no space). */
+static int url_u32(const char *s, uint32_t *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s || strlen(s) > 10)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned long long)(*s - '0');
+	}
+	if (v > 0xffffffffull)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* url_parse_vsock() - what follows "vsock://" (forms in url.h). */
+static int url_parse_vsock(const char *rest, struct url *u)
+{
+	const char *slash = strchr(rest, '/');
+	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+	char hp[256], *colon;
+
+	if (n >= sizeof(hp))
+		return -EINVAL;
+	memcpy(hp, rest, n);
+	hp[n] = 0;
+	if (slash && url_copy(u->path, sizeof(u->path), slash))
+		return -EINVAL;
+	colon = strchr(hp, ':');
+	if (!colon) {
+		/* Windows hvsock service GUID */
+		if (url_copy(u->host, sizeof(u->host), hp))
+			return -EINVAL;
+		u->port = -1;
+		return 0;
+	}
+	*colon = 0;
+	if (url_u32(colon + 1, &u->vsock_port) < 0 ||
+	    u->vsock_port == 0xffffffffu)
+		return -EINVAL;
+	u->port = u->vsock_port <= INT_MAX ? (int)u->vsock_port : -1;
+	memcpy(u->host, hp, strlen(hp) + 1);
+	if (!hp[0]) {
+		u->vsock_cid = URL_VSOCK_CID_ANY;
+	} else if (!strcmp(hp, "null")) {
+		/* macOS: a directory of unix sockets, one per port */
+		if (!u->path[0] || !u->path[1])
+			return -EINVAL;
+		u->vsock_null = true;
+	} else if (url_u32(hp, &u->vsock_cid) < 0) {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int url_vsock_unix_path(const struct url *u, char *buf, size_t len)
+{
+	size_t n;
+	int w;
+
+	if (u->scheme != URL_VSOCK || !u->vsock_null)
+		return -EINVAL;
+	n = strlen(u->path);
+	while (n > 1 && u->path[n - 1] == '/')
+		n--;
+	w = snprintf(buf, len, "%.*s/00000002.%08x", (int)n, u->path,
+		     (unsigned int)u->vsock_port);
+	if (w < 0 || (size_t)w >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
 int url_parse(const char *s, struct url *u, char *err, size_t errlen)
 {
 	static const struct {
@@ -102,30 +178,11 @@ int url_parse(const char *s, struct url *u, char *err, size_t errlen)
 			return -EINVAL;
 		}
 		return 0;
-	case URL_VSOCK: {
-		char hp[256];
-		const char *slash = strchr(rest, '/');
-		size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
-
-		if (n >= sizeof(hp))
-			goto bad_vsock;
-		memcpy(hp, rest, n);
-		hp[n] = 0;
-		if (slash && url_copy(u->path, sizeof(u->path), slash))
-			goto bad_vsock;
-		if (!strchr(hp, ':')) {
-			/* Windows hvsock service GUID */
-			if (url_copy(u->host, sizeof(u->host), hp))
-				goto bad_vsock;
-			u->port = -1;
+	case URL_VSOCK:
+		if (url_parse_vsock(rest, u) == 0)
 			return 0;
-		}
-		if (url_split_hostport(hp, u->host, sizeof(u->host), &u->port))
-			goto bad_vsock;
-		return 0;
+		break;
 	}
-	}
-bad_vsock:
 	snprintf(err, errlen, "invalid vsock address in %s", s);
 	return -EINVAL;
 }

@@ -4,7 +4,8 @@
 # test DNS server (dnsmasq on qcw-net's namespace loopback, that
 # namespace's resolver) for A/AAAA/MX/TXT/SRV, an answer over 512 bytes
 # after truncation, SERVFAIL from a dead upstream within the timeout, and a
-# zone added through the API answering at once.
+# zone added through the API answering at once; AAAA for the local names
+# (and none with -ipv6=false).
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
@@ -47,10 +48,12 @@ t_check "gateway.containers.internal -> .1" test "$(q gateway.containers.interna
 t_check "host.docker.internal -> .254" test "$(q host.docker.internal)" = 192.168.127.254
 t_check "unknown name in a local zone: NXDOMAIN" \
 	test "$(status nope.containers.internal)" = NXDOMAIN
-t_check "AAAA of a local name: NOERROR, no data" \
-	sh -c "[ '$(status host.containers.internal AAAA)' = NOERROR ] && [ -z '$(q host.containers.internal AAAA)' ]"
+t_check "AAAA of a local name: the host alias' IPv6 address" \
+	test "$(q host.containers.internal AAAA)" = fd71:6377:6e65::fe
 t_check "system resolver (getent) finds host.containers.internal" \
-	sh -c "ip netns exec $LAB_GUEST getent hosts host.containers.internal | grep -q 192.168.127.254"
+	sh -c "ip netns exec $LAB_GUEST getent ahostsv4 host.containers.internal | grep -q 192.168.127.254"
+t_check "... and its IPv6 address (getent ahostsv6)" \
+	sh -c "ip netns exec $LAB_GUEST getent ahostsv6 host.containers.internal | grep -q fd71:6377:6e65::fe"
 
 t_check "upstream A" test "$(q example.test)" = 10.99.0.1
 t_check "upstream AAAA" test "$(q v6.example.test AAAA)" = fd00::6
@@ -82,7 +85,7 @@ t_check "/services/dns/all lists it" sh -c \
 lab_stop_bridge
 lab_stop_backend
 LAB_SOCK=$LAB_DIR/dead.sock
-QCW_NET_DNS_UPSTREAM=127.0.0.1:5399 lab_start_backend qcw -ssh-port -1
+QCW_NET_DNS_UPSTREAM=127.0.0.1:5399 lab_start_backend qcw -ssh-port -1 -ipv6=false
 lab_start_bridge
 lab_dhcp >/dev/null
 start=$(date +%s%N)
@@ -92,5 +95,7 @@ t_check "dead upstream gives SERVFAIL ($st)" test "$st" = SERVFAIL
 t_check "... within the timeout (${ms} ms < 10000)" test $ms -lt 10000
 t_check "local names still answer without an upstream" \
 	test "$(q host.containers.internal)" = 192.168.127.254
+t_check "-ipv6=false: AAAA of a local name is NOERROR, no data" \
+	sh -c "[ '$(status host.containers.internal AAAA)' = NOERROR ] && [ -z '$(q host.containers.internal AAAA)' ]"
 
 t_summary
