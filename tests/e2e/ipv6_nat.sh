@@ -187,6 +187,22 @@ t_check "IPv4: curl http://$HOST4:8088/ still works" \
 	sh -c "ip netns exec $LAB_GUEST curl -4 -sf --max-time 10 http://$HOST4:8088/ | grep -q 'hello over IPv6'"
 t_check "IPv4: ping $HOST4" lab_guest ping -c 1 -W 2 "$HOST4"
 
+# ---- a forward to a guest the gateway has not heard from over IPv6 ----
+# (a fresh qcw-net: lwIP resolves the guest by neighbour discovery)
+if [ $SLIRP = 0 ]; then
+	lab_stop_backend
+	lab_stop_bridge
+	lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
+	lab_start_bridge
+	if expose "{\"local\":\"[::1]:9093\",\"remote\":\"[$GUEST6]:9090\"}"; then
+		wait_for_port "$LAB_NET" 9093
+		t_check "a forward to a guest not heard from over IPv6 yet (neighbour discovery)" \
+			sh -c "ip netns exec $LAB_NET socat -t 3 - 'TCP6:[::1]:9093' </dev/null | grep -q hello-from-guest6"
+	else
+		t_fail "expose [::1]:9093 after a restart"
+	fi
+fi
+
 # ---- -ipv6=false: no IPv6 at all, IPv4 as before ----
 lab_stop_backend
 lab_stop_bridge
