@@ -63,7 +63,7 @@ static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 	if (v == SLV_SLIRP && !nd) {
 		CHECK(netcfg_nat_check6(cfg, p->dst6) == NETCFG_NAT_ALLOW ||
 		      !memcmp(p->dst6, cfg->host_alias6, 16));
-		CHECK(!netcfg_is_gw6(cfg, p->src6));
+		CHECK(netcfg_guest_src6_ok(cfg, p->src6));
 	}
 	if (v == SLV_GW_ICMP || v == SLV_GW_UDP || v == SLV_GW_TCP)
 		CHECK(netcfg_is_gw6(cfg, p->dst6));

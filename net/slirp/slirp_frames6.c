@@ -54,25 +54,6 @@ static uint32_t slirp_sum6(const uint8_t *src, const uint8_t *dst, uint8_t nh,
 	return s;
 }
 
-static bool is_zero(const uint8_t *a, size_t n)
-{
-	while (n--)
-		if (*a++)
-			return false;
-	return true;
-}
-
-/* a source the guest may use: of the /64 (not the gateway's), link-local */
-static bool src6_ok(const struct netcfg *cfg, const uint8_t *a)
-{
-	static const uint8_t ll[8] = {0xfe, 0x80};
-
-	if (netcfg_in_prefix6(cfg, a))
-		return !netcfg_is_gw6(cfg, a) &&
-		       memcmp(a, cfg->host_alias6, 16) && !is_zero(a + 8, 8);
-	return !memcmp(a, ll, 8) && !netcfg_is_gw6(cfg, a);
-}
-
 /* to one of the gateway's own addresses */
 static enum slirp_verdict gateway6(struct slirp_pkt *p)
 {
@@ -142,7 +123,7 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
 		return ip[7] == 255 ? SLV_SLIRP : SLV_DROP_MALFORMED;
 	if (p->dst6[0] == 0xff)
 		return SLV_DROP_CAST; /* RS, MLD, DHCPv6: the gateway's */
-	if (!src6_ok(cfg, p->src6))
+	if (!netcfg_guest_src6_ok(cfg, p->src6))
 		return SLV_DROP_SOURCE;
 	if (netcfg_is_gw6(cfg, p->dst6))
 		return gateway6(p);
