@@ -152,10 +152,7 @@ size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 	} else {
 		ack = be32_get(th + 4) + (uint32_t)(p->l4len - off) +
 		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
-		t[8] = (uint8_t)(ack >> 24);
-		t[9] = (uint8_t)(ack >> 16);
-		t[10] = (uint8_t)(ack >> 8);
-		t[11] = (uint8_t)ack;
+		be32_put(t + 8, ack);
 		t[13] = SLIRP_TCP_RST | SLIRP_TCP_ACK;
 	}
 	be16_put(t, p->dport);
