@@ -218,9 +218,12 @@ static void daemon_vpnkit_closed(void *arg, struct ts_listener *l, int status,
 {
 	(void)arg;
 	(void)l;
-	(void)had_frames;
-	log_info("vpnkit: a VM disconnected (%s)",
-		 status == 0 ? "EOF" : uv_strerror(status));
+	if (had_frames)
+		log_info("vpnkit: a VM disconnected (%s)",
+			 status == 0 ? "EOF" : uv_strerror(status));
+	else
+		log_rl("vpnkit: a connection ended before any frame (%s)",
+		       status == 0 ? "EOF" : uv_strerror(status));
 }
 
 static int daemon_vpnkit_start(struct daemon *d)

@@ -177,19 +177,18 @@ static bool gw6_ndp(struct gw_link *l, const uint8_t *frame, size_t len)
 	return true;
 }
 
-/* gw6_dhcp() - true when the frame was DHCPv6 for the gateway */
-static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
+/* gw6_dhcp() - true when the UDP datagram @ip was DHCPv6 for the gateway */
+static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len,
+		     const struct pkt_ip6 *ip)
 {
 	uint8_t *out = l->scratch + PKT_IP6_PAYLOAD + 8;
 	size_t cap = gw6_frame_cap(l) - PKT_IP6_PAYLOAD - 8;
 	struct dhcp6_msg m;
 	struct pkt_udp6 u;
-	struct pkt_ip6 ip;
 	int n;
 
-	if (pkt_parse_ip6(frame, len, &ip) || ip.next != PKT_PROTO_UDP ||
-	    ip.len < 8 || be16_get(ip.payload + 2) != DHCP6_SERVER_PORT ||
-	    (memcmp(ip.dst, gw6_dhcp_servers, 16) && !gw6_is_ours(l, ip.dst)))
+	if (ip->len < 8 || be16_get(ip->payload + 2) != DHCP6_SERVER_PORT ||
+	    (memcmp(ip->dst, gw6_dhcp_servers, 16) && !gw6_is_ours(l, ip->dst)))
 		return false;
 	l->cnt.dhcp6_in++;
 	if (pkt_parse_udp6(frame, len, &u) ||
@@ -211,8 +210,8 @@ static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 		}
 		return true;
 	}
-	n = (int)pkt_build_udp6(l->scratch, l->cfg.gw_mac, ip.eth_src,
-				l->cfg.gw_ll6, ip.src, DHCP6_SERVER_PORT,
+	n = (int)pkt_build_udp6(l->scratch, l->cfg.gw_mac, ip->eth_src,
+				l->cfg.gw_ll6, ip->src, DHCP6_SERVER_PORT,
 				u.sport, (size_t)n);
 	sw_output_buf(l->sw, l->scratch, (size_t)n);
 	l->cnt.dhcp6_out++;
@@ -221,8 +220,17 @@ static bool gw6_dhcp(struct gw_link *l, const uint8_t *frame, size_t len)
 
 bool gw_link6_input(struct gw_link *l, const uint8_t *frame, size_t len)
 {
+	struct pkt_ip6 ip;
+
 	gw6_guest_seen(l);
-	return gw6_ndp(l, frame, len) || gw6_dhcp(l, frame, len);
+	/* one look at the header: the data path (TCP) passes straight on */
+	if (pkt_parse_ip6(frame, len, &ip))
+		return false;
+	if (ip.next == PKT_PROTO_ICMP6)
+		return gw6_ndp(l, frame, len);
+	if (ip.next == PKT_PROTO_UDP)
+		return gw6_dhcp(l, frame, len, &ip);
+	return false;
 }
 
 /* gw6_search() - the search list, whole names up to GW6_SEARCH_MAX */

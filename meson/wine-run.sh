@@ -1,5 +1,6 @@
 #!/bin/sh
-# wine-run.sh: meson's exe_wrapper for the Windows cross build: runs a
+# wine-run.sh: the Windows cross build's wine runner (the cross file's
+# exe_wrapper is the same few lines, written out there): runs a
 # Windows program under Debian's wine64 in a scratch prefix
 # (QCW_WINEPREFIX, default /tmp/qcw-wine-<uid>; created on first use, which
 # takes a few seconds), with wine's debug channels off so the program's own

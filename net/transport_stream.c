@@ -482,6 +482,13 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 	l->conns = c;
 	l->n_conns++;
 	l->n_accepted++;
+	if (l->cfg.vpnkit && l->n_handshaking >= TS_MAX_HANDSHAKING) {
+		log_rl("%s: %d connections have not finished the handshake, "
+		       "refusing another",
+		       l->cfg.kind, TS_MAX_HANDSHAKING);
+		ts_conn_close(c, -EBUSY);
+		return -EBUSY;
+	}
 	if (l->cfg.vpnkit) {
 		vpnkit_hs_init(&c->hs, l->cfg.vpnkit_mtu,
 			       (uint32_t)uv_hrtime() ^ l->n_accepted);
@@ -544,21 +551,16 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 			 uv_strerror(status));
 		return;
 	}
-	if ((!l->cfg.multi && l->n_conns > 0) ||
-	    l->n_handshaking >= TS_MAX_HANDSHAKING) {
-		/*
-		 * One peer per socket, like gvproxy, or too many vpnkit
-		 * peers that never finished their handshake: refuse.
-		 */
+	if (!l->cfg.multi && l->n_conns > 0) {
+		/* One peer per socket, like gvproxy; refuse the extra one. */
 		union ts_stream *extra = malloc(sizeof(*extra));
 
 		if (!extra)
 			return;
 		if (ts_accept(l, server, extra) == 0)
-			log_rl("%s: %s, refusing another connection",
-			       l->cfg.kind,
-			       l->cfg.multi ? "too many unfinished handshakes"
-					    : "already serving a peer");
+			log_warn("%s: already serving a peer, refusing another "
+				 "connection",
+				 l->cfg.kind);
 		uv_close(&extra->h, ts_reject_cb);
 		return;
 	}

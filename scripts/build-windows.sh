@@ -10,7 +10,7 @@
 #   --werror  warnings are errors (as CI builds)
 #   --test    run the unit tests and corpus replays (.exe) under wine64
 #             (meson/wine-run.sh: scratch WINEPREFIX, WINEDEBUG=-all)
-#   --zip     also BUILDDIR/qcw-net-<version>-windows-amd64.zip
+#   --zip     also BUILDDIR/packaging/qcw-net-<version>-windows-amd64.zip
 # BUILDDIR defaults to build-win (set up again when the options change).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,9 +51,25 @@ for w in subprojects/*.wrap; do
 	done
 done
 
+# A subproject unpacked before its overlay changed keeps the old meson.build
+# (meson copies the overlay only when it unpacks): unpack it again.
+stale=0
+for w in subprojects/*.wrap; do
+	d=$(sed -n 's/^directory *= *//p' "$w")
+	o=$(sed -n 's/^patch_directory *= *//p' "$w")
+	[ -n "$d" ] && [ -n "$o" ] && [ -d "subprojects/$d" ] || continue
+	if ! cmp -s "subprojects/packagefiles/$o/meson.build" "subprojects/$d/meson.build"; then
+		echo "build-windows.sh: subprojects/$d predates its overlay: unpacking it again"
+		rm -rf "subprojects/$d"
+		stale=1
+	fi
+done
+
 # the e2e lab is Linux-only; the Windows build's own e2e runs its .exe
 opts=(-Dwerror=$werror -Dtests=enabled -De2e=false -Dman=disabled)
-if [ -f "$bdir/build.ninja" ]; then
+if [ -f "$bdir/build.ninja" ] && [ "$stale" = 1 ]; then
+	meson setup --reconfigure "$bdir" "${opts[@]}" >/dev/null
+elif [ -f "$bdir/build.ninja" ]; then
 	meson configure "$bdir" "${opts[@]}" >/dev/null
 else
 	meson setup "$bdir" --cross-file meson/x86_64-w64-mingw32.ini "${opts[@]}" >/dev/null
@@ -63,7 +79,7 @@ echo "build-windows.sh: $bdir/qcw-net.exe"
 
 if [ "$zip" = 1 ]; then
 	ninja -C "$bdir" zip
-	ls "$bdir"/qcw-net-*-windows-amd64.zip
+	ls "$bdir"/packaging/qcw-net-*-windows-amd64.zip
 fi
 
 if [ "$run_tests" = 1 ]; then

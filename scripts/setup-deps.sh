@@ -15,13 +15,14 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
  libuv1-dev libcmocka-dev libjansson-dev libc-ares-dev
  libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libglib2.0-dev libpcap-dev libseccomp-dev dpkg-dev xz-utils
- scdoc
- gcc-mingw-w64-x86-64 python3"
-# wine64 runs the Windows build's tests (meson/wine-run.sh)
+ scdoc"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client
- man-db bsdextrautils debhelper lintian python3-prometheus-client tmux tcpdump
- wine64"
+ man-db bsdextrautils debhelper lintian python3-prometheus-client tmux tcpdump"
+# the Windows cross build (scripts/build-windows.sh, which test.sh runs):
+# mingw-w64, wine64 for its tests, python3 for its zip; not with
+# --build-only (scripts/run.sh builds for Linux only)
+TEST_PKGS="$TEST_PKGS gcc-mingw-w64-x86-64 wine64 python3"
 # the IPv6 gateway's e2e test: rdisc6/ndisc6 and dhclient -6
 TEST_PKGS="$TEST_PKGS ndisc6 isc-dhcp-client"
 pkgs="$BUILD_PKGS"

@@ -92,9 +92,14 @@ rm -rf build-win
 export QCW_WINEPREFIX=$top/build-win/wine
 gate windows-build bash scripts/build-windows.sh --werror --zip build-win
 if [ -f build-win/qcw-net.exe ]; then
-	win_version() { meson/wine-run.sh build-win/qcw-net.exe -version | grep -q 'qcw-net version'; }
-	gate windows-exe-version win_version
-	bash scripts/build-windows.sh --werror --test build-win >/dev/null
+	win_version_help() { # both print and exit 0 under wine
+		local v h
+		v=$(meson/wine-run.sh build-win/qcw-net.exe -version) &&
+			h=$(meson/wine-run.sh build-win/qcw-net.exe -help 2>&1) &&
+			[[ $v == *"qcw-net version"* && $h == *-listen-qemu* ]]
+	}
+	gate windows-exe-version-help win_version_help
+	bash scripts/build-windows.sh --werror --test build-win
 	count_meson build-win
 fi
 

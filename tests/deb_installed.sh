@@ -39,11 +39,14 @@ fi
 t_ok "dpkg -i $(basename "$deb")"
 files=$(dpkg -L qcw-net)
 for f in /usr/bin/qcw-net /usr/libexec/podman/gvproxy \
-	/usr/share/man/man1/qcw-net.1.gz /usr/share/doc/qcw-net/copyright; do
+	/usr/share/man/man1/qcw-net.1.gz /usr/share/doc/qcw-net/copyright \
+	/usr/bin/qcw-net-vm /usr/share/man/man1/qcw-net-vm.1.gz; do
 	t_check "the package has $f" grep -qxF "$f" <<<"$files"
 done
 t_check "gvproxy is a link to qcw-net" \
 	test "$(readlink -f /usr/libexec/podman/gvproxy)" = /usr/bin/qcw-net
+t_check "the in-VM agent runs: qcw-net-vm -version" sh -c \
+	"/usr/bin/qcw-net-vm -version | grep -q '^qcw-net-vm version v'"
 ver=$(/usr/bin/qcw-net -version)
 t_check "qcw-net -version: $ver" grep -q '^qcw-net version v' <<<"$ver"
 t_check "gvproxy -version is the same" \

@@ -31,7 +31,10 @@ rm -f "$dest.log"
 
 want=("$bindir/qcw-net")
 # the in-VM agent (vsock/), Linux only
-[ "$(uname -s)" = Linux ] && want+=("$bindir/qcw-net-vm")
+if [ "$(uname -s)" = Linux ]; then
+	want+=("$bindir/qcw-net-vm")
+	[ "$man" = true ] && want+=("$mandir/man1/qcw-net-vm.1")
+fi
 [ "$man" = true ] && want+=("$mandir/man1/qcw-net.1")
 [ "$gvproxy" = true ] && want+=("$libexecdir/podman/gvproxy")
 

@@ -25,6 +25,21 @@ static int vm_set_nonblock(int fd)
 	return 0;
 }
 
+/*
+ * vm_big_buffers() - 4 MiB socket buffers, as the host end has: a burst of
+ * frames then waits in the kernel rather than in the tap's queue. The
+ * FORCE options pass the sysctl limits as root; the plain ones otherwise.
+ */
+static void vm_big_buffers(int fd)
+{
+	int sz = 4 * 1024 * 1024;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
+
 static int vm_dial_unix(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -94,6 +109,9 @@ static int vm_spawn(const struct vm_url *u, struct vm_conn *c)
 	}
 	close(in[0]);
 	close(out[1]);
+	/* 1 MiB pipes (the default limit of fs.pipe-max-size) over 64 KiB */
+	fcntl(in[1], F_SETPIPE_SZ, 1024 * 1024);
+	fcntl(out[0], F_SETPIPE_SZ, 1024 * 1024);
 	c->wfd = in[1];
 	c->rfd = out[0];
 	c->child = pid;
@@ -139,6 +157,7 @@ int vm_conn_open(const struct vm_url *u, struct vm_conn *c)
 		close(fd);
 		return r;
 	}
+	vm_big_buffers(fd);
 	c->rfd = c->wfd = fd;
 	return 0;
 }

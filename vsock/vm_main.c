@@ -59,6 +59,7 @@ struct vm {
 	bool tap_full; /* the tap refused a frame: wait for POLLOUT */
 	struct vm_rx_stats st;
 	uint64_t tap_frames, tap_drops;
+	time_t over_logged; /* oversize drops: logged once a second */
 	pid_t dhcp;
 	char *dhcp_argv[VM_MAX_DHCP_ARGS + 1];
 	char dhcp_buf[512];
@@ -216,6 +217,7 @@ static int vm_tap_write(void *arg, const uint8_t *f, size_t n)
 /* vm_deliver() - frames held from the host to the tap. -EPROTO: resync. */
 static int vm_deliver(struct vm *vm)
 {
+	uint64_t over = vm->st.oversize;
 	long r;
 
 	vm->tap_full = false;
@@ -223,6 +225,12 @@ static int vm_deliver(struct vm *vm)
 			vm_tap_write, vm);
 	if (r < 0)
 		return (int)r;
+	if (vm->st.oversize != over && time(NULL) != vm->over_logged) {
+		vm->over_logged = time(NULL);
+		log_warn("frames longer than -mtu %ld + 14 bytes from the host "
+			 "dropped (%llu so far): give -mtu the host's MTU",
+			 vm->o.mtu, (unsigned long long)vm->st.oversize);
+	}
 	if (r > 0) {
 		memmove(vm->rx, vm->rx + r, vm->rx_len - (size_t)r);
 		vm->rx_len -= (size_t)r;

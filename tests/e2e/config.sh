@@ -28,6 +28,8 @@ stack:
       records:
         - name: box
           ip: 10.9.9.9
+        - name: box
+          ip: fd00::9
   dnsSearchDomains:
     - lab.example
   forwards:
@@ -51,6 +53,22 @@ t_check "... written to the guest's resolv.conf" \
 	grep -q "search lab.example" "$LAB_GUEST_ETC/resolv.conf"
 t_check "a zone from the file answers" \
 	test "$(lab_guest dig +short +time=2 +tries=1 @192.168.127.1 box.cfg.internal)" = 10.9.9.9
+t_check "an IPv6 record of the same name answers AAAA" \
+	test "$(lab_guest dig +short +time=2 +tries=1 @192.168.127.1 box.cfg.internal AAAA)" = fd00::9
+if command -v rdisc6 >/dev/null; then
+	# rdisc6 needs the guest's link-local address (after its DAD)
+	ra=
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		ra=$(ip netns exec "$LAB_GUEST" rdisc6 -1 -w 1000 "$LAB_TAP" 2>&1) && break
+		sleep 0.5
+	done
+	t_check "the search domain from the file in the router advertisement (DNSSL)" \
+		sh -c "printf '%s' '$ra' | grep -q 'DNS search list *: lab.example'"
+	t_check "the MTU from the file in the router advertisement" \
+		sh -c "printf '%s' '$ra' | grep -q 'MTU *: *9000'"
+else
+	t_skip "the router advertisement from the file" "rdisc6 (ndisc6) not installed"
+fi
 t_check "no default zones with a config file" \
 	test "$(lab_guest dig +short +time=2 +tries=1 @192.168.127.1 host.containers.internal)" != 192.168.127.254
 

@@ -9,7 +9,8 @@
 # 2-byte LE frames; several VMs one after another; a peer that stops
 # halfway or sends an unknown command is dropped while qcw-net lives on,
 # and at most 16 unfinished handshakes are held;
-# qemu+vpnkit is refused with gvproxy's message.
+# qemu+vpnkit is refused with gvproxy's message. vsock endpoints: the
+# AF_VSOCK port held, the macOS null form served, a foreign CID refused.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
@@ -59,6 +60,27 @@ run_qcw rawv -listen-vfkit "unixgram://$LAB_DIR/vfkit.sock"
 t_check "/connect with -listen-vfkit: no length prefix" \
 	$PEER raw "$LAB_DIR/rawv.sock"
 lab__kill $QPID
+
+# ---- vsock endpoints (no vsock connection can be made on this machine:
+# no vsock_loopback, no vhost_vsock; see README) ----
+VPORT=$((20000 + $$ % 20000))
+mkdir -p "$LAB_DIR/vmdir"
+run_qcw vs -listen "vsock://:$VPORT" -listen "vsock://null:$VPORT/$LAB_DIR/vmdir"
+t_check "-listen vsock://:$VPORT: qcw-net holds the AF_VSOCK port" python3 -c "
+import errno, socket, sys
+s = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
+try:
+    s.bind((socket.VMADDR_CID_ANY, $VPORT))
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EADDRINUSE else 1)
+sys.exit(1)"
+t_check "-listen vsock://null:PORT/DIR is the unix socket DIR/00000002.%08x" \
+	test -S "$LAB_DIR/vmdir/$(printf '00000002.%08x' $VPORT)"
+t_check "... serving /connect (2-byte LE)" \
+	$PEER le16 "$LAB_DIR/vmdir/$(printf '00000002.%08x' $VPORT)"
+lab__kill $QPID
+t_check "-listen vsock://2:PORT (not this machine's CID) is refused with the reason" sh -c \
+	"'$QCW_NET' -ssh-port -1 -listen vsock://2:$VPORT 2>&1 | grep -q \"that CID is not this machine's\"; test \$? = 0"
 
 # ---- vpnkit ----
 run_qcw vk -mtu 4000 -listen-vpnkit "unix://$LAB_DIR/vpnkit.sock"

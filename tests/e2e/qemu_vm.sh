@@ -3,7 +3,9 @@
 # initramfs, its virtio-net-pci NIC (MAC 5a:94:ef:e4:0c:ee) attached to
 # qcw-net with `-netdev stream` exactly as Podman does. Inside, the VM gets
 # a lease, pings the gateway, resolves host.containers.internal, fetches a
-# page and a 20 MB file from the host and sees a refused port refused.
+# page and a 20 MB file from the host and sees a refused port refused; its
+# kernel takes an IPv6 address by SLAAC and pings the gateway and the host
+# alias over IPv6.
 # QEMU runs in the lab's guest namespace; qcw-net in its own.
 # Exit: 0 pass, 1 fail, 77 skipped (not root, no QEMU, no kernel package).
 
@@ -44,6 +46,10 @@ t_check "the lease is 192.168.127.2 via 192.168.127.1, DNS .1, MTU 1500" \
 	seen "lease 192.168.127.2 router=192.168.127.1 dns=192.168.127.1 mtu=1500"
 t_check "the VM pings the gateway" seen "ping-gateway ok"
 t_check "the VM resolves host.containers.internal" seen "dns ok"
+t_check "the VM's kernel takes an IPv6 address by SLAAC (EUI-64)" \
+	seen "slaac fd71:6377:6e65:0:5894:efff:fee4:cee"
+t_check "the VM pings the gateway over IPv6" seen "ping6-gateway ok"
+t_check "the VM pings the host alias over IPv6" seen "ping6-host ok"
 t_check "the VM fetches a page from the host" seen "http ok"
 t_check "a 20 MB download keeps its sha256" seen "big-sha256 $want"
 t_check "a closed host port is refused" seen "refused ok"

@@ -4,10 +4,13 @@
 # busybox-static initramfs whose /init loads the virtio-net modules, gets a
 # lease with udhcpc and runs the checks named on the kernel command line,
 # printing "QCWTEST <name> ok|FAIL" lines on the serial console, then
-# powers off. Reuses DIR when it already holds a built VM.
+# powers off. Reuses DIR when it already holds a VM built by this same
+# script (DIR/stamp: the script's hash), so a changed /init is rebuilt.
 set -euo pipefail
 dir=$1
-[ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.img" ] && exit 0
+stamp=$(sha256sum "$0" | cut -c1-16)
+[ -s "$dir/vmlinuz" ] && [ -s "$dir/initrd.img" ] &&
+	[ "$(cat "$dir/stamp" 2>/dev/null)" = "$stamp" ] && exit 0
 mkdir -p "$dir"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -58,6 +61,17 @@ if udhcpc -i eth0 -s /udhcpc.sh -n -q -t 5 -T 2 -O mtu; then ok dhcp; else bad d
 if ping -c 2 -W 3 192.168.127.1 >/dev/null; then ok ping-gateway; else bad ping-gateway; fi
 if nslookup host.containers.internal 192.168.127.1 2>/dev/null | grep -q 192.168.127.254; then
 	ok dns; else bad dns; fi
+# IPv6: the kernel's own SLAAC from qcw-net's router advertisement
+a=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+	l=$(ip -6 addr show dev eth0 scope global 2>/dev/null)
+	a=$(echo "$l" | sed -n 's/.*inet6 \(fd71:6377:6e65:[^/]*\)\/64.*/\1/p' | head -n 1)
+	[ -n "$a" ] && ! echo "$l" | grep -q tentative && break
+	sleep 0.5
+done
+if [ -n "$a" ]; then echo "QCWTEST slaac $a"; ok slaac; else bad slaac; fi
+if ping -6 -c 2 -W 3 fd71:6377:6e65::1 >/dev/null; then ok ping6-gateway; else bad ping6-gateway; fi
+if ping -6 -c 2 -W 3 fd71:6377:6e65::fe >/dev/null; then ok ping6-host; else bad ping6-host; fi
 p=$(arg http)
 if [ -n "$p" ] && printf 'GET /index.html HTTP/1.0\r\n\r\n' |
 	nc -w 10 192.168.127.254 "$p" 2>/dev/null | grep -q "hello from the host"; then
@@ -76,3 +90,4 @@ SH
 chmod +x root/init root/udhcpc.sh
 (cd root && find . | cpio -o -H newc 2>/dev/null | gzip -1) >"$dir/initrd.img"
 cp "k/boot/vmlinuz-$ver" "$dir/vmlinuz"
+echo "$stamp" >"$dir/stamp"
