@@ -21,7 +21,8 @@
  * forwards and (before issue 11's fix) touch host files, so guest bytes
  * never reach it: connections to gateway:80 carry only the fixed requests
  * of fz_http[], and raw frames that could be TCP to gateway:80 are
- * dropped.
+ * dropped (IPv6: any TCP, fragment or extension header to the gateway's
+ * IPv6 addresses, where the API listens too).
  *
  * Invariants after each input (issue 11, findings 1, 3, 4, 5): the
  * process is alive (1); open fds stay below RLIMIT_NOFILE (512 here)
@@ -468,6 +469,11 @@ static bool fz_raw_ok(const struct fz *e, const uint8_t *f, size_t len)
 	const uint8_t *ip = f + 14;
 	size_t ihl;
 
+	/* IPv6 to the gateway's own addresses: UDP and ICMPv6 only (no TCP,
+	 * no fragments or extension headers that could hide TCP to :80) */
+	if (len >= 54 && be16_get(f + 12) == 0x86dd)
+		return !netcfg_is_gw6(&e->cfg, ip + 24) || ip[6] == 17 ||
+		       ip[6] == 58;
 	if (len < 34 || be16_get(f + 12) != ETHTYPE_IP4 || ip[9] != 6)
 		return true;
 	if (be32_get(ip + 16) != e->cfg.gateway)

@@ -3,8 +3,11 @@
 fuzz-stack-slirp share fuzz/corpus/stack/): frames, each after a 2-byte
 little-endian length, that carry IPv6 TCP, UDP, ICMPv6 echo and neighbour
 discovery to the gateway's addresses and beyond, fragments, extension
-headers and truncated headers; and single frames (after fuzz_slirp_filter.c's
-flag byte) for fuzz/corpus/slirp_filter/. Addresses: qcw-net's default /64."""
+headers and truncated headers; single frames (after fuzz_slirp_filter.c's
+flag byte) for fuzz/corpus/slirp_filter/; and programs of fuzz_nat_seq.c's
+RAW and LOOP ops for fuzz/corpus/nat_seq/ (NAT66 with host sockets: the host
+alias's echo servers on ::1, unreachable destinations). Addresses:
+qcw-net's default /64."""
 import os
 import struct
 
@@ -150,6 +153,39 @@ FILTER_SEEDS = {
 }
 
 
+# fuzz_nat_seq.c's ops (enum fz_op): RAW len16le frame, LOOP n
+OP_LOOP, OP_RAW = 10, 11
+
+
+def prog(*fs):
+    out = b""
+    for f in fs:
+        out += bytes([OP_RAW]) + struct.pack("<H", len(f)) + f + \
+            bytes([OP_LOOP, 4])
+    return out
+
+
+NAT_SEQ_SEEDS = {
+    "ipv6-alias-tcp-udp-echo": prog(
+        tcp(GUEST6, ALIAS6, 41000, 7007, 0x02),
+        udp(GUEST6, ALIAS6, 41001, 7007, b"hello over udp6"),
+        echo(ALIAS6)),
+    "ipv6-unreachable": prog(
+        tcp(GUEST6, FOREIGN6, 41002, 80, 0x02),
+        udp(GUEST6, FOREIGN6, 41003, 53, b"x" * 40),
+        echo(FOREIGN6)),
+    "ipv6-alias-fragments": prog(
+        frag(ALIAS6, 17, struct.pack("!HHHH", 41004, 7007, 8 + 2000, 0) +
+             big[:1224], 0, True, ident=0x99),
+        frag(ALIAS6, 17, big[:776], 1232, False, ident=0x99)),
+    "ipv6-blocked": prog(
+        tcp(GUEST6, bytes(15) + b"\x01", 41005, 7007, 0x02),
+        tcp(GUEST_LL6, bytes.fromhex("fe800000000000000000000000009999"),
+            41006, 22, 0x02),
+        tcp(FOREIGN6, ALIAS6, 41007, 7007, 0x02)),
+}
+
+
 def write(sub, seeds, prefix=b""):
     out = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                        "corpus", sub)
@@ -162,6 +198,7 @@ def write(sub, seeds, prefix=b""):
 def main():
     write("stack", SEEDS)
     write("slirp_filter", FILTER_SEEDS, prefix=b"\0")
+    write("nat_seq", NAT_SEQ_SEEDS)
 
 
 if __name__ == "__main__":

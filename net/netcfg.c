@@ -81,6 +81,17 @@ bool netcfg_is_gw6(const struct netcfg *c, const uint8_t ip[16])
 	return !memcmp(ip, c->gateway6, 16) || !memcmp(ip, c->gw_ll6, 16);
 }
 
+bool netcfg_guest_src6_ok(const struct netcfg *c, const uint8_t ip[16])
+{
+	static const uint8_t ll[8] = {0xfe, 0x80};
+	static const uint8_t zero[8];
+
+	if (netcfg_in_prefix6(c, ip))
+		return memcmp(ip + 8, zero, 8) && !netcfg_is_gw6(c, ip) &&
+		       memcmp(ip, c->host_alias6, 16);
+	return !memcmp(ip, ll, 8) && !netcfg_is_gw6(c, ip);
+}
+
 enum netcfg_nat_verdict netcfg_nat_check6(const struct netcfg *c,
 					  const uint8_t dst[16])
 {

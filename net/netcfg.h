@@ -67,6 +67,12 @@ bool netcfg_is_vip(const struct netcfg *c, uint32_t ip);
  * address the gateway answers for. The NAT drops anything else.
  */
 bool netcfg_guest_src_ok(const struct netcfg *c, uint32_t ip);
+/*
+ * netcfg_guest_src6_ok() - the same for IPv6: an address of the /64 (not
+ * its subnet-router anycast ::0, the gateway's or the host alias's) or a
+ * link-local one (not the gateway's). Both stacks' NAT66 drop the rest.
+ */
+bool netcfg_guest_src6_ok(const struct netcfg *c, const uint8_t ip[16]);
 
 /*
  * What the guest may reach beyond the gateway: the one policy every stack

@@ -6,7 +6,10 @@
 # under AddressSanitizer + UndefinedBehaviorSanitizer, every libFuzzer
 # target for a bounded time, the clang-format check, a warning-free
 # build, and the Debian package (built in a copy of the tree, lintian,
-# installed with dpkg -i, serving the lab guest, removed again). Prints
+# installed with dpkg -i, serving the lab guest, removed again), and the
+# Windows cross build (scripts/build-windows.sh: warnings are errors, the
+# zip, the .exe unit tests under wine; e2e-windows-wine then serves the lab
+# guest with it). Prints
 # "N passed, N failed" last; exits non-zero on any failure.
 #
 # Environment: QCW_FUZZ_SECONDS (default 20) per fuzz target;
@@ -81,6 +84,24 @@ rm -rf build-ci
 man_opt=auto
 [ "$(id -u)" = 0 ] && man_opt=enabled
 gate build-no-warnings bash -c "meson setup build-ci -Dwerror=true -Dgvproxy=true -Dman=$man_opt >/dev/null && ninja -C build-ci"
+
+note "Windows cross build (warnings are errors), its zip, its unit tests under wine"
+# before the Linux tests: e2e-windows-wine serves the lab guest with
+# build-win/qcw-net.exe. A scratch wine prefix inside the build directory.
+rm -rf build-win
+export QCW_WINEPREFIX=$top/build-win/wine
+gate windows-build bash scripts/build-windows.sh --werror --zip build-win
+if [ -f build-win/qcw-net.exe ]; then
+	win_version_help() { # both print and exit 0 under wine
+		local v h
+		v=$(meson/wine-run.sh build-win/qcw-net.exe -version) &&
+			h=$(meson/wine-run.sh build-win/qcw-net.exe -help 2>&1) &&
+			[[ $v == *"qcw-net version"* && $h == *-listen-qemu* ]]
+	}
+	gate windows-exe-version-help win_version_help
+	bash scripts/build-windows.sh --werror --test build-win
+	count_meson build-win
+fi
 
 note "unit, fuzz-replay and end-to-end tests"
 if [ -f build-ci/build.ninja ]; then

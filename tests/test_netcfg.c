@@ -392,6 +392,35 @@ static void test_parse_prefix6(void **state)
 	assert_int_equal(netcfg_parse_prefix6("fd00::x/64", p), -EINVAL);
 }
 
+/* the sources both stacks' NAT66 accept from the guest */
+static void test_guest_src6(void **state)
+{
+	struct netcfg c;
+	uint8_t ip[16];
+
+	(void)state;
+	netcfg_defaults(&c);
+	a6("fd71:6377:6e65::2", ip);
+	assert_true(netcfg_guest_src6_ok(&c, ip));
+	a6("fd71:6377:6e65:0:5894:efff:fee4:cee", ip);
+	assert_true(netcfg_guest_src6_ok(&c, ip));
+	a6("fe80::5894:efff:fee4:cee", ip);
+	assert_true(netcfg_guest_src6_ok(&c, ip));
+	assert_false(netcfg_guest_src6_ok(&c, c.gateway6));
+	assert_false(netcfg_guest_src6_ok(&c, c.gw_ll6));
+	assert_false(netcfg_guest_src6_ok(&c, c.host_alias6));
+	a6("fd71:6377:6e65::", ip); /* subnet-router anycast */
+	assert_false(netcfg_guest_src6_ok(&c, ip));
+	a6("fd71:6377:6e66::2", ip); /* another /64 */
+	assert_false(netcfg_guest_src6_ok(&c, ip));
+	a6("2001:db8::2", ip);
+	assert_false(netcfg_guest_src6_ok(&c, ip));
+	a6("::", ip);
+	assert_false(netcfg_guest_src6_ok(&c, ip));
+	a6("ff02::1", ip);
+	assert_false(netcfg_guest_src6_ok(&c, ip));
+}
+
 static void test_nat_check6(void **state)
 {
 	struct netcfg c;
@@ -482,6 +511,7 @@ int main(void)
 		cmocka_unit_test(test_ipv6_defaults),
 		cmocka_unit_test(test_parse_prefix6),
 		cmocka_unit_test(test_nat_check6),
+		cmocka_unit_test(test_guest_src6),
 		cmocka_unit_test(test_inaddr),
 	};
 

@@ -15,83 +15,111 @@ void ackhold_init(struct ackhold *h, enum ackhold_dir dir, unsigned int max)
 	h->coalesced = 0;
 }
 
-/* ackhold_pure() - IPv4, no options or fragments, TCP ACK only, no data */
-static bool ackhold_pure(const uint8_t *f, size_t len)
+/*
+ * ackhold_tcp_at() - where the TCP header of an IPv4 or IPv6 TCP frame
+ * long enough to hold its ports starts (it may belong to a held flow), or
+ * 0; *@v6 says which family.
+ */
+static size_t ackhold_tcp_at(const uint8_t *f, size_t len, bool *v6)
 {
-	return len >= ACKHOLD_LEN &&
-	       be16_get(f + PKT_ETH_TYPE) == ETHTYPE_IP4 &&
-	       f[PKT_IP4] == 0x45 && be16_get(f + PKT_IP4_TOTLEN) == 40 &&
-	       f[PKT_IP4_PROTO] == 6 &&
-	       (be16_get(f + PKT_IP4_FRAG) & 0x3fff) == 0 &&
-	       f[PKT_TCP_OFF] == 0x50 && f[PKT_TCP_FLAGS] == PKT_TCP_ACK_FLAG;
+	size_t at;
+
+	*v6 = be16_get(f + PKT_ETH_TYPE) == 0x86dd;
+	if (*v6)
+		return (f[PKT_IP4] >> 4) == 6 && f[PKT_IP4 + 6] == 6 &&
+				       len >= ACKHOLD_LEN6 - 20 + 4
+			       ? ACKHOLD_LEN6 - 20
+			       : 0;
+	if (be16_get(f + PKT_ETH_TYPE) != ETHTYPE_IP4 ||
+	    (f[PKT_IP4] >> 4) != 4 || f[PKT_IP4_PROTO] != 6)
+		return 0;
+	at = PKT_IP4 + (size_t)(f[PKT_IP4] & 15) * 4;
+	return len >= at + 4 ? at : 0;
 }
 
 /*
- * ackhold_tcp4() - an IPv4 TCP frame long enough to hold its ports: it may
- * belong to a held flow.
+ * ackhold_pure() - the length of a pure ACK (no IP options, extension
+ * headers or fragments, TCP ACK only, no options or data) of the TCP
+ * frame whose header is at @at, or 0
  */
-static bool ackhold_tcp4(const uint8_t *f, size_t len)
+static size_t ackhold_pure(const uint8_t *f, size_t len, size_t at, bool v6)
 {
-	return len >= PKT_TCP + 4 &&
-	       be16_get(f + PKT_ETH_TYPE) == ETHTYPE_IP4 &&
-	       (f[PKT_IP4] >> 4) == 4 && f[PKT_IP4_PROTO] == 6 &&
-	       len >= PKT_IP4 + (size_t)(f[PKT_IP4] & 15) * 4 + 4;
+	size_t n = v6 ? ACKHOLD_LEN6 : ACKHOLD_LEN;
+
+	if (len < n || at != n - 20 || f[at + 12] != 0x50 ||
+	    f[at + 13] != PKT_TCP_ACK_FLAG)
+		return 0;
+	if (v6)
+		return be16_get(f + PKT_IP4 + 4) == 20 ? n : 0;
+	return be16_get(f + PKT_IP4_TOTLEN) == 40 &&
+			       (be16_get(f + PKT_IP4_FRAG) & 0x3fff) == 0
+		       ? n
+		       : 0;
 }
 
-/* same connection: addresses, then ports (after @a's IP header, any size) */
-static bool ackhold_same_flow(const uint8_t *a, const uint8_t *held)
+/* same connection: family, addresses, then ports (at @at in @a) */
+static bool ackhold_same_flow(const uint8_t *a, size_t at, bool v6,
+			      const uint8_t *held, size_t held_len)
 {
-	return !memcmp(a + PKT_IP4_SRC, held + PKT_IP4_SRC, 8) &&
-	       !memcmp(a + PKT_IP4 + (a[PKT_IP4] & 15) * 4,
-		       held + PKT_TCP_SPORT, 4);
+	size_t hat = held_len - 20;
+
+	if (v6 != (held_len == ACKHOLD_LEN6))
+		return false;
+	return !memcmp(a + (v6 ? PKT_IP4 + 8 : PKT_IP4_SRC),
+		       held + (v6 ? PKT_IP4 + 8 : PKT_IP4_SRC), v6 ? 32 : 8) &&
+	       !memcmp(a + at, held + hat, 4);
 }
 
 static void ackhold_remove(struct ackhold *h, unsigned int i)
 {
 	memmove(h->held[i], h->held[i + 1],
 		(size_t)(h->n - i - 1) * sizeof(h->held[0]));
+	memmove(h->held_len + i, h->held_len + i + 1, (size_t)(h->n - i - 1));
 	h->n--;
 }
 
 bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
 		       ackhold_deliver_fn deliver, void *arg)
 {
-	bool pure = ackhold_pure(frame, len);
+	bool v6;
+	size_t at = ackhold_tcp_at(frame, len, &v6);
+	size_t pure = at ? ackhold_pure(frame, len, at, v6) : 0;
 	unsigned int i;
 
-	if (!pure && (!h->n || !ackhold_tcp4(frame, len)))
+	if (!pure && (!h->n || !at))
 		return false;
 	for (i = 0; i < h->n; i++) {
 		uint8_t *o = h->held[i];
+		size_t olen = h->held_len[i];
 		int32_t d;
 
-		if (!ackhold_same_flow(frame, o))
+		if (!ackhold_same_flow(frame, at, v6, o, olen))
 			continue;
 		if (!pure) {
 			if (h->dir == ACKHOLD_IN)
-				deliver(arg, o, ACKHOLD_LEN);
+				deliver(arg, o, olen);
 			else
 				h->coalesced++;
 			ackhold_remove(h, i);
 			return false;
 		}
-		d = (int32_t)(be32_get(frame + PKT_TCP_ACK) -
-			      be32_get(o + PKT_TCP_ACK));
-		if (d < 0 || (d == 0 && !memcmp(frame + PKT_TCP_WIN,
-						o + PKT_TCP_WIN, 2))) {
+		d = (int32_t)(be32_get(frame + at + 8) - be32_get(o + at + 8));
+		if (d < 0 ||
+		    (d == 0 && !memcmp(frame + at + 14, o + at + 14, 2))) {
 			/* a duplicate (or older) ACK: the other side sees both */
-			deliver(arg, o, ACKHOLD_LEN);
+			deliver(arg, o, olen);
 		} else {
 			h->coalesced++;
 		}
-		memcpy(o, frame, ACKHOLD_LEN);
+		memcpy(o, frame, pure);
 		return true;
 	}
 	if (!pure)
 		return false;
 	if (h->n >= h->max)
 		ackhold_flush(h, deliver, arg);
-	memcpy(h->held[h->n++], frame, ACKHOLD_LEN);
+	memcpy(h->held[h->n], frame, pure);
+	h->held_len[h->n++] = (uint8_t)pure;
 	return true;
 }
 
@@ -101,5 +129,5 @@ void ackhold_flush(struct ackhold *h, ackhold_deliver_fn deliver, void *arg)
 
 	h->n = 0; /* deliver() may feed frames back in */
 	for (i = 0; i < n; i++)
-		deliver(arg, h->held[i], ACKHOLD_LEN);
+		deliver(arg, h->held[i], h->held_len[i]);
 }

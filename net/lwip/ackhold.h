@@ -19,8 +19,8 @@
  *  - ACKHOLD_OUT: the held ACK is dropped, superseded (lwIP's segment
  *    carries the same or a newer acknowledgement and window).
  *
- * Pure data structure over frame bytes (offsets of net/pkt.h): no I/O, no
- * lwIP.
+ * IPv4 and IPv6 (no extension headers) alike. Pure data structure over
+ * frame bytes (offsets of net/pkt.h): no I/O, no lwIP.
  */
 #ifndef QCW_ACKHOLD_H
 #define QCW_ACKHOLD_H
@@ -33,6 +33,7 @@
 
 #define ACKHOLD_MAX 32 /* connections held at most, either direction */
 #define ACKHOLD_LEN PKT_TCP4_LEN /* Ethernet + IPv4 + TCP, no options */
+#define ACKHOLD_LEN6 (ETH_HLEN_ + 40 + 20) /* the same over IPv6 */
 
 enum ackhold_dir {
 	ACKHOLD_IN, /* the guest's ACKs: other frames deliver the held one */
@@ -45,13 +46,14 @@ struct ackhold {
 	enum ackhold_dir dir;
 	unsigned int n, max;
 	uint64_t coalesced; /* ACKs replaced or superseded, never delivered */
-	uint8_t held[ACKHOLD_MAX][ACKHOLD_LEN];
+	uint8_t held[ACKHOLD_MAX][ACKHOLD_LEN6];
+	uint8_t held_len[ACKHOLD_MAX]; /* ACKHOLD_LEN or ACKHOLD_LEN6 */
 };
 
 /* ackhold_init() - empty, for @dir, holding up to @max (<= ACKHOLD_MAX). */
 void ackhold_init(struct ackhold *h, enum ackhold_dir dir, unsigned int max);
 
-/* ackhold_input_tcp() - ackhold_input() of an IPv4 frame with TCP's ports */
+/* ackhold_input_tcp() - ackhold_input() of a TCP frame with its ports */
 bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
 		       ackhold_deliver_fn deliver, void *arg);
 
@@ -68,9 +70,14 @@ static inline bool ackhold_input(struct ackhold *h, const uint8_t *frame,
 				 size_t len, ackhold_deliver_fn deliver,
 				 void *arg)
 {
-	/* anything but TCP is never held nor of a held flow: one test */
-	if (len < PKT_TCP + 4 || frame[PKT_IP4_PROTO] != 6 ||
-	    be16_get(frame + PKT_ETH_TYPE) != ETHTYPE_IP4)
+	uint16_t et;
+
+	/* anything but TCP is never held nor of a held flow */
+	if (len < PKT_TCP + 4)
+		return false;
+	et = be16_get(frame + PKT_ETH_TYPE);
+	if (et == ETHTYPE_IP4 ? frame[PKT_IP4_PROTO] != 6
+			      : et != 0x86dd || frame[PKT_IP4 + 6] != 6)
 		return false;
 	return ackhold_input_tcp(h, frame, len, deliver, arg);
 }

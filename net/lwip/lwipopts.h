@@ -64,7 +64,8 @@
 /* 64-bit pointers do not fit in the 8 bytes of a fragment header */
 #define IPV6_FRAG_COPYHEADER 1
 #define LWIP_ICMP6 1
-#define LWIP_ICMP6_DATASIZE 8
+/* errors quote the offending packet up to the minimum MTU (RFC 4443) */
+#define LWIP_ICMP6_DATASIZE (1280 - 40 - 8)
 #define LWIP_ND6_ALLOW_RA_UPDATES 0
 #define LWIP_ND6_NUM_NEIGHBORS 64
 #define LWIP_ND6_NUM_DESTINATIONS 64

@@ -96,22 +96,6 @@ const char *nat_key_str(const struct nat_key *k, bool guest,
 }
 
 /*
- * nat_ip6_src_ok() - @a may be the guest's source: an address of the
- * /64 that is not the gateway's or the host alias's, or a link-local
- * address that is not the gateway's.
- */
-static bool nat_ip6_src_ok(const struct netcfg *c, const uint8_t a[16])
-{
-	static const uint8_t ll[8] = {0xfe, 0x80};
-
-	if (!memcmp(a, c->prefix6, 8))
-		return memcmp(a, c->gateway6, 16) &&
-		       memcmp(a, c->host_alias6, 16) &&
-		       memcmp(a + 8, "\0\0\0\0\0\0\0", 8);
-	return !memcmp(a, ll, 8) && memcmp(a, c->gw_ll6, 16);
-}
-
-/*
  * nat_ip6_reass() - a fragment (its Fragment header right after the IPv6
  * header) to lwIP's reassembly: the whole datagram, IPv6 header in front
  * and the Fragment header gone, or NULL (kept or dropped by lwIP).
@@ -185,7 +169,7 @@ int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 	memcpy(pk.dst6, h + 24, 16);
 	pk.src = nat_key_fold6(pk.src6);
 	pk.dst = nat_key_fold6(pk.dst6);
-	if (!nat_ip6_src_ok(nat->cfg, pk.src6)) {
+	if (!netcfg_guest_src6_ok(nat->cfg, pk.src6)) {
 		char a[INET6_ADDRSTRLEN];
 
 		nat->cnt.bad_source++;

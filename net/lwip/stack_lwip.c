@@ -216,16 +216,17 @@ static void stack_send_held(void *arg, const uint8_t *f, size_t len)
  */
 static bool stack_hold_ack(struct lwst *st, struct pbuf *p)
 {
-	uint8_t f[ACKHOLD_LEN];
+	uint8_t f[ACKHOLD_LEN6];
 	const uint8_t *frame = p->payload;
 	size_t len = p->len;
 
-	if (p->tot_len == ACKHOLD_LEN && p->len < ACKHOLD_LEN) {
+	if ((p->tot_len == ACKHOLD_LEN || p->tot_len == ACKHOLD_LEN6) &&
+	    p->len < p->tot_len) {
 		/* a frame of an ACK's size in pieces: look at it whole */
-		if (pbuf_copy_partial(p, f, ACKHOLD_LEN, 0) != ACKHOLD_LEN)
+		if (pbuf_copy_partial(p, f, p->tot_len, 0) != p->tot_len)
 			return false;
 		frame = f;
-		len = ACKHOLD_LEN;
+		len = p->tot_len;
 	}
 	return ackhold_input(&st->out_acks, frame, len, stack_send_held, st);
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "net/pkt.h"
+#include "net/pkt6.h"
 #include "util/be.h"
 
 #define ETH_HLEN_ 14
@@ -31,48 +32,6 @@
 #define ICMP6_NS 135
 #define ICMP6_NA 136
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-/* slirp_sum6() - the IPv6 pseudo header's sum for @len bytes of @nh. */
-static uint32_t slirp_sum6(const uint8_t *src, const uint8_t *dst, uint8_t nh,
-			   size_t len)
-{
-	uint32_t s = (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + nh;
-	int i;
-
-	for (i = 0; i < 16; i += 2)
-		s += get16(src + i) + get16(dst + i);
-	return s;
-}
-
-static bool is_zero(const uint8_t *a, size_t n)
-{
-	while (n--)
-		if (*a++)
-			return false;
-	return true;
-}
-
-/* a source the guest may use: of the /64 (not the gateway's), link-local */
-static bool src6_ok(const struct netcfg *cfg, const uint8_t *a)
-{
-	static const uint8_t ll[8] = {0xfe, 0x80};
-
-	if (netcfg_in_prefix6(cfg, a))
-		return !netcfg_is_gw6(cfg, a) &&
-		       memcmp(a, cfg->host_alias6, 16) && !is_zero(a + 8, 8);
-	return !memcmp(a, ll, 8) && !netcfg_is_gw6(cfg, a);
-}
-
 /* to one of the gateway's own addresses */
 static enum slirp_verdict gateway6(struct slirp_pkt *p)
 {
@@ -82,12 +41,12 @@ static enum slirp_verdict gateway6(struct slirp_pkt *p)
 			       ? SLV_GW_ICMP
 			       : SLV_DROP_OTHER;
 	case NH_UDP:
-		if (get16(p->l4 + 4) < 8 || get16(p->l4 + 4) > p->l4len)
+		if (be16_get(p->l4 + 4) < 8 || be16_get(p->l4 + 4) > p->l4len)
 			return SLV_DROP_MALFORMED;
-		p->l4len = get16(p->l4 + 4);
+		p->l4len = be16_get(p->l4 + 4);
 		return pkt_csum(p->l4, p->l4len,
-				slirp_sum6(p->src6, p->dst6, NH_UDP,
-					   p->l4len)) == 0
+				pkt_pseudo_sum6(p->src6, p->dst6, NH_UDP,
+						p->l4len)) == 0
 			       ? SLV_GW_UDP
 			       : SLV_DROP_MALFORMED;
 	case NH_TCP:
@@ -107,7 +66,7 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
 		return SLV_DROP_OTHER;
 	if (len < ETH_HLEN_ + IP6_HLEN_ || (ip[0] >> 4) != 6)
 		return SLV_DROP_MALFORMED;
-	plen = get16(ip + 4);
+	plen = be16_get(ip + 4);
 	if (plen > len - ETH_HLEN_ - IP6_HLEN_)
 		return SLV_DROP_MALFORMED;
 	p->ip6 = ip;
@@ -125,8 +84,8 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
 					     : 4u))
 		return SLV_DROP_MALFORMED;
 	if (p->proto != NH_ICMP6) {
-		p->sport = get16(p->l4);
-		p->dport = get16(p->l4 + 2);
+		p->sport = be16_get(p->l4);
+		p->dport = be16_get(p->l4 + 2);
 		if (p->proto == NH_TCP) {
 			size_t off = (size_t)(p->l4[12] >> 4) * 4;
 
@@ -142,7 +101,7 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
 		return ip[7] == 255 ? SLV_SLIRP : SLV_DROP_MALFORMED;
 	if (p->dst6[0] == 0xff)
 		return SLV_DROP_CAST; /* RS, MLD, DHCPv6: the gateway's */
-	if (!src6_ok(cfg, p->src6))
+	if (!netcfg_guest_src6_ok(cfg, p->src6))
 		return SLV_DROP_SOURCE;
 	if (netcfg_is_gw6(cfg, p->dst6))
 		return gateway6(p);
@@ -168,16 +127,8 @@ static void put_ip6(uint8_t *out, const uint8_t dst_mac[6],
 		    const uint8_t src_mac[6], const uint8_t *src,
 		    const uint8_t *dst, uint8_t nh, size_t plen)
 {
-	uint8_t *ip = out + ETH_HLEN_;
-
 	pkt_put_eth(out, dst_mac, src_mac, 0x86dd);
-	memset(ip, 0, 8);
-	ip[0] = 0x60;
-	put16(ip + 4, (uint16_t)plen);
-	ip[6] = nh;
-	ip[7] = 64;
-	memcpy(ip + 8, src, 16);
-	memcpy(ip + 24, dst, 16);
+	pkt_put_ip6(out + ETH_HLEN_, (uint16_t)plen, nh, 64, src, dst);
 }
 
 size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
@@ -204,12 +155,13 @@ size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 		be32_put(t + 8, ack);
 		t[13] = SLIRP_TCP_RST | SLIRP_TCP_ACK;
 	}
-	put16(t, p->dport);
-	put16(t + 2, p->sport);
+	be16_put(t, p->dport);
+	be16_put(t + 2, p->sport);
 	t[12] = 5 << 4;
 	put_ip6(out, frame + 6, gw_mac, p->dst6, p->src6, NH_TCP, 20);
-	put16(t + 16,
-	      pkt_csum(t, 20, slirp_sum6(p->dst6, p->src6, NH_TCP, 20)));
+	be16_put(
+		t + 16,
+		pkt_csum(t, 20, pkt_pseudo_sum6(p->dst6, p->src6, NH_TCP, 20)));
 	return SLIRP_RST6_LEN;
 }
 
@@ -225,10 +177,10 @@ size_t slirp_build_echo_reply6(uint8_t *out, size_t cap, const uint8_t *frame,
 	put_ip6(out, frame + 6, gw_mac, p->dst6, p->src6, NH_ICMP6, p->l4len);
 	memcpy(ic, p->l4, p->l4len);
 	ic[0] = ICMP6_ECHO_REP;
-	put16(ic + 2, 0);
-	put16(ic + 2,
-	      pkt_csum(ic, p->l4len,
-		       slirp_sum6(p->dst6, p->src6, NH_ICMP6, p->l4len)));
+	be16_put(ic + 2, 0);
+	be16_put(ic + 2, pkt_csum(ic, p->l4len,
+				  pkt_pseudo_sum6(p->dst6, p->src6, NH_ICMP6,
+						  p->l4len)));
 	return n;
 }
 
@@ -237,21 +189,11 @@ size_t slirp_build_udp6(uint8_t *out, size_t cap, const uint8_t dst_mac[6],
 			uint16_t sport, const uint8_t dst[16], uint16_t dport,
 			const void *data, size_t len)
 {
-	size_t n = ETH_HLEN_ + IP6_HLEN_ + 8 + len;
-	uint8_t *u = out + ETH_HLEN_ + IP6_HLEN_;
-	uint16_t s;
-
-	if (n > cap || len > 0xffff - 8)
+	if (ETH_HLEN_ + IP6_HLEN_ + 8 + len > cap || len > 0xffff - 8)
 		return 0;
-	put_ip6(out, dst_mac, src_mac, src, dst, NH_UDP, 8 + len);
-	put16(u, sport);
-	put16(u + 2, dport);
-	put16(u + 4, (uint16_t)(8 + len));
-	put16(u + 6, 0);
-	memcpy(u + 8, data, len);
-	s = pkt_csum(u, 8 + len, slirp_sum6(src, dst, NH_UDP, 8 + len));
-	put16(u + 6, s ? s : 0xffff);
-	return n;
+	memcpy(out + ETH_HLEN_ + IP6_HLEN_ + 8, data, len);
+	return pkt_build_udp6(out, src_mac, dst_mac, src, dst, sport, dport,
+			      len);
 }
 
 int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
@@ -261,6 +203,8 @@ int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
 	uint8_t *ic = hdr + ETH_HLEN_ + IP6_HLEN_;
 	size_t plen, off;
 
+	if (len < ETH_HLEN_)
+		return -1;
 	if (len < ETH_HLEN_ + IP6_HLEN_ + 4 || ip[6] != NH_ICMP6 ||
 	    (ip[IP6_HLEN_] != ICMP6_NS && ip[IP6_HLEN_] != ICMP6_NA &&
 	     ip[IP6_HLEN_] != ICMP6_RA)) {
@@ -270,7 +214,7 @@ int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
 	}
 	if (ip[IP6_HLEN_] == ICMP6_RA)
 		return -1; /* the gateway's router advertisements only */
-	plen = get16(ip + 4);
+	plen = be16_get(ip + 4);
 	if (len > cap || ETH_HLEN_ + IP6_HLEN_ + plen > len || plen < 24)
 		return -1;
 	/* a neighbour message: its link-layer option says the gateway */
@@ -279,8 +223,9 @@ int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
 	for (off = 24; off + 8 <= plen && ic[off + 1]; off += ic[off + 1] * 8u)
 		if ((ic[off] == 1 || ic[off] == 2) && ic[off + 1] == 1)
 			memcpy(ic + off + 2, gw_mac, 6);
-	put16(ic + 2, 0);
-	put16(ic + 2,
-	      pkt_csum(ic, plen, slirp_sum6(ip + 8, ip + 24, NH_ICMP6, plen)));
+	be16_put(ic + 2, 0);
+	be16_put(ic + 2,
+		 pkt_csum(ic, plen,
+			  pkt_pseudo_sum6(ip + 8, ip + 24, NH_ICMP6, plen)));
 	return (int)len;
 }

@@ -120,6 +120,46 @@ else
 		lab_guest $PEERS udp-ping "$HOST6" 8084 20000
 fi
 
+# UDP to an address the host cannot reach: an ICMPv6 unreachable at once
+# (administratively prohibited: EACCES on the guest's connected socket)
+udp_unreach()
+{
+	lab_guest python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.connect(("2001:db8::1", 9))
+s.send(b"x")
+try:
+    s.recv(100)
+except socket.timeout:
+    sys.exit("no answer in 2 s")
+except OSError as e:
+    print("error:", e)
+    sys.exit(0)
+sys.exit("an answer?")'
+}
+if [ $SLIRP = 1 ]; then
+	# seen here: the datagram is dropped, the guest hears nothing
+	t_skip "UDP to an unroutable IPv6 address: ICMPv6 unreachable" \
+		"libslirp 4.7 sends the guest no error for it"
+else
+	t_check "UDP to an address the host has no route to: ICMPv6 unreachable at once" \
+		udp_unreach
+fi
+
+# ---- DNS over IPv6 transport: the gateway's sockets take IPv6 ----
+if command -v dig >/dev/null; then
+	t_check "DNS over IPv6 to [$GW6]:53 (UDP)" sh -c \
+		"ip netns exec $LAB_GUEST dig +short +time=2 +tries=1 @$GW6 host.containers.internal A | grep -qx $HOST4"
+	if [ $SLIRP = 1 ]; then
+		t_skip "DNS over IPv6 TCP" "libslirp's guest forwards are IPv4"
+	else
+		t_check "DNS over IPv6 to [$GW6]:53 (TCP)" sh -c \
+			"ip netns exec $LAB_GUEST dig +tcp +short +time=2 +tries=1 @$GW6 host.containers.internal A | grep -qx $HOST4"
+	fi
+fi
+
 # ---- an IPv6 forward: the host's [::1]:PORT into the guest's IPv6 ----
 lab_spawn "$LAB_GUEST" "$LAB_DIR/gsrv.log" socat \
 	"TCP6-LISTEN:9090,bind=[$GUEST6],reuseaddr,fork" SYSTEM:"echo hello-from-guest6"
@@ -146,5 +186,33 @@ wait_for_port "$LAB_NET" 8088
 t_check "IPv4: curl http://$HOST4:8088/ still works" \
 	sh -c "ip netns exec $LAB_GUEST curl -4 -sf --max-time 10 http://$HOST4:8088/ | grep -q 'hello over IPv6'"
 t_check "IPv4: ping $HOST4" lab_guest ping -c 1 -W 2 "$HOST4"
+
+# ---- a forward to a guest the gateway has not heard from over IPv6 ----
+# (a fresh qcw-net: lwIP resolves the guest by neighbour discovery)
+if [ $SLIRP = 0 ]; then
+	lab_stop_backend
+	lab_stop_bridge
+	lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
+	lab_start_bridge
+	if expose "{\"local\":\"[::1]:9093\",\"remote\":\"[$GUEST6]:9090\"}"; then
+		wait_for_port "$LAB_NET" 9093
+		t_check "a forward to a guest not heard from over IPv6 yet (neighbour discovery)" \
+			sh -c "ip netns exec $LAB_NET socat -t 3 - 'TCP6:[::1]:9093' </dev/null | grep -q hello-from-guest6"
+	else
+		t_fail "expose [::1]:9093 after a restart"
+	fi
+fi
+
+# ---- -ipv6=false: no IPv6 at all, IPv4 as before ----
+lab_stop_backend
+lab_stop_bridge
+lab_start_backend qcw -ipv6=false
+lab_start_bridge
+t_check "-ipv6=false: ping -6 of the gateway gets no answer" \
+	sh -c "! ip netns exec $LAB_GUEST ping -6 -c 1 -W 1 $GW6"
+t_check "-ipv6=false: curl -6 through the host alias fails" \
+	sh -c "! ip netns exec $LAB_GUEST curl -6 -s --max-time 2 http://[$HOST6]:8080/"
+t_check "-ipv6=false: IPv4 still works" \
+	sh -c "ip netns exec $LAB_GUEST curl -4 -sf --max-time 10 http://$HOST4:8088/ | grep -q 'hello over IPv6'"
 
 t_summary

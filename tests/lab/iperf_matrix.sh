@@ -8,7 +8,10 @@
 #   env: DURATION (s, default 3), REPEAT (default 1), BACKEND_ARGS (default:
 #        the backend's MTU option set to the largest MTU asked for, since
 #        the backend's MTU caps the MSS it offers and so guest->host segment
-#        size), LAB_BRIDGE_ARGS (e.g. -1), QCW_NET, QCW_TAPBRIDGE
+#        size), LAB_BRIDGE_ARGS (e.g. -1), QCW_NET, QCW_TAPBRIDGE,
+#        TARGET (the address the guest connects to; default the gateway),
+#        IPV6=1 (qcw only: the server on ::1, the guest on a static address
+#        of fd71:6377:6e65::/64 reaching it through the host alias ::fe)
 # Prints one line per run: backend mtu direction Gbit/s retransmits.
 # A measuring tool, not a test: the machine is shared and numbers vary; only
 # compare cells from the same run.
@@ -39,17 +42,29 @@ lab_start_backend "$backend" ${BACKEND_ARGS:-}
 lab_start_bridge "${mtus[0]}"
 lab_static_ip
 lab_guest ping -c 1 -W 5 "$LAB_GW" >/dev/null || lab_die "no ping to gateway"
+SERVER_BIND=127.0.0.1
+: "${TARGET:=$LAB_GW}"
+if [ "${IPV6:-0}" = 1 ]; then
+	ip -n "$LAB_GUEST" -6 addr add fd71:6377:6e65::2/64 dev "$LAB_TAP" nodad
+	ip -n "$LAB_GUEST" -6 route replace default via fd71:6377:6e65::1
+	ip -n "$LAB_GUEST" -6 neigh replace fd71:6377:6e65::fe \
+		lladdr "$LAB_GW_MAC" dev "$LAB_TAP" nud permanent
+	SERVER_BIND=::1
+	TARGET=fd71:6377:6e65::fe
+	wait_until 5 lab_guest ping -6 -c 1 -W 1 "$TARGET" ||
+		lab_die "no ping -6 to $TARGET"
+fi
 
 # run_one MTU DIR: one iperf3 run, prints "Gbit/s retransmits"
 run_one()
 {
 	local mtu=$1 dir=$2 rflag='' spid
 	[ "$dir" = host-\>guest ] && rflag=-R
-	lab_net timeout $((DURATION + 30)) iperf3 -s -1 -B 127.0.0.1 \
+	lab_net timeout $((DURATION + 30)) iperf3 -s -1 -B "$SERVER_BIND" \
 		-p 5201 >/dev/null 2>&1 &
 	spid=$!
 	wait_for_port "$LAB_NET" 5201 || return 1
-	lab_guest timeout $((DURATION + 30)) iperf3 -J -c "$LAB_GW" -p 5201 \
+	lab_guest timeout $((DURATION + 30)) iperf3 -J -c "$TARGET" -p 5201 \
 		-t "$DURATION" $rflag >"$LAB_DIR/iperf.json" 2>&1
 	wait "$spid"
 	python3 -c '
