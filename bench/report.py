@@ -556,7 +556,7 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
                   "The guest holds fd71:6377:6e65::2/64. qcw-net: the host alias fd71:6377:6e65::fe → the "
                   "namespace's ::1; forward: an API expose of [::1]:PORT → [guest]:PORT. passt: `-a`/`-g` "
                   "of the same prefix, its gateway ::1 mapped to the namespace's ::1 (its default "
-                  "`--map-host-loopback`), a dummy IPv6 uplink with a default route so that it enables "
+                  "`--map-host-loopback`), a stub IPv6 uplink (a veth pair inside the namespace) with a default route so that it enables "
                   "IPv6; forward: `-t` on [::1]. The ceiling's veth end holds ::1. Ratios: qcw6/qcw4 is "
                   "qcw-net's IPv6 cell over the same IPv4 cell (goal ≥ %.2f); qcw6/passt6 is qcw-net over "
                   "passt, both on IPv6.\n" % (1 - V6_TOLERANCE))
