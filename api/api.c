@@ -30,6 +30,7 @@
 #include "net/netcfg.h"
 #include "net/stack.h"
 #include "net/switch.h"
+#include "net/osock.h"
 
 #define API_CTYPE "text/plain; charset=utf-8"
 
@@ -693,8 +694,8 @@ static void api_tunnel(struct api *a, struct http_conn *c,
 	fd = http_hijack(c);
 	if (fd < 0)
 		return;
-	if (send(fd, "OK", 2, MSG_NOSIGNAL) != 2) {
-		close(fd);
+	if (osock_send(fd, "OK", 2) != 2) {
+		osock_close(fd);
 		return;
 	}
 	if (fwd_splice_fd(a->ctx.fwd, fd, ip, (uint16_t)port) < 0)

@@ -32,6 +32,9 @@
 #include "util/log.h"
 #include "util/sockpath.h"
 #include "net/transport_stream.h"
+#include "net/osock.h"
+#include "net/unixsock.h"
+#include "util/path.h"
 #include "util/url.h"
 #include "util/vsock.h"
 
@@ -43,6 +46,7 @@ union http_stream {
 	uv_stream_t s;
 	uv_pipe_t pipe;
 	uv_tcp_t tcp;
+	struct unixsock ux; /* a unix:// listener (net/unixsock.h) */
 };
 
 enum http_conn_state {
@@ -64,6 +68,7 @@ struct http_listener {
 	unsigned int flags;
 	unsigned int n_conns;
 	bool is_unix;
+	bool ux; /* u.ux: a unix:// listener of our own */
 	bool closed; /* the handle's close callback ran */
 	char path[256];
 };
@@ -446,7 +451,7 @@ static void http_conn_fail(struct http_conn *c, int status)
 int http_hijack(struct http_conn *c)
 {
 	uv_os_fd_t osfd;
-	int fd, r;
+	int r;
 
 	if (c->state != HC_OPEN || c->responded)
 		return -EINVAL;
@@ -461,10 +466,7 @@ int http_hijack(struct http_conn *c)
 	r = uv_fileno(&c->u.h, &osfd);
 	if (r < 0)
 		return r;
-	fd = fcntl(osfd, F_DUPFD_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	return fd;
+	return osock_dup(osfd);
 }
 
 /* ---- input ---- */
@@ -905,11 +907,25 @@ static uint32_t http_peer_ipv4(uv_tcp_t *t)
 	return ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr);
 }
 
+/* http_accept() - the new connection into @to (initialised in any case). */
+static int http_accept(struct http_listener *l, uv_stream_t *server,
+		       union http_stream *to)
+{
+	if (l->ux)
+		return unixsock_accept(&l->u.ux, &to->s);
+	if (l->is_unix)
+		uv_pipe_init(l->srv->loop, &to->pipe, 0);
+	else
+		uv_tcp_init(l->srv->loop, &to->tcp);
+	return uv_accept(server, &to->s);
+}
+
 static void http_connection_cb(uv_stream_t *server, int status)
 {
 	struct http_listener *l = server->data;
 	struct http_server *srv = l->srv;
 	struct http_conn *c;
+	int r;
 
 	if (status < 0) {
 		log_warn("api: accept failed: %s", uv_strerror(status));
@@ -922,11 +938,7 @@ static void http_connection_cb(uv_stream_t *server, int status)
 
 		if (!extra)
 			return;
-		if (l->is_unix)
-			uv_pipe_init(srv->loop, &extra->pipe, 0);
-		else
-			uv_tcp_init(srv->loop, &extra->tcp);
-		uv_accept(server, &extra->s);
+		http_accept(l, server, extra);
 		uv_close(&extra->h, http_reject_cb);
 		log_rl("api: too many connections on one endpoint (%u), "
 		       "refusing one",
@@ -938,12 +950,9 @@ static void http_connection_cb(uv_stream_t *server, int status)
 		return;
 	c->l = l;
 	l->n_conns++;
-	if (l->is_unix)
-		uv_pipe_init(srv->loop, &c->u.pipe, 0);
-	else
-		uv_tcp_init(srv->loop, &c->u.tcp);
+	r = http_accept(l, server, &c->u);
 	c->u.h.data = c;
-	if (uv_accept(server, &c->u.s) < 0) {
+	if (r < 0) {
 		c->state = HC_CLOSED;
 		c->handles = 1;
 		uv_close(&c->u.h, http_conn_closed_cb);
@@ -1022,6 +1031,15 @@ static void http_listener_closed_cb(uv_handle_t *h)
 		http_listener_free(l);
 }
 
+/* http_listener_close() - the listening handle, whichever kind it is. */
+static void http_listener_close(struct http_listener *l)
+{
+	if (l->ux)
+		unixsock_close(&l->u.ux, http_listener_closed_cb);
+	else
+		uv_close(&l->u.h, http_listener_closed_cb);
+}
+
 /* Create the socket's directory when it is missing (one level, 0700). */
 static void http_make_parent(const char *path)
 {
@@ -1030,10 +1048,13 @@ static void http_make_parent(const char *path)
 
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
+	if (dir[0] && dir[1] == ':' && strrchr(dir, '\\') &&
+	    (!slash || strrchr(dir, '\\') > slash))
+		slash = strrchr(dir, '\\'); /* C:\dir\api.sock */
 	if (!slash || slash == dir)
 		return;
 	*slash = 0;
-	if (mkdir(dir, 0700) == 0)
+	if (path_mkdir_private(dir) == 0)
 		log_info("api: created directory %s", dir);
 }
 
@@ -1041,7 +1062,6 @@ static int http_listen_unix(struct http_listener *l, const char *path,
 			    char *err, size_t errlen)
 {
 	struct http_server *srv = l->srv;
-	mode_t old;
 	int r;
 
 	http_make_parent(path);
@@ -1060,13 +1080,10 @@ static int http_listen_unix(struct http_listener *l, const char *path,
 	}
 	snprintf(l->path, sizeof(l->path), "%s", path);
 	l->is_unix = true;
-	uv_pipe_init(srv->loop, &l->u.pipe, 0);
-	old = umask(0177);
-	r = uv_pipe_bind(&l->u.pipe, path);
-	umask(old);
-	if (r == 0)
-		chmod(path, 0600);
-	return r;
+	l->ux = true;
+	/* mode 0600, or the owner's DACL on Windows */
+	return unixsock_listen(srv->loop, &l->u.ux, path, 128,
+			       http_connection_cb, l);
 }
 
 static int http_listen_tcp(struct http_listener *l, const struct url *u)
@@ -1177,15 +1194,15 @@ static int http_listen_url(struct http_server *srv, const struct url *u,
 		r = http_listen_tcp(l, u);
 	}
 	l->u.h.data = l;
-	if (r == 0)
+	if (r == 0 && !l->ux)
 		r = uv_listen(&l->u.s, 128, http_connection_cb);
 	srv->refs++;
 	if (r < 0) {
 		snprintf(err, errlen, "cannot listen on %s: %s", url,
-			 uv_strerror(r));
+			 unixsock_strerror(r));
 		if (l->is_unix)
 			l->path[0] = 0; /* not ours to unlink */
-		uv_close(&l->u.h, http_listener_closed_cb);
+		http_listener_close(l);
 		return r;
 	}
 	l->next = srv->listeners;
@@ -1247,12 +1264,12 @@ int http_server_listen_fd(struct http_server *srv, int fd, unsigned int flags)
 int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			 unsigned int flags)
 {
-	uv_handle_type t = uv_guess_handle(fd);
+	uv_handle_type t = osock_is_tcp(fd) ? UV_TCP : uv_guess_handle(fd);
 	struct http_conn *c;
 	int r;
 
 	if (t != UV_TCP && t != UV_NAMED_PIPE) {
-		close(fd);
+		osock_close(fd);
 		return -ENOTSOCK;
 	}
 	if (flags & HTTP_F_GUEST ? srv->n_guest >= HTTP_MAX_GUEST_CONNS
@@ -1261,12 +1278,12 @@ int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 			srv->cnt.guest_refused++;
 		else
 			srv->cnt.host_refused++;
-		close(fd);
+		osock_close(fd);
 		return -EBUSY;
 	}
 	c = http_conn_new(srv, peer_ip, flags);
 	if (!c) {
-		close(fd);
+		osock_close(fd);
 		return -ENOMEM;
 	}
 	if (flags & HTTP_F_GUEST)
@@ -1282,7 +1299,7 @@ int http_server_adopt_fd(struct http_server *srv, int fd, uint32_t peer_ip,
 	}
 	c->u.h.data = c;
 	if (r < 0) {
-		close(fd);
+		osock_close(fd);
 		c->state = HC_CLOSED;
 		c->handles = 1;
 		uv_close(&c->u.h, http_conn_closed_cb);
@@ -1310,7 +1327,7 @@ void http_server_destroy(struct http_server *srv)
 		ln = l->next;
 		if (l->is_unix && l->path[0])
 			unlink(l->path);
-		uv_close(&l->u.h, http_listener_closed_cb);
+		http_listener_close(l);
 	}
 	srv->listeners = NULL;
 	for (c = srv->conns; c; c = cn) {

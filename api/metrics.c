@@ -9,6 +9,7 @@
  * row. Runs per scrape, never on the data path.
  */
 #include "api/metrics.h"
+#include "util/fmt.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -509,7 +510,7 @@ struct met_buf {
 };
 
 static void met_printf(struct met_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	QCW_PRINTF(2, 3);
 
 static void met_printf(struct met_buf *b, const char *fmt, ...)
 {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "api/http_server.h"
+#include "net/osock.h"
 #include "util/url.h"
 
 #define CLIENT_MAX_RESPONSE (16 * 1024 * 1024)
@@ -24,7 +25,6 @@
 
 static int client_connect(const char *sock, char *err, size_t errlen)
 {
-	struct timeval tv = {.tv_sec = CLIENT_TIMEOUT_S};
 	struct url u;
 	int fd = -1, r;
 
@@ -65,8 +65,8 @@ static int client_connect(const char *sock, char *err, size_t errlen)
 			    connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 				break;
 			if (fd >= 0) {
-				r = errno;
-				close(fd);
+				r = osock_errno();
+				osock_close(fd);
 				errno = r;
 				fd = -1;
 			}
@@ -81,13 +81,12 @@ static int client_connect(const char *sock, char *err, size_t errlen)
 			 sock);
 		return -EINVAL;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	osock_set_timeout(fd, CLIENT_TIMEOUT_S);
 	return fd;
 fail:
-	r = errno;
+	r = osock_errno();
 	if (fd >= 0)
-		close(fd);
+		osock_close(fd);
 	snprintf(err, errlen,
 		 "cannot connect to %s: %s (is qcw-net running with -listen "
 		 "%s?)",
@@ -147,12 +146,12 @@ static const http_parser_settings client_settings = {
 static int client_send_all(int fd, const char *b, size_t n)
 {
 	while (n > 0) {
-		ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+		long k = osock_send(fd, b, n);
 
-		if (k < 0 && errno == EINTR)
+		if (k == -EINTR)
 			continue;
 		if (k <= 0)
-			return -errno;
+			return k < 0 ? (int)k : -EPIPE;
 		b += k;
 		n -= (size_t)k;
 	}
@@ -190,21 +189,22 @@ int client_http(const char *sock, const char *method, const char *path,
 	if (r < 0) {
 		snprintf(err, errlen, "cannot send the request to %s: %s", sock,
 			 strerror(-r));
-		close(fd);
+		osock_close(fd);
 		return r;
 	}
 	http_parser_init(&p, HTTP_RESPONSE);
 	p.data = resp;
 	while (!resp->done) {
-		ssize_t k = recv(fd, buf, sizeof(buf), 0);
+		long k = osock_recv(fd, buf, sizeof(buf));
 
-		if (k < 0 && errno == EINTR)
+		if (k == -EINTR)
 			continue;
 		if (k < 0) {
-			r = -errno;
+			r = (int)k;
 			snprintf(err, errlen, "no response from %s: %s", sock,
-				 errno == EAGAIN ? "timed out"
-						 : strerror(errno));
+				 k == -EAGAIN || k == -ETIMEDOUT
+					 ? "timed out"
+					 : strerror((int)-k));
 			break;
 		}
 		http_parser_execute(&p, &client_settings, buf, (size_t)k);
@@ -228,7 +228,7 @@ int client_http(const char *sock, const char *method, const char *path,
 			break;
 		}
 	}
-	close(fd);
+	osock_close(fd);
 	if (r < 0) {
 		free(resp->body);
 		resp->body = NULL;

@@ -10,13 +10,13 @@
  */
 #include "cmd/daemon.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
 #include "cmd/daemon_units.h"
+#include "cmd/proc.h"
 #include "net/switch.h"
 #define LOG_SUBSYS LOG_SS_DAEMON
 #include "util/log.h"
@@ -48,11 +48,12 @@ static const struct daemon_unit *const daemon_units[] = {
 
 #define DAEMON_NUNITS (sizeof(daemon_units) / sizeof(daemon_units[0]))
 
-static void daemon_signal_cb(uv_signal_t *s, int signum)
+/* daemon_stop_cb() - SIGTERM, Ctrl+C, WM_CLOSE... (cmd/proc.h) */
+static void daemon_stop_cb(void *arg, const char *why)
 {
-	struct daemon *d = s->data;
+	struct daemon *d = arg;
 
-	log_info("received signal %d, shutting down", signum);
+	log_info("received %s, shutting down", why);
 	daemon_stop(d, 0);
 }
 
@@ -141,8 +142,7 @@ int daemon_run(struct daemon_opts *o)
 
 	memset(&d, 0, sizeof(d));
 	d.o = o;
-	signal(SIGPIPE, SIG_IGN);
-	daemon_proc_tune();
+	proc_tune();
 	if (o->debug_mask)
 		log_set_debug(o->debug_mask);
 	if (o->log_file && (r = log_set_file(o->log_file)) < 0) {
@@ -156,17 +156,18 @@ int daemon_run(struct daemon_opts *o)
 
 	uv_loop_init(&d.loop);
 	d.exit_status = 1;
-	uv_signal_init(&d.loop, &d.sigint);
-	uv_signal_init(&d.loop, &d.sigterm);
-	d.sigint.data = d.sigterm.data = &d;
-	uv_signal_start(&d.sigint, daemon_signal_cb, SIGINT);
-	uv_signal_start(&d.sigterm, daemon_signal_cb, SIGTERM);
+	d.stop_req = proc_stop_start(&d.loop, daemon_stop_cb, &d);
+	if (!d.stop_req) {
+		log_err("cannot watch for shutdown requests: out of memory");
+		uv_loop_close(&d.loop);
+		return 1;
+	}
 
 	started = daemon_start(&d, &r);
 	if (r < 0)
 		goto out;
 	daemon_test_leak(&d);
-	if (o->pid_file && (r = daemon_write_pid(o->pid_file)) < 0) {
+	if (o->pid_file && (r = proc_write_pid(o->pid_file)) < 0) {
 		log_err("cannot write pid file %s: %s", o->pid_file,
 			strerror(-r));
 		goto out;
@@ -179,8 +180,7 @@ int daemon_run(struct daemon_opts *o)
 	uv_run(&d.loop, UV_RUN_DEFAULT);
 out:
 	daemon_stop_units(&d, started);
-	uv_close((uv_handle_t *)&d.sigint, NULL);
-	uv_close((uv_handle_t *)&d.sigterm, NULL);
+	proc_stop_close(d.stop_req);
 	if (daemon_drain(&d.loop) > 0)
 		d.exit_status = DAEMON_EXIT_LEAK;
 	if (uv_loop_close(&d.loop) < 0) {
@@ -189,7 +189,7 @@ out:
 	}
 	sw_destroy(d.sw);
 	if (pid_written)
-		daemon_remove_pid(o->pid_file);
+		proc_remove_pid(o->pid_file);
 	log_info("qcw-net exiting (status %d)", d.exit_status);
 	return d.exit_status;
 }

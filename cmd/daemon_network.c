@@ -10,6 +10,7 @@
 #include "cmd/config.h"
 #include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
+#include "cmd/hostdns.h"
 #include "dhcp/dhcp_server.h"
 #include "gateway/gw_link.h"
 #include "net/stack.h"
@@ -30,7 +31,7 @@ static struct dhcp_server *daemon_dhcp(const struct netcfg *n,
 		c.n_static = 1;
 		memcpy(c.statics[0].mac, n->device_mac, 6);
 		c.statics[0].ip = n->device;
-		dhcp_search_from_resolv_conf("/etc/resolv.conf", &c);
+		hostdns_search(&c);
 		s = dhcp_server_create(&c);
 		dhcp_search_free(&c);
 		return s;

@@ -20,6 +20,7 @@
 #include "net/netcfg.h"
 
 struct daemon_opts;
+struct proc_stop;
 
 struct daemon {
 	uv_loop_t loop;
@@ -48,7 +49,7 @@ struct daemon {
 	struct ts_listener *connect; /* /connect connections */
 	struct ts_listener *vpnkit; /* -listen-vpnkit */
 	/* the process (daemon.c) */
-	uv_signal_t sigint, sigterm;
+	struct proc_stop *stop_req; /* signals, Ctrl+C, WM_CLOSE (proc.h) */
 	uv_timer_t test_leak; /* QCW_TEST_LEAK_HANDLE=1: never closed */
 	int exit_status;
 	bool stopping;
@@ -103,12 +104,6 @@ static inline void daemon_stop(struct daemon *d, int status)
 }
 
 /* daemon_proc.c: the process itself */
-/* daemon_proc_tune() - the fd limit raised, the heap kept for bursts. */
-void daemon_proc_tune(void);
-/* daemon_write_pid() - 0 or -errno. */
-int daemon_write_pid(const char *path);
-/* daemon_remove_pid() - unlink @path if it names this process. */
-void daemon_remove_pid(const char *path);
 /*
  * daemon_sandbox() - the end of start-up: every listener is bound and
  * every start-up file open. The raw ICMP socket (if ping sockets are not

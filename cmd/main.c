@@ -16,6 +16,7 @@
 #include "cmd/client.h"
 #include "cmd/daemon.h"
 #include "cmd/flags.h"
+#include "net/osock.h"
 #include "util/log.h"
 #include "qcw_config.h"
 
@@ -35,6 +36,7 @@ int main(int argc, char **argv)
 	struct daemon_opts o;
 	int r;
 
+	osock_init();
 	/*
 	 * A first argument that is a word (not a flag) is a client
 	 * subcommand. gvproxy's command lines always start with a flag

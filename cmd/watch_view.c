@@ -4,6 +4,7 @@
  * daemon, so plain linear searches over a few hundred counters are fine.
  */
 #include "cmd/watch_view.h"
+#include "util/fmt.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -255,8 +256,8 @@ struct watch_buf {
 	size_t cap, len;
 };
 
-__attribute__((format(printf, 2, 3))) static void
-watch_add(struct watch_buf *b, const char *fmt, ...)
+QCW_PRINTF(2, 3)
+static void watch_add(struct watch_buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -312,8 +313,8 @@ struct watch_screen {
 	int cols, rows, row;
 };
 
-__attribute__((format(printf, 2, 3))) static void
-watch_line(struct watch_screen *w, const char *fmt, ...)
+QCW_PRINTF(2, 3)
+static void watch_line(struct watch_screen *w, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;

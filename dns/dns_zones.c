@@ -4,6 +4,7 @@
  * See dns_zones.h for the matching rules.
  */
 #include "dns/dns_zones.h"
+#include "util/fmt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -54,7 +55,7 @@ struct dns_zones {
 };
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+	QCW_PRINTF(3, 4);
 
 static void set_err(char *err, size_t errlen, const char *fmt, ...)
 {

@@ -20,6 +20,7 @@
 #include "util/log.h"
 #include "util/sockpath.h"
 #include "util/url.h"
+#include "net/osock.h"
 
 /* ---- connections ---- */
 
@@ -128,9 +129,7 @@ static int fwd_accept_fd(uv_stream_t *server, bool pipe)
 		uv_tcp_init(server->loop, (uv_tcp_t *)tmp);
 	if (uv_accept(server, tmp) == 0 &&
 	    uv_fileno((uv_handle_t *)tmp, &ufd) == 0) {
-		fd = fcntl(ufd, F_DUPFD_CLOEXEC, 3);
-		if (fd < 0)
-			fd = -errno;
+		fd = osock_dup(ufd);
 	}
 	uv_close((uv_handle_t *)tmp, fwd_tmp_closed_cb);
 	return fd;
@@ -151,7 +150,7 @@ static void fwd_accept_cb(uv_stream_t *server, int status)
 	}
 	c = fwd_conn_new(r->f, r, &r->ip, r->port);
 	if (!c) {
-		close(fd);
+		osock_close(fd);
 		log_rl("forwarder: out of memory for a connection");
 		return;
 	}
@@ -164,7 +163,7 @@ int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port)
 	struct fwd_conn *c = fwd_conn_new(f, NULL, &a, port);
 
 	if (!c) {
-		close(fd);
+		osock_close(fd);
 		return -ENOMEM;
 	}
 	return fwd_conn_dial(c, fd);

@@ -23,6 +23,7 @@
  * it (libuv allows closing the fd then).
  */
 #include "forwarder/ssh_tunnel.h"
+#include "util/fmt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -279,7 +280,7 @@ static void tun_wait_cb(uv_timer_t *h)
 }
 
 static void tun_attempt_failed(struct ssh_tunnel *t, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+	QCW_PRINTF(2, 3);
 
 /* tun_attempt_failed() - end this attempt; wait and retry, or give up. */
 static void tun_attempt_failed(struct ssh_tunnel *t, const char *fmt, ...)

@@ -26,6 +26,7 @@
 
 #include "dns/dns_codec.h"
 #include "dns/dns_server.h"
+#include "net/osock.h"
 #include "net/stack.h"
 #include "util/be.h"
 #define LOG_SUBSYS LOG_SS_DNS
@@ -46,7 +47,11 @@ struct gw_dns_udp_ctx {
 struct gw_dns_tcp {
 	struct gw_dns *g;
 	struct gw_dns_tcp *prev, *next;
-	uv_pipe_t pipe;
+	union {
+		uv_handle_t h;
+		uv_pipe_t pipe;
+		uv_tcp_t tcp; /* Windows: the socket is TCP (net/osock.h) */
+	} pipe;
 	uv_timer_t idle;
 	uint8_t rx[2 + 65535];
 	size_t rx_len;
@@ -314,17 +319,21 @@ static void gw_dns_tcp_accept(void *arg, int fd, const struct inaddr *peer)
 
 	(void)peer;
 	if (!t) {
-		close(fd);
+		osock_close(fd);
 		return;
 	}
 	t->g = g;
-	uv_pipe_init(g->loop, &t->pipe, 0);
+	if (osock_is_tcp(fd))
+		uv_tcp_init(g->loop, &t->pipe.tcp);
+	else
+		uv_pipe_init(g->loop, &t->pipe.pipe, 0);
 	uv_timer_init(g->loop, &t->idle);
-	t->pipe.data = t;
+	t->pipe.h.data = t;
 	t->idle.data = t;
 	t->handles = 2;
-	if (uv_pipe_open(&t->pipe, fd) < 0) {
-		close(fd);
+	if ((t->pipe.h.type == UV_TCP ? uv_tcp_open(&t->pipe.tcp, fd)
+				      : uv_pipe_open(&t->pipe.pipe, fd)) < 0) {
+		osock_close(fd);
 		t->closing = true;
 		uv_close((uv_handle_t *)&t->pipe, gw_dns_tcp_closed_cb);
 		uv_close((uv_handle_t *)&t->idle, gw_dns_tcp_closed_cb);

@@ -82,9 +82,9 @@ struct sw {
 /* sw_seed() - a per-process hash key, so a guest cannot aim at a bucket. */
 static uint64_t sw_seed(const struct sw *sw)
 {
+#ifdef __linux__
 	uint64_t seed = 0;
 
-#ifdef __linux__
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
 		return seed;
 #endif
@@ -463,7 +463,7 @@ static void sw_flood(struct sw *sw, int except, const struct iovec *iov,
 static SW_COLD void sw_capture_contig(struct sw *sw, const uint8_t *frame,
 				      size_t len)
 {
-	struct iovec iov = {(void *)frame, len};
+	struct iovec iov = {.iov_base = (void *)frame, .iov_len = len};
 
 	sw->capture(sw->capture_arg, &iov, 1, len);
 }
@@ -557,7 +557,8 @@ static void sw_port_send_refs(struct sw_port *port, const uint8_t *hdr,
 			      size_t hl, const uint8_t *data, size_t len,
 			      const struct sw_ref *ref)
 {
-	struct iovec iov[2] = {{(void *)hdr, hl}, {(void *)data, len}};
+	struct iovec iov[2] = {{.iov_base = (void *)hdr, .iov_len = hl},
+			       {.iov_base = (void *)data, .iov_len = len}};
 	int r;
 
 	if (!hl && port->ops->send_ref)
@@ -580,7 +581,8 @@ static void sw_port_send_refs(struct sw_port *port, const uint8_t *hdr,
 static SW_COLD void sw_capture_refs(struct sw *sw, const uint8_t *hdr,
 				    size_t hl, const uint8_t *data, size_t len)
 {
-	struct iovec iov[2] = {{(void *)hdr, hl}, {(void *)data, len}};
+	struct iovec iov[2] = {{.iov_base = (void *)hdr, .iov_len = hl},
+			       {.iov_base = (void *)data, .iov_len = len}};
 
 	if (hl)
 		sw->capture(sw->capture_arg, iov, 2, hl + len);

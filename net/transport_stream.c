@@ -28,6 +28,7 @@
 #include "util/be.h"
 #include "util/log.h"
 #include "net/rxchunk.h"
+#include "net/unixsock.h"
 #include "net/txq.h"
 #include "net/vpnkit.h"
 
@@ -44,6 +45,7 @@ union ts_stream {
 	uv_stream_t s;
 	uv_pipe_t pipe;
 	uv_tcp_t tcp;
+	struct unixsock ux; /* a unix:// listener (net/unixsock.h) */
 };
 
 struct ts_conn {
@@ -86,6 +88,7 @@ struct ts_listener {
 static const struct sw_port_ops ts_port_ops;
 
 static void ts_conn_flush(struct ts_conn *c);
+static void ts_listener_closed_cb(uv_handle_t *h);
 static void ts_flush_cb(uv_check_t *h);
 static long ts_handshake(struct ts_conn *c);
 
@@ -496,7 +499,7 @@ static int ts_conn_start(struct ts_listener *l, struct ts_conn *c)
 		if (r < 0)
 			return r;
 	}
-	if (l->u.h.type == UV_TCP)
+	if (l->url.scheme == URL_TCP && l->listening)
 		uv_tcp_nodelay(&c->u.tcp, 1);
 	uv_send_buffer_size(&c->u.h, &(int){4 * 1024 * 1024});
 	uv_recv_buffer_size(&c->u.h, &(int){4 * 1024 * 1024});
@@ -518,6 +521,25 @@ static void ts_reject_cb(uv_handle_t *h)
 	free(h);
 }
 
+/* ts_accept() - the new connection into @to (initialised in any case). */
+static int ts_accept(struct ts_listener *l, uv_stream_t *server,
+		     union ts_stream *to)
+{
+	if (l->url.scheme == URL_UNIX)
+		return unixsock_accept(&l->u.ux, &to->s);
+	uv_tcp_init(l->loop, &to->tcp);
+	return uv_accept(server, &to->s);
+}
+
+/* ts_listener_close() - the listening handle, unix:// or tcp://. */
+static void ts_listener_close(struct ts_listener *l)
+{
+	if (l->url.scheme == URL_UNIX)
+		unixsock_close(&l->u.ux, ts_listener_closed_cb);
+	else
+		uv_close(&l->u.h, ts_listener_closed_cb);
+}
+
 static void ts_connection_cb(uv_stream_t *server, int status)
 {
 	struct ts_listener *l = server->data;
@@ -535,11 +557,7 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 
 		if (!extra)
 			return;
-		if (l->u.h.type == UV_TCP)
-			uv_tcp_init(l->loop, &extra->tcp);
-		else
-			uv_pipe_init(l->loop, &extra->pipe, 0);
-		if (uv_accept(server, &extra->s) == 0)
+		if (ts_accept(l, server, extra) == 0)
 			log_warn("%s: already serving a peer, refusing another "
 				 "connection",
 				 l->cfg.kind);
@@ -551,11 +569,7 @@ static void ts_connection_cb(uv_stream_t *server, int status)
 		log_err("%s: out of memory for a new connection", l->cfg.kind);
 		return;
 	}
-	if (l->u.h.type == UV_TCP)
-		uv_tcp_init(l->loop, &c->u.tcp);
-	else
-		uv_pipe_init(l->loop, &c->u.pipe, 0);
-	r = uv_accept(server, &c->u.s);
+	r = ts_accept(l, server, &c->u);
 	if (r < 0) {
 		c->u.h.data = c;
 		c->handles_open = 1;
@@ -593,8 +607,6 @@ struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
 	l->cfg = *cfg;
 	l->url = *u;
 	if (u->scheme == URL_UNIX) {
-		mode_t old;
-
 		r = sockpath_claim(u->path, SOCK_STREAM);
 		if (r == -EADDRINUSE) {
 			log_err("%s: %s is in use by a running process "
@@ -603,14 +615,11 @@ struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
 			goto fail_free;
 		} else if (r < 0) {
 			log_err("%s: cannot use %s: %s", cfg->kind, u->path,
-				r == -EEXIST ? "file exists and is not a socket"
-					     : strerror(-r));
+				sockpath_strerror(r));
 			goto fail_free;
 		}
-		uv_pipe_init(loop, &l->u.pipe, 0);
-		old = umask(0177);
-		r = uv_pipe_bind(&l->u.pipe, u->path);
-		umask(old);
+		r = unixsock_listen(loop, &l->u.ux, u->path, 16,
+				    ts_connection_cb, l);
 	} else if (u->scheme == URL_TCP) {
 		struct sockaddr_storage ss;
 
@@ -632,14 +641,14 @@ struct ts_listener *ts_listen(uv_loop_t *loop, struct sw *sw,
 		goto fail_free;
 	}
 	l->u.h.data = l;
-	if (r == 0)
+	if (r == 0 && u->scheme == URL_TCP)
 		r = uv_listen(&l->u.s, 16, ts_connection_cb);
 	if (r < 0) {
 		log_err("%s: cannot listen on %s%s: %s", cfg->kind,
 			u->scheme == URL_UNIX ? "unix://" : "tcp://",
 			u->scheme == URL_UNIX ? u->path : u->host,
-			uv_strerror(r));
-		uv_close(&l->u.h, ts_listener_closed_cb);
+			unixsock_strerror(r));
+		ts_listener_close(l);
 		return NULL;
 	}
 	l->listening = true;
@@ -662,7 +671,7 @@ void ts_close(struct ts_listener *l)
 		unlink(l->url.path);
 	if (l->listening) {
 		l->handle_open = true;
-		uv_close(&l->u.h, ts_listener_closed_cb);
+		ts_listener_close(l);
 	}
 	/* freed when the handle and every connection are closed */
 	ts_listener_maybe_free(l);

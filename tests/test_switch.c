@@ -1026,8 +1026,8 @@ static void test_capture_tap(void **state)
 	/* from the stack: pieces, referenced, header + payload, flooded */
 	memset(t, 0, sizeof(*t));
 	mkframe(f, mac_b, gw_mac, 300);
-	iov[0] = (struct iovec){f, 14};
-	iov[1] = (struct iovec){f + 14, 286};
+	iov[0] = (struct iovec){.iov_base = f, .iov_len = 14};
+	iov[1] = (struct iovec){.iov_base = f + 14, .iov_len = 286};
 	sw_output(fx->sw, iov, 2, 300);
 	sw_output_ref(fx->sw, f, 200, &ref);
 	sw_output_ref_hdr(fx->sw, f, 54, f + 54, 146, &ref);

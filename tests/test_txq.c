@@ -52,7 +52,8 @@ static void test_order_and_partial(void **state)
 {
 	static const uint8_t a[] = "AAAAAAAAAAAAAAAA", b[] = "BBBBBBBBBBBBBBBB";
 	struct sw_ref ref = {get, put, (void *)b};
-	struct iovec iov[2] = {{(void *)a, 8}, {(void *)(a + 8), 8}};
+	struct iovec iov[2] = {{.iov_base = (void *)a, .iov_len = 8},
+			       {.iov_base = (void *)(a + 8), .iov_len = 8}};
 	uint8_t hdr[2] = {0, 16}, out[256];
 	struct txq q;
 	size_t n = 0;
@@ -80,7 +81,7 @@ static void test_bounds_and_fini(void **state)
 {
 	static uint8_t data[100];
 	struct sw_ref ref = {get, put, data};
-	struct iovec iov = {data, 100};
+	struct iovec iov = {.iov_base = data, .iov_len = 100};
 	uint8_t hdr[4] = {0}, out[512];
 	struct txq q;
 	int i;

@@ -10,6 +10,8 @@
 #ifndef QCW_LOG_H
 #define QCW_LOG_H
 
+#include "util/fmt.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,8 +70,7 @@ enum log_level log_get_level(void);
 /* log_set_file() - send the log to @path (truncated), 0 or -errno. */
 int log_set_file(const char *path);
 
-void log_msg(enum log_level lvl, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level lvl, const char *fmt, ...) QCW_PRINTF(2, 3);
 
 /*
  * struct log_ratelimit - at most @burst messages per second; the number

@@ -1,54 +1,106 @@
 /*
  * sockpath.c - the one rule every unix socket listener follows for its
- * path: only a stale socket (nobody accepting) is ever replaced.
+ * path: only a stale socket (nobody accepting) is ever replaced. The
+ * decision is here, the same on every platform; the probe is the
+ * platform's (sockpath_posix.c, sockpath_win.c).
  */
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "util/log.h"
 #include "util/sockpath.h"
 
+/* Winsock's numbers (winerror.h), so that Linux tests the mapping too */
+#define SP_WSAEWOULDBLOCK 10035
+#define SP_WSAEINPROGRESS 10036
+#define SP_WSAEAFNOSUPPORT 10047
+#define SP_WSAEADDRINUSE 10048
+#define SP_WSAENETDOWN 10050
+#define SP_WSAECONNREFUSED 10061
+#define SP_WSAEACCES 10013
+#define SP_WSAEINVAL 10022
+
+int sockpath_decide(int found)
+{
+	switch (found) {
+	case SOCKPATH_NOTHING:
+		return 0;
+	case SOCKPATH_STALE:
+		return 1;
+	case SOCKPATH_LIVE:
+		return -EADDRINUSE;
+	case SOCKPATH_NOT_SOCKET:
+		return -EEXIST;
+	default:
+		return found < 0 ? found : -EINVAL;
+	}
+}
+
 /*
- * The one rule for a unix socket path that qcw-net is about to bind (API
- * endpoints, forwards, SSH tunnels, the QEMU/vfkit/BESS listeners): only a
- * socket that no process answers (left by a crash) is ever removed. A
- * regular file, symlink (even to a socket), directory or FIFO is never
- * touched. The probe is a non-blocking connect(), so a live listener whose
- * backlog is full (EAGAIN) is "in use" at once instead of blocking the
- * loop; EINPROGRESS means the same.
+ * A live listener whose backlog is full answers EAGAIN (Linux) or leaves
+ * the connect in progress: both are "in use", at once. ENOENT means the
+ * file went away between the look and the probe: nothing to remove.
  */
+int sockpath_connect_result(int err)
+{
+	switch (err) {
+	case 0:
+	case EAGAIN:
+	case EINPROGRESS:
+		return SOCKPATH_LIVE;
+	case ECONNREFUSED:
+		return SOCKPATH_STALE;
+	case ENOENT:
+		return SOCKPATH_NOTHING;
+	default:
+		return err > 0 ? -err : -EINVAL;
+	}
+}
+
+/*
+ * Windows: connecting to an AF_UNIX socket file whose owner is gone gives
+ * WSAECONNREFUSED (the seed's "leftover sock files in %TEMP%\podman");
+ * a live owner accepts or, non-blocking, WSAEWOULDBLOCK.
+ */
+int sockpath_wsa_result(int wsaerr)
+{
+	switch (wsaerr) {
+	case 0:
+	case SP_WSAEWOULDBLOCK:
+	case SP_WSAEINPROGRESS:
+		return SOCKPATH_LIVE;
+	case SP_WSAECONNREFUSED:
+		return SOCKPATH_STALE;
+	case SP_WSAEAFNOSUPPORT:
+		return -EAFNOSUPPORT;
+	case SP_WSAEADDRINUSE:
+		return -EADDRINUSE;
+	case SP_WSAEACCES:
+		return -EACCES;
+	case SP_WSAENETDOWN:
+		return -ENETDOWN;
+	case SP_WSAEINVAL:
+		return -EINVAL;
+	default:
+		return -EIO;
+	}
+}
+
 int sockpath_claim(const char *path, int socktype)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct stat st;
-	int fd, r;
+	int r;
 
 	/* libuv would bind a silently shortened path: refuse it here */
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (strlen(path) > SOCKPATH_MAX)
 		return -ENAMETOOLONG;
 	if (!path[0])
 		return -EINVAL;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISSOCK(st.st_mode))
-		return -EEXIST;
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	r = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	r = r < 0 ? errno : 0;
-	close(fd);
-	if (r == 0 || r == EAGAIN || r == EINPROGRESS)
-		return -EADDRINUSE;
-	if (r != ECONNREFUSED && r != ENOENT)
-		return -r;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
+	r = sockpath_decide(sockpath_probe(path, socktype));
+	if (r <= 0)
+		return r;
+	r = sockpath_remove(path);
+	if (r < 0 && r != -ENOENT)
+		return r;
 	log_info("removed stale socket %s left by a previous run", path);
 	return 0;
 }
@@ -69,6 +121,10 @@ const char *sockpath_strerror(int r)
 		       "is ever replaced)";
 	case -ENAMETOOLONG:
 		return "socket path too long (at most 107 bytes)";
+	case -EAFNOSUPPORT:
+		return "unix sockets (AF_UNIX) are not supported on this "
+		       "system (Windows 10 1803 or later has them; wine does "
+		       "not): use tcp://";
 	default:
 		return strerror(-r);
 	}

@@ -2,6 +2,7 @@
  * url.c - endpoint URL parsing (see url.h).
  */
 #include "util/url.h"
+#include "util/path.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -166,7 +167,9 @@ int url_parse(const char *s, struct url *u, char *err, size_t errlen)
 	case URL_UNIXGRAM:
 	case URL_UNIXPACKET:
 	case URL_NPIPE:
-		if (url_copy(u->path, sizeof(u->path), rest)) {
+		/* on Windows also "/c/dir/f" and "C:/dir/f" (winpath.h) */
+		if (url_copy(u->path, sizeof(u->path), rest) ||
+		    path_native(u->path, sizeof(u->path)) < 0) {
 			snprintf(err, errlen, "invalid socket path in %s", s);
 			return -EINVAL;
 		}

@@ -17,13 +17,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "lwip/tcp.h"
 
 #define LOG_SUBSYS LOG_SS_STACK
 #include "net/lwip/splice.h"
+#include "net/osock.h"
 #include "net/lwip/stack_lwip.h"
 #include "util/log.h"
 
@@ -179,7 +178,7 @@ int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
 		  struct stack_conn **out)
 {
 	struct lwst *st = (struct lwst *)base;
-	bool pipe = uv_guess_handle(fd) != UV_TCP;
+	bool pipe = !osock_is_tcp(fd);
 	struct stack_conn *c;
 	int r;
 
@@ -187,12 +186,12 @@ int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
 		*out = NULL;
 	if (ip->af != AF_INET &&
 	    (ip->af != AF_INET6 || !lwst_netcfg(st)->ipv6)) {
-		close(fd);
+		osock_close(fd);
 		return -EAFNOSUPPORT;
 	}
 	c = lwst_conn_new(st, pipe, owner);
 	if (!c) {
-		close(fd);
+		osock_close(fd);
 		return -ENOMEM;
 	}
 	c->ip = *ip;
@@ -200,7 +199,7 @@ int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
 	r = pipe ? uv_pipe_open(&c->sp.host.pipe, fd)
 		 : uv_tcp_open(&c->sp.host.tcp, fd);
 	if (r < 0) {
-		close(fd);
+		osock_close(fd);
 		c->err = r;
 		lwst_conn_end(c, false);
 		return r;
@@ -221,7 +220,8 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	struct lwst_listener *l = arg;
 	struct stack_conn *c;
 	struct inaddr peer;
-	int sv[2];
+	int sv[2], r;
+	bool pipe;
 
 	if (err != ERR_OK || !l)
 		return ERR_VAL;
@@ -233,20 +233,23 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+	r = osock_pair(sv);
+	if (r < 0) {
 		lwst_counters(l->st)->gw_refused++;
 		log_rl("stack: gateway port %u: socketpair: %s, connection "
 		       "reset",
-		       l->port, strerror(errno));
+		       l->port, strerror(-r));
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
-	c = lwst_conn_new(l->st, true, NULL);
-	if (!c || uv_pipe_open(&c->sp.host.pipe, sv[0]) < 0) {
+	pipe = !osock_is_tcp(sv[0]);
+	c = lwst_conn_new(l->st, pipe, NULL);
+	if (!c || (pipe ? uv_pipe_open(&c->sp.host.pipe, sv[0])
+			: uv_tcp_open(&c->sp.host.tcp, sv[0])) < 0) {
 		if (c)
 			lwst_conn_end(c, false);
-		close(sv[0]);
-		close(sv[1]);
+		osock_close(sv[0]);
+		osock_close(sv[1]);
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}

@@ -7,7 +7,9 @@
  * the guest's identifier back before they are sent to the guest from the
  * pinged address. Hosts that forbid ping sockets
  * (net.ipv4.ping_group_range) use one shared raw socket instead if
- * qcw-net could open it at start (nat_icmp_raw.c); otherwise they get
+ * qcw-net could open it at start (nat_icmp_raw.c, which also opens the
+ * ping sockets: the POSIX part); Windows has no ping sockets and sends
+ * every echo through its ICMP API (nat_icmp_win.c); otherwise they get
  * one clear log line, and the echoes are dropped and counted. The flow
  * table, its bound (the least recently used flow is closed for a new one),
  * the sweep and the counters are nat_dgram.c's, shared with UDP.
@@ -17,8 +19,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "lwip/inet_chksum.h"
 #include "lwip/ip6.h"
@@ -27,32 +27,6 @@
 
 #include "util/log.h"
 #include "util/be.h"
-
-int nat_icmp_open(struct nat_dgram *d)
-{
-	struct nat *nat = d->nat;
-	bool v6 = d->flow.key.v6;
-	int fd, r;
-
-	fd = socket(v6 ? AF_INET6 : AF_INET,
-		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
-	if (fd < 0) {
-		r = -errno;
-		if (!nat->icmp_denied_logged) {
-			nat->icmp_denied_logged = true;
-			log_warn("nat: ICMP echo is not forwarded: the host "
-				 "does not allow unprivileged ping sockets "
-				 "(%s; see sysctl net.ipv4.ping_group_range)",
-				 strerror(-r));
-		}
-		return r;
-	}
-	r = uv_udp_open(&d->sock, fd);
-	if (r < 0)
-		close(fd); /* not the handle's: uv_close() will not */
-	return r;
-}
 
 struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 				size_t n, unsigned int flags)

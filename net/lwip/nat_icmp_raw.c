@@ -13,6 +13,9 @@
  * flow and whose source is that flow's host address; the guest's id goes
  * back in before it is sent to the guest. Flows expire like ping-socket
  * ones (NAT_ICMP_IDLE_MS) and are bounded (NAT_ICMP_RAW_MAX).
+ *
+ * This is the POSIX part of the NAT's ICMP echo (also nat_icmp_open(),
+ * the ping sockets); Windows builds nat_icmp_win.c in its place.
  */
 #include "net/lwip/nat_priv.h"
 
@@ -217,6 +220,36 @@ void nat_icmp_raw_fini(struct nat *nat)
 		nat_icmp_raw_close(r, (struct nat_icmp_raw_flow *)f);
 	nat->icmp_raw = NULL;
 	uv_close((uv_handle_t *)&r->poll, nat_icmp_raw_free_cb);
+}
+
+/*
+ * nat_icmp_open() - a flow's unprivileged ping socket (the kernel puts its
+ * own echo id in and takes it out of replies).
+ */
+int nat_icmp_open(struct nat_dgram *d)
+{
+	struct nat *nat = d->nat;
+	bool v6 = d->flow.key.v6;
+	int fd, r;
+
+	fd = socket(v6 ? AF_INET6 : AF_INET,
+		    SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+	if (fd < 0) {
+		r = -errno;
+		if (!nat->icmp_denied_logged) {
+			nat->icmp_denied_logged = true;
+			log_warn("nat: ICMP echo is not forwarded: the host "
+				 "does not allow unprivileged ping sockets "
+				 "(%s; see sysctl net.ipv4.ping_group_range)",
+				 strerror(-r));
+		}
+		return r;
+	}
+	r = uv_udp_open(&d->sock, fd);
+	if (r < 0)
+		close(fd); /* not the handle's: uv_close() will not */
+	return r;
 }
 
 /* nat_icmp_ping_allowed() - may this process open a ping socket? */

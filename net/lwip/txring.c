@@ -7,6 +7,8 @@
 
 #include "lwip/tcp.h"
 
+#include "util/memalign.h"
+
 #define TXRING_MAGIC 0x71637772u
 
 /*
@@ -39,7 +41,7 @@ void txring_pool_destroy(struct txring_pool *p)
 	if (!p)
 		return;
 	while (p->n_kept)
-		free(p->kept[--p->n_kept]);
+		mem_aligned_free(p->kept[--p->n_kept]);
 	if (p->n_live) {
 		p->closed = true; /* rings of queued frames come back later */
 		return;
@@ -49,9 +51,9 @@ void txring_pool_destroy(struct txring_pool *p)
 
 struct txring *txring_new(struct txring_pool *p)
 {
-	struct txring *r = p->n_kept
-				   ? p->kept[--p->n_kept]
-				   : aligned_alloc(TXRING_BLOCK, TXRING_BLOCK);
+	struct txring *r =
+		p->n_kept ? p->kept[--p->n_kept]
+			  : mem_aligned_alloc(TXRING_BLOCK, TXRING_BLOCK);
 
 	if (!r)
 		return NULL;
@@ -82,7 +84,7 @@ void txring_unref(struct txring *r)
 		p->kept[p->n_kept++] = r;
 		return;
 	}
-	free(r);
+	mem_aligned_free(r);
 	if (p->closed && !p->n_live)
 		free(p);
 }

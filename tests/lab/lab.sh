@@ -434,6 +434,41 @@ lab_start_bridge()
 	fi
 }
 
+# lab_start_bridge_tcp HOST:PORT: attach tap0 to a backend that listens
+# on TCP in $LAB_NET (e.g. qcw-net.exe under wine, which has no AF_UNIX).
+# The bridge must run where it can reach that port, so tap0 goes to
+# $LAB_NET, the bridge opens it there, and tap0 moves back to the guest:
+# the open descriptor keeps working across namespaces (lab-notes).
+lab_start_bridge_tcp()
+{
+	local hp=$1
+	[ -x "$QCW_TAPBRIDGE" ] ||
+		lab_die "qcw-tapbridge not found at $QCW_TAPBRIDGE (set QCW_TAPBRIDGE)"
+	ip -n "$LAB_GUEST" link set "$LAB_TAP" netns "$LAB_NET" ||
+		lab_die "cannot move $LAB_TAP to $LAB_NET"
+	ip -n "$LAB_NET" link set "$LAB_TAP" up
+	# shellcheck disable=SC2086 # LAB_BRIDGE_ARGS is a list of options
+	lab_spawn "$LAB_NET" "$LAB_DIR/bridge.log" "$QCW_TAPBRIDGE" -v \
+		-i "$LAB_TAP" -c "$hp" ${LAB_BRIDGE_ARGS:-}
+	LAB_BRIDGE_PID=$LAB_PID
+	if ! wait_until 30 sh -c "ip -n '$LAB_NET' link show '$LAB_TAP' | grep -q LOWER_UP"; then
+		cat "$LAB_DIR/bridge.log" >&2
+		lab_die "bridge did not attach $LAB_TAP over tcp://$hp"
+	fi
+	ip -n "$LAB_NET" link set "$LAB_TAP" netns "$LAB_GUEST" ||
+		lab_die "cannot move $LAB_TAP back to $LAB_GUEST"
+	ip -n "$LAB_GUEST" link set "$LAB_TAP" address "$LAB_GUEST_MAC"
+	if [ "${LAB_IPV6:-1}" = 0 ]; then
+		ip netns exec "$LAB_GUEST" sysctl -qw \
+			"net.ipv6.conf.$LAB_TAP.disable_ipv6=1"
+	fi
+	ip -n "$LAB_GUEST" link set "$LAB_TAP" up
+	if ! wait_until 12 lab__carrier_up; then
+		cat "$LAB_DIR/bridge.log" >&2
+		lab_die "$LAB_TAP has no carrier back in $LAB_GUEST"
+	fi
+}
+
 lab_stop_bridge()
 {
 	[ -n "$LAB_BRIDGE_PID" ] && lab__kill "$LAB_BRIDGE_PID"

@@ -1,0 +1,140 @@
+/*
+ * nat_icmp_win.c - the guest's ICMP echo on Windows, in place of
+ * nat_icmp_raw.c (ping and raw sockets, POSIX): Windows has no ping
+ * sockets, so every echo request goes out through the system's ICMP API
+ * (net/icmp_echo.h, IcmpSendEcho2) and its reply comes back to the guest
+ * from the pinged address with the guest's id and sequence number. The
+ * NAT calls the same functions as on Linux (nat.h, nat_priv.h):
+ * nat_icmp_raw_setup() opens the ICMP handle when the stack is prepared,
+ * and nat->icmp_raw then carries every echo.
+ */
+#include "net/lwip/nat_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lwip/inet_chksum.h"
+#include "lwip/prot/icmp.h"
+
+#include "net/icmp_echo.h"
+#include "util/be.h"
+#include "util/log.h"
+
+struct nat_icmp_raw {
+	struct nat *nat;
+	struct icmp_echo *echo;
+};
+
+/* what comes back with a reply: who asked, and how */
+struct nat_icmp_win_tag {
+	uint32_t gip, dip; /* the guest, the address it pinged */
+	uint16_t id, seq;
+};
+
+/* no ping sockets on Windows: every echo goes through nat->icmp_raw */
+int nat_icmp_open(struct nat_dgram *d)
+{
+	(void)d;
+	return -ENOSYS;
+}
+
+static void nat_icmp_win_reply(void *arg, const void *tagp, int status,
+			       const uint8_t *data, size_t len)
+{
+	struct nat_icmp_raw *r = arg;
+	struct nat *nat = r->nat;
+	struct nat_icmp_win_tag t;
+	struct nat_key k;
+	struct pbuf *p;
+	uint8_t *ih;
+	u16_t sum;
+
+	memcpy(&t, tagp, sizeof(t));
+	if (status < 0)
+		return; /* no reply (timeout, unreachable): as a lost echo */
+	p = pbuf_alloc(PBUF_IP, (u16_t)(8 + len), PBUF_RAM);
+	if (!p) {
+		nat->cnt.icmp.dropped++;
+		log_rl("nat: out of memory for an ICMP echo reply, dropped");
+		return;
+	}
+	ih = p->payload;
+	ih[0] = ICMP_ER;
+	ih[1] = 0;
+	be16_put(ih + 2, 0);
+	be16_put(ih + 4, t.id);
+	be16_put(ih + 6, t.seq);
+	memcpy(ih + 8, data, len);
+	sum = inet_chksum(ih, (u16_t)(8 + len)); /* network order */
+	memcpy(ih + 2, &sum, 2);
+	nat->cnt.icmp.bytes_to_guest += 8 + len;
+	memset(&k, 0, sizeof(k));
+	k.gip = t.gip;
+	k.dip = t.dip;
+	k.gport = t.id;
+	k.proto = IP_PROTO_ICMP;
+	nat_output(nat, p, &k);
+}
+
+void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
+		       size_t len)
+{
+	struct nat_icmp_win_tag t = {
+		.gip = k->gip,
+		.dip = k->dip,
+		.id = k->gport,
+		.seq = be16_get(msg + 6),
+	};
+	int e;
+
+	e = icmp_echo_send(nat->icmp_raw->echo, nat_host_addr(nat, k->dip),
+			   msg + 8, len - 8, &t, sizeof(t));
+	if (e < 0) {
+		nat->cnt.icmp.dropped++;
+		log_rl("nat: ICMP echo not sent: %s", strerror(-e));
+		return;
+	}
+	nat->cnt.icmp.flows_total++;
+	nat->cnt.icmp.bytes_to_host += len;
+}
+
+/* each echo is its own request: nothing idles */
+void nat_icmp_raw_sweep(struct nat *nat, uint64_t now)
+{
+	(void)nat;
+	(void)now;
+}
+
+void nat_icmp_raw_fini(struct nat *nat)
+{
+	struct nat_icmp_raw *r = nat->icmp_raw;
+
+	nat->icmp_raw = NULL;
+	icmp_echo_close(r->echo);
+	free(r);
+}
+
+int nat_icmp_raw_setup(struct nat *nat)
+{
+	struct nat_icmp_raw *r;
+	int err;
+
+	if (nat->icmp_raw)
+		return 1;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->nat = nat;
+	r->echo = icmp_echo_open(nat->loop, nat_icmp_win_reply, r, &err);
+	if (!r->echo) {
+		free(r);
+		log_warn("nat: ICMP echo is not forwarded: the Windows ICMP "
+			 "API is not available (%s)",
+			 strerror(-err));
+		return 0;
+	}
+	nat->icmp_raw = r;
+	log_info("nat: ICMP echo goes through the Windows ICMP API");
+	return 1;
+}

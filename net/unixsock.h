@@ -1,0 +1,59 @@
+/*
+ * unixsock.h - a unix stream socket listener on the libuv loop, for the
+ * QEMU transport (-listen-qemu unix://) and the API (-listen unix://).
+ *
+ * POSIX: a uv_pipe_t (unixsock_posix.c). Windows: libuv's uv_pipe_t is a
+ * named pipe there, not an AF_UNIX socket, and its uv_tcp_t cannot listen
+ * on an AF_UNIX SOCKET either (its AcceptEx path creates AF_INET/AF_INET6
+ * accept sockets), so unixsock_win.c runs a blocking accept() loop on a
+ * thread of its own and hands each accepted SOCKET to the loop, where
+ * uv_tcp_open() makes it an ordinary libuv stream (reads and writes
+ * through the IOCP as for TCP). Under wine, which has no AF_UNIX,
+ * unixsock_listen() fails with UV_EAFNOSUPPORT and unixsock_strerror()
+ * says so.
+ *
+ * The socket file is the owner's only: mode 0600 on POSIX, a protected
+ * DACL with only the current user on Windows.
+ */
+#ifndef QCW_UNIXSOCK_H
+#define QCW_UNIXSOCK_H
+
+#include <uv.h>
+
+struct unixsock_win;
+
+struct unixsock {
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	} u; /* first: the listener's handle (Windows: a placeholder) */
+	struct unixsock_win *win; /* Windows: the accept thread */
+};
+
+/*
+ * unixsock_listen() - bind @path (claimed by the caller with
+ * sockpath_claim()) and listen; @cb runs on @loop for each connection
+ * with &x->u.s as its server, whose data is @data. Whatever the result,
+ * @x is closed with unixsock_close().
+ * Return: 0 or a libuv error.
+ */
+int unixsock_listen(uv_loop_t *loop, struct unixsock *x, const char *path,
+		    int backlog, uv_connection_cb cb, void *data);
+
+/*
+ * unixsock_accept() - take the connection @cb announced into @client
+ * (room for both a uv_pipe_t and a uv_tcp_t), which is initialised on the
+ * loop in every case, so a failed accept is closed as usual.
+ * Return: 0 or a libuv error.
+ */
+int unixsock_accept(struct unixsock *x, uv_stream_t *client);
+
+/* unixsock_close() - stop listening; @cb when the handle is closed. */
+void unixsock_close(struct unixsock *x, uv_close_cb cb);
+
+/* unixsock_strerror() - uv_strerror(), with a clear word for no AF_UNIX. */
+const char *unixsock_strerror(int err);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * unixsock_win.c - unixsock.h on Windows with a Winsock AF_UNIX SOCKET.
+ *
+ * Why not libuv alone: uv_pipe_t is a named pipe on Windows, and a
+ * uv_tcp_t opened on a listening AF_UNIX SOCKET would post AcceptEx with
+ * accept sockets of the wrong family (libuv creates them AF_INET or
+ * AF_INET6). So a thread of our own blocks in accept() and queues each
+ * accepted SOCKET; a uv_async_t wakes the loop, which announces it through
+ * the caller's connection callback, and unixsock_accept() turns it into a
+ * uv_tcp_t with uv_tcp_open() (a connected stream socket reads and
+ * writes through the IOCP whatever its family). Closing the listening
+ * SOCKET ends the blocking accept(), and the thread with it.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <winsock2.h>
+#include <windows.h>
+#include <afunix.h>
+#include <aclapi.h>
+
+#include "net/unixsock.h"
+#include "util/winstr.h"
+
+#define UNIXSOCK_QUEUE 16 /* accepted, not yet taken by the loop */
+
+struct unixsock_win {
+	struct unixsock *x;
+	SOCKET ls;
+	HANDLE thread;
+	uv_async_t async;
+	CRITICAL_SECTION lock;
+	SOCKET queue[UNIXSOCK_QUEUE];
+	unsigned int n;
+	SOCKET pending; /* the one the connection callback is about */
+	uv_connection_cb cb;
+	volatile LONG stopping;
+};
+
+/* unixsock_owner_only() - a protected DACL: the current user only. */
+static void unixsock_owner_only(const char *path)
+{
+	EXPLICIT_ACCESS_W ea;
+	wchar_t w[MAX_PATH];
+	union {
+		TOKEN_USER tu;
+		char buf[256];
+	} u;
+	PACL acl = NULL;
+	HANDLE tok;
+	DWORD n;
+
+	if (winstr_wide(path, w, MAX_PATH) < 0 ||
+	    !OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &tok))
+		return;
+	if (!GetTokenInformation(tok, TokenUser, &u, sizeof(u), &n)) {
+		CloseHandle(tok);
+		return;
+	}
+	CloseHandle(tok);
+	memset(&ea, 0, sizeof(ea));
+	ea.grfAccessPermissions = GENERIC_ALL;
+	ea.grfAccessMode = SET_ACCESS;
+	ea.grfInheritance = NO_INHERITANCE;
+	ea.Trustee.TrusteeForm = TRUSTEE_IS_SID;
+	ea.Trustee.TrusteeType = TRUSTEE_IS_USER;
+	ea.Trustee.ptstrName = (LPWSTR)u.tu.User.Sid;
+	if (SetEntriesInAclW(1, &ea, NULL, &acl) != ERROR_SUCCESS)
+		return;
+	SetNamedSecurityInfoW(w, SE_FILE_OBJECT,
+			      DACL_SECURITY_INFORMATION |
+				      PROTECTED_DACL_SECURITY_INFORMATION,
+			      NULL, NULL, acl, NULL);
+	LocalFree(acl);
+}
+
+static DWORD WINAPI unixsock_accept_thread(LPVOID arg)
+{
+	struct unixsock_win *w = arg;
+	SOCKET s;
+
+	for (;;) {
+		s = accept(w->ls, NULL, NULL);
+		if (s == INVALID_SOCKET) {
+			int e = WSAGetLastError();
+
+			if (w->stopping || e == WSAENOTSOCK || e == WSAEINTR ||
+			    e == WSAEINVAL)
+				break;
+			Sleep(10); /* e.g. WSAEMFILE: try again later */
+			continue;
+		}
+		EnterCriticalSection(&w->lock);
+		if (w->n < UNIXSOCK_QUEUE) {
+			w->queue[w->n++] = s;
+			s = INVALID_SOCKET;
+		}
+		LeaveCriticalSection(&w->lock);
+		if (s != INVALID_SOCKET)
+			closesocket(s); /* the loop is far behind: refused */
+		uv_async_send(&w->async);
+	}
+	return 0;
+}
+
+static void unixsock_async_cb(uv_async_t *a)
+{
+	struct unixsock_win *w = a->data;
+	SOCKET q[UNIXSOCK_QUEUE];
+	unsigned int n, i;
+
+	EnterCriticalSection(&w->lock);
+	n = w->n;
+	memcpy(q, w->queue, n * sizeof(q[0]));
+	w->n = 0;
+	LeaveCriticalSection(&w->lock);
+	for (i = 0; i < n; i++) {
+		if (w->stopping) {
+			closesocket(q[i]);
+			continue;
+		}
+		w->pending = q[i];
+		w->cb(&w->x->u.s, 0);
+		if (w->pending != INVALID_SOCKET)
+			closesocket(w->pending); /* not taken */
+		w->pending = INVALID_SOCKET;
+	}
+}
+
+int unixsock_listen(uv_loop_t *loop, struct unixsock *x, const char *path,
+		    int backlog, uv_connection_cb cb, void *data)
+{
+	struct sockaddr_un sa;
+	struct unixsock_win *w;
+	int r;
+
+	x->win = NULL;
+	uv_tcp_init(loop, &x->u.tcp); /* the placeholder the caller sees */
+	x->u.h.data = data;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return UV_ENAMETOOLONG;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return UV_ENOMEM;
+	w->x = x;
+	w->cb = cb;
+	w->pending = INVALID_SOCKET;
+	w->ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (w->ls == INVALID_SOCKET) {
+		r = uv_translate_sys_error(WSAGetLastError());
+		free(w);
+		return r;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	if (bind(w->ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    (unixsock_owner_only(path), listen(w->ls, backlog)) != 0) {
+		r = uv_translate_sys_error(WSAGetLastError());
+		closesocket(w->ls);
+		free(w);
+		return r;
+	}
+	InitializeCriticalSection(&w->lock);
+	uv_async_init(loop, &w->async, unixsock_async_cb);
+	w->async.data = w;
+	x->win = w;
+	w->thread = CreateThread(NULL, 0, unixsock_accept_thread, w, 0, NULL);
+	return w->thread ? 0 : UV_ENOMEM;
+}
+
+int unixsock_accept(struct unixsock *x, uv_stream_t *client)
+{
+	struct unixsock_win *w = x->win;
+	SOCKET s = w ? w->pending : INVALID_SOCKET;
+	int r;
+
+	uv_tcp_init(x->u.h.loop, (uv_tcp_t *)client);
+	if (s == INVALID_SOCKET)
+		return UV_EAGAIN;
+	w->pending = INVALID_SOCKET;
+	r = uv_tcp_open((uv_tcp_t *)client, (uv_os_sock_t)s);
+	if (r < 0)
+		closesocket(s);
+	return r;
+}
+
+static void unixsock_win_free(uv_handle_t *h)
+{
+	struct unixsock_win *w = h->data;
+
+	DeleteCriticalSection(&w->lock);
+	free(w);
+}
+
+void unixsock_close(struct unixsock *x, uv_close_cb cb)
+{
+	struct unixsock_win *w = x->win;
+	unsigned int i;
+
+	if (w) {
+		InterlockedExchange(&w->stopping, 1);
+		closesocket(w->ls); /* ends the blocking accept() */
+		if (w->thread) {
+			WaitForSingleObject(w->thread, 2000);
+			CloseHandle(w->thread);
+		}
+		for (i = 0; i < w->n; i++)
+			closesocket(w->queue[i]);
+		w->n = 0;
+		x->win = NULL;
+		uv_close((uv_handle_t *)&w->async, unixsock_win_free);
+	}
+	uv_close(&x->u.h, cb);
+}
+
+const char *unixsock_strerror(int err)
+{
+	if (err == UV_EAFNOSUPPORT)
+		return "unix sockets (AF_UNIX) are not supported on this "
+		       "system (Windows 10 1803 or later has them; wine does "
+		       "not): use tcp://";
+	return uv_strerror(err);
+}
