@@ -39,6 +39,16 @@ NAMES = {
 DIRS = {"g2h": "guest→host", "h2g": "host→guest"}
 PCTS = ["p50_us", "p90_us", "p99_us", "p999_us"]
 IDLE_TARGET = 4096
+# issue 16: qcw-net's IPv6 throughput within 10 % of its own IPv4 figures
+V6_TOLERANCE = 0.10
+# IPv6 cells a backend does not run, and why (shown instead of a number)
+V6_NA = {
+    ("fwd6", "slirp-backend"): "n/a: libslirp 4.7 has no IPv6 forward into the guest",
+    ("tcp6", "slirp"): "n/a: QEMU slirp gets no IPv6 in this lab",
+    ("fwd6", "slirp"): "n/a: QEMU slirp gets no IPv6 in this lab",
+    ("tcp6", "wire"): "n/a: the wire has no IPv6 rows",
+    ("fwd6", "wire"): "n/a: the wire has no IPv6 rows",
+}
 
 
 def num(v):
@@ -197,7 +207,7 @@ def stat(vals):
 
 def cell_order(cell):
     """Sort key: kind, then MTU, direction and streams as numbers."""
-    kinds = ["tcp", "fwd", "udp", "rr", "crr", "conn", "dns_local", "dns_fwd", "idle", "hwm"]
+    kinds = ["tcp", "fwd", "tcp6", "fwd6", "udp", "rr", "crr", "conn", "dns_local", "dns_fwd", "idle", "hwm"]
     p = cell.split()
     k = kinds.index(p[0]) if p[0] in kinds else 99
     mtu = int(p[1]) if len(p) > 1 and p[1].isdigit() else 0
@@ -214,6 +224,10 @@ def label(cell):
         return "TCP MTU %s %s ×%s" % (p[1], DIRS.get(p[2], p[2]), p[3])
     if kind == "fwd":
         return "fwd MTU %s %s" % (p[1], DIRS.get(p[2], p[2]))
+    if kind == "tcp6":
+        return "TCP/IPv6 MTU %s %s ×%s" % (p[1], DIRS.get(p[2], p[2]), p[3])
+    if kind == "fwd6":
+        return "fwd/IPv6 MTU %s %s" % (p[1], DIRS.get(p[2], p[2]))
     if kind == "udp":
         return "UDP MTU %s %s" % (p[1], DIRS.get(p[2], p[2]))
     return cell
@@ -225,6 +239,8 @@ def short(cell):
     arrow = {"g2h": "up", "h2g": "down"}.get(p[2], p[2])
     if p[0] == "tcp":
         return "%s %s x%s" % (p[1], arrow, p[3])
+    if p[0] == "tcp6":
+        return "v6 %s %s x%s" % (p[1], arrow, p[3])
     return "%s %s %s" % (p[0], p[1], arrow)
 
 
@@ -270,7 +286,7 @@ def cell_text(agg, cell, backend, metric, nd=2):
     """Median [min–max] of a metric, or the failure reason."""
     a = agg.get(cell, {}).get(backend)
     if a is None:
-        return "–"
+        return V6_NA.get((cell.split()[0], backend), "–")
     s = a.get(metric)
     if not s:
         reason = "; ".join(e for e in a["errors"] if e) or "no data"
@@ -283,7 +299,42 @@ def cell_text(agg, cell, backend, metric, nd=2):
 
 def throughput_cells(agg):
     """Cells whose primary metric is Gbit/s, in table order."""
-    return sorted([c for c in agg if c.split()[0] in ("tcp", "fwd", "udp")], key=cell_order)
+    return sorted([c for c in agg if c.split()[0] in ("tcp", "fwd", "udp", "tcp6", "fwd6")], key=cell_order)
+
+
+def v4_of(cell):
+    """The IPv4 cell an IPv6 one compares with ("tcp6 1500 g2h 1" -> "tcp 1500 g2h 1")."""
+    p = cell.split()
+    return " ".join([p[0][:-1]] + p[1:])
+
+
+def evaluate_v6(agg):
+    """Issue 16's goals: a list of (name, status, detail) over the IPv6 cells."""
+    cells = [c for c in throughput_cells(agg) if c.split()[0] in ("tcp6", "fwd6")]
+    out = []
+    miss, checked = [], 0
+    for c in cells:
+        q6, q4 = med(agg, c, "qcw", "gbps"), med(agg, v4_of(c), "qcw", "gbps")
+        if q6 is None or q4 is None:
+            continue
+        checked += 1
+        if q6 < (1 - V6_TOLERANCE) * q4:
+            miss.append("%s %.2f vs IPv4 %.2f (%.0f%%)" % (label(c), q6, q4, 100 * q6 / q4))
+    out.append(("qcw-net's IPv6 throughput within %d %% of its IPv4 (same cell)" % (100 * V6_TOLERANCE),
+                "met" if checked and not miss else ("missed" if miss else "not measured"),
+                "%d of %d cells met" % (checked - len(miss), checked) + ("; missed: " + "; ".join(miss) if miss else "")))
+    miss, checked = [], 0
+    for c in cells:
+        q6, p6 = med(agg, c, "qcw", "gbps"), med(agg, c, "passt", "gbps")
+        if q6 is None or p6 is None:
+            continue
+        checked += 1
+        if q6 <= p6:
+            miss.append("%s %.2f vs passt %.2f (%.0f%%)" % (label(c), q6, p6, 100 * q6 / p6))
+    out.append(("qcw-net ahead of passt over IPv6",
+                "met" if checked and not miss else ("missed" if miss else "not measured"),
+                "%d of %d cells met" % (checked - len(miss), checked) + ("; missed: " + "; ".join(miss) if miss else "")))
+    return out
 
 
 def evaluate(agg):
@@ -498,6 +549,38 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
     tput_table(("fwd",), "Host→guest through a port forward (Gbit/s, issue 5)",
                "iperf3 client on the backend namespace's loopback, server in the guest; qcw-net: API "
                "expose, passt: `-t`, QEMU: `hostfwd` (the ceiling connects directly).")
+    v6 = [c for c in throughput_cells(agg) if c.split()[0] in ("tcp6", "fwd6")]
+    if v6:
+        md.append("## IPv6 throughput (Gbit/s, issue 16)\n")
+        md.append("The TCP cells and the forward once more over IPv6 in the same labs (IPV6=0 skips them). "
+                  "The guest holds fd71:6377:6e65::2/64. qcw-net: the host alias fd71:6377:6e65::fe → the "
+                  "namespace's ::1; forward: an API expose of [::1]:PORT → [guest]:PORT. passt: `-a`/`-g` "
+                  "of the same prefix, its gateway ::1 mapped to the namespace's ::1 (its default "
+                  "`--map-host-loopback`), a stub IPv6 uplink (a veth pair inside the namespace) with a default route so that it enables "
+                  "IPv6; forward: `-t` on [::1]. The ceiling's veth end holds ::1. Ratios: qcw6/qcw4 is "
+                  "qcw-net's IPv6 cell over the same IPv4 cell (goal ≥ %.2f); qcw6/passt6 is qcw-net over "
+                  "passt, both on IPv6.\n" % (1 - V6_TOLERANCE))
+        for name, status, detail in evaluate_v6(agg):
+            md.append("- **%s** — %s. %s" % (status.upper(), name, detail))
+        md.append("")
+        vb = [b for b in backends if any(b in agg[c] or (c.split()[0], b) in V6_NA for c in v6)]
+        hdr = ["cell"] + [NAMES[b] for b in vb]
+        extra = []
+        if "qcw" in vb:
+            extra.append(("qcw6/qcw4", lambda c: ratio(med(agg, c, "qcw", "gbps"), med(agg, v4_of(c), "qcw", "gbps"))))
+        if "qcw" in vb and "passt" in vb:
+            extra.append(("qcw6/passt6", lambda c: ratio(med(agg, c, "qcw", "gbps"), med(agg, c, "passt", "gbps"))))
+        if "passt" in vb:
+            extra.append(("passt6/passt4", lambda c: ratio(med(agg, c, "passt", "gbps"), med(agg, v4_of(c), "passt", "gbps"))))
+        if "slirp-backend" in vb:
+            extra.append(("slirp-backend6/4", lambda c: ratio(med(agg, c, "slirp-backend", "gbps"),
+                                                           med(agg, v4_of(c), "slirp-backend", "gbps"))))
+        hdr += [e[0] for e in extra]
+        rows = []
+        for c in v6:
+            rows.append([label(c)] + [cell_text(agg, c, b, "gbps") for b in vb] + [f(c) for _, f in extra])
+        md.append(table(hdr, rows) + "\n")
+
     tput_table(("udp",), "UDP at a fixed offered rate (received Gbit/s)",
                "iperf3 `-u -b %s -l 1400 -w 4M`; loss below." % meta.get("udp_rate"))
     udp = [c for c in throughput_cells(agg) if c.startswith("udp")]
@@ -522,7 +605,7 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
         md.append(table(["metric"] + [NAMES[b] for b in backends], rows) + "\n")
 
     # cost
-    tc = [c for c in throughput_cells(agg) if c.split()[0] in ("tcp", "fwd")]
+    tc = [c for c in throughput_cells(agg) if c.split()[0] in ("tcp", "fwd", "tcp6", "fwd6")]
     cb = [b for b in backends if b != "ceiling"]
     if tc and cb:
         md.append("## Cost: CPU seconds per GB moved (backend process)\n")
@@ -606,6 +689,7 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
     with open(outbase + ".md", "w") as f:
         f.write("\n".join(md))
     doc = {"meta": meta, "targets": [{"target": n, "status": s, "detail": d} for n, s, d, _ in targets],
+           "ipv6_goals": [{"target": n, "status": s, "detail": d} for n, s, d in evaluate_v6(agg)],
            "cells": agg, "profiles": profiles, "runs": recs}
     with open(outbase + ".json", "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
