@@ -19,10 +19,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dns_server *fuzz_server(void)
 {
-	static const char zone[] = "{\"Name\":\"test.internal.\",\"Records\":["
-				   "{\"Name\":\"exact\",\"IP\":\"10.0.0.1\"},"
-				   "{\"Regexp\":\"^web-[0-9]+(\\\\.[a-z]+)?$\","
-				   "\"IP\":\"10.0.0.2\"}]}";
+	/* Regexp records need POSIX regex, which the Windows build lacks
+	 * (the server refuses them there): that zone has only the exact one */
+	static const char zone[] =
+		"{\"Name\":\"test.internal.\",\"Records\":["
+		"{\"Name\":\"exact\",\"IP\":\"10.0.0.1\"}"
+#ifndef _WIN32
+		",{\"Regexp\":\"^web-[0-9]+(\\\\.[a-z]+)?$\","
+		"\"IP\":\"10.0.0.2\"}"
+#endif
+		"]}";
 	static const char dflt[] =
 		"{\"Name\":\"dflt.internal\",\"DefaultIP\":\"10.0.0.3\"}";
 	static const char v6[] =
