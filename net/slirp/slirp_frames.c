@@ -189,6 +189,14 @@ size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 
 	pkt_put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
 	pkt_put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, src, dst);
+	slirp_put_tcp(t, sport, dport, seq, ack, flags);
+	be16_put(t + 16, pkt_csum(t, 20, pkt_pseudo_sum(src, dst, 6, 20)));
+	return SLIRP_RST_LEN;
+}
+
+void slirp_put_tcp(uint8_t t[20], uint16_t sport, uint16_t dport, uint32_t seq,
+		   uint32_t ack, uint8_t flags)
+{
 	memset(t, 0, 20);
 	be16_put(t, sport);
 	be16_put(t + 2, dport);
@@ -196,34 +204,41 @@ size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 	be32_put(t + 8, ack);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	be16_put(t + 16, pkt_csum(t, 20, pkt_pseudo_sum(src, dst, 6, 20)));
-	return SLIRP_RST_LEN;
+}
+
+bool slirp_rst_for(const struct slirp_pkt *p, uint32_t *seq, uint32_t *ack,
+		   uint8_t *flags)
+{
+	const uint8_t *th = p->l4;
+	size_t off;
+
+	if (p->l4len < 20)
+		return false;
+	off = (size_t)(th[12] >> 4) * 4;
+	if (off < 20 || off > p->l4len || (th[13] & SLIRP_TCP_RST))
+		return false;
+	if (th[13] & SLIRP_TCP_ACK) {
+		*seq = be32_get(th + 8);
+		*ack = 0;
+		*flags = SLIRP_TCP_RST;
+	} else {
+		*seq = 0;
+		*ack = be32_get(th + 4) + (uint32_t)(p->l4len - off) +
+		       !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
+		*flags = SLIRP_TCP_RST | SLIRP_TCP_ACK;
+	}
+	return true;
 }
 
 size_t slirp_build_rst(uint8_t out[SLIRP_RST_LEN], const uint8_t *frame,
 		       const struct slirp_pkt *p, const uint8_t gw_mac[6])
 {
-	const uint8_t *th = p->l4;
 	uint32_t seq, ack;
-	size_t off, plen;
 	uint8_t flags;
 
-	if (p->frag || p->proto != IPPROTO_TCP_ || p->l4len < 20)
+	if (p->frag || p->proto != IPPROTO_TCP_ ||
+	    !slirp_rst_for(p, &seq, &ack, &flags))
 		return 0;
-	off = (size_t)(th[12] >> 4) * 4;
-	if (off < 20 || off > p->l4len || (th[13] & SLIRP_TCP_RST))
-		return 0;
-	plen = p->l4len - off;
-	if (th[13] & SLIRP_TCP_ACK) {
-		seq = be32_get(th + 8);
-		ack = 0;
-		flags = SLIRP_TCP_RST;
-	} else {
-		seq = 0;
-		ack = be32_get(th + 4) + (uint32_t)plen +
-		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
-		flags = SLIRP_TCP_RST | SLIRP_TCP_ACK;
-	}
 	return slirp_build_tcp(out, frame + 6, gw_mac, p->dst, p->dport, p->src,
 			       p->sport, seq, ack, flags);
 }

@@ -134,30 +134,14 @@ static void put_ip6(uint8_t *out, const uint8_t dst_mac[6],
 size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 			const struct slirp_pkt *p, const uint8_t gw_mac[6])
 {
-	const uint8_t *th = p->l4;
 	uint8_t *t = out + ETH_HLEN_ + IP6_HLEN_;
-	uint32_t seq = 0, ack = 0;
-	size_t off;
+	uint32_t seq, ack;
+	uint8_t flags;
 
-	if (!p->ip6 || p->proto != NH_TCP || p->l4len < 20)
+	if (!p->ip6 || p->proto != NH_TCP ||
+	    !slirp_rst_for(p, &seq, &ack, &flags))
 		return 0;
-	off = (size_t)(th[12] >> 4) * 4;
-	if (off < 20 || off > p->l4len || (th[13] & SLIRP_TCP_RST))
-		return 0;
-	memset(t, 0, 20);
-	if (th[13] & SLIRP_TCP_ACK) {
-		memcpy(&seq, th + 8, 4); /* network order kept */
-		memcpy(t + 4, &seq, 4);
-		t[13] = SLIRP_TCP_RST;
-	} else {
-		ack = be32_get(th + 4) + (uint32_t)(p->l4len - off) +
-		      !!(th[13] & SLIRP_TCP_SYN) + !!(th[13] & SLIRP_TCP_FIN);
-		be32_put(t + 8, ack);
-		t[13] = SLIRP_TCP_RST | SLIRP_TCP_ACK;
-	}
-	be16_put(t, p->dport);
-	be16_put(t + 2, p->sport);
-	t[12] = 5 << 4;
+	slirp_put_tcp(t, p->dport, p->sport, seq, ack, flags);
 	put_ip6(out, frame + 6, gw_mac, p->dst6, p->src6, NH_TCP, 20);
 	be16_put(
 		t + 16,
