@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "net/pkt6.h"
+#include "util/inaddr.h"
+
 void netcfg_defaults(struct netcfg *c)
 {
 	static const uint8_t gw[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
@@ -67,8 +70,7 @@ int netcfg_parse_prefix6(const char *s, uint8_t prefix[16])
 	if (inet_pton(AF_INET6, buf, prefix) != 1)
 		return -EINVAL;
 	/* a prefix for SLAAC: unicast, not link-local, multicast or ::/64 */
-	if (prefix[0] == 0xff ||
-	    (prefix[0] == 0xfe && (prefix[1] & 0xc0) == 0x80))
+	if (pkt_ip6_is_mcast(prefix) || pkt_ip6_is_ll(prefix))
 		return -EINVAL;
 	for (int i = 0; i < 8; i++)
 		if (prefix[i])
@@ -95,15 +97,13 @@ bool netcfg_guest_src6_ok(const struct netcfg *c, const uint8_t ip[16])
 enum netcfg_nat_verdict netcfg_nat_check6(const struct netcfg *c,
 					  const uint8_t dst[16])
 {
-	static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0,    0,
-					     0, 0, 0, 0, 0xff, 0xff};
 	int i;
 
-	if (dst[0] == 0xff || netcfg_is_gw6(c, dst))
+	if (pkt_ip6_is_mcast(dst) || netcfg_is_gw6(c, dst))
 		return NETCFG_NAT_LOCAL;
-	if (dst[0] == 0xfe && (dst[1] & 0xc0) == 0x80)
+	if (pkt_ip6_is_ll(dst))
 		return NETCFG_NAT_LINK_LOCAL;
-	if (!memcmp(dst, v4mapped, sizeof(v4mapped)))
+	if (inaddr_v4_mapped(dst, NULL))
 		return NETCFG_NAT_LOOPBACK;
 	for (i = 0; i < 15 && !dst[i]; i++)
 		;

@@ -33,6 +33,7 @@
 
 #include "net/nat_limits.h"
 #include "net/pkt.h"
+#include "net/pkt6.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_priv.h"
 #include "util/log.h"
@@ -1134,7 +1135,7 @@ static int udp_send6(struct slirp_stack *st, struct stack_udp *u,
 		     const struct inaddr *ip, uint16_t port, const void *data,
 		     size_t len)
 {
-	bool ll = ip->u.v6[0] == 0xfe && (ip->u.v6[1] & 0xc0) == 0x80;
+	bool ll = pkt_ip6_is_ll(ip->u.v6);
 	uint8_t mac[6];
 	size_t n;
 
