@@ -149,9 +149,10 @@ def main():
         t0 = time.time()
         secs = float(os.environ.get("SYN_SECS", "0"))
         rate = float(os.environ.get("SYN_RATE", "0"))
+        stop = os.environ.get("SYN_STOP")
         for i in range(count):
             if i % 1000 == 0:
-                if secs and time.time() - t0 > secs:
+                if (secs and time.time() - t0 > secs) or (stop and os.path.exists(stop)):
                     count = i
                     break
                 if rate and i > rate * (time.time() - t0):
