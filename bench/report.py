@@ -139,7 +139,35 @@ def parse_dnsperf(path, rec):
         rec["error"] = "dnsperf: no NOERROR answers (%s)" % rec["rcodes"]
 
 
-PARSERS = {"iperf": parse_iperf, "lat": parse_lat, "wrk": parse_wrk, "dnsperf": parse_dnsperf}
+def parse_scale(path, rec):
+    """Fill rec from the scale cell's directory: vm<i>.json, one iperf3 -J
+    download per VM, all at once. Aggregate Gbit/s, each VM's, the slowest
+    over the fastest and Jain's fairness index; any VM without data fails
+    the cell (a starved VM)."""
+    n = int(rec.get("streams", 0))
+    vms = []
+    for i in range(1, n + 1):
+        r = {}
+        parse_iperf(os.path.join(path, "vm%d.json" % i), r)
+        if not r.get("ok"):
+            rec["error"] = "VM %d: %s" % (i, r.get("error", "no data"))
+            return
+        vms.append(r)
+    g = [r["gbps"] for r in vms]
+    rec["ok"] = bool(g)
+    if not g:
+        rec["error"] = "no VMs"
+        return
+    rec["vm_gbps"] = g
+    rec["gbps"] = sum(g)
+    rec["bytes"] = sum(r["bytes"] for r in vms)
+    rec["vm_min_gbps"], rec["vm_max_gbps"] = min(g), max(g)
+    rec["fairness"] = min(g) / max(g) if max(g) > 0 else 0.0
+    rec["jain"] = sum(g) ** 2 / (len(g) * sum(x * x for x in g)) if any(g) else 0.0
+
+
+PARSERS = {"iperf": parse_iperf, "lat": parse_lat, "wrk": parse_wrk, "dnsperf": parse_dnsperf,
+           "scale": parse_scale}
 
 
 def cmd_rec(raw, args):
@@ -207,7 +235,7 @@ def stat(vals):
 
 def cell_order(cell):
     """Sort key: kind, then MTU, direction and streams as numbers."""
-    kinds = ["tcp", "fwd", "tcp6", "fwd6", "udp", "rr", "crr", "conn", "dns_local", "dns_fwd", "idle", "hwm"]
+    kinds = ["tcp", "fwd", "tcp6", "fwd6", "udp", "rr", "crr", "conn", "dns_local", "dns_fwd", "scale", "idle", "hwm"]
     p = cell.split()
     k = kinds.index(p[0]) if p[0] in kinds else 99
     mtu = int(p[1]) if len(p) > 1 and p[1].isdigit() else 0
@@ -252,7 +280,8 @@ def aggregate(recs):
     agg = {}
     metrics = ["gbps", "lost_pct", "retrans", "cpu_s_per_gb", "bridge_cpu_s_per_gb", "tps", "min_us",
                "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "cps", "qps", "avg_latency_us",
-               "bytes_per_conn", "rss_kb", "hwm_kb", "open_s", "socket_errors"]
+               "bytes_per_conn", "rss_kb", "hwm_kb", "open_s", "socket_errors", "vm_min_gbps",
+               "vm_max_gbps", "fairness", "jain"]
     for (cell, backend), rs in groups.items():
         ok = [r for r in rs if r.get("ok")]
         a = {"runs": len(rs), "ok": len(ok),
@@ -635,6 +664,28 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
                         [["bytes per connection"] + [cell_text(agg, c, b, "bytes_per_conn", 0) for b in ib],
                          ["RSS with them open (KiB)"] + [cell_text(agg, c, b, "rss_kb", 0) for b in ib],
                          ["seconds to open them"] + [cell_text(agg, c, b, "open_s", 1) for b in ib]]) + "\n")
+
+    sc = [c for c in agg if c.startswith("scale")]
+    if sc:
+        c = sc[0]
+        n = c.split()[1]
+        sb = [b for b in backends if b in agg[c]]
+        one = "tcp %d h2g 1" % 1500
+        md.append("## Scale: %s VMs on one qcw-net\n" % n)
+        md.append("One qcw-net (`-keep-serving`) serves %s guests on its QEMU socket (each a namespace with "
+                  "its own tap, MAC, bridge and address); all download from their own iperf3 server on the "
+                  "host side at once (`-R`, one stream, %s s). Aggregate Gbit/s, each VM's slowest and "
+                  "fastest, slowest/fastest and Jain's fairness index (1 = equal shares); a VM that got no "
+                  "data fails the cell. passt and QEMU serve one guest a process: qcw-net's backends only. "
+                  "For scale, one VM alone: the %s cell above.\n" % (n, meta.get("duration"), label(one)))
+        md.append(table(["metric"] + [NAMES[b] for b in sb],
+                        [["aggregate Gbit/s"] + [cell_text(agg, c, b, "gbps") for b in sb],
+                         ["one VM alone, Gbit/s"] + [cell_text(agg, one, b, "gbps") for b in sb],
+                         ["slowest VM Gbit/s"] + [cell_text(agg, c, b, "vm_min_gbps") for b in sb],
+                         ["fastest VM Gbit/s"] + [cell_text(agg, c, b, "vm_max_gbps") for b in sb],
+                         ["slowest/fastest"] + [cell_text(agg, c, b, "fairness") for b in sb],
+                         ["Jain's index"] + [cell_text(agg, c, b, "jain", 3) for b in sb],
+                         ["CPU s per GB"] + [cell_text(agg, c, b, "cpu_s_per_gb") for b in sb]]) + "\n")
 
     # DNS and connection rate
     dn = [c for c in ("dns_local", "dns_fwd") if c in agg]
