@@ -13,6 +13,7 @@
 #include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
 #include "net/osock.h"
+#include "net/stdio_fds.h"
 #include "net/transport_dgram.h"
 #include "net/transport_stream.h"
 #include "util/log.h"
@@ -206,9 +207,9 @@ static void daemon_stdio_closed(void *arg, struct ts_listener *l, int status,
 
 /*
  * daemon_stdio_start() - stdin and stdout as one frame transport, through
- * libuv's uv_pipe_open() on both platforms (on Windows it takes the CRT
- * descriptors' handles: the pipes WSL interop or any parent gives).
- * Nothing else writes to stdout: the log is on stderr or -log-file.
+ * libuv's uv_pipe_open(), or on Windows through a relay where they are
+ * not pipes libuv can open (net/stdio_fds.h). Nothing else writes to
+ * stdout: the log is on stderr or -log-file.
  */
 static int daemon_stdio_start(struct daemon *d)
 {
@@ -218,14 +219,17 @@ static int daemon_stdio_start(struct daemon *d)
 		.on_closed = daemon_stdio_closed,
 		.arg = d,
 	};
-	int r;
+	int r, rfd, wfd;
 
 	if (!d->o->listen_stdio || !*d->o->listen_stdio)
 		return 0;
 	d->stdio = ts_create(&d->loop, d->sw, &tc);
 	if (!d->stdio)
 		return -ENOMEM;
-	r = ts_adopt_fds(d->stdio, 0, 1);
+	r = stdio_frames_open(&rfd, &wfd);
+	if (r == 0)
+		r = rfd == wfd ? ts_adopt_fd(d->stdio, rfd)
+			       : ts_adopt_fds(d->stdio, rfd, wfd);
 	if (r < 0) {
 		log_err("stdio: cannot use stdin/stdout for frames (they "
 			"must be pipes or sockets): %s",
