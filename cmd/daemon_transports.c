@@ -7,6 +7,7 @@
  * -keep-serving).
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -227,9 +228,13 @@ static int daemon_stdio_start(struct daemon *d)
 	if (!d->stdio)
 		return -ENOMEM;
 	r = stdio_frames_open(&rfd, &wfd);
-	if (r == 0)
-		r = rfd == wfd ? ts_adopt_fd(d->stdio, rfd)
-			       : ts_adopt_fds(d->stdio, rfd, wfd);
+	if (r < 0) {
+		log_err("stdio: cannot use stdin/stdout for frames: %s",
+			strerror(-r));
+		return r;
+	}
+	r = rfd == wfd ? ts_adopt_fd(d->stdio, rfd)
+		       : ts_adopt_fds(d->stdio, rfd, wfd);
 	if (r < 0) {
 		log_err("stdio: cannot use stdin/stdout for frames (they "
 			"must be pipes or sockets): %s",
