@@ -33,6 +33,7 @@
 #include "util/sockpath.h"
 #include "net/transport_stream.h"
 #include "net/osock.h"
+#include "net/hvsock.h"
 #include "net/unixsock.h"
 #include "util/path.h"
 #include "util/url.h"
@@ -1107,9 +1108,44 @@ static int http_listen_url(struct http_server *srv, const struct url *u,
 			   size_t errlen);
 
 /*
+ * http_listen_hv() - vsock://GUID or vsock://PORT on Windows: a Hyper-V
+ * socket listener (net/hvsock.h) that accepts as a unix:// listener does
+ * on Windows (l->ux: unixsock_accept()), with no file to unlink.
+ */
+static int http_listen_hv(struct http_server *srv, const struct url *u,
+			  unsigned int flags, char *err, size_t errlen)
+{
+	char guid[HVADDR_GUID_STRLEN + 1];
+	struct http_listener *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	l->srv = srv;
+	l->flags = flags;
+	l->is_unix = true;
+	l->ux = true;
+	srv->refs++;
+	r = hvsock_listen(srv->loop, &l->u.ux, &u->hv_service, 128,
+			  http_connection_cb, l);
+	if (r < 0) {
+		hvaddr_format(&u->hv_service, guid);
+		snprintf(err, errlen,
+			 "cannot listen on the Hyper-V socket service %s: %s",
+			 guid, hvsock_strerror(r));
+		http_listener_close(l);
+		return r;
+	}
+	l->next = srv->listeners;
+	srv->listeners = l;
+	return 0;
+}
+
+/*
  * http_listen_vsock() - vsock://CID:PORT on AF_VSOCK (opened by util/vsock
  * and handed to libuv as a pipe: libuv has no vsock family), or macOS's
- * vsock://null:PORT/DIR as the unix socket DIR/00000002.%08x.
+ * vsock://null:PORT/DIR as the unix socket DIR/00000002.%08x, or a Hyper-V
+ * service (http_listen_hv()).
  */
 static int http_listen_vsock(struct http_server *srv, const struct url *u,
 			     unsigned int flags, char *err, size_t errlen)
@@ -1126,11 +1162,8 @@ static int http_listen_vsock(struct http_server *srv, const struct url *u,
 		}
 		return http_listen_url(srv, &uu, uu.path, flags, err, errlen);
 	}
-	if (u->port == -1 && u->host[0]) {
-		snprintf(err, errlen,
-			 "Hyper-V socket service GUIDs are Windows only");
-		return -EPROTONOSUPPORT;
-	}
+	if (u->hvsock)
+		return http_listen_hv(srv, u, flags, err, errlen);
 	fd = vsock_listen(u->vsock_cid, u->vsock_port, 128);
 	if (fd < 0) {
 		snprintf(err, errlen, "cannot listen on vsock port %u: %s",
@@ -1144,8 +1177,9 @@ static int http_listen_vsock(struct http_server *srv, const struct url *u,
  * http_server_listen() - serve on a new endpoint.
  * @srv: server
  * @url: "unix:///path" (mode 0600; a stale socket file is replaced, a live
- *       one is an error), "tcp://host:port", "vsock://[CID]:PORT" or
- *       "vsock://null:PORT/DIR" (the unix socket DIR/00000002.%08x)
+ *       one is an error), "tcp://host:port", "vsock://[CID]:PORT",
+ *       "vsock://null:PORT/DIR" (the unix socket DIR/00000002.%08x) or,
+ *       on Windows, "vsock://GUID" / "vsock://PORT" (a Hyper-V socket)
  * @flags: HTTP_F_* passed to the handler with each request
  * @err: receives the reason on failure
  * @errlen: room in @err

@@ -7,11 +7,14 @@
  * -keep-serving).
  */
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "cmd/daemon_opts.h"
 #include "cmd/daemon_units.h"
+#include "net/osock.h"
+#include "net/stdio_fds.h"
 #include "net/transport_dgram.h"
 #include "net/transport_stream.h"
 #include "util/log.h"
@@ -179,22 +182,67 @@ const struct daemon_unit daemon_bess = {"bess", daemon_bess_start,
  * stays on stderr or the log file. Exits when stdin ends. ----
  */
 
+/*
+ * daemon_stdio_closed() - stdin ended: there is no next peer, so the
+ * daemon ends whether or not a frame came (-keep-serving too): status 0
+ * at EOF (gvforwarder went away), 1 on a read error or a bad frame.
+ */
+static void daemon_stdio_closed(void *arg, struct ts_listener *l, int status,
+				bool had_frames)
+{
+	struct daemon *d = arg;
+
+	(void)l;
+	(void)had_frames;
+	if (status == 0 || status == UV_EOF || status == UV_ECONNRESET ||
+	    status == UV_EPIPE) {
+		log_info("stdio: stdin closed, exiting");
+		daemon_stop(d, 0);
+	} else {
+		log_err("gvproxy exiting: stdio failed: %s",
+			status == -EPROTO ? "invalid frame"
+					  : uv_strerror(status));
+		daemon_stop(d, 1);
+	}
+}
+
+/*
+ * daemon_stdio_start() - stdin and stdout as one frame transport, through
+ * libuv's uv_pipe_open(), or on Windows through a relay where they are
+ * not pipes libuv can open (net/stdio_fds.h). Nothing else writes to
+ * stdout: the log is on stderr or -log-file.
+ */
 static int daemon_stdio_start(struct daemon *d)
 {
 	struct ts_config tc = {
 		.framing = FRAMING_LE16,
 		.kind = "stdio",
-		.on_closed = daemon_vm_closed,
+		.on_closed = daemon_stdio_closed,
 		.arg = d,
 	};
+	int r, rfd, wfd;
 
 	if (!d->o->listen_stdio || !*d->o->listen_stdio)
 		return 0;
 	d->stdio = ts_create(&d->loop, d->sw, &tc);
-	if (!d->stdio || ts_adopt_fds(d->stdio, 0, 1) < 0) {
-		log_err("stdio: cannot use stdin/stdout for frames");
-		return -EINVAL;
+	if (!d->stdio)
+		return -ENOMEM;
+	r = stdio_frames_open(&rfd, &wfd);
+	if (r < 0) {
+		log_err("stdio: cannot use stdin/stdout for frames: %s",
+			strerror(-r));
+		return r;
 	}
+	r = rfd == wfd ? ts_adopt_fd(d->stdio, rfd)
+		       : ts_adopt_fds(d->stdio, rfd, wfd);
+	if (r < 0) {
+		log_err("stdio: cannot use stdin/stdout for frames (they "
+			"must be pipes or sockets): %s",
+			uv_strerror(r));
+		return r;
+	}
+	log_info("stdio: frames on stdin/stdout (2-byte little-endian "
+		 "length)");
 	return 0;
 }
 
@@ -335,6 +383,6 @@ void daemon_connect_fd(void *arg, int fd)
 	if (r < 0) {
 		log_err("/connect: cannot serve the connection: %s",
 			uv_strerror(r));
-		close(fd);
+		osock_close(fd);
 	}
 }

@@ -4,7 +4,9 @@
  * copy of the input, with roomy and tiny host buffers, and flags_parse()
  * (cmd/flags.h) on the input split into arguments at newlines. Results
  * are checked (strings terminated inside their buffers, ports in range,
- * consistent return values); a violation traps.
+ * consistent return values, a Hyper-V service -- vsock://GUID or
+ * vsock://PORT -- round-tripping through its text and SOCKADDR_HV,
+ * util/hvaddr.h); a violation traps.
  */
 #include <errno.h>
 #include <limits.h>
@@ -12,6 +14,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cmd/flags.h"
 #include "util/url.h"
@@ -25,6 +28,28 @@
 #define MAX_ARGS 64
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* fuzz_hvsock() - a Hyper-V service: its text round-trips */
+static void fuzz_hvsock(const struct url *u)
+{
+	char txt[HVADDR_GUID_STRLEN + 1];
+	struct hvaddr_guid g;
+	struct hvaddr_sockaddr sa;
+	uint32_t port;
+
+	CHECK(u->port == -1 && u->host[0] && !u->vsock_null);
+	hvaddr_format(&u->hv_service, txt);
+	CHECK(strlen(txt) == HVADDR_GUID_STRLEN);
+	CHECK(hvaddr_guid_parse(txt, strlen(txt), &g) == 0);
+	CHECK(!memcmp(&g, &u->hv_service, sizeof(g)));
+	if (strlen(u->host) == HVADDR_GUID_STRLEN)
+		CHECK(!strcasecmp(txt, u->host));
+	else /* the short form: a port in the VSOCK template */
+		CHECK(hvaddr_port(&g, &port) == 0 && port != 0xffffffffu);
+	hvaddr_listen_addr(&g, &sa);
+	CHECK(sa.family == HVADDR_AF_HYPERV &&
+	      !memcmp(&sa.service_id, &g, sizeof(g)));
+}
 
 static void fuzz_url(const char *s)
 {
@@ -65,6 +90,8 @@ static void fuzz_url(const char *s)
 			CHECK(r2 || strlen(p) > strlen("00000002.00000000"));
 		}
 		CHECK(!u.path[0] || u.path[0] == '/');
+		if (u.hvsock)
+			fuzz_hvsock(&u);
 		break;
 	default:
 		CHECK(0);

@@ -27,6 +27,7 @@
 
 #include "util/be.h"
 #include "util/log.h"
+#include "net/osock.h"
 #include "net/rxchunk.h"
 #include "net/unixsock.h"
 #include "net/txq.h"
@@ -692,14 +693,23 @@ struct ts_listener *ts_create(uv_loop_t *loop, struct sw *sw,
 	return l;
 }
 
-int ts_adopt_fds(struct ts_listener *l, int rfd, int wfd)
+/*
+ * ts_adopt() - serve @rfd/@wfd; @sock: one socket that osock.h opens with
+ * uv_tcp_open() (any TCP socket; on Windows every SOCKET, AF_HYPERV and
+ * AF_UNIX too, since libuv's uv_pipe_t is a named pipe there); else
+ * uv_pipe_open() (POSIX stream fds, and stdin/stdout on both).
+ */
+static int ts_adopt(struct ts_listener *l, int rfd, int wfd, bool sock)
 {
 	struct ts_conn *c = ts_conn_new(l);
 	int r;
 
 	if (!c)
 		return -ENOMEM;
-	uv_pipe_init(l->loop, &c->u.pipe, 0);
+	if (sock)
+		uv_tcp_init(l->loop, &c->u.tcp);
+	else
+		uv_pipe_init(l->loop, &c->u.pipe, 0);
 	c->u.h.data = c;
 	c->out = &c->u.s;
 	if (wfd != rfd) {
@@ -707,7 +717,8 @@ int ts_adopt_fds(struct ts_listener *l, int rfd, int wfd)
 		c->wout.h.data = c;
 		c->out = &c->wout.s;
 	}
-	r = uv_pipe_open(&c->u.pipe, rfd);
+	r = sock ? uv_tcp_open(&c->u.tcp, (uv_os_sock_t)rfd)
+		 : uv_pipe_open(&c->u.pipe, rfd);
 	if (r == 0 && wfd != rfd)
 		r = uv_pipe_open(&c->wout.pipe, wfd);
 	if (r < 0) {
@@ -725,7 +736,12 @@ int ts_adopt_fds(struct ts_listener *l, int rfd, int wfd)
 	return ts_conn_start(l, c);
 }
 
+int ts_adopt_fds(struct ts_listener *l, int rfd, int wfd)
+{
+	return ts_adopt(l, rfd, wfd, false);
+}
+
 int ts_adopt_fd(struct ts_listener *l, int fd)
 {
-	return ts_adopt_fds(l, fd, fd);
+	return ts_adopt(l, fd, fd, osock_is_tcp(fd));
 }

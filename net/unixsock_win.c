@@ -9,7 +9,9 @@
  * the caller's connection callback, and unixsock_accept() turns it into a
  * uv_tcp_t with uv_tcp_open() (a connected stream socket reads and
  * writes through the IOCP whatever its family). Closing the listening
- * SOCKET ends the blocking accept(), and the thread with it.
+ * SOCKET ends the blocking accept(), and the thread with it. The same
+ * thread serves a Hyper-V socket listener (unixsock_serve(),
+ * net/hvsock_win.c), for the same reason.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -20,7 +22,7 @@
 #include <afunix.h>
 #include <aclapi.h>
 
-#include "net/unixsock.h"
+#include "net/unixsock_win.h"
 #include "util/winstr.h"
 
 #define UNIXSOCK_QUEUE 16 /* accepted, not yet taken by the loop */
@@ -128,11 +130,41 @@ static void unixsock_async_cb(uv_async_t *a)
 	}
 }
 
+/* unixsock_start() - the accept thread on @ls (owned from now on) */
+static int unixsock_start(struct unixsock *x, SOCKET ls, uv_connection_cb cb)
+{
+	struct unixsock_win *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		closesocket(ls);
+		return UV_ENOMEM;
+	}
+	w->x = x;
+	w->cb = cb;
+	w->pending = INVALID_SOCKET;
+	w->ls = ls;
+	InitializeCriticalSection(&w->lock);
+	uv_async_init(x->u.h.loop, &w->async, unixsock_async_cb);
+	w->async.data = w;
+	x->win = w;
+	w->thread = CreateThread(NULL, 0, unixsock_accept_thread, w, 0, NULL);
+	return w->thread ? 0 : UV_ENOMEM;
+}
+
+int unixsock_serve(uv_loop_t *loop, struct unixsock *x, SOCKET ls,
+		   uv_connection_cb cb, void *data)
+{
+	x->win = NULL;
+	uv_tcp_init(loop, &x->u.tcp); /* the placeholder the caller sees */
+	x->u.h.data = data;
+	return unixsock_start(x, ls, cb);
+}
+
 int unixsock_listen(uv_loop_t *loop, struct unixsock *x, const char *path,
 		    int backlog, uv_connection_cb cb, void *data)
 {
 	struct sockaddr_un sa;
-	struct unixsock_win *w;
+	SOCKET ls;
 	int r;
 
 	x->win = NULL;
@@ -140,34 +172,19 @@ int unixsock_listen(uv_loop_t *loop, struct unixsock *x, const char *path,
 	x->u.h.data = data;
 	if (strlen(path) >= sizeof(sa.sun_path))
 		return UV_ENAMETOOLONG;
-	w = calloc(1, sizeof(*w));
-	if (!w)
-		return UV_ENOMEM;
-	w->x = x;
-	w->cb = cb;
-	w->pending = INVALID_SOCKET;
-	w->ls = socket(AF_UNIX, SOCK_STREAM, 0);
-	if (w->ls == INVALID_SOCKET) {
-		r = uv_translate_sys_error(WSAGetLastError());
-		free(w);
-		return r;
-	}
+	ls = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (ls == INVALID_SOCKET)
+		return uv_translate_sys_error(WSAGetLastError());
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (bind(w->ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    (unixsock_owner_only(path), listen(w->ls, backlog)) != 0) {
+	if (bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    (unixsock_owner_only(path), listen(ls, backlog)) != 0) {
 		r = uv_translate_sys_error(WSAGetLastError());
-		closesocket(w->ls);
-		free(w);
+		closesocket(ls);
 		return r;
 	}
-	InitializeCriticalSection(&w->lock);
-	uv_async_init(loop, &w->async, unixsock_async_cb);
-	w->async.data = w;
-	x->win = w;
-	w->thread = CreateThread(NULL, 0, unixsock_accept_thread, w, 0, NULL);
-	return w->thread ? 0 : UV_ENOMEM;
+	return unixsock_start(x, ls, cb);
 }
 
 int unixsock_accept(struct unixsock *x, uv_stream_t *client)

@@ -1710,6 +1710,17 @@ static void test_listen_errors(void **state)
 				 "vsock://00000400-FACB-11E6-BD58-64006A7986D3",
 				 0, err, sizeof(err)),
 			 -EPROTONOSUPPORT);
+	assert_non_null(strstr(err, "AF_HYPERV"));
+	assert_non_null(strstr(err, "00000400-FACB-11E6-BD58-64006A7986D3"));
+	/* the short form names the same service */
+	err[0] = 0;
+	assert_int_equal(
+		http_server_listen(srv, "vsock://1024", 0, err, sizeof(err)),
+		-EPROTONOSUPPORT);
+	assert_non_null(strstr(err, "00000400-FACB-11E6-BD58-64006A7986D3"));
+	assert_int_equal(http_server_listen(srv, "vsock://not-a-guid", 0, err,
+					    sizeof(err)),
+			 -EINVAL);
 	snprintf(url, sizeof(url), "vsock://null:1024%s", dir);
 	assert_int_equal(http_server_listen(srv, url, 0, err, sizeof(err)), 0);
 	{

@@ -3,7 +3,8 @@
  * every scheme gvproxy accepts (unix, tcp with host, empty host and IPv6
  * literal, vsock with cid/port, path and hvsock GUID, unixgram,
  * unixpacket, npipe; the 32-bit vsock CID/port and macOS's
- * vsock://null:PORT/DIR socket name), url_split_hostport on its own, and the errors for
+ * vsock://null:PORT/DIR socket name; Windows' Hyper-V service GUID and
+ * the short vsock://PORT form mapped to it), url_split_hostport on its own, and the errors for
  * bad schemes, hosts and ports.
  */
 #include <errno.h>
@@ -171,10 +172,50 @@ static void test_vsock(void **state)
 	assert_string_equal(u.host, "00000400-FACB-11E6-BD58-64006A7986D3");
 	assert_int_equal(u.port, -1);
 	assert_string_equal(u.path, "");
+	assert_true(u.hvsock);
+	assert_int_equal(u.hv_service.data1, 0x400);
+	assert_int_equal(u.hv_service.data2, 0xfacb);
 	parse_ok("vsock://00000400-FACB-11E6-BD58-64006A7986D3/connect", &u);
 	assert_string_equal(u.host, "00000400-FACB-11E6-BD58-64006A7986D3");
 	assert_int_equal(u.port, -1);
 	assert_string_equal(u.path, "/connect");
+	assert_true(u.hvsock);
+	parse_ok("vsock://90db8b89-0d35-4f79-8ce9-49ea0ac8b7cd", &u);
+	assert_true(u.hvsock);
+	assert_int_equal(u.hv_service.data1, 0x90db8b89u);
+	/* the CID:PORT forms are not Hyper-V services */
+	parse_ok("vsock://2:1024", &u);
+	assert_false(u.hvsock);
+}
+
+static void test_vsock_hv_port(void **state)
+{
+	char txt[HVADDR_GUID_STRLEN + 1];
+	struct url u;
+
+	(void)state;
+	/* Windows' short form: vsock://PORT is Podman's service GUID */
+	parse_ok("vsock://1024", &u);
+	assert_true(u.hvsock);
+	assert_int_equal(u.port, -1);
+	assert_string_equal(u.host, "1024");
+	hvaddr_format(&u.hv_service, txt);
+	assert_string_equal(txt, "00000400-FACB-11E6-BD58-64006A7986D3");
+	parse_ok("vsock://4294967294/connect", &u);
+	assert_string_equal(u.path, "/connect");
+	hvaddr_format(&u.hv_service, txt);
+	assert_string_equal(txt, "FFFFFFFE-FACB-11E6-BD58-64006A7986D3");
+	parse_bad("vsock://4294967295"); /* VMADDR_PORT_ANY */
+	parse_bad("vsock://4294967296");
+	parse_bad("vsock://0x400");
+	parse_bad("vsock://-1");
+	parse_bad("vsock://1024x");
+	/* GUIDs are checked when parsed, not when a listener binds */
+	parse_bad("vsock://00000400-FACB-11E6-BD58-64006A7986D");
+	parse_bad("vsock://00000400-FACB-11E6-BD58-64006A7986DX");
+	parse_bad("vsock://{00000400-FACB-11E6-BD58-64006A7986D3}");
+	parse_bad("vsock://host");
+	parse_bad("vsock://null");
 }
 
 static void test_vsock_bad(void **state)
@@ -320,6 +361,7 @@ int main(void)
 		cmocka_unit_test(test_vsock),
 		cmocka_unit_test(test_vsock_bad),
 		cmocka_unit_test(test_vsock_forms),
+		cmocka_unit_test(test_vsock_hv_port),
 		cmocka_unit_test(test_bad_scheme),
 		cmocka_unit_test(test_err_truncated),
 		cmocka_unit_test(test_split_hostport),

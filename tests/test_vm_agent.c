@@ -155,6 +155,7 @@ static void test_url_bad(void **state)
 	url_bad("vsock://:1024/connect"); /* the agent needs a CID */
 	url_bad("vsock://null:1024/dir");
 	url_bad("vsock://00000400-FACB-11E6-BD58-64006A7986D3");
+	url_bad("vsock://1024/connect"); /* Windows host side short form */
 	url_bad("vsock://2:1024/con nect");
 	url_bad("vsock://2:x/connect");
 	url_bad("stdio:");

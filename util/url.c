@@ -90,9 +90,11 @@ static int url_parse_vsock(const char *rest, struct url *u)
 		return -EINVAL;
 	colon = strchr(hp, ':');
 	if (!colon) {
-		/* Windows hvsock service GUID */
-		if (url_copy(u->host, sizeof(u->host), hp))
+		/* Windows: a Hyper-V service GUID, or a port mapped to one */
+		if (hvaddr_service(hp, n, &u->hv_service) < 0 ||
+		    url_copy(u->host, sizeof(u->host), hp))
 			return -EINVAL;
+		u->hvsock = true;
 		u->port = -1;
 		return 0;
 	}

@@ -8,7 +8,11 @@
  *   vsock://CID:PORT[/path] Linux; /path is the HTTP path an agent POSTs
  *   vsock://null:PORT/DIR   macOS/hyperkit: the unix socket
  *                           DIR/00000002.%08x(PORT) (url_vsock_unix_path)
- *   vsock://GUID[/path]     Windows Hyper-V socket service (port -1)
+ *   vsock://GUID[/path]     Windows Hyper-V socket service (port -1,
+ *                           hvsock, the GUID in hv_service; hvaddr.h)
+ *   vsock://PORT[/path]     Windows, the short form: the service
+ *                           <PORT in 8 hex digits>-FACB-11E6-BD58-
+ *                           64006A7986D3 (Podman's mapping of a port)
  * CIDs and ports are 32-bit; PORT 0xffffffff (VMADDR_PORT_ANY) is refused.
  */
 #ifndef QCW_URL_H
@@ -17,6 +21,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "util/hvaddr.h"
 
 #define URL_VSOCK_CID_ANY 0xffffffffu
 
@@ -37,6 +43,8 @@ struct url {
 	uint32_t vsock_cid; /* vsock: URL_VSOCK_CID_ANY for an empty host */
 	uint32_t vsock_port; /* vsock: the full 32-bit port */
 	bool vsock_null; /* vsock://null:PORT/DIR (path = DIR) */
+	bool hvsock; /* vsock://GUID or vsock://PORT: a Hyper-V service */
+	struct hvaddr_guid hv_service; /* hvsock: the service GUID */
 };
 
 /* url_parse() - 0, or -EINVAL with a reason in @err. */

@@ -106,7 +106,7 @@ int vm_url_parse(const char *s, struct vm_url *u, char *err, size_t errlen)
 		snprintf(u->post, sizeof(u->post), "/connect");
 		return 0;
 	case URL_VSOCK:
-		if (pu.port == -1 && pu.host[0] && !pu.vsock_port) {
+		if (pu.hvsock) {
 			snprintf(err, errlen,
 				 "%s: a Hyper-V service GUID is for the host "
 				 "side; the guest dials vsock://2:PORT",

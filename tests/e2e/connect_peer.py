@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""connect_peer.py MODE SOCK - a VM of the tests' own on a qcw-net socket.
+"""connect_peer.py MODE SOCK - a VM of the tests' own on a qcw-net socket
+(a unix socket's path, or tcp:HOST:PORT).
 
 MODEs:
   le16 | be32 | raw   POST /connect on the -listen socket SOCK (no response
@@ -70,15 +71,27 @@ def stall(path):
     return refused
 
 
+def dial(path):
+    """SOCK is a unix socket's path, or tcp:HOST:PORT (qcw-net.exe under
+    wine, which has no AF_UNIX)."""
+    if path.startswith("tcp:"):
+        host, port = path[4:].rsplit(":", 1)
+        s = socket.create_connection((host, int(port)), timeout=5)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return s
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect(path)
+    return s
+
+
 def main():
     mode, path = sys.argv[1], sys.argv[2]
     if mode == "vpnkit-stall":
         if not stall(path):
             return 1
         mode = "vpnkit"
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(5)
-    s.connect(path)
+    s = dial(path)
     f = arp_request()
     if mode == "vpnkit-short":
         s.sendall(b"\x01" * 20)

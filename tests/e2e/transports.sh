@@ -43,6 +43,8 @@ t_check "-listen-bess with a wrong scheme is refused" \
 	sh -c "! '$QCW_NET' -ssh-port -1 -listen-bess unix://$LAB_DIR/x.sock"
 t_check "stdio: ARP over stdin/stdout (2-byte LE), exit 0 at EOF" \
 	lab_net python3 "$(dirname "${BASH_SOURCE[0]}")/stdio_peer.py" "$QCW_NET"
+t_check "stdio: stdin closed before any frame: exit 0 (no waiting)" \
+	lab_net sh -c "true | timeout 10 '$QCW_NET' -listen-stdio accept -ssh-port -1 >/dev/null 2>&1"
 
 # ---- every handle closed by its owner ----
 all_args=(-listen "unix://$LAB_DIR/api.sock" -services "unix://$LAB_DIR/svc.sock"
