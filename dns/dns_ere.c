@@ -25,7 +25,14 @@ struct ere {
 	unsigned int depth, groups;
 	size_t open_at[DNS_ERE_DEPTH]; /* output offsets of open groups */
 	unsigned int open_num[DNS_ERE_DEPTH];
-	bool closed[10]; /* groups 1-9 closed (back references) */
+	/*
+	 * groups 1-9 closed, as bits (back references); glibc forgets, at
+	 * each '|', the groups the alternation's previous branches closed
+	 * (init: what was closed where the alternation began; acc: what its
+	 * branches closed), per level of nesting (0: the whole pattern)
+	 */
+	unsigned int closed;
+	unsigned int init[DNS_ERE_DEPTH + 1], acc[DNS_ERE_DEPTH + 1];
 	char *err;
 	size_t errlen;
 };
@@ -324,7 +331,7 @@ static int ere_escape(struct ere *e)
 		return 0;
 	}
 	if (d >= '1' && d <= '9') {
-		if (!e->closed[d - '0'])
+		if (!(e->closed & (1u << (d - '0'))))
 			return ere_fail(e, "invalid back reference");
 		ere_item(e, e->len);
 		snprintf(b, sizeof(b), "\\g{%c}", d);
@@ -365,6 +372,8 @@ static int ere_step(struct ere *e)
 			return ere_fail(e, "groups nested too deep");
 		e->open_at[e->depth] = e->len;
 		e->open_num[e->depth++] = ++e->groups;
+		e->init[e->depth] = e->closed;
+		e->acc[e->depth] = 0;
 		ere_put(e, "(", 1);
 		e->item = -1;
 		e->i++;
@@ -377,13 +386,16 @@ static int ere_step(struct ere *e)
 			ere_byte(e, c);
 			return 0;
 		}
+		e->closed |= e->acc[e->depth];
 		e->depth--;
 		ere_put(e, ")", 1);
 		if (e->open_num[e->depth] < 10)
-			e->closed[e->open_num[e->depth]] = true;
+			e->closed |= 1u << e->open_num[e->depth];
 		ere_item(e, e->open_at[e->depth]);
 		return 0;
 	case '|':
+		e->acc[e->depth] |= e->closed;
+		e->closed = e->init[e->depth];
 		e->i++;
 		ere_put(e, "|", 1);
 		e->item = -1;

@@ -49,7 +49,7 @@ struct icmp_echo_slot {
 	/* the reply header, the data, room for an ICMP error and the status
 	 * block Icmp6SendEcho2 asks for */
 	uint8_t reply[ICMP_ECHO_REPLY_HDR + ICMP_ECHO_MAX_DATA + 8 + 64 +
-		      sizeof(IO_STATUS_BLOCK)];
+		      16 /* an IO_STATUS_BLOCK */];
 };
 
 struct icmp_echo {
