@@ -33,6 +33,14 @@ struct ere {
 	 */
 	unsigned int closed;
 	unsigned int init[DNS_ERE_DEPTH + 1], acc[DNS_ERE_DEPTH + 1];
+	/*
+	 * the size of glibc's parse tree, which copies an item for each
+	 * repetition it must spell out (a+ is a a*, a{3} is a a a): of the
+	 * branch so far and of the alternation's previous branches, per
+	 * level, and of the last item; saturated above DNS_ERE_COST_MAX
+	 */
+	unsigned long seq[DNS_ERE_DEPTH + 1], alt[DNS_ERE_DEPTH + 1];
+	unsigned long item_cost;
 	char *err;
 	size_t errlen;
 };
@@ -82,11 +90,33 @@ static void ere_byte(struct ere *e, unsigned char c)
 	ere_puts(e, b);
 }
 
-/* ere_item() - a repeatable item starts at output offset @at */
-static void ere_item(struct ere *e, size_t at)
+static unsigned long ere_sat(unsigned long v)
+{
+	return v > DNS_ERE_COST_MAX ? DNS_ERE_COST_MAX + 1 : v;
+}
+
+/* ere_item_cost() - a repeatable item of @cost tree nodes */
+static void ere_item_cost(struct ere *e, size_t at, unsigned long cost)
 {
 	e->item = (long)at;
 	e->quantified = false;
+	e->item_cost = cost;
+	e->seq[e->depth] = ere_sat(e->seq[e->depth] + cost);
+}
+
+/* ere_item() - a repeatable item (one node) starts at output offset @at */
+static void ere_item(struct ere *e, size_t at)
+{
+	ere_item_cost(e, at, 1);
+}
+
+/* ere_repeat() - the last item spelt out @copies times (and one node) */
+static void ere_repeat(struct ere *e, unsigned long copies)
+{
+	unsigned long c = ere_sat(e->item_cost * (copies ? copies : 1) + 1);
+
+	e->seq[e->depth] = ere_sat(e->seq[e->depth] - e->item_cost + c);
+	e->item_cost = c;
 }
 
 /* ere_anchor() - what follows may not be a quantifier */
@@ -167,7 +197,10 @@ static int ere_interval(struct ere *e)
 		snprintf(q, sizeof(q), "{%ld}", lo);
 	else
 		snprintf(q, sizeof(q), "{%ld,%ld}", lo, hi);
-	return ere_quantify(e, q);
+	if (ere_quantify(e, q))
+		return -EINVAL;
+	ere_repeat(e, (unsigned long)(hi < 0 ? lo + 1 : hi));
+	return 0;
 }
 
 static const char *const ere_classes[] = {
@@ -354,6 +387,7 @@ static int ere_escape(struct ere *e)
 static int ere_step(struct ere *e)
 {
 	unsigned char c = e->p[e->i];
+	unsigned long cost;
 
 	switch (c) {
 	case '\\':
@@ -366,7 +400,10 @@ static int ere_step(struct ere *e)
 	case '+':
 	case '?':
 		e->i++;
-		return ere_quantify(e, c == '*' ? "*" : c == '+' ? "+" : "?");
+		if (ere_quantify(e, c == '*' ? "*" : c == '+' ? "+" : "?"))
+			return -EINVAL;
+		ere_repeat(e, c == '+' ? 2 : 1);
+		return 0;
 	case '(':
 		if (e->depth == DNS_ERE_DEPTH)
 			return ere_fail(e, "groups nested too deep");
@@ -374,6 +411,8 @@ static int ere_step(struct ere *e)
 		e->open_num[e->depth++] = ++e->groups;
 		e->init[e->depth] = e->closed;
 		e->acc[e->depth] = 0;
+		e->seq[e->depth] = 0;
+		e->alt[e->depth] = 0;
 		ere_put(e, "(", 1);
 		e->item = -1;
 		e->i++;
@@ -387,15 +426,18 @@ static int ere_step(struct ere *e)
 			return 0;
 		}
 		e->closed |= e->acc[e->depth];
+		cost = ere_sat(e->alt[e->depth] + e->seq[e->depth] + 1);
 		e->depth--;
 		ere_put(e, ")", 1);
 		if (e->open_num[e->depth] < 10)
 			e->closed |= 1u << e->open_num[e->depth];
-		ere_item(e, e->open_at[e->depth]);
+		ere_item_cost(e, e->open_at[e->depth], cost);
 		return 0;
 	case '|':
 		e->acc[e->depth] |= e->closed;
 		e->closed = e->init[e->depth];
+		e->alt[e->depth] = ere_sat(e->alt[e->depth] + e->seq[e->depth]);
+		e->seq[e->depth] = 0;
 		e->i++;
 		ere_put(e, "|", 1);
 		e->item = -1;
@@ -444,6 +486,9 @@ int dns_ere_translate(const char *ere, char *out, size_t outlen, char *err,
 		r = ere_step(&e);
 		if (r)
 			return r;
+		if (e.seq[e.depth] + e.alt[e.depth] > DNS_ERE_COST_MAX)
+			return ere_fail(&e, "too complex: it would expand to "
+					    "more than 10000 repeated items");
 	}
 	if (e.depth)
 		return ere_fail(&e, "unmatched (");

@@ -10,7 +10,10 @@
  * accepted on both platforms or refused on both, with the same message.
  * What it refuses beyond glibc: more than DNS_ERE_MAX bytes, groups
  * nested deeper than DNS_ERE_DEPTH, interval bounds above DNS_ERE_DUP_MAX
- * (a DNS name has at most 253 characters).
+ * (a DNS name has at most 253 characters), and patterns whose repetitions
+ * glibc would spell out into more than DNS_ERE_COST_MAX items (its parse
+ * tree copies a repeated item: a+ is a a*, a{3} a a a, so 35 stacked '+'
+ * or three nested {255} exhaust memory in regcomp()).
  *
  * The translation (glibc's reading, as PCRE2 spells it; the caller
  * compiles with PCRE2_CASELESS | PCRE2_DOTALL | PCRE2_DOLLAR_ENDONLY and
@@ -38,6 +41,7 @@
 #define DNS_ERE_MAX 1024 /* bytes of a pattern */
 #define DNS_ERE_DEPTH 32 /* nested groups */
 #define DNS_ERE_DUP_MAX 255 /* interval bounds */
+#define DNS_ERE_COST_MAX 10000 /* items glibc's tree may spell out */
 /* room for any translation of a pattern of DNS_ERE_MAX bytes */
 #define DNS_ERE_OUT (DNS_ERE_MAX * 16 + 16)
 

@@ -85,6 +85,19 @@ static void test_translate(void **state)
 	assert_int_equal(
 		dns_ere_translate("a{256}", out, sizeof(out), err, sizeof(err)),
 		-EINVAL);
+	/* what glibc's regcomp() would spell out until memory runs out */
+	assert_int_equal(dns_ere_translate("1+++++++++++++++++++++++++++++++"
+					   "+++",
+					   out, sizeof(out), err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "too complex"));
+	assert_int_equal(dns_ere_translate("((a{255}){255}){255}", out,
+					   sizeof(out), err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(dns_ere_translate("^[a-z0-9-]{1,63}(\\.[a-z0-9-]{1,63}"
+					   "){0,3}$",
+					   out, sizeof(out), err, sizeof(err)),
+			 0);
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = 0;
 	assert_int_equal(
