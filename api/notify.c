@@ -1,14 +1,18 @@
 /*
  * notify.c - event notifications to a unix socket (see notify.h).
  *
- * One event is in flight at a time: a uv_pipe connects, writes the line
- * and is closed; its close callback starts the next event. A timer bounds
- * each attempt, so a listener that accepts but never reads cannot stall
- * the queue. Lines are formatted when queued, in a fixed ring.
+ * One event is in flight at a time: a client stream connects through the
+ * unix socket seam (net/unixsock.h: a uv_pipe_t on POSIX, a Winsock
+ * AF_UNIX socket on Windows), writes the line and is closed; once its
+ * close callback and its connect callback (which libuv and the seam call
+ * exactly once, UV_ECANCELED when closed first) have both run, the next
+ * event starts. A timer bounds each attempt, so a listener that accepts
+ * but never reads cannot stall the queue. Lines are formatted when queued,
+ * in a fixed ring.
  *
- * Ownership: the pipe handle is closed (never freed: it is embedded) and
- * the struct is freed in the timer's close callback once both handles are
- * closed after notify_destroy().
+ * Ownership: the stream handle is closed (never freed: it is embedded) and
+ * the struct is freed in the last close callback once every handle is
+ * closed and no connect is pending after notify_destroy().
  */
 #include "api/notify.h"
 
@@ -17,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/unixsock.h"
 #include "util/log.h"
 #include "util/url.h"
 
@@ -27,13 +32,20 @@ struct notify {
 	char path[256];
 	char ring[NOTIFY_QUEUE][NOTIFY_LINE];
 	unsigned int head, count; /* ring[head] is the oldest */
-	uv_pipe_t pipe;
-	uv_connect_t connect;
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_pipe_t pipe;
+		uv_tcp_t tcp;
+	} pipe; /* the client stream: unixsock_connect() picks the type */
+	struct unixsock_connect connect;
 	uv_write_t write;
 	uv_timer_t timer;
-	bool busy; /* the pipe is in use (until its close callback) */
+	bool busy; /* the stream is in use (until both callbacks below) */
+	bool connecting; /* the connect callback has not run yet */
+	bool pipe_closed; /* the stream's close callback has run */
 	bool destroyed;
-	int handles; /* timer, and the pipe while busy */
+	int handles; /* timer, and the stream while busy */
 	struct notify_counters cnt;
 };
 
@@ -52,10 +64,14 @@ static void notify_handle_closed(struct notify *n)
 		free(n);
 }
 
-static void notify_pipe_closed_cb(uv_handle_t *h)
+/*
+ * notify_settle() - the stream is closed and its connect is over: the
+ * event is done with, the next one may start (or the struct go).
+ */
+static void notify_settle(struct notify *n)
 {
-	struct notify *n = h->data;
-
+	if (n->connecting || !n->pipe_closed)
+		return;
 	n->busy = false;
 	if (n->destroyed) {
 		notify_handle_closed(n);
@@ -67,9 +83,17 @@ static void notify_pipe_closed_cb(uv_handle_t *h)
 	notify_next(n);
 }
 
+static void notify_pipe_closed_cb(uv_handle_t *h)
+{
+	struct notify *n = h->data;
+
+	n->pipe_closed = true;
+	notify_settle(n);
+}
+
 static void notify_finish(struct notify *n, int status)
 {
-	if (uv_is_closing((uv_handle_t *)&n->pipe))
+	if (uv_is_closing(&n->pipe.h))
 		return;
 	uv_timer_stop(&n->timer);
 	if (status < 0) {
@@ -79,7 +103,7 @@ static void notify_finish(struct notify *n, int status)
 	} else {
 		n->cnt.sent++;
 	}
-	uv_close((uv_handle_t *)&n->pipe, notify_pipe_closed_cb);
+	uv_close(&n->pipe.h, notify_pipe_closed_cb);
 }
 
 static void notify_write_cb(uv_write_t *req, int status)
@@ -96,13 +120,17 @@ static void notify_connect_cb(uv_connect_t *req, int status)
 	uv_buf_t b = uv_buf_init((char *)line, (unsigned int)strlen(line));
 	int r;
 
+	n->connecting = false;
+	if (uv_is_closing(&n->pipe.h)) {
+		notify_settle(n); /* timed out or destroyed meanwhile */
+		return;
+	}
 	if (status < 0) {
 		notify_finish(n, status);
 		return;
 	}
 	n->write.data = n;
-	r = uv_write(&n->write, (uv_stream_t *)&n->pipe, &b, 1,
-		     notify_write_cb);
+	r = uv_write(&n->write, &n->pipe.s, &b, 1, notify_write_cb);
 	if (r < 0)
 		notify_finish(n, r);
 }
@@ -117,15 +145,24 @@ static void notify_timer_cb(uv_timer_t *t)
 /* notify_next() - start sending the oldest queued event, if idle. */
 static void notify_next(struct notify *n)
 {
+	int r;
+
 	if (n->busy || n->count == 0 || n->destroyed)
 		return;
 	n->busy = true;
 	n->handles++;
-	uv_pipe_init(n->loop, &n->pipe, 0);
-	n->pipe.data = n;
-	n->connect.data = n;
+	n->pipe_closed = false;
+	n->connecting = true;
+	n->connect.req.data = n;
+	r = unixsock_connect(n->loop, &n->connect, &n->pipe.s, n->path,
+			     notify_connect_cb);
+	n->pipe.h.data = n; /* after the seam initialised the handle */
+	if (r < 0) {
+		n->connecting = false;
+		notify_finish(n, r);
+		return;
+	}
 	uv_timer_start(&n->timer, notify_timer_cb, NOTIFY_TIMEOUT_MS, 0);
-	uv_pipe_connect(&n->connect, &n->pipe, n->path, notify_connect_cb);
 }
 
 /**
@@ -172,8 +209,8 @@ void notify_destroy(struct notify *n)
 	if (!n)
 		return;
 	n->destroyed = true;
-	if (n->busy && !uv_is_closing((uv_handle_t *)&n->pipe))
-		uv_close((uv_handle_t *)&n->pipe, notify_pipe_closed_cb);
+	if (n->busy && !uv_is_closing(&n->pipe.h))
+		uv_close(&n->pipe.h, notify_pipe_closed_cb);
 	uv_close((uv_handle_t *)&n->timer, notify_timer_closed_cb);
 }
 

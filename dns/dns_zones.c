@@ -4,12 +4,12 @@
  * See dns_zones.h for the matching rules.
  */
 #include "dns/dns_zones.h"
+#include "dns/dns_regex.h"
 #include "util/fmt.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +22,7 @@
 struct dns_record {
 	char *name; /* NULL: unset (JSON "") */
 	char *regexp; /* source text; NULL: unset (JSON null) */
-	regex_t re; /* compiled when @regexp is set */
+	struct dns_regex *re; /* compiled when @regexp is set */
 	bool has4, has6; /* at least one */
 	uint32_t ip;
 	uint8_t ip6[16];
@@ -72,8 +72,7 @@ static void record_free(struct dns_record *r)
 {
 	if (!r)
 		return;
-	if (r->regexp)
-		regfree(&r->re);
+	dns_regex_free(r->re);
 	free(r->regexp);
 	free(r->name);
 	free(r);
@@ -194,12 +193,12 @@ static int zone_add_record(struct dns_zone *zone, const char *name,
 			goto nomem;
 	}
 	if (regexp) {
-		rc = regcomp(&r->re, regexp,
-			     REG_EXTENDED | REG_ICASE | REG_NOSUB);
-		if (rc) {
-			char msg[128];
+		char msg[128];
 
-			regerror(rc, &r->re, msg, sizeof(msg));
+		rc = dns_regex_compile(&r->re, regexp, msg, sizeof(msg));
+		if (rc == -ENOMEM)
+			goto nomem;
+		if (rc) {
 			set_err(err, errlen, "invalid regexp \"%s\": %s",
 				regexp, msg);
 			free(r->name);
@@ -207,10 +206,8 @@ static int zone_add_record(struct dns_zone *zone, const char *name,
 			return -EINVAL;
 		}
 		r->regexp = strdup(regexp);
-		if (!r->regexp) {
-			regfree(&r->re);
+		if (!r->regexp)
 			goto nomem;
-		}
 	}
 	if (zone_reserve(zone, zone->nrecs + 1))
 		goto nomem;
@@ -637,7 +634,7 @@ static bool record_match(const struct dns_record *r, const char *prefix)
 {
 	if (r->name && !strcasecmp(r->name, prefix))
 		return true;
-	return r->regexp && !regexec(&r->re, prefix, 0, NULL, 0);
+	return r->re && dns_regex_match(r->re, prefix);
 }
 
 /**

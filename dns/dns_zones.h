@@ -2,7 +2,8 @@
  * dns_zones.h - the local zones of the resolver (gvproxy's
  * containers.internal. and docker.internal., plus any added through the
  * API): an ordered list of zones, each with records matched by exact name
- * or by POSIX extended regexp, and an optional default IP.
+ * or by POSIX extended regexp (dns_regex.h: the same on every platform),
+ * and an optional default IP.
  *
  * A record holds an IPv4 address, an IPv6 address or (the built-in
  * gateway and host records, when the network has IPv6) both: A queries

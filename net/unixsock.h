@@ -1,6 +1,7 @@
 /*
  * unixsock.h - a unix stream socket listener on the libuv loop, for the
- * QEMU transport (-listen-qemu unix://) and the API (-listen unix://).
+ * QEMU transport (-listen-qemu unix://) and the API (-listen unix://),
+ * and the client side (-notification unix://).
  *
  * POSIX: a uv_pipe_t (unixsock_posix.c). Windows: libuv's uv_pipe_t is a
  * named pipe there, not an AF_UNIX socket, and its uv_tcp_t cannot listen
@@ -10,7 +11,12 @@
  * uv_tcp_open() makes it an ordinary libuv stream (reads and writes
  * through the IOCP as for TCP). Under wine, which has no AF_UNIX,
  * unixsock_listen() fails with UV_EAFNOSUPPORT and unixsock_strerror()
- * says so.
+ * says so. A client connects with uv_pipe_connect() on POSIX; on
+ * Windows unixsock_connect() runs a non-blocking connect() of a Winsock
+ * AF_UNIX SOCKET (waited for at most UNIXSOCK_CONNECT_MS) on libuv's
+ * thread pool and opens the connected SOCKET with uv_tcp_open() on the
+ * loop (libuv's connect paths on Windows know only named pipes and
+ * AF_INET/AF_INET6).
  *
  * The socket file is the owner's only: mode 0600 on POSIX, a protected
  * DACL with only the current user on Windows.
@@ -18,6 +24,7 @@
 #ifndef QCW_UNIXSOCK_H
 #define QCW_UNIXSOCK_H
 
+#include <stdint.h>
 #include <uv.h>
 
 struct unixsock_win;
@@ -52,6 +59,35 @@ int unixsock_accept(struct unixsock *x, uv_stream_t *client);
 
 /* unixsock_close() - stop listening; @cb when the handle is closed. */
 void unixsock_close(struct unixsock *x, uv_close_cb cb);
+
+#define UNIXSOCK_CONNECT_MS 5000
+#define UNIXSOCK_PATH_MAX 108 /* Windows' sun_path; POSIX's is no longer */
+
+/*
+ * struct unixsock_connect - one connect request; the callback gets &req
+ * (req.data is the caller's). The rest is the platform's.
+ */
+struct unixsock_connect {
+	uv_connect_t req;
+	uv_connect_cb cb;
+	uv_stream_t *client;
+	uv_work_t work; /* Windows: connect() on the thread pool */
+	uintptr_t sock; /* Windows: the SOCKET, once connected */
+	int err;
+	char path[UNIXSOCK_PATH_MAX];
+};
+
+/*
+ * unixsock_connect() - connect @client (room for both a uv_pipe_t and a
+ * uv_tcp_t; initialised on @loop in every case, so it is closed as usual)
+ * to the unix stream socket at @path without blocking the loop. @cb runs
+ * exactly once, on the loop, with 0 or a libuv error (UV_ECANCELED when
+ * @client was closed first; UV_EAFNOSUPPORT on a system without AF_UNIX);
+ * @c must stay valid until then.
+ * Return: 0, or a libuv error (then @cb does not run).
+ */
+int unixsock_connect(uv_loop_t *loop, struct unixsock_connect *c,
+		     uv_stream_t *client, const char *path, uv_connect_cb cb);
 
 /* unixsock_strerror() - uv_strerror(), with a clear word for no AF_UNIX. */
 const char *unixsock_strerror(int err);

@@ -12,6 +12,13 @@
  * SOCKET ends the blocking accept(), and the thread with it. The same
  * thread serves a Hyper-V socket listener (unixsock_serve(),
  * net/hvsock_win.c), for the same reason.
+ *
+ * The client side (unixsock_connect()) has the same problem the other way
+ * round: uv_pipe_connect() opens a named pipe, and uv_tcp_connect() binds
+ * and uses ConnectEx, which only AF_INET/AF_INET6 have. So the connect()
+ * of an AF_UNIX SOCKET runs on libuv's thread pool, non-blocking and
+ * waited for with select() for at most UNIXSOCK_CONNECT_MS, and the
+ * connected SOCKET becomes a uv_tcp_t on the loop (uv_tcp_open()).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -230,6 +237,93 @@ void unixsock_close(struct unixsock *x, uv_close_cb cb)
 		uv_close((uv_handle_t *)&w->async, unixsock_win_free);
 	}
 	uv_close(&x->u.h, cb);
+}
+
+/* unixsock_connect_work() - on a pool thread: connect, bounded. */
+static void unixsock_connect_work(uv_work_t *wk)
+{
+	struct unixsock_connect *c = wk->data;
+	struct sockaddr_un sa;
+	u_long nb = 1;
+	SOCKET s;
+	int e = 0;
+
+	s = socket(AF_UNIX, SOCK_STREAM, 0);
+	if (s == INVALID_SOCKET) {
+		c->err = uv_translate_sys_error(WSAGetLastError());
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
+	ioctlsocket(s, FIONBIO, &nb);
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0)
+		e = WSAGetLastError();
+	if (e == WSAEWOULDBLOCK) {
+		TIMEVAL tv = {UNIXSOCK_CONNECT_MS / 1000,
+			      (UNIXSOCK_CONNECT_MS % 1000) * 1000};
+		fd_set wf, ef;
+		int so = 0, sl = sizeof(so), n;
+
+		FD_ZERO(&wf);
+		FD_ZERO(&ef);
+		FD_SET(s, &wf);
+		FD_SET(s, &ef);
+		n = select(0, NULL, &wf, &ef, &tv);
+		if (n == 0)
+			e = WSAETIMEDOUT;
+		else if (n < 0)
+			e = WSAGetLastError();
+		else if (getsockopt(s, SOL_SOCKET, SO_ERROR, (char *)&so,
+				    &sl) != 0)
+			e = WSAGetLastError();
+		else
+			e = so ? so : FD_ISSET(s, &ef) ? WSAECONNREFUSED : 0;
+	}
+	if (e) {
+		closesocket(s);
+		c->err = uv_translate_sys_error(e);
+		return;
+	}
+	c->sock = (uintptr_t)s;
+	c->err = 0;
+}
+
+/* unixsock_connect_done() - on the loop: the SOCKET into the handle. */
+static void unixsock_connect_done(uv_work_t *wk, int status)
+{
+	struct unixsock_connect *c = wk->data;
+	SOCKET s = (SOCKET)c->sock;
+	int r = status < 0 ? status : c->err;
+
+	c->sock = (uintptr_t)INVALID_SOCKET;
+	if (uv_is_closing((uv_handle_t *)c->client)) {
+		if (r == 0)
+			closesocket(s);
+		r = UV_ECANCELED;
+	} else if (r == 0) {
+		r = uv_tcp_open((uv_tcp_t *)c->client, (uv_os_sock_t)s);
+		if (r < 0)
+			closesocket(s);
+	}
+	c->cb(&c->req, r);
+}
+
+int unixsock_connect(uv_loop_t *loop, struct unixsock_connect *c,
+		     uv_stream_t *client, const char *path, uv_connect_cb cb)
+{
+	c->cb = cb;
+	c->client = client;
+	c->req.handle = client;
+	c->sock = (uintptr_t)INVALID_SOCKET;
+	c->err = UV_ECANCELED;
+	uv_tcp_init(loop, (uv_tcp_t *)client);
+	if (strlen(path) >= sizeof(c->path))
+		return UV_ENAMETOOLONG;
+	memcpy(c->path, path, strlen(path) + 1);
+	c->work.data = c;
+	return uv_queue_work(loop, &c->work, unixsock_connect_work,
+			     unixsock_connect_done);
 }
 
 const char *unixsock_strerror(int err)

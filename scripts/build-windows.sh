@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # build-windows.sh: cross-build qcw-net for x86_64 Windows on Debian with
 # mingw-w64 (meson/x86_64-w64-mingw32.ini) -> BUILDDIR/qcw-net.exe, one
-# self-contained program: libuv, c-ares, jansson, libyaml, http-parser (and
+# self-contained program: libuv, c-ares, jansson, libyaml, http-parser, PCRE2 (and
 # cmocka for the tests) are Debian's source packages built as static
 # subprojects; scripts/setup-deps.sh (as root) installs the compiler and
 # wine and fetches the sources.

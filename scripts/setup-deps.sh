@@ -3,8 +3,8 @@
 # packages and fetch the pristine sources (apt-get source) that meson builds
 # offline as subprojects into subprojects/packagefiles: lwIP (with our
 # lwipopts.h) on every platform, and for the Windows cross build
-# (scripts/build-windows.sh) libuv, c-ares, jansson, libyaml, http-parser
-# and cmocka, whose Linux build uses the -dev packages instead.
+# (scripts/build-windows.sh) libuv, c-ares, jansson, libyaml, http-parser,
+# pcre2 and cmocka, whose Linux build uses the -dev packages instead.
 # Idempotent: does nothing that is already done. Run as root.
 # --build-only: skip the packages only the tests need (and the Debian
 # packaging tools, debhelper and lintian, which scripts/test.sh uses).
@@ -15,6 +15,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PKGS="meson ninja-build pkg-config gcc clang libclang-rt-14-dev clang-format
  libuv1-dev libcmocka-dev libjansson-dev libc-ares-dev
  libssh-dev libyaml-dev libhttp-parser-dev libslirp-dev libglib2.0-dev libpcap-dev libseccomp-dev dpkg-dev xz-utils
+ libpcre2-dev
  scdoc"
 TEST_PKGS="iproute2 busybox iputils-ping curl socat dnsutils iperf3 procps
  netcat-openbsd python3 passt qemu-system-x86 cpio dnsmasq-base openssh-server openssh-client
@@ -55,7 +56,7 @@ enable_deb_src() {
 # .debian.tar.xz (debian/patches/series, in order), put in
 # packagefiles/debian-patches/<name>/ for meson to apply.
 SRC_PKGS="lwip:lwip libuv:libuv1 c-ares:c-ares jansson:jansson libyaml:libyaml
- http-parser:http-parser cmocka:cmocka"
+ http-parser:http-parser cmocka:cmocka pcre2:pcre2"
 pkgdir="$top/subprojects/packagefiles"
 wrap_key() { # wrap_key NAME KEY: a value of subprojects/NAME.wrap
 	sed -n "s/^$2 *= *//p" "$top/subprojects/$1.wrap"
@@ -90,8 +91,25 @@ fi
 fetch_src() {
 	local name=$1 src=$2 tmp file p listed
 	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get source --download-only "$src" >/dev/null)
 	file=$(wrap_key "$name" source_filename)
+	if ! (cd "$tmp" && apt-get source --download-only "$src" >/dev/null); then
+		# The newest version's files can be missing from the mirror (a
+		# security update's source not there yet, as pcre2's here): an
+		# older version of the same upstream release has the same .orig
+		# tarball (the wrap pins its hash). Only for a wrap without
+		# Debian patches, whose patches would then be the older ones.
+		if [ -n "$(wrap_key "$name" diff_files)" ]; then
+			rm -rf "$tmp"
+			return 1
+		fi
+		for v in $(apt-cache showsrc "$src" | sed -n 's/^Version: //p'); do
+			if (cd "$tmp" && apt-get source --download-only "$src=$v" >/dev/null 2>&1) &&
+				[ -f "$tmp/$file" ]; then
+				echo "setup: $src: the newest source is not available; took $v's $file" >&2
+				break
+			fi
+		done
+	fi
 	if [ ! -f "$tmp/$file" ]; then
 		echo "setup: Debian's $src source is not $file (subprojects/$name.wrap):" \
 			"$(cd "$tmp" && ls "${src}"_*.orig.tar.* 2>/dev/null | tr '\n' ' ')" >&2

@@ -120,7 +120,7 @@ void nat_icmp_input(struct nat *nat, struct nat_pkt *pk)
 	r = nat_icmp_echo(nat, pk, &k, &msg, &len);
 	if (r < 0)
 		nat->cnt.icmp.dropped++;
-	else if (r > 0 && nat->icmp_raw && !k.v6)
+	else if (r > 0 && nat->icmp_raw && nat_icmp_raw_carries(&k))
 		nat_icmp_raw_send(nat, &k, msg, len);
 	else if (r > 0)
 		nat_icmp_sock_send(nat, &k, msg, len);

@@ -192,6 +192,12 @@ void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
 	}
 }
 
+/* the raw socket is IPv4's; IPv6 echoes go through ping sockets */
+bool nat_icmp_raw_carries(const struct nat_key *k)
+{
+	return !k->v6;
+}
+
 void nat_icmp_raw_sweep(struct nat *nat, uint64_t now)
 {
 	struct nat_icmp_raw *r = nat->icmp_raw;

@@ -1,12 +1,15 @@
 /*
- * nat_icmp_win.c - the guest's ICMP echo on Windows, in place of
- * nat_icmp_raw.c (ping and raw sockets, POSIX): Windows has no ping
+ * nat_icmp_win.c - the guest's ICMP and ICMPv6 echo on Windows, in place
+ * of nat_icmp_raw.c (ping and raw sockets, POSIX): Windows has no ping
  * sockets, so every echo request goes out through the system's ICMP API
- * (net/icmp_echo.h, IcmpSendEcho2) and its reply comes back to the guest
- * from the pinged address with the guest's id and sequence number. The
- * NAT calls the same functions as on Linux (nat.h, nat_priv.h):
- * nat_icmp_raw_setup() opens the ICMP handle when the stack is prepared,
- * and nat->icmp_raw then carries every echo.
+ * (net/icmp_echo.h: IcmpSendEcho2, Icmp6SendEcho2) and its reply comes
+ * back to the guest from the pinged address with the guest's id and
+ * sequence number. The NAT calls the same functions as on Linux (nat.h,
+ * nat_priv.h): nat_icmp_raw_setup() opens the ICMP handles when the stack
+ * is prepared, and nat->icmp_raw then carries every echo of both
+ * families. Where the system has no ICMPv6 API (wine 8.0 implements only
+ * IPv4's) that is said once at start, and each IPv6 echo is dropped and
+ * counted (nat->cnt.icmp.dropped) with a rate-limited log line.
  */
 #include "net/lwip/nat_priv.h"
 
@@ -15,7 +18,9 @@
 #include <string.h>
 
 #include "lwip/inet_chksum.h"
+#include "lwip/ip6.h"
 #include "lwip/prot/icmp.h"
+#include "lwip/prot/icmp6.h"
 
 #include "net/icmp_echo.h"
 #include "util/be.h"
@@ -26,11 +31,14 @@ struct nat_icmp_raw {
 	struct icmp_echo *echo;
 };
 
-/* what comes back with a reply: who asked, and how */
+/* what comes back with a reply: the flow (who asked what), the sequence */
 struct nat_icmp_win_tag {
-	uint32_t gip, dip; /* the guest, the address it pinged */
-	uint16_t id, seq;
+	struct nat_key k;
+	uint16_t seq;
 };
+
+_Static_assert(sizeof(struct nat_icmp_win_tag) <= ICMP_ECHO_TAG,
+	       "an echo's tag holds the flow key");
 
 /* no ping sockets on Windows: every echo goes through nat->icmp_raw */
 int nat_icmp_open(struct nat_dgram *d)
@@ -39,13 +47,19 @@ int nat_icmp_open(struct nat_dgram *d)
 	return -ENOSYS;
 }
 
+/* the ICMP API serves both families */
+bool nat_icmp_raw_carries(const struct nat_key *k)
+{
+	(void)k;
+	return true;
+}
+
 static void nat_icmp_win_reply(void *arg, const void *tagp, int status,
 			       const uint8_t *data, size_t len)
 {
 	struct nat_icmp_raw *r = arg;
 	struct nat *nat = r->nat;
 	struct nat_icmp_win_tag t;
-	struct nat_key k;
 	struct pbuf *p;
 	uint8_t *ih;
 	u16_t sum;
@@ -60,39 +74,55 @@ static void nat_icmp_win_reply(void *arg, const void *tagp, int status,
 		return;
 	}
 	ih = p->payload;
-	ih[0] = ICMP_ER;
+	ih[0] = t.k.v6 ? ICMP6_TYPE_EREP : ICMP_ER;
 	ih[1] = 0;
 	be16_put(ih + 2, 0);
-	be16_put(ih + 4, t.id);
+	be16_put(ih + 4, t.k.gport);
 	be16_put(ih + 6, t.seq);
 	memcpy(ih + 8, data, len);
-	sum = inet_chksum(ih, (u16_t)(8 + len)); /* network order */
+	if (t.k.v6) {
+		ip_addr_t src, dst;
+
+		nat_key_ip(&t.k, false, &src);
+		nat_key_ip(&t.k, true, &dst);
+		sum = ip6_chksum_pseudo(p, IP6_NEXTH_ICMP6, p->tot_len,
+					ip_2_ip6(&src), ip_2_ip6(&dst));
+	} else {
+		sum = inet_chksum(ih, (u16_t)(8 + len)); /* network order */
+	}
 	memcpy(ih + 2, &sum, 2);
 	nat->cnt.icmp.bytes_to_guest += 8 + len;
-	memset(&k, 0, sizeof(k));
-	k.gip = t.gip;
-	k.dip = t.dip;
-	k.gport = t.id;
-	k.proto = IP_PROTO_ICMP;
-	nat_output(nat, p, &k);
+	nat_output(nat, p, &t.k);
 }
 
 void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
 		       size_t len)
 {
-	struct nat_icmp_win_tag t = {
-		.gip = k->gip,
-		.dip = k->dip,
-		.id = k->gport,
-		.seq = be16_get(msg + 6),
-	};
+	struct nat_icmp_win_tag t;
+	struct icmp_echo *echo = nat->icmp_raw->echo;
 	int e;
 
-	e = icmp_echo_send(nat->icmp_raw->echo, nat_host_addr(nat, k->dip),
-			   msg + 8, len - 8, &t, sizeof(t));
+	memset(&t, 0, sizeof(t));
+	t.k = *k;
+	t.seq = be16_get(msg + 6);
+	if (k->v6) {
+		struct sockaddr_storage ss;
+
+		nat_host_sockaddr(nat, k, &ss); /* the host alias: ::1 */
+		e = icmp_echo_send6(
+			echo, ((struct sockaddr_in6 *)&ss)->sin6_addr.s6_addr,
+			msg + 8, len - 8, &t, sizeof(t));
+	} else {
+		e = icmp_echo_send(echo, nat_host_addr(nat, k->dip), msg + 8,
+				   len - 8, &t, sizeof(t));
+	}
 	if (e < 0) {
 		nat->cnt.icmp.dropped++;
-		log_rl("nat: ICMP echo not sent: %s", strerror(-e));
+		if (e == -ENOSYS)
+			log_rl("nat: ICMPv6 echo not sent: this system has no "
+			       "ICMPv6 API (Icmp6SendEcho2)");
+		else
+			log_rl("nat: ICMP echo not sent: %s", strerror(-e));
 		return;
 	}
 	nat->cnt.icmp.flows_total++;
@@ -135,6 +165,15 @@ int nat_icmp_raw_setup(struct nat *nat)
 		return 0;
 	}
 	nat->icmp_raw = r;
-	log_info("nat: ICMP echo goes through the Windows ICMP API");
+	err = icmp_echo_v6_error(r->echo);
+	if (err)
+		log_warn("nat: ICMP echo goes through the Windows ICMP API; "
+			 "ICMPv6 echo is not forwarded: %s",
+			 err == -ENOSYS ? "this system does not implement "
+					  "Icmp6CreateFile (as under wine)"
+					: strerror(-err));
+	else
+		log_info("nat: ICMP and ICMPv6 echo go through the Windows "
+			 "ICMP API");
 	return 1;
 }

@@ -129,6 +129,12 @@ void nat_icmp_raw_send(struct nat *nat, const struct nat_key *k, uint8_t *msg,
 		       size_t len);
 void nat_icmp_raw_sweep(struct nat *nat, uint64_t now);
 void nat_icmp_raw_fini(struct nat *nat);
+/*
+ * nat_icmp_raw_carries() - whether the raw path (when open) takes the
+ * echoes of @k: IPv4 only on POSIX (IPv6 uses ping sockets), both
+ * families on Windows (its ICMP API is the only way out).
+ */
+bool nat_icmp_raw_carries(const struct nat_key *k);
 
 /*
  * nat_unreach() - tell the guest the packet in @pk (IP header in front)
