@@ -502,7 +502,7 @@ set style histogram errorbars gap 1.5 lw 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set xtics rotate by -40 scale 0
-set xlabel 'up = guest→host, down = host→guest, x1/x4 = streams; fwd = host→guest through a port forward; udp = received rate at the offered rate'
+set xlabel 'up = guest→host, down = host→guest, x1/x4 = streams; fwd = through a port forward; udp = received rate at the offered rate'
 set key top left
 plot %s
 """ % (os.path.basename(outbase), title, ", \\\n     ".join(plots)))
@@ -575,8 +575,9 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
     tput_table(("tcp",), "TCP throughput (Gbit/s)",
                "iperf3, %s s per run; ×1 / ×4 = one stream / `-P 4`; guest→host: client in the guest, "
                "server on the backend namespace's loopback; host→guest: `-R`." % meta.get("duration"))
-    tput_table(("fwd",), "Host→guest through a port forward (Gbit/s, issue 5)",
-               "iperf3 client on the backend namespace's loopback, server in the guest; qcw-net: API "
+    tput_table(("fwd",), "Through a port forward (Gbit/s, issues 5 and 17)",
+               "iperf3 client on the backend namespace's loopback, server in the guest; host→guest: the "
+               "client sends, guest→host: `-R`; qcw-net: API "
                "expose, passt: `-t`, QEMU: `hostfwd` (the ceiling connects directly).")
     v6 = [c for c in throughput_cells(agg) if c.split()[0] in ("tcp6", "fwd6")]
     if v6:

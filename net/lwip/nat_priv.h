@@ -28,6 +28,7 @@
 
 struct nat_tcp_listener;
 struct nat_tcp;
+struct nat_tcp_hs;
 struct nat_icmp_raw;
 
 struct nat {
@@ -38,7 +39,7 @@ struct nat {
 	struct nat_table tcp, udp, icmp;
 	struct nat_limits lim;
 	/* TCP flows whose guest handshake is not done, oldest first */
-	struct nat_tcp *ho_head, *ho_tail;
+	struct nat_tcp_hs *ho_head, *ho_tail;
 	unsigned int n_half_open;
 	struct nat_tcp_listener **listeners;
 	size_t n_listener_buckets;

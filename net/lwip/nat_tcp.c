@@ -18,6 +18,14 @@
  * Once the guest's handshake completes, the connection's data path is a
  * splice (splice.c): flow control, half-close and resets both ways.
  *
+ * Memory: what only the handshake needs (the connect request, the held
+ * SYN, the SYN_RCVD pcb, the listener, the half-open list) lives in a
+ * struct nat_tcp_hs allocated with the flow and freed when the guest's
+ * handshake completes, so an open connection keeps the splice, its table
+ * entry and lwIP's pcb only. A flow closed while its host connect is in
+ * flight keeps the nat_tcp_hs until the connect callback (which libuv
+ * runs, cancelled, before the handle's close callback) frees it.
+ *
  * Bounds (nat_flow.h): the table holds at most lim.tcp flows. CONNECTING
  * and HANDSHAKE flows are "half-open" and kept on their own list, oldest
  * first: at lim.half_open, or when the table is full, the oldest is reset
@@ -58,19 +66,26 @@ struct nat_tcp_listener {
 	struct tcp_pcb *pcb;
 };
 
+/* A flow's handshake: CONNECTING and HANDSHAKE only. */
+struct nat_tcp_hs {
+	uv_connect_t creq;
+	struct nat_tcp *t;
+	struct tcp_pcb *pcb; /* HANDSHAKE: lwIP's SYN_RCVD pcb */
+	struct nat_tcp_listener *listener; /* held during HANDSHAKE */
+	struct pbuf *syn; /* CONNECTING: the held SYN (whole IP packet) */
+	struct nat_tcp_hs *ho_prev, *ho_next;
+	uint16_t syn_hlen;
+	bool connecting; /* creq in flight: its callback frees this */
+	bool half_open; /* on nat->ho_head's list */
+};
+
 struct nat_tcp {
 	struct splice sp; /* the host socket lives in here */
 	struct nat_flow flow;
 	struct nat *nat;
+	struct nat_tcp_hs *hs; /* until the guest's handshake completes */
 	enum nat_tcp_state state;
-	struct tcp_pcb *hs_pcb; /* HANDSHAKE: lwIP's SYN_RCVD pcb */
-	struct nat_tcp_listener *listener; /* held during HANDSHAKE */
-	struct pbuf *syn; /* CONNECTING: the held SYN (whole IP packet) */
-	uint16_t syn_hlen;
 	bool in_table;
-	bool half_open; /* on nat->ho_head's list */
-	struct nat_tcp *ho_prev, *ho_next;
-	uv_connect_t creq;
 };
 
 static void nat_tcp_err_cb(void *arg, err_t err);
@@ -163,34 +178,65 @@ static void nat_listener_put(struct nat *nat, struct nat_tcp_listener *l)
 	free(l);
 }
 
-static void nat_tcp_ho_add(struct nat *nat, struct nat_tcp *t)
+static void nat_tcp_ho_add(struct nat *nat, struct nat_tcp_hs *hs)
 {
-	t->half_open = true;
-	t->ho_next = NULL;
-	t->ho_prev = nat->ho_tail;
+	hs->half_open = true;
+	hs->ho_next = NULL;
+	hs->ho_prev = nat->ho_tail;
 	if (nat->ho_tail)
-		nat->ho_tail->ho_next = t;
+		nat->ho_tail->ho_next = hs;
 	else
-		nat->ho_head = t;
-	nat->ho_tail = t;
+		nat->ho_head = hs;
+	nat->ho_tail = hs;
 	nat->n_half_open++;
 }
 
-static void nat_tcp_ho_del(struct nat *nat, struct nat_tcp *t)
+static void nat_tcp_ho_del(struct nat *nat, struct nat_tcp_hs *hs)
 {
-	if (!t->half_open)
+	if (!hs->half_open)
 		return;
-	t->half_open = false;
-	if (t->ho_prev)
-		t->ho_prev->ho_next = t->ho_next;
+	hs->half_open = false;
+	if (hs->ho_prev)
+		hs->ho_prev->ho_next = hs->ho_next;
 	else
-		nat->ho_head = t->ho_next;
-	if (t->ho_next)
-		t->ho_next->ho_prev = t->ho_prev;
+		nat->ho_head = hs->ho_next;
+	if (hs->ho_next)
+		hs->ho_next->ho_prev = hs->ho_prev;
 	else
-		nat->ho_tail = t->ho_prev;
-	t->ho_prev = t->ho_next = NULL;
+		nat->ho_tail = hs->ho_prev;
+	hs->ho_prev = hs->ho_next = NULL;
 	nat->n_half_open--;
+}
+
+/*
+ * nat_tcp_hs_end() - the handshake is over (done or abandoned): give back
+ * what it holds; free it unless its connect callback is still to come.
+ */
+static void nat_tcp_hs_end(struct nat_tcp *t)
+{
+	struct nat_tcp_hs *hs = t->hs;
+
+	if (!hs)
+		return;
+	nat_tcp_ho_del(t->nat, hs);
+	if (hs->listener) {
+		nat_listener_put(t->nat, hs->listener);
+		hs->listener = NULL;
+	}
+	if (hs->syn) {
+		pbuf_free(hs->syn);
+		hs->syn = NULL;
+	}
+	if (hs->pcb) {
+		tcp_arg(hs->pcb, NULL);
+		tcp_err(hs->pcb, NULL);
+		tcp_abort(hs->pcb);
+		hs->pcb = NULL;
+	}
+	if (!hs->connecting) {
+		free(hs);
+		t->hs = NULL;
+	}
 }
 
 static void nat_tcp_untable(struct nat_tcp *t)
@@ -208,6 +254,7 @@ static void nat_tcp_closed(struct splice *sp)
 	struct nat_tcp *t = splice_container_of(sp, struct nat_tcp, sp);
 
 	nat_tcp_untable(t);
+	free(t->hs); /* NULL: a connect callback runs before this one */
 	free(t);
 }
 
@@ -217,27 +264,11 @@ static const struct splice_ops nat_tcp_splice_ops = {
 
 static void nat_tcp_close(struct nat_tcp *t, bool reset)
 {
-	struct nat *nat = t->nat;
-
 	if (t->state == NAT_TCP_CLOSED)
 		return;
 	t->state = NAT_TCP_CLOSED;
-	nat_tcp_ho_del(nat, t);
 	nat_tcp_untable(t);
-	if (t->listener) {
-		nat_listener_put(nat, t->listener);
-		t->listener = NULL;
-	}
-	if (t->syn) {
-		pbuf_free(t->syn);
-		t->syn = NULL;
-	}
-	if (t->hs_pcb) {
-		tcp_arg(t->hs_pcb, NULL);
-		tcp_err(t->hs_pcb, NULL);
-		tcp_abort(t->hs_pcb);
-		t->hs_pcb = NULL;
-	}
+	nat_tcp_hs_end(t);
 	splice_close(&t->sp, reset);
 }
 
@@ -273,9 +304,9 @@ void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk)
 /* the packet view of a flow's held SYN */
 static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 {
-	pk->p = t->syn;
+	pk->p = t->hs->syn;
 	pk->inp = t->nat->netif;
-	pk->hlen = t->syn_hlen;
+	pk->hlen = t->hs->syn_hlen;
 	pk->src = t->flow.key.gip;
 	pk->dst = t->flow.key.dip;
 	pk->proto = IP_PROTO_TCP;
@@ -291,14 +322,14 @@ static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
  */
 static void nat_tcp_evict_half_open(struct nat *nat)
 {
-	struct nat_tcp *t = nat->ho_head;
+	struct nat_tcp *t = nat->ho_head->t;
 	struct nat_pkt pk;
 
 	nat->cnt.half_open_evicted++;
 	log_rl("nat: %u TCP connections half-open (the bound), the oldest "
 	       "is reset",
 	       nat->n_half_open);
-	if (t->state == NAT_TCP_CONNECTING && t->syn) {
+	if (t->state == NAT_TCP_CONNECTING && t->hs->syn) {
 		nat_tcp_syn_pkt(t, &pk);
 		nat_tcp_rst_syn(nat, &pk);
 	}
@@ -318,14 +349,20 @@ static void nat_tcp_to_lwip(struct nat_pkt *pk)
 
 static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 {
-	struct nat_tcp *t = req->data;
+	struct nat_tcp_hs *hs = req->data;
+	struct nat_tcp *t = hs->t;
 	struct nat *nat = t->nat;
 	struct nat_pkt pk;
 	struct tcp_pcb *pcb;
 	ip_addr_t gip, dip;
 
-	if (t->state != NAT_TCP_CONNECTING)
-		return; /* closed meanwhile */
+	hs->connecting = false;
+	if (t->state != NAT_TCP_CONNECTING) {
+		/* closed meanwhile: nat_tcp_hs_end() left hs to us */
+		free(hs);
+		t->hs = NULL;
+		return;
+	}
 	nat_tcp_syn_pkt(t, &pk);
 	if (status < 0) {
 		char a[INET6_ADDRSTRLEN];
@@ -338,14 +375,14 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 		nat_tcp_close(t, false);
 		return;
 	}
-	t->listener = nat_listener_get(nat, &t->flow.key);
-	if (!t->listener) {
+	hs->listener = nat_listener_get(nat, &t->flow.key);
+	if (!hs->listener) {
 		log_rl("nat: cannot create a listening pcb, connection reset");
 		nat_tcp_rst_syn(nat, &pk);
 		nat_tcp_close(t, true);
 		return;
 	}
-	t->syn = NULL;
+	hs->syn = NULL;
 	t->state = NAT_TCP_HANDSHAKE;
 	nat_key_ip(&t->flow.key, true, &gip);
 	nat_key_ip(&t->flow.key, false, &dip);
@@ -369,7 +406,7 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	/* the accept callback receives the new pcb's arg: this flow */
-	t->hs_pcb = pcb;
+	hs->pcb = pcb;
 	tcp_arg(pcb, t);
 	tcp_err(pcb, nat_tcp_err_cb);
 }
@@ -381,7 +418,8 @@ static void nat_tcp_err_cb(void *arg, err_t err)
 	(void)err;
 	if (!t)
 		return;
-	t->hs_pcb = NULL; /* lwIP freed it: the handshake never completed */
+	if (t->hs)
+		t->hs->pcb = NULL; /* lwIP freed it: no handshake */
 	nat_tcp_close(t, true);
 }
 
@@ -389,15 +427,13 @@ static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
 	struct nat_tcp *t = arg;
 
-	if (!t || err != ERR_OK || t->hs_pcb != newpcb) {
+	if (!t || err != ERR_OK || !t->hs || t->hs->pcb != newpcb) {
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
-	nat_listener_put(t->nat, t->listener);
-	t->listener = NULL;
-	t->hs_pcb = NULL;
+	t->hs->pcb = NULL; /* the splice's now */
+	nat_tcp_hs_end(t);
 	t->state = NAT_TCP_OPEN;
-	nat_tcp_ho_del(t->nat, t);
 	ip_set_option(newpcb, SOF_KEEPALIVE);
 	newpcb->keep_idle = NAT_TCP_KEEPIDLE_MS;
 	newpcb->keep_intvl = NAT_TCP_KEEPINTVL_MS;
@@ -412,6 +448,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 			const struct nat_key *k)
 {
 	struct sockaddr_storage sa;
+	struct nat_tcp_hs *hs;
 	struct nat_tcp *t;
 	char a[INET6_ADDRSTRLEN];
 	int r;
@@ -428,21 +465,27 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		return;
 	}
 	t = calloc(1, sizeof(*t));
-	if (!t) {
+	hs = calloc(1, sizeof(*hs));
+	if (!t || !hs) {
+		free(t);
+		free(hs);
 		nat->cnt.tcp.dropped++;
 		pbuf_free(pk->p);
 		return;
 	}
 	t->nat = nat;
+	t->hs = hs;
+	hs->t = t;
 	t->flow.key = *k;
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
 	if (r < 0) { /* full, or a duplicate: neither can happen here */
 		nat_tcp_refuse(nat, pk);
+		free(hs);
 		free(t);
 		return;
 	}
 	t->in_table = true;
-	nat_tcp_ho_add(nat, t);
+	nat_tcp_ho_add(nat, hs);
 	nat->cnt.tcp.flows_open++;
 	nat->cnt.tcp.flows_total++;
 	if (log_debug_on(LOG_SS_NAT)) {
@@ -452,19 +495,20 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 			  nat_key_str(k, true, g), k->gport,
 			  nat_key_str(k, false, d), k->dport);
 	}
-	t->syn = pk->p;
-	t->syn_hlen = pk->hlen;
+	hs->syn = pk->p;
+	hs->syn_hlen = pk->hlen;
 	t->state = NAT_TCP_CONNECTING;
 	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
 	nat_host_sockaddr(nat, k, &sa);
-	t->creq.data = t;
-	r = uv_tcp_connect(&t->creq, &t->sp.host.tcp, (struct sockaddr *)&sa,
+	hs->creq.data = hs;
+	r = uv_tcp_connect(&hs->creq, &t->sp.host.tcp, (struct sockaddr *)&sa,
 			   nat_tcp_connect_cb);
+	hs->connecting = r == 0;
 	if (r < 0) {
 		nat->cnt.tcp.refused++;
-		t->syn = NULL; /* still owned by the caller's packet */
+		hs->syn = NULL; /* still owned by the caller's packet */
 		nat_tcp_rst_syn(nat, pk);
 		pbuf_free(pk->p);
 		nat_tcp_close(t, false);

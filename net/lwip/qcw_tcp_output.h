@@ -13,9 +13,9 @@ struct tcp_seg;
 /* The last segments of a pcb's unacked and unsent queues, and their ends. */
 struct qcw_tcp_tail {
 	struct tcp_seg *seg;
-	uint32_t end; /* its seqno + length: pcb->snd_nxt while valid */
 	struct tcp_seg *useg; /* last unsent segment */
-	uint32_t uend; /* its seqno + length: pcb->snd_lbb while valid */
+	uint32_t end; /* seg's seqno + length: pcb->snd_nxt while valid */
+	uint32_t uend; /* useg's seqno + length: pcb->snd_lbb while valid */
 };
 
 /* qcw_tcp_tail_attach() - remember the tail of @pcb's queue in @t. */

@@ -24,10 +24,70 @@
  * segment is cheaper than the extra pbuf lwIP allocates to reference it.
  */
 #define SPLICE_RING_MSS 4096
+/* write requests kept for reuse; more are freed as their writes end */
+#define SPLICE_WREQ_CACHE 64
+
+/* slots of a new queue; empty queues of this size are kept for reuse */
+#define SPLICE_Q_FIRST 16
+#define SPLICE_QCACHE 64
+
+/*
+ * Received chains waiting for the host socket: a ring of pbuf chains,
+ * there only while chains are queued. It is taken with the first chain
+ * and given back when the last one is written, to a cache in the context
+ * when of the first size (no malloc per batch), so an idle connection
+ * holds none.
+ */
+struct splice_queue {
+	struct splice_queue *next; /* on ctx->qfree */
+	uint32_t cap, head, n;
+	uint16_t off; /* bytes of the oldest chain already written */
+	uint16_t last_n; /* pbufs in the newest chain (bounds merging) */
+	size_t cost; /* real cost of the queue (lwst_pbuf_cost) */
+	struct pbuf *slot[]; /* cap of them, a power of two */
+};
+
+/* splice_qn() - chains queued on @sp. */
+static inline uint32_t splice_qn(const struct splice *sp)
+{
+	return sp->q ? sp->q->n : 0;
+}
 
 static inline struct pbuf **splice_q(struct splice *sp, uint32_t i)
 {
-	return &sp->q[(sp->qhead + i) & (sp->qcap - 1)];
+	return &sp->q->slot[(sp->q->head + i) & (sp->q->cap - 1)];
+}
+
+static struct splice_queue *splice_queue_new(struct splice_ctx *ctx,
+					     uint32_t cap)
+{
+	struct splice_queue *q = NULL;
+
+	if (cap == SPLICE_Q_FIRST && ctx->qfree) {
+		q = ctx->qfree;
+		ctx->qfree = q->next;
+		ctx->n_qfree--;
+	} else {
+		q = malloc(sizeof(*q) + cap * sizeof(q->slot[0]));
+		if (!q)
+			return NULL;
+	}
+	memset(q, 0, sizeof(*q));
+	q->cap = cap;
+	return q;
+}
+
+static void splice_queue_free(struct splice_ctx *ctx, struct splice_queue *q)
+{
+	if (!q)
+		return;
+	if (q->cap != SPLICE_Q_FIRST || ctx->n_qfree >= SPLICE_QCACHE) {
+		free(q);
+		return;
+	}
+	q->next = ctx->qfree;
+	ctx->qfree = q;
+	ctx->n_qfree++;
 }
 
 static size_t splice_chain_cost(const struct pbuf *p, uint16_t *n)
@@ -49,63 +109,74 @@ static size_t splice_chain_cost(const struct pbuf *p, uint16_t *n)
 static int splice_q_push(struct splice *sp, struct pbuf *p)
 {
 	struct splice_ctx *ctx = sp->ctx;
+	struct splice_queue *q = sp->q;
+	uint32_t qn = splice_qn(sp);
 	uint16_t n;
 	size_t cost = splice_chain_cost(p, &n);
 
-	if (!splice_budget_ok(sp->q_cost, ctx->q_cost, ctx->q_cost_max, sp->qn,
+	if (!splice_budget_ok(q ? q->cost : 0, ctx->q_cost, ctx->q_cost_max, qn,
 			      cost)) {
 		ctx->q_refused++;
 		return -ENOMEM;
 	}
-	if (sp->qn) {
-		struct pbuf *last = *splice_q(sp, sp->qn - 1);
+	if (qn) {
+		struct pbuf *last = *splice_q(sp, qn - 1);
 
 		if ((size_t)last->tot_len + p->tot_len <= SPLICE_MERGE &&
-		    sp->q_last_n + n <= SPLICE_MERGE_PBUFS) {
+		    q->last_n + n <= SPLICE_MERGE_PBUFS) {
 			pbuf_cat(last, p);
-			sp->q_last_n = (uint16_t)(sp->q_last_n + n);
-			sp->q_cost += cost;
+			q->last_n = (uint16_t)(q->last_n + n);
+			q->cost += cost;
 			ctx->q_cost += cost;
 			return 0;
 		}
 	}
-	if (sp->qn == sp->qcap) {
-		uint32_t ncap = sp->qcap ? sp->qcap * 2 : 16, i;
-		struct pbuf **nq;
+	if (!q || q->n == q->cap) {
+		uint32_t ncap = q ? q->cap * 2 : SPLICE_Q_FIRST, i;
+		struct splice_queue *nq;
 
 		if (ncap > SPLICE_QUEUE_MAX) {
 			ctx->q_refused++;
 			return -ENOMEM;
 		}
-		nq = malloc(ncap * sizeof(*nq));
+		nq = splice_queue_new(ctx, ncap);
 		if (!nq)
 			return -ENOMEM;
-		for (i = 0; i < sp->qn; i++)
-			nq[i] = *splice_q(sp, i);
-		free(sp->q);
-		sp->q = nq;
-		sp->qcap = ncap;
-		sp->qhead = 0;
+		if (q) {
+			nq->n = q->n;
+			nq->off = q->off;
+			nq->last_n = q->last_n;
+			nq->cost = q->cost;
+		}
+		for (i = 0; i < qn; i++)
+			nq->slot[i] = *splice_q(sp, i);
+		splice_queue_free(ctx, q);
+		sp->q = q = nq;
 	}
-	*splice_q(sp, sp->qn++) = p;
-	sp->q_last_n = n;
-	sp->q_cost += cost;
+	*splice_q(sp, q->n++) = p;
+	q->last_n = n;
+	q->cost += cost;
 	ctx->q_cost += cost;
 	return 0;
 }
 
 static void splice_q_pop(struct splice *sp)
 {
+	struct splice_queue *q = sp->q;
 	struct pbuf *p = *splice_q(sp, 0);
 	uint16_t n;
 	size_t cost = splice_chain_cost(p, &n);
 
-	sp->q_cost -= cost;
+	q->cost -= cost;
 	sp->ctx->q_cost -= cost;
 	pbuf_free(p);
-	sp->qhead = (sp->qhead + 1) & (sp->qcap - 1);
-	sp->qn--;
-	sp->q_off = 0;
+	q->head = (q->head + 1) & (q->cap - 1);
+	q->n--;
+	q->off = 0;
+	if (!q->n) {
+		splice_queue_free(sp->ctx, q);
+		sp->q = NULL;
+	}
 }
 
 static void splice_flush(struct splice *sp);
@@ -165,6 +236,10 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	if (!ctx->q_cost_max)
 		ctx->q_cost_max = SPLICE_COST_GLOBAL_DEFAULT;
 	ctx->q_refused = 0;
+	ctx->wfree = NULL;
+	ctx->n_wfree = 0;
+	ctx->qfree = NULL;
+	ctx->n_qfree = 0;
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
@@ -240,14 +315,13 @@ void splice_close(struct splice *sp, bool reset)
 		splice_unlist(&sp->ctx->pending, sp, SPLICE_PENDING);
 		sp->pending = false;
 	}
-	while (sp->qn)
+	while (splice_qn(sp))
 		splice_q_pop(sp);
 	/* the pcb keeps its own reference while lwIP still sends from it */
 	txring_unref(sp->ring);
 	sp->ring = NULL;
-	free(sp->q);
+	splice_queue_free(sp->ctx, sp->q);
 	sp->q = NULL;
-	sp->qcap = 0;
 	if (sp->pcb) {
 		struct tcp_pcb *pcb = sp->pcb;
 
@@ -268,7 +342,7 @@ void splice_close(struct splice *sp, bool reset)
 
 static void splice_maybe_done(struct splice *sp)
 {
-	if (sp->closing || !sp->guest_eof || !sp->host_eof || sp->qn ||
+	if (sp->closing || !sp->guest_eof || !sp->host_eof || splice_qn(sp) ||
 	    sp->writing)
 		return;
 	splice_close(sp, false);
@@ -300,11 +374,11 @@ static void splice_recved(struct splice *sp, size_t n)
 
 static int splice_iov(struct splice *sp, uv_buf_t *iov, size_t *total)
 {
-	size_t off = sp->q_off;
+	size_t off = sp->q ? sp->q->off : 0;
 	int n = 0, i;
 
 	*total = 0;
-	for (i = 0; i < (int)sp->qn && n < SPLICE_MAX_IOV; i++) {
+	for (i = 0; i < (int)splice_qn(sp) && n < SPLICE_MAX_IOV; i++) {
 		struct pbuf *q;
 
 		for (q = *splice_q(sp, (uint32_t)i); q && n < SPLICE_MAX_IOV;
@@ -326,11 +400,11 @@ static int splice_iov(struct splice *sp, uv_buf_t *iov, size_t *total)
 static void splice_consume(struct splice *sp, size_t n)
 {
 	splice_recved(sp, n);
-	while (n && sp->qn) {
-		size_t left = (size_t)(*splice_q(sp, 0))->tot_len - sp->q_off;
+	while (n && splice_qn(sp)) {
+		size_t left = (size_t)(*splice_q(sp, 0))->tot_len - sp->q->off;
 
 		if (n < left) {
-			sp->q_off = (uint16_t)(sp->q_off + n);
+			sp->q->off = (uint16_t)(sp->q->off + n);
 			return;
 		}
 		n -= left;
@@ -338,25 +412,78 @@ static void splice_consume(struct splice *sp, size_t n)
 	}
 }
 
+/* A write in flight: the request and the bytes it carries. */
+struct splice_wreq {
+	uv_write_t req;
+	struct splice_wreq *next; /* on ctx->wfree */
+	size_t inflight;
+};
+
+static struct splice_wreq *splice_wreq_get(struct splice_ctx *ctx)
+{
+	struct splice_wreq *w = ctx->wfree;
+
+	if (!w)
+		return malloc(sizeof(*w));
+	ctx->wfree = w->next;
+	ctx->n_wfree--;
+	return w;
+}
+
+static void splice_wreq_put(struct splice_ctx *ctx, struct splice_wreq *w)
+{
+	if (ctx->n_wfree >= SPLICE_WREQ_CACHE) {
+		free(w);
+		return;
+	}
+	w->next = ctx->wfree;
+	ctx->wfree = w;
+	ctx->n_wfree++;
+}
+
+void splice_ctx_fini(struct splice_ctx *ctx)
+{
+	while (ctx->wfree) {
+		struct splice_wreq *w = ctx->wfree;
+
+		ctx->wfree = w->next;
+		free(w);
+	}
+	ctx->n_wfree = 0;
+	while (ctx->qfree) {
+		struct splice_queue *q = ctx->qfree;
+
+		ctx->qfree = q->next;
+		free(q);
+	}
+	ctx->n_qfree = 0;
+}
+
 static void splice_shutdown_cb(uv_shutdown_t *req, int status)
 {
-	(void)req;
 	(void)status;
+	free(req);
 }
 
 static void splice_write_cb(uv_write_t *req, int status)
 {
+	struct splice_wreq *w =
+		splice_container_of(req, struct splice_wreq, req);
 	struct splice *sp = req->data;
+	size_t inflight = w->inflight;
 
 	sp->writing = false;
-	if (sp->closing)
+	if (sp->closing) {
+		/* the context may be going away with the stack: no cache */
+		free(w);
 		return;
+	}
+	splice_wreq_put(sp->ctx, w);
 	if (status < 0) {
 		splice_close(sp, true);
 		return;
 	}
-	splice_consume(sp, sp->inflight);
-	sp->inflight = 0;
+	splice_consume(sp, inflight);
 	splice_flush(sp);
 	if (sp->pcb && sp->pcb->refused_data)
 		tcp_process_refused_data(sp->pcb);
@@ -367,10 +494,11 @@ static void splice_write_cb(uv_write_t *req, int status)
 static void splice_flush(struct splice *sp)
 {
 	uv_buf_t iov[SPLICE_MAX_IOV];
+	struct splice_wreq *w;
 	size_t total;
 	int n, r;
 
-	while (!sp->writing && sp->qn && !sp->closing) {
+	while (!sp->writing && splice_qn(sp) && !sp->closing) {
 		n = splice_iov(sp, iov, &total);
 		r = uv_try_write(&sp->host.s, iov, (unsigned int)n);
 		if (r < 0 && r != UV_EAGAIN) {
@@ -383,25 +511,36 @@ static void splice_flush(struct splice *sp)
 				continue;
 			n = splice_iov(sp, iov, &total);
 		}
-		sp->inflight = total;
-		sp->writing = true;
-		sp->wreq.data = sp;
-		r = uv_write(&sp->wreq, &sp->host.s, iov, (unsigned int)n,
-			     splice_write_cb);
-		if (r < 0) {
-			sp->writing = false;
+		w = splice_wreq_get(sp->ctx);
+		if (!w) {
+			log_rl("splice: out of memory for a write, connection "
+			       "reset");
 			splice_close(sp, true);
 			return;
 		}
-	}
-	if (!sp->qn && !sp->writing && sp->guest_eof && !sp->host_shut &&
-	    !sp->closing) {
-		sp->host_shut = true;
-		sp->sreq.data = sp;
-		if (uv_shutdown(&sp->sreq, &sp->host.s, splice_shutdown_cb) < 0)
+		w->inflight = total;
+		w->req.data = sp;
+		r = uv_write(&w->req, &sp->host.s, iov, (unsigned int)n,
+			     splice_write_cb);
+		if (r < 0) {
+			splice_wreq_put(sp->ctx, w);
 			splice_close(sp, true);
-		else
+			return;
+		}
+		sp->writing = true;
+	}
+	if (!splice_qn(sp) && !sp->writing && sp->guest_eof && !sp->host_shut &&
+	    !sp->closing) {
+		uv_shutdown_t *sr = malloc(sizeof(*sr));
+
+		sp->host_shut = true;
+		if (!sr ||
+		    uv_shutdown(sr, &sp->host.s, splice_shutdown_cb) < 0) {
+			free(sr);
+			splice_close(sp, true);
+		} else {
 			splice_maybe_done(sp);
+		}
 	}
 }
 

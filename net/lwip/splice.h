@@ -25,6 +25,12 @@
  * the host becomes a FIN after the data lwIP still holds. A reset on
  * either side resets the other.
  *
+ * Memory: an idle connection holds its host handle, its pcb and this
+ * struct, nothing else. The queue of received chains exists only while
+ * chains wait, a write request only while a write waits for the host
+ * socket (both taken from, and given back to, small caches in the
+ * context), a shutdown request only until the shutdown completes.
+ *
  * Ownership: the owner embeds struct splice and frees itself in
  * ops->closed(), called once from the host handle's close callback.
  */
@@ -42,6 +48,8 @@ struct tcp_pcb;
 struct pbuf;
 struct txring;
 struct txring_pool;
+struct splice_wreq;
+struct splice_queue;
 struct sw;
 struct splice;
 
@@ -90,6 +98,10 @@ struct splice_ctx {
 	size_t q_cost_max; /* SPLICE_COST_GLOBAL_DEFAULT unless configured */
 	uint64_t q_refused; /* chains refused back to lwIP over a budget */
 	struct txring_pool *rings; /* the backend's (txring.h) */
+	struct splice_wreq *wfree; /* write requests kept for reuse */
+	unsigned int n_wfree;
+	struct splice_queue *qfree; /* empty queues kept for reuse */
+	unsigned int n_qfree;
 	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
 };
 
@@ -110,21 +122,15 @@ struct splice {
 	uint64_t host_read; /* bytes read from the host on this one */
 	struct txring *ring; /* host data sent by reference (txring.h) */
 	uint64_t copy_unacked; /* copied bytes not yet acked, before ring */
-	uv_write_t wreq;
-	uv_shutdown_t sreq;
-	struct pbuf **q; /* ring of received chains, allocated on demand */
-	uint32_t qcap, qhead, qn;
-	uint16_t q_off; /* bytes of the oldest chain already written */
-	uint16_t q_last_n; /* pbufs in the newest chain (bounds merging) */
-	size_t q_cost; /* real cost of the queue (stack_pbuf_cost) */
+	struct splice_queue *q; /* received chains waiting, or NULL */
 	size_t snd_cap; /* 0, or bound on unacked host->guest bytes */
-	size_t inflight;
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
-	bool started, closing;
-	bool writing, reading;
-	bool guest_eof, host_shut, host_eof;
-	bool blocked, dirty, pending, aborted;
-	bool close_on_host_eof; /* a gateway service: its close ends all */
+	/* bits: one connection's flags fit in two bytes, not twelve */
+	bool started : 1, closing : 1;
+	bool writing : 1, reading : 1;
+	bool guest_eof : 1, host_shut : 1, host_eof : 1;
+	bool blocked : 1, dirty : 1, pending : 1, aborted : 1;
+	bool close_on_host_eof : 1; /* a gateway service: its close ends all */
 };
 
 /*
@@ -135,6 +141,11 @@ struct splice {
 size_t lwst_pbuf_cost(const struct pbuf *p);
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
+/*
+ * splice_ctx_fini() - free the cached write requests; after the last
+ * splice of @ctx closed.
+ */
+void splice_ctx_fini(struct splice_ctx *ctx);
 /*
  * splice_ctx_flush() - write the guest data received so far to the host
  * sockets (a batch of frames from the VM ended). Also runs by itself at

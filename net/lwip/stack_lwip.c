@@ -580,6 +580,7 @@ static void lwst_free_if_done(struct lwst *st)
 	stack_rx_drain(&st->free_refs);
 	/* rings of frames a port still queues are freed when written */
 	txring_pool_destroy(st->rings);
+	splice_ctx_fini(&st->splice);
 	free(st);
 }
 
