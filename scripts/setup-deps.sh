@@ -56,6 +56,8 @@ enable_deb_src() {
 # packagefiles/debian-patches/<name>/ for meson to apply.
 SRC_PKGS="lwip:lwip libuv:libuv1 c-ares:c-ares jansson:jansson libyaml:libyaml
  http-parser:http-parser cmocka:cmocka"
+# the Windows build's SSH tunnels: libssh with Mbed TLS (issue 14)
+SRC_PKGS="$SRC_PKGS libssh:libssh mbedtls:mbedtls"
 pkgdir="$top/subprojects/packagefiles"
 wrap_key() { # wrap_key NAME KEY: a value of subprojects/NAME.wrap
 	sed -n "s/^$2 *= *//p" "$top/subprojects/$1.wrap"
@@ -90,7 +92,14 @@ fi
 fetch_src() {
 	local name=$1 src=$2 tmp file p listed
 	tmp=$(mktemp -d)
-	(cd "$tmp" && apt-get source --download-only "$src" >/dev/null)
+	# a candidate whose files the mirror does not have yet (a security
+	# update, seen with libssh): the other versions apt knows, newest first
+	if ! (cd "$tmp" && apt-get source --download-only "$src" >/dev/null 2>&1); then
+		for v in $(apt-cache showsrc "$src" | sed -n 's/^Version: //p' | sort -rV); do
+			rm -f "$tmp"/*
+			(cd "$tmp" && apt-get source --download-only "$src=$v" >/dev/null 2>&1) && break
+		done
+	fi
 	file=$(wrap_key "$name" source_filename)
 	if [ ! -f "$tmp/$file" ]; then
 		echo "setup: Debian's $src source is not $file (subprojects/$name.wrap):" \
