@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "forwarder/ssh_tunnel.h"
+#include "net/npipe.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
@@ -54,6 +55,10 @@ static void test_sock_unix(void **state)
 #ifndef _WIN32
 	sock_ok("unix:///C:/Users/u/api.sock", TUN_SOCK_UNIX,
 		"/C:/Users/u/api.sock");
+#else
+	/* Podman's Windows paths: unix:///C:/... names C:/... */
+	sock_ok("unix:///C:/Users/u/api.sock", TUN_SOCK_UNIX,
+		"C:/Users/u/api.sock");
 #endif
 }
 
@@ -68,6 +73,11 @@ static void test_sock_npipe(void **state)
 	sock_bad("npipe:////./pipe/a/b");
 	sock_bad("npipe://pipe/x");
 	sock_bad("npipe://");
+	/* gvproxy skips a taken docker_engine, no other name */
+	assert_true(npipe_skip_if_taken("\\\\.\\pipe\\docker_engine"));
+	assert_true(npipe_skip_if_taken("\\\\.\\pipe\\Docker_Engine"));
+	assert_false(npipe_skip_if_taken("\\\\.\\pipe\\podman-machine"));
+	assert_false(npipe_skip_if_taken("\\\\.\\pipe\\docker_engine2"));
 }
 
 static void test_sock_bad(void **state)
@@ -233,20 +243,33 @@ static void test_retry_schedule(void **state)
 	assert_int_equal(total, 1500 + 55 * 1000);
 }
 
+/* env_set() - set or (@v NULL) remove a variable, on both systems */
+static void env_set(const char *k, const char *v)
+{
+#ifdef _WIN32
+	_putenv_s(k, v ? v : ""); /* "" removes it */
+#else
+	if (v)
+		setenv(k, v, 1);
+	else
+		unsetenv(k);
+#endif
+}
+
 static void test_attempts_env(void **state)
 {
 	(void)state;
-	unsetenv("QCW_NET_SSH_ATTEMPTS");
+	env_set("QCW_NET_SSH_ATTEMPTS", NULL);
 	assert_int_equal(tun_attempts_from_env(), 60);
-	setenv("QCW_NET_SSH_ATTEMPTS", "5", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "5");
 	assert_int_equal(tun_attempts_from_env(), 5);
-	setenv("QCW_NET_SSH_ATTEMPTS", "0", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "0");
 	assert_int_equal(tun_attempts_from_env(), 60);
-	setenv("QCW_NET_SSH_ATTEMPTS", "7x", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "7x");
 	assert_int_equal(tun_attempts_from_env(), 60);
-	setenv("QCW_NET_SSH_ATTEMPTS", "99999999999999999999", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "99999999999999999999");
 	assert_int_equal(tun_attempts_from_env(), 60);
-	unsetenv("QCW_NET_SSH_ATTEMPTS");
+	env_set("QCW_NET_SSH_ATTEMPTS", NULL);
 }
 
 int main(void)
