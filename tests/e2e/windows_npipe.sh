@@ -47,6 +47,17 @@ winpath() { printf 'Z:%s' "${1//\//\\}"; }
 win() { lab_net "$QCW_WINE" "$EXE" "$@"; }
 client() { lab_net timeout 300 "$QCW_WINE" "$CLIENT" "$@"; }
 cli() { lab_net "$QCW_NET" "$@" --socket "tcp://127.0.0.1:$APORT"; }
+# timed_echo LABEL ARGS...: a client run whose wall time is written to
+# $LAB_DIR/times (printed at the end; wine's start-up included)
+timed_echo() {
+	local label=$1 t0 rc
+	shift
+	t0=$(date +%s%N)
+	client echo "$@"
+	rc=$?
+	echo "# $label: $(((($(date +%s%N) - t0) / 1000000))) ms (rc $rc)" >>"$LAB_DIR/times"
+	return $rc
+}
 wine_stop() {
 	lab_net env WINEPREFIX="$WINEPREFIX" \
 		"$(dirname "$QCW_WINE")/wineserver" -k 2>/dev/null
@@ -89,6 +100,21 @@ lab_net timeout 60 "$QCW_WINE" "$EXE" -listen-qemu "tcp://127.0.0.1:$((QPORT + 2
 rc=$?
 t_check "a taken pipe name: exit status 1 (got $rc)" test $rc = 1
 t_check "... saying the name is taken" grep -q "pipe.*taken" "$LAB_DIR/taken.out"
+# the same tuple from -config's forwards (gvproxy's socket/dest/user/identity)
+cat >"$LAB_DIR/taken.yaml" <<EOF
+interfaces:
+  qemu: tcp://127.0.0.1:$((QPORT + 3))
+forwards:
+  - socket: npipe:////./pipe/$P-held
+    dest: $G/echo.sock
+    user: root
+    identity: $(winpath "$KEY")
+EOF
+lab_net timeout 60 "$QCW_WINE" "$EXE" -config "$(winpath "$LAB_DIR/taken.yaml")" \
+	>"$LAB_DIR/taken-config.out" 2>&1
+rc=$?
+t_check "-config forwards: the same taken pipe, exit status 1 (got $rc)" test $rc = 1
+t_check "... saying the name is taken" grep -q "pipe.*taken" "$LAB_DIR/taken-config.out"
 
 # ---- the guest: sshd and a unix-socket echo server ----
 lab_spawn "$LAB_GUEST" "$LAB_DIR/echo.log" socat \
@@ -119,9 +145,9 @@ t_check "one pipe client reaches the guest's unix socket over SSH (64 KiB echoed
 	client echo "\\\\.\\pipe\\$P" 1 65536
 t_check "log: session up" wait_until 10 grep -q "session up" "$LAB_DIR/qcw.log"
 t_check "20 pipe clients in parallel, 1 MB each echoed intact" \
-	client echo "\\\\.\\pipe\\$P" 20 1048576
+	timed_echo "ssh: 20 clients x 1 MB both ways" "\\\\.\\pipe\\$P" 20 1048576
 t_check "$BIG_MB MB through the pipe and back, every byte intact" \
-	client echo "\\\\.\\pipe\\$P" 1 $((BIG_MB * 1024 * 1024))
+	timed_echo "ssh: $BIG_MB MB both ways" "\\\\.\\pipe\\$P" 1 $((BIG_MB * 1024 * 1024))
 sddl=$(client sddl "\\\\.\\pipe\\$P" | tr -d '\r')
 echo "# the pipe's DACL: $sddl"
 dacl_ok() {
@@ -139,9 +165,9 @@ t_check "qcw-net expose --protocol npipe (Linux CLI, Windows daemon)" \
 listed() { cli list | grep -F "npipe:////./pipe/$P-tcp" | grep -q "tcp://$GIP:7777"; }
 t_check "qcw-net list shows it" listed
 t_check "the exposed pipe reaches the guest's TCP port: 20 clients, 1 MB each intact" \
-	client echo "\\\\.\\pipe\\$P-tcp" 20 1048576
+	timed_echo "tcp: 20 clients x 1 MB both ways" "\\\\.\\pipe\\$P-tcp" 20 1048576
 t_check "... and $BIG_MB MB intact" \
-	client echo "\\\\.\\pipe\\$P-tcp" 1 $((BIG_MB * 1024 * 1024))
+	timed_echo "tcp: $BIG_MB MB both ways" "\\\\.\\pipe\\$P-tcp" 1 $((BIG_MB * 1024 * 1024))
 t_check "an exposed pipe name that is taken: a clear error" \
 	sh -c "ip netns exec $LAB_NET $QCW_NET expose --socket tcp://127.0.0.1:$APORT --protocol npipe --local 'npipe:////./pipe/$P-held' --remote tcp://$GIP:7777 2>&1 | grep -q 'taken'"
 t_check "qcw-net unexpose --protocol npipe" \
@@ -161,4 +187,5 @@ wait "$LAB_BACKEND_PID" 2>/dev/null
 rc=$?
 LAB_BACKEND_PID=
 t_check "clean shutdown: exit status 0 (got $rc)" test $rc = 0
+cat "$LAB_DIR/times" 2>/dev/null
 t_summary
