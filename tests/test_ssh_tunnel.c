@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "forwarder/ssh_tunnel.h"
+#include "forwarder/ssh_tunnel_os.h"
 #include "net/npipe.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
@@ -272,6 +273,29 @@ static void test_attempts_env(void **state)
 	env_set("QCW_NET_SSH_ATTEMPTS", NULL);
 }
 
+/* secure=true's file: gvproxy's home on each system, none without one */
+static void test_known_hosts_path(void **state)
+{
+	char p[512];
+
+	(void)state;
+#ifdef _WIN32
+	env_set("USERPROFILE", "C:\\Users\\u");
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), 0);
+	assert_string_equal(p, "C:\\Users\\u\\.ssh\\known_hosts");
+	env_set("USERPROFILE", NULL);
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), -1);
+	assert_string_equal(tun_os_null_file(), "NUL");
+#else
+	env_set("HOME", "/home/u");
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), 0);
+	assert_string_equal(p, "/home/u/.ssh/known_hosts");
+	env_set("HOME", NULL);
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), -1);
+	assert_string_equal(tun_os_null_file(), "/dev/null");
+#endif
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_url_long),
 		cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_attempts_env),
+		cmocka_unit_test(test_known_hosts_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
