@@ -8,7 +8,8 @@
 # with -forward-dest/-user/-identity carries a pipe client to the guest's
 # unix socket over SSH (direct-streamlocal); 20 clients in parallel; 20 MB
 # both ways intact (every byte compared); the pipe's DACL is SYSTEM,
-# Administrators and the current user only; `qcw-net expose --protocol
+# Administrators and the current user only; sshd killed and restarted:
+# the session reconnects for new clients; `qcw-net expose --protocol
 # npipe` (the Linux CLI against the Windows daemon's tcp:// API) forwards
 # a pipe to a guest TCP port, `list` shows it, `unexpose` removes it; a
 # pipe name another program serves is a clear error and exit status 1,
@@ -135,9 +136,23 @@ wait_for_port "$LAB_NET" "$QPORT" 60 ||
 	{ cat "$LAB_DIR/qcw.out" "$LAB_DIR/qcw.log" >&2; lab_die "qcw-net.exe did not listen on $QPORT"; }
 lab_start_bridge_tcp "127.0.0.1:$QPORT"
 lab_static_ip
-lab_spawn "$LAB_GUEST" "$LAB_DIR/sshd.log" /usr/sbin/sshd -D -e \
-	-f "$LAB_DIR/sshd_config" -h "$LAB_DIR/host_ed25519"
-wait_for_port "$LAB_GUEST" 22
+start_sshd() {
+	lab_spawn "$LAB_GUEST" "$LAB_DIR/sshd.log" /usr/sbin/sshd -D -e \
+		-f "$LAB_DIR/sshd_config" -h "$LAB_DIR/host_ed25519"
+	SSHD_PID=$LAB_PID
+	wait_for_port "$LAB_GUEST" 22
+}
+# kill_sshd: the listener and the per-connection processes it forked (all
+# in the guest namespace this test created), as ssh.sh
+kill_sshd() {
+	local pid
+	for pid in $(ip netns pids "$LAB_GUEST"); do
+		[ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sshd ] && kill "$pid"
+	done
+	wait "$SSHD_PID" 2>/dev/null
+	wait_until 5 sh -c "! ip netns exec $LAB_GUEST ss -Hltn 'sport = :22' | grep -q ."
+}
+start_sshd
 
 t_check "docker_engine taken: skipped with a warning, qcw-net.exe runs on" \
 	sh -c "grep -q 'docker_engine.*skipped' '$LAB_DIR/qcw.log' && kill -0 $LAB_BACKEND_PID"
@@ -155,6 +170,14 @@ dacl_ok() {
 		$sddl == *"(A;;"*";;;S-1-5-21-"* && $sddl != *";;;WD)"* && $sddl != *";;;AN)"* ]]
 }
 t_check "the pipe's DACL: SYSTEM, Administrators and the user only" dacl_ok
+
+# ---- the session lost (sshd killed) and reconnected (sshd back) ----
+kill_sshd
+start_sshd
+t_check "after sshd restarted, a new pipe client works (the session reconnects)" \
+	client echo "\\\\.\\pipe\\$P" 2 65536
+t_check "log: the session was lost and came up again" \
+	sh -c "grep -q 'session to .* lost' '$LAB_DIR/qcw.log' && [ \$(grep -c 'session up' '$LAB_DIR/qcw.log') -ge 2 ]"
 
 # ---- expose --protocol npipe -> a guest TCP port ----
 lab_spawn "$LAB_GUEST" "$LAB_DIR/techo.log" socat \
