@@ -86,13 +86,14 @@ static const struct {
 	const char *usage;
 } client_cmds[] = {
 	{"expose", CMD_EXPOSE, OPT_LOCAL | OPT_REMOTE | OPT_PROTOCOL,
-	 "expose --local ADDR --remote ADDR [--protocol tcp|udp|unix]\n"
+	 "expose --local ADDR --remote ADDR [--protocol tcp|udp|unix|npipe]\n"
 	 "      Forward a host address into the guest. tcp/udp: --local\n"
 	 "      127.0.0.1:8080 (or :8080 for all interfaces) and --remote\n"
 	 "      192.168.127.2:80; unix: --local /path/to.sock and --remote\n"
-	 "      tcp://192.168.127.2:80.\n"},
+	 "      tcp://192.168.127.2:80; npipe (Windows): --local\n"
+	 "      npipe:////./pipe/NAME and --remote tcp://192.168.127.2:80.\n"},
 	{"unexpose", CMD_UNEXPOSE, OPT_LOCAL | OPT_PROTOCOL,
-	 "unexpose --local ADDR [--protocol tcp|udp|unix]\n"
+	 "unexpose --local ADDR [--protocol tcp|udp|unix|npipe]\n"
 	 "      Remove a forward.\n"},
 	{"list", CMD_LIST, OPT_JSON,
 	 "list [--json]\n"

@@ -192,11 +192,24 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 		}
 		e = fwd_listen_unix(r, err, errlen);
 		break;
+	case FWD_NPIPE:
 	default:
-		snprintf(err, errlen,
-			 "npipe forwards are only available on Windows");
-		free(r);
-		return -EINVAL;
+		/* local npipe:////./pipe/NAME (net/npipe.h: Windows only) */
+		if (!strncmp(remote, "ssh-tunnel://", 13)) {
+			e = ssh_tunnel_create_url(f->loop, f, local, remote,
+						  &r->tun, err, errlen);
+			break;
+		}
+		if (strncmp(remote, "tcp://", 6) ||
+		    fwd_parse_remote_ip(f, remote + 6, &r->ip, &r->port) < 0) {
+			snprintf(err, errlen,
+				 "invalid remote %s: expected tcp://IP:port",
+				 remote);
+			free(r);
+			return -EINVAL;
+		}
+		e = fwd_listen_npipe(r, err, errlen);
+		break;
 	}
 	r->next = f->rules;
 	f->rules = r;

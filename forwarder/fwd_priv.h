@@ -68,6 +68,11 @@ int fwd_bind_local(struct fwd_rule *r, bool udp, char *err, size_t errlen);
 int fwd_listen_tcp(struct fwd_rule *r, char *err, size_t errlen);
 int fwd_listen_unix(struct fwd_rule *r, char *err, size_t errlen);
 void fwd_conn_close(struct fwd_conn *c, bool reset);
+/* fwd_rule_splice_fd() - @fd (owned from here) to @r's guest target,
+ * counted as @r's connection. 0 or -errno. */
+int fwd_rule_splice_fd(struct fwd_rule *r, int fd);
+/* fwd_npipe.c */
+int fwd_listen_npipe(struct fwd_rule *r, char *err, size_t errlen);
 /* fwd_maybe_free() - after fwd_destroy(), free once nothing refers to us. */
 void fwd_maybe_free(struct fwd *f);
 /* fwd_udp.c */

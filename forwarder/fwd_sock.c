@@ -157,6 +157,17 @@ static void fwd_accept_cb(uv_stream_t *server, int status)
 	fwd_conn_dial(c, fd);
 }
 
+int fwd_rule_splice_fd(struct fwd_rule *r, int fd)
+{
+	struct fwd_conn *c = fwd_conn_new(r->f, r, &r->ip, r->port);
+
+	if (!c) {
+		osock_close(fd);
+		return -ENOMEM;
+	}
+	return fwd_conn_dial(c, fd);
+}
+
 int fwd_splice_fd(struct fwd *f, int fd, uint32_t ip, uint16_t port)
 {
 	struct inaddr a = inaddr_v4(ip);

@@ -31,9 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "qcw_config.h"
@@ -42,6 +40,8 @@
 #include "util/log.h"
 #include "util/sockpath.h"
 #include "net/netcfg.h"
+#include "net/npipe.h"
+#include "net/osock.h"
 #include "net/transport_stream.h"
 
 int ssh_tunnel_create_url(uv_loop_t *loop, struct fwd *fwd, const char *local,
@@ -154,7 +154,7 @@ static void tun_sess_free(struct ssh_tunnel *t)
 		uv_close((uv_handle_t *)&ss->poll, tun_sess_closed_cb);
 	ssh_free(ss->s);
 	if (!ss->fd_owned && ss->fd >= 0)
-		close(ss->fd);
+		osock_close(ss->fd);
 	if (!ss->polling)
 		free(ss);
 }
@@ -334,24 +334,9 @@ static int tun_no_prompt_cb(const char *prompt, char *buf, size_t len, int echo,
 }
 
 /*
- * tun_sockbuf() - room for a whole SSH window (libssh grants 1.28 MB per
- * channel) in the socketpair. The splice acknowledges guest data to lwIP
- * once it is in the socket and holds little more than 64 segments while
- * the socket is full; beyond that lwIP drops segments and the guest only
- * recovers after a retransmission timeout. Without privileges the kernel
- * caps this at net.core.wmem_max.
- */
-static void tun_sockbuf(int fd)
-{
-	int sz = TUN_SOCKBUF;
-
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sz, sizeof(sz)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-}
-
-/*
  * tun_known_hosts() - secure=true reads $HOME/.ssh/known_hosts, as gvproxy
- * (Go's home is $HOME; libssh would take the passwd entry's). libssh reads
+ * (Go's home is $HOME; libssh would take the passwd entry's), on Windows
+ * %USERPROFILE%\.ssh\known_hosts (tun_os_known_hosts()). libssh reads
  * it with a blocking open() on the loop (during the key exchange too, to
  * order host key algorithms), so a FIFO or device there is refused after a
  * stat(), which does not block; without secure=true it reads nothing
@@ -361,24 +346,22 @@ static void tun_sockbuf(int fd)
 static int tun_known_hosts(const struct ssh_tunnel *t, ssh_session s, char *why,
 			   size_t whylen)
 {
-	const char *home = getenv("HOME");
+	const char *null = tun_os_null_file();
 	struct stat st;
 	char path[512];
 
 	if (!t->secure) {
-		if (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null") <
-			    0 ||
-		    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS,
-				    "/dev/null") < 0) {
+		if (ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, null) < 0 ||
+		    ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, null) <
+			    0) {
 			snprintf(why, whylen, "libssh options: %s",
 				 ssh_get_error(s));
 			return -1;
 		}
 		return 0;
 	}
-	if (!home || !*home)
+	if (tun_os_known_hosts(path, sizeof(path)) < 0)
 		return 0; /* libssh's default, ~/.ssh/known_hosts */
-	snprintf(path, sizeof(path), "%s/.ssh/known_hosts", home);
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
 		snprintf(why, whylen,
 			 "host key check (secure=true): ~/.ssh/known_hosts is "
@@ -393,7 +376,8 @@ static int tun_known_hosts(const struct ssh_tunnel *t, ssh_session s, char *why,
 }
 
 /*
- * tun_attempt_start() - a socketpair whose one end is dialled into the
+ * tun_attempt_start() - a socket pair (a socketpair() on POSIX, a loopback
+ * TCP pair on Windows: osock_pair()) whose one end is dialled into the
  * guest's sshd (fwd_splice_fd) and whose other end libssh talks on.
  */
 static void tun_attempt_start(struct ssh_tunnel *t)
@@ -424,22 +408,23 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 	t->state = TUN_CONNECTING;
 	uv_timer_start(&t->stimer, tun_attempt_timeout_cb,
 		       TUN_ATTEMPT_TIMEOUT_MS, 0);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		tun_attempt_failed(t, "socketpair: %s", strerror(errno));
+	r = osock_pair(sv);
+	if (r < 0) {
+		tun_attempt_failed(t, "socket pair: %s", strerror(-r));
 		return;
 	}
 	ss->fd = sv[1];
-	tun_sockbuf(sv[0]);
-	tun_sockbuf(sv[1]);
+	/* libssh writes all it holds once POLLOUT was seen: never block */
+	r = tun_os_sock_prep(sv[0], sv[1]);
+	if (r < 0) {
+		osock_close(sv[0]);
+		tun_attempt_failed(t, "socket pair: %s", strerror(-r));
+		return;
+	}
 	r = fwd_splice_fd(t->fwd, sv[0], t->ip, t->port);
 	if (r < 0) {
 		tun_attempt_failed(t, "cannot dial %s: %s", t->target,
 				   strerror(-r));
-		return;
-	}
-	/* libssh writes all it holds once POLLOUT was seen: never block */
-	if (fcntl(sv[1], F_SETFL, fcntl(sv[1], F_GETFL) | O_NONBLOCK) < 0) {
-		tun_attempt_failed(t, "fcntl: %s", strerror(errno));
 		return;
 	}
 	ss->s = ssh_new();
@@ -447,7 +432,7 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 		tun_attempt_failed(t, "out of memory");
 		return;
 	}
-	sfd = sv[1];
+	sfd = (socket_t)sv[1];
 	/* no ~/.ssh/config or /etc/ssh/ssh_config, as gvproxy */
 	if (ssh_options_set(ss->s, SSH_OPTIONS_PROCESS_CONFIG, &no) < 0 ||
 	    ssh_options_set(ss->s, SSH_OPTIONS_HOST, netcfg_ip_str(t->ip, ip)) <
@@ -467,7 +452,7 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 	ssh_set_counters(ss->s, &ss->scnt, &ss->rcnt);
 	ss->auth_pw = !t->key;
 	r = ssh_connect(ss->s);
-	ss->fd_owned = ssh_get_fd(ss->s) == sv[1];
+	ss->fd_owned = ssh_get_fd(ss->s) == sfd;
 	if (r == SSH_ERROR) {
 		tun_attempt_failed(t, "ssh connect: %s", ssh_get_error(ss->s));
 		return;
@@ -477,7 +462,7 @@ static void tun_attempt_start(struct ssh_tunnel *t)
 		tun_attempt_failed(t, "libssh event: out of memory");
 		return;
 	}
-	if (uv_poll_init(t->loop, &ss->poll, sv[1]) < 0) {
+	if (uv_poll_init_socket(t->loop, &ss->poll, (uv_os_sock_t)sv[1]) < 0) {
 		tun_attempt_failed(t, "cannot poll the ssh socket");
 		return;
 	}
@@ -649,7 +634,6 @@ static void tun_poll_cb(uv_poll_t *p, int status, int events)
 static int tun_listen_unix(struct ssh_tunnel *t, char *err, size_t errlen)
 {
 	const char *path = t->sock.path;
-	mode_t old;
 	int e;
 
 	/* only a stale socket is replaced, never another kind of file */
@@ -659,44 +643,66 @@ static int tun_listen_unix(struct ssh_tunnel *t, char *err, size_t errlen)
 			 sockpath_strerror(e));
 		return e;
 	}
-	uv_pipe_init(t->loop, &t->listener, 0);
-	t->listener.data = t;
+	/* mode 0600 (POSIX), owner-only DACL (Windows), as gvproxy's */
 	t->listening = true;
 	t->refs++;
-	old = umask(0177); /* the socket is 0600, as gvproxy's */
-	e = uv_pipe_bind(&t->listener, path);
-	umask(old);
-	if (e == 0) {
+	e = unixsock_listen(t->loop, &t->ux, path, 128, tun_accept_cb, t);
+	if (e == 0)
 		t->unlink_path = true;
-		e = uv_listen((uv_stream_t *)&t->listener, 128, tun_accept_cb);
-	}
 	if (e < 0) {
 		snprintf(err, errlen, "listen unix %s: %s", path,
-			 uv_strerror(e));
+			 unixsock_strerror(e));
 		return e;
 	}
 	return 0;
 }
 
 /*
- * tun_listen() - the host end, from the parsed -forward-sock: the platform
- * seam. A Windows port adds TUN_SOCK_NPIPE here (libuv's uv_pipe_t is a
- * named pipe there; gvproxy also restricts it to SYSTEM, administrators
- * and the owner).
+ * tun_listen_npipe() - a Windows named pipe (net/npipe.h): restricted to
+ * SYSTEM, Administrators and the current user, as gvproxy's. A name that
+ * is taken is an error, except \\.\pipe\docker_engine, which gvproxy
+ * skips (Docker Desktop may serve it): then the tunnel has no listener
+ * and @t->skipped is set.
  */
+static int tun_listen_npipe(struct ssh_tunnel *t, char *err, size_t errlen)
+{
+	int e;
+
+	t->listening = true;
+	t->refs++;
+	e = npipe_listen(t->loop, &t->np, t->sock.path, 128, tun_accept_cb, t);
+	if (e == UV_EADDRINUSE && npipe_skip_if_taken(t->sock.path)) {
+		log_warn("ssh tunnel %s: the pipe is taken (another engine "
+			 "serves it): skipped, as gvproxy does",
+			 t->name);
+		t->skipped = true;
+		return 0;
+	}
+	if (e < 0) {
+		snprintf(err, errlen, "listen npipe %s: %s", t->name,
+			 npipe_strerror(e));
+		return e;
+	}
+	return 0;
+}
+
+/* tun_listen() - the host end, from the parsed -forward-sock. */
 static int tun_listen(struct ssh_tunnel *t, char *err, size_t errlen)
 {
-	switch (t->sock.kind) {
-	case TUN_SOCK_UNIX:
-		return tun_listen_unix(t, err, errlen);
-	case TUN_SOCK_NPIPE:
-	default:
-		snprintf(err, errlen,
-			 "%s: Windows named pipes are not available on this "
-			 "system",
-			 t->name);
-		return -EINVAL;
-	}
+	if (t->sock.kind == TUN_SOCK_NPIPE)
+		return tun_listen_npipe(t, err, errlen);
+	return tun_listen_unix(t, err, errlen);
+}
+
+/* tun_listen_close() - stop listening; the file is removed (unix). */
+static void tun_listen_close(struct ssh_tunnel *t)
+{
+	if (!t->listening)
+		return;
+	if (t->sock.kind == TUN_SOCK_NPIPE)
+		uv_close((uv_handle_t *)&t->np, tun_handle_closed_cb);
+	else
+		unixsock_close(&t->ux, tun_handle_closed_cb);
 }
 
 /* ---- create / destroy ---- */
@@ -908,18 +914,24 @@ int ssh_tunnel_create(uv_loop_t *loop, struct fwd *fwd,
 	}
 	if (!e)
 		e = tun_sock_parse(cfg->sock, &t->sock, err, errlen);
-	if (!e && t->sock.kind != TUN_SOCK_UNIX)
+	if (!e && t->sock.kind == TUN_SOCK_NPIPE)
 		e = tun_listen(t, err, errlen); /* refused before the key */
-	if (!e)
+	if (!e && !t->skipped)
 		e = tun_load_key(t, cfg->passphrase, err, errlen);
 	if (e < 0)
 		goto fail;
 	snprintf(t->target, sizeof(t->target), "%s@%s:%u",
 		 log_escape(t->user, lb, sizeof(lb)), netcfg_ip_str(t->ip, ip),
 		 t->port);
-	e = tun_listen(t, err, errlen);
-	if (e < 0)
-		goto fail;
+	if (t->skipped) {
+		*out = t; /* no listener: nothing to serve, no session */
+		return 0;
+	}
+	if (t->sock.kind == TUN_SOCK_UNIX) {
+		e = tun_listen(t, err, errlen);
+		if (e < 0)
+			goto fail;
+	}
 	log_info("ssh tunnel %s -> %s %s: listening%s", t->name, t->target,
 		 log_escape(t->dest, lb, sizeof(lb)),
 		 t->lazy ? " (session at the first connection)" : "");
@@ -948,8 +960,7 @@ void ssh_tunnel_destroy(struct ssh_tunnel *t)
 		tun_cnt(t)->tun_up--;
 	if (t->key_state == TUN_KEY_LOADING)
 		uv_cancel((uv_req_t *)&t->key_work); /* done_cb runs anyway */
-	if (t->listening)
-		uv_close((uv_handle_t *)&t->listener, tun_handle_closed_cb);
+	tun_listen_close(t);
 	if (t->unlink_path)
 		unlink(t->sock.path);
 	uv_close((uv_handle_t *)&t->stimer, tun_handle_closed_cb);

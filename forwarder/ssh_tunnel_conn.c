@@ -97,7 +97,7 @@ void tun_conn_close(struct tun_conn *c)
 		return;
 	c->closing = true;
 	tun_ch_free(c);
-	uv_close((uv_handle_t *)&c->pipe, tun_conn_closed_cb);
+	uv_close(&c->io.h, tun_conn_closed_cb);
 	if (c->state != TUN_C_OPEN) {
 		t->n_waiting--;
 		tun_accept_more(t);
@@ -172,7 +172,7 @@ static void tun_ctimer_cb(uv_timer_t *h)
 static void tun_read_stop(struct tun_conn *c)
 {
 	if (c->reading) {
-		uv_read_stop((uv_stream_t *)&c->pipe);
+		uv_read_stop(&c->io.s);
 		c->reading = false;
 	}
 }
@@ -259,8 +259,7 @@ static void tun_read_start(struct tun_conn *c)
 {
 	if (c->reading || c->local_eof || c->up_len || c->closing)
 		return;
-	if (uv_read_start((uv_stream_t *)&c->pipe, tun_alloc_cb, tun_read_cb) ==
-	    0)
+	if (uv_read_start(&c->io.s, tun_alloc_cb, tun_read_cb) == 0)
 		c->reading = true;
 }
 
@@ -292,7 +291,7 @@ static void tun_shut_cb(uv_shutdown_t *req, int status)
 static int tun_conn_write(struct tun_conn *c, const uint8_t *p, uint32_t n)
 {
 	uv_buf_t b = uv_buf_init((char *)p, n);
-	int w = uv_try_write((uv_stream_t *)&c->pipe, &b, 1);
+	int w = uv_try_write(&c->io.s, &b, 1);
 
 	if (w == UV_EAGAIN || w == UV_ENOSYS)
 		w = 0;
@@ -303,7 +302,7 @@ static int tun_conn_write(struct tun_conn *c, const uint8_t *p, uint32_t n)
 	memcpy(c->down, p + w, n - (uint32_t)w);
 	b = uv_buf_init((char *)c->down, n - (uint32_t)w);
 	c->wreq.data = c;
-	w = uv_write(&c->wreq, (uv_stream_t *)&c->pipe, &b, 1, tun_write_cb);
+	w = uv_write(&c->wreq, &c->io.s, &b, 1, tun_write_cb);
 	if (w < 0)
 		return w;
 	c->writing = true;
@@ -329,8 +328,7 @@ static int tun_conn_down(struct tun_conn *c)
 			c->remote_eof = true;
 			c->sreq.data = c;
 			c->shut_sent = true;
-			if (uv_shutdown(&c->sreq, (uv_stream_t *)&c->pipe,
-					tun_shut_cb) < 0)
+			if (uv_shutdown(&c->sreq, &c->io.s, tun_shut_cb) < 0)
 				c->shut_done = true;
 			break;
 		}
@@ -439,6 +437,24 @@ int tun_service(struct ssh_tunnel *t)
 	return 0;
 }
 
+/*
+ * tun_accept_io() - take the next client into @c->io, which is initialised
+ * on the loop whatever the result (so it is closed as usual).
+ */
+static int tun_accept_io(struct ssh_tunnel *t, struct tun_conn *c)
+{
+	int r;
+
+	if (t->sock.kind == TUN_SOCK_UNIX) {
+		r = unixsock_accept(&t->ux, &c->io.s);
+	} else {
+		uv_pipe_init(t->loop, &c->io.pipe, 0);
+		r = uv_accept((uv_stream_t *)&t->np, &c->io.s);
+	}
+	c->io.h.data = c;
+	return r;
+}
+
 static void tun_accept_one(struct ssh_tunnel *t)
 {
 	struct tun_conn *c = calloc(1, sizeof(*c));
@@ -450,8 +466,6 @@ static void tun_accept_one(struct ssh_tunnel *t)
 		return;
 	}
 	c->t = t;
-	uv_pipe_init(t->loop, &c->pipe, 0);
-	c->pipe.data = c;
 	t->refs++;
 	c->next = t->conns;
 	if (t->conns)
@@ -459,8 +473,7 @@ static void tun_accept_one(struct ssh_tunnel *t)
 	t->conns = c;
 	c->state = TUN_C_QUEUED;
 	t->n_waiting++;
-	if (uv_accept((uv_stream_t *)&t->listener, (uv_stream_t *)&c->pipe) <
-	    0) {
+	if (tun_accept_io(t, c) < 0) {
 		tun_conn_close(c);
 		return;
 	}

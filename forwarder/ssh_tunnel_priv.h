@@ -14,10 +14,11 @@
 #include <libssh/libssh.h>
 
 #include "forwarder/ssh_tunnel.h"
+#include "forwarder/ssh_tunnel_os.h"
+#include "net/unixsock.h"
 
 #define TUN_BUF (64 * 1024)
 #define TUN_PUMP_ROUNDS 64 /* dopoll rounds (<= 4 KiB read each) per pass */
-#define TUN_SOCKBUF (4 * 1024 * 1024)
 
 enum tun_state {
 	TUN_IDLE, /* no session; the next client starts a cycle */
@@ -55,7 +56,12 @@ struct tun_sess {
 struct tun_conn {
 	struct ssh_tunnel *t;
 	struct tun_conn *prev, *next;
-	uv_pipe_t pipe;
+	union {
+		uv_handle_t h;
+		uv_stream_t s;
+		uv_pipe_t pipe; /* unix (POSIX), named pipe (Windows) */
+		uv_tcp_t tcp; /* unix on Windows (net/unixsock.h) */
+	} io;
 	uv_write_t wreq;
 	uv_shutdown_t sreq;
 	ssh_channel ch;
@@ -100,7 +106,9 @@ struct ssh_tunnel {
 	char passphrase[128];
 	char key_err[640]; /* why it cannot be loaded (TUN_KEY_FAILED) */
 
-	uv_pipe_t listener;
+	/* the host listener: unix socket or named pipe (sock.kind) */
+	struct unixsock ux;
+	uv_pipe_t np;
 	uv_timer_t stimer; /* WAIT backoff, attempt timeout */
 	uv_timer_t ctimer; /* channel retries and open deadlines */
 	uv_idle_t kick;
@@ -112,6 +120,7 @@ struct ssh_tunnel {
 	unsigned int n_waiting; /* connections not OPEN */
 	unsigned int refs; /* close callbacks still due */
 	bool listening, unlink_path, ever_up, accept_deferred, dying;
+	bool skipped; /* docker_engine taken: no listener (tun_listen_npipe) */
 	uint8_t rbuf[TUN_BUF];
 };
 

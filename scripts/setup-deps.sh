@@ -57,6 +57,8 @@ enable_deb_src() {
 # packagefiles/debian-patches/<name>/ for meson to apply.
 SRC_PKGS="lwip:lwip libuv:libuv1 c-ares:c-ares jansson:jansson libyaml:libyaml
  http-parser:http-parser cmocka:cmocka pcre2:pcre2"
+# the Windows build's SSH tunnels: libssh with Mbed TLS (issue 14)
+SRC_PKGS="$SRC_PKGS libssh:libssh mbedtls:mbedtls"
 pkgdir="$top/subprojects/packagefiles"
 wrap_key() { # wrap_key NAME KEY: a value of subprojects/NAME.wrap
 	sed -n "s/^$2 *= *//p" "$top/subprojects/$1.wrap"
@@ -92,17 +94,14 @@ fetch_src() {
 	local name=$1 src=$2 tmp file p listed
 	tmp=$(mktemp -d)
 	file=$(wrap_key "$name" source_filename)
-	if ! (cd "$tmp" && apt-get source --download-only "$src" >/dev/null); then
+	if ! (cd "$tmp" && apt-get source --download-only "$src" >/dev/null 2>&1); then
 		# The newest version's files can be missing from the mirror (a
-		# security update's source not there yet, as pcre2's here): an
-		# older version of the same upstream release has the same .orig
-		# tarball (the wrap pins its hash). Only for a wrap without
-		# Debian patches, whose patches would then be the older ones.
-		if [ -n "$(wrap_key "$name" diff_files)" ]; then
-			rm -rf "$tmp"
-			return 1
-		fi
-		for v in $(apt-cache showsrc "$src" | sed -n 's/^Version: //p'); do
+		# security update's source not there yet: seen with pcre2 and
+		# libssh here): the other versions apt knows, newest first. The
+		# wrap pins the .orig tarball's hash, and the patch check below
+		# names any Debian patch the wrap does not apply.
+		for v in $(apt-cache showsrc "$src" | sed -n 's/^Version: //p' | sort -rV); do
+			rm -f "$tmp"/*
 			if (cd "$tmp" && apt-get source --download-only "$src=$v" >/dev/null 2>&1) &&
 				[ -f "$tmp/$file" ]; then
 				echo "setup: $src: the newest source is not available; took $v's $file" >&2

@@ -16,6 +16,8 @@
 #include <cmocka.h>
 
 #include "forwarder/ssh_tunnel.h"
+#include "forwarder/ssh_tunnel_os.h"
+#include "net/npipe.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 
@@ -54,6 +56,10 @@ static void test_sock_unix(void **state)
 #ifndef _WIN32
 	sock_ok("unix:///C:/Users/u/api.sock", TUN_SOCK_UNIX,
 		"/C:/Users/u/api.sock");
+#else
+	/* Podman's Windows paths: unix:///C:/... names C:/... */
+	sock_ok("unix:///C:/Users/u/api.sock", TUN_SOCK_UNIX,
+		"C:/Users/u/api.sock");
 #endif
 }
 
@@ -68,6 +74,11 @@ static void test_sock_npipe(void **state)
 	sock_bad("npipe:////./pipe/a/b");
 	sock_bad("npipe://pipe/x");
 	sock_bad("npipe://");
+	/* gvproxy skips a taken docker_engine, no other name */
+	assert_true(npipe_skip_if_taken("\\\\.\\pipe\\docker_engine"));
+	assert_true(npipe_skip_if_taken("\\\\.\\pipe\\Docker_Engine"));
+	assert_false(npipe_skip_if_taken("\\\\.\\pipe\\podman-machine"));
+	assert_false(npipe_skip_if_taken("\\\\.\\pipe\\docker_engine2"));
 }
 
 static void test_sock_bad(void **state)
@@ -233,20 +244,56 @@ static void test_retry_schedule(void **state)
 	assert_int_equal(total, 1500 + 55 * 1000);
 }
 
+/* env_set() - set or (@v NULL) remove a variable, on both systems */
+static void env_set(const char *k, const char *v)
+{
+#ifdef _WIN32
+	_putenv_s(k, v ? v : ""); /* "" removes it */
+#else
+	if (v)
+		setenv(k, v, 1);
+	else
+		unsetenv(k);
+#endif
+}
+
 static void test_attempts_env(void **state)
 {
 	(void)state;
-	unsetenv("QCW_NET_SSH_ATTEMPTS");
+	env_set("QCW_NET_SSH_ATTEMPTS", NULL);
 	assert_int_equal(tun_attempts_from_env(), 60);
-	setenv("QCW_NET_SSH_ATTEMPTS", "5", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "5");
 	assert_int_equal(tun_attempts_from_env(), 5);
-	setenv("QCW_NET_SSH_ATTEMPTS", "0", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "0");
 	assert_int_equal(tun_attempts_from_env(), 60);
-	setenv("QCW_NET_SSH_ATTEMPTS", "7x", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "7x");
 	assert_int_equal(tun_attempts_from_env(), 60);
-	setenv("QCW_NET_SSH_ATTEMPTS", "99999999999999999999", 1);
+	env_set("QCW_NET_SSH_ATTEMPTS", "99999999999999999999");
 	assert_int_equal(tun_attempts_from_env(), 60);
-	unsetenv("QCW_NET_SSH_ATTEMPTS");
+	env_set("QCW_NET_SSH_ATTEMPTS", NULL);
+}
+
+/* secure=true's file: gvproxy's home on each system, none without one */
+static void test_known_hosts_path(void **state)
+{
+	char p[512];
+
+	(void)state;
+#ifdef _WIN32
+	env_set("USERPROFILE", "C:\\Users\\u");
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), 0);
+	assert_string_equal(p, "C:\\Users\\u\\.ssh\\known_hosts");
+	env_set("USERPROFILE", NULL);
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), -1);
+	assert_string_equal(tun_os_null_file(), "NUL");
+#else
+	env_set("HOME", "/home/u");
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), 0);
+	assert_string_equal(p, "/home/u/.ssh/known_hosts");
+	env_set("HOME", NULL);
+	assert_int_equal(tun_os_known_hosts(p, sizeof(p)), -1);
+	assert_string_equal(tun_os_null_file(), "/dev/null");
+#endif
 }
 
 int main(void)
@@ -261,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_url_long),
 		cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_attempts_env),
+		cmocka_unit_test(test_known_hosts_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,8 +1,8 @@
 /*
  * fcntl.h for the Windows build (on its include path only there): the
  * CRT's, plus the open() flags the portable code passes. O_CLOEXEC is the
- * CRT's "not inherited"; a path is never a symlink to follow, and regular
- * files never block.
+ * CRT's "not inherited"; a path is never a symlink to follow, regular
+ * files never block, and there is no controlling terminal to acquire.
  */
 #ifndef QCW_COMPAT_WIN_FCNTL_H
 #define QCW_COMPAT_WIN_FCNTL_H
@@ -17,6 +17,9 @@
 #endif
 #ifndef O_NONBLOCK
 #define O_NONBLOCK 0
+#endif
+#ifndef O_NOCTTY
+#define O_NOCTTY 0
 #endif
 
 #endif
