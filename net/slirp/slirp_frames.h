@@ -182,4 +182,32 @@ size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip);
 size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
 			       uint32_t sip, uint32_t tip);
 
+/*
+ * slirp_build_ns() - a neighbour solicitation for @target from @src (the
+ * gateway's link-local address, MAC @mac) to its solicited-node group.
+ */
+#define SLIRP_NS_LEN (14 + 40 + 32)
+size_t slirp_build_ns(uint8_t out[SLIRP_NS_LEN], const uint8_t mac[6],
+		      const uint8_t src[16], const uint8_t target[16]);
+
+/*
+ * slirp_xlat.c: the guest's IPv6 TCP through libslirp's IPv4-only guest
+ * and host forwards. slirp_xlat_6to4() - the guest's IPv6 TCP segment @p
+ * of @frame as an IPv4 frame from @src to @dst (same MACs, DF, checksum
+ * recomputed) into @out (@cap bytes): its length, 0 when @p is not TCP
+ * or does not fit.
+ */
+size_t slirp_xlat_6to4(uint8_t *out, size_t cap, const uint8_t *frame,
+		       const struct slirp_pkt *p, uint32_t src, uint32_t dst);
+/*
+ * slirp_xlat_4to6() - libslirp's IPv4 TCP frame @frame (@len bytes) as an
+ * IPv6 frame from @src6 to @dst6 into @out (@cap): its length, 0 when it
+ * is not a whole TCP segment or does not fit. A SYN's MSS option is
+ * lowered by 20 (IPv6's longer header), so the guest's segments still fit
+ * the MTU.
+ */
+size_t slirp_xlat_4to6(uint8_t *out, size_t cap, const uint8_t *frame,
+		       size_t len, const uint8_t src6[16],
+		       const uint8_t dst6[16]);
+
 #endif
