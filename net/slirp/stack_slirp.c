@@ -966,8 +966,23 @@ static void drop(struct slirp_stack *st, enum slirp_verdict v,
 		st->cnt.policy_drops++;
 		break;
 	default:
-		/* broadcast, multicast, IPv6: a guest's normal chatter */
 		st->cnt.policy_drops++;
+		if (p->ip6 && p->proto == 44) {
+			log_rl("stack slirp: IPv6 fragment from %s dropped: "
+			       "libslirp 4.7 does not reassemble IPv6 (-stack "
+			       "lwip does)",
+			       pkt_addr(p, true, a));
+			return;
+		}
+		if (p->ip6 && p->proto == 58 && p->l4len >= 1 &&
+		    p->l4[0] == 128 && v == SLV_DROP_OTHER) {
+			log_rl("stack slirp: ping -6 of %s dropped: libslirp "
+			       "4.7 answers only the host alias (-stack lwip "
+			       "pings any address)",
+			       pkt_addr(p, false, b));
+			return;
+		}
+		/* broadcast, multicast: a guest's normal chatter */
 		log_debug("stack slirp: frame dropped: %s",
 			  slirp_verdict_name(v));
 		return;
