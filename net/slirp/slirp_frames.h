@@ -24,6 +24,7 @@ enum slirp_verdict {
 	SLV_GW_ICMP, /* an echo request to the gateway: answered here */
 	SLV_GW_UDP, /* UDP to the gateway: a gateway socket, checksum ok */
 	SLV_GW_TCP, /* TCP to the gateway: libslirp if listened, else RST */
+	SLV_PING6, /* an ICMPv6 echo request beyond the host alias */
 	SLV_DROP_MALFORMED, /* short, bad header or checksum */
 	SLV_DROP_SOURCE, /* source not a guest address of the subnet */
 	SLV_DROP_LOOPBACK, /* to 127/8 or 0/8 */

@@ -118,7 +118,12 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
 		return SLV_DROP_CAST;
 	default:
 		/* libslirp 4.7 cannot send ICMPv6 echo beyond itself */
-		return p->proto == NH_ICMP6 ? SLV_DROP_OTHER : SLV_SLIRP;
+		if (p->proto != NH_ICMP6)
+			return SLV_SLIRP;
+		return p->l4[0] == ICMP6_ECHO_REQ && p->l4[1] == 0 &&
+				       p->l4len >= 8
+			       ? SLV_PING6
+			       : SLV_DROP_OTHER;
 	}
 }
 

@@ -23,6 +23,9 @@
 #include "net/stack.h"
 
 struct slirp_stack;
+struct slirp_ping6;
+
+#define SLIRP_PING6_MAX 32
 
 /* An fd libslirp polls (registered, or a listener it never registers). */
 struct slirp_fd {
@@ -188,6 +191,8 @@ struct slirp_stack {
 		uint8_t mac[6];
 	} macs6[SLIRP_MAC6_SLOTS];
 	uint16_t ip_id;
+	struct slirp_ping6 *ping6[SLIRP_PING6_MAX]; /* slirp_ping6.c */
+	uint64_t ping6_sweep_ms;
 	struct slirp_xl6 xl6[SLIRP_XL6_SLOTS];
 	uint32_t xl_base; /* the stand-ins' block, outside the subnet */
 	unsigned int ndials6; /* dial targets with an IPv6 address */
@@ -241,6 +246,13 @@ static inline bool slirp_mac_pinned(struct slirp_stack *st, uint32_t ip)
 		return slirp_xl6_mac_known(st, ip);
 	return m->ip == ip && m->pinned;
 }
+
+/* In slirp_ping6.c: ping -6 beyond the host alias, by ping sockets. */
+/* slirp_ping6_send() - the guest's echo request @p (of @frame) out. */
+void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
+		      const struct slirp_pkt *p);
+/* slirp_ping6_sweep() - close the idle flows (@all: every flow). */
+void slirp_ping6_sweep(struct slirp_stack *st, bool all);
 
 /* In slirp_xl6.c: the guest's IPv6 TCP through libslirp's IPv4 forwards. */
 /* slirp_xl6_of() - the entry of stand-in @v4 (NULL: none). */

@@ -688,6 +688,11 @@ static void on_prepare(uv_prepare_t *h)
 		}
 	}
 	st->filled = true;
+	if (st->nat.icmp.flows_open &&
+	    slirp_now(st) - st->ping6_sweep_ms >= 1000) {
+		st->ping6_sweep_ms = slirp_now(st);
+		slirp_ping6_sweep(st, false);
+	}
 	t_conn = slirp_conn_retry(st);
 	if (timeout > t_conn)
 		timeout = t_conn;
@@ -888,6 +893,7 @@ static void stack_slirp_destroy(struct stack *s)
 		return;
 	st->destroying = true;
 	slirp_conn_shutdown(st);
+	slirp_ping6_sweep(st, true);
 	if (st->slirp)
 		slirp_cleanup(st->slirp); /* unregisters (closes) every fd */
 	st->slirp = NULL;
@@ -972,14 +978,6 @@ static void drop(struct slirp_stack *st, enum slirp_verdict v,
 			       "libslirp 4.7 does not reassemble IPv6 (-stack "
 			       "lwip does)",
 			       pkt_addr(p, true, a));
-			return;
-		}
-		if (p->ip6 && p->proto == 58 && p->l4len >= 1 &&
-		    p->l4[0] == 128 && v == SLV_DROP_OTHER) {
-			log_rl("stack slirp: ping -6 of %s dropped: libslirp "
-			       "4.7 answers only the host alias (-stack lwip "
-			       "pings any address)",
-			       pkt_addr(p, false, b));
 			return;
 		}
 		/* broadcast, multicast: a guest's normal chatter */
@@ -1238,6 +1236,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			return;
 		}
 		deliver_udp(u, &p);
+		return;
+	case SLV_PING6:
+		slirp_ping6_send(st, f, &p);
 		return;
 	case SLV_GW_TCP:
 		if (p.ip6)

@@ -53,6 +53,11 @@ wait_until 5 lab_guest ping -6 -c1 -W1 "$GW6" >/dev/null
 t_check "ping -6 the gateway $GW6" lab_guest ping -6 -c 2 -i 0.2 -W 2 "$GW6"
 t_check "ping -6 the host alias $HOST6 (the host's ::1)" \
 	lab_guest ping -6 -c 2 -i 0.2 -W 2 "$HOST6"
+# an address of the host beyond the alias (on the backend namespace's own
+# lo, nothing leaves it): lwIP's NAT and the slirp backend's ping sockets
+lab_net ip -6 addr add fd00:7::7/128 dev lo
+t_check "ping -6 an address of the host beyond the alias (fd00:7::7)" \
+	lab_guest ping -6 -c 2 -i 0.2 -W 2 fd00:7::7
 # libslirp 4.7 has no IPv6 reassembly: those checks are lwIP's
 SLIRP=0
 [ "${QCW_STACK:-lwip}" = slirp ] && SLIRP=1
