@@ -12,9 +12,11 @@
  * forward's connections come from) as the host alias PREFIX::fe.
  *
  * A dial's target keeps its stand-in for good (libslirp keeps the host
- * forward); one used only for the gateway is taken back after it is idle
- * (2 s when no handshake of it ever completed: made-up sources; 10 min
- * otherwise). With every slot taken, a new address's SYN gets a RST.
+ * forward); one used only for the gateway is taken back once the guest
+ * sent nothing from it for a while (2 s when no handshake of it ever
+ * completed: made-up sources, whose SYN-ACKs libslirp retransmits for
+ * long; 10 min otherwise). With every slot taken, a new address's SYN
+ * gets a RST.
  */
 #include <errno.h>
 #include <string.h>
@@ -115,7 +117,6 @@ bool slirp_xl6_out(struct slirp_stack *st, const uint8_t *f, size_t len)
 		return true; /* ICMP errors and such: nothing for IPv6 */
 	memcpy(st->xbuf, e->mac, 6);
 	memcpy(st->xbuf + 6, st->cfg.gw_mac, 6);
-	e->used_ms = slirp_now(st);
 	sw_output_buf(st->env.sw, st->xbuf, n);
 	st->sent = true;
 	return true;
