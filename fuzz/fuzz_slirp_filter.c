@@ -11,7 +11,9 @@
  * (the input as if libslirp sent it). The TCP translation between IPv6
  * and IPv4 (slirp_xlat.c): a gateway TCP verdict's segment as IPv4 and
  * back to the same IPv6 segment (but a SYN's MSS), the input as an IPv4
- * frame of libslirp's as IPv6, every checksum valid. A violation traps.
+ * frame of libslirp's as IPv6, every checksum valid. IPv6 fragments
+ * (slirp_frag6.c): the input as a fragment, and cut into fragments. A
+ * violation traps.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -36,6 +38,33 @@ static void sink(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 
 	*total += len;
 	CHECK(iovcnt >= 1 && iov[0].iov_len >= 34);
+}
+
+static void sink6(void *arg, const struct iovec *iov, int iovcnt, size_t len)
+{
+	size_t *total = arg;
+
+	*total += len;
+	CHECK(iovcnt == 2 && iov[0].iov_len == 62 && len <= 14 + 1280);
+}
+
+/* fuzz_frag6() - the input as a guest's fragment, and cut as libslirp's */
+static void fuzz_frag6(const uint8_t *f, size_t flen)
+{
+	static const uint8_t gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
+	struct slirp_reasm6 r;
+	const uint8_t *whole;
+	size_t total = 0;
+	int k;
+
+	memset(&r, 0, sizeof(r));
+	k = slirp_reasm6_add(&r, f, flen, 0, &whole);
+	/* one fragment alone is whole only as offset 0 without M */
+	CHECK(k <= 0 || ((size_t)k == 46 + ((size_t)f[18] << 8 | f[19]) &&
+			 whole[14 + 6] == f[54]));
+	slirp_reasm6_free(&r);
+	k = slirp_frag6_out(f, flen, 1280, 7, gw_mac, sink6, &total);
+	CHECK(k < 0 || total == (size_t)k * 62 + (flen - 54));
 }
 
 /* l4_ok6() - the L4 checksum of the IPv6 frame @f (@n bytes) verifies */
@@ -198,6 +227,8 @@ rewrite:
 	n = slirp_xlat_4to6(out, sizeof(out), f, flen, cfg.gateway6,
 			    cfg.host_alias6);
 	CHECK(n == 0 || (n <= flen + 20 && l4_ok6(out, n)));
+	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd)
+		fuzz_frag6(f, flen);
 	/* libslirp's IPv6 frames only come here */
 	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
 		r = slirp_out_rewrite6(hdr, sizeof(hdr), f, flen, gw_mac);

@@ -211,4 +211,43 @@ size_t slirp_xlat_4to6(uint8_t *out, size_t cap, const uint8_t *frame,
 		       size_t len, const uint8_t src6[16],
 		       const uint8_t dst6[16]);
 
+/*
+ * slirp_frag6.c: IPv6 fragments (libslirp 4.7 has no IPv6 reassembly nor
+ * fragmentation). The reassembly state: a few datagrams at once.
+ */
+#define SLIRP_REASM6_SLOTS 4
+#define SLIRP_REASM6_MS 5000
+struct slirp_reasm6_slot {
+	uint8_t *buf; /* 14 + 40 + 65535 bytes, taken on first use */
+	bool used;
+	uint8_t src[16], dst[16], nh;
+	uint32_t id;
+	uint64_t ms; /* its first fragment's arrival */
+	size_t total; /* the datagram's length once its last fragment came */
+	uint8_t have[65535 / 64 + 1]; /* 8-byte blocks held, a bit each */
+};
+struct slirp_reasm6 {
+	struct slirp_reasm6_slot slot[SLIRP_REASM6_SLOTS];
+	uint64_t expired; /* datagrams given up: timed out or replaced */
+};
+/*
+ * slirp_reasm6_add() - the guest's IPv6 fragment @frame (@len bytes, the
+ * fragment header right after the IPv6 header) at @now ms: the length of
+ * the whole datagram's frame in *@out (valid until the next call) when it
+ * is complete, 0 while fragments are missing, -1 when dropped (malformed,
+ * overlapping, longer than 65535 bytes; the datagram with it).
+ */
+int slirp_reasm6_add(struct slirp_reasm6 *r, const uint8_t *frame, size_t len,
+		     uint64_t now, const uint8_t **out);
+void slirp_reasm6_free(struct slirp_reasm6 *r);
+/*
+ * slirp_frag6_out() - libslirp's IPv6 frame @frame (@len bytes, longer
+ * than @mtu allows) to the guest as fragments of identification @id, each
+ * from @src_mac, passed to @emit: their number, -1 when @frame is not a
+ * whole IPv6
+ * datagram or @mtu is below IPv6's minimum (1280).
+ */
+int slirp_frag6_out(const uint8_t *frame, size_t len, size_t mtu, uint32_t id,
+		    const uint8_t src_mac[6], slirp_emit_fn emit, void *arg);
+
 #endif

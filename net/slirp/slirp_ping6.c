@@ -58,33 +58,47 @@ static void ping6_close(struct slirp_stack *st, unsigned int i)
 	uv_close((uv_handle_t *)&f->poll, ping6_closed);
 }
 
-/* ping6_reply() - an echo reply @r (@n bytes) of @f's to the guest. */
-static void ping6_reply(struct slirp_ping6 *f, const uint8_t *r, size_t n)
+static void emit_frag(void *arg, const struct iovec *iov, int iovcnt,
+		      size_t len)
+{
+	struct slirp_stack *st = arg;
+
+	sw_output(st->env.sw, iov, iovcnt, len);
+}
+
+/*
+ * ping6_reply() - the echo reply @n bytes at @out + 54 (room for the
+ * headers before it) of @f's to the guest, in fragments past the MTU.
+ */
+static void ping6_reply(struct slirp_ping6 *f, uint8_t *out, size_t n)
 {
 	struct slirp_stack *st = f->st;
-	uint8_t *out = st->buf, *ic = out + 14 + 40;
+	uint8_t *ic = out + 14 + 40;
 
-	if (n < 8 || r[0] != 129 || 14 + 40 + n > st->buf_cap) {
+	if (n < 8 || ic[0] != 129) {
 		st->nat.icmp.dropped++;
 		return;
 	}
 	pkt_put_eth(out, f->mac, st->cfg.gw_mac, 0x86dd);
 	pkt_put_ip6(out + 14, (uint16_t)n, 58, 64, f->dst6, f->src6);
-	memcpy(ic, r, n);
 	ic[1] = 0;
 	be16_put(ic + 4, f->id);
 	be16_put(ic + 2, 0);
 	be16_put(ic + 2,
 		 pkt_csum(ic, n, pkt_pseudo_sum6(f->dst6, f->src6, 58, n)));
 	st->nat.icmp.bytes_to_guest += n;
-	sw_output_buf(st->env.sw, out, 14 + 40 + n);
+	if (40 + n <= st->cfg.mtu)
+		sw_output_buf(st->env.sw, out, 14 + 40 + n);
+	else if (slirp_frag6_out(out, 14 + 40 + n, st->cfg.mtu, st->frag6_id++,
+				 st->cfg.gw_mac, emit_frag, st) < 0)
+		st->nat.icmp.dropped++;
 	st->sent = true;
 }
 
 static void ping6_polled(uv_poll_t *p, int status, int events)
 {
 	struct slirp_ping6 *f = p->data;
-	uint8_t buf[65536];
+	uint8_t buf[14 + 40 + 65535];
 	unsigned int i;
 	ssize_t n;
 
@@ -92,7 +106,7 @@ static void ping6_polled(uv_poll_t *p, int status, int events)
 	if (status < 0)
 		return;
 	for (i = 0; i < PING6_RX_BATCH; i++) {
-		n = recv(f->fd, buf, sizeof(buf), MSG_DONTWAIT);
+		n = recv(f->fd, buf + 54, sizeof(buf) - 54, MSG_DONTWAIT);
 		if (n < 0)
 			break; /* EAGAIN, or an ICMPv6 error queued for it */
 		f->used_ms = slirp_now(f->st);

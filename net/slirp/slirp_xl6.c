@@ -68,8 +68,9 @@ int slirp_xl6_get(struct slirp_stack *st, const uint8_t ip6[16],
 		if (!e->used)
 			pick = e;
 		else if (!e->dials &&
-			 now - e->used_ms >= (e->proven ? XL6_IDLE_MS
-							: XL6_IDLE_UNPROVEN_MS))
+			 now - e->used_ms >= (e->bucket.proven
+						      ? XL6_IDLE_MS
+						      : XL6_IDLE_UNPROVEN_MS))
 			pick = e;
 	}
 	if (!pick)
@@ -77,7 +78,7 @@ int slirp_xl6_get(struct slirp_stack *st, const uint8_t ip6[16],
 	memset(pick, 0, sizeof(*pick));
 	pick->used = true;
 	memcpy(pick->ip6, ip6, 16);
-	pick->bucket.tokens = SLIRP_SYN_BURST;
+	pick->bucket.tokens = SLIRP_SYN_BURST_NEW;
 	pick->bucket.ms = now;
 found:
 	if (mac) {

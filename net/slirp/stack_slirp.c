@@ -68,6 +68,7 @@ void slirp_close_done(struct slirp_stack *st)
 		free(st->prev);
 		free(st->buf);
 		free(st->xbuf);
+		slirp_reasm6_free(&st->reasm6);
 		free(st);
 	}
 }
@@ -129,7 +130,8 @@ static void mac_learn(struct slirp_stack *st, uint32_t ip, const uint8_t *mac,
 	m->ip = ip;
 	memcpy(m->mac, mac, 6);
 	m->pinned = pinned;
-	m->bucket.tokens = SLIRP_SYN_BURST;
+	m->bucket.proven = false;
+	m->bucket.tokens = SLIRP_SYN_BURST_NEW;
 	m->bucket.ms = slirp_now(st);
 }
 
@@ -148,18 +150,23 @@ bool slirp_syn_admit(struct slirp_stack *st, uint32_t ip)
 {
 	struct slirp_syn_bucket *b = syn_bucket(st, ip);
 	uint64_t now = slirp_now(st), grow;
+	unsigned int burst, rate;
 
 	if (!b)
 		return true; /* not in the table: held before it got here */
-	grow = (now - b->ms) * SLIRP_SYN_RATE / 1000;
+	burst = b->proven ? SLIRP_SYN_BURST : SLIRP_SYN_BURST_NEW;
+	rate = b->proven ? SLIRP_SYN_RATE : SLIRP_SYN_RATE_NEW;
+	grow = (now - b->ms) * rate / 1000;
 	if (grow) {
-		b->tokens = (uint8_t)(b->tokens + grow >= SLIRP_SYN_BURST
-					      ? SLIRP_SYN_BURST
-					      : b->tokens + grow);
-		b->ms += grow * 1000 / SLIRP_SYN_RATE;
+		b->tokens =
+			(uint8_t)(b->tokens + grow >= burst ? burst
+							    : b->tokens + grow);
+		b->ms += grow * 1000 / rate;
 	}
-	if (b->tokens == SLIRP_SYN_BURST)
+	if (b->tokens >= burst) {
+		b->tokens = (uint8_t)burst;
 		b->ms = now;
+	}
 	if (!b->tokens)
 		return false;
 	b->tokens--;
@@ -169,11 +176,11 @@ bool slirp_syn_admit(struct slirp_stack *st, uint32_t ip)
 void slirp_syn_done(struct slirp_stack *st, uint32_t ip)
 {
 	struct slirp_syn_bucket *b = syn_bucket(st, ip);
-	struct slirp_xl6 *e = slirp_xl6_of(st, ip);
 
-	if (e)
-		e->proven = true;
-	if (b && b->tokens < SLIRP_SYN_BURST)
+	if (!b)
+		return;
+	b->proven = true;
+	if (b->tokens < SLIRP_SYN_BURST)
 		b->tokens++;
 }
 
@@ -315,6 +322,8 @@ static void mac6_of(struct slirp_stack *st, const uint8_t ip[16],
 
 /* ---- libslirp's callbacks ---- */
 
+static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len);
+
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct slirp_stack *st = opaque;
@@ -324,8 +333,19 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	size_t hl;
 
 	if (len >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
-		int r = slirp_out_rewrite6(hdr, sizeof(hdr), f, len,
-					   st->cfg.gw_mac);
+		int r;
+
+		if (len > (size_t)st->cfg.mtu + 14) {
+			/* libslirp 4.7 does not fragment IPv6 */
+			if (slirp_frag6_out(f, len, st->cfg.mtu, st->frag6_id++,
+					    st->cfg.gw_mac, emit, st) > 0)
+				st->sent = true;
+			else
+				st->cnt.policy_drops++;
+			return (ssize_t)len;
+		}
+		r = slirp_out_rewrite6(hdr, sizeof(hdr), f, len,
+				       st->cfg.gw_mac);
 
 		if (r < 0)
 			return (ssize_t)len;
@@ -972,15 +992,8 @@ static void drop(struct slirp_stack *st, enum slirp_verdict v,
 		st->cnt.policy_drops++;
 		break;
 	default:
+		/* broadcast, multicast, IPv6: a guest's normal chatter */
 		st->cnt.policy_drops++;
-		if (p->ip6 && p->proto == 44) {
-			log_rl("stack slirp: IPv6 fragment from %s dropped: "
-			       "libslirp 4.7 does not reassemble IPv6 (-stack "
-			       "lwip does)",
-			       pkt_addr(p, true, a));
-			return;
-		}
-		/* broadcast, multicast: a guest's normal chatter */
 		log_debug("stack slirp: frame dropped: %s",
 			  slirp_verdict_name(v));
 		return;
@@ -1034,8 +1047,8 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 
 		st->cnt.gw_refused++;
 		log_rl("stack slirp: %s sends more SYNs to the gateway than it "
-		       "completes (port %u): over %u a second, dropped",
-		       pkt_addr(p, true, a), p->dport, SLIRP_SYN_RATE);
+		       "completes (port %u): over its budget, dropped",
+		       pkt_addr(p, true, a), p->dport);
 		return;
 	}
 	if (l) {
@@ -1144,6 +1157,31 @@ static bool slirp_over_budget(struct slirp_stack *st, const uint8_t *f,
 	return true;
 }
 
+/*
+ * fragment6() - the guest's IPv6 fragment @p: held until its datagram is
+ * whole (libslirp 4.7 does not reassemble IPv6), which then goes through
+ * the filter as any other.
+ */
+static void fragment6(struct slirp_stack *st, const uint8_t *f, size_t len,
+		      const struct slirp_pkt *p)
+{
+	const uint8_t *whole;
+	char a[INADDR_STRLEN];
+	int n;
+
+	n = slirp_reasm6_add(&st->reasm6, f, len, slirp_now(st), &whole);
+	if (n == 0)
+		return;
+	if (n < 0 || whole[14 + 6] == 44) {
+		st->cnt.policy_drops++;
+		log_rl("stack slirp: IPv6 fragment from %s dropped (malformed, "
+		       "overlapping, over 64 KiB or fragmented twice)",
+		       pkt_addr(p, true, a));
+		return;
+	}
+	stack_slirp_input(&st->base, whole, (size_t)n, NULL);
+}
+
 static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			      const struct sw_ref *keep)
 {
@@ -1156,6 +1194,10 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	if (len > (size_t)INT32_MAX)
 		return;
 	v = slirp_classify(&st->cfg, f, len, &p);
+	if (v == SLV_DROP_OTHER && p.ip6 && p.proto == 44) {
+		fragment6(st, f, len, &p);
+		return;
+	}
 	if (v >= SLV_DROP_MALFORMED) {
 		drop(st, v, f, &p);
 		return;
@@ -1185,6 +1227,15 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	}
 	switch (v) {
 	case SLV_SLIRP:
+		if (p.ip6 && p.tot > st->cfg.mtu) {
+			/* reassembled here: libslirp 4.7 answers "too big" */
+			st->cnt.policy_drops++;
+			log_rl("stack slirp: an IPv6 datagram of %zu bytes in "
+			       "fragments dropped: libslirp 4.7 takes IPv6 "
+			       "datagrams up to the MTU (%u) only",
+			       p.tot, st->cfg.mtu);
+			return;
+		}
 		if (st->env.no_nat && (p.ip || (p.ip6 && p.proto != 58))) {
 			/* fuzzers: nothing leaves */
 			st->cnt.policy_drops++;
