@@ -8,7 +8,12 @@
  * the replies built from it have valid IPv4 and L4 checksums and go back
  * to the sender's MAC. IPv6 alike (slirp_frames6.c): the NAT66 policy,
  * the gateway's IPv6 replies, and the rewrite of libslirp's IPv6 frames
- * (the input as if libslirp sent it). A violation traps.
+ * (the input as if libslirp sent it). The TCP translation between IPv6
+ * and IPv4 (slirp_xlat.c): a gateway TCP verdict's segment as IPv4 and
+ * back to the same IPv6 segment (but a SYN's MSS), the input as an IPv4
+ * frame of libslirp's as IPv6, every checksum valid. IPv6 fragments
+ * (slirp_frag6.c): the input as a fragment, and cut into fragments. A
+ * violation traps.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +40,33 @@ static void sink(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 	CHECK(iovcnt >= 1 && iov[0].iov_len >= 34);
 }
 
+static void sink6(void *arg, const struct iovec *iov, int iovcnt, size_t len)
+{
+	size_t *total = arg;
+
+	*total += len;
+	CHECK(iovcnt == 2 && iov[0].iov_len == 62 && len <= 14 + 1280);
+}
+
+/* fuzz_frag6() - the input as a guest's fragment, and cut as libslirp's */
+static void fuzz_frag6(const uint8_t *f, size_t flen)
+{
+	static const uint8_t gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
+	struct slirp_reasm6 r;
+	const uint8_t *whole;
+	size_t total = 0;
+	int k;
+
+	memset(&r, 0, sizeof(r));
+	k = slirp_reasm6_add(&r, f, flen, 0, &whole);
+	/* one fragment alone is whole only as offset 0 without M */
+	CHECK(k <= 0 || ((size_t)k == 46 + ((size_t)f[18] << 8 | f[19]) &&
+			 whole[14 + 6] == f[54]));
+	slirp_reasm6_free(&r);
+	k = slirp_frag6_out(f, flen, 1280, 7, gw_mac, sink6, &total);
+	CHECK(k < 0 || total == (size_t)k * 62 + (flen - 54));
+}
+
 /* l4_ok6() - the L4 checksum of the IPv6 frame @f (@n bytes) verifies */
 static int l4_ok6(const uint8_t *f, size_t n)
 {
@@ -46,6 +78,43 @@ static int l4_ok6(const uint8_t *f, size_t n)
 		return 0;
 	s += 0xffff & ~pkt_csum(ip + 8, 32, 0);
 	return pkt_csum(ip + 40, plen, s) == 0;
+}
+
+/* l4_ok4() - the IPv4 header and L4 checksums of frame @f verify */
+static int l4_ok4(const uint8_t *f, size_t n)
+{
+	const uint8_t *ip = f + 14;
+	size_t tot = (size_t)ip[2] << 8 | ip[3];
+
+	if (n < 34 || tot < 20 || n < 14 + tot || pkt_csum(ip, 20, 0) != 0)
+		return 0;
+	return pkt_csum(ip + 20, tot - 20,
+			pkt_pseudo_sum((uint32_t)ip[12] << 24 |
+					       (uint32_t)ip[13] << 16 |
+					       (uint32_t)ip[14] << 8 | ip[15],
+				       (uint32_t)ip[16] << 24 |
+					       (uint32_t)ip[17] << 16 |
+					       (uint32_t)ip[18] << 8 | ip[19],
+				       6, tot - 20)) == 0;
+}
+
+/* fuzz_xlat() - the guest's IPv6 TCP @p to IPv4 and back */
+static void fuzz_xlat(const struct netcfg *cfg, const uint8_t *f,
+		      const struct slirp_pkt *p, uint8_t *out, size_t cap)
+{
+	static uint8_t back[65536 + 14];
+	size_t n4, n6;
+
+	n4 = slirp_xlat_6to4(out, cap, f, p, 0xc6336401, cfg->gateway);
+	if (!n4)
+		return;
+	CHECK(n4 == 34 + p->l4len && l4_ok4(out, n4));
+	n6 = slirp_xlat_4to6(back, sizeof(back), out, n4, p->dst6, p->src6);
+	if (!n6)
+		return; /* a data offset past the segment */
+	CHECK(n6 == 54 + p->l4len && l4_ok6(back, n6));
+	if (!(p->l4[13] & 0x02)) /* a SYN's MSS may differ */
+		CHECK(!memcmp(back + 54 + 18, p->l4 + 18, p->l4len - 18));
 }
 
 /* fuzz_v6() - the IPv6 checks of one classified frame @f */
@@ -67,6 +136,10 @@ static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 	}
 	if (v == SLV_GW_ICMP || v == SLV_GW_UDP || v == SLV_GW_TCP)
 		CHECK(netcfg_is_gw6(cfg, p->dst6));
+	if (v == SLV_PING6)
+		CHECK(netcfg_nat_check6(cfg, p->dst6) == NETCFG_NAT_ALLOW &&
+		      netcfg_guest_src6_ok(cfg, p->src6) && p->proto == 58 &&
+		      p->l4len >= 8 && p->l4[0] == 128);
 	if (v == SLV_GW_ICMP) {
 		n = slirp_build_echo_reply6(out, cap, f, p, gw_mac);
 		CHECK(n == 0 || (l4_ok6(out, n) && !memcmp(out, f + 6, 6)));
@@ -74,6 +147,7 @@ static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 	if (v == SLV_GW_TCP) {
 		n = slirp_build_rst6(out, f, p, gw_mac);
 		CHECK(n == 0 || (n == SLIRP_RST6_LEN && l4_ok6(out, n)));
+		fuzz_xlat(cfg, f, p, out, cap);
 	}
 	if (v == SLV_GW_UDP) {
 		n = slirp_build_udp6(out, cap, f + 6, gw_mac, p->dst6, p->dport,
@@ -149,6 +223,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 rewrite:
 	if (flen >= 14)
 		CHECK(slirp_out_rewrite(hdr, f, flen, gw_mac) >= 14);
+	/* as if libslirp sent it to an IPv6 guest's stand-in */
+	n = slirp_xlat_4to6(out, sizeof(out), f, flen, cfg.gateway6,
+			    cfg.host_alias6);
+	CHECK(n == 0 || (n <= flen + 20 && l4_ok6(out, n)));
+	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd)
+		fuzz_frag6(f, flen);
 	/* libslirp's IPv6 frames only come here */
 	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
 		r = slirp_out_rewrite6(hdr, sizeof(hdr), f, flen, gw_mac);

@@ -103,6 +103,11 @@ static struct slirp_half *half_find(struct slirp_listener *l, uint32_t ip,
 	return NULL;
 }
 
+bool slirp_half_known(struct slirp_listener *l, const struct slirp_pkt *p)
+{
+	return half_find(l, p->src, p->sport) != NULL;
+}
+
 void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port)
 {
 	struct slirp_half *h = half_find(l, ip, port);
@@ -110,6 +115,7 @@ void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port)
 
 	if (h)
 		h->ms = 0; /* the handshake completed */
+	slirp_syn_done(l->st, ip);
 	l->open++;
 	if (l->ring_len == SLIRP_PEER_RING) /* not accepted yet: forget one */
 		l->ring_head = (l->ring_head + 1) % SLIRP_PEER_RING,
@@ -217,7 +223,10 @@ static void listener_accept(uv_poll_t *p, int status, int events)
 			close(fd);
 			continue;
 		}
-		peer = inaddr_v4(ip);
+		if (slirp_xl6_of(st, ip)) /* an IPv6 guest's stand-in */
+			peer = inaddr_v6(slirp_xl6_of(st, ip)->ip6);
+		else
+			peer = inaddr_v4(ip);
 		l->cb(l->arg, fd, &peer);
 	}
 }
@@ -358,9 +367,24 @@ static struct slirp_target *target_get(struct slirp_stack *st, uint32_t ip,
 		free(t);
 		return NULL;
 	}
+	if (slirp_xl6_of(st, ip)) {
+		/* an IPv6 target: its stand-in stays while the forward does */
+		slirp_xl6_of(st, ip)->dials++;
+		st->ndials6++;
+	}
 	t->next = st->targets;
 	st->targets = t;
 	return t;
+}
+
+bool slirp_target_known(struct slirp_stack *st, uint32_t ip, uint16_t port)
+{
+	struct slirp_target *t;
+
+	for (t = st->targets; t; t = t->next)
+		if (t->ip == ip && t->port == port)
+			return true;
+	return false;
 }
 
 void slirp_guest_rst(struct slirp_stack *st, uint32_t ip, uint16_t port)
@@ -659,21 +683,31 @@ int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
 	struct slirp_stack *st = (struct slirp_stack *)s;
 	struct slirp_target *t;
 	struct stack_conn *c;
+	uint32_t v4;
 	int r;
 
-	if (ip->af != AF_INET) {
+	if (ip->af == AF_INET6 && st->cfg.ipv6) {
 		/*
-		 * libslirp 4.7 aborts on a host forward to an IPv6 guest
-		 * address (soassign_guest_addr_if_needed): refused here.
+		 * libslirp 4.7 aborts on a unix host forward to an IPv6
+		 * guest address (its accept makes the connection IPv4): the
+		 * forward goes to the address's IPv4 stand-in, whose
+		 * segments are IPv6 on the link (slirp_xl6.c).
 		 */
-		if (ip->af == AF_INET6)
-			log_rl("stack slirp: libslirp 4.7 cannot connect to "
-			       "the guest over IPv6: use -stack lwip for "
-			       "IPv6 forwards");
+		r = slirp_xl6_get(st, ip->u.v6, NULL, &v4);
+		if (r < 0) {
+			log_rl("stack slirp: no IPv6 stand-in left for a "
+			       "dial into the guest (%u in use by forwards)",
+			       SLIRP_XL6_SLOTS);
+			close(fd);
+			return -ECONNREFUSED;
+		}
+	} else if (ip->af == AF_INET) {
+		v4 = ip->u.v4;
+	} else {
 		close(fd);
 		return -EAFNOSUPPORT;
 	}
-	t = target_get(st, ip->u.v4, port);
+	t = target_get(st, v4, port);
 	if (!t) {
 		close(fd);
 		return -ECONNREFUSED;
@@ -723,16 +757,15 @@ int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
 		st->conns->pprev = &c->next;
 	st->conns = c;
 	st->nconns++;
-	if (!slirp_mac_known(st, ip->u.v4)) {
-		/* connected once the guest answers the gateway's ARP */
+	if (!slirp_mac_known(st, v4)) {
+		/* connected once the guest answers the gateway's ARP (NS) */
 		c->connecting = true;
 		c->arp_wait = true;
 		if (slirp_now(st) - t->arp_ms >= 100) {
-			slirp_arp_query(st, ip->u.v4);
+			slirp_arp_query(st, v4);
 			t->arp_ms = slirp_now(st);
 		}
-	} else if (slirp_teach(st, ip->u.v4),
-		   (r = relay_connect(c)) == -EAGAIN) {
+	} else if (slirp_teach(st, v4), (r = relay_connect(c)) == -EAGAIN) {
 		c->connecting = true;
 	} else if (r < 0) {
 		relay_end(c, r, true);

@@ -142,6 +142,8 @@ const char *slirp_verdict_name(enum slirp_verdict v)
 		return "gateway UDP";
 	case SLV_GW_TCP:
 		return "gateway TCP";
+	case SLV_PING6:
+		return "ping -6 beyond the host alias";
 	case SLV_DROP_MALFORMED:
 		return "malformed";
 	case SLV_DROP_SOURCE:

@@ -24,6 +24,7 @@ enum slirp_verdict {
 	SLV_GW_ICMP, /* an echo request to the gateway: answered here */
 	SLV_GW_UDP, /* UDP to the gateway: a gateway socket, checksum ok */
 	SLV_GW_TCP, /* TCP to the gateway: libslirp if listened, else RST */
+	SLV_PING6, /* an ICMPv6 echo request beyond the host alias */
 	SLV_DROP_MALFORMED, /* short, bad header or checksum */
 	SLV_DROP_SOURCE, /* source not a guest address of the subnet */
 	SLV_DROP_LOOPBACK, /* to 127/8 or 0/8 */
@@ -181,5 +182,72 @@ size_t slirp_build_garp(uint8_t out[42], const uint8_t mac[6], uint32_t ip);
  */
 size_t slirp_build_arp_request(uint8_t out[42], const uint8_t mac[6],
 			       uint32_t sip, uint32_t tip);
+
+/*
+ * slirp_build_ns() - a neighbour solicitation for @target from @src (the
+ * gateway's link-local address, MAC @mac) to its solicited-node group.
+ */
+#define SLIRP_NS_LEN (14 + 40 + 32)
+size_t slirp_build_ns(uint8_t out[SLIRP_NS_LEN], const uint8_t mac[6],
+		      const uint8_t src[16], const uint8_t target[16]);
+
+/*
+ * slirp_xlat.c: the guest's IPv6 TCP through libslirp's IPv4-only guest
+ * and host forwards. slirp_xlat_6to4() - the guest's IPv6 TCP segment @p
+ * of @frame as an IPv4 frame from @src to @dst (same MACs, DF, checksum
+ * recomputed) into @out (@cap bytes): its length, 0 when @p is not TCP
+ * or does not fit.
+ */
+size_t slirp_xlat_6to4(uint8_t *out, size_t cap, const uint8_t *frame,
+		       const struct slirp_pkt *p, uint32_t src, uint32_t dst);
+/*
+ * slirp_xlat_4to6() - libslirp's IPv4 TCP frame @frame (@len bytes) as an
+ * IPv6 frame from @src6 to @dst6 into @out (@cap): its length, 0 when it
+ * is not a whole TCP segment or does not fit. A SYN's MSS option is
+ * lowered by 20 (IPv6's longer header), so the guest's segments still fit
+ * the MTU.
+ */
+size_t slirp_xlat_4to6(uint8_t *out, size_t cap, const uint8_t *frame,
+		       size_t len, const uint8_t src6[16],
+		       const uint8_t dst6[16]);
+
+/*
+ * slirp_frag6.c: IPv6 fragments (libslirp 4.7 has no IPv6 reassembly nor
+ * fragmentation). The reassembly state: a few datagrams at once.
+ */
+#define SLIRP_REASM6_SLOTS 4
+#define SLIRP_REASM6_MS 5000
+struct slirp_reasm6_slot {
+	uint8_t *buf; /* 14 + 40 + 65535 bytes, taken on first use */
+	bool used;
+	uint8_t src[16], dst[16], nh;
+	uint32_t id;
+	uint64_t ms; /* its first fragment's arrival */
+	size_t total; /* the datagram's length once its last fragment came */
+	uint8_t have[65535 / 64 + 1]; /* 8-byte blocks held, a bit each */
+};
+struct slirp_reasm6 {
+	struct slirp_reasm6_slot slot[SLIRP_REASM6_SLOTS];
+	uint64_t expired; /* datagrams given up: timed out or replaced */
+};
+/*
+ * slirp_reasm6_add() - the guest's IPv6 fragment @frame (@len bytes, the
+ * fragment header right after the IPv6 header) at @now ms: the length of
+ * the whole datagram's frame in *@out (valid until the next call) when it
+ * is complete, 0 while fragments are missing, -1 when dropped (malformed,
+ * overlapping, longer than 65535 bytes; the datagram with it).
+ */
+int slirp_reasm6_add(struct slirp_reasm6 *r, const uint8_t *frame, size_t len,
+		     uint64_t now, const uint8_t **out);
+void slirp_reasm6_free(struct slirp_reasm6 *r);
+/*
+ * slirp_frag6_out() - libslirp's IPv6 frame @frame (@len bytes, longer
+ * than @mtu allows) to the guest as fragments of identification @id, each
+ * from @src_mac, passed to @emit: their number, -1 when @frame is not a
+ * whole IPv6
+ * datagram or @mtu is below IPv6's minimum (1280).
+ */
+int slirp_frag6_out(const uint8_t *frame, size_t len, size_t mtu, uint32_t id,
+		    const uint8_t src_mac[6], slirp_emit_fn emit, void *arg);
 
 #endif

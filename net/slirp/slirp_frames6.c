@@ -118,7 +118,12 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg, const uint8_t *f,
 		return SLV_DROP_CAST;
 	default:
 		/* libslirp 4.7 cannot send ICMPv6 echo beyond itself */
-		return p->proto == NH_ICMP6 ? SLV_DROP_OTHER : SLV_SLIRP;
+		if (p->proto != NH_ICMP6)
+			return SLV_SLIRP;
+		return p->l4[0] == ICMP6_ECHO_REQ && p->l4[1] == 0 &&
+				       p->l4len >= 8
+			       ? SLV_PING6
+			       : SLV_DROP_OTHER;
 	}
 }
 
@@ -212,4 +217,25 @@ int slirp_out_rewrite6(uint8_t *hdr, size_t cap, const uint8_t *frame,
 		 pkt_csum(ic, plen,
 			  pkt_pseudo_sum6(ip + 8, ip + 24, NH_ICMP6, plen)));
 	return (int)len;
+}
+
+size_t slirp_build_ns(uint8_t out[SLIRP_NS_LEN], const uint8_t mac[6],
+		      const uint8_t src[16], const uint8_t target[16])
+{
+	uint8_t dst[16], dmac[6] = {0x33, 0x33};
+	uint8_t *ic = out + ETH_HLEN_ + IP6_HLEN_;
+
+	pkt_ip6_solicited(dst, target);
+	memcpy(dmac + 2, dst + 12, 4);
+	pkt_put_eth(out, dmac, mac, 0x86dd);
+	pkt_put_ip6(out + ETH_HLEN_, 32, NH_ICMP6, 255, src, dst);
+	memset(ic, 0, 32);
+	ic[0] = ICMP6_NS;
+	memcpy(ic + 8, target, 16);
+	ic[24] = 1; /* source link-layer address */
+	ic[25] = 1;
+	memcpy(ic + 26, mac, 6);
+	be16_put(ic + 2,
+		 pkt_csum(ic, 32, pkt_pseudo_sum6(src, dst, NH_ICMP6, 32)));
+	return SLIRP_NS_LEN;
 }

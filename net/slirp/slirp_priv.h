@@ -23,6 +23,9 @@
 #include "net/stack.h"
 
 struct slirp_stack;
+struct slirp_ping6;
+
+#define SLIRP_PING6_MAX 32
 
 /* An fd libslirp polls (registered, or a listener it never registers). */
 struct slirp_fd {
@@ -84,12 +87,51 @@ struct slirp_target {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
+/*
+ * A source's SYNs to the gateway's listeners that may still go to
+ * libslirp (slirp_syn_admit): a bucket a completed handshake refills.
+ */
+struct slirp_syn_bucket {
+	bool proven; /* a handshake of the source completed */
+	uint8_t tokens;
+	uint64_t ms; /* when it last grew by the rate */
+};
+
 struct slirp_mac {
 	uint32_t ip;
 	uint8_t mac[6];
 	bool pinned; /* a lease, or an ARP answer: IPv4 sources cannot evict */
+	struct slirp_syn_bucket bucket;
 };
 
+/*
+ * Each SYN libslirp takes costs it a socket and two 128 KiB buffers
+ * (mapped, and unmapped again when the half-open connection is reset;
+ * about 3 ms under ASan): a source's SYNs to gateway ports whose
+ * handshakes do not complete go to libslirp at most SLIRP_SYN_BURST at
+ * once and SLIRP_SYN_RATE a second once one of its handshakes completed,
+ * 2 and 1 a second before; each completed handshake gives its token back.
+ */
+#define SLIRP_SYN_BURST 32
+#define SLIRP_SYN_RATE 8
+#define SLIRP_SYN_BURST_NEW 2
+#define SLIRP_SYN_RATE_NEW 1
+
+/*
+ * An IPv6 address of the guest with a stand-in IPv4 address for libslirp
+ * (slirp_xl6.c): xl_base + its index.
+ */
+struct slirp_xl6 {
+	uint8_t ip6[16];
+	uint8_t mac[6];
+	bool used;
+	bool mac_known; /* else mac is not known yet (a dial's target) */
+	unsigned int dials; /* dial targets (libslirp host forwards) */
+	uint64_t used_ms;
+	struct slirp_syn_bucket bucket;
+};
+
+#define SLIRP_XL6_SLOTS 16
 #define SLIRP_MAC_SLOTS 256
 #define SLIRP_MAC6_SLOTS 16
 
@@ -152,6 +194,14 @@ struct slirp_stack {
 		uint8_t mac[6];
 	} macs6[SLIRP_MAC6_SLOTS];
 	uint16_t ip_id;
+	struct slirp_ping6 *ping6[SLIRP_PING6_MAX]; /* slirp_ping6.c */
+	struct slirp_reasm6 reasm6; /* the guest's IPv6 fragments */
+	uint32_t frag6_id; /* of the fragments cut from libslirp's frames */
+	uint64_t ping6_sweep_ms;
+	struct slirp_xl6 xl6[SLIRP_XL6_SLOTS];
+	uint32_t xl_base; /* the stand-ins' block, outside the subnet */
+	unsigned int ndials6; /* dial targets with an IPv6 address */
+	uint8_t *xbuf; /* one frame, translated (buf_cap bytes) */
 	uint8_t *buf; /* one frame, for the replies built here */
 	size_t buf_cap;
 	char dir[80]; /* private: the unix sockets of listen/dial */
@@ -172,21 +222,82 @@ static inline uint64_t slirp_now(const struct slirp_stack *st)
 	return stack_env_now(&st->env);
 }
 
-/* slirp_mac_known() - a frame from @ip was seen (its MAC is known). */
-static inline bool slirp_mac_known(const struct slirp_stack *st, uint32_t ip)
+/*
+ * slirp_xl6_mac_known() - stand-in @ip is in use and its guest's MAC is
+ * known (from its frames, or learnt since from its neighbour messages).
+ */
+bool slirp_xl6_mac_known(struct slirp_stack *st, uint32_t ip);
+
+/* slirp_xl6_is() - @ip is in the stand-ins' block (used or not). */
+static inline bool slirp_xl6_is(const struct slirp_stack *st, uint32_t ip)
 {
+	return ip - st->xl_base < SLIRP_XL6_SLOTS;
+}
+
+/* slirp_mac_known() - a frame from @ip was seen (its MAC is known). */
+static inline bool slirp_mac_known(struct slirp_stack *st, uint32_t ip)
+{
+	if (slirp_xl6_is(st, ip))
+		return slirp_xl6_mac_known(st, ip);
 	return st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS].ip == ip;
 }
 
 /* slirp_mac_pinned() - @ip had a lease or answered ARP (not made up). */
-static inline bool slirp_mac_pinned(const struct slirp_stack *st, uint32_t ip)
+static inline bool slirp_mac_pinned(struct slirp_stack *st, uint32_t ip)
 {
 	const struct slirp_mac *m = &st->macs[(ip ^ ip >> 8) % SLIRP_MAC_SLOTS];
 
+	if (slirp_xl6_is(st, ip))
+		return slirp_xl6_mac_known(st, ip);
 	return m->ip == ip && m->pinned;
 }
 
-/* slirp_arp_query() - ask the guests who has @ip (from the gateway). */
+/* In slirp_ping6.c: ping -6 beyond the host alias, by ping sockets. */
+/* slirp_ping6_send() - the guest's echo request @p (of @frame) out. */
+void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
+		      const struct slirp_pkt *p);
+/* slirp_ping6_sweep() - close the idle flows (@all: every flow). */
+void slirp_ping6_sweep(struct slirp_stack *st, bool all);
+
+/* In slirp_xl6.c: the guest's IPv6 TCP through libslirp's IPv4 forwards. */
+/* slirp_xl6_of() - the entry of stand-in @v4 (NULL: none). */
+struct slirp_xl6 *slirp_xl6_of(struct slirp_stack *st, uint32_t v4);
+/*
+ * slirp_xl6_get() - the stand-in of @ip6 into *@v4, made if need be
+ * (@mac: its MAC, NULL keeps the one known); -ENOSPC when every slot is
+ * in use.
+ */
+int slirp_xl6_get(struct slirp_stack *st, const uint8_t ip6[16],
+		  const uint8_t *mac, uint32_t *v4);
+/*
+ * slirp_xl6_in() - the guest's IPv6 TCP segment @p of @f as IPv4 from its
+ * stand-in to @dst, in st->xbuf, described by @p4: the frame's length or
+ * -errno (-ENOSPC: no slot).
+ */
+int slirp_xl6_in(struct slirp_stack *st, const uint8_t *f,
+		 const struct slirp_pkt *p, uint32_t dst, struct slirp_pkt *p4);
+/*
+ * slirp_xl6_out() - libslirp's frame @f to a stand-in goes to the guest
+ * as IPv6: true when it was one (sent or dropped), false otherwise.
+ */
+bool slirp_xl6_out(struct slirp_stack *st, const uint8_t *f, size_t len);
+
+/*
+ * slirp_syn_admit() - may the SYN of @ip (a pinned source) to a gateway
+ * port go to libslirp? Takes a token of @ip's bucket; false: dropped.
+ */
+bool slirp_syn_admit(struct slirp_stack *st, uint32_t ip);
+/* slirp_syn_done() - a handshake of @ip completed: its token back. */
+void slirp_syn_done(struct slirp_stack *st, uint32_t ip);
+
+/* slirp_mac6_find() - the MAC last seen from @ip: false when none. */
+bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
+		     uint8_t mac[6]);
+
+/*
+ * slirp_arp_query() - ask the guests who has @ip (from the gateway): a
+ * stand-in's IPv6 address by a neighbour solicitation.
+ */
 void slirp_arp_query(struct slirp_stack *st, uint32_t ip);
 
 /* slirp_close_done() - one close callback of @st's came. */
@@ -207,12 +318,16 @@ void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port);
  */
 void slirp_half_segment(struct slirp_listener *l, const struct slirp_pkt *p,
 			const uint8_t *frame);
+/* slirp_half_known() - @p's connection to @l is half-open (a SYN again). */
+bool slirp_half_known(struct slirp_listener *l, const struct slirp_pkt *p);
 /* slirp_teach() - tell libslirp the MAC of @ip if the table knows it. */
 bool slirp_teach(struct slirp_stack *st, uint32_t ip);
 int slirp_tcp_dial(struct stack *s, int fd, const struct inaddr *ip,
 		   uint16_t port, const struct stack_conn_owner *owner,
 		   struct stack_conn **out);
 void slirp_conn_close(struct stack *s, struct stack_conn *c, bool reset);
+/* slirp_target_known() - a dial target @ip:@port exists. */
+bool slirp_target_known(struct slirp_stack *st, uint32_t ip, uint16_t port);
 /* slirp_guest_rst() - the guest answered a SYN from @ip:@port by RST. */
 void slirp_guest_rst(struct slirp_stack *st, uint32_t ip, uint16_t port);
 /*

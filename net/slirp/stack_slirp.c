@@ -67,6 +67,8 @@ void slirp_close_done(struct slirp_stack *st)
 		free(st->cur);
 		free(st->prev);
 		free(st->buf);
+		free(st->xbuf);
+		slirp_reasm6_free(&st->reasm6);
 		free(st);
 	}
 }
@@ -85,10 +87,18 @@ static struct slirp_mac *mac_slot(struct slirp_stack *st, uint32_t ip)
 
 void slirp_arp_query(struct slirp_stack *st, uint32_t ip)
 {
-	uint8_t req[42];
+	struct slirp_xl6 *e = slirp_xl6_of(st, ip);
+	uint8_t req[SLIRP_NS_LEN];
+
+	if (e) {
+		slirp_build_ns(req, st->cfg.gw_mac, st->cfg.gw_ll6, e->ip6);
+		sw_output_buf(st->env.sw, req, SLIRP_NS_LEN);
+		st->sent = true;
+		return;
+	}
 
 	slirp_build_arp_request(req, st->cfg.gw_mac, st->cfg.gateway, ip);
-	sw_output_buf(st->env.sw, req, sizeof(req));
+	sw_output_buf(st->env.sw, req, 42);
 	st->sent = true;
 }
 
@@ -120,6 +130,58 @@ static void mac_learn(struct slirp_stack *st, uint32_t ip, const uint8_t *mac,
 	m->ip = ip;
 	memcpy(m->mac, mac, 6);
 	m->pinned = pinned;
+	m->bucket.proven = false;
+	m->bucket.tokens = SLIRP_SYN_BURST_NEW;
+	m->bucket.ms = slirp_now(st);
+}
+
+/* syn_bucket() - the SYN bucket of @ip: its MAC entry or stand-in. */
+static struct slirp_syn_bucket *syn_bucket(struct slirp_stack *st, uint32_t ip)
+{
+	struct slirp_mac *m = mac_slot(st, ip);
+	struct slirp_xl6 *e = slirp_xl6_of(st, ip);
+
+	if (e)
+		return &e->bucket;
+	return m->ip == ip ? &m->bucket : NULL;
+}
+
+bool slirp_syn_admit(struct slirp_stack *st, uint32_t ip)
+{
+	struct slirp_syn_bucket *b = syn_bucket(st, ip);
+	uint64_t now = slirp_now(st), grow;
+	unsigned int burst, rate;
+
+	if (!b)
+		return true; /* not in the table: held before it got here */
+	burst = b->proven ? SLIRP_SYN_BURST : SLIRP_SYN_BURST_NEW;
+	rate = b->proven ? SLIRP_SYN_RATE : SLIRP_SYN_RATE_NEW;
+	grow = (now - b->ms) * rate / 1000;
+	if (grow) {
+		b->tokens =
+			(uint8_t)(b->tokens + grow >= burst ? burst
+							    : b->tokens + grow);
+		b->ms += grow * 1000 / rate;
+	}
+	if (b->tokens >= burst) {
+		b->tokens = (uint8_t)burst;
+		b->ms = now;
+	}
+	if (!b->tokens)
+		return false;
+	b->tokens--;
+	return true;
+}
+
+void slirp_syn_done(struct slirp_stack *st, uint32_t ip)
+{
+	struct slirp_syn_bucket *b = syn_bucket(st, ip);
+
+	if (!b)
+		return;
+	b->proven = true;
+	if (b->tokens < SLIRP_SYN_BURST)
+		b->tokens++;
 }
 
 /*
@@ -129,11 +191,12 @@ static void mac_learn(struct slirp_stack *st, uint32_t ip, const uint8_t *mac,
 bool slirp_teach(struct slirp_stack *st, uint32_t ip)
 {
 	struct slirp_mac *m = mac_slot(st, ip);
+	struct slirp_xl6 *e = slirp_xl6_of(st, ip);
 	uint8_t garp[42];
 
-	if (m->ip != ip)
+	if (!e && m->ip != ip)
 		return false;
-	slirp_build_garp(garp, m->mac, ip);
+	slirp_build_garp(garp, e ? e->mac : m->mac, ip);
 	slirp_input(st->slirp, garp, sizeof(garp));
 	return true;
 }
@@ -239,18 +302,27 @@ static void mac6_learn(struct slirp_stack *st, const uint8_t ip[16],
 	memcpy(st->macs6[i].mac, mac, 6);
 }
 
-static void mac6_of(struct slirp_stack *st, const uint8_t ip[16],
-		    uint8_t mac[6])
+bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
+		     uint8_t mac[6])
 {
 	unsigned int i = mac6_slot(ip);
 
-	memcpy(mac,
-	       memcmp(st->macs6[i].ip, ip, 16) ? st->cfg.device_mac
-					       : st->macs6[i].mac,
-	       6);
+	if (memcmp(st->macs6[i].ip, ip, 16))
+		return false;
+	memcpy(mac, st->macs6[i].mac, 6);
+	return true;
+}
+
+static void mac6_of(struct slirp_stack *st, const uint8_t ip[16],
+		    uint8_t mac[6])
+{
+	if (!slirp_mac6_find(st, ip, mac))
+		memcpy(mac, st->cfg.device_mac, 6);
 }
 
 /* ---- libslirp's callbacks ---- */
+
+static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len);
 
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
@@ -261,12 +333,27 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	size_t hl;
 
 	if (len >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
-		int r = slirp_out_rewrite6(hdr, sizeof(hdr), f, len,
-					   st->cfg.gw_mac);
+		int r;
+
+		if (len > (size_t)st->cfg.mtu + 14) {
+			/* libslirp 4.7 does not fragment IPv6 */
+			if (slirp_frag6_out(f, len, st->cfg.mtu, st->frag6_id++,
+					    st->cfg.gw_mac, emit, st) > 0)
+				st->sent = true;
+			else
+				st->cnt.policy_drops++;
+			return (ssize_t)len;
+		}
+		r = slirp_out_rewrite6(hdr, sizeof(hdr), f, len,
+				       st->cfg.gw_mac);
 
 		if (r < 0)
 			return (ssize_t)len;
 		hl = (size_t)r;
+	} else if (len >= 34 && f[12] == 0x08 && f[13] == 0x00 &&
+		   slirp_xl6_is(st, be32_get(f + 30)) &&
+		   slirp_xl6_out(st, f, len)) {
+		return (ssize_t)len; /* to a stand-in: as IPv6 */
 	} else {
 		hl = slirp_out_rewrite(hdr, buf, len, st->cfg.gw_mac);
 		if (!hl || arp_out(st, buf, len))
@@ -621,6 +708,11 @@ static void on_prepare(uv_prepare_t *h)
 		}
 	}
 	st->filled = true;
+	if (st->nat.icmp.flows_open &&
+	    slirp_now(st) - st->ping6_sweep_ms >= 1000) {
+		st->ping6_sweep_ms = slirp_now(st);
+		slirp_ping6_sweep(st, false);
+	}
 	t_conn = slirp_conn_retry(st);
 	if (timeout > t_conn)
 		timeout = t_conn;
@@ -732,13 +824,19 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	}
 	st->buf_cap = (size_t)st->cfg.mtu + 14;
 	st->buf = malloc(st->buf_cap);
+	st->xbuf = malloc(st->buf_cap);
+	/* the stand-ins of the guest's IPv6 addresses (slirp_xl6.c) */
+	st->xl_base = (st->cfg.network & 0xffffff00u) == 0xc6336400u
+			      ? 0xcb007100u /* 203.0.113.0 */
+			      : 0xc6336400u; /* 198.51.100.0 */
 	snprintf(st->dir, sizeof(st->dir), "%s/qcw-slirp.XXXXXX",
 		 rt && *rt && strlen(rt) < 56 ? rt : "/tmp");
-	if (!st->buf || !mkdtemp(st->dir)) {
+	if (!st->buf || !st->xbuf || !mkdtemp(st->dir)) {
 		log_err("stack slirp: cannot make a private directory under "
 			"%s: %s",
 			rt && *rt ? rt : "/tmp", strerror(errno));
 		free(st->buf);
+		free(st->xbuf);
 		free(st);
 		return NULL;
 	}
@@ -815,6 +913,7 @@ static void stack_slirp_destroy(struct stack *s)
 		return;
 	st->destroying = true;
 	slirp_conn_shutdown(st);
+	slirp_ping6_sweep(st, true);
 	if (st->slirp)
 		slirp_cleanup(st->slirp); /* unregisters (closes) every fd */
 	st->slirp = NULL;
@@ -923,12 +1022,15 @@ static void deliver_udp(struct stack_udp *u, const struct slirp_pkt *p)
 	u->cb(u->arg, p->l4 + 8, p->l4len - 8, &src, p->sport);
 }
 
+/*
+ * gw_tcp() - the guest's TCP segment @p (@f, @len bytes) to the gateway:
+ * IPv4 (an IPv6 one translated by gw_tcp6()) to libslirp's guest forward
+ * of a listened port, or a RST.
+ */
 static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		   const struct slirp_pkt *p)
 {
-	/* libslirp's guest forwards are IPv4: IPv6 gets a RST */
-	struct slirp_listener *l =
-		p->ip6 ? NULL : slirp_listener_find(st, p->dport);
+	struct slirp_listener *l = slirp_listener_find(st, p->dport);
 
 	if (l && l->ring_len >= SLIRP_PEER_RING - 1) {
 		/* so many unaccepted that libslirp's connect could block */
@@ -936,6 +1038,17 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		log_rl("stack slirp: %u connections to the gateway's port %u "
 		       "not accepted yet, segment dropped",
 		       l->ring_len, l->port);
+		return;
+	}
+	if (l &&
+	    (p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) == SLIRP_TCP_SYN &&
+	    !slirp_half_known(l, p) && !slirp_syn_admit(st, p->src)) {
+		char a[INADDR_STRLEN];
+
+		st->cnt.gw_refused++;
+		log_rl("stack slirp: %s sends more SYNs to the gateway than it "
+		       "completes (port %u): over its budget, dropped",
+		       pkt_addr(p, true, a), p->dport);
 		return;
 	}
 	if (l) {
@@ -951,6 +1064,68 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 	st->cnt.policy_drops++;
 	log_debug("stack slirp: TCP to the gateway's port %u: reset", p->dport);
 	send_rst(st, f, p);
+}
+
+/*
+ * gw_tcp6() - the guest's IPv6 TCP to the gateway: to a listened port
+ * through libslirp's (IPv4) guest forward as its stand-in (slirp_xl6.c),
+ * to any other port a RST.
+ */
+static void gw_tcp6(struct slirp_stack *st, const uint8_t *f,
+		    const struct slirp_pkt *p)
+{
+	char a[INADDR_STRLEN];
+	struct slirp_pkt p4;
+	int n;
+
+	if (!slirp_listener_find(st, p->dport)) {
+		st->cnt.policy_drops++;
+		send_rst(st, f, p);
+		return;
+	}
+	n = slirp_xl6_in(st, f, p, st->cfg.gateway, &p4);
+	if (n < 0) {
+		st->cnt.gw_refused++;
+		log_rl("stack slirp: TCP from %s to the gateway's port %u "
+		       "refused: %s",
+		       pkt_addr(p, true, a), p->dport,
+		       n == -ENOSPC ? "all IPv6 stand-ins in use"
+				    : strerror(-n));
+		send_rst(st, f, p);
+		return;
+	}
+	gw_tcp(st, st->xbuf, (size_t)n, &p4);
+}
+
+/*
+ * dial6_reply() - the guest's IPv6 TCP segment @p to the host alias on a
+ * dial's connection (from the target's port of an address with a
+ * stand-in) goes to libslirp's host forward as IPv4: true when it did.
+ */
+static bool dial6_reply(struct slirp_stack *st, const uint8_t *f,
+			const struct slirp_pkt *p)
+{
+	struct slirp_pkt p4;
+	unsigned int i;
+	int n;
+
+	for (i = 0; i < SLIRP_XL6_SLOTS; i++)
+		if (st->xl6[i].used && st->xl6[i].dials &&
+		    !memcmp(st->xl6[i].ip6, p->src6, 16))
+			break;
+	if (i == SLIRP_XL6_SLOTS ||
+	    !slirp_target_known(st, st->xl_base + i, p->sport))
+		return false;
+	n = slirp_xl6_in(st, f, p, st->cfg.host_alias, &p4);
+	if (n < 0)
+		return false;
+	if ((p4.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
+		    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
+	    be32_get(p4.l4 + 4) == 0)
+		slirp_guest_rst(st, p4.src, p4.sport);
+	st->cnt.to_stack++;
+	slirp_input(st->slirp, st->xbuf, n);
+	return true;
 }
 
 /*
@@ -982,6 +1157,31 @@ static bool slirp_over_budget(struct slirp_stack *st, const uint8_t *f,
 	return true;
 }
 
+/*
+ * fragment6() - the guest's IPv6 fragment @p: held until its datagram is
+ * whole (libslirp 4.7 does not reassemble IPv6), which then goes through
+ * the filter as any other.
+ */
+static void fragment6(struct slirp_stack *st, const uint8_t *f, size_t len,
+		      const struct slirp_pkt *p)
+{
+	const uint8_t *whole;
+	char a[INADDR_STRLEN];
+	int n;
+
+	n = slirp_reasm6_add(&st->reasm6, f, len, slirp_now(st), &whole);
+	if (n == 0)
+		return;
+	if (n < 0 || whole[14 + 6] == 44) {
+		st->cnt.policy_drops++;
+		log_rl("stack slirp: IPv6 fragment from %s dropped (malformed, "
+		       "overlapping, over 64 KiB or fragmented twice)",
+		       pkt_addr(p, true, a));
+		return;
+	}
+	stack_slirp_input(&st->base, whole, (size_t)n, NULL);
+}
+
 static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			      const struct sw_ref *keep)
 {
@@ -994,6 +1194,10 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	if (len > (size_t)INT32_MAX)
 		return;
 	v = slirp_classify(&st->cfg, f, len, &p);
+	if (v == SLV_DROP_OTHER && p.ip6 && p.proto == 44) {
+		fragment6(st, f, len, &p);
+		return;
+	}
 	if (v >= SLV_DROP_MALFORMED) {
 		drop(st, v, f, &p);
 		return;
@@ -1023,11 +1227,24 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	}
 	switch (v) {
 	case SLV_SLIRP:
+		if (p.ip6 && p.tot > st->cfg.mtu) {
+			/* reassembled here: libslirp 4.7 answers "too big" */
+			st->cnt.policy_drops++;
+			log_rl("stack slirp: an IPv6 datagram of %zu bytes in "
+			       "fragments dropped: libslirp 4.7 takes IPv6 "
+			       "datagrams up to the MTU (%u) only",
+			       p.tot, st->cfg.mtu);
+			return;
+		}
 		if (st->env.no_nat && (p.ip || (p.ip6 && p.proto != 58))) {
 			/* fuzzers: nothing leaves */
 			st->cnt.policy_drops++;
 			return;
 		}
+		if (p.ip6 && p.proto == 6 && st->ndials6 &&
+		    !memcmp(p.dst6, st->cfg.host_alias6, 16) &&
+		    dial6_reply(st, f, &p))
+			return;
 		if ((p.ip || (p.ip6 && p.proto != 58)) &&
 		    st->nfds >= st->lim.budget && slirp_over_budget(st, f, &p))
 			return;
@@ -1071,8 +1288,14 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		}
 		deliver_udp(u, &p);
 		return;
+	case SLV_PING6:
+		slirp_ping6_send(st, f, &p);
+		return;
 	case SLV_GW_TCP:
-		gw_tcp(st, f, len, &p);
+		if (p.ip6)
+			gw_tcp6(st, f, &p);
+		else
+			gw_tcp(st, f, len, &p);
 		return;
 	default:
 		return;

@@ -134,8 +134,12 @@ static void test_classify6(void **state)
 	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_DROP_SOURCE);
 	n = echo(f, cfg.gateway6);
 	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_GW_ICMP);
-	n = echo(f, foreign6); /* libslirp 4.7 cannot carry it */
+	n = echo(f, foreign6); /* libslirp 4.7 cannot: a ping socket's */
+	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_PING6);
+	f[54] = 129; /* an echo reply (checksum aside): not for the host */
 	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_DROP_OTHER);
+	n = echo(f, cfg.host_alias6); /* libslirp's own address */
+	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_SLIRP);
 	/* truncated: shorter than its header, or than its payload length */
 	n = syn(f, guest6, foreign6);
 	assert_int_equal(slirp_classify(&cfg, f, 40, &p), SLV_DROP_MALFORMED);
