@@ -22,6 +22,7 @@ struct ere {
 	bool overflow;
 	long item; /* output offset of the last repeatable item, or -1 */
 	bool quantified; /* that item has a quantifier already */
+	unsigned int stacked; /* quantifiers on that item so far */
 	unsigned int depth, groups;
 	size_t open_at[DNS_ERE_DEPTH]; /* output offsets of open groups */
 	unsigned int open_num[DNS_ERE_DEPTH];
@@ -100,6 +101,7 @@ static void ere_item_cost(struct ere *e, size_t at, unsigned long cost)
 {
 	e->item = (long)at;
 	e->quantified = false;
+	e->stacked = 0;
 	e->item_cost = cost;
 	e->seq[e->depth] = ere_sat(e->seq[e->depth] + cost);
 }
@@ -134,6 +136,15 @@ static int ere_quantify(struct ere *e, const char *q)
 	if (e->item < 0)
 		return ere_fail(e, "a repetition operator has nothing to "
 				   "repeat");
+	/*
+	 * glibc's compiler is exponential in stacked quantifiers (".?????+"
+	 * kept regcomp() busy for minutes, fuzz-ere); Go's regexp, gvproxy's,
+	 * refuses nested repetition too. One quantifier and one more (as in
+	 * "+?") are kept.
+	 */
+	if (++e->stacked > DNS_ERE_STACKED)
+		return ere_fail(e, "more than two repetition operators in a "
+				   "row");
 	at = (size_t)e->item;
 	if (e->quantified) {
 		if (e->len + 4 >= e->cap) {

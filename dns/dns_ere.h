@@ -42,6 +42,7 @@
 #define DNS_ERE_DEPTH 32 /* nested groups */
 #define DNS_ERE_DUP_MAX 255 /* interval bounds */
 #define DNS_ERE_COST_MAX 10000 /* items glibc's tree may spell out */
+#define DNS_ERE_STACKED 2 /* quantifiers in a row on one item */
 /* room for any translation of a pattern of DNS_ERE_MAX bytes */
 #define DNS_ERE_OUT (DNS_ERE_MAX * 16 + 16)
 
