@@ -149,9 +149,10 @@ fi
 
 run_fuzz() { # run_fuzz BINARY CORPUS_DIR
 	local rc
-	# -timeout: a unit that runs 10 s is a finding (saved as an artifact),
+	# -timeout: a unit that runs 60 s is a finding (saved as an artifact;
+	# fuzz-nat_seq allows an input 10 s of CPU by design),
 	# not 20 minutes of CI waiting for libFuzzer's default
-	"$1" -max_total_time="${QCW_FUZZ_SECONDS:-20}" -timeout=10 \
+	"$1" -max_total_time="${QCW_FUZZ_SECONDS:-20}" -timeout=60 \
 		-print_final_stats=1 -artifact_prefix="$2/crash-" "$2" >"$2.log" 2>&1
 	rc=$?
 	grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|SUMMARY|==.*ERROR)" "$2.log"
