@@ -26,6 +26,7 @@
 #include "forwarder/fwd.h"
 #include "api/http_server.h"
 #include "api/metrics.h"
+#include "util/hex.h"
 #include "util/log.h"
 #include "net/netcfg.h"
 #include "net/stack.h"
@@ -606,15 +607,6 @@ static void api_metrics(struct api *a, struct http_conn *c)
 
 /* ---- tunnel and connect ---- */
 
-static int api_hex(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'f')
-		return (ch | 0x20) - 'a' + 10;
-	return -1;
-}
-
 /*
  * api_query_get() - the first value of @key in the query string @q,
  * percent- and plus-decoded into @out. Return 0, or -ENOENT.
@@ -637,11 +629,11 @@ static int api_query_get(const char *q, const char *key, char *out,
 				if (v[i] == '+') {
 					out[k++] = ' ';
 				} else if (v[i] == '%' && i + 2 < vn &&
-					   api_hex(v[i + 1]) >= 0 &&
-					   api_hex(v[i + 2]) >= 0) {
-					out[k++] =
-						(char)(api_hex(v[i + 1]) << 4 |
-						       api_hex(v[i + 2]));
+					   hex_digit(v[i + 1]) >= 0 &&
+					   hex_digit(v[i + 2]) >= 0) {
+					out[k++] = (char)(hex_digit(v[i + 1])
+								  << 4 |
+							  hex_digit(v[i + 2]));
 					i += 2;
 				} else {
 					out[k++] = v[i];

@@ -35,6 +35,7 @@
 #include "net/osock.h"
 #include "net/hvsock.h"
 #include "net/unixsock.h"
+#include "util/hex.h"
 #include "util/path.h"
 #include "util/url.h"
 #include "util/vsock.h"
@@ -623,17 +624,6 @@ static const http_parser_settings http_settings = {
 	.on_message_complete = http_on_message_complete,
 };
 
-static int http_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* http_unescape() - percent-decode @n bytes of @s into @out (>= n + 1). */
 static int http_unescape(const char *s, size_t n, char *out)
 {
@@ -645,8 +635,8 @@ static int http_unescape(const char *s, size_t n, char *out)
 
 			if (i + 2 >= n)
 				return -EINVAL;
-			hi = http_hexval(s[i + 1]);
-			lo = http_hexval(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
 				return -EINVAL;
 			out[k++] = (char)(hi << 4 | lo);

@@ -13,17 +13,7 @@
 #include <string.h>
 
 #include "net/netcfg.h"
-
-static int tun_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util/hex.h"
 
 /*
  * tun_unescape() - copy @n bytes of @s to @out decoding %XX, and '+' as a
@@ -43,8 +33,8 @@ static int tun_unescape(const char *s, size_t n, bool plus, char *out,
 
 			if (i + 2 >= n)
 				return -EINVAL;
-			hi = tun_hexval(s[i + 1]);
-			lo = tun_hexval(s[i + 2]);
+			hi = hex_digit(s[i + 1]);
+			lo = hex_digit(s[i + 2]);
 			if (hi < 0 || lo < 0)
 				return -EINVAL;
 			c = (unsigned char)(hi << 4 | lo);

@@ -2,6 +2,7 @@
  * hvaddr.c - Hyper-V socket addresses (see hvaddr.h).
  */
 #include "util/hvaddr.h"
+#include "util/hex.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,17 +14,6 @@ _Static_assert(sizeof(struct hvaddr_sockaddr) == 36, "SOCKADDR_HV is 36 bytes");
 /* the VSOCK template's last 12 bytes: FACB-11E6-BD58-64006A7986D3 */
 static const struct hvaddr_guid hvaddr_template = {
 	0, 0xfacb, 0x11e6, {0xbd, 0x58, 0x64, 0x00, 0x6a, 0x79, 0x86, 0xd3}};
-
-static int hvaddr_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int hvaddr_guid_parse(const char *s, size_t n, struct hvaddr_guid *g)
 {
@@ -40,8 +30,8 @@ int hvaddr_guid_parse(const char *s, size_t n, struct hvaddr_guid *g)
 				return -EINVAL;
 			continue;
 		}
-		hi = hvaddr_hex(s[i]);
-		lo = i + 1 < n ? hvaddr_hex(s[i + 1]) : -1;
+		hi = hex_digit(s[i]);
+		lo = i + 1 < n ? hex_digit(s[i + 1]) : -1;
 		if (hi < 0 || lo < 0)
 			return -EINVAL;
 		b[k++] = (uint8_t)(hi << 4 | lo);
