@@ -176,6 +176,10 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 				     : fwd_udp_listen(r, err, errlen);
 		break;
 	case FWD_UNIX:
+	case FWD_NPIPE:
+	default:
+		/* a unix socket, or npipe:////./pipe/NAME (net/npipe.h:
+		 * Windows only): an SSH tunnel or a relay to tcp://IP:port */
 		if (!strncmp(remote, "ssh-tunnel://", 13)) {
 			/* the rule owns the tunnel (forwarder/ssh_tunnel.h) */
 			e = ssh_tunnel_create_url(f->loop, f, local, remote,
@@ -190,25 +194,8 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 			free(r);
 			return -EINVAL;
 		}
-		e = fwd_listen_unix(r, err, errlen);
-		break;
-	case FWD_NPIPE:
-	default:
-		/* local npipe:////./pipe/NAME (net/npipe.h: Windows only) */
-		if (!strncmp(remote, "ssh-tunnel://", 13)) {
-			e = ssh_tunnel_create_url(f->loop, f, local, remote,
-						  &r->tun, err, errlen);
-			break;
-		}
-		if (strncmp(remote, "tcp://", 6) ||
-		    fwd_parse_remote_ip(f, remote + 6, &r->ip, &r->port) < 0) {
-			snprintf(err, errlen,
-				 "invalid remote %s: expected tcp://IP:port",
-				 remote);
-			free(r);
-			return -EINVAL;
-		}
-		e = fwd_listen_npipe(r, err, errlen);
+		e = proto == FWD_UNIX ? fwd_listen_unix(r, err, errlen)
+				      : fwd_listen_npipe(r, err, errlen);
 		break;
 	}
 	r->next = f->rules;
