@@ -205,7 +205,12 @@ static inline void sw_output_buf(struct sw *sw, const void *frame, size_t len)
 void sw_output_ref(struct sw *sw, const uint8_t *data, size_t len,
 		   const struct sw_ref *ref);
 
-#define SW_HDR_MAX 64
+/*
+ * Header bytes a port copies in front of a referenced payload: Ethernet,
+ * IPv6 and TCP without options (14 + 40 + 20 = 74; IPv4 is 54), so both
+ * families' segments from a ring go out without a copy of their payload.
+ */
+#define SW_HDR_MAX 76
 /*
  * sw_output_ref_hdr() - sw_output() of a frame of @hl header bytes
  * (copied, at most SW_HDR_MAX) and a referenced payload; ports without

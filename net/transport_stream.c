@@ -186,6 +186,9 @@ static int ts_port_send(struct sw_port *port, const struct iovec *iov,
  * ts_port_send_ref_hdr() - the framing prefix and @hl header bytes go into
  * the queue slot (copied), @data stays referenced.
  */
+_Static_assert(4 + SW_HDR_MAX <= TXQ_HDR_MAX,
+	       "a slot holds the longest framing prefix and SW_HDR_MAX");
+
 static int ts_port_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
 				size_t hl, const uint8_t *data, size_t len,
 				const struct sw_ref *ref)

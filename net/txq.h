@@ -17,9 +17,9 @@
 #include "net/switch.h"
 
 /* Copied bytes a slot holds before its data: a framing prefix, or that
- * and the Ethernet/IPv4/TCP headers of a frame whose payload is
- * referenced. */
-#define TXQ_HDR_MAX 72
+ * and the Ethernet/IP/TCP headers of a frame whose payload is referenced
+ * (SW_HDR_MAX after a 4-byte prefix; a slot stays 128 bytes). */
+#define TXQ_HDR_MAX 80
 
 struct txq_slot {
 	const uint8_t *data;

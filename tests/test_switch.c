@@ -53,6 +53,27 @@ static int fake_send(struct sw_port *port, const struct iovec *iov, int iovcnt,
 
 static const struct sw_port_ops fake_ops = {.send = fake_send};
 
+/* a port that takes header + referenced payload (as the stream port) */
+static unsigned int n_ref_hdr;
+static size_t ref_hdr_hl;
+
+static int fake_send_ref_hdr(struct sw_port *port, const uint8_t *hdr,
+			     size_t hl, const uint8_t *data, size_t len,
+			     const struct sw_ref *ref)
+{
+	(void)port;
+	(void)hdr;
+	(void)data;
+	(void)len;
+	(void)ref;
+	n_ref_hdr++;
+	ref_hdr_hl = hl;
+	return 0;
+}
+
+static const struct sw_port_ops fake_ref_ops = {
+	.send = fake_send, .send_ref_hdr = fake_send_ref_hdr};
+
 struct mac_ev {
 	uint8_t mac[6];
 	bool established;
@@ -557,6 +578,38 @@ static void test_output_ref_hdr_fallback(void **state)
 	assert_int_equal(fx->p[1].n_sent, 2);
 	assert_int_equal(fx->p[1].last_iovcnt, 1);
 	assert_memory_equal(fx->p[1].last, f, 200);
+}
+
+/*
+ * The headers of an IPv6 TCP segment (14 + 40 + 20 bytes) go by the port's
+ * reference op as IPv4's (54) do: its payload is never copied.
+ */
+static void test_output_ref_hdr_ipv6(void **state)
+{
+	struct fixture *fx = *state;
+	struct sw_ref ref = {NULL, NULL, fx};
+	uint8_t f[200];
+
+	fx->p[1].port.ops = &fake_ref_ops;
+	input(&fx->p[1], bcast, mac_b, 60);
+	reset_records(fx);
+	n_ref_hdr = 0;
+	mkframe(f, mac_b, gw_mac, 200);
+	sw_output_ref_hdr(fx->sw, f, 54, f + 54, 146, &ref);
+	assert_int_equal(n_ref_hdr, 1);
+	assert_int_equal(ref_hdr_hl, 54);
+	sw_output_ref_hdr(fx->sw, f, 74, f + 74, 126, &ref);
+	assert_int_equal(n_ref_hdr, 2);
+	assert_int_equal(ref_hdr_hl, 74);
+	assert_int_equal(fx->p[1].n_sent, 0);
+	assert_int_equal(fx->p[1].port.cnt.tx_frames, 2);
+	/* longer than any port keeps: the whole frame is copied */
+	sw_output_ref_hdr(fx->sw, f, SW_HDR_MAX + 1, f + SW_HDR_MAX + 1,
+			  200 - SW_HDR_MAX - 1, &ref);
+	assert_int_equal(n_ref_hdr, 2);
+	assert_int_equal(fx->p[1].n_sent, 1);
+	assert_int_equal(fx->p[1].last_len, 200);
+	fx->p[1].port.ops = &fake_ops;
 }
 
 static void test_tx_drops(void **state)
@@ -1070,6 +1123,7 @@ int main(void)
 		T(test_gateway_mac),
 		T(test_keep_only_for_gateway),
 		T(test_output_ref_hdr_fallback),
+		T(test_output_ref_hdr_ipv6),
 		T(test_unknown_unicast),
 		T(test_short_frame),
 		T(test_detach),
