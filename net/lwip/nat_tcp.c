@@ -23,8 +23,8 @@
  * struct nat_tcp_hs allocated with the flow and freed when the guest's
  * handshake completes, so an open connection keeps the splice, its table
  * entry and lwIP's pcb only. A flow closed while its host connect is in
- * flight keeps the nat_tcp_hs until the connect callback (which libuv
- * runs, cancelled, before the handle's close callback) frees it.
+ * flight keeps the nat_tcp_hs until the connect callback (which runs,
+ * cancelled, before the splice's closed callback) frees it.
  *
  * Bounds (nat_flow.h): the table holds at most lim.tcp flows. CONNECTING
  * and HANDSHAKE flows are "half-open" and kept on their own list, oldest
@@ -68,14 +68,13 @@ struct nat_tcp_listener {
 
 /* A flow's handshake: CONNECTING and HANDSHAKE only. */
 struct nat_tcp_hs {
-	uv_connect_t creq;
 	struct nat_tcp *t;
 	struct tcp_pcb *pcb; /* HANDSHAKE: lwIP's SYN_RCVD pcb */
 	struct nat_tcp_listener *listener; /* held during HANDSHAKE */
 	struct pbuf *syn; /* CONNECTING: the held SYN (whole IP packet) */
 	struct nat_tcp_hs *ho_prev, *ho_next;
 	uint16_t syn_hlen;
-	bool connecting; /* creq in flight: its callback frees this */
+	bool connecting; /* connect in flight: its callback frees this */
 	bool half_open; /* on nat->ho_head's list */
 };
 
@@ -89,6 +88,7 @@ struct nat_tcp {
 };
 
 static void nat_tcp_err_cb(void *arg, err_t err);
+static void nat_tcp_connect_cb(struct splice *sp, int status);
 
 int nat_tcp_init(struct nat *nat)
 {
@@ -260,6 +260,7 @@ static void nat_tcp_closed(struct splice *sp)
 
 static const struct splice_ops nat_tcp_splice_ops = {
 	.closed = nat_tcp_closed,
+	.connected = nat_tcp_connect_cb,
 };
 
 static void nat_tcp_close(struct nat_tcp *t, bool reset)
@@ -347,10 +348,10 @@ static void nat_tcp_to_lwip(struct nat_pkt *pk)
 	nat_clear_ip_data();
 }
 
-static void nat_tcp_connect_cb(uv_connect_t *req, int status)
+static void nat_tcp_connect_cb(struct splice *sp, int status)
 {
-	struct nat_tcp_hs *hs = req->data;
-	struct nat_tcp *t = hs->t;
+	struct nat_tcp *t = splice_container_of(sp, struct nat_tcp, sp);
+	struct nat_tcp_hs *hs = t->hs;
 	struct nat *nat = t->nat;
 	struct nat_pkt pk;
 	struct tcp_pcb *pcb;
@@ -438,7 +439,7 @@ static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	newpcb->keep_idle = NAT_TCP_KEEPIDLE_MS;
 	newpcb->keep_intvl = NAT_TCP_KEEPINTVL_MS;
 	newpcb->keep_cnt = NAT_TCP_KEEPCNT;
-	uv_tcp_keepalive(&t->sp.host.tcp, 1, NAT_TCP_KEEPIDLE_MS / 1000);
+	splice_keepalive(&t->sp, NAT_TCP_KEEPIDLE_MS / 1000);
 	splice_start(&t->sp, newpcb);
 	return ERR_OK;
 }
@@ -502,9 +503,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
 	nat_host_sockaddr(nat, k, &sa);
-	hs->creq.data = hs;
-	r = uv_tcp_connect(&hs->creq, &t->sp.host.tcp, (struct sockaddr *)&sa,
-			   nat_tcp_connect_cb);
+	r = splice_connect(&t->sp, (struct sockaddr *)&sa);
 	hs->connecting = r == 0;
 	if (r < 0) {
 		nat->cnt.tcp.refused++;

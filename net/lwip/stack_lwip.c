@@ -630,9 +630,8 @@ static void lwst_destroy(struct stack *base)
 	stack_drain_reass();
 	stack_the = NULL;
 	st->timer.data = st;
-	st->splice.flush.data = st;
-	st->handles_closing = 3;
-	uv_close((uv_handle_t *)&st->splice.flush, stack_free_cb);
+	st->handles_closing =
+		2 + splice_ctx_close(&st->splice, stack_free_cb, st);
 	uv_close((uv_handle_t *)&st->timer, stack_free_cb);
 	uv_close((uv_handle_t *)&st->check, stack_free_cb);
 }
