@@ -48,7 +48,7 @@ struct hstream_ctx {
 #else
 struct hstream {
 	int fd; /* -1 before open/connect, -2 once closed */
-	uint32_t armed; /* events in the epoll set (lazily reduced) */
+	uint8_t armed; /* EPOLLIN/OUT in the epoll set (lazily reduced) */
 	bool pipe : 1, reading : 1, want_write : 1, connecting : 1;
 	struct hstream *cnext; /* on the context's list of closed ones */
 };

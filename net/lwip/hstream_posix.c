@@ -26,6 +26,9 @@
 #define HSTREAM_EVENTS 256 /* events taken per epoll_wait */
 #define HSTREAM_READS 32 /* reads per event, as libuv's */
 
+/* hs->armed keeps them in a byte */
+_Static_assert((EPOLLIN | EPOLLOUT) <= 0xff, "epoll bits");
+
 static struct splice *hstream_splice(struct hstream *hs)
 {
 	return splice_container_of(hs, struct splice, host);
@@ -51,7 +54,7 @@ static int hstream_arm(struct hstream_ctx *hc, struct hstream *hs)
 	if (epoll_ctl(hc->epfd, hs->armed ? EPOLL_CTL_MOD : EPOLL_CTL_ADD,
 		      hs->fd, &ev) < 0)
 		return -errno;
-	hs->armed = ev.events;
+	hs->armed = (uint8_t)ev.events;
 	return 0;
 }
 
@@ -68,7 +71,7 @@ static void hstream_disarm(struct hstream_ctx *hc, struct hstream *hs)
 	ev.data.ptr = hs;
 	if (epoll_ctl(hc->epfd, want ? EPOLL_CTL_MOD : EPOLL_CTL_DEL, hs->fd,
 		      &ev) == 0)
-		hs->armed = want;
+		hs->armed = (uint8_t)want;
 }
 
 static void hstream_do_read(struct hstream *hs)

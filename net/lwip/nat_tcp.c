@@ -83,9 +83,22 @@ struct nat_tcp {
 	struct nat_flow flow;
 	struct nat *nat;
 	struct nat_tcp_hs *hs; /* until the guest's handshake completes */
-	enum nat_tcp_state state;
-	bool in_table;
+	/* its state and NAT_TCP_IN_TABLE live in sp.owner_bits */
 };
+
+#define NAT_TCP_STATE_MASK 3u
+#define NAT_TCP_IN_TABLE 4u
+
+static inline enum nat_tcp_state nat_tcp_state(const struct nat_tcp *t)
+{
+	return (enum nat_tcp_state)(t->sp.owner_bits & NAT_TCP_STATE_MASK);
+}
+
+static inline void nat_tcp_set_state(struct nat_tcp *t, enum nat_tcp_state s)
+{
+	t->sp.owner_bits =
+		(uint8_t)((t->sp.owner_bits & ~NAT_TCP_STATE_MASK) | s);
+}
 
 static void nat_tcp_err_cb(void *arg, err_t err);
 static void nat_tcp_connect_cb(struct splice *sp, int status);
@@ -241,9 +254,9 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 
 static void nat_tcp_untable(struct nat_tcp *t)
 {
-	if (t->in_table) {
+	if (t->sp.owner_bits & NAT_TCP_IN_TABLE) {
 		nat_table_remove(&t->nat->tcp, &t->flow);
-		t->in_table = false;
+		t->sp.owner_bits &= (uint8_t)~NAT_TCP_IN_TABLE;
 		t->nat->cnt.tcp.flows_open--;
 	}
 }
@@ -265,9 +278,9 @@ static const struct splice_ops nat_tcp_splice_ops = {
 
 static void nat_tcp_close(struct nat_tcp *t, bool reset)
 {
-	if (t->state == NAT_TCP_CLOSED)
+	if (nat_tcp_state(t) == NAT_TCP_CLOSED)
 		return;
-	t->state = NAT_TCP_CLOSED;
+	nat_tcp_set_state(t, NAT_TCP_CLOSED);
 	nat_tcp_untable(t);
 	nat_tcp_hs_end(t);
 	splice_close(&t->sp, reset);
@@ -330,7 +343,7 @@ static void nat_tcp_evict_half_open(struct nat *nat)
 	log_rl("nat: %u TCP connections half-open (the bound), the oldest "
 	       "is reset",
 	       nat->n_half_open);
-	if (t->state == NAT_TCP_CONNECTING && t->hs->syn) {
+	if (nat_tcp_state(t) == NAT_TCP_CONNECTING && t->hs->syn) {
 		nat_tcp_syn_pkt(t, &pk);
 		nat_tcp_rst_syn(nat, &pk);
 	}
@@ -358,7 +371,7 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 	ip_addr_t gip, dip;
 
 	hs->connecting = false;
-	if (t->state != NAT_TCP_CONNECTING) {
+	if (nat_tcp_state(t) != NAT_TCP_CONNECTING) {
 		/* closed meanwhile: nat_tcp_hs_end() left hs to us */
 		free(hs);
 		t->hs = NULL;
@@ -384,7 +397,7 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 		return;
 	}
 	hs->syn = NULL;
-	t->state = NAT_TCP_HANDSHAKE;
+	nat_tcp_set_state(t, NAT_TCP_HANDSHAKE);
 	nat_key_ip(&t->flow.key, true, &gip);
 	nat_key_ip(&t->flow.key, false, &dip);
 	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
@@ -434,7 +447,7 @@ static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	}
 	t->hs->pcb = NULL; /* the splice's now */
 	nat_tcp_hs_end(t);
-	t->state = NAT_TCP_OPEN;
+	nat_tcp_set_state(t, NAT_TCP_OPEN);
 	ip_set_option(newpcb, SOF_KEEPALIVE);
 	newpcb->keep_idle = NAT_TCP_KEEPIDLE_MS;
 	newpcb->keep_intvl = NAT_TCP_KEEPINTVL_MS;
@@ -485,7 +498,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		free(t);
 		return;
 	}
-	t->in_table = true;
+	t->sp.owner_bits |= NAT_TCP_IN_TABLE;
 	nat_tcp_ho_add(nat, hs);
 	nat->cnt.tcp.flows_open++;
 	nat->cnt.tcp.flows_total++;
@@ -498,7 +511,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	}
 	hs->syn = pk->p;
 	hs->syn_hlen = pk->hlen;
-	t->state = NAT_TCP_CONNECTING;
+	nat_tcp_set_state(t, NAT_TCP_CONNECTING);
 	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
@@ -539,7 +552,7 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 		nat_tcp_new(nat, pk, &k);
 		return;
 	}
-	if (splice_container_of(f, struct nat_tcp, flow)->state ==
+	if (nat_tcp_state(splice_container_of(f, struct nat_tcp, flow)) ==
 	    NAT_TCP_CONNECTING) {
 		pbuf_free(pk->p); /* a retransmitted SYN while we connect */
 		return;

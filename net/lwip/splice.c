@@ -633,7 +633,10 @@ void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 	}
 	if (sp->bytes_to_guest)
 		*sp->bytes_to_guest += (uint64_t)n;
-	sp->host_read += (uint64_t)n;
+	if (sp->host_read < SPLICE_RING_AFTER)
+		sp->host_read = (uint64_t)n >= SPLICE_RING_AFTER - sp->host_read
+					? SPLICE_RING_AFTER
+					: sp->host_read + (uint32_t)n;
 	by_ref = sp->ring && base != (char *)sp->ctx->buf;
 	/*
 	 * Whole segments per call, and MORE always: without it lwIP sizes the
@@ -710,7 +713,7 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 		uint64_t l = len,
 			 c = l < sp->copy_unacked ? l : sp->copy_unacked;
 
-		sp->copy_unacked -= c;
+		sp->copy_unacked -= (uint32_t)c;
 		l -= c;
 		if (l > sp->ring->wr - sp->ring->rel)
 			l = sp->ring->wr - sp->ring->rel; /* the FIN */
@@ -742,7 +745,10 @@ void splice_init(struct splice *sp, struct splice_ctx *ctx,
 		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
 		 uint64_t *to_guest)
 {
+	uint8_t owner_bits = sp->owner_bits;
+
 	memset(sp, 0, sizeof(*sp));
+	sp->owner_bits = owner_bits; /* the owner may have set them first */
 	sp->ctx = ctx;
 	sp->ops = ops;
 	sp->bytes_to_host = to_host;

@@ -115,18 +115,20 @@ struct splice {
 	struct tcp_pcb *pcb;
 	struct qcw_tcp_tail tail; /* ends of pcb's unacked and unsent queues */
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
-	uint64_t host_read; /* bytes read from the host on this one */
 	struct txring *ring; /* host data sent by reference (txring.h) */
-	uint64_t copy_unacked; /* copied bytes not yet acked, before ring */
 	struct splice_queue *q; /* received chains waiting, or NULL */
-	size_t snd_cap; /* 0, or bound on unacked host->guest bytes */
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
+	/* bytes read from the host, counted up to SPLICE_RING_AFTER only */
+	uint32_t host_read;
+	uint32_t copy_unacked; /* copied bytes not yet acked, before ring */
+	uint32_t snd_cap; /* 0, or bound on unacked host->guest bytes */
 	/* bits: one connection's flags fit in two bytes, not twelve */
 	bool started : 1, closing : 1;
 	bool writing : 1, reading : 1;
 	bool guest_eof : 1, host_shut : 1, host_eof : 1;
 	bool blocked : 1, dirty : 1, pending : 1, aborted : 1;
 	bool close_on_host_eof : 1; /* a gateway service: its close ends all */
+	uint8_t owner_bits; /* the owner's (splice_init() keeps them) */
 };
 
 /*
