@@ -316,7 +316,6 @@ static void splice_detach_pcb(struct splice *sp)
 	tcp_recv(sp->pcb, NULL);
 	tcp_sent(sp->pcb, NULL);
 	tcp_err(sp->pcb, NULL);
-	qcw_tcp_tail_detach(sp->pcb);
 	sp->pcb = NULL;
 }
 
@@ -779,7 +778,8 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 	tcp_recv(pcb, splice_recv_cb);
 	tcp_sent(pcb, splice_sent_cb);
 	tcp_err(pcb, splice_err_cb);
-	qcw_tcp_tail_attach(pcb, &sp->tail);
+	qcw_tcp_tail_reset(&sp->tail);
+	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, tail));
 	tcp_nagle_disable(pcb);
 	hstream_nodelay(&sp->host);
 	splice_start_read(sp);
