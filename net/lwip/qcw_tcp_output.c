@@ -9,7 +9,8 @@
  * qcw-net's CPU time in a host->guest transfer went there. lwipopts.h
  * renames every call of tcp_output() outside lwIP's tcp_out.c to
  * qcw_tcp_output(). For a connection with a struct qcw_tcp_tail (every
- * spliced connection: found in its callback argument, qcw_tcp_tail_use()),
+ * spliced connection with data in flight: found through its callback
+ * argument, qcw_tcp_tail_use()),
  * it hands lwIP a one-segment view of the
  * queue (pcb->unacked = its remembered tail) for the duration of the
  * call, so lwIP appends the segments it sends right there, then puts the
@@ -70,8 +71,8 @@ static struct qcw_tcp_tail *qcw_tail_of(struct tcp_pcb *pcb)
 	if (!qcw_tail_recv || pcb->state == LISTEN ||
 	    pcb->recv != qcw_tail_recv || !pcb->callback_arg)
 		return NULL;
-	return (struct qcw_tcp_tail *)((char *)pcb->callback_arg +
-				       qcw_tail_off);
+	return *(struct qcw_tcp_tail **)((char *)pcb->callback_arg +
+					 qcw_tail_off);
 }
 
 static void qcw_tail_note(struct qcw_tcp_tail *t, struct tcp_seg *last)

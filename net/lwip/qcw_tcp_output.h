@@ -21,9 +21,10 @@ struct qcw_tcp_tail {
 };
 
 /*
- * qcw_tcp_tail_use() - a pcb whose recv callback is @recv keeps its tail
- * inside its callback argument, @off bytes in: no extension slot in every
- * pcb (lwIP's ext args cost 16 bytes each per pcb). One such @recv.
+ * qcw_tcp_tail_use() - a pcb whose recv callback is @recv has, @off bytes
+ * into its callback argument, a pointer to its struct qcw_tcp_tail (NULL:
+ * none now): no extension slot in every pcb (lwIP's ext args cost 16
+ * bytes each per pcb). One such @recv.
  */
 void qcw_tcp_tail_use(tcp_recv_fn recv, size_t off);
 /*

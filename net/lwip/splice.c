@@ -24,6 +24,65 @@
  * segment is cheaper than the extra pbuf lwIP allocates to reference it.
  */
 #define SPLICE_RING_MSS 4096
+/* busy states kept for reuse; more are freed */
+#define SPLICE_BCACHE 256
+
+/*
+ * A connection with host data in lwIP: what it needs only then. The tail
+ * comes first: qcw_tcp_output() finds it through splice.busy.
+ */
+struct splice_busy {
+	struct qcw_tcp_tail tail;
+	struct txring *ring; /* host data sent by reference (txring.h) */
+	uint32_t copy_unacked; /* copied bytes not yet acked, before ring */
+	struct splice_busy *next; /* on ctx->bfree */
+};
+
+static inline struct txring *splice_ring_of(const struct splice *sp)
+{
+	return sp->busy ? sp->busy->ring : NULL;
+}
+
+/* splice_busy_get() - sp->busy, taken now if need be; NULL: out of memory */
+static struct splice_busy *splice_busy_get(struct splice *sp)
+{
+	struct splice_ctx *ctx = sp->ctx;
+	struct splice_busy *b = sp->busy;
+
+	if (b)
+		return b;
+	if (ctx->bfree) {
+		b = ctx->bfree;
+		ctx->bfree = b->next;
+		ctx->n_bfree--;
+	} else if (!(b = malloc(sizeof(*b)))) {
+		return NULL;
+	}
+	qcw_tcp_tail_reset(&b->tail);
+	b->ring = NULL;
+	b->copy_unacked = 0;
+	sp->busy = b;
+	return b;
+}
+
+/* splice_busy_put() - give sp->busy back (its ring already released). */
+static void splice_busy_put(struct splice *sp)
+{
+	struct splice_ctx *ctx = sp->ctx;
+	struct splice_busy *b = sp->busy;
+
+	if (!b)
+		return;
+	sp->busy = NULL;
+	if (ctx->n_bfree >= SPLICE_BCACHE) {
+		free(b);
+		return;
+	}
+	b->next = ctx->bfree;
+	ctx->bfree = b;
+	ctx->n_bfree++;
+}
+
 /* slots of a new queue; empty queues of this size are kept for reuse */
 #define SPLICE_Q_FIRST 16
 #define SPLICE_QCACHE 64
@@ -237,6 +296,8 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->q_refused = 0;
 	ctx->qfree = NULL;
 	ctx->n_qfree = 0;
+	ctx->bfree = NULL;
+	ctx->n_bfree = 0;
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
@@ -336,8 +397,11 @@ void splice_close(struct splice *sp, bool reset)
 	while (splice_qn(sp))
 		splice_q_pop(sp);
 	/* the pcb keeps its own reference while lwIP still sends from it */
-	txring_unref(sp->ring);
-	sp->ring = NULL;
+	if (sp->busy) {
+		txring_unref(sp->busy->ring);
+		sp->busy->ring = NULL;
+		splice_busy_put(sp);
+	}
 	splice_queue_free(sp->ctx, sp->q);
 	sp->q = NULL;
 	if (sp->pcb) {
@@ -434,6 +498,13 @@ void splice_ctx_fini(struct splice_ctx *ctx)
 		free(q);
 	}
 	ctx->n_qfree = 0;
+	while (ctx->bfree) {
+		struct splice_busy *b = ctx->bfree;
+
+		ctx->bfree = b->next;
+		free(b);
+	}
+	ctx->n_bfree = 0;
 	hstream_ctx_fini(&ctx->hs);
 }
 
@@ -559,8 +630,10 @@ static size_t splice_room(struct splice *sp)
 		       : room > sp->snd_cap - held ? sp->snd_cap - held
 						   : room;
 	}
-	if (sp->ring && room > TXRING_CAP - (sp->ring->wr - sp->ring->rel))
-		room = TXRING_CAP - (size_t)(sp->ring->wr - sp->ring->rel);
+	if (splice_ring_of(sp) &&
+	    room > TXRING_CAP - (sp->busy->ring->wr - sp->busy->ring->rel))
+		room = TXRING_CAP -
+		       (size_t)(sp->busy->ring->wr - sp->busy->ring->rel);
 	return room;
 }
 
@@ -571,16 +644,18 @@ static size_t splice_room(struct splice *sp)
  */
 static struct txring *splice_ring(struct splice *sp)
 {
-	if (sp->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
+	struct splice_busy *b = sp->busy;
+
+	if (!b || b->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
 	    tcp_mss(sp->pcb) < SPLICE_RING_MSS)
-		return sp->ring;
-	sp->ring = txring_new(sp->ctx->rings);
-	if (!sp->ring)
+		return b ? b->ring : NULL;
+	b->ring = txring_new(sp->ctx->rings);
+	if (!b->ring)
 		return NULL;
-	txring_attach(sp->ring, sp->pcb);
+	txring_attach(b->ring, sp->pcb);
 	/* everything lwIP holds now was copied: acked before ring bytes */
-	sp->copy_unacked = (uint32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
-	return sp->ring;
+	b->copy_unacked = (uint32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
+	return b->ring;
 }
 
 void hstream_on_alloc(struct splice *sp, char **base, size_t *len)
@@ -590,6 +665,9 @@ void hstream_on_alloc(struct splice *sp, char **base, size_t *len)
 	uint8_t *at;
 
 	*base = (char *)sp->ctx->buf;
+	/* without one (out of memory) data is copied and the tails walked */
+	if (room)
+		splice_busy_get(sp);
 	if (room && (r = splice_ring(sp)) != NULL) {
 		size_t contig = txring_room(r, &at);
 
@@ -636,7 +714,7 @@ void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 		sp->host_read = (uint64_t)n >= SPLICE_RING_AFTER - sp->host_read
 					? SPLICE_RING_AFTER
 					: sp->host_read + (uint32_t)n;
-	by_ref = sp->ring && base != (char *)sp->ctx->buf;
+	by_ref = splice_ring_of(sp) && base != (char *)sp->ctx->buf;
 	/*
 	 * Whole segments per call, and MORE always: without it lwIP sizes the
 	 * last segment's pbuf to its data (no Nagle), and the next write
@@ -665,7 +743,7 @@ void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 		off += c;
 	}
 	if (by_ref)
-		sp->ring->wr += (uint64_t)n;
+		sp->busy->ring->wr += (uint64_t)n;
 	/*
 	 * Send at the end of the iteration, so that the next read completes
 	 * this one's last segment; but not with a long unsent queue, which
@@ -707,27 +785,31 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct splice *sp = arg;
 
-	if (sp && sp->ring) {
-		/* acknowledged bytes leave lwIP in order: copied ones first */
-		uint64_t l = len,
-			 c = l < sp->copy_unacked ? l : sp->copy_unacked;
+	struct splice_busy *b = sp ? sp->busy : NULL;
 
-		sp->copy_unacked -= (uint32_t)c;
+	if (b && b->ring) {
+		/* acknowledged bytes leave lwIP in order: copied ones first */
+		uint64_t l = len, c = l < b->copy_unacked ? l : b->copy_unacked;
+
+		b->copy_unacked -= (uint32_t)c;
 		l -= c;
-		if (l > sp->ring->wr - sp->ring->rel)
-			l = sp->ring->wr - sp->ring->rel; /* the FIN */
-		sp->ring->rel += l;
-		if (sp->ring->rel == sp->ring->wr && !sp->copy_unacked) {
+		if (l > b->ring->wr - b->ring->rel)
+			l = b->ring->wr - b->ring->rel; /* the FIN */
+		b->ring->rel += l;
+		if (b->ring->rel == b->ring->wr && !b->copy_unacked) {
 			/*
 			 * All of it acknowledged: give the 4 MiB back (to the
 			 * pool of a few), so an idle connection holds none;
 			 * the next read takes a ring again.
 			 */
-			txring_detach(sp->ring, pcb);
-			txring_unref(sp->ring);
-			sp->ring = NULL;
+			txring_detach(b->ring, pcb);
+			txring_unref(b->ring);
+			b->ring = NULL;
 		}
 	}
+	/* all host data acknowledged: the connection is idle again */
+	if (b && !b->ring && pcb->snd_lbb == pcb->lastack)
+		splice_busy_put(sp);
 	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
 	    !sw_congested(sp->ctx->sw)) {
 		size_t want = tcp_sndbuf(sp->pcb) / 2;
@@ -778,8 +860,7 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 	tcp_recv(pcb, splice_recv_cb);
 	tcp_sent(pcb, splice_sent_cb);
 	tcp_err(pcb, splice_err_cb);
-	qcw_tcp_tail_reset(&sp->tail);
-	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, tail));
+	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, busy));
 	tcp_nagle_disable(pcb);
 	hstream_nodelay(&sp->host);
 	splice_start_read(sp);

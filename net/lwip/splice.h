@@ -26,7 +26,10 @@
  * either side resets the other.
  *
  * Memory: an idle connection holds its host socket (on POSIX a bare fd in
- * an epoll set, hstream.h), its pcb and this struct, nothing else. The queue of received chains exists only while
+ * an epoll set, hstream.h), its pcb and this struct, nothing else. What
+ * host->guest data needs while lwIP holds it (struct splice_busy: the
+ * queue tails, the ring) is taken from a cache in the context with the
+ * first read and given back once the guest acknowledged all of it. The queue of received chains exists only while
  * chains wait, a write request only while a write waits for the host
  * socket (both taken from, and given back to, small caches in the
  * context), a shutdown request only until the shutdown completes.
@@ -50,6 +53,7 @@ struct pbuf;
 struct txring;
 struct txring_pool;
 struct splice_queue;
+struct splice_busy;
 struct sw;
 struct splice;
 
@@ -103,6 +107,8 @@ struct splice_ctx {
 	struct hstream_ctx hs; /* the host sockets' (hstream.h) */
 	uv_close_cb close_cb; /* splice_ctx_close()'s */
 	void *close_data;
+	struct splice_busy *bfree; /* busy states kept for reuse */
+	unsigned int n_bfree;
 	struct splice_queue *qfree; /* empty queues kept for reuse */
 	unsigned int n_qfree;
 	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
@@ -113,14 +119,17 @@ struct splice {
 	const struct splice_ops *ops;
 	struct hstream host; /* the host socket (hstream.h) */
 	struct tcp_pcb *pcb;
-	struct qcw_tcp_tail tail; /* ends of pcb's unacked and unsent queues */
+	/*
+	 * While lwIP holds host data of this connection: the ends of the
+	 * pcb's queues (qcw_tcp_output.h) and the ring it sends from; NULL
+	 * when idle.
+	 */
+	struct splice_busy *busy;
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
-	struct txring *ring; /* host data sent by reference (txring.h) */
 	struct splice_queue *q; /* received chains waiting, or NULL */
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
 	/* bytes read from the host, counted up to SPLICE_RING_AFTER only */
 	uint32_t host_read;
-	uint32_t copy_unacked; /* copied bytes not yet acked, before ring */
 	uint32_t snd_cap; /* 0, or bound on unacked host->guest bytes */
 	/* bits: one connection's flags fit in two bytes, not twelve */
 	bool started : 1, closing : 1;

@@ -43,6 +43,7 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static struct tcp_pcb *pcb;
 static struct qcw_tcp_tail tail;
+static struct qcw_tcp_tail *tailp = &tail; /* the pcb's argument */
 static uint32_t written, peer_rcv_nxt, peer_iss = 1000;
 static uint32_t our_iss, delivered;
 static int connected, refill;
@@ -300,7 +301,7 @@ static void run_transfer(uint32_t size, int more)
 	assert_non_null(pcb);
 	qcw_tcp_tail_reset(&tail);
 	qcw_tcp_tail_use(on_recv, 0);
-	tcp_arg(pcb, &tail); /* the tail is at offset 0 of the argument */
+	tcp_arg(pcb, &tailp); /* a pointer to the tail at its offset 0 */
 	tcp_recv(pcb, on_recv);
 	tcp_nagle_disable(pcb);
 	tcp_sent(pcb, on_sent);
