@@ -81,7 +81,6 @@ struct nat_tcp_hs {
 struct nat_tcp {
 	struct splice sp; /* the host socket lives in here */
 	struct nat_flow flow;
-	struct nat *nat;
 	struct nat_tcp_hs *hs; /* until the guest's handshake completes */
 	/* its state and NAT_TCP_IN_TABLE live in sp.owner_bits */
 };
@@ -92,6 +91,12 @@ struct nat_tcp {
 static inline enum nat_tcp_state nat_tcp_state(const struct nat_tcp *t)
 {
 	return (enum nat_tcp_state)(t->sp.owner_bits & NAT_TCP_STATE_MASK);
+}
+
+/* nat_tcp_nat() - the flow's NAT (no pointer to it in every flow) */
+static inline struct nat *nat_tcp_nat(struct nat_tcp *t)
+{
+	return lwst_splice_nat(t->sp.ctx);
 }
 
 static inline void nat_tcp_set_state(struct nat_tcp *t, enum nat_tcp_state s)
@@ -231,9 +236,9 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 
 	if (!hs)
 		return;
-	nat_tcp_ho_del(t->nat, hs);
+	nat_tcp_ho_del(nat_tcp_nat(t), hs);
 	if (hs->listener) {
-		nat_listener_put(t->nat, hs->listener);
+		nat_listener_put(nat_tcp_nat(t), hs->listener);
 		hs->listener = NULL;
 	}
 	if (hs->syn) {
@@ -255,9 +260,9 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 static void nat_tcp_untable(struct nat_tcp *t)
 {
 	if (t->sp.owner_bits & NAT_TCP_IN_TABLE) {
-		nat_table_remove(&t->nat->tcp, &t->flow);
+		nat_table_remove(&nat_tcp_nat(t)->tcp, &t->flow);
 		t->sp.owner_bits &= (uint8_t)~NAT_TCP_IN_TABLE;
-		t->nat->cnt.tcp.flows_open--;
+		nat_tcp_nat(t)->cnt.tcp.flows_open--;
 	}
 }
 
@@ -319,7 +324,7 @@ void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk)
 static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 {
 	pk->p = t->hs->syn;
-	pk->inp = t->nat->netif;
+	pk->inp = nat_tcp_nat(t)->netif;
 	pk->hlen = t->hs->syn_hlen;
 	pk->src = t->flow.key.gip;
 	pk->dst = t->flow.key.dip;
@@ -365,7 +370,7 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 {
 	struct nat_tcp *t = splice_container_of(sp, struct nat_tcp, sp);
 	struct nat_tcp_hs *hs = t->hs;
-	struct nat *nat = t->nat;
+	struct nat *nat = nat_tcp_nat(t);
 	struct nat_pkt pk;
 	struct tcp_pcb *pcb;
 	ip_addr_t gip, dip;
@@ -487,15 +492,17 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		pbuf_free(pk->p);
 		return;
 	}
-	t->nat = nat;
 	t->hs = hs;
 	hs->t = t;
 	t->flow.key = *k;
+	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
+		    false, &nat->cnt.tcp.bytes_to_host,
+		    &nat->cnt.tcp.bytes_to_guest);
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
 	if (r < 0) { /* full, or a duplicate: neither can happen here */
 		nat_tcp_refuse(nat, pk);
-		free(hs);
-		free(t);
+		nat_tcp_set_state(t, NAT_TCP_CLOSED);
+		splice_close(&t->sp, false); /* nat_tcp_closed() frees it */
 		return;
 	}
 	t->sp.owner_bits |= NAT_TCP_IN_TABLE;
@@ -512,9 +519,6 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	hs->syn = pk->p;
 	hs->syn_hlen = pk->hlen;
 	nat_tcp_set_state(t, NAT_TCP_CONNECTING);
-	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
-		    false, &nat->cnt.tcp.bytes_to_host,
-		    &nat->cnt.tcp.bytes_to_guest);
 	nat_host_sockaddr(nat, k, &sa);
 	r = splice_connect(&t->sp, (struct sockaddr *)&sa);
 	hs->connecting = r == 0;

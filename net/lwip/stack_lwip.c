@@ -694,6 +694,11 @@ struct splice_ctx *lwst_splice_ctx(struct lwst *st)
 	return &st->splice;
 }
 
+struct nat *lwst_splice_nat(struct splice_ctx *ctx)
+{
+	return splice_container_of(ctx, struct lwst, splice)->nat;
+}
+
 struct lwst_nb6 *lwst_nb6_of(struct lwst *st)
 {
 	return &st->nb6;
