@@ -379,7 +379,7 @@ void lwst_conn_fini(struct lwst *st)
 		cs->listeners = l->next;
 		lwst_listener_free(l);
 	}
-	/* their owners hear closed() from the handles' close callbacks */
+	/* their owners hear closed() from the loop once the splices closed */
 	for (c = cs->all; c; c = next) {
 		next = c->next;
 		lwst_conn_end(c, true);
