@@ -133,9 +133,9 @@ unsigned int qcw_ooseq_limit(unsigned int max, int count);
 #define LWIP_CALLBACK_API 1
 #define LWIP_EVENT_API 0
 #define SO_REUSE 1
-/* slots: the remembered ends of the queues (qcw_tcp_output.c), the
- * ring a pcb sends from (txring.c) */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
+/* one slot (16 bytes in every pcb): the ring a pcb sends from (txring.c);
+ * the remembered ends of the queues live in the splice (qcw_tcp_output.c) */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff
 
 /* Checksums: generate all, verify none (the guest is on a socket). */

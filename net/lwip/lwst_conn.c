@@ -196,8 +196,7 @@ int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
 	}
 	c->ip = *ip;
 	c->port = port;
-	r = pipe ? uv_pipe_open(&c->sp.host.pipe, fd)
-		 : uv_tcp_open(&c->sp.host.tcp, fd);
+	r = splice_open(&c->sp, fd);
 	if (r < 0) {
 		osock_close(fd);
 		c->err = r;
@@ -244,8 +243,7 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	}
 	pipe = !osock_is_tcp(sv[0]);
 	c = lwst_conn_new(l->st, pipe, NULL);
-	if (!c || (pipe ? uv_pipe_open(&c->sp.host.pipe, sv[0])
-			: uv_tcp_open(&c->sp.host.tcp, sv[0])) < 0) {
+	if (!c || splice_open(&c->sp, sv[0]) < 0) {
 		if (c)
 			lwst_conn_end(c, false);
 		osock_close(sv[0]);
@@ -381,7 +379,7 @@ void lwst_conn_fini(struct lwst *st)
 		cs->listeners = l->next;
 		lwst_listener_free(l);
 	}
-	/* their owners hear closed() from the handles' close callbacks */
+	/* their owners hear closed() from the loop once the splices closed */
 	for (c = cs->all; c; c = next) {
 		next = c->next;
 		lwst_conn_end(c, true);

@@ -23,8 +23,8 @@
  * struct nat_tcp_hs allocated with the flow and freed when the guest's
  * handshake completes, so an open connection keeps the splice, its table
  * entry and lwIP's pcb only. A flow closed while its host connect is in
- * flight keeps the nat_tcp_hs until the connect callback (which libuv
- * runs, cancelled, before the handle's close callback) frees it.
+ * flight keeps the nat_tcp_hs until the connect callback (which runs,
+ * cancelled, before the splice's closed callback) frees it.
  *
  * Bounds (nat_flow.h): the table holds at most lim.tcp flows. CONNECTING
  * and HANDSHAKE flows are "half-open" and kept on their own list, oldest
@@ -68,27 +68,45 @@ struct nat_tcp_listener {
 
 /* A flow's handshake: CONNECTING and HANDSHAKE only. */
 struct nat_tcp_hs {
-	uv_connect_t creq;
 	struct nat_tcp *t;
 	struct tcp_pcb *pcb; /* HANDSHAKE: lwIP's SYN_RCVD pcb */
 	struct nat_tcp_listener *listener; /* held during HANDSHAKE */
 	struct pbuf *syn; /* CONNECTING: the held SYN (whole IP packet) */
 	struct nat_tcp_hs *ho_prev, *ho_next;
 	uint16_t syn_hlen;
-	bool connecting; /* creq in flight: its callback frees this */
+	bool connecting; /* connect in flight: its callback frees this */
 	bool half_open; /* on nat->ho_head's list */
 };
 
 struct nat_tcp {
 	struct splice sp; /* the host socket lives in here */
 	struct nat_flow flow;
-	struct nat *nat;
 	struct nat_tcp_hs *hs; /* until the guest's handshake completes */
-	enum nat_tcp_state state;
-	bool in_table;
+	/* its state and NAT_TCP_IN_TABLE live in sp.owner_bits */
 };
 
+#define NAT_TCP_STATE_MASK 3u
+#define NAT_TCP_IN_TABLE 4u
+
+static inline enum nat_tcp_state nat_tcp_state(const struct nat_tcp *t)
+{
+	return (enum nat_tcp_state)(t->sp.owner_bits & NAT_TCP_STATE_MASK);
+}
+
+/* nat_tcp_nat() - the flow's NAT (no pointer to it in every flow) */
+static inline struct nat *nat_tcp_nat(struct nat_tcp *t)
+{
+	return lwst_splice_nat(t->sp.ctx);
+}
+
+static inline void nat_tcp_set_state(struct nat_tcp *t, enum nat_tcp_state s)
+{
+	t->sp.owner_bits =
+		(uint8_t)((t->sp.owner_bits & ~NAT_TCP_STATE_MASK) | s);
+}
+
 static void nat_tcp_err_cb(void *arg, err_t err);
+static void nat_tcp_connect_cb(struct splice *sp, int status);
 
 int nat_tcp_init(struct nat *nat)
 {
@@ -218,9 +236,9 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 
 	if (!hs)
 		return;
-	nat_tcp_ho_del(t->nat, hs);
+	nat_tcp_ho_del(nat_tcp_nat(t), hs);
 	if (hs->listener) {
-		nat_listener_put(t->nat, hs->listener);
+		nat_listener_put(nat_tcp_nat(t), hs->listener);
 		hs->listener = NULL;
 	}
 	if (hs->syn) {
@@ -241,10 +259,10 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 
 static void nat_tcp_untable(struct nat_tcp *t)
 {
-	if (t->in_table) {
-		nat_table_remove(&t->nat->tcp, &t->flow);
-		t->in_table = false;
-		t->nat->cnt.tcp.flows_open--;
+	if (t->sp.owner_bits & NAT_TCP_IN_TABLE) {
+		nat_table_remove(&nat_tcp_nat(t)->tcp, &t->flow);
+		t->sp.owner_bits &= (uint8_t)~NAT_TCP_IN_TABLE;
+		nat_tcp_nat(t)->cnt.tcp.flows_open--;
 	}
 }
 
@@ -260,13 +278,14 @@ static void nat_tcp_closed(struct splice *sp)
 
 static const struct splice_ops nat_tcp_splice_ops = {
 	.closed = nat_tcp_closed,
+	.connected = nat_tcp_connect_cb,
 };
 
 static void nat_tcp_close(struct nat_tcp *t, bool reset)
 {
-	if (t->state == NAT_TCP_CLOSED)
+	if (nat_tcp_state(t) == NAT_TCP_CLOSED)
 		return;
-	t->state = NAT_TCP_CLOSED;
+	nat_tcp_set_state(t, NAT_TCP_CLOSED);
 	nat_tcp_untable(t);
 	nat_tcp_hs_end(t);
 	splice_close(&t->sp, reset);
@@ -305,7 +324,7 @@ void nat_tcp_refuse(struct nat *nat, struct nat_pkt *pk)
 static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 {
 	pk->p = t->hs->syn;
-	pk->inp = t->nat->netif;
+	pk->inp = nat_tcp_nat(t)->netif;
 	pk->hlen = t->hs->syn_hlen;
 	pk->src = t->flow.key.gip;
 	pk->dst = t->flow.key.dip;
@@ -329,7 +348,7 @@ static void nat_tcp_evict_half_open(struct nat *nat)
 	log_rl("nat: %u TCP connections half-open (the bound), the oldest "
 	       "is reset",
 	       nat->n_half_open);
-	if (t->state == NAT_TCP_CONNECTING && t->hs->syn) {
+	if (nat_tcp_state(t) == NAT_TCP_CONNECTING && t->hs->syn) {
 		nat_tcp_syn_pkt(t, &pk);
 		nat_tcp_rst_syn(nat, &pk);
 	}
@@ -347,17 +366,17 @@ static void nat_tcp_to_lwip(struct nat_pkt *pk)
 	nat_clear_ip_data();
 }
 
-static void nat_tcp_connect_cb(uv_connect_t *req, int status)
+static void nat_tcp_connect_cb(struct splice *sp, int status)
 {
-	struct nat_tcp_hs *hs = req->data;
-	struct nat_tcp *t = hs->t;
-	struct nat *nat = t->nat;
+	struct nat_tcp *t = splice_container_of(sp, struct nat_tcp, sp);
+	struct nat_tcp_hs *hs = t->hs;
+	struct nat *nat = nat_tcp_nat(t);
 	struct nat_pkt pk;
 	struct tcp_pcb *pcb;
 	ip_addr_t gip, dip;
 
 	hs->connecting = false;
-	if (t->state != NAT_TCP_CONNECTING) {
+	if (nat_tcp_state(t) != NAT_TCP_CONNECTING) {
 		/* closed meanwhile: nat_tcp_hs_end() left hs to us */
 		free(hs);
 		t->hs = NULL;
@@ -383,7 +402,7 @@ static void nat_tcp_connect_cb(uv_connect_t *req, int status)
 		return;
 	}
 	hs->syn = NULL;
-	t->state = NAT_TCP_HANDSHAKE;
+	nat_tcp_set_state(t, NAT_TCP_HANDSHAKE);
 	nat_key_ip(&t->flow.key, true, &gip);
 	nat_key_ip(&t->flow.key, false, &dip);
 	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
@@ -433,12 +452,12 @@ static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 	}
 	t->hs->pcb = NULL; /* the splice's now */
 	nat_tcp_hs_end(t);
-	t->state = NAT_TCP_OPEN;
+	nat_tcp_set_state(t, NAT_TCP_OPEN);
 	ip_set_option(newpcb, SOF_KEEPALIVE);
 	newpcb->keep_idle = NAT_TCP_KEEPIDLE_MS;
 	newpcb->keep_intvl = NAT_TCP_KEEPINTVL_MS;
 	newpcb->keep_cnt = NAT_TCP_KEEPCNT;
-	uv_tcp_keepalive(&t->sp.host.tcp, 1, NAT_TCP_KEEPIDLE_MS / 1000);
+	splice_keepalive(&t->sp, NAT_TCP_KEEPIDLE_MS / 1000);
 	splice_start(&t->sp, newpcb);
 	return ERR_OK;
 }
@@ -473,18 +492,20 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		pbuf_free(pk->p);
 		return;
 	}
-	t->nat = nat;
 	t->hs = hs;
 	hs->t = t;
 	t->flow.key = *k;
+	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
+		    false, &nat->cnt.tcp.bytes_to_host,
+		    &nat->cnt.tcp.bytes_to_guest);
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
 	if (r < 0) { /* full, or a duplicate: neither can happen here */
 		nat_tcp_refuse(nat, pk);
-		free(hs);
-		free(t);
+		nat_tcp_set_state(t, NAT_TCP_CLOSED);
+		splice_close(&t->sp, false); /* nat_tcp_closed() frees it */
 		return;
 	}
-	t->in_table = true;
+	t->sp.owner_bits |= NAT_TCP_IN_TABLE;
 	nat_tcp_ho_add(nat, hs);
 	nat->cnt.tcp.flows_open++;
 	nat->cnt.tcp.flows_total++;
@@ -497,14 +518,9 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	}
 	hs->syn = pk->p;
 	hs->syn_hlen = pk->hlen;
-	t->state = NAT_TCP_CONNECTING;
-	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
-		    false, &nat->cnt.tcp.bytes_to_host,
-		    &nat->cnt.tcp.bytes_to_guest);
+	nat_tcp_set_state(t, NAT_TCP_CONNECTING);
 	nat_host_sockaddr(nat, k, &sa);
-	hs->creq.data = hs;
-	r = uv_tcp_connect(&hs->creq, &t->sp.host.tcp, (struct sockaddr *)&sa,
-			   nat_tcp_connect_cb);
+	r = splice_connect(&t->sp, (struct sockaddr *)&sa);
 	hs->connecting = r == 0;
 	if (r < 0) {
 		nat->cnt.tcp.refused++;
@@ -540,7 +556,7 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 		nat_tcp_new(nat, pk, &k);
 		return;
 	}
-	if (splice_container_of(f, struct nat_tcp, flow)->state ==
+	if (nat_tcp_state(splice_container_of(f, struct nat_tcp, flow)) ==
 	    NAT_TCP_CONNECTING) {
 		pbuf_free(pk->p); /* a retransmitted SYN while we connect */
 		return;

@@ -8,8 +8,10 @@
  * segments and the walk runs after every ACK from the guest: a quarter of
  * qcw-net's CPU time in a host->guest transfer went there. lwipopts.h
  * renames every call of tcp_output() outside lwIP's tcp_out.c to
- * qcw_tcp_output(). For a connection with a struct qcw_tcp_tail attached
- * (every spliced connection), it hands lwIP a one-segment view of the
+ * qcw_tcp_output(). For a connection with a struct qcw_tcp_tail (every
+ * spliced connection with data in flight: found through its callback
+ * argument, qcw_tcp_tail_use()),
+ * it hands lwIP a one-segment view of the
  * queue (pcb->unacked = its remembered tail) for the duration of the
  * call, so lwIP appends the segments it sends right there, then puts the
  * real head back and advances the remembered tail over what was added.
@@ -34,8 +36,8 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 
-static u8_t qcw_tail_id;
-static int qcw_tail_id_set;
+static tcp_recv_fn qcw_tail_recv;
+static size_t qcw_tail_off;
 
 static u32_t qcw_seg_end(const struct tcp_seg *s)
 {
@@ -49,23 +51,28 @@ static struct tcp_seg *qcw_seg_last(struct tcp_seg *s)
 	return s;
 }
 
-void qcw_tcp_tail_attach(struct tcp_pcb *pcb, struct qcw_tcp_tail *t)
+void qcw_tcp_tail_use(tcp_recv_fn recv, size_t off)
 {
-	if (!qcw_tail_id_set) {
-		qcw_tail_id = tcp_ext_arg_alloc_id();
-		qcw_tail_id_set = 1;
-	}
+	qcw_tail_recv = recv;
+	qcw_tail_off = off;
+}
+
+void qcw_tcp_tail_reset(struct qcw_tcp_tail *t)
+{
 	t->seg = NULL;
 	t->end = 0;
 	t->useg = NULL;
 	t->uend = 0;
-	tcp_ext_arg_set(pcb, qcw_tail_id, t);
 }
 
-void qcw_tcp_tail_detach(struct tcp_pcb *pcb)
+/* qcw_tail_of() - @pcb's remembered tail, or NULL (a listener has none) */
+static struct qcw_tcp_tail *qcw_tail_of(struct tcp_pcb *pcb)
 {
-	if (qcw_tail_id_set)
-		tcp_ext_arg_set(pcb, qcw_tail_id, NULL);
+	if (!qcw_tail_recv || pcb->state == LISTEN ||
+	    pcb->recv != qcw_tail_recv || !pcb->callback_arg)
+		return NULL;
+	return *(struct qcw_tcp_tail **)((char *)pcb->callback_arg +
+					 qcw_tail_off);
 }
 
 static void qcw_tail_note(struct qcw_tcp_tail *t, struct tcp_seg *last)
@@ -77,12 +84,10 @@ static void qcw_tail_note(struct qcw_tcp_tail *t, struct tcp_seg *last)
 err_t qcw_tcp_output(struct tcp_pcb *pcb);
 err_t qcw_tcp_output(struct tcp_pcb *pcb)
 {
-	struct qcw_tcp_tail *t = NULL;
+	struct qcw_tcp_tail *t = qcw_tail_of(pcb);
 	struct tcp_seg *head, *tail;
 	err_t err;
 
-	if (qcw_tail_id_set && pcb->state != LISTEN)
-		t = tcp_ext_arg_get(pcb, qcw_tail_id);
 	/* lwIP ignores calls during its own input processing of @pcb */
 	if (!t || !pcb->unsent || tcp_input_pcb == pcb)
 		return tcp_output(pcb);
@@ -115,12 +120,10 @@ err_t qcw_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len,
 err_t qcw_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len,
 		    u8_t apiflags)
 {
-	struct qcw_tcp_tail *t = NULL;
+	struct qcw_tcp_tail *t = qcw_tail_of(pcb);
 	struct tcp_seg *head, *tail;
 	err_t err;
 
-	if (qcw_tail_id_set && pcb->state != LISTEN)
-		t = tcp_ext_arg_get(pcb, qcw_tail_id);
 	if (!t)
 		return tcp_write(pcb, data, len, apiflags);
 	head = pcb->unsent;

@@ -5,9 +5,11 @@
 #ifndef QCW_TCP_OUTPUT_H
 #define QCW_TCP_OUTPUT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
-struct tcp_pcb;
+#include "lwip/tcp.h"
+
 struct tcp_seg;
 
 /* The last segments of a pcb's unacked and unsent queues, and their ends. */
@@ -18,9 +20,17 @@ struct qcw_tcp_tail {
 	uint32_t uend; /* useg's seqno + length: pcb->snd_lbb while valid */
 };
 
-/* qcw_tcp_tail_attach() - remember the tail of @pcb's queue in @t. */
-void qcw_tcp_tail_attach(struct tcp_pcb *pcb, struct qcw_tcp_tail *t);
-/* qcw_tcp_tail_detach() - forget it (before @t's memory goes away). */
-void qcw_tcp_tail_detach(struct tcp_pcb *pcb);
+/*
+ * qcw_tcp_tail_use() - a pcb whose recv callback is @recv has, @off bytes
+ * into its callback argument, a pointer to its struct qcw_tcp_tail (NULL:
+ * none now): no extension slot in every pcb (lwIP's ext args cost 16
+ * bytes each per pcb). One such @recv.
+ */
+void qcw_tcp_tail_use(tcp_recv_fn recv, size_t off);
+/*
+ * qcw_tcp_tail_reset() - forget what @t remembers (a new pcb). A pcb stops
+ * using its tail when its recv callback or argument changes.
+ */
+void qcw_tcp_tail_reset(struct qcw_tcp_tail *t);
 
 #endif

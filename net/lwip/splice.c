@@ -24,8 +24,64 @@
  * segment is cheaper than the extra pbuf lwIP allocates to reference it.
  */
 #define SPLICE_RING_MSS 4096
-/* write requests kept for reuse; more are freed as their writes end */
-#define SPLICE_WREQ_CACHE 64
+/* busy states kept for reuse; more are freed */
+#define SPLICE_BCACHE 256
+
+/*
+ * A connection with host data in lwIP: what it needs only then. The tail
+ * comes first: qcw_tcp_output() finds it through splice.busy.
+ */
+struct splice_busy {
+	struct qcw_tcp_tail tail;
+	struct txring *ring; /* host data sent by reference (txring.h) */
+	uint32_t copy_unacked; /* copied bytes not yet acked, before ring */
+	struct splice_busy *next; /* on ctx->bfree */
+};
+
+static inline struct txring *splice_ring_of(const struct splice *sp)
+{
+	return sp->busy ? sp->busy->ring : NULL;
+}
+
+/* splice_busy_get() - sp->busy, taken now if need be; NULL: out of memory */
+static struct splice_busy *splice_busy_get(struct splice *sp)
+{
+	struct splice_ctx *ctx = sp->ctx;
+	struct splice_busy *b = sp->busy;
+
+	if (b)
+		return b;
+	if (ctx->bfree) {
+		b = ctx->bfree;
+		ctx->bfree = b->next;
+		ctx->n_bfree--;
+	} else if (!(b = malloc(sizeof(*b)))) {
+		return NULL;
+	}
+	qcw_tcp_tail_reset(&b->tail);
+	b->ring = NULL;
+	b->copy_unacked = 0;
+	sp->busy = b;
+	return b;
+}
+
+/* splice_busy_put() - give sp->busy back (its ring already released). */
+static void splice_busy_put(struct splice *sp)
+{
+	struct splice_ctx *ctx = sp->ctx;
+	struct splice_busy *b = sp->busy;
+
+	if (!b)
+		return;
+	sp->busy = NULL;
+	if (ctx->n_bfree >= SPLICE_BCACHE) {
+		free(b);
+		return;
+	}
+	b->next = ctx->bfree;
+	ctx->bfree = b;
+	ctx->n_bfree++;
+}
 
 /* slots of a new queue; empty queues of this size are kept for reuse */
 #define SPLICE_Q_FIRST 16
@@ -223,6 +279,8 @@ static void splice_flush_cb(uv_check_t *h)
 	uv_check_stop(h);
 	splice_ctx_flush(ctx);
 	splice_ctx_send(ctx);
+	/* closed host streams: their owners free them now, not in a caller */
+	hstream_ctx_reap(&ctx->hs);
 }
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
@@ -236,14 +294,33 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	if (!ctx->q_cost_max)
 		ctx->q_cost_max = SPLICE_COST_GLOBAL_DEFAULT;
 	ctx->q_refused = 0;
-	ctx->wfree = NULL;
-	ctx->n_wfree = 0;
 	ctx->qfree = NULL;
 	ctx->n_qfree = 0;
+	ctx->bfree = NULL;
+	ctx->n_bfree = 0;
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
-	return 0;
+	return hstream_ctx_init(&ctx->hs, loop);
+}
+
+static void splice_ctx_closed_cb(uv_handle_t *h)
+{
+	struct splice_ctx *ctx =
+		splice_container_of(h, struct splice_ctx, flush);
+
+	/* the last splices closed since the last iteration */
+	hstream_ctx_reap(&ctx->hs);
+	h->data = ctx->close_data;
+	ctx->close_cb(h);
+}
+
+int splice_ctx_close(struct splice_ctx *ctx, uv_close_cb cb, void *data)
+{
+	ctx->close_cb = cb;
+	ctx->close_data = data;
+	uv_close((uv_handle_t *)&ctx->flush, splice_ctx_closed_cb);
+	return 1 + hstream_ctx_close(&ctx->hs, cb, data);
 }
 
 enum splice_list { SPLICE_BLOCKED, SPLICE_DIRTY, SPLICE_PENDING };
@@ -282,11 +359,14 @@ static void splice_unblock(struct splice *sp)
 	}
 }
 
-static void splice_handle_closed(uv_handle_t *h)
+void hstream_on_closed(struct splice *sp)
 {
-	struct splice *sp = h->data;
-
 	sp->ops->closed(sp);
+}
+
+void hstream_on_connected(struct splice *sp, int status)
+{
+	sp->ops->connected(sp, status);
 }
 
 static void splice_detach_pcb(struct splice *sp)
@@ -297,7 +377,6 @@ static void splice_detach_pcb(struct splice *sp)
 	tcp_recv(sp->pcb, NULL);
 	tcp_sent(sp->pcb, NULL);
 	tcp_err(sp->pcb, NULL);
-	qcw_tcp_tail_detach(sp->pcb);
 	sp->pcb = NULL;
 }
 
@@ -318,8 +397,11 @@ void splice_close(struct splice *sp, bool reset)
 	while (splice_qn(sp))
 		splice_q_pop(sp);
 	/* the pcb keeps its own reference while lwIP still sends from it */
-	txring_unref(sp->ring);
-	sp->ring = NULL;
+	if (sp->busy) {
+		txring_unref(sp->busy->ring);
+		sp->busy->ring = NULL;
+		splice_busy_put(sp);
+	}
 	splice_queue_free(sp->ctx, sp->q);
 	sp->q = NULL;
 	if (sp->pcb) {
@@ -331,13 +413,8 @@ void splice_close(struct splice *sp, bool reset)
 			tcp_abort(pcb);
 		}
 	}
-	sp->host.h.data = sp;
-	if (reset && sp->host.h.type == UV_TCP && uv_is_active(&sp->host.h) &&
-	    !uv_is_closing(&sp->host.h) &&
-	    uv_tcp_close_reset(&sp->host.tcp, splice_handle_closed) == 0)
-		return;
-	if (!uv_is_closing(&sp->host.h))
-		uv_close(&sp->host.h, splice_handle_closed);
+	hstream_close(&sp->host, &sp->ctx->hs, reset);
+	uv_check_start(&sp->ctx->flush, splice_flush_cb);
 }
 
 static void splice_maybe_done(struct splice *sp)
@@ -412,44 +489,8 @@ static void splice_consume(struct splice *sp, size_t n)
 	}
 }
 
-/* A write in flight: the request and the bytes it carries. */
-struct splice_wreq {
-	uv_write_t req;
-	struct splice_wreq *next; /* on ctx->wfree */
-	size_t inflight;
-};
-
-static struct splice_wreq *splice_wreq_get(struct splice_ctx *ctx)
-{
-	struct splice_wreq *w = ctx->wfree;
-
-	if (!w)
-		return malloc(sizeof(*w));
-	ctx->wfree = w->next;
-	ctx->n_wfree--;
-	return w;
-}
-
-static void splice_wreq_put(struct splice_ctx *ctx, struct splice_wreq *w)
-{
-	if (ctx->n_wfree >= SPLICE_WREQ_CACHE) {
-		free(w);
-		return;
-	}
-	w->next = ctx->wfree;
-	ctx->wfree = w;
-	ctx->n_wfree++;
-}
-
 void splice_ctx_fini(struct splice_ctx *ctx)
 {
-	while (ctx->wfree) {
-		struct splice_wreq *w = ctx->wfree;
-
-		ctx->wfree = w->next;
-		free(w);
-	}
-	ctx->n_wfree = 0;
 	while (ctx->qfree) {
 		struct splice_queue *q = ctx->qfree;
 
@@ -457,33 +498,26 @@ void splice_ctx_fini(struct splice_ctx *ctx)
 		free(q);
 	}
 	ctx->n_qfree = 0;
-}
+	while (ctx->bfree) {
+		struct splice_busy *b = ctx->bfree;
 
-static void splice_shutdown_cb(uv_shutdown_t *req, int status)
-{
-	(void)status;
-	free(req);
-}
-
-static void splice_write_cb(uv_write_t *req, int status)
-{
-	struct splice_wreq *w =
-		splice_container_of(req, struct splice_wreq, req);
-	struct splice *sp = req->data;
-	size_t inflight = w->inflight;
-
-	sp->writing = false;
-	if (sp->closing) {
-		/* the context may be going away with the stack: no cache */
-		free(w);
-		return;
+		ctx->bfree = b->next;
+		free(b);
 	}
-	splice_wreq_put(sp->ctx, w);
+	ctx->n_bfree = 0;
+	hstream_ctx_fini(&ctx->hs);
+}
+
+void hstream_on_written(struct splice *sp, int status, size_t n)
+{
+	sp->writing = false;
+	if (sp->closing)
+		return;
 	if (status < 0) {
 		splice_close(sp, true);
 		return;
 	}
-	splice_consume(sp, inflight);
+	splice_consume(sp, n);
 	splice_flush(sp);
 	if (sp->pcb && sp->pcb->refused_data)
 		tcp_process_refused_data(sp->pcb);
@@ -494,53 +528,29 @@ static void splice_write_cb(uv_write_t *req, int status)
 static void splice_flush(struct splice *sp)
 {
 	uv_buf_t iov[SPLICE_MAX_IOV];
-	struct splice_wreq *w;
 	size_t total;
-	int n, r;
+	ssize_t r;
+	int n;
 
 	while (!sp->writing && splice_qn(sp) && !sp->closing) {
 		n = splice_iov(sp, iov, &total);
-		r = uv_try_write(&sp->host.s, iov, (unsigned int)n);
-		if (r < 0 && r != UV_EAGAIN) {
-			splice_close(sp, true);
-			return;
-		}
-		if (r > 0) {
-			splice_consume(sp, (size_t)r);
-			if ((size_t)r == total)
-				continue;
-			n = splice_iov(sp, iov, &total);
-		}
-		w = splice_wreq_get(sp->ctx);
-		if (!w) {
-			log_rl("splice: out of memory for a write, connection "
-			       "reset");
-			splice_close(sp, true);
-			return;
-		}
-		w->inflight = total;
-		w->req.data = sp;
-		r = uv_write(&w->req, &sp->host.s, iov, (unsigned int)n,
-			     splice_write_cb);
+		r = hstream_write(&sp->host, &sp->ctx->hs, iov, (unsigned int)n,
+				  total);
 		if (r < 0) {
-			splice_wreq_put(sp->ctx, w);
 			splice_close(sp, true);
 			return;
 		}
-		sp->writing = true;
+		splice_consume(sp, (size_t)r);
+		if ((size_t)r < total)
+			sp->writing = true; /* hstream_on_written() follows */
 	}
 	if (!splice_qn(sp) && !sp->writing && sp->guest_eof && !sp->host_shut &&
 	    !sp->closing) {
-		uv_shutdown_t *sr = malloc(sizeof(*sr));
-
 		sp->host_shut = true;
-		if (!sr ||
-		    uv_shutdown(sr, &sp->host.s, splice_shutdown_cb) < 0) {
-			free(sr);
+		if (hstream_shutdown(&sp->host, &sp->ctx->hs) < 0)
 			splice_close(sp, true);
-		} else {
+		else
 			splice_maybe_done(sp);
-		}
 	}
 }
 
@@ -587,7 +597,7 @@ static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
 static void splice_read_block(struct splice *sp)
 {
 	if (sp->reading) {
-		uv_read_stop(&sp->host.s);
+		hstream_read_stop(&sp->host, &sp->ctx->hs);
 		sp->reading = false;
 	}
 	if (!sp->blocked) {
@@ -620,8 +630,10 @@ static size_t splice_room(struct splice *sp)
 		       : room > sp->snd_cap - held ? sp->snd_cap - held
 						   : room;
 	}
-	if (sp->ring && room > TXRING_CAP - (sp->ring->wr - sp->ring->rel))
-		room = TXRING_CAP - (size_t)(sp->ring->wr - sp->ring->rel);
+	if (splice_ring_of(sp) &&
+	    room > TXRING_CAP - (sp->busy->ring->wr - sp->busy->ring->rel))
+		room = TXRING_CAP -
+		       (size_t)(sp->busy->ring->wr - sp->busy->ring->rel);
 	return room;
 }
 
@@ -632,40 +644,42 @@ static size_t splice_room(struct splice *sp)
  */
 static struct txring *splice_ring(struct splice *sp)
 {
-	if (sp->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
+	struct splice_busy *b = sp->busy;
+
+	if (!b || b->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
 	    tcp_mss(sp->pcb) < SPLICE_RING_MSS)
-		return sp->ring;
-	sp->ring = txring_new(sp->ctx->rings);
-	if (!sp->ring)
+		return b ? b->ring : NULL;
+	b->ring = txring_new(sp->ctx->rings);
+	if (!b->ring)
 		return NULL;
-	txring_attach(sp->ring, sp->pcb);
+	txring_attach(b->ring, sp->pcb);
 	/* everything lwIP holds now was copied: acked before ring bytes */
-	sp->copy_unacked = (uint32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
-	return sp->ring;
+	b->copy_unacked = (uint32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
+	return b->ring;
 }
 
-static void splice_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+void hstream_on_alloc(struct splice *sp, char **base, size_t *len)
 {
-	struct splice *sp = h->data;
 	size_t room = sw_congested(sp->ctx->sw) ? 0 : splice_room(sp);
 	struct txring *r;
 	uint8_t *at;
 
-	(void)suggested;
-	buf->base = (char *)sp->ctx->buf;
+	*base = (char *)sp->ctx->buf;
+	/* without one (out of memory) data is copied and the tails walked */
+	if (room)
+		splice_busy_get(sp);
 	if (room && (r = splice_ring(sp)) != NULL) {
 		size_t contig = txring_room(r, &at);
 
-		buf->base = (char *)at;
+		*base = (char *)at;
 		if (room > contig)
 			room = contig;
 	}
-	buf->len = room;
+	*len = room;
 }
 
-static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 {
-	struct splice *sp = s->data;
 	size_t off, mss, chunk;
 	bool by_ref;
 	err_t e;
@@ -677,7 +691,7 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (n == 0 || sp->closing || !sp->pcb)
 		return;
 	if (n < 0) {
-		uv_read_stop(s);
+		hstream_read_stop(&sp->host, &sp->ctx->hs);
 		sp->reading = false;
 		if (n != UV_EOF) {
 			splice_close(sp,
@@ -696,8 +710,11 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	}
 	if (sp->bytes_to_guest)
 		*sp->bytes_to_guest += (uint64_t)n;
-	sp->host_read += (uint64_t)n;
-	by_ref = sp->ring && buf->base != (char *)sp->ctx->buf;
+	if (sp->host_read < SPLICE_RING_AFTER)
+		sp->host_read = (uint64_t)n >= SPLICE_RING_AFTER - sp->host_read
+					? SPLICE_RING_AFTER
+					: sp->host_read + (uint32_t)n;
+	by_ref = splice_ring_of(sp) && base != (char *)sp->ctx->buf;
 	/*
 	 * Whole segments per call, and MORE always: without it lwIP sizes the
 	 * last segment's pbuf to its data (no Nagle), and the next write
@@ -711,7 +728,7 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 
 		if (c > chunk)
 			c = chunk;
-		e = tcp_write(sp->pcb, buf->base + off, (u16_t)c,
+		e = tcp_write(sp->pcb, base + off, (u16_t)c,
 			      by_ref ? TCP_WRITE_FLAG_MORE
 				     : TCP_WRITE_FLAG_COPY |
 					       TCP_WRITE_FLAG_MORE);
@@ -726,7 +743,7 @@ static void splice_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		off += c;
 	}
 	if (by_ref)
-		sp->ring->wr += (uint64_t)n;
+		sp->busy->ring->wr += (uint64_t)n;
 	/*
 	 * Send at the end of the iteration, so that the next read completes
 	 * this one's last segment; but not with a long unsent queue, which
@@ -749,8 +766,7 @@ static void splice_start_read(struct splice *sp)
 	if (sp->reading || sp->host_eof || sp->closing || !sp->started)
 		return;
 	splice_unblock(sp);
-	sp->host.h.data = sp;
-	if (uv_read_start(&sp->host.s, splice_alloc_cb, splice_read_cb) == 0)
+	if (hstream_read_start(&sp->host, &sp->ctx->hs) == 0)
 		sp->reading = true;
 }
 
@@ -769,27 +785,31 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct splice *sp = arg;
 
-	if (sp && sp->ring) {
-		/* acknowledged bytes leave lwIP in order: copied ones first */
-		uint64_t l = len,
-			 c = l < sp->copy_unacked ? l : sp->copy_unacked;
+	struct splice_busy *b = sp ? sp->busy : NULL;
 
-		sp->copy_unacked -= c;
+	if (b && b->ring) {
+		/* acknowledged bytes leave lwIP in order: copied ones first */
+		uint64_t l = len, c = l < b->copy_unacked ? l : b->copy_unacked;
+
+		b->copy_unacked -= (uint32_t)c;
 		l -= c;
-		if (l > sp->ring->wr - sp->ring->rel)
-			l = sp->ring->wr - sp->ring->rel; /* the FIN */
-		sp->ring->rel += l;
-		if (sp->ring->rel == sp->ring->wr && !sp->copy_unacked) {
+		if (l > b->ring->wr - b->ring->rel)
+			l = b->ring->wr - b->ring->rel; /* the FIN */
+		b->ring->rel += l;
+		if (b->ring->rel == b->ring->wr && !b->copy_unacked) {
 			/*
 			 * All of it acknowledged: give the 4 MiB back (to the
 			 * pool of a few), so an idle connection holds none;
 			 * the next read takes a ring again.
 			 */
-			txring_detach(sp->ring, pcb);
-			txring_unref(sp->ring);
-			sp->ring = NULL;
+			txring_detach(b->ring, pcb);
+			txring_unref(b->ring);
+			b->ring = NULL;
 		}
 	}
+	/* all host data acknowledged: the connection is idle again */
+	if (b && !b->ring && pcb->snd_lbb == pcb->lastack)
+		splice_busy_put(sp);
 	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
 	    !sw_congested(sp->ctx->sw)) {
 		size_t want = tcp_sndbuf(sp->pcb) / 2;
@@ -806,16 +826,30 @@ void splice_init(struct splice *sp, struct splice_ctx *ctx,
 		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
 		 uint64_t *to_guest)
 {
+	uint8_t owner_bits = sp->owner_bits;
+
 	memset(sp, 0, sizeof(*sp));
+	sp->owner_bits = owner_bits; /* the owner may have set them first */
 	sp->ctx = ctx;
 	sp->ops = ops;
 	sp->bytes_to_host = to_host;
 	sp->bytes_to_guest = to_guest;
-	if (pipe)
-		uv_pipe_init(ctx->loop, &sp->host.pipe, 0);
-	else
-		uv_tcp_init(ctx->loop, &sp->host.tcp);
-	sp->host.h.data = sp;
+	hstream_init(&sp->host, &ctx->hs, pipe);
+}
+
+int splice_open(struct splice *sp, int fd)
+{
+	return hstream_open(&sp->host, &sp->ctx->hs, fd);
+}
+
+int splice_connect(struct splice *sp, const struct sockaddr *sa)
+{
+	return hstream_connect(&sp->host, &sp->ctx->hs, sa);
+}
+
+void splice_keepalive(struct splice *sp, unsigned int idle_s)
+{
+	hstream_keepalive(&sp->host, idle_s);
 }
 
 void splice_start(struct splice *sp, struct tcp_pcb *pcb)
@@ -826,9 +860,8 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 	tcp_recv(pcb, splice_recv_cb);
 	tcp_sent(pcb, splice_sent_cb);
 	tcp_err(pcb, splice_err_cb);
-	qcw_tcp_tail_attach(pcb, &sp->tail);
+	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, busy));
 	tcp_nagle_disable(pcb);
-	if (sp->host.h.type == UV_TCP)
-		uv_tcp_nodelay(&sp->host.tcp, 1);
+	hstream_nodelay(&sp->host);
 	splice_start_read(sp);
 }

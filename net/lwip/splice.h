@@ -1,13 +1,13 @@
 /*
  * splice.h - one TCP connection of the gateway's stack (an lwIP pcb)
- * joined to a host stream (uv_tcp_t or uv_pipe_t): the data path shared
+ * joined to a host stream (hstream.h): the data path shared
  * by the NAT (guest -> host), port forwards (host -> guest), the in-VM
  * API and SSH tunnels.
  *
- * Flow control: guest->host data is written with uv_try_write once per
+ * Flow control: guest->host data is written (one writev) once per
  * batch of frames from the VM (splice_ctx_flush) and acknowledged to
  * lwIP (tcp_recved, which reopens the guest's window) only once the host socket took it; while the socket is
- * full, received chains wait (for one embedded uv_write) in a queue that
+ * full, received chains wait (for the socket to take more) in a queue that
  * grows with what lwIP delivers: lwIP delivers no more than the window it
  * advertised, and the window only reopens as the host socket drains, so
  * the queue is bounded by TCP_WND bytes (and SPLICE_QUEUE_MAX chains, past
@@ -25,14 +25,17 @@
  * the host becomes a FIN after the data lwIP still holds. A reset on
  * either side resets the other.
  *
- * Memory: an idle connection holds its host handle, its pcb and this
- * struct, nothing else. The queue of received chains exists only while
+ * Memory: an idle connection holds its host socket (on POSIX a bare fd in
+ * an epoll set, hstream.h), its pcb and this struct, nothing else. What
+ * host->guest data needs while lwIP holds it (struct splice_busy: the
+ * queue tails, the ring) is taken from a cache in the context with the
+ * first read and given back once the guest acknowledged all of it. The queue of received chains exists only while
  * chains wait, a write request only while a write waits for the host
  * socket (both taken from, and given back to, small caches in the
  * context), a shutdown request only until the shutdown completes.
  *
  * Ownership: the owner embeds struct splice and frees itself in
- * ops->closed(), called once from the host handle's close callback.
+ * ops->closed(), called once from the loop after splice_close().
  */
 #ifndef QCW_SPLICE_H
 #define QCW_SPLICE_H
@@ -42,14 +45,15 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "net/lwip/hstream.h"
 #include "net/lwip/qcw_tcp_output.h"
 
 struct tcp_pcb;
 struct pbuf;
 struct txring;
 struct txring_pool;
-struct splice_wreq;
 struct splice_queue;
+struct splice_busy;
 struct sw;
 struct splice;
 
@@ -84,6 +88,8 @@ static inline bool splice_budget_ok(size_t conn, size_t all, size_t all_max,
 
 struct splice_ops {
 	void (*closed)(struct splice *sp);
+	/* splice_connect()'s outcome: 0, -errno, UV_ECANCELED if closed */
+	void (*connected)(struct splice *sp, int status);
 };
 
 /* Shared by all splices of one stack: the read buffer, the lists. */
@@ -98,39 +104,40 @@ struct splice_ctx {
 	size_t q_cost_max; /* SPLICE_COST_GLOBAL_DEFAULT unless configured */
 	uint64_t q_refused; /* chains refused back to lwIP over a budget */
 	struct txring_pool *rings; /* the backend's (txring.h) */
-	struct splice_wreq *wfree; /* write requests kept for reuse */
-	unsigned int n_wfree;
+	struct hstream_ctx hs; /* the host sockets' (hstream.h) */
+	uv_close_cb close_cb; /* splice_ctx_close()'s */
+	void *close_data;
+	struct splice_busy *bfree; /* busy states kept for reuse */
+	unsigned int n_bfree;
 	struct splice_queue *qfree; /* empty queues kept for reuse */
 	unsigned int n_qfree;
 	uint8_t buf[SPLICE_BUF]; /* host reads land here; lwIP copies */
 };
 
-union splice_stream {
-	uv_handle_t h;
-	uv_stream_t s;
-	uv_tcp_t tcp;
-	uv_pipe_t pipe;
-};
-
 struct splice {
 	struct splice_ctx *ctx;
 	const struct splice_ops *ops;
-	union splice_stream host;
+	struct hstream host; /* the host socket (hstream.h) */
 	struct tcp_pcb *pcb;
-	struct qcw_tcp_tail tail; /* ends of pcb's unacked and unsent queues */
+	/*
+	 * While lwIP holds host data of this connection: the ends of the
+	 * pcb's queues (qcw_tcp_output.h) and the ring it sends from; NULL
+	 * when idle.
+	 */
+	struct splice_busy *busy;
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
-	uint64_t host_read; /* bytes read from the host on this one */
-	struct txring *ring; /* host data sent by reference (txring.h) */
-	uint64_t copy_unacked; /* copied bytes not yet acked, before ring */
 	struct splice_queue *q; /* received chains waiting, or NULL */
-	size_t snd_cap; /* 0, or bound on unacked host->guest bytes */
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
+	/* bytes read from the host, counted up to SPLICE_RING_AFTER only */
+	uint32_t host_read;
+	uint32_t snd_cap; /* 0, or bound on unacked host->guest bytes */
 	/* bits: one connection's flags fit in two bytes, not twelve */
 	bool started : 1, closing : 1;
 	bool writing : 1, reading : 1;
 	bool guest_eof : 1, host_shut : 1, host_eof : 1;
 	bool blocked : 1, dirty : 1, pending : 1, aborted : 1;
 	bool close_on_host_eof : 1; /* a gateway service: its close ends all */
+	uint8_t owner_bits; /* the owner's (splice_init() keeps them) */
 };
 
 /*
@@ -142,8 +149,15 @@ size_t lwst_pbuf_cost(const struct pbuf *p);
 
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw);
 /*
- * splice_ctx_fini() - free the cached write requests; after the last
- * splice of @ctx closed.
+ * splice_ctx_close() - close the context's libuv handles, once every
+ * splice was asked to close: splices closed but not yet reported are
+ * reported (ops->closed()) first. Returns how many handles; each gets @cb
+ * with @data in its handle's data.
+ */
+int splice_ctx_close(struct splice_ctx *ctx, uv_close_cb cb, void *data);
+/*
+ * splice_ctx_fini() - free the caches; after the last splice of @ctx
+ * closed and splice_ctx_close()'s handles did.
  */
 void splice_ctx_fini(struct splice_ctx *ctx);
 /*
@@ -155,10 +169,19 @@ void splice_ctx_flush(struct splice_ctx *ctx);
 /* splice_ctx_resume() - the switch drained: restart paused host reads. */
 void splice_ctx_resume(struct splice_ctx *ctx);
 
-/* splice_init() - init the host handle (a pipe when @pipe). */
+/* splice_init() - init the host stream (a unix socket when @pipe). */
 void splice_init(struct splice *sp, struct splice_ctx *ctx,
 		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
 		 uint64_t *to_guest);
+/* splice_open() - the host side is connected socket @fd: 0 or -errno. */
+int splice_open(struct splice *sp, int fd);
+/*
+ * splice_connect() - connect the host side to @sa: 0 and later
+ * ops->connected(), or -errno now (no callback).
+ */
+int splice_connect(struct splice *sp, const struct sockaddr *sa);
+/* splice_keepalive() - TCP keepalive on the host socket after @idle_s. */
+void splice_keepalive(struct splice *sp, unsigned int idle_s);
 
 /* splice_start() - both sides are connected: move data. */
 void splice_start(struct splice *sp, struct tcp_pcb *pcb);

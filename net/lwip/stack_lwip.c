@@ -630,9 +630,8 @@ static void lwst_destroy(struct stack *base)
 	stack_drain_reass();
 	stack_the = NULL;
 	st->timer.data = st;
-	st->splice.flush.data = st;
-	st->handles_closing = 3;
-	uv_close((uv_handle_t *)&st->splice.flush, stack_free_cb);
+	st->handles_closing =
+		2 + splice_ctx_close(&st->splice, stack_free_cb, st);
 	uv_close((uv_handle_t *)&st->timer, stack_free_cb);
 	uv_close((uv_handle_t *)&st->check, stack_free_cb);
 }
@@ -693,6 +692,11 @@ static void lwst_lease(struct stack *base, uint32_t ip, const uint8_t mac[6],
 struct splice_ctx *lwst_splice_ctx(struct lwst *st)
 {
 	return &st->splice;
+}
+
+struct nat *lwst_splice_nat(struct splice_ctx *ctx)
+{
+	return splice_container_of(ctx, struct lwst, splice)->nat;
 }
 
 struct lwst_nb6 *lwst_nb6_of(struct lwst *st)

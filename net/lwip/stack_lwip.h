@@ -32,6 +32,11 @@ extern const struct stack_backend stack_lwip_backend;
 struct netif *lwst_netif(struct lwst *st);
 /* lwst_splice_ctx() - shared state of the TCP data paths (splice.h). */
 struct splice_ctx *lwst_splice_ctx(struct lwst *st);
+/*
+ * lwst_splice_nat() - the NAT of the stack whose splice context is @ctx
+ * (NULL once the NAT is destroyed): a connection need not keep it.
+ */
+struct nat *lwst_splice_nat(struct splice_ctx *ctx);
 const struct netcfg *lwst_netcfg(const struct lwst *st);
 uv_loop_t *lwst_loop(struct lwst *st);
 struct sw *lwst_switch(struct lwst *st);
