@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "net/lwip/splice.h"
+#include "util/log.h"
 
 #define HSTREAM_MAX_IOV 64
 #define HSTREAM_WREQ_CACHE 64 /* write requests kept for reuse */
@@ -165,7 +166,7 @@ ssize_t hstream_write(struct hstream *hs, struct hstream_ctx *hc,
 	uv_buf_t rest[HSTREAM_MAX_IOV];
 	struct hstream_wreq *w;
 	unsigned int i, k = 0;
-	size_t skip;
+	size_t skip, queued;
 	int r, done;
 
 	done = uv_try_write(&hs->u.s, iov, n);
@@ -176,6 +177,7 @@ ssize_t hstream_write(struct hstream *hs, struct hstream_ctx *hc,
 	if ((size_t)done == total)
 		return done;
 	skip = (size_t)done;
+	queued = 0;
 	for (i = 0; i < n && k < HSTREAM_MAX_IOV; i++) {
 		if (skip >= iov[i].len) {
 			skip -= iov[i].len;
@@ -183,6 +185,7 @@ ssize_t hstream_write(struct hstream *hs, struct hstream_ctx *hc,
 		}
 		rest[k++] = uv_buf_init(iov[i].base + skip,
 					(unsigned int)(iov[i].len - skip));
+		queued += iov[i].len - skip;
 		skip = 0;
 	}
 	w = hc->wfree;
@@ -190,10 +193,12 @@ ssize_t hstream_write(struct hstream *hs, struct hstream_ctx *hc,
 		hc->wfree = w->next;
 		hc->n_wfree--;
 	} else if (!(w = malloc(sizeof(*w)))) {
+		log_rl("splice: out of memory for a write, connection reset");
 		return -ENOMEM;
 	}
 	w->hc = hc;
-	w->inflight = total - (size_t)done;
+	/* what this write carries: pieces past HSTREAM_MAX_IOV wait */
+	w->inflight = queued;
 	r = uv_write(&w->req, &hs->u.s, rest, k, hstream_write_cb);
 	if (r < 0) {
 		free(w);

@@ -259,10 +259,12 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 
 static void nat_tcp_untable(struct nat_tcp *t)
 {
+	struct nat *nat = nat_tcp_nat(t);
+
 	if (t->sp.owner_bits & NAT_TCP_IN_TABLE) {
-		nat_table_remove(&nat_tcp_nat(t)->tcp, &t->flow);
+		nat_table_remove(&nat->tcp, &t->flow);
 		t->sp.owner_bits &= (uint8_t)~NAT_TCP_IN_TABLE;
-		nat_tcp_nat(t)->cnt.tcp.flows_open--;
+		nat->cnt.tcp.flows_open--;
 	}
 }
 

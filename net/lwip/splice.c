@@ -283,6 +283,9 @@ static void splice_flush_cb(uv_check_t *h)
 	hstream_ctx_reap(&ctx->hs);
 }
 
+static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+			    err_t err);
+
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 {
 	ctx->loop = loop;
@@ -298,6 +301,8 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->n_qfree = 0;
 	ctx->bfree = NULL;
 	ctx->n_bfree = 0;
+	/* a spliced pcb's queue tails: in its splice's busy state */
+	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, busy));
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
@@ -610,6 +615,7 @@ static void splice_read_block(struct splice *sp)
 /* splice_room() - bytes lwIP can take now without failing tcp_write. */
 static size_t splice_room(struct splice *sp)
 {
+	const struct txring *ring;
 	size_t room, segs, mss;
 
 	if (!sp->pcb || sp->host_eof || sp->closing)
@@ -630,10 +636,9 @@ static size_t splice_room(struct splice *sp)
 		       : room > sp->snd_cap - held ? sp->snd_cap - held
 						   : room;
 	}
-	if (splice_ring_of(sp) &&
-	    room > TXRING_CAP - (sp->busy->ring->wr - sp->busy->ring->rel))
-		room = TXRING_CAP -
-		       (size_t)(sp->busy->ring->wr - sp->busy->ring->rel);
+	ring = splice_ring_of(sp);
+	if (ring && room > TXRING_CAP - (size_t)(ring->wr - ring->rel))
+		room = TXRING_CAP - (size_t)(ring->wr - ring->rel);
 	return room;
 }
 
@@ -648,7 +653,7 @@ static struct txring *splice_ring(struct splice *sp)
 
 	if (!b || b->ring || sp->host_read < SPLICE_RING_AFTER || !sp->pcb ||
 	    tcp_mss(sp->pcb) < SPLICE_RING_MSS)
-		return b ? b->ring : NULL;
+		return splice_ring_of(sp);
 	b->ring = txring_new(sp->ctx->rings);
 	if (!b->ring)
 		return NULL;
@@ -860,7 +865,6 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 	tcp_recv(pcb, splice_recv_cb);
 	tcp_sent(pcb, splice_sent_cb);
 	tcp_err(pcb, splice_err_cb);
-	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, busy));
 	tcp_nagle_disable(pcb);
 	hstream_nodelay(&sp->host);
 	splice_start_read(sp);
