@@ -612,34 +612,32 @@ static void splice_read_block(struct splice *sp)
 	}
 }
 
+_Static_assert(SPLICE_READ_MIN * 2 <= TCP_SND_BUF,
+	       "a stopped read must be able to start again");
+
+static void splice_sndstate(struct splice *sp, struct splice_sndstate *s)
+{
+	const struct txring *ring = splice_ring_of(sp);
+
+	s->snd_buf = sp->pcb->snd_buf;
+	s->queuelen = tcp_sndqueuelen(sp->pcb);
+	s->queuelen_max = TCP_SND_QUEUELEN;
+	s->mss = tcp_mss(sp->pcb) ? tcp_mss(sp->pcb) : 536;
+	s->cap = sp->snd_cap;
+	s->held = (u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
+	s->ring_free =
+		ring ? TXRING_CAP - (size_t)(ring->wr - ring->rel) : SIZE_MAX;
+}
+
 /* splice_room() - bytes lwIP can take now without failing tcp_write. */
 static size_t splice_room(struct splice *sp)
 {
-	const struct txring *ring;
-	size_t room, segs, mss;
+	struct splice_sndstate s;
 
 	if (!sp->pcb || sp->host_eof || sp->closing)
 		return 0;
-	room = tcp_sndbuf(sp->pcb);
-	mss = tcp_mss(sp->pcb) ? tcp_mss(sp->pcb) : 536;
-	if (tcp_sndqueuelen(sp->pcb) + 4 >= TCP_SND_QUEUELEN)
-		return 0;
-	segs = TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(sp->pcb);
-	if (room > segs * mss)
-		room = segs * mss;
-	if (room > SPLICE_BUF)
-		room = SPLICE_BUF;
-	if (sp->snd_cap) {
-		size_t held = (u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
-
-		room = held >= sp->snd_cap	   ? 0
-		       : room > sp->snd_cap - held ? sp->snd_cap - held
-						   : room;
-	}
-	ring = splice_ring_of(sp);
-	if (ring && room > TXRING_CAP - (size_t)(ring->wr - ring->rel))
-		room = TXRING_CAP - (size_t)(ring->wr - ring->rel);
-	return room;
+	splice_sndstate(sp, &s);
+	return splice_room_of(&s);
 }
 
 /*
@@ -775,14 +773,36 @@ static void splice_start_read(struct splice *sp)
 		sp->reading = true;
 }
 
+/*
+ * splice_read_again() - a connection not reading reads again once lwIP can
+ * take a read worth its syscall (splice_read_want()) and the switch is
+ * not congested (when it is, the connection waits on the blocked list for
+ * the drain). Room only grows when the guest acknowledges, so each
+ * acknowledgement (splice_sent_cb) asks again.
+ */
+static void splice_read_again(struct splice *sp)
+{
+	struct splice_sndstate s;
+
+	if (sp->reading || sp->host_eof || sp->closing || !sp->started ||
+	    !sp->pcb)
+		return;
+	if (sw_congested(sp->ctx->sw)) {
+		splice_read_block(sp);
+		return;
+	}
+	splice_sndstate(sp, &s);
+	if (splice_room_of(&s) > splice_read_want(&s))
+		splice_start_read(sp);
+}
+
 void splice_ctx_resume(struct splice_ctx *ctx)
 {
 	while (ctx->blocked && !sw_congested(ctx->sw)) {
 		struct splice *sp = ctx->blocked;
 
 		splice_unblock(sp);
-		if (splice_room(sp))
-			splice_start_read(sp);
+		splice_read_again(sp);
 	}
 }
 
@@ -815,15 +835,8 @@ static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 	/* all host data acknowledged: the connection is idle again */
 	if (b && !b->ring && pcb->snd_lbb == pcb->lastack)
 		splice_busy_put(sp);
-	if (sp && !sp->reading && !sp->host_eof && !sp->closing &&
-	    !sw_congested(sp->ctx->sw)) {
-		size_t want = tcp_sndbuf(sp->pcb) / 2;
-
-		if (sp->snd_cap && want > sp->snd_cap / 2)
-			want = sp->snd_cap / 2;
-		if (splice_room(sp) > want)
-			splice_start_read(sp);
-	}
+	if (sp)
+		splice_read_again(sp);
 	return ERR_OK;
 }
 

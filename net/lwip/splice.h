@@ -80,6 +80,52 @@ static inline bool splice_budget_ok(size_t conn, size_t all, size_t all_max,
 	return !qn || (conn + cost <= SPLICE_COST_MAX && all + cost <= all_max);
 }
 #define SPLICE_BUF (1024 * 1024)
+/* reads resume (after lwIP's buffer was full) once this much fits */
+#define SPLICE_READ_MIN (256 * 1024)
+
+/*
+ * struct splice_sndstate - what decides how much host data lwIP can take:
+ * its free send buffer (pcb->snd_buf, 32 bits with window scaling: not
+ * tcp_sndbuf(), which stops at 64 KiB and made every read 64 KiB), its
+ * send queue in pbufs, the MSS, the connection's cap (0: none) and the
+ * bytes it holds unacknowledged, and the ring's free bytes (SIZE_MAX
+ * without a ring).
+ */
+struct splice_sndstate {
+	size_t snd_buf, queuelen, queuelen_max, mss, cap, held, ring_free;
+};
+
+/* splice_room_of() - bytes one read may bring (tcp_write cannot fail). */
+static inline size_t splice_room_of(const struct splice_sndstate *s)
+{
+	size_t room = s->snd_buf, segs;
+
+	if (s->queuelen + 4 >= s->queuelen_max)
+		return 0;
+	segs = s->queuelen_max - 4 - s->queuelen;
+	if (room > segs * s->mss)
+		room = segs * s->mss;
+	if (room > SPLICE_BUF)
+		room = SPLICE_BUF;
+	if (s->cap)
+		room = s->held >= s->cap	 ? 0
+		       : room > s->cap - s->held ? s->cap - s->held
+						 : room;
+	if (room > s->ring_free)
+		room = s->ring_free;
+	return room;
+}
+
+/*
+ * splice_read_want() - the room a stopped connection waits for before it
+ * reads again: SPLICE_READ_MIN (of lwIP's 4 MiB), or half the cap.
+ */
+static inline size_t splice_read_want(const struct splice_sndstate *s)
+{
+	if (s->cap && s->cap / 2 < SPLICE_READ_MIN)
+		return s->cap / 2;
+	return SPLICE_READ_MIN;
+}
 /* host->guest bytes copied into lwIP before a connection gets a ring */
 #define SPLICE_RING_AFTER (256 * 1024)
 

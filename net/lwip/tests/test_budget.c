@@ -4,7 +4,9 @@
  * lives in (a 1-byte segment in a 2 KiB frame buffer costs 2 KiB), an
  * empty queue always takes one chain, and past the per-connection or the
  * global budget a chain is refused; the out-of-order limit is lwIP's own
- * while the stack is within its global budget.
+ * while the stack is within its global budget. And the other way: how
+ * much host data one read may bring into lwIP, and when a connection
+ * that stopped reading reads again.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -67,6 +69,80 @@ static void test_ooseq_limit_without_stack(void **state)
 	assert_int_equal(qcw_ooseq_limit(1u << 22, 0), 1u << 22);
 }
 
+static struct splice_sndstate sndstate_idle(void)
+{
+	struct splice_sndstate s = {
+		.snd_buf = 4u << 20,
+		.queuelen = 0,
+		.queuelen_max = 8192,
+		.mss = 8960,
+		.cap = 0,
+		.held = 0,
+		.ring_free = SIZE_MAX,
+	};
+
+	return s;
+}
+
+static void test_room_past_64k(void **state)
+{
+	struct splice_sndstate s = sndstate_idle();
+
+	(void)state;
+	/* a scaled window's free buffer counts whole, up to a read's buffer */
+	assert_int_equal(splice_room_of(&s), SPLICE_BUF);
+	s.snd_buf = 300 * 1024;
+	assert_int_equal(splice_room_of(&s), 300 * 1024);
+	s.ring_free = 100000;
+	assert_int_equal(splice_room_of(&s), 100000);
+}
+
+static void test_room_limits(void **state)
+{
+	struct splice_sndstate s = sndstate_idle();
+
+	(void)state;
+	/* the send queue's pbufs: none left (4 kept spare) means no room */
+	s.queuelen = s.queuelen_max - 4;
+	assert_int_equal(splice_room_of(&s), 0);
+	s.queuelen = s.queuelen_max - 14; /* 10 segments */
+	assert_int_equal(splice_room_of(&s), 10 * s.mss);
+	/* the cap counts what lwIP holds unacknowledged */
+	s = sndstate_idle();
+	s.cap = 65536;
+	s.held = 65536;
+	assert_int_equal(splice_room_of(&s), 0);
+	s.held = 70000;
+	assert_int_equal(splice_room_of(&s), 0);
+	s.held = 1000;
+	assert_int_equal(splice_room_of(&s), 64536);
+}
+
+static void test_read_again_threshold(void **state)
+{
+	struct splice_sndstate s = sndstate_idle();
+
+	(void)state;
+	assert_int_equal(splice_read_want(&s), SPLICE_READ_MIN);
+	/* a full buffer that got 100 KiB back: not worth a read yet */
+	s.snd_buf = 100 * 1024;
+	assert_false(splice_room_of(&s) > splice_read_want(&s));
+	s.snd_buf = SPLICE_READ_MIN + 1;
+	assert_true(splice_room_of(&s) > splice_read_want(&s));
+	/* a small cap: half of it */
+	s = sndstate_idle();
+	s.cap = 64 * 1024;
+	s.held = 40 * 1024;
+	assert_int_equal(splice_read_want(&s), 32 * 1024);
+	assert_false(splice_room_of(&s) > splice_read_want(&s));
+	s.held = 20 * 1024;
+	assert_true(splice_room_of(&s) > splice_read_want(&s));
+	/* nothing free: never "worth" a read */
+	s = sndstate_idle();
+	s.snd_buf = 0;
+	assert_false(splice_room_of(&s) > splice_read_want(&s));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -74,6 +150,9 @@ int main(void)
 		cmocka_unit_test(test_budget_global),
 		cmocka_unit_test(test_cost_of_plain_pbuf),
 		cmocka_unit_test(test_ooseq_limit_without_stack),
+		cmocka_unit_test(test_room_past_64k),
+		cmocka_unit_test(test_room_limits),
+		cmocka_unit_test(test_read_again_threshold),
 	};
 
 	lwip_init();
