@@ -612,7 +612,8 @@ static void splice_read_block(struct splice *sp)
 	}
 }
 
-_Static_assert(SPLICE_READ_MIN * 2 <= TCP_SND_BUF,
+_Static_assert(SPLICE_READ_MIN * 2 <= TCP_SND_BUF &&
+		       SPLICE_READ_MIN < SPLICE_BUF,
 	       "a stopped read must be able to start again");
 
 static void splice_sndstate(struct splice *sp, struct splice_sndstate *s)
