@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t nat_hash(const struct nat_key *k, size_t n)
+static size_t nat_hash(const struct nat_fkey *k, size_t n)
 {
 	uint64_t h = (uint64_t)k->gip * 0x9e3779b97f4a7c15ull;
 
@@ -20,15 +20,66 @@ static size_t nat_hash(const struct nat_key *k, size_t n)
 	return (size_t)h & (n - 1);
 }
 
-static bool nat_key_eq(const struct nat_key *a, const struct nat_key *b)
+/* gip6 and dip6 are one NAT_ADDR6_LEN-byte run, as in a flow's tail */
+_Static_assert(offsetof(struct nat_key, dip6) ==
+		       offsetof(struct nat_key, gip6) + 16,
+	       "nat_key: gip6, dip6 adjacent");
+
+static void nat_fkey_of(struct nat_fkey *fk, const struct nat_key *k)
+{
+	memset(fk, 0, sizeof(*fk));
+	fk->gip = k->gip;
+	fk->dip = k->dip;
+	fk->gport = k->gport;
+	fk->dport = k->dport;
+	fk->proto = k->proto;
+	fk->v6 = k->v6;
+}
+
+/* @a6: the key's IPv6 addresses (NAT_ADDR6_LEN bytes), read if v6 */
+static bool nat_fkey_eq(const struct nat_fkey *a, const uint8_t *a6,
+			const struct nat_fkey *b, const uint8_t *b6)
 {
 	return a->gip == b->gip && a->dip == b->dip && a->gport == b->gport &&
 	       a->dport == b->dport && a->proto == b->proto && a->v6 == b->v6 &&
-	       (!a->v6 || (!memcmp(a->gip6, b->gip6, 16) &&
-			   !memcmp(a->dip6, b->dip6, 16)));
+	       (!a->v6 || !memcmp(a6, b6, NAT_ADDR6_LEN));
 }
 
-int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows)
+static struct nat_flow *nat_find(const struct nat_table *t,
+				 const struct nat_fkey *k, const uint8_t *a6)
+{
+	struct nat_flow *f = t->buckets[nat_hash(k, t->n_buckets)];
+
+	for (; f; f = f->hnext)
+		if (nat_fkey_eq(&f->key, nat_flow_a6(t, f), k, a6))
+			return f;
+	return NULL;
+}
+
+void nat_flow_set_key(const struct nat_table *t, struct nat_flow *f,
+		      const struct nat_key *k)
+{
+	nat_fkey_of(&f->key, k);
+	if (k->v6)
+		memcpy(nat_flow_a6(t, f), k->gip6, NAT_ADDR6_LEN);
+}
+
+void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
+		  struct nat_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->gip = f->key.gip;
+	k->dip = f->key.dip;
+	k->gport = f->key.gport;
+	k->dport = f->key.dport;
+	k->proto = f->key.proto;
+	k->v6 = f->key.v6;
+	if (k->v6)
+		memcpy(k->gip6, nat_flow_a6(t, f), NAT_ADDR6_LEN);
+}
+
+int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
+		   ptrdiff_t a6_off)
 {
 	size_t n = 1;
 
@@ -40,6 +91,7 @@ int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows)
 		return -ENOMEM;
 	t->n_buckets = n;
 	t->max_flows = max_flows;
+	t->a6_off = a6_off;
 	return 0;
 }
 
@@ -52,12 +104,10 @@ void nat_table_fini(struct nat_table *t)
 struct nat_flow *nat_table_find(const struct nat_table *t,
 				const struct nat_key *k)
 {
-	struct nat_flow *f = t->buckets[nat_hash(k, t->n_buckets)];
+	struct nat_fkey fk;
 
-	for (; f; f = f->hnext)
-		if (nat_key_eq(&f->key, k))
-			return f;
-	return NULL;
+	nat_fkey_of(&fk, k);
+	return nat_find(t, &fk, k->gip6);
 }
 
 static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
@@ -88,7 +138,7 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 {
 	size_t h;
 
-	if (nat_table_find(t, &f->key))
+	if (nat_find(t, &f->key, nat_flow_a6(t, f)))
 		return -EEXIST;
 	if (nat_table_full(t))
 		return -EMFILE;

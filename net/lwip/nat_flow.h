@@ -24,8 +24,22 @@ struct nat_key {
 	uint16_t gport, dport;
 	uint8_t proto; /* 6, 17, 1, 58 */
 	uint8_t v6; /* 1: an IPv6 flow, its addresses in gip6/dip6 */
-	uint8_t gip6[16], dip6[16]; /* IPv6 only; zero for IPv4 */
+	uint8_t gip6[16], dip6[16]; /* IPv6 only; zero for IPv4; adjacent */
 };
+
+/*
+ * What a flow keeps of its key: struct nat_key without the IPv6
+ * addresses, which an IPv6 flow keeps in a tail of NAT_ADDR6_LEN bytes
+ * (gip6 then dip6) at the table's a6_off from its struct nat_flow, so an
+ * IPv4 flow does not carry 32 bytes of zeros.
+ */
+struct nat_fkey {
+	uint32_t gip, dip;
+	uint16_t gport, dport;
+	uint8_t proto, v6;
+};
+
+#define NAT_ADDR6_LEN 32
 
 /* nat_key_fold6() - the 32 bits of an IPv6 address gip/dip hold. */
 static inline uint32_t nat_key_fold6(const uint8_t a[16])
@@ -41,10 +55,10 @@ static inline uint32_t nat_key_fold6(const uint8_t a[16])
 }
 
 struct nat_flow {
-	struct nat_key key;
 	struct nat_flow *hnext; /* hash chain */
 	struct nat_flow *lprev, *lnext; /* LRU list (oldest first) */
 	uint64_t last_ms;
+	struct nat_fkey key;
 };
 
 struct nat_table {
@@ -53,15 +67,24 @@ struct nat_table {
 	size_t n_flows;
 	size_t max_flows; /* total bound, whatever the source address */
 	struct nat_flow *lru_head, *lru_tail;
+	/* where an IPv6 flow's addresses are, from its struct nat_flow */
+	ptrdiff_t a6_off;
 };
 
-/* nat_table_init() - @n_buckets rounded up to a power of two. */
-int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows);
+/*
+ * nat_table_init() - @n_buckets rounded up to a power of two; the flows'
+ * IPv6 addresses at @a6_off bytes from their struct nat_flow.
+ */
+int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
+		   ptrdiff_t a6_off);
 void nat_table_fini(struct nat_table *t);
 
 struct nat_flow *nat_table_find(const struct nat_table *t,
 				const struct nat_key *k);
-/* nat_table_insert() - 0, -EEXIST, or -EMFILE when the table is full. */
+/*
+ * nat_table_insert() - @f, its key set (nat_flow_set_key()): 0, -EEXIST,
+ * or -EMFILE when the table is full.
+ */
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now);
 /* nat_table_full() - the next insert would fail with -EMFILE. */
 static inline bool nat_table_full(const struct nat_table *t)
@@ -69,6 +92,21 @@ static inline bool nat_table_full(const struct nat_table *t)
 	return t->n_flows >= t->max_flows;
 }
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
+/* nat_flow_a6() - @f's IPv6 addresses (gip6, dip6); IPv6 flows only. */
+static inline uint8_t *nat_flow_a6(const struct nat_table *t,
+				   const struct nat_flow *f)
+{
+	return (uint8_t *)f + t->a6_off;
+}
+/*
+ * nat_flow_set_key() - @f's key from @k (IPv6: addresses into its tail);
+ * before nat_table_insert().
+ */
+void nat_flow_set_key(const struct nat_table *t, struct nat_flow *f,
+		      const struct nat_key *k);
+/* nat_flow_key() - the whole key of @f. */
+void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
+		  struct nat_key *k);
 /* nat_table_touch() - mark @f used at @now (moves it to the LRU tail). */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
 /* nat_table_oldest() - least recently used flow, or NULL. */

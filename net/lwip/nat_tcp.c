@@ -80,10 +80,18 @@ struct nat_tcp_hs {
 
 struct nat_tcp {
 	struct splice sp; /* the host socket lives in here */
-	struct nat_flow flow;
 	struct nat_tcp_hs *hs; /* until the guest's handshake completes */
 	/* its state and NAT_TCP_IN_TABLE live in sp.owner_bits */
+	struct nat_flow flow;
+	/* IPv6 flows only (allocated by family): gip6, dip6 (nat_flow.h) */
+	uint8_t a6[];
 };
+
+ptrdiff_t nat_tcp_a6_off(void)
+{
+	return (ptrdiff_t)offsetof(struct nat_tcp, a6) -
+	       (ptrdiff_t)offsetof(struct nat_tcp, flow);
+}
 
 #define NAT_TCP_STATE_MASK 3u
 #define NAT_TCP_IN_TABLE 4u
@@ -97,6 +105,12 @@ static inline enum nat_tcp_state nat_tcp_state(const struct nat_tcp *t)
 static inline struct nat *nat_tcp_nat(struct nat_tcp *t)
 {
 	return lwst_splice_nat(t->sp.ctx);
+}
+
+/* nat_tcp_key() - the flow's whole key */
+static void nat_tcp_key(struct nat_tcp *t, struct nat_key *k)
+{
+	nat_flow_key(&nat_tcp_nat(t)->tcp, &t->flow, k);
 }
 
 static inline void nat_tcp_set_state(struct nat_tcp *t, enum nat_tcp_state s)
@@ -332,8 +346,10 @@ static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 	pk->dst = t->flow.key.dip;
 	pk->proto = IP_PROTO_TCP;
 	pk->v6 = t->flow.key.v6;
-	memcpy(pk->src6, t->flow.key.gip6, 16);
-	memcpy(pk->dst6, t->flow.key.dip6, 16);
+	if (pk->v6) {
+		memcpy(pk->src6, t->a6, 16);
+		memcpy(pk->dst6, t->a6 + 16, 16);
+	}
 }
 
 /*
@@ -374,6 +390,7 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 	struct nat_tcp_hs *hs = t->hs;
 	struct nat *nat = nat_tcp_nat(t);
 	struct nat_pkt pk;
+	struct nat_key k;
 	struct tcp_pcb *pcb;
 	ip_addr_t gip, dip;
 
@@ -385,18 +402,19 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 		return;
 	}
 	nat_tcp_syn_pkt(t, &pk);
+	nat_tcp_key(t, &k);
 	if (status < 0) {
 		char a[INET6_ADDRSTRLEN];
 
 		nat->cnt.tcp.refused++;
 		log_debug("nat: tcp connect to %s:%u failed: %s",
-			  nat_key_str(&t->flow.key, false, a),
-			  t->flow.key.dport, uv_strerror(status));
+			  nat_key_str(&k, false, a), k.dport,
+			  uv_strerror(status));
 		nat_tcp_rst_syn(nat, &pk);
 		nat_tcp_close(t, false);
 		return;
 	}
-	hs->listener = nat_listener_get(nat, &t->flow.key);
+	hs->listener = nat_listener_get(nat, &k);
 	if (!hs->listener) {
 		log_rl("nat: cannot create a listening pcb, connection reset");
 		nat_tcp_rst_syn(nat, &pk);
@@ -405,11 +423,10 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 	}
 	hs->syn = NULL;
 	nat_tcp_set_state(t, NAT_TCP_HANDSHAKE);
-	nat_key_ip(&t->flow.key, true, &gip);
-	nat_key_ip(&t->flow.key, false, &dip);
+	nat_key_ip(&k, true, &gip);
+	nat_key_ip(&k, false, &dip);
 	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
-		lwst_tcp_tw_reuse(nat->st, &gip, t->flow.key.gport, &dip,
-				  t->flow.key.dport);
+		lwst_tcp_tw_reuse(nat->st, &gip, k.gport, &dip, k.dport);
 	nat_tcp_to_lwip(&pk);
 	/*
 	 * lwIP put the new SYN_RCVD pcb at the head of the active list; no
@@ -485,7 +502,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		nat_tcp_refuse(nat, pk);
 		return;
 	}
-	t = calloc(1, sizeof(*t));
+	t = calloc(1, sizeof(*t) + (k->v6 ? NAT_ADDR6_LEN : 0));
 	hs = calloc(1, sizeof(*hs));
 	if (!t || !hs) {
 		free(t);
@@ -496,10 +513,10 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	}
 	t->hs = hs;
 	hs->t = t;
-	t->flow.key = *k;
 	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
+	nat_flow_set_key(&nat->tcp, &t->flow, k);
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
 	if (r < 0) { /* full, or a duplicate: neither can happen here */
 		nat_tcp_refuse(nat, pk);
