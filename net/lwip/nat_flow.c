@@ -79,7 +79,7 @@ void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
 }
 
 int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
-		   ptrdiff_t a6_off)
+		   ptrdiff_t a6_off, ptrdiff_t lru_off)
 {
 	size_t n = 1;
 
@@ -92,6 +92,7 @@ int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
 	t->n_buckets = n;
 	t->max_flows = max_flows;
 	t->a6_off = a6_off;
+	t->lru_off = lru_off;
 	return 0;
 }
 
@@ -112,10 +113,12 @@ struct nat_flow *nat_table_find(const struct nat_table *t,
 
 static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
 {
-	f->lnext = NULL;
-	f->lprev = t->lru_tail;
+	struct nat_lru *l = nat_flow_lru(t, f);
+
+	l->next = NULL;
+	l->prev = t->lru_tail;
 	if (t->lru_tail)
-		t->lru_tail->lnext = f;
+		nat_flow_lru(t, t->lru_tail)->next = f;
 	else
 		t->lru_head = f;
 	t->lru_tail = f;
@@ -123,15 +126,17 @@ static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
 
 static void nat_lru_unlink(struct nat_table *t, struct nat_flow *f)
 {
-	if (f->lprev)
-		f->lprev->lnext = f->lnext;
+	struct nat_lru *l = nat_flow_lru(t, f);
+
+	if (l->prev)
+		nat_flow_lru(t, l->prev)->next = l->next;
 	else
-		t->lru_head = f->lnext;
-	if (f->lnext)
-		f->lnext->lprev = f->lprev;
+		t->lru_head = l->next;
+	if (l->next)
+		nat_flow_lru(t, l->next)->prev = l->prev;
 	else
-		t->lru_tail = f->lprev;
-	f->lprev = f->lnext = NULL;
+		t->lru_tail = l->prev;
+	l->prev = l->next = NULL;
 }
 
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
@@ -145,8 +150,10 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 	h = nat_hash(&f->key, t->n_buckets);
 	f->hnext = t->buckets[h];
 	t->buckets[h] = f;
-	f->last_ms = now;
-	nat_lru_append(t, f);
+	if (t->lru_off != NAT_NO_LRU) {
+		nat_flow_lru(t, f)->last_ms = now;
+		nat_lru_append(t, f);
+	}
 	t->n_flows++;
 	return 0;
 }
@@ -159,7 +166,8 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 		if (*pp == f) {
 			*pp = f->hnext;
 			f->hnext = NULL;
-			nat_lru_unlink(t, f);
+			if (t->lru_off != NAT_NO_LRU)
+				nat_lru_unlink(t, f);
 			t->n_flows--;
 			return;
 		}
@@ -168,7 +176,9 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
 {
-	f->last_ms = now;
+	if (t->lru_off == NAT_NO_LRU)
+		return;
+	nat_flow_lru(t, f)->last_ms = now;
 	if (t->lru_tail != f) {
 		nat_lru_unlink(t, f);
 		nat_lru_append(t, f);
@@ -177,5 +187,12 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
 
 struct nat_flow *nat_table_oldest(const struct nat_table *t)
 {
-	return t->lru_head;
+	size_t i;
+
+	if (t->lru_off != NAT_NO_LRU || !t->n_flows)
+		return t->lru_head;
+	for (i = 0; i < t->n_buckets; i++)
+		if (t->buckets[i])
+			return t->buckets[i];
+	return NULL;
 }

@@ -56,10 +56,20 @@ static inline uint32_t nat_key_fold6(const uint8_t a[16])
 
 struct nat_flow {
 	struct nat_flow *hnext; /* hash chain */
-	struct nat_flow *lprev, *lnext; /* LRU list (oldest first) */
-	uint64_t last_ms;
 	struct nat_fkey key;
 };
+
+/*
+ * A flow's place in its table's LRU list, at the table's lru_off from
+ * its struct nat_flow: only tables whose flows expire when idle (UDP,
+ * ICMP) have one; TCP flows end with their connection and keep none.
+ */
+struct nat_lru {
+	struct nat_flow *prev, *next; /* oldest first */
+	uint64_t last_ms;
+};
+
+#define NAT_NO_LRU ((ptrdiff_t)0) /* lru_off of a table without a list */
 
 struct nat_table {
 	struct nat_flow **buckets;
@@ -69,14 +79,17 @@ struct nat_table {
 	struct nat_flow *lru_head, *lru_tail;
 	/* where an IPv6 flow's addresses are, from its struct nat_flow */
 	ptrdiff_t a6_off;
+	/* where a flow's struct nat_lru is, or NAT_NO_LRU */
+	ptrdiff_t lru_off;
 };
 
 /*
  * nat_table_init() - @n_buckets rounded up to a power of two; the flows'
- * IPv6 addresses at @a6_off bytes from their struct nat_flow.
+ * IPv6 addresses at @a6_off bytes from their struct nat_flow, their
+ * struct nat_lru at @lru_off (or NAT_NO_LRU).
  */
 int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
-		   ptrdiff_t a6_off);
+		   ptrdiff_t a6_off, ptrdiff_t lru_off);
 void nat_table_fini(struct nat_table *t);
 
 struct nat_flow *nat_table_find(const struct nat_table *t,
@@ -92,6 +105,12 @@ static inline bool nat_table_full(const struct nat_table *t)
 	return t->n_flows >= t->max_flows;
 }
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
+/* nat_flow_lru() - @f's place in the LRU list; tables with one only. */
+static inline struct nat_lru *nat_flow_lru(const struct nat_table *t,
+					   const struct nat_flow *f)
+{
+	return (struct nat_lru *)((char *)f + t->lru_off);
+}
 /* nat_flow_a6() - @f's IPv6 addresses (gip6, dip6); IPv6 flows only. */
 static inline uint8_t *nat_flow_a6(const struct nat_table *t,
 				   const struct nat_flow *f)
@@ -107,9 +126,15 @@ void nat_flow_set_key(const struct nat_table *t, struct nat_flow *f,
 /* nat_flow_key() - the whole key of @f. */
 void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
 		  struct nat_key *k);
-/* nat_table_touch() - mark @f used at @now (moves it to the LRU tail). */
+/*
+ * nat_table_touch() - mark @f used at @now (moves it to the LRU tail);
+ * tables with an LRU list only.
+ */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
-/* nat_table_oldest() - least recently used flow, or NULL. */
+/*
+ * nat_table_oldest() - least recently used flow, or NULL. Without an LRU
+ * list: any flow, found by a walk of the buckets (for a teardown).
+ */
 struct nat_flow *nat_table_oldest(const struct nat_table *t);
 
 #include "net/nat_limits.h"

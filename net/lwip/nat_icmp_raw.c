@@ -37,6 +37,7 @@
 
 struct nat_icmp_raw_flow {
 	struct nat_flow flow; /* first */
+	struct nat_lru lru;
 	struct nat_key key; /* whole (the IPv6 tail); gport = echo id */
 	uint16_t hid; /* the id on the host side */
 	uint32_t haddr; /* host address pinged, host order */
@@ -206,7 +207,7 @@ void nat_icmp_raw_sweep(struct nat *nat, uint64_t now)
 	struct nat_flow *f;
 
 	while ((f = nat_table_oldest(&r->flows)) &&
-	       now - f->last_ms >= NAT_ICMP_IDLE_MS)
+	       now - nat_flow_lru(&r->flows, f)->last_ms >= NAT_ICMP_IDLE_MS)
 		nat_icmp_raw_close(r, (struct nat_icmp_raw_flow *)f);
 }
 
@@ -292,7 +293,8 @@ int nat_icmp_raw_setup(struct nat *nat)
 	r = calloc(1, sizeof(*r));
 	if (!r ||
 	    nat_table_init(&r->flows, 256, NAT_ICMP_RAW_MAX,
-			   NAT_KEY_A6_OFF(struct nat_icmp_raw_flow, key)) < 0) {
+			   NAT_KEY_A6_OFF(struct nat_icmp_raw_flow, key),
+			   NAT_LRU_OFF(struct nat_icmp_raw_flow, lru)) < 0) {
 		free(r);
 		close(fd);
 		return -ENOMEM;

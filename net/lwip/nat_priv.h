@@ -71,6 +71,7 @@ struct nat_pkt {
  */
 struct nat_dgram {
 	struct nat_flow flow; /* first */
+	struct nat_lru lru;
 	/* the whole key (the table's IPv6 tail); ICMP: gport = echo id */
 	struct nat_key key;
 	struct nat *nat;
@@ -82,6 +83,8 @@ struct nat_dgram {
  * The table's a6_off (nat_flow.h) of flows of @type that keep their whole
  * key in @key beside their struct nat_flow flow.
  */
+#define NAT_LRU_OFF(type, lru) \
+	((ptrdiff_t)offsetof(type, lru) - (ptrdiff_t)offsetof(type, flow))
 #define NAT_KEY_A6_OFF(type, key) \
 	((ptrdiff_t)offsetof(type, key.gip6) - (ptrdiff_t)offsetof(type, flow))
 
@@ -193,7 +196,7 @@ static inline bool nat_flow_expired(const struct nat_table *t,
 				    const struct nat_flow *f, uint64_t now,
 				    uint64_t idle_ms)
 {
-	uint64_t idle = now - f->last_ms;
+	uint64_t idle = now - nat_flow_lru(t, f)->last_ms;
 
 	return idle >= idle_ms ||
 	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);

@@ -28,11 +28,15 @@
 struct test_flow {
 	int tag;
 	struct nat_flow flow;
+	struct nat_lru lru;
 	struct nat_key key; /* whole, its addresses the IPv6 tail */
 };
 
 #define A6_OFF                                             \
 	((ptrdiff_t)offsetof(struct test_flow, key.gip6) - \
+	 (ptrdiff_t)offsetof(struct test_flow, flow))
+#define LRU_OFF                                       \
+	((ptrdiff_t)offsetof(struct test_flow, lru) - \
 	 (ptrdiff_t)offsetof(struct test_flow, flow))
 
 static struct nat_key key(uint8_t proto, uint32_t gip, uint16_t gport,
@@ -66,10 +70,10 @@ static void lru_check(const struct nat_table *t, struct test_flow **order,
 	const struct nat_flow *f = nat_table_oldest(t), *prev = NULL;
 	size_t i = 0;
 
-	for (; f; prev = f, f = f->lnext, i++) {
+	for (; f; prev = f, f = nat_flow_lru(t, f)->next, i++) {
 		assert_true(i < n);
 		assert_ptr_equal(f, &order[i]->flow);
-		assert_ptr_equal(f->lprev, prev);
+		assert_ptr_equal(nat_flow_lru(t, f)->prev, prev);
 	}
 	assert_int_equal(i, n);
 	assert_ptr_equal(t->lru_tail, prev);
@@ -80,16 +84,16 @@ static void test_init(void **state)
 	struct nat_table t;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 1000, 10, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 1000, 10, A6_OFF, LRU_OFF), 0);
 	assert_int_equal(t.n_buckets, 1024); /* rounded up to a power of 2 */
 	assert_int_equal(t.n_flows, 0);
 	assert_null(nat_table_oldest(&t));
 	nat_table_fini(&t);
 	assert_null(t.buckets);
-	assert_int_equal(nat_table_init(&t, 1, 10, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 1, 10, A6_OFF, LRU_OFF), 0);
 	assert_int_equal(t.n_buckets, 1);
 	nat_table_fini(&t);
-	assert_int_equal(nat_table_init(&t, 0, 10, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 0, 10, A6_OFF, LRU_OFF), 0);
 	assert_int_equal(t.n_buckets, 1);
 	nat_table_fini(&t);
 }
@@ -101,7 +105,7 @@ static void test_insert_find_remove(void **state)
 	struct nat_key k;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 64, 100, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 64, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key(6, GUEST, 40000, IP(1, 1, 1, 1), 443), 1);
 	flow_init(&b, key(17, GUEST, 40000, IP(1, 1, 1, 1), 443), 2);
 	flow_init(&c, key(1, GUEST, 7, IP(8, 8, 8, 8), 0), 3);
@@ -109,7 +113,7 @@ static void test_insert_find_remove(void **state)
 	assert_int_equal(nat_table_insert(&t, &b.flow, 11), 0);
 	assert_int_equal(nat_table_insert(&t, &c.flow, 12), 0);
 	assert_int_equal(t.n_flows, 3);
-	assert_int_equal(a.flow.last_ms, 10);
+	assert_int_equal(a.lru.last_ms, 10);
 
 	k = key(6, GUEST, 40000, IP(1, 1, 1, 1), 443);
 	assert_ptr_equal(nat_table_find(&t, &k), &a.flow);
@@ -159,7 +163,7 @@ static void test_duplicate(void **state)
 	struct test_flow a, dup;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key(6, GUEST, 1, IP(1, 2, 3, 4), 80), 1);
 	flow_init(&dup, key(6, GUEST, 1, IP(1, 2, 3, 4), 80), 2);
 	assert_int_equal(nat_table_insert(&t, &a.flow, 0), 0);
@@ -208,7 +212,7 @@ static void test_ipv6_keys(void **state)
 	struct nat_key k;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key6(6, 0x10, 1000, 1, 80), 1);
 	flow_init(&b, key6(6, 0x11, 1000, 1, 80), 2);
 	flow_init(&c, key6(17, 0x10, 1000, 1, 80), 3);
@@ -265,14 +269,18 @@ static void test_tail_by_family(void **state)
 
 	(void)state;
 	k4 = key(6, k6.gip, 1000, k6.dip, 80);
-	assert_int_equal(sizeof(struct nat_flow), 48); /* no IPv6 in it */
-	assert_int_equal(nat_table_init(&t, 1, 100, off), 0); /* one chain */
+	assert_int_equal(sizeof(struct nat_flow), 24); /* no IPv6, no LRU */
+	/* one chain; no LRU list, as for TCP */
+	assert_int_equal(nat_table_init(&t, 1, 100, off, NAT_NO_LRU), 0);
 	f4 = tail_flow_new(&t, &k4);
 	f6 = tail_flow_new(&t, &k6);
 	assert_int_equal(nat_table_insert(&t, &f4->flow, 0), 0);
 	assert_int_equal(nat_table_insert(&t, &f6->flow, 0), 0);
 	assert_ptr_equal(nat_table_find(&t, &k4), &f4->flow);
 	assert_ptr_equal(nat_table_find(&t, &k6), &f6->flow);
+	/* without an LRU list "oldest" is any flow (teardown) */
+	assert_true(nat_table_oldest(&t) == &f4->flow ||
+		    nat_table_oldest(&t) == &f6->flow);
 	assert_memory_equal(f6->a6, k6.gip6, 16);
 	assert_memory_equal(f6->a6 + 16, k6.dip6, 16);
 	nat_flow_key(&t, &f6->flow, &back);
@@ -290,8 +298,10 @@ static void test_tail_by_family(void **state)
 	assert_null(nat_table_find(&t, &k6));
 	assert_ptr_equal(nat_table_find(&t, &k4), &f4->flow);
 	nat_table_remove(&t, &f4->flow);
+	assert_ptr_equal(nat_table_oldest(&t), &g6->flow);
 	nat_table_remove(&t, &g6->flow);
 	assert_int_equal(t.n_flows, 0);
+	assert_null(nat_table_oldest(&t));
 	free(f4);
 	free(f6);
 	free(g6);
@@ -310,7 +320,7 @@ static void test_total_limit(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 4, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 16, 4, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < 6; i++)
 		flow_init(&f[i],
 			  key(6, IP(10, 0, 0, (uint8_t)(1 + i)), 1000,
@@ -353,7 +363,7 @@ static void test_lru_evict(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	assert_int_equal(nat_table_init(&t, 64, max, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 64, max, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < n; i++) {
 		flow_init(&f[i],
 			  key(17, GUEST, (uint16_t)(10000 + i), IP(9, 9, 9, 9),
@@ -439,7 +449,7 @@ static void test_lru(void **state)
 	struct nat_table t;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key(6, GUEST, 1, IP(1, 1, 1, 1), 80), 1);
 	flow_init(&b, key(6, GUEST, 2, IP(1, 1, 1, 1), 80), 2);
 	flow_init(&c, key(6, GUEST, 3, IP(1, 1, 1, 1), 80), 3);
@@ -453,14 +463,14 @@ static void test_lru(void **state)
 
 	/* touching the oldest moves it to the tail */
 	nat_table_touch(&t, &a.flow, 400);
-	assert_int_equal(a.flow.last_ms, 400);
+	assert_int_equal(a.lru.last_ms, 400);
 	lru_check(&t, (struct test_flow *[]){&b, &c, &a}, 3);
 	/* touching the middle one */
 	nat_table_touch(&t, &c.flow, 500);
 	lru_check(&t, (struct test_flow *[]){&b, &a, &c}, 3);
 	/* touching the tail keeps the order and updates the time */
 	nat_table_touch(&t, &c.flow, 600);
-	assert_int_equal(c.flow.last_ms, 600);
+	assert_int_equal(c.lru.last_ms, 600);
 	lru_check(&t, (struct test_flow *[]){&b, &a, &c}, 3);
 
 	/* removal from head, middle and tail keeps the list whole */
@@ -488,7 +498,7 @@ static void test_lru_sweep(void **state)
 	int i, n = 0;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < 10; i++) {
 		flow_init(&f[i],
 			  key(17, GUEST, (uint16_t)i, IP(9, 9, 9, 9), 53), i);
@@ -499,7 +509,8 @@ static void test_lru_sweep(void **state)
 	/* flows 2 and 5 stay busy */
 	nat_table_touch(&t, &f[2].flow, 20000);
 	nat_table_touch(&t, &f[5].flow, 20000);
-	while ((o = nat_table_oldest(&t)) && o->last_ms + 10000 <= 21000) {
+	while ((o = nat_table_oldest(&t)) &&
+	       nat_flow_lru(&t, o)->last_ms + 10000 <= 21000) {
 		nat_table_remove(&t, o);
 		n++;
 	}
@@ -528,7 +539,7 @@ static void test_many_flows(void **state)
 	(void)state;
 	assert_non_null(f);
 	assert_non_null(live);
-	assert_int_equal(nat_table_init(&t, 64, 100000, A6_OFF), 0);
+	assert_int_equal(nat_table_init(&t, 64, 100000, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < n; i++) {
 		/* keys that differ in one field at a time */
 		uint8_t proto = (uint8_t)(i % 3 == 0 ? 6 : i % 3 == 1 ? 17 : 1);
@@ -572,7 +583,7 @@ static void test_many_flows(void **state)
 	count = 0;
 	phase = 0;
 	last = 0;
-	for (it = nat_table_oldest(&t); it; it = it->lnext) {
+	for (it = nat_table_oldest(&t); it; it = nat_flow_lru(&t, it)->next) {
 		const struct test_flow *tf =
 			(const struct test_flow *)((const char *)it -
 						   offsetof(struct test_flow,
