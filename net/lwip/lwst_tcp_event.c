@@ -18,16 +18,18 @@ u8_t lwst_tcp_ext_id(void)
 	return lwst_ext_id;
 }
 
-/* what lwIP does for a pcb without a recv callback (tcp_recv_null()) */
-static err_t lwst_recv_default(struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+/*
+ * What lwIP's callback API does for a pcb without a recv callback: data
+ * acknowledged and dropped (tcp_recv_null()); the peer's FIN (p NULL, the
+ * event API's TCP_EVENT_CLOSED) not reported, so nothing: whoever let go
+ * of the pcb closed or aborted it then.
+ */
+static err_t lwst_recv_default(struct tcp_pcb *pcb, struct pbuf *p)
 {
 	if (p) {
 		tcp_recved(pcb, p->tot_len);
 		pbuf_free(p);
-		return ERR_OK;
 	}
-	if (err == ERR_OK)
-		return tcp_close(pcb);
 	return ERR_OK;
 }
 
@@ -40,7 +42,7 @@ err_t lwip_tcp_event(void *arg, struct tcp_pcb *pcb, enum lwip_event ev,
 	case LWIP_EVENT_RECV:
 		if (ops && ops->recv)
 			return ops->recv(arg, pcb, p, err);
-		return lwst_recv_default(pcb, p, err);
+		return lwst_recv_default(pcb, p);
 	case LWIP_EVENT_SENT:
 		if (ops && ops->sent)
 			return ops->sent(arg, pcb, size);

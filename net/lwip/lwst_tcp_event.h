@@ -6,9 +6,10 @@
  * The argument given to tcp_arg() (the pcb's callback_arg) must begin
  * with a pointer to its struct lwst_tcp_ops: the events go to its
  * functions with that argument. A pcb without an argument, or an event
- * without a function, gets what lwIP does without a callback: received
- * data acknowledged and dropped, the pcb closed on the peer's FIN, a new
- * connection refused (ERR_ARG, lwIP aborts it), everything else ERR_OK.
+ * without a function, gets what lwIP's callback API does without a
+ * callback: received data acknowledged and dropped, the peer's FIN
+ * ignored, a new connection refused (ERR_ARG, lwIP aborts it),
+ * everything else ERR_OK.
  *
  * Unlike lwIP's callback API, the event API reports no error for a pcb
  * that dies in SYN_RCVD (lwIP assumes nobody saw it before its accept):

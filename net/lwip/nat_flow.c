@@ -1,7 +1,8 @@
 /*
  * nat_flow.c - the NAT flow table (see nat_flow.h): a chained hash table
- * sized at start-up (no rehash on the data path) plus an LRU list, so the
- * idle sweep only looks at flows that may have expired.
+ * sized at start-up (no rehash on the data path) plus, for tables that
+ * have one, an LRU list, so the idle sweep only looks at flows that may
+ * have expired.
  */
 #include "net/lwip/nat_flow.h"
 

@@ -1,10 +1,14 @@
 /*
  * nat_flow.h - the NAT's flow table: flows keyed by the guest's 5-tuple
  * (protocol, guest address and port, destination address and port; for
- * ICMP echo the port is the echo identifier), IPv4 or IPv6. Intrusive: a flow embeds a
- * struct nat_flow. Each table has a TOTAL bound (the guest chooses its
- * source addresses, so a per-source bound bounds nothing), and the bounds
- * come from the fd limit (nat_limits_compute()). Pure, no I/O.
+ * ICMP echo the port is the echo identifier), IPv4 or IPv6. Intrusive: a
+ * flow embeds a struct nat_flow (hash link and a 16-byte key); an IPv6
+ * flow's addresses and, in tables whose flows expire when idle, the
+ * flow's LRU links lie at offsets from it that the table knows (a6_off,
+ * lru_off), so an IPv4 TCP flow carries neither. Each table has a TOTAL
+ * bound (the guest chooses its source addresses, so a per-source bound
+ * bounds nothing), and the bounds come from the fd limit
+ * (nat_limits_compute()). Pure, no I/O.
  */
 #ifndef QCW_NAT_FLOW_H
 #define QCW_NAT_FLOW_H
