@@ -128,12 +128,22 @@ unsigned int qcw_ooseq_limit(unsigned int max, int count);
 #define TCP_LISTEN_BACKLOG 1
 #define TCP_MAXRTX 12
 #define TCP_SYNMAXRTX 6
-#define LWIP_TCP_KEEPALIVE 1
+/*
+ * Keepalive probes go out for pcbs with SOF_KEEPALIVE (the NAT's, after
+ * their own keep_idle) at one interval and count for all: no per-pcb
+ * interval and count (8 bytes in every pcb).
+ */
+#define LWIP_TCP_KEEPALIVE 0
+#define TCP_KEEPINTVL_DEFAULT 10000UL /* ms */
+#define TCP_KEEPCNT_DEFAULT 6U
 #define LWIP_TCP_TIMESTAMPS 0
-#define LWIP_CALLBACK_API 1
-#define LWIP_EVENT_API 0
+/* one event function instead of five callback pointers in every pcb
+ * (40 bytes): lwst_tcp_event.h */
+#define LWIP_CALLBACK_API 0
+#define LWIP_EVENT_API 1
 #define SO_REUSE 1
-/* one slot (16 bytes in every pcb): the ring a pcb sends from (txring.c);
+/* one slot (16 bytes in every pcb): the ring a pcb sends from (txring.c),
+ * or during the NAT's handshake its pcb's lifetime (lwst_tcp_watch());
  * the remembered ends of the queues live in the splice (qcw_tcp_output.c) */
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 #define TCP_DEFAULT_LISTEN_BACKLOG 0xff

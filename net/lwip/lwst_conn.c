@@ -31,6 +31,8 @@
 #define LWST_GW_DEFAULT_CONNS 32 /* when the caller gives 0 */
 
 struct lwst_listener {
+	/* first: its pcbs' argument is the listener (lwst_tcp_event.h) */
+	const struct lwst_tcp_ops *tcp;
 	struct lwst *st;
 	stack_accept_fn cb;
 	void *arg;
@@ -73,7 +75,18 @@ static void lwst_conn_closed(struct splice *sp)
 		lwst_conn_gone(st);
 }
 
+static err_t lwst_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err);
+static void lwst_conn_err_cb(void *arg, err_t err);
+
+/* the pcb's argument is the splice, c, from the dial on */
 static const struct splice_ops lwst_conn_ops = {
+	.tcp =
+		{
+			.recv = splice_tcp_recv,
+			.sent = splice_tcp_sent,
+			.connected = lwst_connected_cb,
+			.err = lwst_conn_err_cb,
+		},
 	.closed = lwst_conn_closed,
 };
 
@@ -101,7 +114,6 @@ static void lwst_conn_end(struct stack_conn *c, bool reset)
 {
 	if (c->dial) {
 		tcp_arg(c->dial, NULL);
-		tcp_err(c->dial, NULL);
 		tcp_abort(c->dial);
 		c->dial = NULL;
 	}
@@ -124,12 +136,14 @@ static err_t lwst_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-static void lwst_dial_err_cb(void *arg, err_t err)
+static void lwst_conn_err_cb(void *arg, err_t err)
 {
 	struct stack_conn *c = arg;
 
-	if (!c)
+	if (!c->dial) {
+		splice_tcp_err(&c->sp, err); /* started */
 		return;
+	}
 	c->dial = NULL; /* freed by lwIP */
 	c->err = err == ERR_RST ? -ECONNREFUSED : -ETIMEDOUT;
 	lwst_conn_end(c, false);
@@ -160,12 +174,10 @@ static int lwst_dial(struct stack_conn *c)
 		return -EADDRINUSE;
 	}
 	c->dial = pcb;
-	tcp_arg(pcb, c);
-	tcp_err(pcb, lwst_dial_err_cb);
-	if (tcp_connect(pcb, &dst, c->port, lwst_connected_cb) != ERR_OK) {
+	tcp_arg(pcb, c); /* lwst_conn_ops.tcp */
+	if (tcp_connect(pcb, &dst, c->port, NULL) != ERR_OK) {
 		c->dial = NULL;
 		tcp_arg(pcb, NULL);
-		tcp_err(pcb, NULL);
 		tcp_abort(pcb);
 		return -ENOMEM;
 	}
@@ -265,6 +277,10 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
  * lwst_listen_pcb() - a listening pcb on @addr:@port for @l, or NULL
  * (*@err: -ENOMEM or -EADDRINUSE).
  */
+static const struct lwst_tcp_ops lwst_gw_tcp = {
+	.accept = lwst_gw_accept,
+};
+
 static struct tcp_pcb *lwst_listen_pcb(struct lwst_listener *l,
 				       const ip_addr_t *addr, uint16_t port,
 				       int *err)
@@ -286,8 +302,7 @@ static struct tcp_pcb *lwst_listen_pcb(struct lwst_listener *l,
 		tcp_abort(pcb);
 		return NULL;
 	}
-	tcp_arg(lpcb, l);
-	tcp_accept(lpcb, lwst_gw_accept);
+	tcp_arg(lpcb, l); /* l->tcp: lwst_gw_accept */
 	return lpcb;
 }
 
@@ -296,7 +311,6 @@ static void lwst_listen_pcb_close(struct tcp_pcb *pcb)
 	if (!pcb)
 		return;
 	tcp_arg(pcb, NULL);
-	tcp_accept(pcb, NULL);
 	tcp_close(pcb);
 }
 
@@ -316,6 +330,7 @@ int lwst_tcp_listen(struct stack *base, uint16_t port, unsigned int max_conns,
 
 	if (!l)
 		return -ENOMEM;
+	l->tcp = &lwst_gw_tcp;
 	ip_addr_set_ip4_u32_val(gw, lwip_htonl(lwst_netcfg(st)->gateway));
 	l->pcb = lwst_listen_pcb(l, &gw, port, &r);
 	if (l->pcb && lwst_netcfg(st)->ipv6) {

@@ -73,12 +73,14 @@ struct nat *nat_create(struct lwst *st)
 	nat->netif = lwst_netif(st);
 	nat->cfg = cfg;
 	nat_set_limits(nat);
-	if (nat_table_init(&nat->tcp, nat_buckets(nat->lim.tcp),
-			   nat->lim.tcp) ||
-	    nat_table_init(&nat->udp, nat_buckets(nat->lim.udp),
-			   nat->lim.udp) ||
+	if (nat_table_init(&nat->tcp, nat_buckets(nat->lim.tcp), nat->lim.tcp,
+			   nat_tcp_a6_off(), NAT_NO_LRU) ||
+	    nat_table_init(&nat->udp, nat_buckets(nat->lim.udp), nat->lim.udp,
+			   NAT_KEY_A6_OFF(struct nat_dgram, key),
+			   NAT_LRU_OFF(struct nat_dgram, lru)) ||
 	    nat_table_init(&nat->icmp, nat_buckets(nat->lim.icmp),
-			   nat->lim.icmp) ||
+			   nat->lim.icmp, NAT_KEY_A6_OFF(struct nat_dgram, key),
+			   NAT_LRU_OFF(struct nat_dgram, lru)) ||
 	    nat_tcp_init(nat)) {
 		log_err("nat: out of memory");
 		nat_table_fini(&nat->tcp);

@@ -36,7 +36,7 @@ static void nat_dgram_closed_cb(uv_handle_t *h)
 void nat_dgram_close(struct nat_dgram *d)
 {
 	struct nat *nat = d->nat;
-	uint8_t proto = d->flow.key.proto;
+	uint8_t proto = d->key.proto;
 
 	if (d->closing)
 		return;
@@ -60,7 +60,7 @@ static void nat_dgram_recv_cb(uv_udp_t *s, ssize_t n, const uv_buf_t *buf,
 {
 	struct nat_dgram *d = s->data;
 	struct nat *nat = d->nat;
-	const struct nat_key *k = &d->flow.key;
+	const struct nat_key *k = &d->key;
 	struct pbuf *p;
 
 	if (n < 0 || d->closing || (n == 0 && !addr))
@@ -108,7 +108,8 @@ static struct nat_dgram *nat_dgram_new(struct nat *nat, const struct nat_key *k)
 	if (!d)
 		return NULL;
 	d->nat = nat;
-	d->flow.key = *k;
+	d->key = *k;
+	nat_flow_set_key(t, &d->flow, k);
 	if (nat_table_insert(t, &d->flow, uv_now(nat->loop)) < 0) {
 		free(d);
 		return NULL;
@@ -150,7 +151,7 @@ struct nat_dgram *nat_dgram_get(struct nat *nat, const struct nat_key *k)
 void nat_dgram_send(struct nat_dgram *d, const uv_buf_t *b, unsigned int n,
 		    const struct sockaddr *to)
 {
-	struct nat_proto_counters *c = nat_dgram_cnt(d->nat, d->flow.key.proto);
+	struct nat_proto_counters *c = nat_dgram_cnt(d->nat, d->key.proto);
 	int r = uv_udp_try_send(&d->sock, b, n, to);
 
 	if (r < 0)

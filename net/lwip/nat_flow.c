@@ -1,7 +1,8 @@
 /*
  * nat_flow.c - the NAT flow table (see nat_flow.h): a chained hash table
- * sized at start-up (no rehash on the data path) plus an LRU list, so the
- * idle sweep only looks at flows that may have expired.
+ * sized at start-up (no rehash on the data path) plus, for tables that
+ * have one, an LRU list, so the idle sweep only looks at flows that may
+ * have expired.
  */
 #include "net/lwip/nat_flow.h"
 
@@ -9,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t nat_hash(const struct nat_key *k, size_t n)
+static size_t nat_hash(const struct nat_fkey *k, size_t n)
 {
 	uint64_t h = (uint64_t)k->gip * 0x9e3779b97f4a7c15ull;
 
@@ -20,15 +21,66 @@ static size_t nat_hash(const struct nat_key *k, size_t n)
 	return (size_t)h & (n - 1);
 }
 
-static bool nat_key_eq(const struct nat_key *a, const struct nat_key *b)
+/* gip6 and dip6 are one NAT_ADDR6_LEN-byte run, as in a flow's tail */
+_Static_assert(offsetof(struct nat_key, dip6) ==
+		       offsetof(struct nat_key, gip6) + 16,
+	       "nat_key: gip6, dip6 adjacent");
+
+static void nat_fkey_of(struct nat_fkey *fk, const struct nat_key *k)
+{
+	memset(fk, 0, sizeof(*fk));
+	fk->gip = k->gip;
+	fk->dip = k->dip;
+	fk->gport = k->gport;
+	fk->dport = k->dport;
+	fk->proto = k->proto;
+	fk->v6 = k->v6;
+}
+
+/* @a6: the key's IPv6 addresses (NAT_ADDR6_LEN bytes), read if v6 */
+static bool nat_fkey_eq(const struct nat_fkey *a, const uint8_t *a6,
+			const struct nat_fkey *b, const uint8_t *b6)
 {
 	return a->gip == b->gip && a->dip == b->dip && a->gport == b->gport &&
 	       a->dport == b->dport && a->proto == b->proto && a->v6 == b->v6 &&
-	       (!a->v6 || (!memcmp(a->gip6, b->gip6, 16) &&
-			   !memcmp(a->dip6, b->dip6, 16)));
+	       (!a->v6 || !memcmp(a6, b6, NAT_ADDR6_LEN));
 }
 
-int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows)
+static struct nat_flow *nat_find(const struct nat_table *t,
+				 const struct nat_fkey *k, const uint8_t *a6)
+{
+	struct nat_flow *f = t->buckets[nat_hash(k, t->n_buckets)];
+
+	for (; f; f = f->hnext)
+		if (nat_fkey_eq(&f->key, nat_flow_a6(t, f), k, a6))
+			return f;
+	return NULL;
+}
+
+void nat_flow_set_key(const struct nat_table *t, struct nat_flow *f,
+		      const struct nat_key *k)
+{
+	nat_fkey_of(&f->key, k);
+	if (k->v6)
+		memcpy(nat_flow_a6(t, f), k->gip6, NAT_ADDR6_LEN);
+}
+
+void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
+		  struct nat_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->gip = f->key.gip;
+	k->dip = f->key.dip;
+	k->gport = f->key.gport;
+	k->dport = f->key.dport;
+	k->proto = f->key.proto;
+	k->v6 = f->key.v6;
+	if (k->v6)
+		memcpy(k->gip6, nat_flow_a6(t, f), NAT_ADDR6_LEN);
+}
+
+int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
+		   ptrdiff_t a6_off, ptrdiff_t lru_off)
 {
 	size_t n = 1;
 
@@ -40,6 +92,8 @@ int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows)
 		return -ENOMEM;
 	t->n_buckets = n;
 	t->max_flows = max_flows;
+	t->a6_off = a6_off;
+	t->lru_off = lru_off;
 	return 0;
 }
 
@@ -52,20 +106,20 @@ void nat_table_fini(struct nat_table *t)
 struct nat_flow *nat_table_find(const struct nat_table *t,
 				const struct nat_key *k)
 {
-	struct nat_flow *f = t->buckets[nat_hash(k, t->n_buckets)];
+	struct nat_fkey fk;
 
-	for (; f; f = f->hnext)
-		if (nat_key_eq(&f->key, k))
-			return f;
-	return NULL;
+	nat_fkey_of(&fk, k);
+	return nat_find(t, &fk, k->gip6);
 }
 
 static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
 {
-	f->lnext = NULL;
-	f->lprev = t->lru_tail;
+	struct nat_lru *l = nat_flow_lru(t, f);
+
+	l->next = NULL;
+	l->prev = t->lru_tail;
 	if (t->lru_tail)
-		t->lru_tail->lnext = f;
+		nat_flow_lru(t, t->lru_tail)->next = f;
 	else
 		t->lru_head = f;
 	t->lru_tail = f;
@@ -73,30 +127,34 @@ static void nat_lru_append(struct nat_table *t, struct nat_flow *f)
 
 static void nat_lru_unlink(struct nat_table *t, struct nat_flow *f)
 {
-	if (f->lprev)
-		f->lprev->lnext = f->lnext;
+	struct nat_lru *l = nat_flow_lru(t, f);
+
+	if (l->prev)
+		nat_flow_lru(t, l->prev)->next = l->next;
 	else
-		t->lru_head = f->lnext;
-	if (f->lnext)
-		f->lnext->lprev = f->lprev;
+		t->lru_head = l->next;
+	if (l->next)
+		nat_flow_lru(t, l->next)->prev = l->prev;
 	else
-		t->lru_tail = f->lprev;
-	f->lprev = f->lnext = NULL;
+		t->lru_tail = l->prev;
+	l->prev = l->next = NULL;
 }
 
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 {
 	size_t h;
 
-	if (nat_table_find(t, &f->key))
+	if (nat_find(t, &f->key, nat_flow_a6(t, f)))
 		return -EEXIST;
 	if (nat_table_full(t))
 		return -EMFILE;
 	h = nat_hash(&f->key, t->n_buckets);
 	f->hnext = t->buckets[h];
 	t->buckets[h] = f;
-	f->last_ms = now;
-	nat_lru_append(t, f);
+	if (t->lru_off != NAT_NO_LRU) {
+		nat_flow_lru(t, f)->last_ms = now;
+		nat_lru_append(t, f);
+	}
 	t->n_flows++;
 	return 0;
 }
@@ -109,7 +167,8 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 		if (*pp == f) {
 			*pp = f->hnext;
 			f->hnext = NULL;
-			nat_lru_unlink(t, f);
+			if (t->lru_off != NAT_NO_LRU)
+				nat_lru_unlink(t, f);
 			t->n_flows--;
 			return;
 		}
@@ -118,7 +177,9 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
 {
-	f->last_ms = now;
+	if (t->lru_off == NAT_NO_LRU)
+		return;
+	nat_flow_lru(t, f)->last_ms = now;
 	if (t->lru_tail != f) {
 		nat_lru_unlink(t, f);
 		nat_lru_append(t, f);
@@ -127,5 +188,12 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
 
 struct nat_flow *nat_table_oldest(const struct nat_table *t)
 {
-	return t->lru_head;
+	size_t i;
+
+	if (t->lru_off != NAT_NO_LRU || !t->n_flows)
+		return t->lru_head;
+	for (i = 0; i < t->n_buckets; i++)
+		if (t->buckets[i])
+			return t->buckets[i];
+	return NULL;
 }

@@ -1,10 +1,14 @@
 /*
  * nat_flow.h - the NAT's flow table: flows keyed by the guest's 5-tuple
  * (protocol, guest address and port, destination address and port; for
- * ICMP echo the port is the echo identifier), IPv4 or IPv6. Intrusive: a flow embeds a
- * struct nat_flow. Each table has a TOTAL bound (the guest chooses its
- * source addresses, so a per-source bound bounds nothing), and the bounds
- * come from the fd limit (nat_limits_compute()). Pure, no I/O.
+ * ICMP echo the port is the echo identifier), IPv4 or IPv6. Intrusive: a
+ * flow embeds a struct nat_flow (hash link and a 16-byte key); an IPv6
+ * flow's addresses and, in tables whose flows expire when idle, the
+ * flow's LRU links lie at offsets from it that the table knows (a6_off,
+ * lru_off), so an IPv4 TCP flow carries neither. Each table has a TOTAL
+ * bound (the guest chooses its source addresses, so a per-source bound
+ * bounds nothing), and the bounds come from the fd limit
+ * (nat_limits_compute()). Pure, no I/O.
  */
 #ifndef QCW_NAT_FLOW_H
 #define QCW_NAT_FLOW_H
@@ -24,8 +28,22 @@ struct nat_key {
 	uint16_t gport, dport;
 	uint8_t proto; /* 6, 17, 1, 58 */
 	uint8_t v6; /* 1: an IPv6 flow, its addresses in gip6/dip6 */
-	uint8_t gip6[16], dip6[16]; /* IPv6 only; zero for IPv4 */
+	uint8_t gip6[16], dip6[16]; /* IPv6 only; zero for IPv4; adjacent */
 };
+
+/*
+ * What a flow keeps of its key: struct nat_key without the IPv6
+ * addresses, which an IPv6 flow keeps in a tail of NAT_ADDR6_LEN bytes
+ * (gip6 then dip6) at the table's a6_off from its struct nat_flow, so an
+ * IPv4 flow does not carry 32 bytes of zeros.
+ */
+struct nat_fkey {
+	uint32_t gip, dip;
+	uint16_t gport, dport;
+	uint8_t proto, v6;
+};
+
+#define NAT_ADDR6_LEN 32
 
 /* nat_key_fold6() - the 32 bits of an IPv6 address gip/dip hold. */
 static inline uint32_t nat_key_fold6(const uint8_t a[16])
@@ -41,11 +59,21 @@ static inline uint32_t nat_key_fold6(const uint8_t a[16])
 }
 
 struct nat_flow {
-	struct nat_key key;
 	struct nat_flow *hnext; /* hash chain */
-	struct nat_flow *lprev, *lnext; /* LRU list (oldest first) */
+	struct nat_fkey key;
+};
+
+/*
+ * A flow's place in its table's LRU list, at the table's lru_off from
+ * its struct nat_flow: only tables whose flows expire when idle (UDP,
+ * ICMP) have one; TCP flows end with their connection and keep none.
+ */
+struct nat_lru {
+	struct nat_flow *prev, *next; /* oldest first */
 	uint64_t last_ms;
 };
+
+#define NAT_NO_LRU ((ptrdiff_t)0) /* lru_off of a table without a list */
 
 struct nat_table {
 	struct nat_flow **buckets;
@@ -53,15 +81,27 @@ struct nat_table {
 	size_t n_flows;
 	size_t max_flows; /* total bound, whatever the source address */
 	struct nat_flow *lru_head, *lru_tail;
+	/* where an IPv6 flow's addresses are, from its struct nat_flow */
+	ptrdiff_t a6_off;
+	/* where a flow's struct nat_lru is, or NAT_NO_LRU */
+	ptrdiff_t lru_off;
 };
 
-/* nat_table_init() - @n_buckets rounded up to a power of two. */
-int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows);
+/*
+ * nat_table_init() - @n_buckets rounded up to a power of two; the flows'
+ * IPv6 addresses at @a6_off bytes from their struct nat_flow, their
+ * struct nat_lru at @lru_off (or NAT_NO_LRU).
+ */
+int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
+		   ptrdiff_t a6_off, ptrdiff_t lru_off);
 void nat_table_fini(struct nat_table *t);
 
 struct nat_flow *nat_table_find(const struct nat_table *t,
 				const struct nat_key *k);
-/* nat_table_insert() - 0, -EEXIST, or -EMFILE when the table is full. */
+/*
+ * nat_table_insert() - @f, its key set (nat_flow_set_key()): 0, -EEXIST,
+ * or -EMFILE when the table is full.
+ */
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now);
 /* nat_table_full() - the next insert would fail with -EMFILE. */
 static inline bool nat_table_full(const struct nat_table *t)
@@ -69,9 +109,36 @@ static inline bool nat_table_full(const struct nat_table *t)
 	return t->n_flows >= t->max_flows;
 }
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
-/* nat_table_touch() - mark @f used at @now (moves it to the LRU tail). */
+/* nat_flow_lru() - @f's place in the LRU list; tables with one only. */
+static inline struct nat_lru *nat_flow_lru(const struct nat_table *t,
+					   const struct nat_flow *f)
+{
+	return (struct nat_lru *)((char *)f + t->lru_off);
+}
+/* nat_flow_a6() - @f's IPv6 addresses (gip6, dip6); IPv6 flows only. */
+static inline uint8_t *nat_flow_a6(const struct nat_table *t,
+				   const struct nat_flow *f)
+{
+	return (uint8_t *)f + t->a6_off;
+}
+/*
+ * nat_flow_set_key() - @f's key from @k (IPv6: addresses into its tail);
+ * before nat_table_insert().
+ */
+void nat_flow_set_key(const struct nat_table *t, struct nat_flow *f,
+		      const struct nat_key *k);
+/* nat_flow_key() - the whole key of @f. */
+void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
+		  struct nat_key *k);
+/*
+ * nat_table_touch() - mark @f used at @now (moves it to the LRU tail);
+ * tables with an LRU list only.
+ */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
-/* nat_table_oldest() - least recently used flow, or NULL. */
+/*
+ * nat_table_oldest() - least recently used flow, or NULL. Without an LRU
+ * list: any flow, found by a walk of the buckets (for a teardown).
+ */
 struct nat_flow *nat_table_oldest(const struct nat_table *t);
 
 #include "net/nat_limits.h"

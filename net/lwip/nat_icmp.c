@@ -31,7 +31,7 @@
 struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 				size_t n, unsigned int flags)
 {
-	const struct nat_key *k = &d->flow.key;
+	const struct nat_key *k = &d->key;
 	struct icmp_echo_hdr *ih;
 	struct pbuf *p;
 

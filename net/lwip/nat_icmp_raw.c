@@ -36,7 +36,9 @@
 #define NAT_ICMP_RAW_BURST 64 /* replies read per wakeup */
 
 struct nat_icmp_raw_flow {
-	struct nat_flow flow; /* first; gport = guest's echo id */
+	struct nat_flow flow; /* first */
+	struct nat_lru lru;
+	struct nat_key key; /* whole (the IPv6 tail); gport = echo id */
 	uint16_t hid; /* the id on the host side */
 	uint32_t haddr; /* host address pinged, host order */
 };
@@ -99,7 +101,8 @@ static struct nat_icmp_raw_flow *nat_icmp_raw_new(struct nat_icmp_raw *r,
 	/* at most NAT_ICMP_RAW_MAX ids are taken: a free one is near */
 	for (i = 0; r->by_hid[r->next_hid] && i < 65536; i++)
 		r->next_hid++;
-	f->flow.key = *k;
+	f->key = *k;
+	nat_flow_set_key(&r->flows, &f->flow, k);
 	f->hid = r->next_hid++;
 	f->haddr = nat_host_addr(nat, k->dip);
 	if (nat_table_insert(&r->flows, &f->flow, uv_now(nat->loop)) < 0) {
@@ -141,10 +144,10 @@ static void nat_icmp_raw_reply(struct nat_icmp_raw *r, const uint8_t *b,
 		return;
 	}
 	memcpy(p->payload, b + hl, len);
-	nat_icmp_raw_set_id(p->payload, f->flow.key.gport);
+	nat_icmp_raw_set_id(p->payload, f->key.gport);
 	nat->cnt.icmp.bytes_to_guest += len;
 	nat_table_touch(&r->flows, &f->flow, uv_now(nat->loop));
-	nat_output(nat, p, &f->flow.key);
+	nat_output(nat, p, &f->key);
 }
 
 static void nat_icmp_raw_poll_cb(uv_poll_t *h, int status, int events)
@@ -204,7 +207,7 @@ void nat_icmp_raw_sweep(struct nat *nat, uint64_t now)
 	struct nat_flow *f;
 
 	while ((f = nat_table_oldest(&r->flows)) &&
-	       now - f->last_ms >= NAT_ICMP_IDLE_MS)
+	       now - nat_flow_lru(&r->flows, f)->last_ms >= NAT_ICMP_IDLE_MS)
 		nat_icmp_raw_close(r, (struct nat_icmp_raw_flow *)f);
 }
 
@@ -235,7 +238,7 @@ void nat_icmp_raw_fini(struct nat *nat)
 int nat_icmp_open(struct nat_dgram *d)
 {
 	struct nat *nat = d->nat;
-	bool v6 = d->flow.key.v6;
+	bool v6 = d->key.v6;
 	int fd, r;
 
 	fd = socket(v6 ? AF_INET6 : AF_INET,
@@ -288,7 +291,10 @@ int nat_icmp_raw_setup(struct nat *nat)
 		log_warn("nat: ICMP_FILTER on the raw socket: %s",
 			 strerror(errno));
 	r = calloc(1, sizeof(*r));
-	if (!r || nat_table_init(&r->flows, 256, NAT_ICMP_RAW_MAX) < 0) {
+	if (!r ||
+	    nat_table_init(&r->flows, 256, NAT_ICMP_RAW_MAX,
+			   NAT_KEY_A6_OFF(struct nat_icmp_raw_flow, key),
+			   NAT_LRU_OFF(struct nat_icmp_raw_flow, lru)) < 0) {
 		free(r);
 		close(fd);
 		return -ENOMEM;

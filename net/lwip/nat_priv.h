@@ -70,11 +70,23 @@ struct nat_pkt {
  * its key's proto (IP_PROTO_UDP, IP_PROTO_ICMP) says which.
  */
 struct nat_dgram {
-	struct nat_flow flow; /* first; ICMP: gport = the guest's echo id */
+	struct nat_flow flow; /* first */
+	struct nat_lru lru;
+	/* the whole key (the table's IPv6 tail); ICMP: gport = echo id */
+	struct nat_key key;
 	struct nat *nat;
 	uv_udp_t sock;
 	bool closing;
 };
+
+/*
+ * The table's a6_off (nat_flow.h) of flows of @type that keep their whole
+ * key in @key beside their struct nat_flow flow.
+ */
+#define NAT_LRU_OFF(type, lru) \
+	((ptrdiff_t)offsetof(type, lru) - (ptrdiff_t)offsetof(type, flow))
+#define NAT_KEY_A6_OFF(type, key) \
+	((ptrdiff_t)offsetof(type, key.gip6) - (ptrdiff_t)offsetof(type, flow))
 
 /*
  * nat_dgram_get() - the flow of @k, touched; a new one (host socket
@@ -121,6 +133,8 @@ void nat_udp_input(struct nat *nat, struct nat_pkt *pk);
 void nat_icmp_input(struct nat *nat, struct nat_pkt *pk);
 
 int nat_tcp_init(struct nat *nat);
+/* nat_tcp_a6_off() - the TCP table's a6_off (nat_flow.h). */
+ptrdiff_t nat_tcp_a6_off(void);
 void nat_tcp_fini(struct nat *nat);
 void nat_icmp_fini(struct nat *nat);
 void nat_icmp_sweep(struct nat *nat, uint64_t now);
@@ -182,7 +196,7 @@ static inline bool nat_flow_expired(const struct nat_table *t,
 				    const struct nat_flow *f, uint64_t now,
 				    uint64_t idle_ms)
 {
-	uint64_t idle = now - f->last_ms;
+	uint64_t idle = now - nat_flow_lru(t, f)->last_ms;
 
 	return idle >= idle_ms ||
 	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);

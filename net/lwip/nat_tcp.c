@@ -48,9 +48,9 @@
 #include "util/be.h"
 #include "net/lwip/splice.h"
 
+/* probes then every TCP_KEEPINTVL_DEFAULT ms, TCP_KEEPCNT_DEFAULT of them
+ * (lwipopts.h) */
 #define NAT_TCP_KEEPIDLE_MS 60000
-#define NAT_TCP_KEEPINTVL_MS 10000
-#define NAT_TCP_KEEPCNT 6
 
 enum nat_tcp_state {
 	NAT_TCP_CONNECTING,
@@ -68,6 +68,8 @@ struct nat_tcp_listener {
 
 /* A flow's handshake: CONNECTING and HANDSHAKE only. */
 struct nat_tcp_hs {
+	/* first: the SYN_RCVD pcb's argument is hs (lwst_tcp_event.h) */
+	const struct lwst_tcp_ops *tcp;
 	struct nat_tcp *t;
 	struct tcp_pcb *pcb; /* HANDSHAKE: lwIP's SYN_RCVD pcb */
 	struct nat_tcp_listener *listener; /* held during HANDSHAKE */
@@ -80,10 +82,18 @@ struct nat_tcp_hs {
 
 struct nat_tcp {
 	struct splice sp; /* the host socket lives in here */
-	struct nat_flow flow;
 	struct nat_tcp_hs *hs; /* until the guest's handshake completes */
 	/* its state and NAT_TCP_IN_TABLE live in sp.owner_bits */
+	struct nat_flow flow;
+	/* IPv6 flows only (allocated by family): gip6, dip6 (nat_flow.h) */
+	uint8_t a6[];
 };
+
+ptrdiff_t nat_tcp_a6_off(void)
+{
+	return (ptrdiff_t)offsetof(struct nat_tcp, a6) -
+	       (ptrdiff_t)offsetof(struct nat_tcp, flow);
+}
 
 #define NAT_TCP_STATE_MASK 3u
 #define NAT_TCP_IN_TABLE 4u
@@ -99,14 +109,33 @@ static inline struct nat *nat_tcp_nat(struct nat_tcp *t)
 	return lwst_splice_nat(t->sp.ctx);
 }
 
+/* nat_tcp_key() - the flow's whole key */
+static void nat_tcp_key(struct nat_tcp *t, struct nat_key *k)
+{
+	nat_flow_key(&nat_tcp_nat(t)->tcp, &t->flow, k);
+}
+
 static inline void nat_tcp_set_state(struct nat_tcp *t, enum nat_tcp_state s)
 {
 	t->sp.owner_bits =
 		(uint8_t)((t->sp.owner_bits & ~NAT_TCP_STATE_MASK) | s);
 }
 
-static void nat_tcp_err_cb(void *arg, err_t err);
 static void nat_tcp_connect_cb(struct splice *sp, int status);
+static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err);
+static void nat_tcp_hs_pcb_freed(u8_t id, void *data);
+
+/*
+ * The SYN_RCVD pcb's events: its accept. lwIP's event API reports no
+ * error for a pcb that dies in SYN_RCVD (a reset, its SYN-ACKs timing
+ * out, an abort): its extension slot watches it (lwst_tcp_watch()).
+ */
+static const struct lwst_tcp_ops nat_tcp_hs_tcp = {
+	.accept = nat_tcp_accept,
+};
+static const struct tcp_ext_arg_callbacks nat_tcp_hs_watch = {
+	.destroy = nat_tcp_hs_pcb_freed,
+};
 
 int nat_tcp_init(struct nat *nat)
 {
@@ -120,8 +149,6 @@ static size_t nat_lhash(struct nat *nat, uint32_t ip, uint16_t port)
 {
 	return ((ip * 2654435761u) ^ port) & (nat->n_listener_buckets - 1);
 }
-
-static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err);
 
 /* nat_listener_key() - the destination end of flow @k */
 static void nat_listener_key(struct nat_key *lk, const struct nat_key *k)
@@ -172,8 +199,8 @@ static struct nat_tcp_listener *nat_listener_get(struct nat *nat,
 	l->key = lk;
 	l->refs = 1;
 	l->pcb = lpcb;
+	/* no argument: a SYN_RCVD pcb gets its flow's hs, or is refused */
 	tcp_arg(lpcb, NULL);
-	tcp_accept(lpcb, nat_tcp_accept);
 	l->next = *b;
 	*b = l;
 	return l;
@@ -247,7 +274,7 @@ static void nat_tcp_hs_end(struct nat_tcp *t)
 	}
 	if (hs->pcb) {
 		tcp_arg(hs->pcb, NULL);
-		tcp_err(hs->pcb, NULL);
+		lwst_tcp_unwatch(hs->pcb);
 		tcp_abort(hs->pcb);
 		hs->pcb = NULL;
 	}
@@ -279,6 +306,7 @@ static void nat_tcp_closed(struct splice *sp)
 }
 
 static const struct splice_ops nat_tcp_splice_ops = {
+	.tcp = SPLICE_TCP_OPS,
 	.closed = nat_tcp_closed,
 	.connected = nat_tcp_connect_cb,
 };
@@ -332,8 +360,10 @@ static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 	pk->dst = t->flow.key.dip;
 	pk->proto = IP_PROTO_TCP;
 	pk->v6 = t->flow.key.v6;
-	memcpy(pk->src6, t->flow.key.gip6, 16);
-	memcpy(pk->dst6, t->flow.key.dip6, 16);
+	if (pk->v6) {
+		memcpy(pk->src6, t->a6, 16);
+		memcpy(pk->dst6, t->a6 + 16, 16);
+	}
 }
 
 /*
@@ -374,6 +404,7 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 	struct nat_tcp_hs *hs = t->hs;
 	struct nat *nat = nat_tcp_nat(t);
 	struct nat_pkt pk;
+	struct nat_key k;
 	struct tcp_pcb *pcb;
 	ip_addr_t gip, dip;
 
@@ -385,18 +416,19 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 		return;
 	}
 	nat_tcp_syn_pkt(t, &pk);
+	nat_tcp_key(t, &k);
 	if (status < 0) {
 		char a[INET6_ADDRSTRLEN];
 
 		nat->cnt.tcp.refused++;
 		log_debug("nat: tcp connect to %s:%u failed: %s",
-			  nat_key_str(&t->flow.key, false, a),
-			  t->flow.key.dport, uv_strerror(status));
+			  nat_key_str(&k, false, a), k.dport,
+			  uv_strerror(status));
 		nat_tcp_rst_syn(nat, &pk);
 		nat_tcp_close(t, false);
 		return;
 	}
-	hs->listener = nat_listener_get(nat, &t->flow.key);
+	hs->listener = nat_listener_get(nat, &k);
 	if (!hs->listener) {
 		log_rl("nat: cannot create a listening pcb, connection reset");
 		nat_tcp_rst_syn(nat, &pk);
@@ -405,11 +437,10 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 	}
 	hs->syn = NULL;
 	nat_tcp_set_state(t, NAT_TCP_HANDSHAKE);
-	nat_key_ip(&t->flow.key, true, &gip);
-	nat_key_ip(&t->flow.key, false, &dip);
+	nat_key_ip(&k, true, &gip);
+	nat_key_ip(&k, false, &dip);
 	if (tcp_tw_pcbs) /* the guest reuses a port lwIP still holds */
-		lwst_tcp_tw_reuse(nat->st, &gip, t->flow.key.gport, &dip,
-				  t->flow.key.dport);
+		lwst_tcp_tw_reuse(nat->st, &gip, k.gport, &dip, k.dport);
 	nat_tcp_to_lwip(&pk);
 	/*
 	 * lwIP put the new SYN_RCVD pcb at the head of the active list; no
@@ -426,39 +457,45 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 		nat_tcp_close(t, true);
 		return;
 	}
-	/* the accept callback receives the new pcb's arg: this flow */
+	/* the accept event receives the new pcb's arg: this handshake */
 	hs->pcb = pcb;
-	tcp_arg(pcb, t);
-	tcp_err(pcb, nat_tcp_err_cb);
+	tcp_arg(pcb, hs);
+	lwst_tcp_watch(pcb, &nat_tcp_hs_watch, hs);
 }
 
-static void nat_tcp_err_cb(void *arg, err_t err)
+/* lwIP freed the SYN_RCVD pcb (from inside lwIP): no handshake */
+static void nat_tcp_hs_pcb_freed(u8_t id, void *data)
 {
-	struct nat_tcp *t = arg;
+	struct nat_tcp_hs *hs = data;
 
-	(void)err;
-	if (!t)
+	(void)id;
+	if (!hs)
 		return;
-	if (t->hs)
-		t->hs->pcb = NULL; /* lwIP freed it: no handshake */
-	nat_tcp_close(t, true);
+	hs->pcb = NULL;
+	nat_tcp_close(hs->t, true);
 }
 
 static err_t nat_tcp_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
 {
-	struct nat_tcp *t = arg;
+	struct nat_tcp_hs *hs = arg;
+	struct nat_tcp *t = hs->t;
 
-	if (!t || err != ERR_OK || !t->hs || t->hs->pcb != newpcb) {
+	if (err != ERR_OK || hs->pcb != newpcb) {
+		/* not this handshake's pcb (cannot happen): no events to hs */
+		tcp_arg(newpcb, NULL);
+		if (hs->pcb == newpcb) {
+			nat_tcp_close(t, true); /* aborts it */
+			return ERR_ABRT;
+		}
 		tcp_abort(newpcb);
 		return ERR_ABRT;
 	}
-	t->hs->pcb = NULL; /* the splice's now */
+	lwst_tcp_unwatch(newpcb);
+	hs->pcb = NULL; /* the splice's now */
 	nat_tcp_hs_end(t);
 	nat_tcp_set_state(t, NAT_TCP_OPEN);
 	ip_set_option(newpcb, SOF_KEEPALIVE);
 	newpcb->keep_idle = NAT_TCP_KEEPIDLE_MS;
-	newpcb->keep_intvl = NAT_TCP_KEEPINTVL_MS;
-	newpcb->keep_cnt = NAT_TCP_KEEPCNT;
 	splice_keepalive(&t->sp, NAT_TCP_KEEPIDLE_MS / 1000);
 	splice_start(&t->sp, newpcb);
 	return ERR_OK;
@@ -485,7 +522,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		nat_tcp_refuse(nat, pk);
 		return;
 	}
-	t = calloc(1, sizeof(*t));
+	t = calloc(1, sizeof(*t) + (k->v6 ? NAT_ADDR6_LEN : 0));
 	hs = calloc(1, sizeof(*hs));
 	if (!t || !hs) {
 		free(t);
@@ -495,11 +532,12 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		return;
 	}
 	t->hs = hs;
+	hs->tcp = &nat_tcp_hs_tcp;
 	hs->t = t;
-	t->flow.key = *k;
 	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
 		    false, &nat->cnt.tcp.bytes_to_host,
 		    &nat->cnt.tcp.bytes_to_guest);
+	nat_flow_set_key(&nat->tcp, &t->flow, k);
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
 	if (r < 0) { /* full, or a duplicate: neither can happen here */
 		nat_tcp_refuse(nat, pk);

@@ -28,7 +28,7 @@
 
 int nat_udp_open(struct nat_dgram *d)
 {
-	const struct nat_key *k = &d->flow.key;
+	const struct nat_key *k = &d->key;
 	struct sockaddr_storage sa;
 	char a[INET6_ADDRSTRLEN];
 	int r;
@@ -44,7 +44,7 @@ int nat_udp_open(struct nat_dgram *d)
 struct pbuf *nat_udp_from_host(struct nat_dgram *d, const uint8_t *buf,
 			       size_t n, unsigned int flags)
 {
-	const struct nat_key *k = &d->flow.key;
+	const struct nat_key *k = &d->key;
 	struct udp_hdr *uh;
 	struct pbuf *p;
 	ip_addr_t src, dst;

@@ -35,6 +35,7 @@
 
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
+#include "net/lwip/lwst_tcp_event.h"
 
 static tcp_recv_fn qcw_tail_recv;
 static size_t qcw_tail_off;
@@ -68,8 +69,8 @@ void qcw_tcp_tail_reset(struct qcw_tcp_tail *t)
 /* qcw_tail_of() - @pcb's remembered tail, or NULL (a listener has none) */
 static struct qcw_tcp_tail *qcw_tail_of(struct tcp_pcb *pcb)
 {
-	if (!qcw_tail_recv || pcb->state == LISTEN ||
-	    pcb->recv != qcw_tail_recv || !pcb->callback_arg)
+	if (!qcw_tail_recv || pcb->state == LISTEN || !pcb->callback_arg ||
+	    lwst_tcp_ops_of(pcb->callback_arg)->recv != qcw_tail_recv)
 		return NULL;
 	return *(struct qcw_tcp_tail **)((char *)pcb->callback_arg +
 					 qcw_tail_off);

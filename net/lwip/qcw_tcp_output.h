@@ -21,15 +21,15 @@ struct qcw_tcp_tail {
 };
 
 /*
- * qcw_tcp_tail_use() - a pcb whose recv callback is @recv has, @off bytes
- * into its callback argument, a pointer to its struct qcw_tcp_tail (NULL:
+ * qcw_tcp_tail_use() - a pcb whose recv event goes to @recv
+ * (lwst_tcp_event.h) has, @off bytes into its callback argument, a pointer to its struct qcw_tcp_tail (NULL:
  * none now): no extension slot in every pcb (lwIP's ext args cost 16
  * bytes each per pcb). One such @recv.
  */
 void qcw_tcp_tail_use(tcp_recv_fn recv, size_t off);
 /*
  * qcw_tcp_tail_reset() - forget what @t remembers (a new pcb). A pcb stops
- * using its tail when its recv callback or argument changes.
+ * using its tail when its argument (or the argument's recv) changes.
  */
 void qcw_tcp_tail_reset(struct qcw_tcp_tail *t);
 

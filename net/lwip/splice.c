@@ -283,9 +283,6 @@ static void splice_flush_cb(uv_check_t *h)
 	hstream_ctx_reap(&ctx->hs);
 }
 
-static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
-			    err_t err);
-
 int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 {
 	ctx->loop = loop;
@@ -302,7 +299,7 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->bfree = NULL;
 	ctx->n_bfree = 0;
 	/* a spliced pcb's queue tails: in its splice's busy state */
-	qcw_tcp_tail_use(splice_recv_cb, offsetof(struct splice, busy));
+	qcw_tcp_tail_use(splice_tcp_recv, offsetof(struct splice, busy));
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);
@@ -379,9 +376,6 @@ static void splice_detach_pcb(struct splice *sp)
 	if (!sp->pcb)
 		return;
 	tcp_arg(sp->pcb, NULL);
-	tcp_recv(sp->pcb, NULL);
-	tcp_sent(sp->pcb, NULL);
-	tcp_err(sp->pcb, NULL);
 	sp->pcb = NULL;
 }
 
@@ -430,7 +424,7 @@ static void splice_maybe_done(struct splice *sp)
 	splice_close(sp, false);
 }
 
-static void splice_err_cb(void *arg, err_t err)
+void splice_tcp_err(void *arg, err_t err)
 {
 	struct splice *sp = arg;
 
@@ -559,8 +553,7 @@ static void splice_flush(struct splice *sp)
 	}
 }
 
-static err_t splice_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
-			    err_t err)
+err_t splice_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct splice *sp = arg;
 	struct splice_ctx *ctx;
@@ -807,7 +800,7 @@ void splice_ctx_resume(struct splice_ctx *ctx)
 	}
 }
 
-static err_t splice_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
+err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct splice *sp = arg;
 
@@ -875,10 +868,7 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 {
 	sp->pcb = pcb;
 	sp->started = true;
-	tcp_arg(pcb, sp);
-	tcp_recv(pcb, splice_recv_cb);
-	tcp_sent(pcb, splice_sent_cb);
-	tcp_err(pcb, splice_err_cb);
+	tcp_arg(pcb, sp); /* sp->ops->tcp: SPLICE_TCP_OPS */
 	tcp_nagle_disable(pcb);
 	hstream_nodelay(&sp->host);
 	splice_start_read(sp);

@@ -46,6 +46,7 @@
 #include <uv.h>
 
 #include "net/lwip/hstream.h"
+#include "net/lwip/lwst_tcp_event.h"
 #include "net/lwip/qcw_tcp_output.h"
 
 struct tcp_pcb;
@@ -133,6 +134,13 @@ static inline size_t splice_read_want(const struct splice_sndstate *s)
 	((type *)((char *)(ptr)-offsetof(type, member)))
 
 struct splice_ops {
+	/*
+	 * first: lwIP's events for the pcb, whose argument is the splice
+	 * (lwst_tcp_event.h): SPLICE_TCP_OPS, plus what the owner needs
+	 * before splice_start() (accept, connected; an err function that
+	 * passes to splice_tcp_err() once started)
+	 */
+	struct lwst_tcp_ops tcp;
 	void (*closed)(struct splice *sp);
 	/* splice_connect()'s outcome: 0, -errno, UV_ECANCELED if closed */
 	void (*connected)(struct splice *sp, int status);
@@ -161,8 +169,8 @@ struct splice_ctx {
 };
 
 struct splice {
+	const struct splice_ops *ops; /* first: the pcb's argument is sp */
 	struct splice_ctx *ctx;
-	const struct splice_ops *ops;
 	struct hstream host; /* the host socket (hstream.h) */
 	struct tcp_pcb *pcb;
 	/*
@@ -214,6 +222,17 @@ void splice_ctx_fini(struct splice_ctx *ctx);
 void splice_ctx_flush(struct splice_ctx *ctx);
 /* splice_ctx_resume() - the switch drained: restart paused host reads. */
 void splice_ctx_resume(struct splice_ctx *ctx);
+
+/* lwIP's events for a started splice's pcb (struct splice_ops.tcp) */
+err_t splice_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p,
+		      err_t err);
+err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len);
+void splice_tcp_err(void *arg, err_t err);
+#define SPLICE_TCP_OPS                                            \
+	{                                                         \
+		.recv = splice_tcp_recv, .sent = splice_tcp_sent, \
+		.err = splice_tcp_err,                            \
+	}
 
 /* splice_init() - init the host stream (a unix socket when @pipe). */
 void splice_init(struct splice *sp, struct splice_ctx *ctx,

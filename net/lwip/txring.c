@@ -7,18 +7,15 @@
 
 #include "lwip/tcp.h"
 
+#include "net/lwip/lwst_tcp_event.h"
 #include "util/memalign.h"
 
 #define TXRING_MAGIC 0x71637772u
 
 /*
- * lwIP's extension-argument id for the ring a pcb's segments point into:
- * lwIP hands ids out once per process (NO_SYS, one instance) and never
- * takes them back, so the id is process state like lwIP itself, set on
- * first use and never changed.
+ * The ring a pcb's segments point into is in the pcb's extension slot
+ * (lwst_tcp_ext_id()).
  */
-static u8_t txring_arg_id;
-static int txring_arg_id_set;
 
 struct txring_pool {
 	/*
@@ -101,20 +98,20 @@ static const struct tcp_ext_arg_callbacks txring_pcb_cbs = {
 
 void txring_attach(struct txring *r, struct tcp_pcb *pcb)
 {
-	if (!txring_arg_id_set) {
-		txring_arg_id = tcp_ext_arg_alloc_id();
-		txring_arg_id_set = 1;
-	}
+	u8_t id = lwst_tcp_ext_id();
+
 	txring_ref(r);
-	tcp_ext_arg_set_callbacks(pcb, txring_arg_id, &txring_pcb_cbs);
-	tcp_ext_arg_set(pcb, txring_arg_id, r);
+	tcp_ext_arg_set_callbacks(pcb, id, &txring_pcb_cbs);
+	tcp_ext_arg_set(pcb, id, r);
 }
 
 void txring_detach(struct txring *r, struct tcp_pcb *pcb)
 {
-	if (!txring_arg_id_set || tcp_ext_arg_get(pcb, txring_arg_id) != r)
+	u8_t id = lwst_tcp_ext_id();
+
+	if (tcp_ext_arg_get(pcb, id) != r)
 		return;
-	tcp_ext_arg_set(pcb, txring_arg_id, NULL);
+	tcp_ext_arg_set(pcb, id, NULL);
 	txring_unref(r);
 }
 

@@ -4,7 +4,8 @@
  * bound (whatever source addresses a guest makes up), LRU eviction as the
  * NAT does it for UDP/ICMP, the bounds derived from the fd limit, the LRU
  * order and touch, and 10000 flows in a small table (long hash chains)
- * checked against the expected contents.
+ * checked against the expected contents; IPv6 addresses in a tail only
+ * IPv6 flows are allocated with.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -27,7 +28,16 @@
 struct test_flow {
 	int tag;
 	struct nat_flow flow;
+	struct nat_lru lru;
+	struct nat_key key; /* whole, its addresses the IPv6 tail */
 };
+
+#define A6_OFF                                             \
+	((ptrdiff_t)offsetof(struct test_flow, key.gip6) - \
+	 (ptrdiff_t)offsetof(struct test_flow, flow))
+#define LRU_OFF                                       \
+	((ptrdiff_t)offsetof(struct test_flow, lru) - \
+	 (ptrdiff_t)offsetof(struct test_flow, flow))
 
 static struct nat_key key(uint8_t proto, uint32_t gip, uint16_t gport,
 			  uint32_t dip, uint16_t dport)
@@ -45,9 +55,12 @@ static struct nat_key key(uint8_t proto, uint32_t gip, uint16_t gport,
 
 static void flow_init(struct test_flow *f, struct nat_key k, int tag)
 {
+	struct nat_table t = {.a6_off = A6_OFF};
+
 	memset(f, 0, sizeof(*f));
 	f->tag = tag;
-	f->flow.key = k;
+	f->key = k;
+	nat_flow_set_key(&t, &f->flow, &k);
 }
 
 /* lru_check() - the LRU list holds exactly @n flows, in @order. */
@@ -57,10 +70,10 @@ static void lru_check(const struct nat_table *t, struct test_flow **order,
 	const struct nat_flow *f = nat_table_oldest(t), *prev = NULL;
 	size_t i = 0;
 
-	for (; f; prev = f, f = f->lnext, i++) {
+	for (; f; prev = f, f = nat_flow_lru(t, f)->next, i++) {
 		assert_true(i < n);
 		assert_ptr_equal(f, &order[i]->flow);
-		assert_ptr_equal(f->lprev, prev);
+		assert_ptr_equal(nat_flow_lru(t, f)->prev, prev);
 	}
 	assert_int_equal(i, n);
 	assert_ptr_equal(t->lru_tail, prev);
@@ -71,16 +84,16 @@ static void test_init(void **state)
 	struct nat_table t;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 1000, 10), 0);
+	assert_int_equal(nat_table_init(&t, 1000, 10, A6_OFF, LRU_OFF), 0);
 	assert_int_equal(t.n_buckets, 1024); /* rounded up to a power of 2 */
 	assert_int_equal(t.n_flows, 0);
 	assert_null(nat_table_oldest(&t));
 	nat_table_fini(&t);
 	assert_null(t.buckets);
-	assert_int_equal(nat_table_init(&t, 1, 10), 0);
+	assert_int_equal(nat_table_init(&t, 1, 10, A6_OFF, LRU_OFF), 0);
 	assert_int_equal(t.n_buckets, 1);
 	nat_table_fini(&t);
-	assert_int_equal(nat_table_init(&t, 0, 10), 0);
+	assert_int_equal(nat_table_init(&t, 0, 10, A6_OFF, LRU_OFF), 0);
 	assert_int_equal(t.n_buckets, 1);
 	nat_table_fini(&t);
 }
@@ -92,7 +105,7 @@ static void test_insert_find_remove(void **state)
 	struct nat_key k;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 64, 100), 0);
+	assert_int_equal(nat_table_init(&t, 64, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key(6, GUEST, 40000, IP(1, 1, 1, 1), 443), 1);
 	flow_init(&b, key(17, GUEST, 40000, IP(1, 1, 1, 1), 443), 2);
 	flow_init(&c, key(1, GUEST, 7, IP(8, 8, 8, 8), 0), 3);
@@ -100,7 +113,7 @@ static void test_insert_find_remove(void **state)
 	assert_int_equal(nat_table_insert(&t, &b.flow, 11), 0);
 	assert_int_equal(nat_table_insert(&t, &c.flow, 12), 0);
 	assert_int_equal(t.n_flows, 3);
-	assert_int_equal(a.flow.last_ms, 10);
+	assert_int_equal(a.lru.last_ms, 10);
 
 	k = key(6, GUEST, 40000, IP(1, 1, 1, 1), 443);
 	assert_ptr_equal(nat_table_find(&t, &k), &a.flow);
@@ -150,7 +163,7 @@ static void test_duplicate(void **state)
 	struct test_flow a, dup;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key(6, GUEST, 1, IP(1, 2, 3, 4), 80), 1);
 	flow_init(&dup, key(6, GUEST, 1, IP(1, 2, 3, 4), 80), 2);
 	assert_int_equal(nat_table_insert(&t, &a.flow, 0), 0);
@@ -162,7 +175,7 @@ static void test_duplicate(void **state)
 	lru_check(&t, (struct test_flow *[]){&a}, 1);
 	nat_table_remove(&t, &a.flow);
 	assert_int_equal(nat_table_insert(&t, &dup.flow, 0), 0);
-	assert_ptr_equal(nat_table_find(&t, &dup.flow.key), &dup.flow);
+	assert_ptr_equal(nat_table_find(&t, &dup.key), &dup.flow);
 	nat_table_remove(&t, &dup.flow);
 	nat_table_fini(&t);
 }
@@ -199,7 +212,7 @@ static void test_ipv6_keys(void **state)
 	struct nat_key k;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key6(6, 0x10, 1000, 1, 80), 1);
 	flow_init(&b, key6(6, 0x11, 1000, 1, 80), 2);
 	flow_init(&c, key6(17, 0x10, 1000, 1, 80), 3);
@@ -225,6 +238,76 @@ static void test_ipv6_keys(void **state)
 	nat_table_fini(&t);
 }
 
+/* A flow as nat_tcp.c lays it out: IPv6 addresses in a tail by family. */
+struct tail_flow {
+	struct nat_flow flow;
+	uint8_t a6[];
+};
+
+static struct tail_flow *tail_flow_new(const struct nat_table *t,
+				       const struct nat_key *k)
+{
+	struct tail_flow *f =
+		calloc(1, sizeof(*f) + (k->v6 ? NAT_ADDR6_LEN : 0));
+
+	assert_non_null(f);
+	nat_flow_set_key(t, &f->flow, k);
+	return f;
+}
+
+/*
+ * An IPv4 flow has no tail (allocated without it, so a read of it is
+ * out of bounds under ASan), an IPv6 flow with the same folded addresses
+ * has one: found apart, and the whole key comes back from either.
+ */
+static void test_tail_by_family(void **state)
+{
+	const ptrdiff_t off = (ptrdiff_t)offsetof(struct tail_flow, a6);
+	struct nat_key k6 = key6(6, 0x10, 1000, 1, 80), k4, back;
+	struct tail_flow *f4, *f6, *g6;
+	struct nat_table t;
+
+	(void)state;
+	k4 = key(6, k6.gip, 1000, k6.dip, 80);
+	assert_int_equal(sizeof(struct nat_flow), 24); /* no IPv6, no LRU */
+	/* one chain; no LRU list, as for TCP */
+	assert_int_equal(nat_table_init(&t, 1, 100, off, NAT_NO_LRU), 0);
+	f4 = tail_flow_new(&t, &k4);
+	f6 = tail_flow_new(&t, &k6);
+	assert_int_equal(nat_table_insert(&t, &f4->flow, 0), 0);
+	assert_int_equal(nat_table_insert(&t, &f6->flow, 0), 0);
+	assert_ptr_equal(nat_table_find(&t, &k4), &f4->flow);
+	assert_ptr_equal(nat_table_find(&t, &k6), &f6->flow);
+	/* without an LRU list "oldest" is any flow (teardown) */
+	assert_true(nat_table_oldest(&t) == &f4->flow ||
+		    nat_table_oldest(&t) == &f6->flow);
+	assert_memory_equal(f6->a6, k6.gip6, 16);
+	assert_memory_equal(f6->a6 + 16, k6.dip6, 16);
+	nat_flow_key(&t, &f6->flow, &back);
+	assert_memory_equal(&back, &k6, sizeof(back));
+	nat_flow_key(&t, &f4->flow, &back);
+	assert_memory_equal(&back, &k4, sizeof(back));
+	/* the same IPv6 key again, in its own tail: a duplicate */
+	g6 = tail_flow_new(&t, &k6);
+	assert_int_equal(nat_table_insert(&t, &g6->flow, 0), -EEXIST);
+	/* one byte of the guest address differs: another flow */
+	nat_flow_a6(&t, &g6->flow)[3] ^= 1;
+	assert_int_equal(nat_table_insert(&t, &g6->flow, 0), 0);
+	assert_ptr_equal(nat_table_find(&t, &k6), &f6->flow);
+	nat_table_remove(&t, &f6->flow);
+	assert_null(nat_table_find(&t, &k6));
+	assert_ptr_equal(nat_table_find(&t, &k4), &f4->flow);
+	nat_table_remove(&t, &f4->flow);
+	assert_ptr_equal(nat_table_oldest(&t), &g6->flow);
+	nat_table_remove(&t, &g6->flow);
+	assert_int_equal(t.n_flows, 0);
+	assert_null(nat_table_oldest(&t));
+	free(f4);
+	free(f6);
+	free(g6);
+	nat_table_fini(&t);
+}
+
 /*
  * The bound is on the table, not per source: a guest that makes up
  * source addresses (issue 11: 2 x 16384 SYNs from two invented sources
@@ -237,7 +320,7 @@ static void test_total_limit(void **state)
 	int i;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 4), 0);
+	assert_int_equal(nat_table_init(&t, 16, 4, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < 6; i++)
 		flow_init(&f[i],
 			  key(6, IP(10, 0, 0, (uint8_t)(1 + i)), 1000,
@@ -251,7 +334,7 @@ static void test_total_limit(void **state)
 	assert_int_equal(nat_table_insert(&t, &f[4].flow, 0), -EMFILE);
 	assert_int_equal(nat_table_insert(&t, &f[5].flow, 0), -EMFILE);
 	assert_int_equal(t.n_flows, 4);
-	assert_null(nat_table_find(&t, &f[4].flow.key));
+	assert_null(nat_table_find(&t, &f[4].key));
 	/* a duplicate is still a duplicate when full */
 	assert_int_equal(nat_table_insert(&t, &f[0].flow, 0), -EEXIST);
 
@@ -280,7 +363,7 @@ static void test_lru_evict(void **state)
 
 	(void)state;
 	assert_non_null(f);
-	assert_int_equal(nat_table_init(&t, 64, max), 0);
+	assert_int_equal(nat_table_init(&t, 64, max, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < n; i++) {
 		flow_init(&f[i],
 			  key(17, GUEST, (uint16_t)(10000 + i), IP(9, 9, 9, 9),
@@ -301,9 +384,9 @@ static void test_lru_evict(void **state)
 	assert_int_equal(evicted, n - max);
 	assert_int_equal(t.n_flows, max);
 	/* the busy flow and the newest max - 1 are left */
-	assert_ptr_equal(nat_table_find(&t, &f[0].flow.key), &f[0].flow);
+	assert_ptr_equal(nat_table_find(&t, &f[0].key), &f[0].flow);
 	for (i = 1; i < n; i++)
-		assert_ptr_equal(nat_table_find(&t, &f[i].flow.key),
+		assert_ptr_equal(nat_table_find(&t, &f[i].key),
 				 i >= n - max + 1 ? &f[i].flow : NULL);
 	while ((o = nat_table_oldest(&t)))
 		nat_table_remove(&t, o);
@@ -366,7 +449,7 @@ static void test_lru(void **state)
 	struct nat_table t;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	flow_init(&a, key(6, GUEST, 1, IP(1, 1, 1, 1), 80), 1);
 	flow_init(&b, key(6, GUEST, 2, IP(1, 1, 1, 1), 80), 2);
 	flow_init(&c, key(6, GUEST, 3, IP(1, 1, 1, 1), 80), 3);
@@ -380,14 +463,14 @@ static void test_lru(void **state)
 
 	/* touching the oldest moves it to the tail */
 	nat_table_touch(&t, &a.flow, 400);
-	assert_int_equal(a.flow.last_ms, 400);
+	assert_int_equal(a.lru.last_ms, 400);
 	lru_check(&t, (struct test_flow *[]){&b, &c, &a}, 3);
 	/* touching the middle one */
 	nat_table_touch(&t, &c.flow, 500);
 	lru_check(&t, (struct test_flow *[]){&b, &a, &c}, 3);
 	/* touching the tail keeps the order and updates the time */
 	nat_table_touch(&t, &c.flow, 600);
-	assert_int_equal(c.flow.last_ms, 600);
+	assert_int_equal(c.lru.last_ms, 600);
 	lru_check(&t, (struct test_flow *[]){&b, &a, &c}, 3);
 
 	/* removal from head, middle and tail keeps the list whole */
@@ -415,7 +498,7 @@ static void test_lru_sweep(void **state)
 	int i, n = 0;
 
 	(void)state;
-	assert_int_equal(nat_table_init(&t, 16, 100), 0);
+	assert_int_equal(nat_table_init(&t, 16, 100, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < 10; i++) {
 		flow_init(&f[i],
 			  key(17, GUEST, (uint16_t)i, IP(9, 9, 9, 9), 53), i);
@@ -426,7 +509,8 @@ static void test_lru_sweep(void **state)
 	/* flows 2 and 5 stay busy */
 	nat_table_touch(&t, &f[2].flow, 20000);
 	nat_table_touch(&t, &f[5].flow, 20000);
-	while ((o = nat_table_oldest(&t)) && o->last_ms + 10000 <= 21000) {
+	while ((o = nat_table_oldest(&t)) &&
+	       nat_flow_lru(&t, o)->last_ms + 10000 <= 21000) {
 		nat_table_remove(&t, o);
 		n++;
 	}
@@ -455,7 +539,7 @@ static void test_many_flows(void **state)
 	(void)state;
 	assert_non_null(f);
 	assert_non_null(live);
-	assert_int_equal(nat_table_init(&t, 64, 100000), 0);
+	assert_int_equal(nat_table_init(&t, 64, 100000, A6_OFF, LRU_OFF), 0);
 	for (i = 0; i < n; i++) {
 		/* keys that differ in one field at a time */
 		uint8_t proto = (uint8_t)(i % 3 == 0 ? 6 : i % 3 == 1 ? 17 : 1);
@@ -473,7 +557,7 @@ static void test_many_flows(void **state)
 	}
 	assert_int_equal(t.n_flows, n);
 	for (i = 0; i < n; i++) {
-		struct nat_key k = f[i].flow.key;
+		struct nat_key k = f[i].key;
 
 		assert_ptr_equal(nat_table_find(&t, &k), &f[i].flow);
 		assert_int_equal(nat_table_insert(&t, &f[i].flow, 0), -EEXIST);
@@ -487,7 +571,7 @@ static void test_many_flows(void **state)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		struct nat_key k = f[i].flow.key;
+		struct nat_key k = f[i].key;
 
 		assert_ptr_equal(nat_table_find(&t, &k),
 				 live[i] ? &f[i].flow : NULL);
@@ -499,7 +583,7 @@ static void test_many_flows(void **state)
 	count = 0;
 	phase = 0;
 	last = 0;
-	for (it = nat_table_oldest(&t); it; it = it->lnext) {
+	for (it = nat_table_oldest(&t); it; it = nat_flow_lru(&t, it)->next) {
 		const struct test_flow *tf =
 			(const struct test_flow *)((const char *)it -
 						   offsetof(struct test_flow,
@@ -536,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_insert_find_remove),
 		cmocka_unit_test(test_duplicate),
 		cmocka_unit_test(test_ipv6_keys),
+		cmocka_unit_test(test_tail_by_family),
 		cmocka_unit_test(test_total_limit),
 		cmocka_unit_test(test_lru_evict),
 		cmocka_unit_test(test_limits),

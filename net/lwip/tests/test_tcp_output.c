@@ -27,6 +27,7 @@
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
 
+#include "net/lwip/lwst_tcp_event.h"
 #include "net/lwip/qcw_tcp_output.h"
 
 #define T_MAX_FRAMES 4096
@@ -43,7 +44,6 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 
 static struct tcp_pcb *pcb;
 static struct qcw_tcp_tail tail;
-static struct qcw_tcp_tail *tailp = &tail; /* the pcb's argument */
 static uint32_t written, peer_rcv_nxt, peer_iss = 1000;
 static uint32_t our_iss, delivered;
 static int connected, refill;
@@ -181,6 +181,17 @@ static err_t on_connected(void *arg, struct tcp_pcb *tpcb, err_t err)
 	return ERR_OK;
 }
 
+/* the pcb's argument: its events first, then a pointer to the tail */
+static const struct lwst_tcp_ops test_tcp = {
+	.recv = on_recv,
+	.sent = on_sent,
+	.connected = on_connected,
+};
+static struct test_arg {
+	const struct lwst_tcp_ops *tcp;
+	struct qcw_tcp_tail *tail;
+} targ = {&test_tcp, &tail};
+
 /* in_list() - whether @x is on the list @l; @last gets its last segment */
 static int in_list(struct tcp_seg *l, const struct tcp_seg *x,
 		   struct tcp_seg **last)
@@ -300,13 +311,11 @@ static void run_transfer(uint32_t size, int more)
 	pcb = tcp_new();
 	assert_non_null(pcb);
 	qcw_tcp_tail_reset(&tail);
-	qcw_tcp_tail_use(on_recv, 0);
-	tcp_arg(pcb, &tailp); /* a pointer to the tail at its offset 0 */
-	tcp_recv(pcb, on_recv);
+	qcw_tcp_tail_use(on_recv, offsetof(struct test_arg, tail));
+	tcp_arg(pcb, &targ);
 	tcp_nagle_disable(pcb);
-	tcp_sent(pcb, on_sent);
 	ip_addr_copy_from_ip4(to, peer);
-	assert_int_equal(tcp_connect(pcb, &to, 80, on_connected), ERR_OK);
+	assert_int_equal(tcp_connect(pcb, &to, 80, NULL), ERR_OK);
 	assert_int_equal(n_frames, 1); /* the SYN */
 	our_iss = be32_get(frames[0] + 14 + 20 + 4);
 	n_frames = 0;
@@ -337,7 +346,7 @@ static void run_transfer(uint32_t size, int more)
 	assert_int_equal(delivered, total);
 	assert_int_equal(written, total);
 
-	tcp_recv(pcb, NULL);
+	tcp_arg(pcb, NULL);
 	tcp_abort(pcb);
 	netif_remove(&nif);
 }
