@@ -363,6 +363,7 @@ static void lwst_listener_free(struct lwst_listener *l)
 			c->gw = NULL;
 	lwst_listen_pcb_close(l->pcb);
 	lwst_listen_pcb_close(l->pcb6);
+	lwst_tcp_forget(l);
 	free(l);
 }
 

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "lwip/priv/tcp_priv.h"
+
 static u8_t lwst_ext_id;
 static int lwst_ext_id_set;
 
@@ -83,4 +85,16 @@ void lwst_tcp_unwatch(struct tcp_pcb *pcb)
 
 	tcp_ext_arg_set_callbacks(pcb, id, &lwst_no_cbs);
 	tcp_ext_arg_set(pcb, id, NULL);
+}
+
+void lwst_tcp_forget(const void *arg)
+{
+	struct tcp_pcb *pcb;
+
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->callback_arg == arg)
+			pcb->callback_arg = NULL;
+	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next)
+		if (pcb->callback_arg == arg)
+			pcb->callback_arg = NULL;
 }

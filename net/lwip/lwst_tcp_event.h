@@ -57,4 +57,12 @@ void lwst_tcp_watch(struct tcp_pcb *pcb,
 		    const struct tcp_ext_arg_callbacks *cbs, void *arg);
 void lwst_tcp_unwatch(struct tcp_pcb *pcb);
 
+/*
+ * lwst_tcp_forget() - no pcb keeps @arg as its argument any more: a
+ * listener's connections inherit the listener's argument, so one that
+ * goes away clears it from those it never accepted (they then get what
+ * a pcb without an argument gets).
+ */
+void lwst_tcp_forget(const void *arg);
+
 #endif

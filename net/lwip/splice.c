@@ -772,7 +772,7 @@ static void splice_start_read(struct splice *sp)
  * take a read worth its syscall (splice_read_want()) and the switch is
  * not congested (when it is, the connection waits on the blocked list for
  * the drain). Room only grows when the guest acknowledges, so each
- * acknowledgement (splice_sent_cb) asks again.
+ * acknowledgement (splice_tcp_sent) asks again.
  */
 static void splice_read_again(struct splice *sp)
 {

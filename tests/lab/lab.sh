@@ -548,6 +548,12 @@ t_summary()
 	if [ -n "$leaks" ]; then
 		t_fail "qcw-net closed every handle at exit" "$leaks"
 	fi
+	# a sanitizer build's memory error (at exit too: nobody else looks)
+	if [ -n "$LAB_DIR" ] && grep -qs "ERROR: AddressSanitizer" \
+		"$LAB_DIR"/*.out; then
+		t_fail "no AddressSanitizer error in qcw-net's output" \
+			"$(grep -hs -A12 "ERROR: AddressSanitizer" "$LAB_DIR"/*.out | head -n 30)"
+	fi
 	echo "$T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" = 0 ]
 }
