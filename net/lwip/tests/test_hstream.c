@@ -265,6 +265,14 @@ static int epoll_events_of(int epfd, int fd)
 	return ev;
 }
 
+/* in_set() - @fd is in the context's epoll set for @bit */
+static bool in_set(int fd, int bit)
+{
+	int e = epoll_events_of(hc.epfd, fd);
+
+	return e > 0 && (e & bit);
+}
+
 static void set_timeout(int fd)
 {
 	struct timeval tv = {.tv_sec = 5};
@@ -338,8 +346,7 @@ static void test_connect_ok(void **state)
 	afd = accept(lfd, NULL, NULL);
 	assert_true(afd >= 0);
 	/* EPOLLOUT was for the connect only: gone, and the loop is quiet */
-	assert_false(epoll_events_of(hc.epfd, t.sp.host.fd) > 0 &&
-		     (epoll_events_of(hc.epfd, t.sp.host.fd) & EPOLLOUT));
+	assert_false(in_set(t.sp.host.fd, EPOLLOUT));
 	iterations = 0;
 	run_for(50);
 	assert_true(iterations < 40);
@@ -417,7 +424,7 @@ static void test_read_pause(void **state)
 	fd = fds[0];
 	assert_int_equal(epoll_events_of(hc.epfd, fd), -1);
 	assert_int_equal(hstream_read_start(&t.sp.host, &hc), 0);
-	assert_true(epoll_events_of(hc.epfd, fd) & EPOLLIN);
+	assert_true(in_set(fd, EPOLLIN));
 	put(fds[1], "hello");
 	assert_int_equal(t.n_read, 0); /* from the loop */
 	run_until(&t.n_read, 1);
@@ -432,8 +439,7 @@ static void test_read_pause(void **state)
 	assert_int_equal(t.n_read, 1);
 	assert_int_equal(t.rx_n, 5);
 	/* level-triggered: EPOLLIN must have left the set, or the loop spins */
-	assert_false(epoll_events_of(hc.epfd, fd) > 0 &&
-		     (epoll_events_of(hc.epfd, fd) & EPOLLIN));
+	assert_false(in_set(fd, EPOLLIN));
 	assert_true(iterations < 40);
 
 	/* resumed: the waiting bytes come */
@@ -527,7 +533,7 @@ static void test_write_waits(void **state)
 			break;
 		/* the rest waits for room: EPOLLOUT, nothing said yet */
 		assert_int_equal(t.n_written, w);
-		assert_true(epoll_events_of(hc.epfd, fds[0]) & EPOLLOUT);
+		assert_true(in_set(fds[0], EPOLLOUT));
 		waits++;
 		if (!full) {
 			/*
@@ -557,8 +563,7 @@ static void test_write_waits(void **state)
 	assert_true(waits > 1); /* it did fill the socket */
 	/* nothing to wait for: EPOLLOUT gone (at its next event at most) */
 	run_for(5);
-	assert_false(epoll_events_of(hc.epfd, fds[0]) > 0 &&
-		     (epoll_events_of(hc.epfd, fds[0]) & EPOLLOUT));
+	assert_false(in_set(fds[0], EPOLLOUT));
 	for (int i = 0; rcvd < total && i < 5000; i++) {
 		if (!drain(fds[1], &rcvd, total))
 			run_for(1);
@@ -747,7 +752,7 @@ static void test_close_in_batch(void **state)
 		hstream_connect(&b->sp.host, &hc, (struct sockaddr *)&sa), 0);
 	afd = accept(lfd, NULL, NULL); /* b's handshake is done */
 	assert_true(afd >= 0);
-	assert_true(epoll_events_of(hc.epfd, b->sp.host.fd) & EPOLLOUT);
+	assert_true(in_set(b->sp.host.fd, EPOLLOUT));
 	a.close_on_read = b;
 	/* one iteration: one epoll_wait, then the reap */
 	uv_run(&loop, UV_RUN_NOWAIT);
