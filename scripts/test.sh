@@ -20,6 +20,8 @@ cd "$top"
 passed=0
 failed=0
 failures=()
+details=$(mktemp /tmp/qcw-test-details.XXXXXX) # failed tests' output tails
+trap 'rm -f "$details"' EXIT
 
 note() { printf '\n=== %s\n' "$*"; }
 gate() { # gate NAME CMD...: one pass/fail line per quality gate
@@ -37,17 +39,25 @@ gate() { # gate NAME CMD...: one pass/fail line per quality gate
 count_meson() { # count_meson BUILDDIR: add meson's results to the totals
 	local log=$1/meson-logs/testlog.json
 	[ -f "$log" ] || return 0
-	read -r p f names < <(python3 - "$log" <<'PY'
+	read -r p f names < <(python3 - "$log" "$details" <<'PY'
 import json, sys
 p = f = 0
 bad = []
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r["result"] in ("OK", "EXPECTEDFAIL"):
-        p += 1
-    elif r["result"] != "SKIP":
-        f += 1
-        bad.append(r["name"])
+with open(sys.argv[2], "a") as out:
+    for line in open(sys.argv[1]):
+        r = json.loads(line)
+        if r["result"] in ("OK", "EXPECTEDFAIL"):
+            p += 1
+        elif r["result"] != "SKIP":
+            f += 1
+            bad.append(r["name"])
+            # the end of its output, for the summary (CI shows only the tail)
+            text = (r.get("stdout") or "") + (r.get("stderr") or "")
+            tail = text.splitlines()[-25:]
+            out.write("--- %s: %s after %.1f s, exit %s; its last lines:\n"
+                      % (r["name"], r["result"], r.get("duration", 0),
+                         r.get("returncode")))
+            out.write("".join("  | %s\n" % l for l in tail))
 print(p, f, ",".join(bad))
 PY
 )
@@ -184,5 +194,6 @@ fi
 
 note "summary"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "failed: $f"; done
+cat "$details"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
