@@ -83,8 +83,24 @@ if [ "$zip" = 1 ]; then
 fi
 
 if [ "$run_tests" = 1 ]; then
+	# One wineserver for the whole run, so that no test starts while the
+	# previous one's server is exiting (wine's own default: 3 s after its
+	# last client) or races another test to start one. It goes first: a
+	# server already running (wineboot's) would refuse -p. -p60: it still
+	# goes away a minute after the last test if this script is killed; its
+	# stdio must not hold a caller's pipe open.
+	prefix=${QCW_WINEPREFIX:-${TMPDIR:-/tmp}/qcw-wine-$(id -u)}
+	ws=$(dirname "$(command -v "${QCW_WINE:-/usr/lib/wine/wine64}" ||
+		command -v wine64)")/wineserver
+	wsrv() { [ ! -x "$ws" ] || WINEPREFIX=$prefix "$ws" "$@" </dev/null >/dev/null 2>&1; }
+	mkdir -p "$prefix"
+	wsrv -k || true
+	wsrv -p60 || echo "build-windows.sh: wineserver -p60 failed; each test starts its own"
 	# create the wine prefix once before the tests run in parallel
 	meson/wine-run.sh wineboot --init >/dev/null 2>&1 || true
+	rc=0
 	meson test -C "$bdir" --suite unit --suite fuzz-replay --print-errorlogs \
-		--num-processes 2
+		--num-processes 2 || rc=$?
+	wsrv -k || true
+	exit $rc
 fi
