@@ -7,7 +7,8 @@
  * here once, see net/lwip/txring.h). Same contract as lwIP's: the one's
  * complement sum (not inverted) of the bytes paired as they lie in memory,
  * in the host's representation, whatever the pointer's alignment; and the
- * fused copy-and-sum that tcp_write uses.
+ * fused copy-and-sum that tcp_write uses (host data copied into lwIP's
+ * segments, MSS under SPLICE_RING_MSS), in AVX2 too where there is AVX2.
  */
 #include <stdint.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 
 u16_t qcw_lwip_chksum(const void *data, int len);
 u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len);
+u16_t qcw_chksum_copy_portable(void *dst, const void *src, size_t len);
+u16_t qcw_chksum_copy_avx2(void *dst, const void *src, size_t len);
 u16_t qcw_chksum_portable(const void *data, int len);
 u16_t qcw_chksum_avx2(const void *data, int len);
 int qcw_chksum_have_avx2(void);
@@ -65,36 +68,32 @@ static u16_t qcw_sum_tail(uint64_t sum, const uint8_t *p, size_t n)
 }
 
 /*
- * qcw_lwip_chksum_copy() - memcpy and checksum in one pass (lwIP's
+ * qcw_chksum_copy_portable() - memcpy and checksum in one pass (lwIP's
  * LWIP_CHKSUM_COPY, used by tcp_write with LWIP_CHECKSUM_ON_COPY): the
  * data is read once instead of twice.
  */
-u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
+u16_t qcw_chksum_copy_portable(void *dst, const void *src, size_t len)
 {
 	const uint8_t *s = src;
 	uint8_t *d = dst;
-	uint64_t sum = 0;
+	uint64_t a[8] = {0}, sum = 0;
 	size_t n = len;
+	unsigned int k;
 
+	/* qcw_chksum_portable()'s independent sums, each 32 bytes stored */
 	while (n >= 32) {
-		uint64_t a, b, c, e;
+		uint32_t x[8];
 
-		memcpy(&a, s, 8);
-		memcpy(&b, s + 8, 8);
-		memcpy(&c, s + 16, 8);
-		memcpy(&e, s + 24, 8);
-		memcpy(d, &a, 8);
-		memcpy(d + 8, &b, 8);
-		memcpy(d + 16, &c, 8);
-		memcpy(d + 24, &e, 8);
-		sum = qcw_add_carry(sum, a);
-		sum = qcw_add_carry(sum, b);
-		sum = qcw_add_carry(sum, c);
-		sum = qcw_add_carry(sum, e);
+		memcpy(x, s, 32);
+		memcpy(d, x, 32);
+		for (k = 0; k < 8; k++)
+			a[k] += x[k];
 		s += 32;
 		d += 32;
 		n -= 32;
 	}
+	for (k = 0; k < 8; k++)
+		sum = qcw_add_carry(sum, a[k]);
 	memcpy(d, s, n);
 	return qcw_sum_tail(sum, s, n);
 }
@@ -160,6 +159,45 @@ __attribute__((target("avx2"))) u16_t qcw_chksum_avx2(const void *data, int len)
 		sum += even[k] + odd[k];
 	return qcw_sum_tail(sum, p, n);
 }
+
+/*
+ * qcw_chksum_copy_avx2() - qcw_chksum_avx2()'s sum of each 64 bytes while
+ * they are stored to @dst: at MTU 1500 the copy of host data into lwIP's
+ * segments was a fifth of the backend's time with the 8-byte loop.
+ */
+__attribute__((target("avx2"))) u16_t
+qcw_chksum_copy_avx2(void *dst, const void *src, size_t len)
+{
+	const qcw_v8u32 lo16 = {0xffff, 0xffff, 0xffff, 0xffff,
+				0xffff, 0xffff, 0xffff, 0xffff};
+	const qcw_v4u64 lo32 = {0xffffffffu, 0xffffffffu, 0xffffffffu,
+				0xffffffffu};
+	const uint8_t *p = src;
+	uint8_t *d = dst;
+	qcw_v4u64 even = {0}, odd = {0};
+	size_t n = len;
+	uint64_t sum = 0;
+	unsigned int k;
+
+	while (n >= 64) {
+		qcw_v8u32 x, y, s;
+
+		memcpy(&x, p, 32);
+		memcpy(&y, p + 32, 32);
+		memcpy(d, &x, 32);
+		memcpy(d + 32, &y, 32);
+		s = (x & lo16) + (x >> 16) + (y & lo16) + (y >> 16);
+		even += (qcw_v4u64)s & lo32;
+		odd += (qcw_v4u64)s >> 32;
+		p += 64;
+		d += 64;
+		n -= 64;
+	}
+	for (k = 0; k < 4; k++)
+		sum += even[k] + odd[k];
+	memcpy(d, p, n);
+	return qcw_sum_tail(sum, p, n);
+}
 #endif
 
 int qcw_chksum_have_avx2(void)
@@ -184,4 +222,13 @@ u16_t qcw_lwip_chksum(const void *data, int len)
 		return qcw_chksum_avx2(data, len);
 #endif
 	return qcw_chksum_portable(data, len);
+}
+
+u16_t qcw_lwip_chksum_copy(void *dst, const void *src, u16_t len)
+{
+#if QCW_CHKSUM_AVX2
+	if (len >= 128 && qcw_chksum_have_avx2())
+		return qcw_chksum_copy_avx2(dst, src, len);
+#endif
+	return qcw_chksum_copy_portable(dst, src, len);
 }

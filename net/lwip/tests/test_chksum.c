@@ -1,7 +1,8 @@
 /*
  * test_chksum.c - qcw_lwip_chksum() against a plain 16-bit reference sum
  * for every length 0..300 at every alignment 0..7, a 64 KiB buffer, and
- * known RFC 1071 vectors.
+ * known RFC 1071 vectors; the copy-and-sum (portable and AVX2) up to 1600
+ * bytes at every source and destination alignment.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,8 @@ unsigned short qcw_chksum_avx2(const void *data, int len);
 int qcw_chksum_have_avx2(void);
 unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
 				    unsigned short len);
+unsigned short qcw_chksum_copy_portable(void *dst, const void *src, size_t len);
+unsigned short qcw_chksum_copy_avx2(void *dst, const void *src, size_t len);
 
 /* reference: bytes paired as (p[0], p[1]) big-endian, folded */
 static uint16_t ref_sum_be(const uint8_t *p, size_t n)
@@ -87,27 +90,47 @@ static void test_big_and_carries(void **state)
 	free(b);
 }
 
-static void test_copy(void **state)
-{
-	uint8_t src[400], dst[400];
-	size_t off, n;
+/* one copy-and-sum function over every length 0..1600 at every alignment
+ * of source and destination (random bytes, then all-ones for the carries) */
+typedef unsigned short (*copy_fn)(void *, const void *, size_t);
 
-	(void)state;
-	srand(2);
-	for (n = 0; n < sizeof(src); n++)
-		src[n] = (uint8_t)rand();
-	for (off = 0; off < 8; off++) {
-		for (n = 0; n <= 300; n++) {
-			memset(dst, 0xaa, sizeof(dst));
-			assert_int_equal(as_be(qcw_lwip_chksum_copy(
-						 dst + (7 - off), src + off,
-						 (unsigned short)n)),
-					 ref_sum_be(src + off, n));
-			assert_memory_equal(dst + (7 - off), src + off, n);
-			/* nothing written past the end */
-			assert_int_equal(dst[7 - off + n], 0xaa);
+static unsigned short lwip_copy(void *d, const void *s, size_t n)
+{
+	return qcw_lwip_chksum_copy(d, s, (unsigned short)n);
+}
+
+static void check_copy(copy_fn fn)
+{
+	static uint8_t src[1600 + 8], dst[1600 + 16];
+	size_t off, n;
+	int fill;
+
+	for (fill = 0; fill < 2; fill++) {
+		srand(2);
+		for (n = 0; n < sizeof(src); n++)
+			src[n] = fill ? 0xff : (uint8_t)rand();
+		for (off = 0; off < 8; off++) {
+			for (n = 0; n <= 1600; n += n < 300 ? 1 : 37) {
+				memset(dst, 0xaa, sizeof(dst));
+				assert_int_equal(as_be(fn(dst + (7 - off),
+							  src + off, n)),
+						 ref_sum_be(src + off, n));
+				assert_memory_equal(dst + (7 - off), src + off,
+						    n);
+				/* nothing written past the end */
+				assert_int_equal(dst[7 - off + n], 0xaa);
+			}
 		}
 	}
+}
+
+static void test_copy(void **state)
+{
+	(void)state;
+	check_copy(lwip_copy);
+	check_copy(qcw_chksum_copy_portable);
+	if (qcw_chksum_have_avx2())
+		check_copy(qcw_chksum_copy_avx2);
 }
 
 static void test_rfc1071_vector(void **state)
