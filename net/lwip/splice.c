@@ -70,6 +70,7 @@ static struct splice_busy *splice_busy_get(struct splice *sp)
 	b->ring = NULL;
 	b->copy_unacked = 0;
 	sp->busy = b;
+	ctx->n_busy++;
 	return b;
 }
 
@@ -82,6 +83,7 @@ static void splice_busy_put(struct splice *sp)
 	if (!b)
 		return;
 	sp->busy = NULL;
+	ctx->n_busy--;
 	if (ctx->n_bfree >= SPLICE_BCACHE) {
 		free(b);
 		return;
@@ -308,6 +310,7 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->n_qfree = 0;
 	ctx->bfree = NULL;
 	ctx->n_bfree = 0;
+	ctx->n_busy = 0;
 	/* a spliced pcb's queue tails: in its splice's busy state */
 	qcw_tcp_tail_use(splice_tcp_recv, offsetof(struct splice, busy));
 	uv_check_init(loop, &ctx->flush);
@@ -627,7 +630,11 @@ static void splice_sndstate(struct splice *sp, struct splice_sndstate *s)
 	s->queuelen = tcp_sndqueuelen(sp->pcb);
 	s->queuelen_max = TCP_SND_QUEUELEN;
 	s->mss = tcp_mss(sp->pcb) ? tcp_mss(sp->pcb) : 536;
-	s->cap = sp->snd_cap;
+	/* copied data only: rings of 64 KiB segments need their 4 MiB */
+	s->cap =
+		s->mss < SPLICE_RING_MSS ? splice_share_of(sp->ctx->n_busy) : 0;
+	if (sp->snd_cap && (!s->cap || sp->snd_cap < s->cap))
+		s->cap = sp->snd_cap;
 	s->held = (u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
 	s->ring_free =
 		ring ? TXRING_CAP - (size_t)(ring->wr - ring->rel) : SIZE_MAX;

@@ -6,7 +6,8 @@
  * global budget a chain is refused; the out-of-order limit is lwIP's own
  * while the stack is within its global budget. And the other way: how
  * much host data one read may bring into lwIP, and when a connection
- * that stopped reading reads again.
+ * that stopped reading reads again; the share of host->guest bytes in
+ * flight between busy connections.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -143,6 +144,40 @@ static void test_read_again_threshold(void **state)
 	assert_false(splice_room_of(&s) > splice_read_want(&s));
 }
 
+static void test_share_between_streams(void **state)
+{
+	struct splice_sndstate s = sndstate_idle();
+	unsigned int n;
+
+	(void)state;
+	/* one stream (or none counted yet): lwIP's buffer, no bound */
+	assert_int_equal(splice_share_of(0), 0);
+	assert_int_equal(splice_share_of(1), 0);
+	assert_int_equal(splice_share_of(2), SPLICE_SHARE_TOTAL / 2);
+	assert_int_equal(splice_share_of(4), 1024 * 1024);
+	/* many: the floor, and the total grows past SPLICE_SHARE_TOTAL */
+	assert_int_equal(splice_share_of(8), SPLICE_SHARE_MIN);
+	assert_int_equal(splice_share_of(1000), SPLICE_SHARE_MIN);
+	for (n = 2; n < 64; n++) {
+		assert_true(splice_share_of(n) >= SPLICE_SHARE_MIN);
+		assert_true(splice_share_of(n) <= splice_share_of(n - 1) ||
+			    n == 2);
+	}
+	/*
+	 * each stream under the floor's bound can always read again: its
+	 * want is at most half of it
+	 */
+	s.cap = splice_share_of(1000);
+	s.held = s.cap;
+	assert_int_equal(splice_room_of(&s), 0);
+	s.held = s.cap / 2 - 1;
+	assert_true(splice_room_of(&s) > splice_read_want(&s));
+	/* four streams: 1 MiB in flight each */
+	s.cap = splice_share_of(4);
+	s.held = 1000 * 1024;
+	assert_int_equal(splice_room_of(&s), 24 * 1024);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -153,6 +188,7 @@ int main(void)
 		cmocka_unit_test(test_room_past_64k),
 		cmocka_unit_test(test_room_limits),
 		cmocka_unit_test(test_read_again_threshold),
+		cmocka_unit_test(test_share_between_streams),
 	};
 
 	lwip_init();
