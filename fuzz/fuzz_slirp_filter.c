@@ -140,6 +140,13 @@ static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 		CHECK(netcfg_nat_check6(cfg, p->dst6) == NETCFG_NAT_ALLOW &&
 		      netcfg_guest_src6_ok(cfg, p->src6) && p->proto == 58 &&
 		      p->l4len >= 8 && p->l4[0] == 128);
+	if (v == SLV_SLIRP && p->proto == 17) {
+		/* what the guest hears for a destination without a route */
+		n = slirp_build_unreach6(out, cap, f, p, gw_mac, cfg->gateway6,
+					 1);
+		CHECK(n == 0 || (n <= 14 + 1280 && l4_ok6(out, n) &&
+				 !memcmp(out, f + 6, 6)));
+	}
 	if (v == SLV_GW_ICMP) {
 		n = slirp_build_echo_reply6(out, cap, f, p, gw_mac);
 		CHECK(n == 0 || (l4_ok6(out, n) && !memcmp(out, f + 6, 6)));

@@ -92,6 +92,17 @@ size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 size_t slirp_build_echo_reply6(uint8_t *out, size_t cap, const uint8_t *frame,
 			       const struct slirp_pkt *p,
 			       const uint8_t gw_mac[6]);
+/*
+ * slirp_build_unreach6() - an ICMPv6 destination unreachable (@code: 0 no
+ * route, 1 prohibited, 3 address, 4 port) from @from to the sender of the
+ * IPv6 frame @frame (@p), quoting as much of its datagram as fits in 1280
+ * bytes; its length, or 0 when it does not fit @cap or @p is not IPv6
+ * without extension headers.
+ */
+size_t slirp_build_unreach6(uint8_t *out, size_t cap, const uint8_t *frame,
+			    const struct slirp_pkt *p, const uint8_t gw_mac[6],
+			    const uint8_t from[16], uint8_t code);
+
 /* slirp_build_udp6() - one IPv6 UDP frame (no fragments); 0 if too big */
 size_t slirp_build_udp6(uint8_t *out, size_t cap, const uint8_t dst_mac[6],
 			const uint8_t src_mac[6], const uint8_t src[16],

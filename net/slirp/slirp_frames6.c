@@ -25,6 +25,7 @@
 #define NH_TCP 6
 #define NH_UDP 17
 #define NH_ICMP6 58
+#define ICMP6_DST_UNREACH 1
 #define ICMP6_ECHO_REQ 128
 #define ICMP6_ECHO_REP 129
 #define ICMP6_RS 133
@@ -171,6 +172,32 @@ size_t slirp_build_echo_reply6(uint8_t *out, size_t cap, const uint8_t *frame,
 				  pkt_pseudo_sum6(p->dst6, p->src6, NH_ICMP6,
 						  p->l4len)));
 	return n;
+}
+
+size_t slirp_build_unreach6(uint8_t *out, size_t cap, const uint8_t *frame,
+			    const struct slirp_pkt *p, const uint8_t gw_mac[6],
+			    const uint8_t from[16], uint8_t code)
+{
+	size_t quoted = IP6_HLEN_ + p->l4len, plen;
+	uint8_t *ic = out + ETH_HLEN_ + IP6_HLEN_;
+
+	if (!p->ip6 || p->l4 != p->ip6 + IP6_HLEN_)
+		return 0; /* the quote starts at the IPv6 header */
+	/* RFC 4443 2.4: the error fits the minimum MTU of 1280 */
+	if (quoted > 1280 - IP6_HLEN_ - 8)
+		quoted = 1280 - IP6_HLEN_ - 8;
+	plen = 8 + quoted;
+	if (ETH_HLEN_ + IP6_HLEN_ + plen > cap)
+		return 0;
+	put_ip6(out, frame + 6, gw_mac, from, p->src6, NH_ICMP6, plen);
+	ic[0] = ICMP6_DST_UNREACH;
+	ic[1] = code;
+	memset(ic + 2, 0, 6);
+	memcpy(ic + 8, p->ip6, quoted);
+	be16_put(ic + 2,
+		 pkt_csum(ic, plen,
+			  pkt_pseudo_sum6(from, p->src6, NH_ICMP6, plen)));
+	return ETH_HLEN_ + IP6_HLEN_ + plen;
 }
 
 size_t slirp_build_udp6(uint8_t *out, size_t cap, const uint8_t dst_mac[6],

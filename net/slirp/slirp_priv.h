@@ -20,6 +20,7 @@
 
 #include "net/netcfg.h"
 #include "net/slirp/slirp_frames.h"
+#include "net/slirp/slirp_route6.h"
 #include "net/stack.h"
 
 struct slirp_stack;
@@ -201,6 +202,7 @@ struct slirp_stack {
 	struct slirp_xl6 xl6[SLIRP_XL6_SLOTS];
 	uint32_t xl_base; /* the stand-ins' block, outside the subnet */
 	unsigned int ndials6; /* dial targets with an IPv6 address */
+	struct slirp_route6 route6; /* the host's routes, for guest UDP */
 	uint8_t *xbuf; /* one frame, translated (buf_cap bytes) */
 	uint8_t *buf; /* one frame, for the replies built here */
 	size_t buf_cap;

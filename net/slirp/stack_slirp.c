@@ -966,6 +966,27 @@ static const char *pkt_addr(const struct slirp_pkt *p, bool src, char *buf)
 	return inaddr_str(&a, buf);
 }
 
+/*
+ * unreach6() - the guest's IPv6 datagram @f to a destination the host has
+ * no route to: an ICMPv6 unreachable from the gateway, at once (libslirp
+ * would drop it without a word; slirp_route6.c). Code 1, prohibited, as
+ * on lwIP: Linux reports "no route" (code 0) to a connected UDP socket
+ * only with IPV6_RECVERR, so the application would wait on anyway.
+ */
+static void unreach6(struct slirp_stack *st, const uint8_t *f,
+		     const struct slirp_pkt *p)
+{
+	char a[INADDR_STRLEN];
+	size_t n = slirp_build_unreach6(st->buf, st->buf_cap, f, p,
+					st->cfg.gw_mac, st->cfg.gateway6, 1);
+
+	st->nat.udp.refused++;
+	log_rl("stack slirp: UDP to %s: the host has no route to it",
+	       pkt_addr(p, false, a));
+	if (n)
+		sw_output_buf(st->env.sw, st->buf, n);
+}
+
 static void drop(struct slirp_stack *st, enum slirp_verdict v,
 		 const uint8_t *frame, const struct slirp_pkt *p)
 {
@@ -1248,6 +1269,13 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		if ((p.ip || (p.ip6 && p.proto != 58)) &&
 		    st->nfds >= st->lim.budget && slirp_over_budget(st, f, &p))
 			return;
+		if (p.ip6 && p.proto == 17 &&
+		    memcmp(p.dst6, st->cfg.host_alias6, 16) &&
+		    !slirp_route6_ok(&st->route6, p.dst6,
+				     uv_now(st->env.loop))) {
+			unreach6(st, f, &p);
+			return;
+		}
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
 			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&

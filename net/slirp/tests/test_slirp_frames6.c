@@ -189,6 +189,48 @@ static void test_gateway_udp_and_builders6(void **state)
 			 0);
 }
 
+/* the ICMPv6 "no route" for a guest datagram, and the cut at 1280 bytes */
+static void test_unreach6(void **state)
+{
+	static uint8_t big[1400], f[1600], out[1600];
+	uint8_t u[12] = {0x13, 0x88, 0, 9, 0, 12, 0, 0, 'a', 'b', 'c', 'd'};
+	struct slirp_pkt p;
+	size_t n, m;
+
+	(void)state;
+	n = frame(f, guest6, foreign6, 17, u, sizeof(u), 6);
+	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_SLIRP);
+	m = slirp_build_unreach6(out, sizeof(out), f, &p, gw_mac, cfg.gateway6,
+				 0);
+	assert_int_equal(m, 14 + 40 + 8 + 40 + sizeof(u));
+	assert_memory_equal(out, vm_mac, 6);
+	assert_memory_equal(out + 6, gw_mac, 6);
+	assert_int_equal(out[14 + 6], 58);
+	assert_memory_equal(out + 14 + 8, cfg.gateway6, 16);
+	assert_memory_equal(out + 14 + 24, guest6, 16);
+	assert_int_equal(out[54], 1); /* destination unreachable */
+	assert_int_equal(out[55], 0); /* no route */
+	assert_memory_equal(out + 62, f + 14, 40 + sizeof(u)); /* the quote */
+	assert_true(l4_ok(out));
+	/* too small a buffer: nothing */
+	assert_int_equal(slirp_build_unreach6(out, m - 1, f, &p, gw_mac,
+					      cfg.gateway6, 0),
+			 0);
+
+	/* a large datagram: the error stops at the IPv6 minimum MTU */
+	big[0] = 0x13;
+	big[1] = 0x88;
+	big[3] = 9;
+	big[4] = (uint8_t)(sizeof(big) >> 8);
+	big[5] = (uint8_t)sizeof(big);
+	n = frame(f, guest6, foreign6, 17, big, sizeof(big), 6);
+	assert_int_equal(slirp_classify(&cfg, f, n, &p), SLV_SLIRP);
+	m = slirp_build_unreach6(out, sizeof(out), f, &p, gw_mac, cfg.gateway6,
+				 0);
+	assert_int_equal(m, 14 + 1280);
+	assert_true(l4_ok(out));
+}
+
 static void test_out_rewrite6(void **state)
 {
 	uint8_t na[32] = {136, 0, 0, 0, 0x60};
@@ -226,6 +268,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_classify6, setup),
 		cmocka_unit_test_setup(test_gateway_udp_and_builders6, setup),
+		cmocka_unit_test_setup(test_unreach6, setup),
 		cmocka_unit_test_setup(test_out_rewrite6, setup),
 	};
 
