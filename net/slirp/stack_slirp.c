@@ -1179,6 +1179,30 @@ static bool slirp_over_budget(struct slirp_stack *st, const uint8_t *f,
 }
 
 /*
+ * big_echo6() - the guest's reassembled ping of the host alias, longer
+ * than the MTU, which libslirp 4.7 (answering its own address's pings
+ * itself) would refuse as too big: answered here as libslirp answers a
+ * short one, the reply in fragments. True when @p was such a ping.
+ */
+static bool big_echo6(struct slirp_stack *st, const uint8_t *f,
+		      const struct slirp_pkt *p)
+{
+	size_t cap = 14 + 40 + p->l4len, n;
+	uint8_t *out;
+
+	if (p->proto != 58 || p->l4len < 8 || p->l4[0] != 128 ||
+	    memcmp(p->dst6, st->cfg.host_alias6, 16))
+		return false;
+	out = malloc(cap); /* a rare frame: not worth a 64 KiB buffer */
+	n = out ? slirp_build_echo_reply6(out, cap, f, p, st->cfg.gw_mac) : 0;
+	if (!n || slirp_frag6_out(out, n, st->cfg.mtu, st->frag6_id++,
+				  st->cfg.gw_mac, emit, st) <= 0)
+		st->cnt.nomem_drops++;
+	free(out);
+	return true;
+}
+
+/*
  * fragment6() - the guest's IPv6 fragment @p: held until its datagram is
  * whole (libslirp 4.7 does not reassemble IPv6), which then goes through
  * the filter as any other.
@@ -1248,6 +1272,8 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	}
 	switch (v) {
 	case SLV_SLIRP:
+		if (p.ip6 && p.tot > st->cfg.mtu && big_echo6(st, f, &p))
+			return;
 		if (p.ip6 && p.tot > st->cfg.mtu) {
 			/* reassembled here: libslirp 4.7 answers "too big" */
 			st->cnt.policy_drops++;
