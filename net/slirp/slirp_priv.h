@@ -24,9 +24,34 @@
 #include "net/stack.h"
 
 struct slirp_stack;
-struct slirp_ping6;
 
 #define SLIRP_PING6_MAX 32
+#define SLIRP_UDP6BIG_MAX 8
+
+/* A flow on a socket of the backend's own (slirp_flow6.c). */
+struct slirp_flow6_key {
+	uint8_t src6[16], dst6[16]; /* the guest's, its destination's */
+	uint16_t sport, dport; /* ping: the guest's identifier, 0 */
+};
+
+struct slirp_flow6 {
+	uv_poll_t poll;
+	struct slirp_stack *st;
+	int fd;
+	struct slirp_flow6_key k;
+	uint8_t mac[6]; /* the guest's */
+	uint64_t used_ms;
+};
+
+struct slirp_flow6_table {
+	struct slirp_flow6 **flow;
+	unsigned int max;
+	int proto; /* of the sockets: IPPROTO_ICMPV6 or 0 */
+	uint64_t idle_ms;
+	struct nat_proto_counters *cnt;
+	uint64_t *evicted;
+	const char *what; /* for the log */
+};
 
 /* An fd libslirp polls (registered, or a listener it never registers). */
 struct slirp_fd {
@@ -195,7 +220,11 @@ struct slirp_stack {
 		uint8_t mac[6];
 	} macs6[SLIRP_MAC6_SLOTS];
 	uint16_t ip_id;
-	struct slirp_ping6 *ping6[SLIRP_PING6_MAX]; /* slirp_ping6.c */
+	/* flows on sockets of the backend's own (slirp_flow6.c): ping -6
+	 * beyond the host alias, UDP6 datagrams past the MTU */
+	struct slirp_flow6 *ping6_flow[SLIRP_PING6_MAX];
+	struct slirp_flow6 *udp6big_flow[SLIRP_UDP6BIG_MAX];
+	struct slirp_flow6_table ping6, udp6big;
 	struct slirp_reasm6 reasm6; /* the guest's IPv6 fragments */
 	uint32_t frag6_id; /* of the fragments cut from libslirp's frames */
 	uint64_t ping6_sweep_ms;
@@ -254,12 +283,35 @@ static inline bool slirp_mac_pinned(struct slirp_stack *st, uint32_t ip)
 	return m->ip == ip && m->pinned;
 }
 
+/* In slirp_flow6.c: flows on the backend's own sockets (see there). */
+/* slirp_flow6_get() - @k's flow in @t, or a new one polled by @cb (NULL:
+ * none); its MAC and last use are @frame's and now */
+struct slirp_flow6 *slirp_flow6_get(struct slirp_stack *st,
+				    struct slirp_flow6_table *t,
+				    const uint8_t *frame,
+				    const struct slirp_flow6_key *k,
+				    uv_poll_cb cb);
+/* slirp_flow6_to_guest() - an IPv6 frame of @t's to the guest, in
+ * fragments past the MTU (or @t's dropped counted) */
+void slirp_flow6_to_guest(struct slirp_stack *st, struct slirp_flow6_table *t,
+			  const uint8_t *frame, size_t len);
+/* slirp_flow6_sweep() - close @t's idle flows (@all: every flow). */
+void slirp_flow6_sweep(struct slirp_stack *st, struct slirp_flow6_table *t,
+		       bool all);
+/* slirp_flow6_init() - the two tables of @st, empty */
+void slirp_flow6_init(struct slirp_stack *st);
+
 /* In slirp_ping6.c: ping -6 beyond the host alias, by ping sockets. */
 /* slirp_ping6_send() - the guest's echo request @p (of @frame) out. */
 void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
 		      const struct slirp_pkt *p);
-/* slirp_ping6_sweep() - close the idle flows (@all: every flow). */
-void slirp_ping6_sweep(struct slirp_stack *st, bool all);
+
+/* In slirp_udp6big.c: UDP over IPv6 past the MTU, by sockets of its own. */
+/* slirp_udp6big_send() - the guest's long datagram @p (of @frame) out. */
+void slirp_udp6big_send(struct slirp_stack *st, const uint8_t *frame,
+			const struct slirp_pkt *p);
+/* slirp_udp6big_init() - its table of @st (slirp_flow6_init() calls it) */
+void slirp_udp6big_init(struct slirp_stack *st);
 
 /* In slirp_xl6.c: the guest's IPv6 TCP through libslirp's IPv4 forwards. */
 /* slirp_xl6_of() - the entry of stand-in @v4 (NULL: none). */

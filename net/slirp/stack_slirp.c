@@ -708,10 +708,11 @@ static void on_prepare(uv_prepare_t *h)
 		}
 	}
 	st->filled = true;
-	if (st->nat.icmp.flows_open &&
+	if ((st->nat.icmp.flows_open || st->nat.udp.flows_open) &&
 	    slirp_now(st) - st->ping6_sweep_ms >= 1000) {
 		st->ping6_sweep_ms = slirp_now(st);
-		slirp_ping6_sweep(st, false);
+		slirp_flow6_sweep(st, &st->ping6, false);
+		slirp_flow6_sweep(st, &st->udp6big, false);
 	}
 	t_conn = slirp_conn_retry(st);
 	if (timeout > t_conn)
@@ -825,6 +826,7 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	st->buf_cap = (size_t)st->cfg.mtu + 14;
 	st->buf = malloc(st->buf_cap);
 	st->xbuf = malloc(st->buf_cap);
+	slirp_flow6_init(st);
 	/* the stand-ins of the guest's IPv6 addresses (slirp_xl6.c) */
 	st->xl_base = (st->cfg.network & 0xffffff00u) == 0xc6336400u
 			      ? 0xcb007100u /* 203.0.113.0 */
@@ -913,7 +915,8 @@ static void stack_slirp_destroy(struct stack *s)
 		return;
 	st->destroying = true;
 	slirp_conn_shutdown(st);
-	slirp_ping6_sweep(st, true);
+	slirp_flow6_sweep(st, &st->ping6, true);
+	slirp_flow6_sweep(st, &st->udp6big, true);
 	if (st->slirp)
 		slirp_cleanup(st->slirp); /* unregisters (closes) every fd */
 	st->slirp = NULL;
@@ -985,6 +988,21 @@ static void unreach6(struct slirp_stack *st, const uint8_t *f,
 	       pkt_addr(p, false, a));
 	if (n)
 		sw_output_buf(st->env.sw, st->buf, n);
+}
+
+/*
+ * udp6_no_route() - true (the guest told) when @p is UDP over IPv6 to a
+ * destination beyond the host alias that the host has no route to
+ */
+static bool udp6_no_route(struct slirp_stack *st, const uint8_t *f,
+			  const struct slirp_pkt *p)
+{
+	if (!p->ip6 || p->proto != 17 ||
+	    !memcmp(p->dst6, st->cfg.host_alias6, 16) ||
+	    slirp_route6_ok(&st->route6, p->dst6, uv_now(st->env.loop)))
+		return false;
+	unreach6(st, f, p);
+	return true;
 }
 
 static void drop(struct slirp_stack *st, enum slirp_verdict v,
@@ -1274,6 +1292,12 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	case SLV_SLIRP:
 		if (p.ip6 && p.tot > st->cfg.mtu && big_echo6(st, f, &p))
 			return;
+		if (p.ip6 && p.tot > st->cfg.mtu && p.proto == 17) {
+			/* (fuzzers, no_nat: dropped there, no route asked) */
+			if (st->env.no_nat || !udp6_no_route(st, f, &p))
+				slirp_udp6big_send(st, f, &p);
+			return;
+		}
 		if (p.ip6 && p.tot > st->cfg.mtu) {
 			/* reassembled here: libslirp 4.7 answers "too big" */
 			st->cnt.policy_drops++;
@@ -1295,13 +1319,8 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		if ((p.ip || (p.ip6 && p.proto != 58)) &&
 		    st->nfds >= st->lim.budget && slirp_over_budget(st, f, &p))
 			return;
-		if (p.ip6 && p.proto == 17 &&
-		    memcmp(p.dst6, st->cfg.host_alias6, 16) &&
-		    !slirp_route6_ok(&st->route6, p.dst6,
-				     uv_now(st->env.loop))) {
-			unreach6(st, f, &p);
+		if (udp6_no_route(st, f, &p))
 			return;
-		}
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
 			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
