@@ -40,21 +40,13 @@ static void flow6_close(struct slirp_stack *st, struct slirp_flow6_table *t,
 	uv_close((uv_handle_t *)&f->poll, flow6_closed);
 }
 
-static void flow6_emit(void *arg, const struct iovec *iov, int iovcnt,
-		       size_t len)
-{
-	struct slirp_stack *st = arg;
-
-	sw_output(st->env.sw, iov, iovcnt, len);
-}
-
 void slirp_flow6_to_guest(struct slirp_stack *st, struct slirp_flow6_table *t,
 			  const uint8_t *frame, size_t len)
 {
 	if (len <= 14 + (size_t)st->cfg.mtu)
 		sw_output_buf(st->env.sw, frame, len);
 	else if (slirp_frag6_out(frame, len, st->cfg.mtu, st->frag6_id++,
-				 st->cfg.gw_mac, flow6_emit, st) < 0)
+				 st->cfg.gw_mac, slirp_emit, st) < 0)
 		t->cnt->dropped++;
 	st->sent = true;
 }
@@ -93,8 +85,8 @@ struct slirp_flow6 *slirp_flow6_get(struct slirp_stack *st,
 	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 		    t->proto);
 	if (fd < 0) {
-		log_rl("stack slirp: %s: cannot open a socket: %s", t->what,
-		       strerror(errno));
+		log_rl("stack slirp: %s: no socket%s: %s; dropped", t->what,
+		       t->socket_hint, strerror(errno));
 		return NULL;
 	}
 	/* the host alias is the host's own ::1 */
@@ -106,7 +98,7 @@ struct slirp_flow6 *slirp_flow6_get(struct slirp_stack *st,
 	f = calloc(1, sizeof(*f));
 	if (!f || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    uv_poll_init(st->env.loop, &f->poll, fd) < 0) {
-		log_rl("stack slirp: %s: %s", t->what,
+		log_rl("stack slirp: %s of a host address: %s", t->what,
 		       f ? strerror(errno) : "out of memory");
 		free(f);
 		close(fd);

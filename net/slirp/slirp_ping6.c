@@ -94,7 +94,7 @@ void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
 	st->nat.icmp.bytes_to_host += p->l4len;
 }
 
-void slirp_flow6_init(struct slirp_stack *st)
+void slirp_ping6_init(struct slirp_stack *st)
 {
 	st->ping6 = (struct slirp_flow6_table){
 		.flow = st->ping6_flow,
@@ -103,8 +103,8 @@ void slirp_flow6_init(struct slirp_stack *st)
 		.idle_ms = SLIRP_PING6_IDLE_MS,
 		.cnt = &st->nat.icmp,
 		.evicted = &st->nat.icmp_evicted,
-		.what = "ping -6 needs ping sockets "
-			"(net.ipv4.ping_group_range)",
+		.what = "ping -6",
+		.socket_hint = " (ping sockets, which this host may forbid: "
+			       "net.ipv4.ping_group_range)",
 	};
-	slirp_udp6big_init(st);
 }

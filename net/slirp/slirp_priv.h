@@ -50,7 +50,7 @@ struct slirp_flow6_table {
 	uint64_t idle_ms;
 	struct nat_proto_counters *cnt;
 	uint64_t *evicted;
-	const char *what; /* for the log */
+	const char *what, *socket_hint; /* for the log */
 };
 
 /* An fd libslirp polls (registered, or a listener it never registers). */
@@ -298,10 +298,12 @@ void slirp_flow6_to_guest(struct slirp_stack *st, struct slirp_flow6_table *t,
 /* slirp_flow6_sweep() - close @t's idle flows (@all: every flow). */
 void slirp_flow6_sweep(struct slirp_stack *st, struct slirp_flow6_table *t,
 		       bool all);
-/* slirp_flow6_init() - the two tables of @st, empty */
-void slirp_flow6_init(struct slirp_stack *st);
+/* slirp_emit() - a frame in pieces to the guest (stack_slirp.c) */
+void slirp_emit(void *arg, const struct iovec *iov, int iovcnt, size_t len);
 
 /* In slirp_ping6.c: ping -6 beyond the host alias, by ping sockets. */
+/* slirp_ping6_init() - its flow table of @st, empty */
+void slirp_ping6_init(struct slirp_stack *st);
 /* slirp_ping6_send() - the guest's echo request @p (of @frame) out. */
 void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
 		      const struct slirp_pkt *p);
@@ -310,7 +312,7 @@ void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
 /* slirp_udp6big_send() - the guest's long datagram @p (of @frame) out. */
 void slirp_udp6big_send(struct slirp_stack *st, const uint8_t *frame,
 			const struct slirp_pkt *p);
-/* slirp_udp6big_init() - its table of @st (slirp_flow6_init() calls it) */
+/* slirp_udp6big_init() - its flow table of @st, empty */
 void slirp_udp6big_init(struct slirp_stack *st);
 
 /* In slirp_xl6.c: the guest's IPv6 TCP through libslirp's IPv4 forwards. */

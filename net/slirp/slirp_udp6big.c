@@ -87,5 +87,6 @@ void slirp_udp6big_init(struct slirp_stack *st)
 		.cnt = &st->nat.udp,
 		.evicted = &st->nat.udp_evicted,
 		.what = "a UDP datagram over IPv6 past the MTU",
+		.socket_hint = "",
 	};
 }

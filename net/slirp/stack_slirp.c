@@ -322,8 +322,6 @@ static void mac6_of(struct slirp_stack *st, const uint8_t ip[16],
 
 /* ---- libslirp's callbacks ---- */
 
-static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len);
-
 static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 {
 	struct slirp_stack *st = opaque;
@@ -338,7 +336,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 		if (len > (size_t)st->cfg.mtu + 14) {
 			/* libslirp 4.7 does not fragment IPv6 */
 			if (slirp_frag6_out(f, len, st->cfg.mtu, st->frag6_id++,
-					    st->cfg.gw_mac, emit, st) > 0)
+					    st->cfg.gw_mac, slirp_emit, st) > 0)
 				st->sent = true;
 			else
 				st->cnt.policy_drops++;
@@ -826,7 +824,8 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	st->buf_cap = (size_t)st->cfg.mtu + 14;
 	st->buf = malloc(st->buf_cap);
 	st->xbuf = malloc(st->buf_cap);
-	slirp_flow6_init(st);
+	slirp_ping6_init(st);
+	slirp_udp6big_init(st);
 	/* the stand-ins of the guest's IPv6 addresses (slirp_xl6.c) */
 	st->xl_base = (st->cfg.network & 0xffffff00u) == 0xc6336400u
 			      ? 0xcb007100u /* 203.0.113.0 */
@@ -1214,7 +1213,7 @@ static bool big_echo6(struct slirp_stack *st, const uint8_t *f,
 	out = malloc(cap); /* a rare frame: not worth a 64 KiB buffer */
 	n = out ? slirp_build_echo_reply6(out, cap, f, p, st->cfg.gw_mac) : 0;
 	if (!n || slirp_frag6_out(out, n, st->cfg.mtu, st->frag6_id++,
-				  st->cfg.gw_mac, emit, st) <= 0)
+				  st->cfg.gw_mac, slirp_emit, st) <= 0)
 		st->cnt.nomem_drops++;
 	free(out);
 	return true;
@@ -1419,7 +1418,7 @@ static struct stack_udp *stack_slirp_udp_open(struct stack *s, uint16_t port,
 	return u;
 }
 
-static void emit(void *arg, const struct iovec *iov, int iovcnt, size_t len)
+void slirp_emit(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 {
 	struct slirp_stack *st = arg;
 
@@ -1470,7 +1469,7 @@ static int stack_slirp_udp_send(struct stack *s, struct stack_udp *u,
 	if (ip->af != AF_INET)
 		return -EAFNOSUPPORT;
 	mac_of(st, ip->u.v4, mac);
-	r = slirp_udp_frames(&o, data, len, emit, st);
+	r = slirp_udp_frames(&o, data, len, slirp_emit, st);
 	return r < 0 ? r : 0;
 }
 
