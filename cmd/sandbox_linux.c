@@ -114,7 +114,7 @@ static int sandbox_add_in(scmp_filter_ctx ctx, const char *name,
 	int r = 0;
 
 	for (i = 0; i < n && r == 0; i++) {
-		struct scmp_arg_cmp c = SCMP_CMP(argn, SCMP_CMP_EQ, v[i]);
+		struct scmp_arg_cmp c = SCMP_CMP(argn, SCMP_CMP_EQ, v[i], 0);
 
 		r = sandbox_add(ctx, name, 1, &c);
 	}
@@ -131,7 +131,7 @@ static int sandbox_rules(scmp_filter_ctx ctx)
 	struct scmp_arg_cmp openat_ro[] = {
 		SCMP_CMP(2, SCMP_CMP_MASKED_EQ, wr, 0)};
 	struct scmp_arg_cmp self[] = {
-		SCMP_CMP(0, SCMP_CMP_EQ, (uint64_t)getpid())};
+		SCMP_CMP(0, SCMP_CMP_EQ, (uint64_t)getpid(), 0)};
 	const uint64_t ioctls[] = {FIONBIO,  FIOCLEX,  FIONCLEX,
 				   FIONREAD, SIOCOUTQ, TCGETS};
 	const uint64_t families[] = {AF_UNIX, AF_INET, AF_INET6, AF_VSOCK};

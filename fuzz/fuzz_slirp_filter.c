@@ -13,8 +13,9 @@
  * back to the same IPv6 segment (but a SYN's MSS), the input as an IPv4
  * frame of libslirp's as IPv6, every checksum valid. IPv6 fragments
  * (slirp_frag6.c): the input as a fragment, and cut into fragments. A
- * violation traps.
+ * TCP segment cut to fit a small MTU (slirp_seg6.c). A violation traps.
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "net/netcfg.h"
 #include "net/pkt.h"
+#include "net/pkt6.h"
 #include "net/slirp/slirp_frames.h"
 
 #define CHECK(c)                          \
@@ -117,6 +119,58 @@ static void fuzz_xlat(const struct netcfg *cfg, const uint8_t *f,
 		CHECK(!memcmp(back + 54 + 18, p->l4 + 18, p->l4len - 18));
 }
 
+struct cut {
+	size_t mtu, data;
+	uint32_t next_seq;
+	int n;
+};
+
+static void cut_piece(void *arg, const uint8_t *f, size_t len)
+{
+	struct cut *c = arg;
+	size_t plen = (size_t)f[18] << 8 | f[19];
+	size_t thl = (size_t)(f[54 + 12] >> 4) * 4;
+	uint32_t seq = (uint32_t)f[58] << 24 | (uint32_t)f[59] << 16 |
+		       (uint32_t)f[60] << 8 | f[61];
+
+	CHECK(len <= 14 + c->mtu && len == 54 + plen && l4_ok6(f, len));
+	CHECK(!c->n || seq == c->next_seq);
+	c->next_seq = seq + (uint32_t)(plen - thl);
+	c->data += plen - thl;
+	c->n++;
+}
+
+/*
+ * fuzz_cut() - the guest's IPv6 TCP segment @p cut at a small MTU
+ * (slirp_seg6.c), once as it is and once with its checksum made right:
+ * every piece fits and verifies, the data adds up, the numbers follow on
+ */
+static void fuzz_cut(const uint8_t *f, size_t flen, const struct slirp_pkt *p,
+		     uint8_t *out, size_t cap)
+{
+	static uint8_t fixed[65536 + 14];
+	size_t mtu = 80 + (size_t)f[flen - 1] * 5, n = 54 + p->l4len;
+	struct cut c = {.mtu = mtu};
+	int k;
+
+	k = slirp_tcp6_split(f, flen, mtu, out, cap, cut_piece, &c);
+	CHECK(k < 0 ||
+	      (k == c.n && c.data == p->l4len - (size_t)(p->l4[12] >> 4) * 4));
+	if (n > sizeof(fixed))
+		return;
+	memcpy(fixed, f, n);
+	fixed[54 + 16] = fixed[54 + 17] = 0;
+	k = (int)pkt_csum(fixed + 54, p->l4len,
+			  pkt_pseudo_sum6(p->src6, p->dst6, 6, p->l4len));
+	fixed[54 + 16] = (uint8_t)(k >> 8);
+	fixed[54 + 17] = (uint8_t)k;
+	c = (struct cut){.mtu = mtu};
+	k = slirp_tcp6_split(fixed, n, mtu, out, cap, cut_piece, &c);
+	CHECK(k != -EBADMSG && k != -EINVAL);
+	CHECK(k < 0 ||
+	      (k == c.n && c.data == p->l4len - (size_t)(p->l4[12] >> 4) * 4));
+}
+
 /* fuzz_v6() - the IPv6 checks of one classified frame @f */
 static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 		    const struct slirp_pkt *p, enum slirp_verdict v,
@@ -156,6 +210,8 @@ static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 		CHECK(n == 0 || (n == SLIRP_RST6_LEN && l4_ok6(out, n)));
 		fuzz_xlat(cfg, f, p, out, cap);
 	}
+	if (p->proto == 6 && (v == SLV_SLIRP || v == SLV_GW_TCP))
+		fuzz_cut(f, flen, p, out, cap);
 	if (v == SLV_GW_UDP) {
 		n = slirp_build_udp6(out, cap, f + 6, gw_mac, p->dst6, p->dport,
 				     p->src6, p->sport, p->l4 + 8,

@@ -261,4 +261,17 @@ void slirp_reasm6_free(struct slirp_reasm6 *r);
 int slirp_frag6_out(const uint8_t *frame, size_t len, size_t mtu, uint32_t id,
 		    const uint8_t src_mac[6], slirp_emit_fn emit, void *arg);
 
+/*
+ * slirp_seg6.c: slirp_tcp6_split() - the guest's TCP segment over IPv6
+ * @frame (@len bytes, no extension headers; reassembled, longer than
+ * @mtu allows) as segments of the same connection that fit @mtu, each
+ * built in @out (@cap bytes, at least 14 + @mtu) and passed to @emit
+ * before the next. Return: their number; -EINVAL when @frame is not such
+ * a segment, -EBADMSG when its checksum fails, -EOPNOTSUPP for SYN, RST
+ * or URG, -EMSGSIZE when @mtu leaves no room for data or @cap is short.
+ */
+typedef void (*slirp_frame_fn)(void *arg, const uint8_t *frame, size_t len);
+int slirp_tcp6_split(const uint8_t *frame, size_t len, size_t mtu,
+		     uint8_t *out, size_t cap, slirp_frame_fn emit, void *arg);
+
 #endif

@@ -1219,6 +1219,44 @@ static bool big_echo6(struct slirp_stack *st, const uint8_t *f,
 	return true;
 }
 
+static void big_tcp6_piece(void *arg, const uint8_t *f, size_t len)
+{
+	struct slirp_stack *st = arg;
+
+	stack_slirp_input(&st->base, f, len, NULL);
+}
+
+/*
+ * big_tcp6() - the guest's reassembled TCP segment over IPv6, longer than
+ * the MTU, which libslirp 4.7 would refuse as too big: cut into segments
+ * that fit (slirp_seg6.c), each then taken as one of the guest's own.
+ */
+static void big_tcp6(struct slirp_stack *st, const uint8_t *f, size_t len,
+		     const struct slirp_pkt *p)
+{
+	size_t cap = 14 + (size_t)st->cfg.mtu;
+	uint8_t *out = malloc(cap); /* a rare frame: not worth a buffer */
+	char a[INADDR_STRLEN];
+	int n;
+
+	n = out ? slirp_tcp6_split(f, len, st->cfg.mtu, out, cap,
+				   big_tcp6_piece, st)
+		: -ENOMEM;
+	free(out);
+	if (n == -ENOMEM) {
+		st->cnt.nomem_drops++;
+	} else if (n == -EBADMSG || n == -EINVAL) {
+		drop(st, SLV_DROP_MALFORMED, f, p);
+	} else if (n < 0) {
+		st->cnt.policy_drops++;
+		log_rl("stack slirp: a TCP segment of %zu bytes over IPv6 in "
+		       "fragments from %s dropped: %s",
+		       p->tot, pkt_addr(p, true, a),
+		       n == -EOPNOTSUPP ? "SYN, RST or URG set"
+					: "the MTU leaves no room for data");
+	}
+}
+
 /*
  * fragment6() - the guest's IPv6 fragment @p: held until its datagram is
  * whole (libslirp 4.7 does not reassemble IPv6), which then goes through
@@ -1262,6 +1300,10 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	}
 	if (v >= SLV_DROP_MALFORMED) {
 		drop(st, v, f, &p);
+		return;
+	}
+	if (p.ip6 && p.proto == 6 && p.tot > st->cfg.mtu) {
+		big_tcp6(st, f, len, &p);
 		return;
 	}
 	if (p.ip6) {
