@@ -152,30 +152,13 @@ t_check "a 4000-byte UDP answer from the host in fragments" big_reply
 # TCP segments longer than the MTU, in IPv6 fragments, from a raw client
 # (a guest's kernel keeps TCP to the MSS): lwIP reassembles them, the
 # slirp backend reassembles and cuts them to fit libslirp (slirp_seg6.c)
-lab_spawn "$LAB_NET" "$LAB_DIR/tcpsum.log" python3 -c '
-import hashlib, socket
-s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("::", 8086))
-s.listen(4)
-while True:
-    c, _ = s.accept()
-    h, n = hashlib.sha256(), 0
-    while True:
-        d = c.recv(65536)
-        if not d:
-            break
-        h.update(d)
-        n += len(d)
-    c.sendall(b"%d %s\n" % (n, h.hexdigest().encode()))
-    c.close()
-'
+lab_spawn "$LAB_NET" "$LAB_DIR/tcpsum.log" $PEERS sum-server 8086 ::
 wait_for_port "$LAB_NET" 8086 10
 t_check "TCP segments of 6000 and 9000 bytes in IPv6 fragments, data intact" \
-	lab_guest python3 "$HERE/tcp6frag.py" "$LAB_TAP" 02:00:00:00:c0:de \
+	lab_guest python3 "$HERE/tcpfrag.py" "$LAB_TAP" 02:00:00:00:c0:de \
 	"$LAB_GW_MAC" "$PFX::c0de" "$HOST6" 8086 6000 9000
 t_check "a TCP segment of 3000 bytes in IPv6 fragments to fd00:7::7" \
-	lab_guest python3 "$HERE/tcp6frag.py" "$LAB_TAP" 02:00:00:00:c0:df \
+	lab_guest python3 "$HERE/tcpfrag.py" "$LAB_TAP" 02:00:00:00:c0:df \
 	"$LAB_GW_MAC" "$PFX::c0df" fd00:7::7 8086 3000
 
 # UDP to an address the host cannot reach: an ICMPv6 unreachable at once

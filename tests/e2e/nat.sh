@@ -3,7 +3,8 @@
 # on the host (qcw-net's namespace loopback, through 192.168.127.254):
 # pages, 200 MB both ways with sha256, refused ports, half-close, 2000
 # concurrent connections with bounded memory, UDP echo up to 60000 bytes,
-# ICMP echo, and the link-local block.
+# TCP segments longer than the MTU in fragments (a raw client), ICMP echo,
+# and the link-local block.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
@@ -101,6 +102,15 @@ wait_for_port "$LAB_NET" 8084 10 udp
 t_check "UDP echo round trip (100 bytes)" lab_guest $PEERS udp-ping $HOST 8084 100
 t_check "UDP echo of a 60000-byte datagram (fragmented both ways)" \
 	lab_guest $PEERS udp-ping $HOST 8084 60000
+
+# ---- TCP segments longer than the MTU, in IPv4 fragments ----
+# from a raw client (a guest's kernel keeps TCP to the MSS) at an address
+# of the subnet its kernel does not hold: the stack reassembles them
+lab_spawn "$LAB_NET" "$LAB_DIR/tcpsum.log" $PEERS sum-server 8086
+wait_for_port "$LAB_NET" 8086 10
+t_check "TCP segments of 6000 and 9000 bytes in IPv4 fragments, data intact" \
+	lab_guest python3 "$HERE/tcpfrag.py" "$LAB_TAP" 02:00:00:00:c0:de \
+	"$LAB_GW_MAC" 192.168.127.222 $HOST 8086 6000 9000
 
 # ---- ICMP ----
 t_check "ping 192.168.127.254 (the host's 127.0.0.1)" \

@@ -14,7 +14,11 @@
                               closes; prints "N ok".
   udp-echo PORT               UDP echo server on 127.0.0.1.
   udp-ping HOST PORT SIZE     sends one SIZE-byte datagram, expects it back.
+  sum-server PORT [ADDR]      TCP server (127.0.0.1, or ADDR): reads until the
+                              client's FIN, answers "<bytes> <sha256>\\n" of
+                              what it read and closes (for tcpfrag.py).
 """
+import hashlib
 import os
 import selectors
 import socket
@@ -206,6 +210,28 @@ def udp_ping(host, port, size):
     return 1
 
 
+def sum_server(port, bind="127.0.0.1"):
+    ls = socket.socket(family(bind), socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((bind, port))
+    ls.listen(16)
+    while True:
+        c, _ = ls.accept()
+        c.settimeout(30)
+        h, n = hashlib.sha256(), 0
+        try:
+            while True:
+                d = c.recv(65536)
+                if not d:
+                    break
+                h.update(d)
+                n += len(d)
+            c.sendall(b"%d %s\n" % (n, h.hexdigest().encode()))
+        except OSError:
+            pass
+        c.close()
+
+
 def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "echo-server":
@@ -224,6 +250,8 @@ def main():
         udp_echo(int(args[0]), *args[1:2])
     elif cmd == "udp-ping":
         return udp_ping(args[0], int(args[1]), int(args[2]))
+    elif cmd == "sum-server":
+        sum_server(int(args[0]), *args[1:2])
     return 0
 
 
