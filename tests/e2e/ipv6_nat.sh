@@ -4,8 +4,9 @@
 # [fd71:6377:6e65::fe] (ping -6, curl -6, 50 MB both ways with sha256, a
 # refused port refused at once, UDP echo), the gateway answers ping -6,
 # link-local and loopback destinations are not forwarded, an IPv6 forward
-# from the host's [::1]:PORT reaches the guest's IPv6 address, and IPv4 is
-# unchanged. The guest takes its address by SLAAC when the gateway sends
+# from the host's [::1]:PORT reaches the guest's IPv6 address, TCP
+# segments in fragments arrive intact, DNS goes over IPv6 both ways (to the
+# gateway, and from qcw-net to an upstream on ::1), and IPv4 is unchanged. The guest takes its address by SLAAC when the gateway sends
 # router advertisements, else a static address of the prefix.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
@@ -25,6 +26,14 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PEERS="python3 $HERE/peers.py"
 
 lab_init ipv6nat
+# the upstream resolver at the host's ::1 only: qcw-net asks it over IPv6
+if command -v dnsmasq >/dev/null; then
+	echo "nameserver ::1" >"$LAB_NET_ETC/resolv.conf"
+	lab_spawn "$LAB_NET" "$LAB_DIR/dnsmasq.log" dnsmasq --no-daemon \
+		--no-resolv --no-hosts --listen-address=::1 --bind-interfaces \
+		--port=53 --host-record=v6.example.test,10.99.0.6,fd00::6
+	wait_for_port "$LAB_NET" 53 10 udp
+fi
 lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
 lab_start_bridge
 lab_dhcp >/dev/null || lab_die "no DHCP lease"
@@ -191,6 +200,9 @@ if command -v dig >/dev/null; then
 		"ip netns exec $LAB_GUEST dig +short +time=2 +tries=1 @$GW6 host.containers.internal A | grep -qx $HOST4"
 	t_check "DNS over IPv6 to [$GW6]:53 (TCP)" sh -c \
 		"ip netns exec $LAB_GUEST dig +tcp +short +time=2 +tries=1 @$GW6 host.containers.internal A | grep -qx $HOST4"
+	command -v dnsmasq >/dev/null &&
+		t_check "an upstream AAAA over IPv6 both ways (guest -> [$GW6], qcw-net -> upstream [::1])" sh -c \
+			"ip netns exec $LAB_GUEST dig +short +time=3 +tries=1 @$GW6 v6.example.test AAAA | grep -qx fd00::6"
 fi
 
 # ---- an IPv6 forward: the host's [::1]:PORT into the guest's IPv6 ----
