@@ -5,7 +5,8 @@
 # refused port refused at once, UDP echo), the gateway answers ping -6,
 # link-local and loopback destinations are not forwarded, an IPv6 forward
 # from the host's [::1]:PORT reaches the guest's IPv6 address, TCP
-# segments in fragments arrive intact, DNS goes over IPv6 both ways (to the
+# segments in fragments arrive intact, forwards through the CLI ([::]:PORT)
+# and -config, an IPv4 forward to the dual-stack guest, DNS over IPv6 both ways (to the
 # gateway, and from qcw-net to an upstream on ::1), and IPv4 is unchanged. The guest takes its address by SLAAC when the gateway sends
 # router advertisements, else a static address of the prefix.
 # Exit: 0 pass, 1 fail, 77 skipped.
@@ -221,6 +222,29 @@ if expose "{\"local\":\"[::1]:9091\",\"remote\":\"[$GUEST6]:9090\"}"; then
 else
 	t_fail "expose [::1]:9091 -> [$GUEST6]:9090 through the API"
 fi
+# the CLI, a listener on every IPv6 address of the host
+cli() { lab_net "$QCW_NET" "$@" --socket "unix://$LAB_DIR/api.sock"; }
+if cli expose --local "[::]:9092" --remote "[$GUEST6]:9090" >/dev/null; then
+	wait_for_port "$LAB_NET" 9092
+	t_check "qcw-net expose [::]:9092 -> [$GUEST6]:9090: reached at [::1]:9092" \
+		sh -c "ip netns exec $LAB_NET socat -t 2 - 'TCP6:[::1]:9092' </dev/null | grep -q hello-from-guest6"
+	t_check "qcw-net list shows the IPv6 forward" \
+		sh -c "ip netns exec $LAB_NET $QCW_NET list --socket unix://$LAB_DIR/api.sock | grep -F '[::]:9092' | grep -qF '[$GUEST6]:9090'"
+else
+	t_fail "qcw-net expose [::]:9092 -> [$GUEST6]:9090"
+fi
+# an IPv4 forward to the same dual-stack guest
+GUEST4=$(lab_guest ip -4 -o addr show dev "$LAB_TAP" | awk '{print $4}' | cut -d/ -f1)
+lab_spawn "$LAB_GUEST" "$LAB_DIR/gsrv4.log" socat \
+	"TCP4-LISTEN:9096,bind=$GUEST4,reuseaddr,fork" SYSTEM:"echo hello-from-guest4"
+wait_for_port "$LAB_GUEST" 9096
+if cli expose --local 127.0.0.1:9096 --remote "$GUEST4:9096" >/dev/null; then
+	wait_for_port "$LAB_NET" 9096
+	t_check "an IPv4 forward to the dual-stack guest ($GUEST4:9096)" \
+		sh -c "ip netns exec $LAB_NET socat -t 2 - TCP4:127.0.0.1:9096 </dev/null | grep -q hello-from-guest4"
+else
+	t_fail "qcw-net expose 127.0.0.1:9096 -> $GUEST4:9096"
+fi
 
 # ---- IPv4 unchanged ----
 lab_spawn "$LAB_NET" "$LAB_DIR/http4.log" python3 -m http.server 8088 \
@@ -233,10 +257,22 @@ t_check "IPv4: ping $HOST4" lab_guest ping -c 1 -W 2 "$HOST4"
 # ---- a forward to a guest the gateway has not heard from over IPv6 ----
 # (a fresh qcw-net: lwIP, and the libslirp backend for its stand-in,
 # resolve the guest by neighbour discovery)
+# the restart takes an IPv6 forward from -config too
 lab_stop_backend
 lab_stop_bridge
-lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
+cat >"$LAB_DIR/v6.yaml" <<YAML
+stack:
+  forwards:
+    "[::1]:9095": "[$GUEST6]:9090"
+YAML
+lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock" -config "$LAB_DIR/v6.yaml"
 lab_start_bridge
+if wait_for_port "$LAB_NET" 9095; then
+	t_check "-config forward [::1]:9095 -> [$GUEST6]:9090" \
+		sh -c "ip netns exec $LAB_NET socat -t 3 - 'TCP6:[::1]:9095' </dev/null | grep -q hello-from-guest6"
+else
+	t_fail "-config forward [::1]:9095: no listener"
+fi
 if expose "{\"local\":\"[::1]:9093\",\"remote\":\"[$GUEST6]:9090\"}"; then
 	wait_for_port "$LAB_NET" 9093
 	t_check "a forward to a guest not heard from over IPv6 yet (neighbour discovery)" \
