@@ -3,12 +3,14 @@
 # reaches servers on the host's ::1 through the host alias
 # [fd71:6377:6e65::fe] (ping -6, curl -6, 50 MB both ways with sha256, a
 # refused port refused at once, UDP echo), the gateway answers ping -6,
-# link-local and loopback destinations are not forwarded, an IPv6 forward
-# from the host's [::1]:PORT reaches the guest's IPv6 address, TCP
-# segments in fragments arrive intact, forwards through the CLI ([::]:PORT)
-# and -config, an IPv4 forward to the dual-stack guest, DNS over IPv6 both ways (to the
-# gateway, and from qcw-net to an upstream on ::1), and IPv4 is unchanged. The guest takes its address by SLAAC when the gateway sends
-# router advertisements, else a static address of the prefix.
+# link-local and loopback destinations are not forwarded, TCP segments in
+# fragments arrive intact, DNS goes over IPv6 both ways (to the gateway,
+# and from qcw-net to an upstream on ::1), IPv6 forwards from the host
+# ([::1]:PORT through the API, [::]:PORT through the CLI, and -config)
+# reach the guest's IPv6 address, an IPv4 forward the same dual-stack
+# guest, and IPv4 is unchanged. The guest takes its address by SLAAC when
+# the gateway sends router advertisements, else a static address of the
+# prefix.
 # Exit: 0 pass, 1 fail, 77 skipped.
 
 . "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
