@@ -214,11 +214,20 @@ struct slirp_stack {
 	unsigned int nconns;
 
 	struct slirp_mac macs[SLIRP_MAC_SLOTS];
-	/* the guest's IPv6 sources and their MACs, a slot per address hash */
+	/* the guest's IPv6 sources and their MACs, a slot per address hash;
+	 * pinned: the guest spoke for the address in neighbour discovery */
 	struct {
 		uint8_t ip[16];
 		uint8_t mac[6];
+		bool pinned;
 	} macs6[SLIRP_MAC6_SLOTS];
+	/* SYNs over IPv6 from addresses not pinned yet, held */
+	struct {
+		uint8_t ip[16];
+		uint16_t len;
+		uint8_t f[128];
+	} held6[16];
+	unsigned int held6_next;
 	uint16_t ip_id;
 	/* flows on sockets of the backend's own (slirp_flow6.c): ping -6
 	 * beyond the host alias, UDP6 datagrams past the MTU */

@@ -13,6 +13,9 @@ source addresses (spoofed SYNs):
         one datagram from each of N source ports (N UDP flows)
   udp-one IFACE SMAC DMAC SRC DST PORT
         one datagram, e.g. to 127.0.0.1
+  syn6-flood IFACE SMAC DMAC DST6 PORT N
+        N SYNs over IPv6 to [DST6]:PORT, each from a made-up address of
+        DST6's /64 (sources that never answer neighbour discovery)
   frag IFACE SMAC DMAC SRC DST PORT
         the first and the last fragment of 8 UDP datagrams, never completed
         (lwIP chains them through their IP headers, at offsets LeakSanitizer
@@ -62,6 +65,15 @@ def tcp_syn(src, dst, sport, dport):
     return ip4(src, dst, 6, seg)
 
 
+def tcp6_syn(src, dst, sport, dport):
+    """an IPv6 packet (header included) holding a SYN, addresses packed"""
+    seg = struct.pack("!HHIIBBHHH", sport, dport, random.randrange(1 << 32),
+                      0, 5 << 4, 0x02, 64240, 0, 0)
+    c = csum(src + dst + struct.pack("!I3xB", len(seg), 6) + seg)
+    seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+    return struct.pack("!IHBB", 0x60000000, len(seg), 6, 64) + src + dst + seg
+
+
 def udp(src, dst, sport, dport, payload=b"x"):
     seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     c = csum(pseudo(src, dst, 17, seg) + seg) or 0xFFFF
@@ -69,10 +81,10 @@ def udp(src, dst, sport, dport, payload=b"x"):
     return ip4(src, dst, 17, seg)
 
 
-def sender(iface, smac, dmac):
+def sender(iface, smac, dmac, ethertype=b"\x08\x00"):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     s.bind((iface, 0))
-    eth = mac(dmac) + mac(smac) + b"\x08\x00"
+    eth = mac(dmac) + mac(smac) + ethertype
 
     def send(pkt):
         while True:
@@ -98,6 +110,12 @@ def main():
         send = sender(a[0], a[1], a[2])
         for i in range(int(a[6])):
             send(tcp_syn(a[3], a[4], 20000 + i, int(a[5])))
+    elif cmd == "syn6-flood":
+        send = sender(a[0], a[1], a[2], b"\x86\xdd")
+        dst = socket.inet_pton(socket.AF_INET6, a[3])
+        for i in range(int(a[5])):
+            src = dst[:8] + os.urandom(8)
+            send(tcp6_syn(src, dst, 1024 + i % 60000, int(a[4])))
     elif cmd == "udp-flood":
         send = sender(a[0], a[1], a[2])
         for i in range(int(a[6])):
