@@ -271,7 +271,7 @@ int slirp_frag6_out(const uint8_t *frame, size_t len, size_t mtu, uint32_t id,
  * or URG, -EMSGSIZE when @mtu leaves no room for data or @cap is short.
  */
 typedef void (*slirp_frame_fn)(void *arg, const uint8_t *frame, size_t len);
-int slirp_tcp6_split(const uint8_t *frame, size_t len, size_t mtu,
-		     uint8_t *out, size_t cap, slirp_frame_fn emit, void *arg);
+int slirp_tcp6_split(const uint8_t *frame, size_t len, size_t mtu, uint8_t *out,
+		     size_t cap, slirp_frame_fn emit, void *arg);
 
 #endif
