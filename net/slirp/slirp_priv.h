@@ -355,6 +355,19 @@ bool slirp_syn_admit(struct slirp_stack *st, uint32_t ip);
 /* slirp_syn_done() - a handshake of @ip completed: its token back. */
 void slirp_syn_done(struct slirp_stack *st, uint32_t ip);
 
+/*
+ * slirp_nd6.c: slirp_nd6_input() - the guest's IPv6 frame @f (@len bytes,
+ * @p, verdict @v) as neighbour information: its source's MAC learned, a
+ * neighbour message's address pinned (its held SYNs go on), a SYN from an
+ * address not pinned held while the gateway asks for it (true: the caller
+ * is done with @f).
+ */
+bool slirp_nd6_input(struct slirp_stack *st, const uint8_t *f, size_t len,
+		     const struct slirp_pkt *p, enum slirp_verdict v);
+/* slirp_guest_frame() - @f taken again as a frame from the guest. */
+void slirp_guest_frame(struct slirp_stack *st, const uint8_t *f, size_t len);
+/* slirp_arp_token() - may the gateway ask the VMs for an address now? */
+bool slirp_arp_token(struct slirp_stack *st);
 /* slirp_mac6_find() - the MAC last seen from @ip: false when none. */
 bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
 		     uint8_t mac[6]);
