@@ -2,13 +2,17 @@
  * slirp_nd6.c - the guest's IPv6 neighbours as the libslirp backend knows
  * them: the MAC last seen from each source address (a slot per address
  * hash, for the frames the backend builds), and whether the guest spoke
- * for the address in neighbour discovery (its solicitation from it, or
- * its advertisement of it). A SYN over IPv6 from an address nobody spoke
- * for is held until the gateway's own solicitation is answered, as IPv4
- * SYNs wait for ARP (stack_slirp.c): libslirp would queue its answer
- * behind a solicitation of its own and walk that queue, formatting each
- * address, on every packet it sends, so a SYN flood from made-up
- * addresses of the /64 would stall the loop.
+ * for the address in neighbour discovery: its duplicate address detection
+ * of it, a solicitation from it, or an advertisement of it. A frame for
+ * libslirp (TCP, UDP, an echo of the host alias) from an address nobody
+ * spoke for is held until the gateway's own solicitation is answered, as
+ * IPv4 SYNs wait for ARP (stack_slirp.c): libslirp would queue each answer
+ * behind a solicitation of its own and walk that queue, formatting every
+ * address in it, on every packet it sends, so a flood from made-up
+ * addresses of the /64 (SYNs, or UDP a host service answers) would stall
+ * the loop. A real guest's addresses are pinned by their duplicate address
+ * detection before any traffic; one configured without it pays one
+ * neighbour round trip on its first packet.
  */
 #include <string.h>
 
@@ -16,10 +20,19 @@
 #include "net/slirp/slirp_priv.h"
 #include "net/switch.h"
 
-/* the guest's IPv6 sources: a slot per address, the last MAC seen */
+/*
+ * the guest's IPv6 sources: a slot per address (FNV-1a of all of it: an
+ * interface's link-local and SLAAC addresses share their last 8 bytes and
+ * must not share a slot), the last MAC seen
+ */
 static unsigned int mac6_slot(const uint8_t ip[16])
 {
-	return (ip[15] ^ ip[14] ^ ip[13] ^ ip[11]) % SLIRP_MAC6_SLOTS;
+	uint32_t h = 2166136261u;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++)
+		h = (h ^ ip[i]) * 16777619u;
+	return h % SLIRP_MAC6_SLOTS;
 }
 
 /*
@@ -50,13 +63,13 @@ static bool mac6_pinned(struct slirp_stack *st, const uint8_t ip[16])
 }
 
 /*
- * syn6_hold() - a SYN from @p->src6, not pinned: held (a few, the newest)
+ * hold6() - a frame from @p->src6, not pinned: held (a few, the newest)
  * while the gateway asks for the address.
  */
-static void syn6_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
-		      const struct slirp_pkt *p)
+static void hold6(struct slirp_stack *st, const uint8_t *f, size_t len,
+		  const struct slirp_pkt *p)
 {
-	unsigned int i = st->held6_next++ % 16;
+	unsigned int i = st->held6_next++ % SLIRP_HELD6_MAX;
 	uint8_t ns[SLIRP_NS_LEN];
 
 	st->cnt.policy_drops++;
@@ -72,14 +85,15 @@ static void syn6_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
 	st->sent = true;
 }
 
-/* syn6_release() - @ip was spoken for: its held SYNs go on. */
-static void syn6_release(struct slirp_stack *st, const uint8_t ip[16])
+/* release6() - @ip was spoken for: its held frames go on, in order. */
+static void release6(struct slirp_stack *st, const uint8_t ip[16])
 {
-	unsigned int i;
+	unsigned int i, k;
+	uint16_t len;
 
-	for (i = 0; i < 16; i++) {
-		uint16_t len = st->held6[i].len;
-
+	for (k = 0; k < SLIRP_HELD6_MAX; k++) {
+		i = (st->held6_next + k) % SLIRP_HELD6_MAX;
+		len = st->held6[i].len;
 		if (!len || memcmp(st->held6[i].ip, ip, 16))
 			continue;
 		st->held6[i].len = 0;
@@ -89,21 +103,25 @@ static void syn6_release(struct slirp_stack *st, const uint8_t ip[16])
 }
 
 /*
- * nd_pin() - the guest's neighbour solicitation (its source address) or
- * advertisement (its target) speaks for an address of the /64: pinned,
- * and the SYNs held for it go on.
+ * nd_pin() - the guest's neighbour solicitation (its source address; the
+ * target of a duplicate address detection, from ::) or advertisement (its
+ * target) speaks for an address of the /64: pinned, and the frames held
+ * for it go on.
  */
 static void nd_pin(struct slirp_stack *st, const uint8_t *f,
 		   const struct slirp_pkt *p)
 {
-	const uint8_t *a = p->l4[0] == 135 ? p->src6 : p->l4 + 8;
+	static const uint8_t unspec[16];
+	const uint8_t *a = p->l4[0] == 135 && memcmp(p->src6, unspec, 16)
+				   ? p->src6
+				   : p->l4 + 8;
 
 	if (p->l4len < 24 || !netcfg_guest_src6_ok(&st->cfg, a))
 		return;
 	if (mac6_pinned(st, a))
 		return;
 	mac6_learn(st, a, f + 6, true);
-	syn6_release(st, a);
+	release6(st, a);
 }
 
 bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
@@ -125,10 +143,8 @@ bool slirp_nd6_input(struct slirp_stack *st, const uint8_t *f, size_t len,
 		nd_pin(st, f, p);
 		return false;
 	}
-	if (p->proto != 6 ||
-	    (p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) != SLIRP_TCP_SYN ||
-	    (v != SLV_SLIRP && v != SLV_GW_TCP) || mac6_pinned(st, p->src6))
+	if ((v != SLV_SLIRP && v != SLV_GW_TCP) || mac6_pinned(st, p->src6))
 		return false;
-	syn6_hold(st, f, len, p);
+	hold6(st, f, len, p);
 	return true;
 }

@@ -159,7 +159,9 @@ struct slirp_xl6 {
 
 #define SLIRP_XL6_SLOTS 16
 #define SLIRP_MAC_SLOTS 256
-#define SLIRP_MAC6_SLOTS 16
+#define SLIRP_MAC6_SLOTS 64
+#define SLIRP_HELD6_MAX 16
+#define SLIRP_HELD6_LEN (14 + 1500) /* longer ones are dropped */
 
 struct slirp_pollent {
 	int fd;
@@ -221,12 +223,12 @@ struct slirp_stack {
 		uint8_t mac[6];
 		bool pinned;
 	} macs6[SLIRP_MAC6_SLOTS];
-	/* SYNs over IPv6 from addresses not pinned yet, held */
+	/* frames for libslirp from IPv6 addresses not pinned yet, held */
 	struct {
 		uint8_t ip[16];
 		uint16_t len;
-		uint8_t f[128];
-	} held6[16];
+		uint8_t f[SLIRP_HELD6_LEN];
+	} held6[SLIRP_HELD6_MAX];
 	unsigned int held6_next;
 	uint16_t ip_id;
 	/* flows on sockets of the backend's own (slirp_flow6.c): ping -6
@@ -358,9 +360,9 @@ void slirp_syn_done(struct slirp_stack *st, uint32_t ip);
 /*
  * slirp_nd6.c: slirp_nd6_input() - the guest's IPv6 frame @f (@len bytes,
  * @p, verdict @v) as neighbour information: its source's MAC learned, a
- * neighbour message's address pinned (its held SYNs go on), a SYN from an
- * address not pinned held while the gateway asks for it (true: the caller
- * is done with @f).
+ * neighbour message's address pinned (its held frames go on), a frame for
+ * libslirp from an address not pinned held while the gateway asks for it
+ * (true: the caller is done with @f).
  */
 bool slirp_nd6_input(struct slirp_stack *st, const uint8_t *f, size_t len,
 		     const struct slirp_pkt *p, enum slirp_verdict v);

@@ -16,6 +16,9 @@ source addresses (spoofed SYNs):
   syn6-flood IFACE SMAC DMAC DST6 PORT N
         N SYNs over IPv6 to [DST6]:PORT, each from a made-up address of
         DST6's /64 (sources that never answer neighbour discovery)
+  udp6-flood IFACE SMAC DMAC DST6 PORT N
+        N UDP datagrams over IPv6 to [DST6]:PORT, each from a made-up
+        address of DST6's /64
   frag IFACE SMAC DMAC SRC DST PORT
         the first and the last fragment of 8 UDP datagrams, never completed
         (lwIP chains them through their IP headers, at offsets LeakSanitizer
@@ -74,6 +77,14 @@ def tcp6_syn(src, dst, sport, dport):
     return struct.pack("!IHBB", 0x60000000, len(seg), 6, 64) + src + dst + seg
 
 
+def udp6(src, dst, sport, dport, payload=b"x"):
+    """an IPv6 packet (header included) holding a UDP datagram"""
+    seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    c = csum(src + dst + struct.pack("!I3xB", len(seg), 17) + seg) or 0xFFFF
+    seg = seg[:6] + struct.pack("!H", c) + seg[8:]
+    return struct.pack("!IHBB", 0x60000000, len(seg), 17, 64) + src + dst + seg
+
+
 def udp(src, dst, sport, dport, payload=b"x"):
     seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
     c = csum(pseudo(src, dst, 17, seg) + seg) or 0xFFFF
@@ -116,6 +127,12 @@ def main():
         for i in range(int(a[5])):
             src = dst[:8] + os.urandom(8)
             send(tcp6_syn(src, dst, 1024 + i % 60000, int(a[4])))
+    elif cmd == "udp6-flood":
+        send = sender(a[0], a[1], a[2], b"\x86\xdd")
+        dst = socket.inet_pton(socket.AF_INET6, a[3])
+        for i in range(int(a[5])):
+            src = dst[:8] + os.urandom(8)
+            send(udp6(src, dst, 1024 + i % 60000, int(a[4])))
     elif cmd == "udp-flood":
         send = sender(a[0], a[1], a[2])
         for i in range(int(a[6])):
