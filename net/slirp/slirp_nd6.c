@@ -21,45 +21,75 @@
 #include "net/switch.h"
 
 /*
- * the guest's IPv6 sources: a slot per address (FNV-1a of all of it: an
- * interface's link-local and SLAAC addresses share their last 8 bytes and
- * must not share a slot), the last MAC seen
+ * The guest's IPv6 sources, the last MAC seen from each: a set of
+ * SLIRP_MAC6_WAYS entries per hash of the whole address (FNV-1a: an
+ * interface's link-local and SLAAC addresses share their last 8 bytes),
+ * so a guest's few addresses do not push each other out.
  */
-static unsigned int mac6_slot(const uint8_t ip[16])
+static struct slirp_nb6 *nb6_set(struct slirp_stack *st, const uint8_t ip[16])
 {
 	uint32_t h = 2166136261u;
 	unsigned int i;
 
 	for (i = 0; i < 16; i++)
 		h = (h ^ ip[i]) * 16777619u;
-	return h % SLIRP_MAC6_SLOTS;
+	return &st->macs6[h % (SLIRP_MAC6_SLOTS / SLIRP_MAC6_WAYS) *
+			  SLIRP_MAC6_WAYS];
+}
+
+static struct slirp_nb6 *nb6_find(struct slirp_stack *st, const uint8_t ip[16])
+{
+	struct slirp_nb6 *set = nb6_set(st, ip);
+	unsigned int w;
+
+	for (w = 0; w < SLIRP_MAC6_WAYS; w++)
+		if (!memcmp(set[w].ip, ip, 16))
+			return &set[w];
+	return NULL;
 }
 
 /*
  * mac6_learn() - remember @mac for @ip; as mac_learn(): a @pinned entry
  * (the guest spoke for the address in neighbour discovery) is replaced
- * only by another pinned one, so made-up sources cannot push a guest's
- * address out of the table.
+ * only by another pinned one, the least recently pinned of its set, so
+ * made-up sources cannot push a guest's address out of the table.
  */
 static void mac6_learn(struct slirp_stack *st, const uint8_t ip[16],
 		       const uint8_t mac[6], bool pinned)
 {
-	unsigned int i = mac6_slot(ip);
+	struct slirp_nb6 *e = nb6_find(st, ip), *set, *pick = NULL;
+	unsigned int w;
 
 	if (ip[0] == 0xff || (ip[0] == 0 && ip[1] == 0))
 		return; /* multicast, unspecified: not a neighbour */
-	if (st->macs6[i].pinned && !pinned)
-		return; /* (its own: the MAC stays the one it declared) */
-	memcpy(st->macs6[i].ip, ip, 16);
-	memcpy(st->macs6[i].mac, mac, 6);
-	st->macs6[i].pinned = pinned;
+	if (e && e->pinned && !pinned)
+		return; /* the MAC stays the one it declared */
+	if (!e) {
+		set = nb6_set(st, ip);
+		for (w = 0; w < SLIRP_MAC6_WAYS; w++) {
+			e = &set[w];
+			if (pinned && !e->pinned)
+				break; /* (an unpinned one beats the oldest) */
+			if ((pinned || !e->pinned) &&
+			    (!pick || (int32_t)(e->stamp - pick->stamp) < 0))
+				pick = e;
+		}
+		if (w == SLIRP_MAC6_WAYS)
+			e = pick;
+		if (!e)
+			return; /* all pinned: a made-up source is not kept */
+		memcpy(e->ip, ip, 16);
+	}
+	memcpy(e->mac, mac, 6);
+	e->pinned = pinned || e->pinned;
+	e->stamp = ++st->nb6_clock;
 }
 
 static bool mac6_pinned(struct slirp_stack *st, const uint8_t ip[16])
 {
-	unsigned int i = mac6_slot(ip);
+	const struct slirp_nb6 *e = nb6_find(st, ip);
 
-	return st->macs6[i].pinned && !memcmp(st->macs6[i].ip, ip, 16);
+	return e && e->pinned;
 }
 
 /*
@@ -127,11 +157,11 @@ static void nd_pin(struct slirp_stack *st, const uint8_t *f,
 bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
 		     uint8_t mac[6])
 {
-	unsigned int i = mac6_slot(ip);
+	const struct slirp_nb6 *e = nb6_find(st, ip);
 
-	if (memcmp(st->macs6[i].ip, ip, 16))
+	if (!e)
 		return false;
-	memcpy(mac, st->macs6[i].mac, 6);
+	memcpy(mac, e->mac, 6);
 	return true;
 }
 

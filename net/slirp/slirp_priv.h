@@ -159,7 +159,8 @@ struct slirp_xl6 {
 
 #define SLIRP_XL6_SLOTS 16
 #define SLIRP_MAC_SLOTS 256
-#define SLIRP_MAC6_SLOTS 64
+#define SLIRP_MAC6_SLOTS 64 /* 16 sets of SLIRP_MAC6_WAYS */
+#define SLIRP_MAC6_WAYS 4
 #define SLIRP_HELD6_MAX 16
 #define SLIRP_HELD6_LEN (14 + 1500) /* longer ones are dropped */
 
@@ -218,11 +219,13 @@ struct slirp_stack {
 	struct slirp_mac macs[SLIRP_MAC_SLOTS];
 	/* the guest's IPv6 sources and their MACs, a slot per address hash;
 	 * pinned: the guest spoke for the address in neighbour discovery */
-	struct {
+	struct slirp_nb6 {
 		uint8_t ip[16];
 		uint8_t mac[6];
 		bool pinned;
+		uint32_t stamp; /* when last pinned or learned */
 	} macs6[SLIRP_MAC6_SLOTS];
+	uint32_t nb6_clock;
 	/* frames for libslirp from IPv6 addresses not pinned yet, held */
 	struct {
 		uint8_t ip[16];
