@@ -19,6 +19,7 @@
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_priv.h"
 #include "net/switch.h"
+#include "util/log.h"
 
 /*
  * The guest's IPv6 sources, the last MAC seen from each: a set of
@@ -62,8 +63,10 @@ static void mac6_learn(struct slirp_stack *st, const uint8_t ip[16],
 
 	if (ip[0] == 0xff || (ip[0] == 0 && ip[1] == 0))
 		return; /* multicast, unspecified: not a neighbour */
-	if (e && e->pinned && !pinned)
+	if (e && e->pinned && !pinned) {
+		e->stamp = ++st->nb6_clock; /* in use: kept over idle ones */
 		return; /* the MAC stays the one it declared */
+	}
 	if (!e) {
 		set = nb6_set(st, ip);
 		for (w = 0; w < SLIRP_MAC6_WAYS; w++) {
@@ -133,6 +136,25 @@ static void release6(struct slirp_stack *st, const uint8_t ip[16])
 }
 
 /*
+ * pin_token() - may one more address be pinned now? A guest brings up a
+ * handful; an announcer of made-up addresses (which would keep libslirp's
+ * own neighbour queue long again) gets SLIRP_PIN6_RATE a second.
+ */
+static bool pin_token(struct slirp_stack *st)
+{
+	uint64_t now = slirp_now(st);
+
+	if (now - st->pin6_ms >= 1000) {
+		st->pin6_ms = now;
+		st->pin6_tokens = SLIRP_PIN6_RATE;
+	}
+	if (!st->pin6_tokens)
+		return false;
+	st->pin6_tokens--;
+	return true;
+}
+
+/*
  * nd_pin() - the guest's neighbour solicitation (its source address; the
  * target of a duplicate address detection, from ::) or advertisement (its
  * target) speaks for an address of the /64: pinned, and the frames held
@@ -150,6 +172,13 @@ static void nd_pin(struct slirp_stack *st, const uint8_t *f,
 		return;
 	if (mac6_pinned(st, a))
 		return;
+	if (!pin_token(st)) {
+		log_rl("stack slirp: more than %u new IPv6 addresses a second "
+		       "spoken for in neighbour discovery: the rest not "
+		       "taken, their frames wait",
+		       SLIRP_PIN6_RATE);
+		return;
+	}
 	mac6_learn(st, a, f + 6, true);
 	release6(st, a);
 }

@@ -161,6 +161,7 @@ struct slirp_xl6 {
 #define SLIRP_MAC_SLOTS 256
 #define SLIRP_MAC6_SLOTS 64 /* 16 sets of SLIRP_MAC6_WAYS */
 #define SLIRP_MAC6_WAYS 4
+#define SLIRP_PIN6_RATE 16 /* new pinned addresses a second */
 #define SLIRP_HELD6_MAX 16
 #define SLIRP_HELD6_LEN (14 + 1500) /* longer ones are dropped */
 
@@ -226,6 +227,9 @@ struct slirp_stack {
 		uint32_t stamp; /* when last pinned or learned */
 	} macs6[SLIRP_MAC6_SLOTS];
 	uint32_t nb6_clock;
+	/* addresses newly pinned: a token bucket (slirp_nd6.c) */
+	uint64_t pin6_ms;
+	unsigned int pin6_tokens;
 	/* frames for libslirp from IPv6 addresses not pinned yet, held */
 	struct {
 		uint8_t ip[16];

@@ -13,9 +13,10 @@ source addresses (spoofed SYNs):
         one datagram from each of N source ports (N UDP flows)
   udp-one IFACE SMAC DMAC SRC DST PORT
         one datagram, e.g. to 127.0.0.1
-  syn6-flood IFACE SMAC DMAC DST6 PORT N
+  syn6-flood IFACE SMAC DMAC DST6 PORT N [announce]
         N SYNs over IPv6 to [DST6]:PORT, each from a made-up address of
-        DST6's /64 (sources that never answer neighbour discovery)
+        DST6's /64 (sources that never answer neighbour discovery; with
+        "announce" each first advertises itself, as a neighbour would)
   udp6-flood IFACE SMAC DMAC DST6 PORT N
         N UDP datagrams over IPv6 to [DST6]:PORT, each from a made-up
         address of DST6's /64
@@ -77,6 +78,16 @@ def tcp6_syn(src, dst, sport, dport):
     return struct.pack("!IHBB", 0x60000000, len(seg), 6, 64) + src + dst + seg
 
 
+def na6(src, smac):
+    """an unsolicited neighbour advertisement of src at smac, to all nodes
+    (an IPv6 packet, header included)"""
+    dst = b"\xff\x02" + b"\0" * 13 + b"\x01"
+    na = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + src + b"\x02\x01" + smac
+    c = csum(src + dst + struct.pack("!I3xB", len(na), 58) + na)
+    na = na[:2] + struct.pack("!H", c) + na[4:]
+    return struct.pack("!IHBB", 0x60000000, len(na), 58, 255) + src + dst + na
+
+
 def udp6(src, dst, sport, dport, payload=b"x"):
     """an IPv6 packet (header included) holding a UDP datagram"""
     seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
@@ -124,8 +135,11 @@ def main():
     elif cmd == "syn6-flood":
         send = sender(a[0], a[1], a[2], b"\x86\xdd")
         dst = socket.inet_pton(socket.AF_INET6, a[3])
+        announce = a[6:7] == ["announce"]
         for i in range(int(a[5])):
             src = dst[:8] + os.urandom(8)
+            if announce:
+                send(na6(src, mac(a[1])))
             send(tcp6_syn(src, dst, 1024 + i % 60000, int(a[4])))
     elif cmd == "udp6-flood":
         send = sender(a[0], a[1], a[2], b"\x86\xdd")

@@ -12,10 +12,10 @@
 #     /stats answers, a guest TCP connection and a DNS query work, and the
 #     UDP fds come back down after the flood (half-open connects to a host
 #     port whose backlog is full stay, bounded, until the host times out);
-#  3b. 30000 SYNs, then 5000 UDP datagrams a host service answers, over
-#     IPv6 from made-up addresses of the /64: ping -6 of the gateway, DNS
-#     over IPv6 and a TCP connection / UDP over IPv6 work right after, RSS
-#     stays bounded;
+#  3b. 30000 SYNs, 5000 UDP datagrams a host service answers, 5000 SYNs
+#     from sources that advertise themselves first, over IPv6 from made-up
+#     addresses of the /64: ping -6 of the gateway, DNS over IPv6 and a TCP
+#     connection / UDP over IPv6 work right after, RSS stays bounded;
 #  8b. qcw-net exits cleanly holding fragments of datagrams never completed
 #     (run with an ASan build to check the leak report is gone).
 # Exit: 0 pass, 1 fail, 77 skipped.
@@ -271,6 +271,18 @@ if wait_until 10 lab_guest ping -6 -c 1 -W 1 "$GW6" >/dev/null; then
 		lab_guest python3 "$HERE/peers.py" udp-ping "$HOST6" 8090 100
 	t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
 		test $((r1 - r0)) -lt $((16 * K * 1024))
+	# made-up sources that advertise themselves first, as neighbours do
+	r0=$(rss)
+	raw syn6-flood "$HOST6" 9 "$UDP_N" announce
+	t_check "after $UDP_N SYNs over IPv6 from made-up sources that advertise themselves: ping -6 answers within 3 s" \
+		wait_until 3 lab_guest ping -6 -c 1 -W 1 "$GW6"
+	r1=$(rss)
+	t_check "... DNS over IPv6 answers" \
+		sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW6 example.test)\" = 10.99.0.1 ]"
+	t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
+		test $((r1 - r0)) -lt $((16 * K * 1024))
+	t_check "... and a TCP connection over IPv6 works" \
+		sh -c "ip netns exec $LAB_GUEST curl -6 -sf --max-time 5 'http://[$HOST6]:8089/' | grep -q hello"
 else
 	t_fail "the guest has no IPv6 (ping -6 of the gateway)"
 fi
