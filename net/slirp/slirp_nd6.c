@@ -52,7 +52,7 @@ static struct slirp_nb6 *nb6_find(struct slirp_stack *st, const uint8_t ip[16])
 /*
  * mac6_learn() - remember @mac for @ip; as mac_learn(): a @pinned entry
  * (the guest spoke for the address in neighbour discovery) is replaced
- * only by another pinned one, the least recently pinned of its set, so
+ * only by another pinned one, the least recently used of its set, so
  * made-up sources cannot push a guest's address out of the table.
  */
 static void mac6_learn(struct slirp_stack *st, const uint8_t ip[16],
@@ -84,7 +84,7 @@ static void mac6_learn(struct slirp_stack *st, const uint8_t ip[16],
 		memcpy(e->ip, ip, 16);
 	}
 	memcpy(e->mac, mac, 6);
-	e->pinned = pinned || e->pinned;
+	e->pinned = pinned; /* (a pinned entry got here only if @pinned) */
 	e->stamp = ++st->nb6_clock;
 }
 
@@ -142,16 +142,8 @@ static void release6(struct slirp_stack *st, const uint8_t ip[16])
  */
 static bool pin_token(struct slirp_stack *st)
 {
-	uint64_t now = slirp_now(st);
-
-	if (now - st->pin6_ms >= 1000) {
-		st->pin6_ms = now;
-		st->pin6_tokens = SLIRP_PIN6_RATE;
-	}
-	if (!st->pin6_tokens)
-		return false;
-	st->pin6_tokens--;
-	return true;
+	return slirp_per_second(slirp_now(st), &st->pin6_ms, &st->pin6_tokens,
+				SLIRP_PIN6_RATE);
 }
 
 /*

@@ -224,7 +224,7 @@ struct slirp_stack {
 		uint8_t ip[16];
 		uint8_t mac[6];
 		bool pinned;
-		uint32_t stamp; /* when last pinned or learned */
+		uint32_t stamp; /* when last pinned, learned or used */
 	} macs6[SLIRP_MAC6_SLOTS];
 	uint32_t nb6_clock;
 	/* addresses newly pinned: a token bucket (slirp_nd6.c) */
@@ -264,6 +264,24 @@ struct slirp_stack {
 	 */
 	struct nat_limits lim;
 };
+
+/*
+ * slirp_per_second() - take one of @rate tokens a second (the bucket's
+ * second started at *@ms, *@tokens left in it) at @now ms: false when
+ * none is left
+ */
+static inline bool slirp_per_second(uint64_t now, uint64_t *ms,
+				    unsigned int *tokens, unsigned int rate)
+{
+	if (now - *ms >= 1000) {
+		*ms = now;
+		*tokens = rate;
+	}
+	if (!*tokens)
+		return false;
+	(*tokens)--;
+	return true;
+}
 
 /* slirp_now() - the env's clock in ms. */
 static inline uint64_t slirp_now(const struct slirp_stack *st)
@@ -373,8 +391,9 @@ void slirp_syn_done(struct slirp_stack *st, uint32_t ip);
  */
 bool slirp_nd6_input(struct slirp_stack *st, const uint8_t *f, size_t len,
 		     const struct slirp_pkt *p, enum slirp_verdict v);
-/* slirp_guest_frame() - @f taken again as a frame from the guest. */
-void slirp_guest_frame(struct slirp_stack *st, const uint8_t *f, size_t len);
+/* slirp_guest_frame() - @f taken again as a frame from the guest of @st
+ * (a slirp_frame_fn) */
+void slirp_guest_frame(void *st, const uint8_t *f, size_t len);
 /* slirp_arp_token() - may the gateway ask the VMs for an address now? */
 bool slirp_arp_token(struct slirp_stack *st);
 /* slirp_mac6_find() - the MAC last seen from @ip: false when none. */

@@ -211,18 +211,11 @@ bool slirp_teach(struct slirp_stack *st, uint32_t ip)
 #define SLIRP_ARP_RATE 64
 bool slirp_arp_token(struct slirp_stack *st)
 {
-	uint64_t now = slirp_now(st);
-
-	if (now - st->arp_bucket_ms >= 1000) {
-		st->arp_bucket_ms = now;
-		st->arp_tokens = SLIRP_ARP_RATE;
-	}
-	if (!st->arp_tokens) {
-		st->cnt.arp_query_refused++;
-		return false;
-	}
-	st->arp_tokens--;
-	return true;
+	if (slirp_per_second(slirp_now(st), &st->arp_bucket_ms, &st->arp_tokens,
+			     SLIRP_ARP_RATE))
+		return true;
+	st->cnt.arp_query_refused++;
+	return false;
 }
 
 static bool arp_out(struct slirp_stack *st, const uint8_t *f, size_t len)
@@ -248,9 +241,9 @@ static bool arp_out(struct slirp_stack *st, const uint8_t *f, size_t len)
 static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			      const struct sw_ref *keep);
 
-void slirp_guest_frame(struct slirp_stack *st, const uint8_t *f, size_t len)
+void slirp_guest_frame(void *st, const uint8_t *f, size_t len)
 {
-	stack_slirp_input(&st->base, f, len, NULL);
+	stack_slirp_input(&((struct slirp_stack *)st)->base, f, len, NULL);
 }
 
 /*
@@ -1196,13 +1189,6 @@ static bool big_echo6(struct slirp_stack *st, const uint8_t *f,
 	return true;
 }
 
-static void big_tcp6_piece(void *arg, const uint8_t *f, size_t len)
-{
-	struct slirp_stack *st = arg;
-
-	stack_slirp_input(&st->base, f, len, NULL);
-}
-
 /*
  * big_tcp6() - the guest's reassembled TCP segment over IPv6, longer than
  * the MTU, which libslirp 4.7 would refuse as too big: cut into segments
@@ -1217,7 +1203,7 @@ static void big_tcp6(struct slirp_stack *st, const uint8_t *f, size_t len,
 	int n;
 
 	n = out ? slirp_tcp6_split(f, len, st->cfg.mtu, out, cap,
-				   big_tcp6_piece, st)
+				   slirp_guest_frame, st)
 		: -ENOMEM;
 	free(out);
 	if (n == -ENOMEM) {
