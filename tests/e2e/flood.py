@@ -38,7 +38,7 @@ import socket
 import struct
 import sys
 
-from rawframe import csum
+from rawframe import csum, csum6
 
 
 
@@ -73,7 +73,7 @@ def tcp6_syn(src, dst, sport, dport):
     """an IPv6 packet (header included) holding a SYN, addresses packed"""
     seg = struct.pack("!HHIIBBHHH", sport, dport, random.randrange(1 << 32),
                       0, 5 << 4, 0x02, 64240, 0, 0)
-    c = csum(src + dst + struct.pack("!I3xB", len(seg), 6) + seg)
+    c = csum6(src, dst, 6, seg)
     seg = seg[:16] + struct.pack("!H", c) + seg[18:]
     return struct.pack("!IHBB", 0x60000000, len(seg), 6, 64) + src + dst + seg
 
@@ -83,7 +83,7 @@ def na6(src, smac):
     (an IPv6 packet, header included)"""
     dst = b"\xff\x02" + b"\0" * 13 + b"\x01"
     na = struct.pack("!BBHI", 136, 0, 0, 0x20000000) + src + b"\x02\x01" + smac
-    c = csum(src + dst + struct.pack("!I3xB", len(na), 58) + na)
+    c = csum6(src, dst, 58, na)
     na = na[:2] + struct.pack("!H", c) + na[4:]
     return struct.pack("!IHBB", 0x60000000, len(na), 58, 255) + src + dst + na
 
@@ -91,7 +91,7 @@ def na6(src, smac):
 def udp6(src, dst, sport, dport, payload=b"x"):
     """an IPv6 packet (header included) holding a UDP datagram"""
     seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
-    c = csum(src + dst + struct.pack("!I3xB", len(seg), 17) + seg) or 0xFFFF
+    c = csum6(src, dst, 17, seg) or 0xFFFF
     seg = seg[:6] + struct.pack("!H", c) + seg[8:]
     return struct.pack("!IHBB", 0x60000000, len(seg), 17, 64) + src + dst + seg
 

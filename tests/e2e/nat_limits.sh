@@ -243,46 +243,45 @@ grep -q __asan_init "$QCW_NET" 2>/dev/null && K=3
 lab_spawn "$LAB_NET" "$LAB_DIR/http6.log" python3 -m http.server 8089 \
 	--bind ::1 --directory "$LAB_DIR/www"
 wait_for_port "$LAB_NET" 8089
-if wait_until 10 lab_guest ping -6 -c 1 -W 1 "$GW6" >/dev/null; then
+# flood6 WHAT FLOOD-ARGS...: the flood, then ping -6 within 3 s, DNS over
+# IPv6 and RSS growth checked
+flood6()
+{
+	local what=$1 r0 r1
+
+	shift
 	r0=$(rss)
-	raw syn6-flood "$HOST6" 9 "$SYN_N"
-	# (lwIP connects for each SYN, refused at once: a second of work)
-	t_check "after $SYN_N SYNs over IPv6 from made-up sources: ping -6 of the gateway answers within 3 s" \
+	raw "$@"
+	t_check "after $what: ping -6 of the gateway answers within 3 s" \
 		wait_until 3 lab_guest ping -6 -c 1 -W 1 "$GW6"
 	r1=$(rss)
 	t_check "... DNS over IPv6 answers" \
 		sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW6 example.test)\" = 10.99.0.1 ]"
 	t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
 		test $((r1 - r0)) -lt $((16 * K * 1024))
+}
+tcp6_works()
+{
 	t_check "... and a TCP connection over IPv6 works" \
 		sh -c "ip netns exec $LAB_GUEST curl -6 -sf --max-time 5 'http://[$HOST6]:8089/' | grep -q hello"
+}
+if wait_until 10 lab_guest ping -6 -c 1 -W 1 "$GW6" >/dev/null; then
+	# (lwIP connects for each SYN, refused at once: a second of work)
+	flood6 "$SYN_N SYNs over IPv6 from made-up sources" \
+		syn6-flood "$HOST6" 9 "$SYN_N"
+	tcp6_works
 	# UDP a host service answers: each answer to a made-up address
 	lab_spawn "$LAB_NET" "$LAB_DIR/echo6.log" python3 "$HERE/peers.py" \
 		udp-echo 8090 ::1
 	wait_for_port "$LAB_NET" 8090 10 udp
-	r0=$(rss)
-	raw udp6-flood "$HOST6" 8090 "$UDP_N"
-	t_check "after $UDP_N datagrams over IPv6 from made-up sources to a host echo: ping -6 answers within 3 s" \
-		wait_until 3 lab_guest ping -6 -c 1 -W 1 "$GW6"
-	r1=$(rss)
-	t_check "... DNS over IPv6 answers" \
-		sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW6 example.test)\" = 10.99.0.1 ]"
+	flood6 "$UDP_N datagrams over IPv6 from made-up sources to a host echo" \
+		udp6-flood "$HOST6" 8090 "$UDP_N"
 	t_check "... UDP over IPv6 works" \
 		lab_guest python3 "$HERE/peers.py" udp-ping "$HOST6" 8090 100
-	t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
-		test $((r1 - r0)) -lt $((16 * K * 1024))
 	# made-up sources that advertise themselves first, as neighbours do
-	r0=$(rss)
-	raw syn6-flood "$HOST6" 9 "$UDP_N" announce
-	t_check "after $UDP_N SYNs over IPv6 from made-up sources that advertise themselves: ping -6 answers within 3 s" \
-		wait_until 3 lab_guest ping -6 -c 1 -W 1 "$GW6"
-	r1=$(rss)
-	t_check "... DNS over IPv6 answers" \
-		sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW6 example.test)\" = 10.99.0.1 ]"
-	t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
-		test $((r1 - r0)) -lt $((16 * K * 1024))
-	t_check "... and a TCP connection over IPv6 works" \
-		sh -c "ip netns exec $LAB_GUEST curl -6 -sf --max-time 5 'http://[$HOST6]:8089/' | grep -q hello"
+	flood6 "$UDP_N SYNs over IPv6 from made-up sources that advertise themselves" \
+		syn6-flood "$HOST6" 9 "$UDP_N" announce
+	tcp6_works
 else
 	t_fail "the guest has no IPv6 (ping -6 of the gateway)"
 fi

@@ -28,7 +28,7 @@ import struct
 import sys
 import time
 
-from rawframe import csum
+from rawframe import csum6
 
 IFACE = os.environ.get("LAB_TAP", "tap0")
 MAC = bytes.fromhex(os.environ.get("LAB_GUEST_MAC", "5a:94:ef:e4:0c:ee").replace(":", ""))
@@ -49,10 +49,9 @@ def solicited(ip):
 
 def ip6_frame(dmac, src, dst, nh, l4, hlim=255, plen=None, fix=True):
     if fix:
-        ph = src + dst + struct.pack("!I3xB", len(l4), nh)
         off = 2 if nh == 58 else 6
         l4 = l4[:off] + b"\0\0" + l4[off + 2:]
-        c = csum(ph + l4)
+        c = csum6(src, dst, nh, l4)
         if nh == 17 and c == 0:
             c = 0xFFFF
         l4 = l4[:off] + struct.pack("!H", c) + l4[off + 2:]

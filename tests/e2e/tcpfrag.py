@@ -23,7 +23,7 @@ import struct
 import sys
 import time
 
-from rawframe import csum
+from rawframe import csum, csum6
 
 ETH_P_ALL = 3
 MTU = 1500
@@ -61,9 +61,10 @@ class Link:
         self.s.send((dmac or self.gwmac) + self.smac + et + hdr + payload)
 
     def l4sum(self, proto, seg, dst=None):
+        if self.v6:
+            return csum6(self.src, dst or self.dst, proto, seg)
         return csum(self.src + (dst or self.dst) +
-                    (struct.pack("!I3xB", len(seg), proto) if self.v6 else
-                     struct.pack("!xBH", proto, len(seg))) + seg)
+                    struct.pack("!xBH", proto, len(seg)) + seg)
 
     def announce(self, to=None, dmac=None):
         """SRC is at SMAC: a neighbour advertisement, or a gratuitous ARP
