@@ -102,37 +102,15 @@ static bool mac6_pinned(struct slirp_stack *st, const uint8_t ip[16])
 static void hold6(struct slirp_stack *st, const uint8_t *f, size_t len,
 		  const struct slirp_pkt *p)
 {
-	unsigned int i = st->held6_next++ % SLIRP_HELD6_MAX;
 	uint8_t ns[SLIRP_NS_LEN];
 
 	st->cnt.policy_drops++;
-	if (len <= sizeof(st->held6[i].f)) {
-		memcpy(st->held6[i].ip, p->src6, 16);
-		st->held6[i].len = (uint16_t)len;
-		memcpy(st->held6[i].f, f, len);
-	}
+	slirp_hold_put(&st->held6, p->src6, f, len);
 	if (!slirp_arp_token(st))
 		return;
 	slirp_build_ns(ns, st->cfg.gw_mac, st->cfg.gw_ll6, p->src6);
 	sw_output_buf(st->env.sw, ns, SLIRP_NS_LEN);
 	st->sent = true;
-}
-
-/* release6() - @ip was spoken for: its held frames go on, in order. */
-static void release6(struct slirp_stack *st, const uint8_t ip[16])
-{
-	unsigned int i, k;
-	uint16_t len;
-
-	for (k = 0; k < SLIRP_HELD6_MAX; k++) {
-		i = (st->held6_next + k) % SLIRP_HELD6_MAX;
-		len = st->held6[i].len;
-		if (!len || memcmp(st->held6[i].ip, ip, 16))
-			continue;
-		st->held6[i].len = 0;
-		st->cnt.policy_drops--;
-		slirp_guest_frame(st, st->held6[i].f, len);
-	}
 }
 
 /*
@@ -172,7 +150,8 @@ static void nd_pin(struct slirp_stack *st, const uint8_t *f,
 		return;
 	}
 	mac6_learn(st, a, f + 6, true);
-	release6(st, a);
+	st->cnt.policy_drops -=
+		slirp_hold_release(&st->held6, a, slirp_guest_frame, st);
 }
 
 bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],

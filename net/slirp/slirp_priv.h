@@ -20,6 +20,7 @@
 
 #include "net/netcfg.h"
 #include "net/slirp/slirp_frames.h"
+#include "net/slirp/slirp_hold.h"
 #include "net/slirp/slirp_route6.h"
 #include "net/stack.h"
 
@@ -162,8 +163,6 @@ struct slirp_xl6 {
 #define SLIRP_MAC6_SLOTS 64 /* 16 sets of SLIRP_MAC6_WAYS */
 #define SLIRP_MAC6_WAYS 4
 #define SLIRP_PIN6_RATE 16 /* new pinned addresses a second */
-#define SLIRP_HELD6_MAX 16
-#define SLIRP_HELD6_LEN (14 + 1500) /* longer ones are dropped */
 
 struct slirp_pollent {
 	int fd;
@@ -204,12 +203,7 @@ struct slirp_stack {
 	uint32_t teach[64];
 	unsigned int nteach;
 	/* SYNs from addresses that have not answered ARP yet, held */
-	struct {
-		uint32_t ip;
-		uint16_t len;
-		uint8_t f[128];
-	} held[16];
-	unsigned int held_next;
+	struct slirp_hold held4;
 	/* libslirp's ARP requests sent to the VMs: a token bucket */
 	uint64_t arp_bucket_ms;
 	unsigned int arp_tokens;
@@ -231,12 +225,7 @@ struct slirp_stack {
 	uint64_t pin6_ms;
 	unsigned int pin6_tokens;
 	/* frames for libslirp from IPv6 addresses not pinned yet, held */
-	struct {
-		uint8_t ip[16];
-		uint16_t len;
-		uint8_t f[SLIRP_HELD6_LEN];
-	} held6[SLIRP_HELD6_MAX];
-	unsigned int held6_next;
+	struct slirp_hold held6;
 	uint16_t ip_id;
 	/* flows on sockets of the backend's own (slirp_flow6.c): ping -6
 	 * beyond the host alias, UDP6 datagrams past the MTU */

@@ -256,14 +256,11 @@ void slirp_guest_frame(void *st, const uint8_t *f, size_t len)
 static void syn_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
 		     uint32_t src)
 {
-	unsigned int i = st->held_next++ % 16;
+	uint8_t key[16];
 
 	st->cnt.policy_drops++;
-	if (len <= sizeof(st->held[i].f)) {
-		st->held[i].ip = src;
-		st->held[i].len = (uint16_t)len;
-		memcpy(st->held[i].f, f, len);
-	}
+	slirp_hold_key4(key, src);
+	slirp_hold_put(&st->held4, key, f, len);
 	if (slirp_arp_token(st))
 		slirp_arp_query(st, src);
 }
@@ -271,16 +268,11 @@ static void syn_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
 /* syn_release() - @ip answered ARP: its held SYNs go to libslirp. */
 static void syn_release(struct slirp_stack *st, uint32_t ip)
 {
-	unsigned int i;
+	uint8_t key[16];
 
-	for (i = 0; i < 16; i++) {
-		if (st->held[i].ip != ip || !st->held[i].len)
-			continue;
-		st->held[i].ip = 0;
-		st->cnt.policy_drops--;
-		stack_slirp_input(&st->base, st->held[i].f, st->held[i].len,
-				  NULL);
-	}
+	slirp_hold_key4(key, ip);
+	st->cnt.policy_drops -=
+		slirp_hold_release(&st->held4, key, slirp_guest_frame, st);
 }
 
 static void mac6_of(struct slirp_stack *st, const uint8_t ip[16],
