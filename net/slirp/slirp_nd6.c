@@ -114,17 +114,6 @@ static void hold6(struct slirp_stack *st, const uint8_t *f, size_t len,
 }
 
 /*
- * pin_token() - may one more address be pinned now? A guest brings up a
- * handful; an announcer of made-up addresses (which would keep libslirp's
- * own neighbour queue long again) gets SLIRP_PIN6_RATE a second.
- */
-static bool pin_token(struct slirp_stack *st)
-{
-	return slirp_per_second(slirp_now(st), &st->pin6_ms, &st->pin6_tokens,
-				SLIRP_PIN6_RATE);
-}
-
-/*
  * nd_pin() - the guest's neighbour solicitation (its source address; the
  * target of a duplicate address detection, from ::) or advertisement (its
  * target) speaks for an address of the /64: pinned, and the frames held
@@ -142,13 +131,8 @@ static void nd_pin(struct slirp_stack *st, const uint8_t *f,
 		return;
 	if (mac6_pinned(st, a))
 		return;
-	if (!pin_token(st)) {
-		log_rl("stack slirp: more than %u new IPv6 addresses a second "
-		       "spoken for in neighbour discovery: the rest not "
-		       "taken, their frames wait",
-		       SLIRP_PIN6_RATE);
+	if (!slirp_pin_token(st))
 		return;
-	}
 	mac6_learn(st, a, f + 6, true);
 	st->cnt.policy_drops -=
 		slirp_hold_release(&st->held6, a, slirp_guest_frame, st);

@@ -162,7 +162,7 @@ struct slirp_xl6 {
 #define SLIRP_MAC_SLOTS 256
 #define SLIRP_MAC6_SLOTS 64 /* 16 sets of SLIRP_MAC6_WAYS */
 #define SLIRP_MAC6_WAYS 4
-#define SLIRP_PIN6_RATE 16 /* new pinned addresses a second */
+#define SLIRP_PIN_RATE 16 /* addresses newly pinned a second, ARP and ND */
 
 struct slirp_pollent {
 	int fd;
@@ -221,9 +221,9 @@ struct slirp_stack {
 		uint32_t stamp; /* when last pinned, learned or used */
 	} macs6[SLIRP_MAC6_SLOTS];
 	uint32_t nb6_clock;
-	/* addresses newly pinned: a token bucket (slirp_nd6.c) */
-	uint64_t pin6_ms;
-	unsigned int pin6_tokens;
+	/* addresses newly pinned by ARP or ND: a token bucket */
+	uint64_t pin_ms;
+	unsigned int pin_tokens;
 	/* frames for libslirp from IPv6 addresses not pinned yet, held */
 	struct slirp_hold held6;
 	uint16_t ip_id;
@@ -385,6 +385,12 @@ bool slirp_nd6_input(struct slirp_stack *st, const uint8_t *f, size_t len,
 void slirp_guest_frame(void *st, const uint8_t *f, size_t len);
 /* slirp_arp_token() - may the gateway ask the VMs for an address now? */
 bool slirp_arp_token(struct slirp_stack *st);
+
+/*
+ * slirp_pin_token() - may one more address the guest spoke for in ARP or
+ * neighbour discovery be pinned now? (counted and logged when not)
+ */
+bool slirp_pin_token(struct slirp_stack *st);
 /* slirp_mac6_find() - the MAC last seen from @ip: false when none. */
 bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
 		     uint8_t mac[6]);

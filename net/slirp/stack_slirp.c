@@ -218,6 +218,25 @@ bool slirp_arp_token(struct slirp_stack *st)
 	return false;
 }
 
+/*
+ * slirp_pin_token() - a guest brings up a handful of addresses; one that
+ * announces made-up addresses of the subnet (each would have its SYNs go
+ * to libslirp, whose answers queue behind ARP or neighbour discovery and
+ * are walked on every packet it sends) gets SLIRP_PIN_RATE a second, the
+ * rest are learned unpinned and their SYNs held (slirp_hold.h).
+ */
+bool slirp_pin_token(struct slirp_stack *st)
+{
+	if (slirp_per_second(slirp_now(st), &st->pin_ms, &st->pin_tokens,
+			     SLIRP_PIN_RATE))
+		return true;
+	log_rl("stack slirp: more than %u new addresses a second announced "
+	       "by the guest (ARP, neighbour discovery): the rest not "
+	       "trusted, their SYNs wait",
+	       SLIRP_PIN_RATE);
+	return false;
+}
+
 static bool arp_out(struct slirp_stack *st, const uint8_t *f, size_t len)
 {
 	uint32_t tip;
@@ -1277,8 +1296,11 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		uint32_t sip = be32_get(f + 28);
 		bool was = slirp_mac_pinned(st, sip);
 
-		mac_learn(st, sip, f + 22, true);
-		if (!was) {
+		if (!was && (!sip || !slirp_pin_token(st)))
+			mac_learn(st, sip, f + 22, false); /* libslirp answers */
+		else
+			mac_learn(st, sip, f + 22, true);
+		if (!was && slirp_mac_pinned(st, sip)) {
 			slirp_input(st->slirp, f, (int)len);
 			st->force_poll = true;
 			syn_release(st, sip);

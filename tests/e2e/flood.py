@@ -13,6 +13,9 @@ source addresses (spoofed SYNs):
         one datagram from each of N source ports (N UDP flows)
   udp-one IFACE SMAC DMAC SRC DST PORT
         one datagram, e.g. to 127.0.0.1
+  garp-syn-flood IFACE SMAC DMAC DST PORT N
+        N SYNs to DST:PORT from made-up sources 192.168.127.10-250, each
+        first announced by a gratuitous ARP from a made-up MAC (SMAC unused)
   syn6-flood IFACE SMAC DMAC DST6 PORT N [announce]
         N SYNs over IPv6 to [DST6]:PORT, each from a made-up address of
         DST6's /64 (sources that never answer neighbour discovery; with
@@ -88,6 +91,13 @@ def na6(src, smac):
     return struct.pack("!IHBB", 0x60000000, len(na), 58, 255) + src + dst + na
 
 
+def garp(src, smac):
+    """a gratuitous ARP request: src (dotted) is at smac (6 bytes)"""
+    ip = socket.inet_aton(src)
+    return struct.pack("!HHBBH", 1, 0x0800, 6, 4, 1) + smac + ip + \
+        b"\0" * 6 + ip
+
+
 def udp6(src, dst, sport, dport, payload=b"x"):
     """an IPv6 packet (header included) holding a UDP datagram"""
     seg = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
@@ -128,6 +138,23 @@ def main():
         for i in range(n):
             src = "192.168.127.%d" % (first + i % count)
             send(tcp_syn(src, dst, 1024 + (i // count) % 60000, port))
+    elif cmd == "garp-syn-flood":
+        s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+        s.bind((a[0], 0))
+        dmac, dst, port = mac(a[2]), a[3], int(a[4])
+        for i in range(int(a[5])):
+            src = "192.168.127.%d" % random.randrange(10, 251)
+            smac = b"\x02" + os.urandom(5)
+            for frame in (b"\xff" * 6 + smac + b"\x08\x06" + garp(src, smac),
+                          dmac + smac + b"\x08\x00" +
+                          tcp_syn(src, dst, random.randrange(1024, 65536),
+                                  port)):
+                while True:
+                    try:
+                        s.send(frame)
+                        break
+                    except OSError:  # ENOBUFS: the tap queue is full
+                        pass
     elif cmd == "syn-from":
         send = sender(a[0], a[1], a[2])
         for i in range(int(a[6])):
