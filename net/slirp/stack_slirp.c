@@ -1296,8 +1296,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		uint32_t sip = be32_get(f + 28);
 		bool was = slirp_mac_pinned(st, sip);
 
+		/* (not trusted: learned; libslirp still answers it) */
 		if (!was && (!sip || !slirp_pin_token(st)))
-			mac_learn(st, sip, f + 22, false); /* libslirp answers */
+			mac_learn(st, sip, f + 22, false);
 		else
 			mac_learn(st, sip, f + 22, true);
 		if (!was && slirp_mac_pinned(st, sip)) {
