@@ -12,8 +12,9 @@
  * and IPv4 (slirp_xlat.c): a gateway TCP verdict's segment as IPv4 and
  * back to the same IPv6 segment (but a SYN's MSS), the input as an IPv4
  * frame of libslirp's as IPv6, every checksum valid. IPv6 fragments
- * (slirp_frag6.c): the input as a fragment, and cut into fragments. A
- * TCP segment cut to fit a small MTU (slirp_seg6.c). A violation traps.
+ * (slirp_reasm.c, slirp_frag6.c): the input as a fragment, and cut into
+ * fragments. A TCP segment cut to fit a small MTU (slirp_seg6.c). A
+ * violation traps.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -54,7 +55,7 @@ static void sink6(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 static void fuzz_frag6(const uint8_t *f, size_t flen)
 {
 	static const uint8_t gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
-	struct slirp_reasm6 r;
+	struct slirp_reasm r;
 	const uint8_t *whole;
 	size_t total = 0;
 	int k;
@@ -64,7 +65,7 @@ static void fuzz_frag6(const uint8_t *f, size_t flen)
 	/* one fragment alone is whole only as offset 0 without M */
 	CHECK(k <= 0 || ((size_t)k == 46 + ((size_t)f[18] << 8 | f[19]) &&
 			 whole[14 + 6] == f[54]));
-	slirp_reasm6_free(&r);
+	slirp_reasm_free(&r);
 	k = slirp_frag6_out(f, flen, 1280, 7, gw_mac, sink6, &total);
 	CHECK(k < 0 || total == (size_t)k * 62 + (flen - 54));
 }

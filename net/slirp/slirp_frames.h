@@ -223,22 +223,23 @@ size_t slirp_xlat_4to6(uint8_t *out, size_t cap, const uint8_t *frame,
 		       const uint8_t dst6[16]);
 
 /*
- * slirp_frag6.c: IPv6 fragments (libslirp 4.7 has no IPv6 reassembly nor
- * fragmentation). The reassembly state: a few datagrams at once.
+ * slirp_reasm.c: the guest's IPv4 and IPv6 fragments put back together (a
+ * table per family), so that libslirp and the filter see whole datagrams.
  */
-#define SLIRP_REASM6_SLOTS 4
-#define SLIRP_REASM6_MS 5000
-struct slirp_reasm6_slot {
-	uint8_t *buf; /* 14 + 40 + 65535 bytes, taken on first use */
+#define SLIRP_REASM_SLOTS 4
+#define SLIRP_REASM_MS 5000
+struct slirp_reasm_slot {
+	uint8_t *buf; /* 14 + 60 + 65535 bytes, taken on first use */
 	bool used;
-	uint8_t src[16], dst[16], nh;
-	uint32_t id;
+	uint8_t src[16], dst[16], nh; /* IPv4: ::a.b.c.d */
+	uint8_t hlen; /* the first fragment's IP header, once it came */
+	uint32_t id; /* IPv4: the protocol << 16 | the identification */
 	uint64_t ms; /* its first fragment's arrival */
 	size_t total; /* the datagram's length once its last fragment came */
 	uint8_t have[65535 / 64 + 1]; /* 8-byte blocks held, a bit each */
 };
-struct slirp_reasm6 {
-	struct slirp_reasm6_slot slot[SLIRP_REASM6_SLOTS];
+struct slirp_reasm {
+	struct slirp_reasm_slot slot[SLIRP_REASM_SLOTS];
 	uint64_t expired; /* datagrams given up: timed out or replaced */
 };
 /*
@@ -248,9 +249,17 @@ struct slirp_reasm6 {
  * is complete, 0 while fragments are missing, -1 when dropped (malformed,
  * overlapping, longer than 65535 bytes; the datagram with it).
  */
-int slirp_reasm6_add(struct slirp_reasm6 *r, const uint8_t *frame, size_t len,
+int slirp_reasm6_add(struct slirp_reasm *r, const uint8_t *frame, size_t len,
 		     uint64_t now, const uint8_t **out);
-void slirp_reasm6_free(struct slirp_reasm6 *r);
+/*
+ * slirp_reasm4_add() - the same for the guest's IPv4 fragment @frame (its
+ * header checksum verified by the caller); the whole datagram's header is
+ * the first fragment's, with its length, no MF nor offset, DF as it was,
+ * and a new checksum.
+ */
+int slirp_reasm4_add(struct slirp_reasm *r, const uint8_t *frame, size_t len,
+		     uint64_t now, const uint8_t **out);
+void slirp_reasm_free(struct slirp_reasm *r);
 /*
  * slirp_frag6_out() - libslirp's IPv6 frame @frame (@len bytes, longer
  * than @mtu allows) to the guest as fragments of identification @id, each

@@ -232,7 +232,7 @@ struct slirp_stack {
 	struct slirp_flow6 *ping6_flow[SLIRP_PING6_MAX];
 	struct slirp_flow6 *udp6big_flow[SLIRP_UDP6BIG_MAX];
 	struct slirp_flow6_table ping6, udp6big;
-	struct slirp_reasm6 reasm6; /* the guest's IPv6 fragments */
+	struct slirp_reasm reasm4, reasm6; /* the guest's fragments */
 	uint32_t frag6_id; /* of the fragments cut from libslirp's frames */
 	uint64_t ping6_sweep_ms;
 	struct slirp_xl6 xl6[SLIRP_XL6_SLOTS];

@@ -68,7 +68,8 @@ void slirp_close_done(struct slirp_stack *st)
 		free(st->prev);
 		free(st->buf);
 		free(st->xbuf);
-		slirp_reasm6_free(&st->reasm6);
+		slirp_reasm_free(&st->reasm4);
+		slirp_reasm_free(&st->reasm6);
 		free(st);
 	}
 }
@@ -1232,23 +1233,27 @@ static void big_tcp6(struct slirp_stack *st, const uint8_t *f, size_t len,
 }
 
 /*
- * fragment6() - the guest's IPv6 fragment @p: held until its datagram is
- * whole (libslirp 4.7 does not reassemble IPv6), which then goes through
- * the filter as any other.
+ * fragment() - the guest's IP fragment @p: held until its datagram is
+ * whole (slirp_reasm.c), which then goes through the filter as any other.
  */
-static void fragment6(struct slirp_stack *st, const uint8_t *f, size_t len,
-		      const struct slirp_pkt *p)
+static void fragment(struct slirp_stack *st, const uint8_t *f, size_t len,
+		     const struct slirp_pkt *p)
 {
 	const uint8_t *whole;
 	char a[INADDR_STRLEN];
 	int n;
 
-	n = slirp_reasm6_add(&st->reasm6, f, len, slirp_now(st), &whole);
+	if (p->ip6)
+		n = slirp_reasm6_add(&st->reasm6, f, len, slirp_now(st),
+				     &whole);
+	else
+		n = slirp_reasm4_add(&st->reasm4, f, len, slirp_now(st),
+				     &whole);
 	if (n == 0)
 		return;
-	if (n < 0 || whole[14 + 6] == 44) {
+	if (n < 0 || (p->ip6 && whole[14 + 6] == 44)) {
 		st->cnt.policy_drops++;
-		log_rl("stack slirp: IPv6 fragment from %s dropped (malformed, "
+		log_rl("stack slirp: IP fragment from %s dropped (malformed, "
 		       "overlapping, over 64 KiB or fragmented twice)",
 		       pkt_addr(p, true, a));
 		return;
@@ -1268,8 +1273,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	if (len > (size_t)INT32_MAX)
 		return;
 	v = slirp_classify(&st->cfg, f, len, &p);
-	if (v == SLV_DROP_OTHER && p.ip6 && p.proto == 44) {
-		fragment6(st, f, len, &p);
+	if ((v == SLV_DROP_OTHER && p.ip6 && p.proto == 44) ||
+	    (v == SLV_SLIRP && !p.ip6 && p.frag)) {
+		fragment(st, f, len, &p);
 		return;
 	}
 	if (v >= SLV_DROP_MALFORMED) {

@@ -23,6 +23,9 @@ source addresses (spoofed SYNs):
   udp6-flood IFACE SMAC DMAC DST6 PORT N
         N UDP datagrams over IPv6 to [DST6]:PORT, each from a made-up
         address of DST6's /64
+  frag-flood IFACE SMAC DMAC SRC DST PORT N
+        the first fragments (1480 bytes of UDP each) of N datagrams, never
+        completed
   frag IFACE SMAC DMAC SRC DST PORT
         the first and the last fragment of 8 UDP datagrams, never completed
         (lwIP chains them through their IP headers, at offsets LeakSanitizer
@@ -181,6 +184,11 @@ def main():
     elif cmd == "udp-one":
         send = sender(a[0], a[1], a[2])
         send(udp(a[3], a[4], 33333, int(a[5])))
+    elif cmd == "frag-flood":
+        send = sender(a[0], a[1], a[2])
+        seg = struct.pack("!HHHH", 33335, int(a[5]), 3008, 0) + b"f" * 1472
+        for i in range(int(a[6])):
+            send(ip4(a[3], a[4], 17, seg, 0x2000, i & 0xFFFF))
     elif cmd == "frag":
         send = sender(a[0], a[1], a[2])
         seg = struct.pack("!HHHH", 33334, int(a[5]), 1008, 0) + b"y" * 8

@@ -62,7 +62,7 @@ static const uint8_t mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
 static void test_roundtrip(void **state)
 {
 	static uint8_t f[14 + 40 + 65535];
-	struct slirp_reasm6 r;
+	struct slirp_reasm r;
 	const uint8_t *out = NULL;
 	size_t n = dgram(f, 4008, 3);
 	int i, k;
@@ -92,13 +92,13 @@ static void test_roundtrip(void **state)
 			slirp_reasm6_add(&r, frags[i], flen[i], 20, &out), 0);
 	assert_int_equal(slirp_reasm6_add(&r, frags[2], flen[2], 20, &out),
 			 (int)n);
-	slirp_reasm6_free(&r);
+	slirp_reasm_free(&r);
 }
 
 static void test_refused(void **state)
 {
 	static uint8_t f[14 + 40 + 65535];
-	struct slirp_reasm6 r;
+	struct slirp_reasm r;
 	const uint8_t *out;
 	uint8_t bad[1600];
 	size_t n = dgram(f, 3000, 9);
@@ -131,7 +131,7 @@ static void test_refused(void **state)
 			 -1);
 	assert_int_equal(slirp_frag6_out(f, n, 1000, 1, mac, collect, NULL),
 			 -1);
-	slirp_reasm6_free(&r);
+	slirp_reasm_free(&r);
 }
 
 static void test_expiry_and_interleave(void **state)
@@ -139,7 +139,7 @@ static void test_expiry_and_interleave(void **state)
 	static uint8_t a[14 + 40 + 65535], b[14 + 40 + 65535];
 	uint8_t fa[4][1600], fb[4][1600];
 	size_t la[4], lb[4], na = dgram(a, 2500, 1), nb = dgram(b, 2500, 2);
-	struct slirp_reasm6 r;
+	struct slirp_reasm r;
 	const uint8_t *out;
 	int i;
 
@@ -165,10 +165,10 @@ static void test_expiry_and_interleave(void **state)
 	/* an incomplete one expires: its second half alone is not enough */
 	assert_int_equal(slirp_reasm6_add(&r, fa[0], la[0], 100, &out), 0);
 	assert_int_equal(
-		slirp_reasm6_add(&r, fa[1], la[1], 100 + SLIRP_REASM6_MS, &out),
+		slirp_reasm6_add(&r, fa[1], la[1], 100 + SLIRP_REASM_MS, &out),
 		0);
 	assert_true(r.expired >= 1);
-	slirp_reasm6_free(&r);
+	slirp_reasm_free(&r);
 }
 
 int main(void)
