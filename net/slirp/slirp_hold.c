@@ -29,6 +29,30 @@ bool slirp_hold_put(struct slirp_hold *h, const uint8_t key[16],
 	return true;
 }
 
+void slirp_hold_asked(struct slirp_hold *h, const uint8_t key[16])
+{
+	memcpy(h->asked[h->asked_next++ % SLIRP_HOLD_SLOTS], key, 16);
+}
+
+bool slirp_hold_answered(struct slirp_hold *h, const uint8_t key[16])
+{
+	static const uint8_t none[16];
+	unsigned int i;
+
+	if (!memcmp(key, none, 16))
+		return false;
+	for (i = 0; i < SLIRP_HOLD_SLOTS; i++)
+		if (!memcmp(h->asked[i], key, 16))
+			break;
+	if (i == SLIRP_HOLD_SLOTS)
+		return false;
+	memset(h->asked[i], 0, 16);
+	for (i = 0; i < SLIRP_HOLD_SLOTS; i++)
+		if (h->slot[i].len && !memcmp(h->slot[i].key, key, 16))
+			return true;
+	return false;
+}
+
 unsigned int slirp_hold_release(struct slirp_hold *h, const uint8_t key[16],
 				slirp_frame_fn emit, void *arg)
 {

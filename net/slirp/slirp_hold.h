@@ -27,6 +27,9 @@ struct slirp_hold {
 		uint8_t f[SLIRP_HOLD_LEN];
 	} slot[SLIRP_HOLD_SLOTS];
 	unsigned int next; /* puts so far: the oldest slot is next's */
+	/* the sources the gateway asked about, the newest few */
+	uint8_t asked[SLIRP_HOLD_SLOTS][16];
+	unsigned int asked_next;
 };
 
 /* slirp_hold_key4() - @ip (host order) as a key: ::ffff:a.b.c.d */
@@ -38,6 +41,16 @@ void slirp_hold_key4(uint8_t key[16], uint32_t ip);
  */
 bool slirp_hold_put(struct slirp_hold *h, const uint8_t key[16],
 		    const uint8_t *f, size_t len);
+
+/* slirp_hold_asked() - the gateway asked who @key is (ARP, ND) */
+void slirp_hold_asked(struct slirp_hold *h, const uint8_t key[16]);
+
+/*
+ * slirp_hold_answered() - @key speaks (ARP, ND): true when the gateway
+ * asked about it (the question is then used up) and frames from it are
+ * held, so the answer was solicited
+ */
+bool slirp_hold_answered(struct slirp_hold *h, const uint8_t key[16]);
 
 /*
  * slirp_hold_release() - each frame kept from @key, oldest first, to @emit

@@ -108,6 +108,7 @@ static void hold6(struct slirp_stack *st, const uint8_t *f, size_t len,
 	slirp_hold_put(&st->held6, p->src6, f, len);
 	if (!slirp_arp_token(st))
 		return;
+	slirp_hold_asked(&st->held6, p->src6);
 	slirp_build_ns(ns, st->cfg.gw_mac, st->cfg.gw_ll6, p->src6);
 	sw_output_buf(st->env.sw, ns, SLIRP_NS_LEN);
 	st->sent = true;
@@ -131,7 +132,8 @@ static void nd_pin(struct slirp_stack *st, const uint8_t *f,
 		return;
 	if (mac6_pinned(st, a))
 		return;
-	if (!slirp_pin_token(st))
+	/* an answer for a held frame is (the gateway asked), others a few */
+	if (!slirp_hold_answered(&st->held6, a) && !slirp_pin_token(st))
 		return;
 	mac6_learn(st, a, f + 6, true);
 	st->cnt.policy_drops -=

@@ -21,6 +21,7 @@
 #include "net/netcfg.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_hold.h"
+#include "net/slirp/slirp_ooo.h"
 #include "net/slirp/slirp_route6.h"
 #include "net/stack.h"
 
@@ -233,6 +234,7 @@ struct slirp_stack {
 	struct slirp_flow6 *udp6big_flow[SLIRP_UDP6BIG_MAX];
 	struct slirp_flow6_table ping6, udp6big;
 	struct slirp_reasm reasm4, reasm6; /* the guest's fragments */
+	struct slirp_ooo ooo; /* libslirp's out-of-order queues' budget */
 	uint32_t frag6_id; /* of the fragments cut from libslirp's frames */
 	uint64_t ping6_sweep_ms;
 	struct slirp_xl6 xl6[SLIRP_XL6_SLOTS];

@@ -26,6 +26,8 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -70,6 +72,7 @@ void slirp_close_done(struct slirp_stack *st)
 		free(st->xbuf);
 		slirp_reasm_free(&st->reasm4);
 		slirp_reasm_free(&st->reasm6);
+		slirp_ooo_free(&st->ooo);
 		free(st);
 	}
 }
@@ -281,8 +284,10 @@ static void syn_hold(struct slirp_stack *st, const uint8_t *f, size_t len,
 	st->cnt.policy_drops++;
 	slirp_hold_key4(key, src);
 	slirp_hold_put(&st->held4, key, f, len);
-	if (slirp_arp_token(st))
+	if (slirp_arp_token(st)) {
+		slirp_hold_asked(&st->held4, key);
 		slirp_arp_query(st, src);
+	}
 }
 
 /* syn_release() - @ip answered ARP: its held SYNs go to libslirp. */
@@ -312,6 +317,7 @@ static ssize_t cb_send_packet(const void *buf, size_t len, void *opaque)
 	struct iovec iov[2];
 	size_t hl;
 
+	slirp_ooo_to_guest(&st->ooo, f, len);
 	if (len >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
 		int r;
 
@@ -814,12 +820,25 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 			      : 0xc6336400u; /* 198.51.100.0 */
 	snprintf(st->dir, sizeof(st->dir), "%s/qcw-slirp.XXXXXX",
 		 rt && *rt && strlen(rt) < 56 ? rt : "/tmp");
+	{
+		uint32_t seed = 0;
+
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
+		    sizeof(seed))
+			seed = (uint32_t)(uintptr_t)st ^ (uint32_t)time(NULL);
+		if (slirp_ooo_init(&st->ooo, st->buf_cap, SLIRP_OOO_SETS,
+				   seed) < 0) {
+			free(st->buf);
+			st->buf = NULL;
+		}
+	}
 	if (!st->buf || !st->xbuf || !mkdtemp(st->dir)) {
 		log_err("stack slirp: cannot make a private directory under "
 			"%s: %s",
 			rt && *rt ? rt : "/tmp", strerror(errno));
 		free(st->buf);
 		free(st->xbuf);
+		slirp_ooo_free(&st->ooo);
 		free(st);
 		return NULL;
 	}
@@ -1043,6 +1062,22 @@ static void deliver_udp(struct stack_udp *u, const struct slirp_pkt *p)
 }
 
 /*
+ * ooo_admit() - may the guest's TCP frame @f go to libslirp? Not an
+ * out-of-order segment past libslirp's budget (slirp_ooo.h).
+ */
+static bool ooo_admit(struct slirp_stack *st, const uint8_t *f, size_t len)
+{
+	if (slirp_ooo_admit(&st->ooo, f, len))
+		return true;
+	st->cnt.ooseq_dumps++;
+	log_rl("stack slirp: out-of-order TCP segments from the guest past "
+	       "libslirp's budget (%u KiB a connection, %u MiB in all): "
+	       "dropped",
+	       SLIRP_OOO_CONN >> 10, SLIRP_OOO_ALL >> 20);
+	return false;
+}
+
+/*
  * gw_tcp() - the guest's TCP segment @p (@f, @len bytes) to the gateway:
  * IPv4 (an IPv6 one translated by gw_tcp6()) to libslirp's guest forward
  * of a listened port, or a RST.
@@ -1071,6 +1106,8 @@ static void gw_tcp(struct slirp_stack *st, const uint8_t *f, size_t len,
 		       pkt_addr(p, true, a), p->dport);
 		return;
 	}
+	if (l && !ooo_admit(st, f, len))
+		return;
 	if (l) {
 		slirp_half_segment(l, p, f);
 		st->cur_listener = l;
@@ -1143,6 +1180,8 @@ static bool dial6_reply(struct slirp_stack *st, const uint8_t *f,
 		    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
 	    be32_get(p4.l4 + 4) == 0)
 		slirp_guest_rst(st, p4.src, p4.sport);
+	if (!ooo_admit(st, st->xbuf, (size_t)n))
+		return true;
 	st->cnt.to_stack++;
 	slirp_input(st->slirp, st->xbuf, n);
 	return true;
@@ -1301,9 +1340,17 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	} else if (v == SLV_SLIRP) { /* ARP: the sender's MAC and address */
 		uint32_t sip = be32_get(f + 28);
 		bool was = slirp_mac_pinned(st, sip);
+		uint8_t key[16];
 
-		/* (not trusted: learned; libslirp still answers it) */
-		if (!was && (!sip || !slirp_pin_token(st)))
+		/*
+		 * Trusted: the answer to the gateway's question about a held
+		 * SYN's source (at most SLIRP_ARP_RATE a second), or
+		 * SLIRP_PIN_RATE others a second; the rest are learned
+		 * (libslirp still answers them).
+		 */
+		slirp_hold_key4(key, sip);
+		if (!was && (!sip || (!slirp_hold_answered(&st->held4, key) &&
+				      !slirp_pin_token(st))))
 			mac_learn(st, sip, f + 22, false);
 		else
 			mac_learn(st, sip, f + 22, true);
@@ -1363,6 +1410,8 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		 */
 		if (!p.ip)
 			st->force_poll = true;
+		if (p.proto == 6 && !ooo_admit(st, f, len))
+			return;
 		slirp_input(st->slirp, f, (int)len);
 		return;
 	case SLV_GW_ICMP:

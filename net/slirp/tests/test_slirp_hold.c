@@ -3,7 +3,8 @@
  * come back for their key only, oldest first, once; the newest
  * SLIRP_HOLD_SLOTS are kept and a put overwrites the oldest; a frame too
  * long (or empty) is not kept and frees its slot; an emit that puts again
- * sees the frame it was given, whole.
+ * sees the frame it was given, whole; an answer counts as solicited only
+ * for a source the gateway asked about that has frames held, once.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,6 +163,33 @@ static void test_emit_puts_again(void **state)
 			 SLIRP_HOLD_SLOTS);
 }
 
+static void test_answered(void **state)
+{
+	uint8_t a[16], b[16], zero[16] = {0};
+	unsigned int i;
+
+	(void)state;
+	key6(a, 8);
+	key6(b, 9);
+	/* asked, nothing held: not solicited (and the question used up) */
+	slirp_hold_asked(&ring, a);
+	assert_false(slirp_hold_answered(&ring, a));
+	/* held, not asked */
+	assert_true(slirp_hold_put(&ring, a, frame(60, 'a', 1), 60));
+	assert_false(slirp_hold_answered(&ring, a));
+	/* held and asked: once */
+	slirp_hold_asked(&ring, a);
+	assert_false(slirp_hold_answered(&ring, b));
+	assert_true(slirp_hold_answered(&ring, a));
+	assert_false(slirp_hold_answered(&ring, a));
+	/* the newest questions only; the unspecified address never */
+	slirp_hold_asked(&ring, a);
+	for (i = 0; i < SLIRP_HOLD_SLOTS; i++)
+		slirp_hold_asked(&ring, b);
+	assert_false(slirp_hold_answered(&ring, a));
+	assert_false(slirp_hold_answered(&ring, zero));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +198,7 @@ int main(void)
 		cmocka_unit_test_setup(test_too_long_or_empty, setup),
 		cmocka_unit_test_setup(test_key4, setup),
 		cmocka_unit_test_setup(test_emit_puts_again, setup),
+		cmocka_unit_test_setup(test_answered, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
