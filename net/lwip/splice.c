@@ -43,6 +43,7 @@ struct splice_busy {
 	struct qcw_tcp_tail tail;
 	struct txring *ring; /* host data sent by reference (txring.h) */
 	uint32_t copy_unacked; /* copied bytes not yet acked, before ring */
+	size_t cost; /* what it holds, as counted in ctx->g_cost */
 	struct splice_busy *next; /* on ctx->bfree */
 };
 
@@ -69,6 +70,7 @@ static struct splice_busy *splice_busy_get(struct splice *sp)
 	qcw_tcp_tail_reset(&b->tail);
 	b->ring = NULL;
 	b->copy_unacked = 0;
+	b->cost = 0;
 	sp->busy = b;
 	ctx->n_busy++;
 	return b;
@@ -82,6 +84,7 @@ static void splice_busy_put(struct splice *sp)
 
 	if (!b)
 		return;
+	ctx->g_cost -= b->cost;
 	sp->busy = NULL;
 	ctx->n_busy--;
 	if (ctx->n_bfree >= SPLICE_BCACHE) {
@@ -91,6 +94,20 @@ static void splice_busy_put(struct splice *sp)
 	b->next = ctx->bfree;
 	ctx->bfree = b;
 	ctx->n_bfree++;
+}
+
+/* splice_account() - what @sp holds in lwIP now, in ctx->g_cost. */
+static void splice_account(struct splice *sp)
+{
+	struct splice_busy *b = sp->busy;
+	size_t cost;
+
+	if (!b || !sp->pcb)
+		return;
+	cost = (size_t)(u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack) +
+	       (size_t)tcp_sndqueuelen(sp->pcb) * SPLICE_SEG_COST;
+	sp->ctx->g_cost = sp->ctx->g_cost - b->cost + cost;
+	b->cost = cost;
 }
 
 /* slots of a new queue; empty queues of this size are kept for reuse */
@@ -625,6 +642,7 @@ _Static_assert(SPLICE_READ_MIN * 2 <= TCP_SND_BUF &&
 static void splice_sndstate(struct splice *sp, struct splice_sndstate *s)
 {
 	const struct txring *ring = splice_ring_of(sp);
+	size_t own;
 
 	s->snd_buf = sp->pcb->snd_buf;
 	s->queuelen = tcp_sndqueuelen(sp->pcb);
@@ -638,6 +656,13 @@ static void splice_sndstate(struct splice *sp, struct splice_sndstate *s)
 	s->held = (u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
 	s->ring_free =
 		ring ? TXRING_CAP - (size_t)(ring->wr - ring->rel) : SIZE_MAX;
+	s->all_left = sp->ctx->g_cost < SPLICE_TO_GUEST_MAX
+			      ? SPLICE_TO_GUEST_MAX - sp->ctx->g_cost
+			      : 0;
+	own = sp->busy ? sp->busy->cost : 0;
+	if (own < SPLICE_TO_GUEST_FLOOR &&
+	    s->all_left < SPLICE_TO_GUEST_FLOOR - own)
+		s->all_left = SPLICE_TO_GUEST_FLOOR - own;
 }
 
 /* splice_room() - bytes lwIP can take now without failing tcp_write. */
@@ -758,6 +783,7 @@ void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 	}
 	if (by_ref)
 		sp->busy->ring->wr += (uint64_t)n;
+	splice_account(sp);
 	/*
 	 * Send at the end of the iteration, so that the next read completes
 	 * this one's last segment; but not with a long unsent queue, which
@@ -794,6 +820,7 @@ static void splice_start_read(struct splice *sp)
 static void splice_read_again(struct splice *sp)
 {
 	struct splice_sndstate s;
+	size_t room;
 
 	if (sp->reading || sp->host_eof || sp->closing || !sp->started ||
 	    !sp->pcb)
@@ -803,16 +830,30 @@ static void splice_read_again(struct splice *sp)
 		return;
 	}
 	splice_sndstate(sp, &s);
-	if (splice_room_of(&s) > splice_read_want(&s))
+	room = splice_room_of(&s);
+	/* (past the budget, what the floor leaves is worth a read) */
+	if (room > splice_read_want(&s) || (room && room == s.all_left))
 		splice_start_read(sp);
+	else if (!s.all_left)
+		splice_read_block(sp); /* until others' data is acknowledged */
 }
 
 void splice_ctx_resume(struct splice_ctx *ctx)
 {
-	while (ctx->blocked && !sw_congested(ctx->sw)) {
-		struct splice *sp = ctx->blocked;
+	struct splice *list = ctx->blocked, *sp;
 
-		splice_unblock(sp);
+	/* each on the list once: one still without room goes back on it */
+	ctx->blocked = NULL;
+	while (list) {
+		sp = list;
+		list = sp->bnext;
+		sp->blocked = false;
+		if (sw_congested(ctx->sw)) {
+			sp->blocked = true;
+			sp->bnext = ctx->blocked;
+			ctx->blocked = sp;
+			continue;
+		}
 		splice_read_again(sp);
 	}
 }
@@ -846,8 +887,14 @@ err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	/* all host data acknowledged: the connection is idle again */
 	if (b && !b->ring && pcb->snd_lbb == pcb->lastack)
 		splice_busy_put(sp);
+	else if (b)
+		splice_account(sp);
 	if (sp)
 		splice_read_again(sp);
+	/* others waiting for the budget read again once an eighth is free */
+	if (sp && sp->ctx->blocked && !sw_congested(sp->ctx->sw) &&
+	    sp->ctx->g_cost + SPLICE_TO_GUEST_MAX / 8 < SPLICE_TO_GUEST_MAX)
+		splice_ctx_resume(sp->ctx);
 	return ERR_OK;
 }
 

@@ -94,6 +94,7 @@ static inline bool splice_budget_ok(size_t conn, size_t all, size_t all_max,
  */
 struct splice_sndstate {
 	size_t snd_buf, queuelen, queuelen_max, mss, cap, held, ring_free;
+	size_t all_left; /* of SPLICE_TO_GUEST_MAX, all connections' */
 };
 
 /* splice_room_of() - bytes one read may bring (tcp_write cannot fail). */
@@ -114,6 +115,8 @@ static inline size_t splice_room_of(const struct splice_sndstate *s)
 						 : room;
 	if (room > s->ring_free)
 		room = s->ring_free;
+	if (room > s->all_left)
+		room = s->all_left;
 	return room;
 }
 
@@ -151,6 +154,23 @@ static inline size_t splice_share_of(unsigned int busy)
 	return share < SPLICE_SHARE_MIN ? SPLICE_SHARE_MIN : share;
 }
 
+/*
+ * Host data all connections may hold in lwIP until the guest acknowledges
+ * it, at real cost (SPLICE_SEG_COST for each segment's pbufs on top of its
+ * bytes): each connection's own bound (lwIP's 4 MiB, the share of copied
+ * data above) times the number of connections is not a bound, and a guest
+ * that opens many connections to senders and acknowledges nothing (or
+ * offers a tiny MSS: 8192 segments of a byte each) would otherwise grow
+ * the daemon without end. Past it connections wait, on the blocked list,
+ * for acknowledgements to free some; but a connection holding less than
+ * SPLICE_TO_GUEST_FLOOR may always fill up to it, so that every one
+ * (a gateway service's, a new download) still makes progress while
+ * connections that acknowledge nothing hold the rest.
+ */
+#define SPLICE_TO_GUEST_MAX (128u << 20)
+#define SPLICE_TO_GUEST_FLOOR (64u << 10)
+#define SPLICE_SEG_COST 256
+
 /* host->guest bytes copied into lwIP before a connection gets a ring */
 #define SPLICE_RING_AFTER (256 * 1024)
 
@@ -179,6 +199,7 @@ struct splice_ctx {
 	struct splice *pending; /* host data for lwIP to send this iteration */
 	uv_check_t flush;
 	size_t q_cost; /* all splices' queued guest->host data, real cost */
+	size_t g_cost; /* all splices' host data in lwIP, real cost */
 	size_t q_cost_max; /* SPLICE_COST_GLOBAL_DEFAULT unless configured */
 	uint64_t q_refused; /* chains refused back to lwIP over a budget */
 	struct txring_pool *rings; /* the backend's (txring.h) */

@@ -3,7 +3,8 @@
 # guest (tests/e2e/hostile_peer.py: raw frames from made-up hosts on the
 # guest's tap): connections to the gateway's DNS are capped and time out
 # when idle; DNS answers a guest never reads, 1-byte segments to a host
-# service that does not read and out-of-order segments on many connections
+# service that does not read and out-of-order segments on many connections,
+# host data for many connections that acknowledge nothing
 # leave qcw-net's RSS bounded; a SYN flood at the gateway leaves DNS over
 # TCP and the in-VM API answering, also when the SYNs come from made-up
 # addresses of the guest's subnet (ARP for each). Prints what it measured
@@ -34,6 +35,21 @@ while True:
     c, _ = s.accept(); keep.append(c)
 '
 wait_for_port "$LAB_NET" 7777 10
+# a host service that sends 4 MiB to whoever connects
+lab_spawn "$LAB_NET" "$LAB_DIR/source.log" python3 -c '
+import socket, threading
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7778)); s.listen(1024)
+data = b"d" * (4 << 20)
+def send(c):
+    try:
+        c.sendall(data)
+    except OSError:
+        pass
+while True:
+    c, _ = s.accept(); threading.Thread(target=send, args=(c,), daemon=True).start()
+'
+wait_for_port "$LAB_NET" 7778 10
 # small host socket buffers: data for a host that does not read stays in
 # qcw-net instead of the kernel's buffers
 lab_net sysctl -qw net.ipv4.tcp_wmem="4096 4096 4096"
@@ -137,6 +153,30 @@ t_check "out-of-order segments on 24 connections: RSS grows < $((48 * K)) MB ($(
 # frames lent in place (rxchunk.h) pin chunks bounded on their own and do
 # not always reach the budget: the count is for the record
 echo "# out-of-order queues dropped over the global budget: $(stat Stack OoseqDumps)"
+
+# --- 4d: host data for connections that acknowledge nothing
+# 250 connections to a host sender, each offering an MSS of 64 (lwIP would
+# queue 8192 segments of 64 bytes each, 1.8 MB) and acknowledging nothing:
+# each connection's bound times 250 is no bound; all of them together are
+# held to one (net/lwip/splice.h: SPLICE_TO_GUEST_MAX)
+r0=$(rss) rmax=$r0
+HOLD=6 lab_guest timeout 120 $PEER tinymss 192.168.127.254 7778 250 64 >"$LAB_DIR/tinymss.out" 2>&1 &
+peer=$!
+ping_ok=0
+for _ in 1 2 3 4 5 6 7; do
+	sleep 1
+	r=$(rss)
+	[ "$r" -gt "$rmax" ] && rmax=$r
+	lab_guest ping -c 1 -W 1 "$GW" >/dev/null 2>&1 && ping_ok=$((ping_ok + 1))
+done
+wait $peer
+echo "# tinymss: $(tr '\n' ' ' <"$LAB_DIR/tinymss.out"); RSS $r0 -> at most $rmax kB; ping $ping_ok of 7"
+# (128 MiB counted, a floor of 64 KiB each: the previous binary grew past
+# 450 MB within the 7 s, and on)
+t_check "250 connections with an MSS of 64 that acknowledge nothing: RSS grows < $((256 * K)) MB ($(((rmax - r0) / 1024)) MB)" \
+	test $((rmax - r0)) -lt $((262144 * K))
+t_check "... ping of the gateway answers meanwhile ($ping_ok of 7)" \
+	test "$ping_ok" -ge 5
 
 # --- 5: a SYN flood at the gateway's ports
 c0=$(cpu)

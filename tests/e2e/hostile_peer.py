@@ -12,6 +12,9 @@ kernel never sees (nor resets) these connections.
   onebyte  DST PORT COUNT        one connection, COUNT 1-byte segments
   ooseq    DST PORT CONNS COUNT  CONNS connections, COUNT out-of-order
                                  1-byte segments each (every other byte)
+  tinymss  DST PORT CONNS MSS    CONNS connections offering an MSS of MSS,
+                                 held HOLD seconds (default 6) without
+                                 acknowledging anything
   dnsflood COUNT                 DNS-over-TCP queries, answers never read
   hold     PORT COUNT SECONDS    COUNT connections to the gateway, held
   idle     PORT                  one idle connection: seconds until closed
@@ -36,8 +39,8 @@ def ip4(a):
     return socket.inet_aton(a)
 
 
-def tcp_frame(smac, src, dst, sport, dport, seq, ack, flags, payload=b"", win=65535):
-    th = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, win, 0, 0)
+def tcp_frame(smac, src, dst, sport, dport, seq, ack, flags, payload=b"", win=65535, opts=b""):
+    th = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (5 + len(opts) // 4) << 4, flags, win, 0, 0) + opts
     ph = ip4(src) + ip4(dst) + struct.pack("!BBH", 0, 6, len(th) + len(payload))
     c = csum(ph + th + payload)
     th = th[:16] + struct.pack("!H", c) + th[18:]
@@ -73,15 +76,17 @@ def rx(sock, timeout):
     return sock.recv(65536) if r else None
 
 
-def handshake(sock, hosts, dst, dport):
-    """Connect every host to dst:dport; return {host: (sport, seq, ack)}."""
+def handshake(sock, hosts, dst, dport, per_host=1, opts=b""):
+    """Connect every host to dst:dport (per_host times); return
+    {host: (sport, seq, ack)} (one of each host's)."""
     conns = {}
     pend = {}
     for h in hosts:
-        sport = random.randint(20000, 60000)
-        seq = random.getrandbits(32)
-        pend[(h.ip, sport)] = (h, seq)
-        sock.send(tcp_frame(h.mac, h.ip, dst, sport, dport, seq, 0, 0x02))
+        for _ in range(per_host):
+            sport = random.randint(20000, 60000)
+            seq = random.getrandbits(32)
+            pend[(h.ip, sport)] = (h, seq)
+            sock.send(tcp_frame(h.mac, h.ip, dst, sport, dport, seq, 0, 0x02, opts=opts))
     deadline = time.time() + 10
     while pend and time.time() < deadline:
         f = rx(sock, 0.5)
@@ -100,6 +105,7 @@ def handshake(sock, hosts, dst, dport):
         their = struct.unpack("!I", f[38:42])[0]
         sock.send(tcp_frame(h.mac, h.ip, dst, dp, dport, seq + 1, their + 1, 0x10))
         conns[h] = (dp, seq + 1, their + 1)
+        handshake.done = getattr(handshake, "done", 0) + 1
     return conns
 
 
@@ -184,6 +190,15 @@ def main():
             total += segments(s, h, c, dst, port, count, 2 if cmd == "ooseq" else 1)
         print("sent %d segments" % total)
         pump_arp(s, hosts, float(os.environ.get("HOLD", "2")))
+    elif cmd == "tinymss":
+        dst, port, nconn, mss = sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+        s = packet_sock()
+        hosts = [Host(s, i) for i in range(min(nconn, 50))]
+        pump_arp(s, hosts, 0.3)
+        handshake(s, hosts, dst, port, (nconn + len(hosts) - 1) // len(hosts), struct.pack("!BBH", 2, 4, mss))
+        print("connected %d of %d" % (getattr(handshake, "done", 0), nconn))
+        sys.stdout.flush()
+        pump_arp(s, hosts, float(os.environ.get("HOLD", "6")))
     elif cmd == "dnsflood":
         count = int(sys.argv[2])
         c = socket.create_connection((GW, 53), timeout=5)

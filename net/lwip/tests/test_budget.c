@@ -80,6 +80,7 @@ static struct splice_sndstate sndstate_idle(void)
 		.cap = 0,
 		.held = 0,
 		.ring_free = SIZE_MAX,
+		.all_left = SPLICE_TO_GUEST_MAX,
 	};
 
 	return s;
@@ -117,6 +118,11 @@ static void test_room_limits(void **state)
 	assert_int_equal(splice_room_of(&s), 0);
 	s.held = 1000;
 	assert_int_equal(splice_room_of(&s), 64536);
+	/* what all connections hold: none left, none; a little, that much */
+	s.all_left = 0;
+	assert_int_equal(splice_room_of(&s), 0);
+	s.all_left = 5000;
+	assert_int_equal(splice_room_of(&s), 5000);
 }
 
 static void test_read_again_threshold(void **state)
