@@ -10,12 +10,10 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/random.h>
-#endif
 
 #define LOG_SUBSYS LOG_SS_SWITCH
 #include "net/rxchunk.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 /*
@@ -79,18 +77,6 @@ struct sw {
 	struct rxchunk_pool *rxc; /* transports' receive chunks */
 };
 
-/* sw_seed() - a per-process hash key, so a guest cannot aim at a bucket. */
-static uint64_t sw_seed(const struct sw *sw)
-{
-#ifdef __linux__
-	uint64_t seed = 0;
-
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) == sizeof(seed))
-		return seed;
-#endif
-	return (uint64_t)(uintptr_t)sw * 0x9e3779b97f4a7c15ull;
-}
-
 static void sw_cam_reset(struct sw *sw)
 {
 	unsigned int i;
@@ -120,7 +106,7 @@ struct sw *sw_create(const uint8_t gw_mac[6])
 		return NULL;
 	}
 	memcpy(sw->gw_mac, gw_mac, 6);
-	sw->seed = sw_seed(sw);
+	sw->seed = hash_seed(sw); /* so a guest cannot aim at a bucket */
 	sw->age_ms = SW_CAM_AGE_MS;
 	sw->port_max = SW_CAM_PORT_MAX;
 	sw_cam_reset(sw);

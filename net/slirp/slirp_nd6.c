@@ -19,6 +19,7 @@
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_priv.h"
 #include "net/switch.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 /*
@@ -29,11 +30,8 @@
  */
 static struct slirp_nb6 *nb6_set(struct slirp_stack *st, const uint8_t ip[16])
 {
-	uint32_t h = 2166136261u;
-	unsigned int i;
+	uint32_t h = hash_fnv1a(ip, 16, 0);
 
-	for (i = 0; i < 16; i++)
-		h = (h ^ ip[i]) * 16777619u;
 	return &st->macs6[h % (SLIRP_MAC6_SLOTS / SLIRP_MAC6_WAYS) *
 			  SLIRP_MAC6_WAYS];
 }

@@ -8,6 +8,7 @@
 
 #include "net/slirp/slirp_ooo.h"
 #include "util/be.h"
+#include "util/hash.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -76,11 +77,8 @@ static bool parse(const uint8_t *f, size_t len, bool guest_src, struct seg *s)
 static struct slirp_ooo_conn *set_of(const struct slirp_ooo *o,
 				     const uint8_t key[36])
 {
-	uint32_t h = 2166136261u ^ o->seed;
-	unsigned int i;
+	uint32_t h = hash_fnv1a(key, 36, o->seed);
 
-	for (i = 0; i < 36; i++)
-		h = (h ^ key[i]) * 16777619u;
 	h ^= h >> 15;
 	return &o->tab[(h & (o->sets - 1)) * SLIRP_OOO_WAYS];
 }

@@ -26,8 +26,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <time.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,6 +36,7 @@
 #include "net/pkt6.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_priv.h"
+#include "util/hash.h"
 #include "util/log.h"
 
 #define LOG_SUBSYS LOG_SS_STACK
@@ -820,19 +819,16 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 			      : 0xc6336400u; /* 198.51.100.0 */
 	snprintf(st->dir, sizeof(st->dir), "%s/qcw-slirp.XXXXXX",
 		 rt && *rt && strlen(rt) < 56 ? rt : "/tmp");
-	{
-		uint32_t seed = 0;
-
-		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) !=
-		    sizeof(seed))
-			seed = (uint32_t)(uintptr_t)st ^ (uint32_t)time(NULL);
-		if (slirp_ooo_init(&st->ooo, st->buf_cap, SLIRP_OOO_SETS,
-				   seed) < 0) {
-			free(st->buf);
-			st->buf = NULL;
-		}
+	if (!st->buf || !st->xbuf ||
+	    slirp_ooo_init(&st->ooo, st->buf_cap, SLIRP_OOO_SETS,
+			   (uint32_t)hash_seed(st)) < 0) {
+		log_err("stack slirp: out of memory");
+		free(st->buf);
+		free(st->xbuf);
+		free(st);
+		return NULL;
 	}
-	if (!st->buf || !st->xbuf || !mkdtemp(st->dir)) {
+	if (!mkdtemp(st->dir)) {
 		log_err("stack slirp: cannot make a private directory under "
 			"%s: %s",
 			rt && *rt ? rt : "/tmp", strerror(errno));
