@@ -246,20 +246,21 @@ grep -q __asan_init "$QCW_NET" 2>/dev/null && K=3
 lab_spawn "$LAB_NET" "$LAB_DIR/http6.log" python3 -m http.server 8089 \
 	--bind ::1 --directory "$LAB_DIR/www"
 wait_for_port "$LAB_NET" 8089
-# flood6 WHAT FLOOD-ARGS...: the flood, then ping -6 within 3 s, DNS over
-# IPv6 and RSS growth checked
-flood6()
+# flooded 4|6 WHAT FLOOD-ARGS...: the flood, then a ping of the gateway
+# within 3 s, DNS at once (both over IPv4 or IPv6) and RSS growth checked
+flooded()
 {
-	local what=$1 r0 r1
+	local fam=$1 what=$2 gw=$GW over= r0 r1
 
-	shift
+	shift 2
+	[ "$fam" = 6 ] && gw=$GW6 over=" over IPv6"
 	r0=$(rss)
 	raw "$@"
-	t_check "after $what: ping -6 of the gateway answers within 3 s" \
-		wait_until 3 lab_guest ping -6 -c 1 -W 1 "$GW6"
+	t_check "after $what: ping -$fam of the gateway answers within 3 s" \
+		wait_until 3 lab_guest ping -"$fam" -c 1 -W 1 "$gw"
 	r1=$(rss)
-	t_check "... DNS over IPv6 answers" \
-		sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW6 example.test)\" = 10.99.0.1 ]"
+	t_check "... DNS$over answers at once" \
+		sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$gw example.test)\" = 10.99.0.1 ]"
 	t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
 		test $((r1 - r0)) -lt $((16 * K * 1024))
 }
@@ -270,19 +271,19 @@ tcp6_works()
 }
 if wait_until 10 lab_guest ping -6 -c 1 -W 1 "$GW6" >/dev/null; then
 	# (lwIP connects for each SYN, refused at once: a second of work)
-	flood6 "$SYN_N SYNs over IPv6 from made-up sources" \
+	flooded 6 "$SYN_N SYNs over IPv6 from made-up sources" \
 		syn6-flood "$HOST6" 9 "$SYN_N"
 	tcp6_works
 	# UDP a host service answers: each answer to a made-up address
 	lab_spawn "$LAB_NET" "$LAB_DIR/echo6.log" python3 "$HERE/peers.py" \
 		udp-echo 8090 ::1
 	wait_for_port "$LAB_NET" 8090 10 udp
-	flood6 "$UDP_N datagrams over IPv6 from made-up sources to a host echo" \
+	flooded 6 "$UDP_N datagrams over IPv6 from made-up sources to a host echo" \
 		udp6-flood "$HOST6" 8090 "$UDP_N"
 	t_check "... UDP over IPv6 works" \
 		lab_guest python3 "$HERE/peers.py" udp-ping "$HOST6" 8090 100
 	# made-up sources that advertise themselves first, as neighbours do
-	flood6 "$UDP_N SYNs over IPv6 from made-up sources that advertise themselves" \
+	flooded 6 "$UDP_N SYNs over IPv6 from made-up sources that advertise themselves" \
 		syn6-flood "$HOST6" 9 "$UDP_N" announce
 	tcp6_works
 else
@@ -294,15 +295,8 @@ fi
 # -stack slirp an address that spoke in ARP is trusted with libslirp,
 # whose answers to thousands of them queued behind ARP (DNS dead for a
 # second, +20 MB); at most SLIRP_PIN_RATE new ones a second are now
-r0=$(rss)
-raw garp-syn-flood $HOST 9 10000
-t_check "after 10000 SYNs from made-up sources announced by ARP: ping of the gateway answers within 3 s" \
-	wait_until 3 lab_guest ping -c 1 -W 1 "$GW"
-r1=$(rss)
-t_check "... DNS answers at once" \
-	sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW example.test)\" = 10.99.0.1 ]"
-t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
-	test $((r1 - r0)) -lt $((16 * K * 1024))
+flooded 4 "10000 SYNs from made-up sources announced by ARP" \
+	garp-syn-flood $HOST 9 10000
 t_check "... and a TCP connection works" \
 	sh -c "ip netns exec $LAB_GUEST curl -sf --max-time 5 http://$HOST:8080/ | grep -q hello"
 
@@ -310,14 +304,7 @@ t_check "... and a TCP connection works" \
 # libslirp would keep each incomplete datagram for 30 s with no bound
 # (50000 made the daemon 66 MB larger and deaf for a second); both stacks
 # reassemble within a budget
-r0=$(rss)
-raw frag-flood "$LAB_GUEST_IP" $HOST 8084 50000
-t_check "after 50000 first fragments never completed: ping of the gateway answers within 3 s" \
-	wait_until 3 lab_guest ping -c 1 -W 1 "$GW"
-r1=$(rss)
-t_check "... DNS answers at once" \
-	sh -c "[ \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW example.test)\" = 10.99.0.1 ]"
-t_check "... RSS grew < $((16 * K)) MB ($(((r1 - r0) / 1024)) MB)" \
-	test $((r1 - r0)) -lt $((16 * K * 1024))
+flooded 4 "50000 first fragments never completed" \
+	frag-flood "$LAB_GUEST_IP" $HOST 8084 50000
 
 t_summary
