@@ -20,14 +20,7 @@
 #include <string.h>
 
 #include "net/frame.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 /* check_frame() - the invariants of one successful frame_next() call. */
 static void check_frame(enum frame_framing f, const uint8_t *buf, size_t len,

@@ -74,12 +74,7 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #include "net/switch.h"
 
 #include "fuzz_netns.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz.h"
 
 #define FZ_NOFILE 512
 #define FZ_CONNS 16
@@ -89,7 +84,6 @@ size_t __sanitizer_get_current_allocated_bytes(void);
 #define FZ_MSS 1460
 #define FZ_INFLIGHT (4u << 20) /* the stack's window */
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__lsan_default_options(void);
 
 /* lwIP keeps reassembly pointers unaligned (see fuzz_stack.c) */

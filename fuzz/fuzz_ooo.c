@@ -21,14 +21,7 @@
 
 #include "net/slirp/slirp_ooo.h"
 #include "util/be.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static uint8_t frame[14 + 40 + 20 + 1460];
 
@@ -80,14 +73,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		p++;
 		if (raw) {
-			if (end - p < 2)
+			if (!fuzz_take_frame(&p, end, &f, &len))
 				break;
-			len = be16_get(p);
-			p += 2;
-			if ((size_t)(end - p) < len)
-				len = (size_t)(end - p);
-			f = p;
-			p += len;
 		} else {
 			if (end - p < 12)
 				break;

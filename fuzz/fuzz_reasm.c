@@ -24,14 +24,7 @@
 #include "net/pkt.h"
 #include "net/slirp/slirp_frames.h"
 #include "util/be.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static uint8_t frame[14 + 60 + 8 + 255 * 8];
 
@@ -117,14 +110,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		now += (uint64_t)(p[0] >> 2) * 100;
 		p++;
 		if (raw) {
-			if (end - p < 2)
+			if (!fuzz_take_frame(&p, end, &f, &len))
 				break;
-			len = be16_get(p);
-			p += 2;
-			if ((size_t)(end - p) < len)
-				len = (size_t)(end - p);
-			f = p;
-			p += len;
 		} else {
 			if (end - p < 5)
 				break;

@@ -26,14 +26,7 @@
 #include "net/pkt.h"
 #include "net/pkt6.h"
 #include "net/slirp/slirp_frames.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+#include "fuzz.h"
 
 static void sink(void *arg, const struct iovec *iov, int iovcnt, size_t len)
 {

@@ -14,16 +14,9 @@
 #include <string.h>
 
 #include "forwarder/ssh_tunnel.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz.h"
 
 #define TERMINATED(f) CHECK(memchr((f), 0, sizeof(f)) != NULL)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void fuzz_url(const char *s, size_t errlen)
 {

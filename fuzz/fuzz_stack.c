@@ -33,19 +33,13 @@
 #include "net/stack.h"
 #include "net/switch.h"
 #include "util/log.h"
+#include "fuzz.h"
 
 /* the backend under test: fuzz-stack (lwip) and fuzz-stack-slirp */
 #ifndef FUZZ_STACK_BACKEND
 #define FUZZ_STACK_BACKEND "lwip"
 #endif
 
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *__lsan_default_options(void);
 
 /*

@@ -18,16 +18,9 @@
 
 #include "cmd/flags.h"
 #include "util/url.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz.h"
 
 #define MAX_ARGS 64
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* fuzz_hvsock() - a Hyper-V service: its text round-trips */
 static void fuzz_hvsock(const struct url *u)

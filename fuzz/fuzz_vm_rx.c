@@ -15,16 +15,9 @@
 
 #include "vsock/vm_rx.h"
 #include "vsock/vm_url.h"
-
-#define CHECK(c)                          \
-	do {                              \
-		if (!(c))                 \
-			__builtin_trap(); \
-	} while (0)
+#include "fuzz.h"
 
 #define CAP (3 * 65537)
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct tap {
 	const uint8_t *lo, *hi;
