@@ -39,6 +39,7 @@
 
 static tcp_recv_fn qcw_tail_recv;
 static size_t qcw_tail_off;
+static bool (*qcw_ack_later)(const void *arg);
 
 static u32_t qcw_seg_end(const struct tcp_seg *s)
 {
@@ -66,11 +67,22 @@ void qcw_tcp_tail_reset(struct qcw_tcp_tail *t)
 	t->uend = 0;
 }
 
+void qcw_tcp_ack_later_use(bool (*later)(const void *arg))
+{
+	qcw_ack_later = later;
+}
+
+/* qcw_ours() - whether @pcb's argument is of qcw_tcp_tail_use()'s recv */
+static bool qcw_ours(const struct tcp_pcb *pcb)
+{
+	return qcw_tail_recv && pcb->state != LISTEN && pcb->callback_arg &&
+	       lwst_tcp_ops_of(pcb->callback_arg)->recv == qcw_tail_recv;
+}
+
 /* qcw_tail_of() - @pcb's remembered tail, or NULL (a listener has none) */
 static struct qcw_tcp_tail *qcw_tail_of(struct tcp_pcb *pcb)
 {
-	if (!qcw_tail_recv || pcb->state == LISTEN || !pcb->callback_arg ||
-	    lwst_tcp_ops_of(pcb->callback_arg)->recv != qcw_tail_recv)
+	if (!qcw_ours(pcb))
 		return NULL;
 	return *(struct qcw_tcp_tail **)((char *)pcb->callback_arg +
 					 qcw_tail_off);
@@ -82,8 +94,7 @@ static void qcw_tail_note(struct qcw_tcp_tail *t, struct tcp_seg *last)
 	t->end = last ? qcw_seg_end(last) : 0;
 }
 
-err_t qcw_tcp_output(struct tcp_pcb *pcb);
-err_t qcw_tcp_output(struct tcp_pcb *pcb)
+static err_t qcw_tcp_output_now(struct tcp_pcb *pcb)
 {
 	struct qcw_tcp_tail *t = qcw_tail_of(pcb);
 	struct tcp_seg *head, *tail;
@@ -114,6 +125,23 @@ err_t qcw_tcp_output(struct tcp_pcb *pcb)
 	pcb->unacked = head;
 	qcw_tail_note(t, qcw_seg_last(tail));
 	return err;
+}
+
+err_t qcw_tcp_output(struct tcp_pcb *pcb);
+err_t qcw_tcp_output(struct tcp_pcb *pcb)
+{
+	/* an empty ACK its owner sends once, later in the batch */
+	if (!pcb->unsent && (pcb->flags & TF_ACK_NOW) && qcw_ack_later &&
+	    tcp_input_pcb != pcb && qcw_ours(pcb) &&
+	    qcw_ack_later(pcb->callback_arg))
+		return ERR_OK;
+	return qcw_tcp_output_now(pcb);
+}
+
+void qcw_tcp_ack_owed(struct tcp_pcb *pcb)
+{
+	if (pcb->flags & TF_ACK_NOW)
+		qcw_tcp_output_now(pcb);
 }
 
 err_t qcw_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len,

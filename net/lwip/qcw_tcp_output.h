@@ -5,6 +5,7 @@
 #ifndef QCW_TCP_OUTPUT_H
 #define QCW_TCP_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,19 @@ void qcw_tcp_tail_use(tcp_recv_fn recv, size_t off);
  * using its tail when its argument (or the argument's recv) changes.
  */
 void qcw_tcp_tail_reset(struct qcw_tcp_tail *t);
+
+/*
+ * qcw_tcp_ack_later_use() - the pure ACK lwIP builds for every second
+ * segment the guest sends is, in a batch of frames, superseded by the
+ * next one before it leaves (ackhold.h): a quarter of the daemon's
+ * instructions in a guest->host transfer went into building such ACKs.
+ * For a pcb of qcw_tcp_tail_use()'s @recv whose argument @later says will
+ * call qcw_tcp_ack_owed() before the batch ends, qcw_tcp_output() builds
+ * no empty ACK: TF_ACK_NOW stays set and the ACK goes out then, once, with
+ * the window as it is then.
+ */
+void qcw_tcp_ack_later_use(bool (*later)(const void *arg));
+/* qcw_tcp_ack_owed() - the ACK @pcb owes (TF_ACK_NOW) goes out, if any */
+void qcw_tcp_ack_owed(struct tcp_pcb *pcb);
 
 #endif

@@ -277,7 +277,22 @@ void splice_ctx_flush(struct splice_ctx *ctx)
 		splice_flush(sp);
 		if (sp->pcb && sp->pcb->refused_data)
 			tcp_process_refused_data(sp->pcb);
+		/* the ACK lwIP owes the guest (splice_ack_later()), once */
+		if (sp->pcb && !sp->dirty)
+			qcw_tcp_ack_owed(sp->pcb);
 	}
+}
+
+/*
+ * splice_ack_later() - a connection with guest data to write in this batch
+ * acknowledges it at the batch's end (splice_ctx_flush()), after the write
+ * reopened its window: lwIP need not build an ACK for every second segment.
+ */
+static bool splice_ack_later(const void *arg)
+{
+	const struct splice *sp = arg;
+
+	return sp->dirty && !sp->closing;
 }
 
 /*
@@ -330,6 +345,7 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 	ctx->n_busy = 0;
 	/* a spliced pcb's queue tails: in its splice's busy state */
 	qcw_tcp_tail_use(splice_tcp_recv, offsetof(struct splice, busy));
+	qcw_tcp_ack_later_use(splice_ack_later);
 	uv_check_init(loop, &ctx->flush);
 	ctx->flush.data = ctx;
 	uv_unref((uv_handle_t *)&ctx->flush);

@@ -7,7 +7,9 @@
  * step both queues must be ordered and contiguous, and whenever a
  * remembered tail would be trusted it must be a live member of its queue
  * (a freed one is caught by ASan in the sanitizer run). The peer must
- * receive every byte, in order.
+ * receive every byte, in order. And the ACK its owner sends later
+ * (qcw_tcp_ack_later_use()): none built while deferred, one when owed,
+ * duplicate ACKs and other connections never deferred.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -86,19 +88,23 @@ static err_t nif_init(struct netif *n)
 	return ERR_OK;
 }
 
-/* peer_send() - a segment from the peer (10.0.0.2:80) into lwIP. */
-static void peer_send(uint8_t flags, uint32_t seq, uint32_t ack, int mss)
+/*
+ * peer_send_data() - a segment from the peer (10.0.0.2:80) into lwIP,
+ * with @dlen bytes of data.
+ */
+static void peer_send_data(uint8_t flags, uint32_t seq, uint32_t ack, int mss,
+			   size_t dlen)
 {
-	uint8_t f[64] = {0};
-	size_t thl = mss ? 24 : 20, len = 14 + 20 + thl;
+	uint8_t f[1514] = {0};
+	size_t thl = mss ? 24 : 20, len = 14 + 20 + thl + dlen;
 	struct pbuf *p;
 
 	memcpy(f, our_mac, 6);
 	memcpy(f + 6, peer_mac, 6);
 	f[12] = 0x08;
 	f[14] = 0x45;
-	f[16] = 0;
-	f[17] = (uint8_t)(20 + thl);
+	f[16] = (uint8_t)((20 + thl + dlen) >> 8);
+	f[17] = (uint8_t)(20 + thl + dlen);
 	f[22] = 64;
 	f[23] = 6;
 	be32_put(f + 26, 0x0a000002);
@@ -119,11 +125,18 @@ static void peer_send(uint8_t flags, uint32_t seq, uint32_t ack, int mss)
 		f[56] = (uint8_t)(1460 >> 8);
 		f[57] = (uint8_t)(1460 & 0xff);
 	}
+	assert_true(len <= sizeof(f));
+	memset(f + 14 + 20 + thl, 'd', dlen);
 	p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM);
 	assert_non_null(p);
 	pbuf_take(p, f, (u16_t)len);
 	if (nif.input(p, &nif) != ERR_OK)
 		pbuf_free(p);
+}
+
+static void peer_send(uint8_t flags, uint32_t seq, uint32_t ack, int mss)
+{
+	peer_send_data(flags, seq, ack, mss, 0);
 }
 
 static void fill(void)
@@ -283,15 +296,13 @@ static void peer_step(void)
  * the queue full as ACKs arrive, else everything is queued at once (the
  * last segment then ends both the data and the queues).
  */
-static void run_transfer(uint32_t size, int more)
+/* connect() - a fresh lwIP connected to the peer; @arg the pcb's argument */
+static void connect(void *arg)
 {
 	ip4_addr_t ip, mask, gw, peer;
 	ip_addr_t to;
 	struct eth_addr pm;
-	int idle = 0, steps = 0;
 
-	total = size;
-	refill = more;
 	written = delivered = 0;
 	connected = 0;
 	n_frames = n_lost = n_dupacks = n_timer = n_trusted = n_utrusted = 0;
@@ -312,7 +323,7 @@ static void run_transfer(uint32_t size, int more)
 	assert_non_null(pcb);
 	qcw_tcp_tail_reset(&tail);
 	qcw_tcp_tail_use(on_recv, offsetof(struct test_arg, tail));
-	tcp_arg(pcb, &targ);
+	tcp_arg(pcb, arg);
 	tcp_nagle_disable(pcb);
 	ip_addr_copy_from_ip4(to, peer);
 	assert_int_equal(tcp_connect(pcb, &to, 80, NULL), ERR_OK);
@@ -322,6 +333,22 @@ static void run_transfer(uint32_t size, int more)
 	peer_rcv_nxt = our_iss + 1;
 	peer_send(TCP_SYN | TCP_ACK, peer_iss, our_iss + 1, 1);
 	assert_true(connected);
+}
+
+static void disconnect(void)
+{
+	tcp_arg(pcb, NULL);
+	tcp_abort(pcb);
+	netif_remove(&nif);
+}
+
+static void run_transfer(uint32_t size, int more)
+{
+	int idle = 0, steps = 0;
+
+	total = size;
+	refill = more;
+	connect(&targ);
 
 	while (delivered < total && steps++ < 200000) {
 		if (n_frames) {
@@ -345,10 +372,7 @@ static void run_transfer(uint32_t size, int more)
 		assert_true(n_utrusted > 10);
 	assert_int_equal(delivered, total);
 	assert_int_equal(written, total);
-
-	tcp_arg(pcb, NULL);
-	tcp_abort(pcb);
-	netif_remove(&nif);
+	disconnect();
 }
 
 static void test_transfer_with_loss(void **state)
@@ -363,11 +387,92 @@ static void test_queued_at_once_with_loss(void **state)
 	run_transfer(512u * 1024, 0);
 }
 
+static int defer_acks;
+
+static bool later(const void *arg)
+{
+	assert_ptr_equal(arg, &targ);
+	return defer_acks;
+}
+
+/* ack_of() - the acknowledgement number of captured frame @i, a pure ACK */
+static uint32_t ack_of(unsigned int i)
+{
+	assert_int_equal(frame_len[i], 14 + 20 + 20);
+	assert_int_equal(frames[i][14 + 20 + 13], TCP_ACK);
+	return be32_get(frames[i] + 14 + 20 + 8);
+}
+
+static void test_ack_later(void **state)
+{
+	uint32_t seq = peer_iss + 1, ack;
+
+	(void)state;
+	total = 0;
+	qcw_tcp_ack_later_use(later);
+	connect(&targ);
+	ack = our_iss + 1;
+	n_frames = 0; /* the handshake's ACK */
+
+	/* deferred: the second segment sets TF_ACK_NOW, no ACK is built */
+	defer_acks = 1;
+	peer_send_data(TCP_ACK, seq, ack, 0, 1000);
+	peer_send_data(TCP_ACK | TCP_PSH, seq + 1000, ack, 0, 1000);
+	seq += 2000;
+	assert_int_equal(n_frames, 0);
+	assert_true(pcb->flags & TF_ACK_NOW);
+	/* owed: one ACK of both, once */
+	qcw_tcp_ack_owed(pcb);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(ack_of(0), seq);
+	assert_false(pcb->flags & TF_ACK_NOW);
+	qcw_tcp_ack_owed(pcb);
+	assert_int_equal(n_frames, 1);
+
+	/* not deferred: the ACK leaves with the second segment */
+	n_frames = 0;
+	defer_acks = 0;
+	peer_send_data(TCP_ACK, seq, ack, 0, 1000);
+	peer_send_data(TCP_ACK, seq + 1000, ack, 0, 1000);
+	seq += 2000;
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(ack_of(0), seq);
+
+	/* a segment out of order: its duplicate ACK leaves at once */
+	n_frames = 0;
+	defer_acks = 1;
+	peer_send_data(TCP_ACK, seq + 1000, ack, 0, 1000);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(ack_of(0), seq);
+	peer_send_data(TCP_ACK, seq, ack, 0, 1000); /* fills the gap */
+	seq += 2000;
+	assert_int_equal(n_frames, 1); /* lwIP delays this one's ACK */
+	peer_send_data(TCP_ACK, seq, ack, 0, 1000);
+	seq += 1000;
+	assert_int_equal(n_frames, 1);
+	qcw_tcp_ack_owed(pcb);
+	assert_int_equal(n_frames, 2);
+	assert_int_equal(ack_of(1), seq);
+
+	/* a pcb whose recv is not qcw_tcp_tail_use()'s is never deferred */
+	n_frames = 0;
+	defer_acks = 1;
+	qcw_tcp_tail_use(NULL, 0);
+	peer_send_data(TCP_ACK, seq, ack, 0, 1000);
+	peer_send_data(TCP_ACK, seq + 1000, ack, 0, 1000);
+	assert_int_equal(n_frames, 1);
+	assert_int_equal(ack_of(0), seq + 2000);
+
+	qcw_tcp_ack_later_use(NULL);
+	disconnect();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_transfer_with_loss),
 		cmocka_unit_test(test_queued_at_once_with_loss),
+		cmocka_unit_test(test_ack_later),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
