@@ -54,11 +54,6 @@ static void nat_set_limits(struct nat *nat)
 }
 
 /* About two flows a chain at the bound; 64 Ki buckets at most. */
-static size_t nat_buckets(unsigned int max_flows)
-{
-	return max_flows / 2 < 65536 ? max_flows / 2 : 65536;
-}
-
 struct nat *nat_create(struct lwst *st)
 {
 	struct nat *nat = calloc(1, sizeof(*nat));
@@ -77,10 +72,10 @@ struct nat *nat_create(struct lwst *st)
 			   nat_tcp_a6_off(), NAT_NO_LRU) ||
 	    nat_table_init(&nat->udp, nat_buckets(nat->lim.udp), nat->lim.udp,
 			   NAT_KEY_A6_OFF(struct nat_dgram, key),
-			   NAT_LRU_OFF(struct nat_dgram, lru)) ||
+			   NAT_FLOW_OFF(struct nat_dgram, lru)) ||
 	    nat_table_init(&nat->icmp, nat_buckets(nat->lim.icmp),
 			   nat->lim.icmp, NAT_KEY_A6_OFF(struct nat_dgram, key),
-			   NAT_LRU_OFF(struct nat_dgram, lru)) ||
+			   NAT_FLOW_OFF(struct nat_dgram, lru)) ||
 	    nat_tcp_init(nat)) {
 		log_err("nat: out of memory");
 		nat_table_fini(&nat->tcp);

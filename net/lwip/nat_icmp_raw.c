@@ -294,7 +294,7 @@ int nat_icmp_raw_setup(struct nat *nat)
 	if (!r ||
 	    nat_table_init(&r->flows, 256, NAT_ICMP_RAW_MAX,
 			   NAT_KEY_A6_OFF(struct nat_icmp_raw_flow, key),
-			   NAT_LRU_OFF(struct nat_icmp_raw_flow, lru)) < 0) {
+			   NAT_FLOW_OFF(struct nat_icmp_raw_flow, lru)) < 0) {
 		free(r);
 		close(fd);
 		return -ENOMEM;

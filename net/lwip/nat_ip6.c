@@ -83,18 +83,6 @@ socklen_t nat_host_sockaddr(const struct nat *nat, const struct nat_key *k,
 	}
 }
 
-const char *nat_key_str(const struct nat_key *k, bool guest,
-			char buf[INET6_ADDRSTRLEN])
-{
-	uint32_t v4;
-
-	if (k->v6)
-		return inet_ntop(AF_INET6, guest ? k->gip6 : k->dip6, buf,
-				 INET6_ADDRSTRLEN);
-	v4 = htonl(guest ? k->gip : k->dip);
-	return inet_ntop(AF_INET, &v4, buf, INET6_ADDRSTRLEN);
-}
-
 /*
  * nat_ip6_reass() - a fragment (its Fragment header right after the IPv6
  * header) to lwIP's reassembly: the whole datagram, IPv6 header in front

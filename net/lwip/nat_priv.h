@@ -11,18 +11,10 @@
 #include "lwip/pbuf.h"
 
 #include "net/lwip/nat.h"
-#include "net/lwip/nat_flow.h"
+#include "net/nat_flow.h"
 #include "net/netcfg.h"
 #include "net/lwip/stack_lwip.h"
 
-#define NAT_UDP_IDLE_MS 90000
-/*
- * Beyond an eighth of its bound a table is under pressure (a flood, a
- * port scan): its flows idle for NAT_BUSY_IDLE_MS are closed as well, so
- * fds come back soon after a burst while a normal guest keeps its flows
- * for the full idle time.
- */
-#define NAT_BUSY_IDLE_MS 10000
 #define NAT_ICMP_IDLE_MS 10000
 #define NAT_HOST_BUF (65536)
 
@@ -83,8 +75,6 @@ struct nat_dgram {
  * The table's a6_off (nat_flow.h) of flows of @type that keep their whole
  * key in @key beside their struct nat_flow flow.
  */
-#define NAT_LRU_OFF(type, lru) \
-	((ptrdiff_t)offsetof(type, lru) - (ptrdiff_t)offsetof(type, flow))
 #define NAT_KEY_A6_OFF(type, key) \
 	((ptrdiff_t)offsetof(type, key.gip6) - (ptrdiff_t)offsetof(type, flow))
 
@@ -171,10 +161,6 @@ void nat_pkt_ip(const struct nat_pkt *pk, bool src, ip_addr_t *a);
  */
 socklen_t nat_host_sockaddr(const struct nat *nat, const struct nat_key *k,
 			    struct sockaddr_storage *ss);
-/* nat_key_str() - the guest's (@guest) or destination's address, text. */
-const char *nat_key_str(const struct nat_key *k, bool guest,
-			char buf[INET6_ADDRSTRLEN]);
-
 /* nat_set_ip_data() - point lwIP's current-packet globals at @pk. */
 void nat_set_ip_data(struct nat_pkt *pk);
 void nat_clear_ip_data(void);
@@ -189,17 +175,6 @@ void nat_output(struct nat *nat, struct pbuf *p, const struct nat_key *k);
 static inline uint32_t nat_host_addr(const struct nat *nat, uint32_t dip)
 {
 	return netcfg_nat_lookup(nat->cfg, dip);
-}
-
-/* nat_flow_expired() - the sweep closes @f (the oldest flow of @t). */
-static inline bool nat_flow_expired(const struct nat_table *t,
-				    const struct nat_flow *f, uint64_t now,
-				    uint64_t idle_ms)
-{
-	uint64_t idle = now - nat_flow_lru(t, f)->last_ms;
-
-	return idle >= idle_ms ||
-	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);
 }
 
 static inline void nat_ip_from_host(ip_addr_t *a, uint32_t ip)

@@ -1,7 +1,7 @@
 /*
  * slirp_flow6.c - the flows the libslirp backend carries over IPv6 with
  * sockets of its own, beside libslirp (ping beyond the host alias:
- * slirp_ping6.c; UDP datagrams past the MTU: slirp_udp6big.c). A flow is
+ * slirp_ping6.c; UDP has a table of its own, slirp_udp.c). A flow is
  * one connected socket per (guest address, guest port or echo identifier,
  * destination, port) in a fixed table: the least recently used is closed
  * for a new one, idle ones by the sweep; what comes back goes to the
@@ -40,14 +40,14 @@ static void flow6_close(struct slirp_stack *st, struct slirp_flow6_table *t,
 	uv_close((uv_handle_t *)&f->poll, flow6_closed);
 }
 
-void slirp_flow6_to_guest(struct slirp_stack *st, struct slirp_flow6_table *t,
-			  const uint8_t *frame, size_t len)
+void slirp_frame6_to_guest(struct slirp_stack *st, const uint8_t *frame,
+			   size_t len, struct nat_proto_counters *cnt)
 {
 	if (len <= 14 + (size_t)st->cfg.mtu)
 		sw_output_buf(st->env.sw, frame, len);
 	else if (slirp_frag6_out(frame, len, st->cfg.mtu, st->frag6_id++,
 				 st->cfg.gw_mac, slirp_emit, st) < 0)
-		t->cnt->dropped++;
+		cnt->dropped++;
 	st->sent = true;
 }
 

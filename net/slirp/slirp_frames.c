@@ -182,6 +182,26 @@ size_t slirp_build_echo_reply(uint8_t *out, size_t cap, const uint8_t *frame,
 	return flen;
 }
 
+size_t slirp_build_unreach4(uint8_t *out, size_t cap, const uint8_t dst_mac[6],
+			    const uint8_t gw_mac[6], uint32_t from, uint32_t to,
+			    const uint8_t *quote, size_t qlen)
+{
+	size_t flen = ETH_HLEN_ + 20 + 8 + qlen;
+	uint8_t *icmp = out + ETH_HLEN_ + 20;
+
+	if (flen > cap || qlen < 28 || qlen > 60 + 8)
+		return 0;
+	pkt_put_eth(out, dst_mac, gw_mac, ETHTYPE_IP4);
+	pkt_put_ip4(out + ETH_HLEN_, 0, (uint16_t)(20 + 8 + qlen), 0, 0,
+		    IPPROTO_ICMP_, from, to);
+	icmp[0] = 3; /* destination unreachable */
+	icmp[1] = 3; /* port unreachable */
+	memset(icmp + 2, 0, 6);
+	memcpy(icmp + 8, quote, qlen);
+	be16_put(icmp + 2, pkt_csum(icmp, 8 + qlen, 0));
+	return flen;
+}
+
 size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 		       const uint8_t src_mac[6], uint32_t src, uint16_t sport,
 		       uint32_t dst, uint16_t dport, uint32_t seq, uint32_t ack,

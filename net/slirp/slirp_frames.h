@@ -93,6 +93,16 @@ size_t slirp_build_echo_reply6(uint8_t *out, size_t cap, const uint8_t *frame,
 			       const struct slirp_pkt *p,
 			       const uint8_t gw_mac[6]);
 /*
+ * slirp_build_unreach4() - an ICMP port unreachable from @from to @to
+ * (@dst_mac) quoting @quote (@qlen bytes: the datagram's IPv4 header and
+ * 8 bytes of UDP, 28 to 68), as a host answers a datagram to a closed
+ * port; its length, 0 when it does not fit @cap or @qlen is out of range.
+ */
+size_t slirp_build_unreach4(uint8_t *out, size_t cap, const uint8_t dst_mac[6],
+			    const uint8_t gw_mac[6], uint32_t from, uint32_t to,
+			    const uint8_t *quote, size_t qlen);
+
+/*
  * slirp_build_unreach6() - an ICMPv6 destination unreachable (@code: 0 no
  * route, 1 prohibited, 3 address, 4 port) from @from to the sender of the
  * IPv6 frame @frame (@p), quoting as much of its datagram as fits in 1280

@@ -44,7 +44,7 @@ static void ping6_reply(struct slirp_flow6 *f, uint8_t *out, size_t n)
 	be16_put(ic + 2,
 		 pkt_csum(ic, n, pkt_pseudo_sum6(f->k.dst6, f->k.src6, 58, n)));
 	st->nat.icmp.bytes_to_guest += n;
-	slirp_flow6_to_guest(st, &st->ping6, out, 14 + 40 + n);
+	slirp_frame6_to_guest(st, out, 14 + 40 + n, st->ping6.cnt);
 }
 
 static void ping6_polled(uv_poll_t *p, int status, int events)

@@ -18,6 +18,7 @@
 #include <sys/un.h>
 #include <uv.h>
 
+#include "net/nat_flow.h"
 #include "net/netcfg.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_hold.h"
@@ -28,7 +29,6 @@
 struct slirp_stack;
 
 #define SLIRP_PING6_MAX 32
-#define SLIRP_UDP6BIG_MAX 8
 
 /* A flow on a socket of the backend's own (slirp_flow6.c). */
 struct slirp_flow6_key {
@@ -231,8 +231,10 @@ struct slirp_stack {
 	/* flows on sockets of the backend's own (slirp_flow6.c): ping -6
 	 * beyond the host alias, UDP6 datagrams past the MTU */
 	struct slirp_flow6 *ping6_flow[SLIRP_PING6_MAX];
-	struct slirp_flow6 *udp6big_flow[SLIRP_UDP6BIG_MAX];
-	struct slirp_flow6_table ping6, udp6big;
+	struct slirp_flow6_table ping6;
+	/* the guest's UDP beyond the gateway (slirp_udp.c) */
+	struct nat_table udp;
+	uint8_t *udp_rx; /* a datagram from the host, headers' room first */
 	struct slirp_reasm reasm4, reasm6; /* the guest's fragments */
 	struct slirp_ooo ooo; /* libslirp's out-of-order queues' budget */
 	uint32_t frag6_id; /* of the fragments cut from libslirp's frames */
@@ -318,10 +320,10 @@ struct slirp_flow6 *slirp_flow6_get(struct slirp_stack *st,
 				    const uint8_t *frame,
 				    const struct slirp_flow6_key *k,
 				    uv_poll_cb cb);
-/* slirp_flow6_to_guest() - an IPv6 frame of @t's to the guest, in
- * fragments past the MTU (or @t's dropped counted) */
-void slirp_flow6_to_guest(struct slirp_stack *st, struct slirp_flow6_table *t,
-			  const uint8_t *frame, size_t len);
+/* slirp_frame6_to_guest() - an IPv6 frame to the guest, in fragments
+ * past the MTU (or @cnt's dropped counted) */
+void slirp_frame6_to_guest(struct slirp_stack *st, const uint8_t *frame,
+			   size_t len, struct nat_proto_counters *cnt);
 /* slirp_flow6_sweep() - close @t's idle flows (@all: every flow). */
 void slirp_flow6_sweep(struct slirp_stack *st, struct slirp_flow6_table *t,
 		       bool all);
@@ -335,12 +337,16 @@ void slirp_ping6_init(struct slirp_stack *st);
 void slirp_ping6_send(struct slirp_stack *st, const uint8_t *frame,
 		      const struct slirp_pkt *p);
 
-/* In slirp_udp6big.c: UDP over IPv6 past the MTU, by sockets of its own. */
-/* slirp_udp6big_send() - the guest's long datagram @p (of @frame) out. */
-void slirp_udp6big_send(struct slirp_stack *st, const uint8_t *frame,
-			const struct slirp_pkt *p);
-/* slirp_udp6big_init() - its flow table of @st, empty */
-void slirp_udp6big_init(struct slirp_stack *st);
+/* In slirp_udp.c: the guest's UDP beyond the gateway, by sockets of its own. */
+/* slirp_udp_init() - @st's UDP flow table, empty, bounded by st->lim.udp */
+int slirp_udp_init(struct slirp_stack *st);
+/* slirp_udp_send() - the guest's datagram @p (of @frame) out. */
+void slirp_udp_send(struct slirp_stack *st, const uint8_t *frame,
+		    const struct slirp_pkt *p);
+/* slirp_udp_sweep() - close the idle flows (@all: every flow). */
+void slirp_udp_sweep(struct slirp_stack *st, bool all);
+/* slirp_udp_fini() - after slirp_udp_sweep(@st, true): the table freed */
+void slirp_udp_fini(struct slirp_stack *st);
 
 /* In slirp_xl6.c: the guest's IPv6 TCP through libslirp's IPv4 forwards. */
 /* slirp_xl6_of() - the entry of stand-in @v4 (NULL: none). */

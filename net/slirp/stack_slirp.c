@@ -72,6 +72,7 @@ void slirp_close_done(struct slirp_stack *st)
 		slirp_reasm_free(&st->reasm4);
 		slirp_reasm_free(&st->reasm6);
 		slirp_ooo_free(&st->ooo);
+		slirp_udp_fini(st);
 		free(st);
 	}
 }
@@ -697,7 +698,7 @@ static void on_prepare(uv_prepare_t *h)
 	    slirp_now(st) - st->ping6_sweep_ms >= 1000) {
 		st->ping6_sweep_ms = slirp_now(st);
 		slirp_flow6_sweep(st, &st->ping6, false);
-		slirp_flow6_sweep(st, &st->udp6big, false);
+		slirp_udp_sweep(st, false);
 	}
 	t_conn = slirp_conn_retry(st);
 	if (timeout > t_conn)
@@ -812,7 +813,6 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	st->buf = malloc(st->buf_cap);
 	st->xbuf = malloc(st->buf_cap);
 	slirp_ping6_init(st);
-	slirp_udp6big_init(st);
 	/* the stand-ins of the guest's IPv6 addresses (slirp_xl6.c) */
 	st->xl_base = (st->cfg.network & 0xffffff00u) == 0xc6336400u
 			      ? 0xcb007100u /* 203.0.113.0 */
@@ -821,10 +821,13 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 		 rt && *rt && strlen(rt) < 56 ? rt : "/tmp");
 	if (!st->buf || !st->xbuf ||
 	    slirp_ooo_init(&st->ooo, st->buf_cap, SLIRP_OOO_SETS,
-			   (uint32_t)hash_seed(st)) < 0) {
+			   (uint32_t)hash_seed(st)) < 0 ||
+	    slirp_udp_init(st) < 0) {
 		log_err("stack slirp: out of memory");
 		free(st->buf);
 		free(st->xbuf);
+		slirp_ooo_free(&st->ooo);
+		slirp_udp_fini(st);
 		free(st);
 		return NULL;
 	}
@@ -835,6 +838,7 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 		free(st->buf);
 		free(st->xbuf);
 		slirp_ooo_free(&st->ooo);
+		slirp_udp_fini(st);
 		free(st);
 		return NULL;
 	}
@@ -912,7 +916,7 @@ static void stack_slirp_destroy(struct stack *s)
 	st->destroying = true;
 	slirp_conn_shutdown(st);
 	slirp_flow6_sweep(st, &st->ping6, true);
-	slirp_flow6_sweep(st, &st->udp6big, true);
+	slirp_udp_sweep(st, true);
 	if (st->slirp)
 		slirp_cleanup(st->slirp); /* unregisters (closes) every fd */
 	st->slirp = NULL;
@@ -1184,12 +1188,12 @@ static bool dial6_reply(struct slirp_stack *st, const uint8_t *f,
 }
 
 /*
- * slirp_over_budget() - libslirp's sockets hold the whole fd budget: a
- * new TCP connection of the guest is refused here with a RST (its connect
- * fails at once) while the segments of open ones go on; UDP and ICMP
- * cannot tell a new flow from an old one at this point, so every datagram
- * beyond the gateway is refused until sockets close. True when @f was
- * consumed.
+ * slirp_over_budget() - libslirp's sockets and the backend's UDP flows
+ * hold the whole fd budget: a new TCP connection of the guest is refused
+ * here with a RST (its connect fails at once) while the segments of open
+ * ones go on; ICMP cannot tell a new flow from an old one at this point,
+ * so every echo beyond the gateway is refused until sockets close (UDP
+ * makes room for itself: slirp_udp.c). True when @f was consumed.
  */
 static bool slirp_over_budget(struct slirp_stack *st, const uint8_t *f,
 			      const struct slirp_pkt *p)
@@ -1201,14 +1205,13 @@ static bool slirp_over_budget(struct slirp_stack *st, const uint8_t *f,
 		st->nat.limit_hits++;
 		st->nat.tcp.refused++;
 		send_rst(st, f, p);
-	} else if (p->proto == 17) {
-		st->nat.udp.dropped++;
 	} else {
 		st->nat.icmp.dropped++;
 	}
 	log_rl("stack slirp: %zu sockets open, the flows' budget of %u fds "
 	       "(from the fd limit %llu): a new flow refused",
-	       st->nfds, st->lim.budget, (unsigned long long)st->lim.nofile);
+	       st->nfds + st->udp.n_flows, st->lim.budget,
+	       (unsigned long long)st->lim.nofile);
 	return true;
 }
 
@@ -1361,10 +1364,19 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	case SLV_SLIRP:
 		if (p.ip6 && p.tot > st->cfg.mtu && big_echo6(st, f, &p))
 			return;
-		if (p.ip6 && p.tot > st->cfg.mtu && p.proto == 17) {
-			/* (fuzzers, no_nat: dropped there, no route asked) */
-			if (st->env.no_nat || !udp6_no_route(st, f, &p))
-				slirp_udp6big_send(st, f, &p);
+		if (p.proto == 17) {
+			/* UDP is the backend's own (slirp_udp.c) */
+			if (st->env.no_nat) { /* fuzzers: nothing leaves */
+				st->cnt.policy_drops++;
+				return;
+			}
+			if (udp6_no_route(st, f, &p))
+				return;
+			st->cnt.to_stack++;
+			if (p.ip ? p.dst != st->cfg.host_alias
+				 : memcmp(p.dst6, st->cfg.host_alias6, 16))
+				st->cnt.nat_in++;
+			slirp_udp_send(st, f, &p);
 			return;
 		}
 		if (p.ip6 && p.tot > st->cfg.mtu) {
@@ -1386,7 +1398,8 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		    dial6_reply(st, f, &p))
 			return;
 		if ((p.ip || (p.ip6 && p.proto != 58)) &&
-		    st->nfds >= st->lim.budget && slirp_over_budget(st, f, &p))
+		    st->nfds + st->udp.n_flows >= st->lim.budget &&
+		    slirp_over_budget(st, f, &p))
 			return;
 		if (udp6_no_route(st, f, &p))
 			return;

@@ -130,11 +130,15 @@ lab_spawn "$LAB_NET" "$LAB_DIR/udp.log" $PEERS udp-echo 8084 ::1
 wait_for_port "$LAB_NET" 8084 10 udp
 t_check "UDP echo over IPv6 (100 bytes)" \
 	lab_guest $PEERS udp-ping "$HOST6" 8084 100
-# (on libslirp through the backend's own socket: slirp_udp6big.c)
+# (on libslirp, as all its UDP, through the backend's own socket: slirp_udp.c)
 t_check "UDP echo of 20000 bytes over IPv6 (fragments both ways)" \
 	lab_guest $PEERS udp-ping "$HOST6" 8084 20000
+if [ "${QCW_STACK:-}" = slirp ]; then
+	t_check "UDP over IPv6 to a closed host port is refused at once (ICMPv6 port unreachable)" \
+		lab_guest $PEERS udp-refused "$HOST6" 8099
+fi
 # a host service answering a small datagram with 4000 bytes: fragments
-# to the guest (on slirp cut by the backend from libslirp's datagram)
+# to the guest (on slirp in fragments of the backend's own)
 lab_spawn "$LAB_NET" "$LAB_DIR/big.log" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)

@@ -14,6 +14,9 @@
                               closes; prints "N ok".
   udp-echo PORT               UDP echo server on 127.0.0.1.
   udp-ping HOST PORT SIZE     sends one SIZE-byte datagram, expects it back.
+  udp-refused HOST PORT       sends a datagram on a connected socket and
+                              expects ECONNREFUSED (an ICMP port
+                              unreachable) within 3 s.
   sum-server PORT [ADDR]      TCP server (127.0.0.1, or ADDR): reads until the
                               client's FIN, answers "<bytes> <sha256>\\n" of
                               what it read and closes (for tcpfrag.py).
@@ -210,6 +213,24 @@ def udp_ping(host, port, size):
     return 1
 
 
+def udp_refused(host, port):
+    s = socket.socket(family(host), socket.SOCK_DGRAM)
+    s.settimeout(3)
+    s.connect((host, port))
+    for _ in range(2):
+        try:
+            s.send(b"anyone?")
+            s.recv(65535)
+        except ConnectionRefusedError:
+            print("refused")
+            return 0
+        except socket.timeout:
+            print("no answer in 3 s")
+            return 1
+    print("answered")
+    return 1
+
+
 def sum_server(port, bind="127.0.0.1"):
     ls = socket.socket(family(bind), socket.SOCK_STREAM)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -250,6 +271,8 @@ def main():
         udp_echo(int(args[0]), *args[1:2])
     elif cmd == "udp-ping":
         return udp_ping(args[0], int(args[1]), int(args[2]))
+    elif cmd == "udp-refused":
+        return udp_refused(args[0], int(args[1]))
     elif cmd == "sum-server":
         sum_server(int(args[0]), *args[1:2])
     return 0

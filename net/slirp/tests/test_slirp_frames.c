@@ -303,6 +303,44 @@ static void test_echo_reply(void **state)
 		slirp_build_echo_reply(out, sizeof(out), f, &p, gw_mac), 0);
 }
 
+static void test_unreach4(void **state)
+{
+	uint8_t quote[68], out[200];
+	size_t n;
+
+	(void)state;
+	memset(quote, 0x45, sizeof(quote));
+	/* a datagram's IPv4 header and UDP header: 28 bytes quoted */
+	n = slirp_build_unreach4(out, sizeof(out), vm_mac, gw_mac,
+				 IP(192, 168, 127, 254), IP(192, 168, 127, 2),
+				 quote, 28);
+	assert_int_equal(n, 14 + 20 + 8 + 28);
+	assert_memory_equal(out, vm_mac, 6);
+	assert_memory_equal(out + 6, gw_mac, 6);
+	assert_int_equal(out[14 + 9], 1); /* ICMP */
+	assert_int_equal(be16_get(out + 14 + 2), 20 + 8 + 28);
+	assert_int_equal(be32_get(out + 14 + 12), IP(192, 168, 127, 254));
+	assert_int_equal(be32_get(out + 14 + 16), IP(192, 168, 127, 2));
+	assert_int_equal(ref_sum(out + 14, 20, 0), 0xffff);
+	assert_int_equal(out[34], 3); /* unreachable */
+	assert_int_equal(out[35], 3); /* port */
+	assert_int_equal(ref_sum(out + 34, 8 + 28, 0), 0xffff);
+	assert_memory_equal(out + 42, quote, 28);
+	/* IP options: up to 68 bytes; beyond, too short, too small a buffer */
+	assert_int_equal(slirp_build_unreach4(out, sizeof(out), vm_mac, gw_mac,
+					      1, 2, quote, 68),
+			 14 + 20 + 8 + 68);
+	assert_int_equal(slirp_build_unreach4(out, sizeof(out), vm_mac, gw_mac,
+					      1, 2, quote, 69),
+			 0);
+	assert_int_equal(slirp_build_unreach4(out, sizeof(out), vm_mac, gw_mac,
+					      1, 2, quote, 27),
+			 0);
+	assert_int_equal(slirp_build_unreach4(out, 14 + 20 + 8 + 27, vm_mac,
+					      gw_mac, 1, 2, quote, 28),
+			 0);
+}
+
 static void test_rst(void **state)
 {
 	uint8_t f[600], out[SLIRP_RST_LEN];
@@ -449,6 +487,7 @@ int main(void)
 		cmocka_unit_test_setup(test_arp_request, setup),
 		cmocka_unit_test_setup(test_echo_reply, setup),
 		cmocka_unit_test_setup(test_rst, setup),
+		cmocka_unit_test_setup(test_unreach4, setup),
 		cmocka_unit_test_setup(test_udp_frames, setup),
 		cmocka_unit_test_setup(test_out_rewrite, setup),
 	};

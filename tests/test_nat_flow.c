@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "net/lwip/nat_flow.h"
+#include "net/nat_flow.h"
 
 #define IP(a, b, c, d)                                                    \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \

@@ -1,5 +1,6 @@
 /*
- * nat_flow.h - the NAT's flow table: flows keyed by the guest's 5-tuple
+ * nat_flow.h - the NATs' flow table (lwIP's NAT, the libslirp backend's
+ * UDP): flows keyed by the guest's 5-tuple
  * (protocol, guest address and port, destination address and port; for
  * ICMP echo the port is the echo identifier), IPv4 or IPv6. Intrusive: a
  * flow embeds a struct nat_flow (hash link and a 16-byte key); an IPv6
@@ -74,6 +75,15 @@ struct nat_lru {
 };
 
 #define NAT_NO_LRU ((ptrdiff_t)0) /* lru_off of a table without a list */
+/* where @member of @type lies from its struct nat_flow flow (lru_off, a6_off) */
+#define NAT_FLOW_OFF(type, member) \
+	((ptrdiff_t)offsetof(type, member) - (ptrdiff_t)offsetof(type, flow))
+
+/* nat_buckets() - the buckets for a table of @max_flows flows */
+static inline size_t nat_buckets(unsigned int max_flows)
+{
+	return max_flows / 2 < 65536 ? max_flows / 2 : 65536;
+}
 
 struct nat_table {
 	struct nat_flow **buckets;
@@ -135,6 +145,31 @@ void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
  * tables with an LRU list only.
  */
 void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
+/* UDP flows close after NAT_UDP_IDLE_MS idle (both stacks' NATs). */
+#define NAT_UDP_IDLE_MS 90000
+/*
+ * Beyond an eighth of its bound a table is under pressure (a flood, a
+ * port scan): its flows idle for NAT_BUSY_IDLE_MS are closed as well, so
+ * fds come back soon after a burst while a normal guest keeps its flows
+ * for the full idle time.
+ */
+#define NAT_BUSY_IDLE_MS 10000
+
+/*
+ * nat_flow_expired() - the sweep closes @f (the oldest flow of @t, which
+ * has an LRU list) at @now when idle for @idle_ms, or NAT_BUSY_IDLE_MS
+ * under pressure.
+ */
+static inline bool nat_flow_expired(const struct nat_table *t,
+				    const struct nat_flow *f, uint64_t now,
+				    uint64_t idle_ms)
+{
+	uint64_t idle = now - nat_flow_lru(t, f)->last_ms;
+
+	return idle >= idle_ms ||
+	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);
+}
+
 /*
  * nat_table_oldest() - least recently used flow, or NULL. Without an LRU
  * list: any flow, found by a walk of the buckets (for a teardown).
@@ -142,5 +177,10 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now);
 struct nat_flow *nat_table_oldest(const struct nat_table *t);
 
 #include "net/nat_limits.h"
+
+#define NAT_ADDRSTRLEN 46 /* INET6_ADDRSTRLEN */
+/* nat_key_str() - the guest's (@guest) or destination's address, text. */
+const char *nat_key_str(const struct nat_key *k, bool guest,
+			char buf[NAT_ADDRSTRLEN]);
 
 #endif

@@ -4,8 +4,9 @@
  * have one, an LRU list, so the idle sweep only looks at flows that may
  * have expired.
  */
-#include "net/lwip/nat_flow.h"
+#include "net/nat_flow.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,4 +197,16 @@ struct nat_flow *nat_table_oldest(const struct nat_table *t)
 		if (t->buckets[i])
 			return t->buckets[i];
 	return NULL;
+}
+
+const char *nat_key_str(const struct nat_key *k, bool guest,
+			char buf[NAT_ADDRSTRLEN])
+{
+	uint32_t v4;
+
+	if (k->v6)
+		return inet_ntop(AF_INET6, guest ? k->gip6 : k->dip6, buf,
+				 NAT_ADDRSTRLEN);
+	v4 = htonl(guest ? k->gip : k->dip);
+	return inet_ntop(AF_INET, &v4, buf, NAT_ADDRSTRLEN);
 }
