@@ -63,6 +63,8 @@ static void nat_dgram_recv_cb(uv_udp_t *s, ssize_t n, const uv_buf_t *buf,
 	const struct nat_key *k = &d->key;
 	struct pbuf *p;
 
+	if (n == UV_ECONNREFUSED && k->proto == IP_PROTO_UDP && !d->closing)
+		nat_udp_refused(d);
 	if (n < 0 || d->closing || (n == 0 && !addr))
 		return; /* an error, or nothing more to read */
 	if (k->proto == IP_PROTO_UDP)

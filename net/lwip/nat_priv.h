@@ -109,6 +109,13 @@ struct pbuf *nat_udp_from_host(struct nat_dgram *d, const uint8_t *buf,
 			       size_t n, unsigned int flags);
 struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 				size_t n, unsigned int flags);
+/*
+ * nat_udp_refused() - @d's destination port refused (the host's ICMP port
+ * unreachable, ECONNREFUSED on its socket): the guest is told so, an
+ * ICMP (v6) port unreachable from the destination quoting the flow's
+ * headers, as libslirp and passt tell it.
+ */
+void nat_udp_refused(struct nat_dgram *d);
 
 /*
  * nat_dispatch() - @pk (either family) with the policy's @verdict on its

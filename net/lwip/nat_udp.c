@@ -76,6 +76,59 @@ struct pbuf *nat_udp_from_host(struct nat_dgram *d, const uint8_t *buf,
 	return p;
 }
 
+void nat_udp_refused(struct nat_dgram *d)
+{
+	const struct nat_key *k = &d->key;
+	size_t ihl = k->v6 ? 40 : 20;
+	struct nat_key ik = *k;
+	ip_addr_t src, dst;
+	struct pbuf *p;
+	uint8_t *m, *q;
+
+	d->nat->cnt.udp.refused++;
+	p = pbuf_alloc(PBUF_IP, (u16_t)(8 + ihl + 8), PBUF_RAM);
+	if (!p)
+		return;
+	m = p->payload;
+	q = m + 8;
+	memset(m, 0, 8 + ihl + 8);
+	/* the quote: the flow's datagram as the guest sent it, no payload */
+	if (k->v6) {
+		m[0] = 1; /* ICMPv6 destination unreachable */
+		m[1] = 4; /* port unreachable */
+		q[0] = 0x60;
+		be16_put(q + 4, 8);
+		q[6] = IP_PROTO_UDP;
+		q[7] = 64;
+		memcpy(q + 8, k->gip6, 16);
+		memcpy(q + 24, k->dip6, 16);
+	} else {
+		m[0] = 3; /* destination unreachable */
+		m[1] = 3; /* port unreachable */
+		q[0] = 0x45;
+		be16_put(q + 2, 28);
+		q[8] = 64;
+		q[9] = IP_PROTO_UDP;
+		be32_put(q + 12, k->gip);
+		be32_put(q + 16, k->dip);
+		be16_put(q + 10, lwip_ntohs(inet_chksum(q, 20)));
+	}
+	be16_put(q + ihl, k->gport);
+	be16_put(q + ihl + 2, k->dport);
+	be16_put(q + ihl + 4, 8);
+	ik.proto = k->v6 ? IP6_NEXTH_ICMP6 : IP_PROTO_ICMP;
+	if (k->v6) {
+		nat_key_ip(k, false, &src);
+		nat_key_ip(k, true, &dst);
+		be16_put(m + 2, lwip_ntohs(ip6_chksum_pseudo(
+					p, IP6_NEXTH_ICMP6, p->tot_len,
+					ip_2_ip6(&src), ip_2_ip6(&dst))));
+	} else {
+		be16_put(m + 2, lwip_ntohs(inet_chksum(m, (u16_t)p->tot_len)));
+	}
+	nat_output(d->nat, p, &ik);
+}
+
 /* the payload as iovecs straight from the (reassembled) chain; -1 if
  * it has more pieces than @iov holds */
 static int nat_udp_iov(struct pbuf *p, size_t off, size_t len, uv_buf_t *iov)

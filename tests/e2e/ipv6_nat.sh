@@ -133,10 +133,8 @@ t_check "UDP echo over IPv6 (100 bytes)" \
 # (on libslirp, as all its UDP, through the backend's own socket: slirp_udp.c)
 t_check "UDP echo of 20000 bytes over IPv6 (fragments both ways)" \
 	lab_guest $PEERS udp-ping "$HOST6" 8084 20000
-if [ "${QCW_STACK:-}" = slirp ]; then
-	t_check "UDP over IPv6 to a closed host port is refused at once (ICMPv6 port unreachable)" \
-		lab_guest $PEERS udp-refused "$HOST6" 8099
-fi
+t_check "UDP over IPv6 to a closed host port is refused at once (ICMPv6 port unreachable)" \
+	lab_guest $PEERS udp-refused "$HOST6" 8099
 # a host service answering a small datagram with 4000 bytes: fragments
 # to the guest (on slirp in fragments of the backend's own)
 lab_spawn "$LAB_NET" "$LAB_DIR/big.log" python3 -c '
