@@ -117,6 +117,12 @@ struct slirp_flow6 *slirp_flow6_get(struct slirp_stack *st,
 	return f;
 }
 
+void slirp_poll_resume(uv_poll_t *p, int status, uv_poll_cb cb)
+{
+	if (status < 0)
+		uv_poll_start(p, UV_READABLE, cb);
+}
+
 void slirp_flow6_sweep(struct slirp_stack *st, struct slirp_flow6_table *t,
 		       bool all)
 {

@@ -55,13 +55,7 @@ static void ping6_polled(uv_poll_t *p, int status, int events)
 	ssize_t n;
 
 	(void)events;
-	/*
-	 * A socket error (an ICMPv6 error for a connected ping socket) stops
-	 * the handle (libuv's UV_EBADF): recv() takes the error, and the
-	 * handle starts again, or the flow's later replies were lost.
-	 */
-	if (status < 0)
-		uv_poll_start(p, UV_READABLE, ping6_polled);
+	slirp_poll_resume(p, status, ping6_polled); /* an ICMPv6 error's */
 	for (i = 0; i < PING6_RX_BATCH; i++) {
 		n = recv(f->fd, buf + 54, sizeof(buf) - 54, MSG_DONTWAIT);
 		if (n < 0)

@@ -324,6 +324,14 @@ struct slirp_flow6 *slirp_flow6_get(struct slirp_stack *st,
  * past the MTU (or @cnt's dropped counted) */
 void slirp_frame6_to_guest(struct slirp_stack *st, const uint8_t *frame,
 			   size_t len, struct nat_proto_counters *cnt);
+/*
+ * slirp_poll_resume() - from a poll callback of a connected datagram
+ * socket, given its @status: a socket error (an ICMP error the host got
+ * for the flow) stops the handle, which libuv reports as UV_EBADF; it
+ * starts again (with @cb), and the callback's recv() takes the error, or
+ * the flow's later datagrams were never read.
+ */
+void slirp_poll_resume(uv_poll_t *p, int status, uv_poll_cb cb);
 /* slirp_flow6_sweep() - close @t's idle flows (@all: every flow). */
 void slirp_flow6_sweep(struct slirp_stack *st, struct slirp_flow6_table *t,
 		       bool all);

@@ -167,13 +167,7 @@ static void udp_polled(uv_poll_t *p, int status, int events)
 	ssize_t n;
 
 	(void)events;
-	/*
-	 * A socket error (the ICMP port unreachable of a closed port) stops
-	 * the handle (libuv reports it as UV_EBADF): recv() takes the error,
-	 * and the handle starts again.
-	 */
-	if (status < 0)
-		uv_poll_start(p, UV_READABLE, udp_polled);
+	slirp_poll_resume(p, status, udp_polled); /* a closed port's error */
 	for (i = 0; i < UDP_RX_BATCH; i++) {
 		n = recv(u->fd, st->udp_rx + UDP_RX_HDR, UDP_MAX_PAYLOAD,
 			 MSG_DONTWAIT);
