@@ -79,7 +79,10 @@ struct nat_lru {
 #define NAT_FLOW_OFF(type, member) \
 	((ptrdiff_t)offsetof(type, member) - (ptrdiff_t)offsetof(type, flow))
 
-/* nat_buckets() - the buckets for a table of @max_flows flows */
+/*
+ * nat_buckets() - the buckets for a table of @max_flows flows: about two
+ * flows a chain at the bound, 64 Ki buckets at most
+ */
 static inline size_t nat_buckets(unsigned int max_flows)
 {
 	return max_flows / 2 < 65536 ? max_flows / 2 : 65536;

@@ -53,7 +53,6 @@ static void nat_set_limits(struct nat *nat)
 		 l->icmp);
 }
 
-/* About two flows a chain at the bound; 64 Ki buckets at most. */
 struct nat *nat_create(struct lwst *st)
 {
 	struct nat *nat = calloc(1, sizeof(*nat));

@@ -23,6 +23,8 @@
 #define LOG_SUBSYS LOG_SS_NAT
 #include "util/log.h"
 #include "util/be.h"
+#include "net/pkt.h"
+#include "net/pkt6.h"
 
 #define NAT_UDP_MAX_IOV 64
 
@@ -96,22 +98,11 @@ void nat_udp_refused(struct nat_dgram *d)
 	if (k->v6) {
 		m[0] = 1; /* ICMPv6 destination unreachable */
 		m[1] = 4; /* port unreachable */
-		q[0] = 0x60;
-		be16_put(q + 4, 8);
-		q[6] = IP_PROTO_UDP;
-		q[7] = 64;
-		memcpy(q + 8, k->gip6, 16);
-		memcpy(q + 24, k->dip6, 16);
+		pkt_put_ip6(q, 8, IP_PROTO_UDP, 64, k->gip6, k->dip6);
 	} else {
 		m[0] = 3; /* destination unreachable */
 		m[1] = 3; /* port unreachable */
-		q[0] = 0x45;
-		be16_put(q + 2, 28);
-		q[8] = 64;
-		q[9] = IP_PROTO_UDP;
-		be32_put(q + 12, k->gip);
-		be32_put(q + 16, k->dip);
-		be16_put(q + 10, lwip_ntohs(inet_chksum(q, 20)));
+		pkt_put_ip4(q, 0, 28, 0, 0, IP_PROTO_UDP, k->gip, k->dip);
 	}
 	be16_put(q + ihl, k->gport);
 	be16_put(q + ihl + 2, k->dport);

@@ -228,8 +228,8 @@ struct slirp_stack {
 	/* frames for libslirp from IPv6 addresses not pinned yet, held */
 	struct slirp_hold held6;
 	uint16_t ip_id;
-	/* flows on sockets of the backend's own (slirp_flow6.c): ping -6
-	 * beyond the host alias, UDP6 datagrams past the MTU */
+	/* ping -6 beyond the host alias, on sockets of the backend's own
+	 * (slirp_flow6.c, slirp_ping6.c) */
 	struct slirp_flow6 *ping6_flow[SLIRP_PING6_MAX];
 	struct slirp_flow6_table ping6;
 	/* the guest's UDP beyond the gateway (slirp_udp.c) */

@@ -172,14 +172,14 @@ static void udp_polled(uv_poll_t *p, int status, int events)
 		n = recv(u->fd, st->udp_rx + UDP_RX_HDR, UDP_MAX_PAYLOAD,
 			 MSG_DONTWAIT);
 		if (n < 0) {
-			if (errno == ECONNREFUSED)
+			if (errno == ECONNREFUSED) {
 				udp_refused(st, u);
-			else if (errno != EAGAIN && errno != EWOULDBLOCK &&
-				 errno != EINTR)
+				continue; /* recv() took the error */
+			}
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR)
 				st->nat.udp.dropped++;
-			if (errno != ECONNREFUSED)
-				break;
-			continue;
+			break;
 		}
 		st->nat.udp.bytes_to_guest += (uint64_t)n;
 		nat_table_touch(&st->udp, &u->flow, slirp_now(st));
@@ -193,7 +193,7 @@ static int udp_open(struct slirp_stack *st, struct slirp_udp *u,
 {
 	struct sockaddr_storage ss = {0};
 	socklen_t sl;
-	int fd;
+	int fd, r;
 
 	if (!k->v6) {
 		struct sockaddr_in *sa = (struct sockaddr_in *)&ss;
@@ -218,12 +218,12 @@ static int udp_open(struct slirp_stack *st, struct slirp_udp *u,
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&ss, sl) < 0 ||
-	    uv_poll_init(st->env.loop, &u->poll, fd) < 0) {
-		int e = errno ? -errno : -EIO;
-
+	r = connect(fd, (struct sockaddr *)&ss, sl) < 0
+		    ? -errno
+		    : uv_poll_init(st->env.loop, &u->poll, fd);
+	if (r < 0) {
 		close(fd);
-		return e;
+		return r;
 	}
 	u->fd = fd;
 	u->poll.data = u;
@@ -279,7 +279,6 @@ static struct slirp_udp *udp_get(struct slirp_stack *st, const uint8_t *frame,
 		return NULL;
 	u->st = st;
 	memcpy(u->mac, frame + 6, 6);
-	errno = 0;
 	r = udp_open(st, u, k);
 	if (r < 0) {
 		log_rl("stack slirp: UDP socket to %s:%u: %s; dropped",

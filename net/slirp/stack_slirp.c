@@ -783,6 +783,17 @@ static void warn_unsupported(const struct netcfg *c)
 
 static void stack_slirp_destroy(struct stack *s);
 
+/* create_failed() - what stack_slirp_create() had made of @st, freed */
+static struct stack *create_failed(struct slirp_stack *st)
+{
+	free(st->buf);
+	free(st->xbuf);
+	slirp_ooo_free(&st->ooo);
+	slirp_udp_fini(st);
+	free(st);
+	return NULL;
+}
+
 static struct stack *stack_slirp_create(const struct stack_env *env)
 {
 	struct slirp_stack *st = calloc(1, sizeof(*st));
@@ -824,23 +835,13 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 			   (uint32_t)hash_seed(st)) < 0 ||
 	    slirp_udp_init(st) < 0) {
 		log_err("stack slirp: out of memory");
-		free(st->buf);
-		free(st->xbuf);
-		slirp_ooo_free(&st->ooo);
-		slirp_udp_fini(st);
-		free(st);
-		return NULL;
+		return create_failed(st);
 	}
 	if (!mkdtemp(st->dir)) {
 		log_err("stack slirp: cannot make a private directory under "
 			"%s: %s",
 			rt && *rt ? rt : "/tmp", strerror(errno));
-		free(st->buf);
-		free(st->xbuf);
-		slirp_ooo_free(&st->ooo);
-		slirp_udp_fini(st);
-		free(st);
-		return NULL;
+		return create_failed(st);
 	}
 #ifdef __GLIBC__
 	/*
@@ -1299,6 +1300,19 @@ static void fragment(struct slirp_stack *st, const uint8_t *f, size_t len,
 	stack_slirp_input(&st->base, whole, (size_t)n, NULL);
 }
 
+/*
+ * count_in() - a frame of the guest's @p for libslirp or the backend's UDP:
+ * to the stack, and to the NAT unless for the host alias (or an echo)
+ */
+static void count_in(struct slirp_stack *st, const struct slirp_pkt *p)
+{
+	st->cnt.to_stack++;
+	if ((p->ip && p->dst != st->cfg.host_alias) ||
+	    (p->ip6 && p->proto != 58 &&
+	     memcmp(p->dst6, st->cfg.host_alias6, 16)))
+		st->cnt.nat_in++;
+}
+
 static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			      const struct sw_ref *keep)
 {
@@ -1372,10 +1386,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 			}
 			if (udp6_no_route(st, f, &p))
 				return;
-			st->cnt.to_stack++;
-			if (p.ip ? p.dst != st->cfg.host_alias
-				 : memcmp(p.dst6, st->cfg.host_alias6, 16))
-				st->cnt.nat_in++;
+			count_in(st, &p);
 			slirp_udp_send(st, f, &p);
 			return;
 		}
@@ -1401,18 +1412,12 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		    st->nfds + st->udp.n_flows >= st->lim.budget &&
 		    slirp_over_budget(st, f, &p))
 			return;
-		if (udp6_no_route(st, f, &p))
-			return;
 		if (p.proto == 6 && p.dst == st->cfg.host_alias &&
 		    (p.tcp_flags & (SLIRP_TCP_RST | SLIRP_TCP_ACK)) ==
 			    (SLIRP_TCP_RST | SLIRP_TCP_ACK) &&
 		    p.l4len >= 20 && be32_get(p.l4 + 4) == 0)
 			slirp_guest_rst(st, p.src, p.sport);
-		st->cnt.to_stack++;
-		if ((p.ip && p.dst != st->cfg.host_alias) ||
-		    (p.ip6 && p.proto != 58 &&
-		     memcmp(p.dst6, st->cfg.host_alias6, 16)))
-			st->cnt.nat_in++;
+		count_in(st, &p);
 		/*
 		 * An ARP reply may resolve what libslirp holds back for it,
 		 * sent only from slirp_pollfds_poll(): run it this iteration.
