@@ -23,6 +23,11 @@ source addresses (spoofed SYNs):
   udp6-flood IFACE SMAC DMAC DST6 PORT N
         N UDP datagrams over IPv6 to [DST6]:PORT, each from a made-up
         address of DST6's /64
+  udp-bad IFACE SMAC DMAC SRC DST PORT
+        malformed UDP to DST:PORT (IPv4, or IPv6 when DST has a colon): a
+        length field below 8, one past the packet, a header cut short, and
+        (IPv4) a length of 0; then a datagram whose length field (9) is
+        shorter than its packet, which carries 1 byte as the field says
   frag-flood IFACE SMAC DMAC SRC DST PORT N
         the first fragments (1480 bytes of UDP each) of N datagrams, never
         completed
@@ -35,8 +40,8 @@ source addresses (spoofed SYNs):
         the echo (expects an echo server at HOST:PORT)
   udp-echo-any PORT
         echo server on 0.0.0.0:PORT (the guest's side of a forward)
-  udp-sink PORT LOG
-        records "len=N" for every datagram to 127.0.0.1:PORT in LOG
+  udp-sink PORT LOG [ADDR]
+        records "len=N" for every datagram to ADDR:PORT (127.0.0.1) in LOG
 """
 import os
 import random
@@ -184,6 +189,36 @@ def main():
     elif cmd == "udp-one":
         send = sender(a[0], a[1], a[2])
         send(udp(a[3], a[4], 33333, int(a[5])))
+    elif cmd == "udp-bad":
+        v6 = ":" in a[4]
+        if v6:
+            send = sender(a[0], a[1], a[2], b"\x86\xdd")
+            src, dst = socket.inet_pton(socket.AF_INET6, a[3]), \
+                socket.inet_pton(socket.AF_INET6, a[4])
+        else:
+            send = sender(a[0], a[1], a[2])
+            src, dst = a[3], a[4]
+        port = int(a[5])
+
+        def ip(seg):
+            if v6:
+                return struct.pack("!IHBB", 0x60000000, len(seg), 17, 64) + \
+                    src + dst + seg
+            return ip4(src, dst, 17, seg)
+        bad = [struct.pack("!HHHH", 33336, port, 4, 0) + b"a" * 10,
+               struct.pack("!HHHH", 33336, port, 1000, 0) + b"b" * 10,
+               struct.pack("!HH", 33336, port)]
+        if not v6:
+            bad.append(struct.pack("!HHHH", 33336, port, 0, 0) + b"c" * 10)
+        for seg in bad:
+            send(ip(seg))
+        seg = struct.pack("!HHHH", 33336, port, 9, 0) + b"d"
+        if v6:
+            c = csum6(src, dst, 17, seg) or 0xFFFF
+        else:
+            c = csum(pseudo(src, dst, 17, seg) + seg) or 0xFFFF
+        send(ip(seg[:6] + struct.pack("!H", c) + seg[8:] + b"e" * 11))
+        print(len(bad))
     elif cmd == "frag-flood":
         send = sender(a[0], a[1], a[2])
         seg = struct.pack("!HHHH", 33335, int(a[5]), 3008, 0) + b"f" * 1472
@@ -215,8 +250,10 @@ def main():
             data, addr = s.recvfrom(65535)
             s.sendto(data, addr)
     elif cmd == "udp-sink":
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.0.0.1", int(a[0])))
+        addr = a[2] if len(a) > 2 else "127.0.0.1"
+        s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET,
+                          socket.SOCK_DGRAM)
+        s.bind((addr, int(a[0])))
         with open(a[1], "a", buffering=1) as log:
             while True:
                 data, _ = s.recvfrom(65535)

@@ -40,6 +40,8 @@ UDP_N=${QCW_E2E_UDP_N:-5000}
 
 api() { lab_net curl -sf --max-time 5 --unix-socket "$LAB_DIR/api.sock" "http://qcw$1" "${@:2}"; }
 stat_nat() { api /stats | jq -r ".NAT.$1"; }
+# malformed UDP: the NAT's drops, or the stack's for a header cut short
+udp_drops() { api /stats | jq -r '.NAT.UDP.Dropped + .Stack.ShortDrops'; }
 fds() { ls "/proc/$LAB_BACKEND_PID/fd" 2>/dev/null | wc -l; }
 raw() { lab_guest $FLOOD "$1" "$LAB_TAP" "$LAB_GUEST_MAC" "$LAB_GW_MAC" "${@:2}"; }
 
@@ -52,7 +54,7 @@ wait_for_port "$LAB_NET" 53 10 udp
 # ---- 8b: fragments never completed are freed at exit ----
 # (meaningful with an ASan build, QCW_BUILD_DIR=build-asan: LeakSanitizer
 # reported them, as lwIP chains them through unaligned IP headers)
-lab_start_backend qcw
+lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
 lab_start_bridge
 lab_dhcp >/dev/null || lab_die "no DHCP lease"
 raw frag "$LAB_GUEST_IP" $HOST 8084
@@ -127,6 +129,21 @@ sleep 0.5
 t_check "UDP to 127.0.0.1, 127.3.2.1 and 0.0.0.0 does not (1 datagram)" \
 	test "$(grep -c . "$LAB_DIR/lo.log")" = 1
 t_check "... counted as BlockedLoopback (3)" test "$(stat_nat BlockedLoopback)" = 3
+
+# ---- 8b: malformed UDP from the guest ----
+# (length field below 8, past the packet, header cut short, 0): dropped and
+# counted; a length field shorter than the packet carries what it says
+lab_spawn "$LAB_NET" "$LAB_DIR/bad.out" $FLOOD udp-sink 8087 "$LAB_DIR/bad.log"
+wait_for_port "$LAB_NET" 8087 10 udp
+udrop0=$(udp_drops)
+nbad=$(raw udp-bad "$LAB_GUEST_IP" $HOST 8087)
+t_check "a UDP length field shorter than its packet: 1 byte arrives" \
+	wait_until 3 grep -qx "len=1" "$LAB_DIR/bad.log"
+t_check "$nbad malformed UDP datagrams do not arrive" \
+	test "$(grep -c . "$LAB_DIR/bad.log")" = 1
+t_check "... counted as dropped ($udrop0 -> $(udp_drops))" \
+	test "$(udp_drops)" = $((udrop0 + nbad))
+t_check "qcw-net alive after malformed UDP" kill -0 "$LAB_BACKEND_PID"
 
 # ---- handshakes lwIP ends in SYN_RCVD ----
 # SYNs in the guest's own name that its kernel does not know: it answers
@@ -228,7 +245,7 @@ GW6=fd71:6377:6e65::1
 HOST6=fd71:6377:6e65::fe
 lab_stop_backend
 lab_stop_bridge
-lab_start_backend qcw
+lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock"
 lab_start_bridge
 rss() { awk '/VmRSS/{print $2}' "/proc/$LAB_BACKEND_PID/status"; }
 K=1 # ASan's allocator keeps freed memory in quarantine
@@ -272,6 +289,19 @@ if wait_until 10 lab_guest ping -6 -c 1 -W 1 "$GW6" >/dev/null; then
 		udp6-flood "$HOST6" 8090 "$UDP_N"
 	t_check "... UDP over IPv6 works" \
 		lab_guest python3 "$HERE/peers.py" udp-ping "$HOST6" 8090 100
+	# malformed UDP over IPv6, from the guest's own address (as in 8b)
+	lab_spawn "$LAB_NET" "$LAB_DIR/bad6.out" $FLOOD udp-sink 8091 "$LAB_DIR/bad6.log" ::1
+	wait_for_port "$LAB_NET" 8091 10 udp
+	gip6=$(lab_guest ip -6 -o addr show dev "$LAB_TAP" scope global |
+		awk '{sub("/.*", "", $4); print $4; exit}')
+	udrop0=$(udp_drops)
+	nbad=$(raw udp-bad "$gip6" "$HOST6" 8091)
+	t_check "IPv6: a UDP length field shorter than its packet: 1 byte arrives" \
+		wait_until 3 grep -qx "len=1" "$LAB_DIR/bad6.log"
+	t_check "... $nbad malformed UDP datagrams over IPv6 do not arrive" \
+		test "$(grep -c . "$LAB_DIR/bad6.log")" = 1
+	t_check "... counted as dropped ($udrop0 -> $(udp_drops))" \
+		test "$(udp_drops)" = $((udrop0 + nbad))
 	# made-up sources that advertise themselves first, as neighbours do
 	flooded 6 "$UDP_N SYNs over IPv6 from made-up sources that advertise themselves" \
 		syn6-flood "$HOST6" 9 "$UDP_N" announce
