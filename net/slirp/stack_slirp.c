@@ -34,6 +34,7 @@
 #include "net/nat_limits.h"
 #include "net/pkt.h"
 #include "net/pkt6.h"
+#include "net/slirp/slirp_dir.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_priv.h"
 #include "util/hash.h"
@@ -800,6 +801,7 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	char a[16], b[16];
 	SlirpConfig sc;
+	int r;
 
 	if (!st) {
 		log_err("stack slirp: out of memory");
@@ -828,8 +830,6 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	st->xl_base = (st->cfg.network & 0xffffff00u) == 0xc6336400u
 			      ? 0xcb007100u /* 203.0.113.0 */
 			      : 0xc6336400u; /* 198.51.100.0 */
-	snprintf(st->dir, sizeof(st->dir), "%s/qcw-slirp.XXXXXX",
-		 rt && *rt && strlen(rt) < 56 ? rt : "/tmp");
 	if (!st->buf || !st->xbuf ||
 	    slirp_ooo_init(&st->ooo, st->buf_cap, SLIRP_OOO_SETS,
 			   (uint32_t)hash_seed(st)) < 0 ||
@@ -837,10 +837,14 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 		log_err("stack slirp: out of memory");
 		return create_failed(st);
 	}
-	if (!mkdtemp(st->dir)) {
+	if (!rt || !*rt || strlen(rt) >= 48)
+		rt = "/tmp"; /* the sockets' paths must fit sun_path */
+	r = slirp_dir_make(st->dir, sizeof(st->dir), rt);
+	if (r < 0) {
 		log_err("stack slirp: cannot make a private directory under "
 			"%s: %s",
-			rt && *rt ? rt : "/tmp", strerror(errno));
+			rt, strerror(-r));
+		st->dir[0] = '\0';
 		return create_failed(st);
 	}
 #ifdef __GLIBC__
@@ -933,7 +937,8 @@ static void stack_slirp_destroy(struct stack *s)
 		st->udps = u->next;
 		free(u);
 	}
-	rmdir(st->dir);
+	if (st->dir[0])
+		rmdir(st->dir);
 	st->pending += 3;
 	uv_close((uv_handle_t *)&st->prep, handle_closed);
 	uv_close((uv_handle_t *)&st->check, handle_closed);

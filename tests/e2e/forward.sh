@@ -136,10 +136,21 @@ t_check "the daemon still serves" test "$(code /services/forwarder/all)" = 200
 t_check "qcw-net still running" kill -0 "$LAB_BACKEND_PID"
 
 # ---- SIGKILL leaves nothing that blocks the next start ----
+# (-stack slirp: the private directory of the forwards' sockets, named
+# after the daemon's pid, is swept by the next start)
+sdir=
+if [ "${QCW_STACK:-}" = slirp ]; then
+	sdir=$(ls -d "${XDG_RUNTIME_DIR:-/tmp}/qcw-slirp.$LAB_BACKEND_PID".* /tmp/qcw-slirp."$LAB_BACKEND_PID".* 2>/dev/null | head -n 1)
+	t_check "the slirp backend's directory holds the forwards' sockets ($sdir)" \
+		sh -c "[ -n '$sdir' ] && ls '$sdir' | grep -q ."
+fi
 kill -KILL "$LAB_BACKEND_PID"
 wait "$LAB_BACKEND_PID" 2>/dev/null
+[ -n "$sdir" ] && t_check "... left behind by SIGKILL" test -d "$sdir"
 lab_start_backend qcw -listen "unix://$LAB_DIR/api.sock" -ssh-port 30022
 t_check "restart after SIGKILL with the same sockets" \
 	wait_until 5 sh -c "[ \"\$(ip netns exec $LAB_NET curl -s -o /dev/null -w '%{http_code}' --unix-socket $LAB_DIR/api.sock http://qcw/services/forwarder/all)\" = 200 ]"
+[ -n "$sdir" ] && t_check "... and the killed daemon's directory is gone" \
+	test ! -e "$sdir"
 
 t_summary
