@@ -98,4 +98,26 @@ t_check "local names still answer without an upstream" \
 t_check "-ipv6=false: AAAA of a local name is NOERROR, no data" \
 	sh -c "[ '$(status host.containers.internal AAAA)' = NOERROR ] && [ -z '$(q host.containers.internal AAAA)' ]"
 
+# an upstream reached over IPv6: the host's only name server is on ::1
+lab_stop_bridge
+lab_stop_backend
+LAB_SOCK=$LAB_DIR/up6.sock
+echo "nameserver ::1" >"$LAB_NET_ETC/resolv.conf"
+lab_spawn "$LAB_NET" "$LAB_DIR/dnsmasq6.log" dnsmasq --no-daemon --no-resolv \
+	--no-hosts --listen-address=::1 --bind-interfaces --port=53 \
+	--host-record=up6.example.test,10.99.0.16,fd00::16
+wait_for_port "$LAB_NET" 53 10 udp
+lab_start_backend qcw -ssh-port -1
+lab_start_bridge
+lab_dhcp >/dev/null
+t_check "upstream on the host's ::1 only: AAAA" \
+	test "$(q up6.example.test AAAA)" = fd00::16
+t_check "... A over TCP" test "$(q +tcp up6.example.test)" = 10.99.0.16
+if wait_until 10 lab_guest ping -6 -c 1 -W 1 fd71:6377:6e65::1 >/dev/null; then
+	t_check "... AAAA asked over IPv6 of the gateway" test "$(lab_guest dig \
+		+short +time=3 +tries=1 @fd71:6377:6e65::1 up6.example.test AAAA)" = fd00::16
+else
+	t_fail "the guest has no IPv6 (ping -6 of the gateway)"
+fi
+
 t_summary
