@@ -60,6 +60,11 @@ struct fwd *fwd_create(uv_loop_t *loop, struct stack *st,
 	f->loop = loop;
 	f->st = st;
 	f->cfg = cfg;
+	if (fwd_udp_init(f) < 0) {
+		log_err("forwarder: out of memory");
+		free(f);
+		return NULL;
+	}
 	uv_timer_init(loop, &f->sweep);
 	f->sweep.data = f;
 	uv_timer_start(&f->sweep, fwd_udp_sweep_cb, 5000, 5000);
@@ -128,7 +133,7 @@ static void fwd_rule_close(struct fwd *f, struct fwd_rule *r)
 		fwd_conn_close(c, false);
 	}
 	if (r->proto == FWD_UDP)
-		fwd_udp_close_flows(r);
+		fwd_udp_close_flows(f, r);
 	if (r->unlink_on_close)
 		unlink(r->local);
 	ssh_tunnel_destroy(r->tun);
@@ -160,6 +165,7 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	if (!r)
 		return -ENOMEM;
 	r->f = f;
+	r->id = ++f->next_id;
 	r->proto = proto;
 	strcpy(r->local, local);
 	strcpy(r->remote, remote);

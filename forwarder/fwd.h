@@ -31,6 +31,9 @@ struct fwd_counters {
 	uint64_t rules;
 	uint64_t conns_open, conns_total, conns_refused;
 	uint64_t bytes_in, bytes_out;
+	/* UDP forwards: flows open, made, closed for a new client, and
+	 * datagrams dropped for want of a flow */
+	uint64_t udp_flows, udp_flows_total, udp_evicted, udp_dropped;
 	/* the SSH tunnels on this forwarder (ssh_tunnel.c counts them) */
 	uint64_t tun_up; /* sessions up now */
 	uint64_t tun_sessions; /* sessions established */

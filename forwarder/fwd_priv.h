@@ -8,10 +8,13 @@
 #include <sys/socket.h>
 
 #include "forwarder/fwd.h"
+#include "net/nat_flow.h"
 #include "net/netcfg.h"
 #include "net/stack.h"
 
 #define FWD_UDP_IDLE_MS 90000
+/* UDP flows of all forwards at once (each holds a gateway port) */
+#define FWD_UDP_MAX_FLOWS 2048
 
 struct fwd_rule;
 struct fwd_udp_flow;
@@ -45,7 +48,7 @@ struct fwd_rule {
 	bool has_handle;
 	bool unlink_on_close;
 	struct fwd_conn *conns;
-	struct fwd_udp_flow *flows;
+	uint32_t id; /* in the UDP flows' keys */
 	struct ssh_tunnel *tun; /* unix rule to an ssh-tunnel:// remote */
 };
 
@@ -56,6 +59,8 @@ struct fwd {
 	struct fwd_rule *rules;
 	struct fwd_conn *loose; /* connections without a rule */
 	uv_timer_t sweep;
+	struct nat_table udp; /* the UDP forwards' flows (fwd_udp.c) */
+	uint32_t next_id;
 	struct fwd_counters cnt;
 	bool dying, sweep_closed;
 	uint8_t buf[65536];
@@ -77,7 +82,8 @@ int fwd_listen_npipe(struct fwd_rule *r, char *err, size_t errlen);
 void fwd_maybe_free(struct fwd *f);
 /* fwd_udp.c */
 int fwd_udp_listen(struct fwd_rule *r, char *err, size_t errlen);
-void fwd_udp_close_flows(struct fwd_rule *r);
+int fwd_udp_init(struct fwd *f);
+void fwd_udp_close_flows(struct fwd *f, struct fwd_rule *r);
 void fwd_udp_sweep_cb(uv_timer_t *t);
 
 #endif

@@ -27,8 +27,10 @@
 /* fwd_maybe_free() - after fwd_destroy(), free once nothing refers to us. */
 void fwd_maybe_free(struct fwd *f)
 {
-	if (f->dying && f->sweep_closed && f->cnt.conns_open == 0)
+	if (f->dying && f->sweep_closed && f->cnt.conns_open == 0) {
+		nat_table_fini(&f->udp);
 		free(f);
+	}
 }
 
 /* the stack_conn_owner's closed(): the connection and its fd are gone */

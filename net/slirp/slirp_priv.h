@@ -11,6 +11,9 @@
 #ifndef QCW_SLIRP_PRIV_H
 #define QCW_SLIRP_PRIV_H
 
+/* buckets of the gateway's UDP ports (forward flows, DNS, in-VM API) */
+#define SLIRP_UDP_BUCKETS 256
+
 #include <limits.h>
 #include <slirp/libslirp.h>
 #include <stdbool.h>
@@ -192,7 +195,8 @@ struct slirp_stack {
 	uint64_t deadline_ms;
 
 	struct slirp_timer *timers;
-	struct stack_udp *udps;
+	/* the gateway's open UDP ports, hashed by port (stack_udp_open) */
+	struct stack_udp *udps[SLIRP_UDP_BUCKETS];
 	uint16_t udp_next_port;
 	struct slirp_listener *listeners;
 	uint8_t retired[65536 / 8]; /* ports whose guest forward stays */

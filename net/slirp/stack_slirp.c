@@ -933,10 +933,11 @@ static void stack_slirp_destroy(struct stack *s)
 		st->timers = tm->next;
 		timer_close(tm);
 	}
-	while ((u = st->udps)) {
-		st->udps = u->next;
-		free(u);
-	}
+	for (i = 0; i < SLIRP_UDP_BUCKETS; i++)
+		while ((u = st->udps[i])) {
+			st->udps[i] = u->next;
+			free(u);
+		}
 	if (st->dir[0])
 		rmdir(st->dir);
 	st->pending += 3;
@@ -1053,7 +1054,7 @@ static struct stack_udp *udp_find(struct slirp_stack *st, uint16_t port)
 {
 	struct stack_udp *u;
 
-	for (u = st->udps; u; u = u->next)
+	for (u = st->udps[port % SLIRP_UDP_BUCKETS]; u; u = u->next)
 		if (u->port == port)
 			return u;
 	return NULL;
@@ -1508,8 +1509,8 @@ static struct stack_udp *stack_slirp_udp_open(struct stack *s, uint16_t port,
 	u->port = port;
 	u->cb = cb;
 	u->arg = arg;
-	u->next = st->udps;
-	st->udps = u;
+	u->next = st->udps[port % SLIRP_UDP_BUCKETS];
+	st->udps[port % SLIRP_UDP_BUCKETS] = u;
 	return u;
 }
 
@@ -1573,7 +1574,8 @@ static void stack_slirp_udp_close(struct stack *s, struct stack_udp *u)
 	struct slirp_stack *st = to_st(s);
 	struct stack_udp **pp;
 
-	for (pp = &st->udps; *pp; pp = &(*pp)->next) {
+	for (pp = &st->udps[u->port % SLIRP_UDP_BUCKETS]; *pp;
+	     pp = &(*pp)->next) {
 		if (*pp == u) {
 			*pp = u->next;
 			free(u);

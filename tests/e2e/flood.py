@@ -40,6 +40,10 @@ source addresses (spoofed SYNs):
         the echo (expects an echo server at HOST:PORT)
   udp-echo-any PORT
         echo server on 0.0.0.0:PORT (the guest's side of a forward)
+  udp-sources HOST PORT N
+        one datagram to HOST:PORT from each of N source ports (sockets of
+        this namespace, at most 500 open at once), paced so that the
+        receiver's socket buffer keeps up
   udp-sink PORT LOG [ADDR]
         records "len=N" for every datagram to ADDR:PORT (127.0.0.1) in LOG
 """
@@ -48,6 +52,7 @@ import random
 import socket
 import struct
 import sys
+import time
 
 from rawframe import csum, csum6
 
@@ -249,6 +254,16 @@ def main():
         while True:
             data, addr = s.recvfrom(65535)
             s.sendto(data, addr)
+    elif cmd == "udp-sources":
+        socks = []
+        for i in range(int(a[2])):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.sendto(b"x", (a[0], int(a[1])))
+            socks.append(s)
+            if len(socks) > 500:
+                socks.pop(0).close()
+            if i % 50 == 49:
+                time.sleep(0.005)
     elif cmd == "udp-sink":
         addr = a[2] if len(a) > 2 else "127.0.0.1"
         s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET,

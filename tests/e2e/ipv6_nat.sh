@@ -226,6 +226,18 @@ if expose "{\"local\":\"[::1]:9091\",\"remote\":\"[$GUEST6]:9090\"}"; then
 else
 	t_fail "expose [::1]:9091 -> [$GUEST6]:9090 through the API"
 fi
+# a UDP forward over IPv6: the guest's echo on its IPv6 address
+lab_spawn "$LAB_GUEST" "$LAB_DIR/gudp6.log" python3 "$HERE/peers.py" \
+	udp-echo 9093 "$GUEST6"
+wait_for_port "$LAB_GUEST" 9093 10 udp
+if expose "{\"local\":\"[::1]:9093\",\"remote\":\"[$GUEST6]:9093\",\"protocol\":\"udp\"}"; then
+	t_check "expose udp [::1]:9093 -> [$GUEST6]:9093: a datagram and its echo" \
+		lab_net python3 "$HERE/peers.py" udp-ping ::1 9093 1000
+	t_check "... from a second client as well" \
+		lab_net python3 "$HERE/peers.py" udp-ping ::1 9093 1
+else
+	t_fail "expose udp [::1]:9093 -> [$GUEST6]:9093 through the API"
+fi
 # the CLI, a listener on every IPv6 address of the host
 cli() { lab_net "$QCW_NET" "$@" --socket "unix://$LAB_DIR/api.sock"; }
 if cli expose --local "[::]:9092" --remote "[$GUEST6]:9090" >/dev/null; then

@@ -119,6 +119,22 @@ t_check "empty datagram host -> guest over the forward, empty reply back" \
 	sh -c "ip netns exec $LAB_NET $FLOOD udp-empty 127.0.0.1 9053 | grep -qx 'echo len=0'"
 t_check "qcw-net alive after empty forwarded datagrams" kill -0 "$LAB_BACKEND_PID"
 
+# ---- 8c: a flood of host clients on a UDP forward ----
+# (each source port is a flow holding a gateway port: unbounded, 40000 of
+# them left new clients and the guest's DNS without an answer)
+fstat() { api /stats | jq -r ".Forwarder.$1"; }
+lab_net $FLOOD udp-sources 127.0.0.1 9053 20000
+t_check "20000 host sources on a UDP forward: flows bounded ($(fstat UDPFlowsOpen) <= 2048)" \
+	test "$(fstat UDPFlowsOpen)" -le 2048
+t_check "... the oldest closed for new ones (UDPEvicted $(fstat UDPEvicted))" \
+	test "$(fstat UDPEvicted)" -gt 0
+t_check "... a new client on the forward is answered" \
+	sh -c "ip netns exec $LAB_NET $FLOOD udp-empty 127.0.0.1 9053 | grep -qx 'echo len=0'"
+t_check "... the guest's DNS answers at once" \
+	sh -c "[ -n \"\$(ip netns exec $LAB_GUEST dig +short +time=1 +tries=1 @$GW host.containers.internal)\" ]"
+t_check "... and the flood's flows are closed within 20 s" \
+	wait_until 20 sh -c "[ \$(curl -sf --unix-socket $LAB_DIR/api.sock http://qcw/stats | jq .Forwarder.UDPFlowsOpen) -le 256 ]"
+
 # ---- 8a: the host's loopback only through the host alias ----
 raw udp-one "$LAB_GUEST_IP" 127.0.0.1 8088
 raw udp-one "$LAB_GUEST_IP" 127.3.2.1 8088
