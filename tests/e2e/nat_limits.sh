@@ -149,16 +149,24 @@ t_check "... counted as BlockedLoopback (3)" test "$(stat_nat BlockedLoopback)" 
 # ---- 8b: malformed UDP from the guest ----
 # (length field below 8, past the packet, header cut short, 0): dropped and
 # counted; a length field shorter than the packet carries what it says
-lab_spawn "$LAB_NET" "$LAB_DIR/bad.out" $FLOOD udp-sink 8087 "$LAB_DIR/bad.log"
-wait_for_port "$LAB_NET" 8087 10 udp
-udrop0=$(udp_drops)
-nbad=$(raw udp-bad "$LAB_GUEST_IP" $HOST 8087)
-t_check "a UDP length field shorter than its packet: 1 byte arrives" \
-	wait_until 3 grep -qx "len=1" "$LAB_DIR/bad.log"
-t_check "$nbad malformed UDP datagrams do not arrive" \
-	test "$(grep -c . "$LAB_DIR/bad.log")" = 1
-t_check "... counted as dropped ($udrop0 -> $(udp_drops))" \
-	test "$(udp_drops)" = $((udrop0 + nbad))
+# bad_udp FAMILY SRC DST PORT SINK-ADDR: the malformed datagrams of
+# flood.py udp-bad to a sink on the host's SINK-ADDR:PORT
+bad_udp()
+{
+	local fam=$1 src=$2 dst=$3 port=$4 log=$LAB_DIR/bad$4.log n d0
+
+	lab_spawn "$LAB_NET" "$LAB_DIR/bad$port.out" $FLOOD udp-sink "$port" "$log" "$5"
+	wait_for_port "$LAB_NET" "$port" 10 udp
+	d0=$(udp_drops)
+	n=$(raw udp-bad "$src" "$dst" "$port")
+	t_check "$fam: a UDP length field shorter than its packet: 1 byte arrives" \
+		wait_until 3 grep -qx "len=1" "$log"
+	t_check "... $n malformed UDP datagrams do not arrive" \
+		test "$(grep -c . "$log")" = 1
+	t_check "... counted as dropped ($d0 -> $(udp_drops))" \
+		test "$(udp_drops)" = $((d0 + n))
+}
+bad_udp IPv4 "$LAB_GUEST_IP" $HOST 8087 127.0.0.1
 t_check "qcw-net alive after malformed UDP" kill -0 "$LAB_BACKEND_PID"
 
 # ---- handshakes lwIP ends in SYN_RCVD ----
@@ -306,18 +314,9 @@ if wait_until 10 lab_guest ping -6 -c 1 -W 1 "$GW6" >/dev/null; then
 	t_check "... UDP over IPv6 works" \
 		lab_guest python3 "$HERE/peers.py" udp-ping "$HOST6" 8090 100
 	# malformed UDP over IPv6, from the guest's own address (as in 8b)
-	lab_spawn "$LAB_NET" "$LAB_DIR/bad6.out" $FLOOD udp-sink 8091 "$LAB_DIR/bad6.log" ::1
-	wait_for_port "$LAB_NET" 8091 10 udp
 	gip6=$(lab_guest ip -6 -o addr show dev "$LAB_TAP" scope global |
 		awk '{sub("/.*", "", $4); print $4; exit}')
-	udrop0=$(udp_drops)
-	nbad=$(raw udp-bad "$gip6" "$HOST6" 8091)
-	t_check "IPv6: a UDP length field shorter than its packet: 1 byte arrives" \
-		wait_until 3 grep -qx "len=1" "$LAB_DIR/bad6.log"
-	t_check "... $nbad malformed UDP datagrams over IPv6 do not arrive" \
-		test "$(grep -c . "$LAB_DIR/bad6.log")" = 1
-	t_check "... counted as dropped ($udrop0 -> $(udp_drops))" \
-		test "$(udp_drops)" = $((udrop0 + nbad))
+	bad_udp IPv6 "$gip6" "$HOST6" 8091 ::1
 	# made-up sources that advertise themselves first, as neighbours do
 	flooded 6 "$UDP_N SYNs over IPv6 from made-up sources that advertise themselves" \
 		syn6-flood "$HOST6" 9 "$UDP_N" announce
