@@ -387,8 +387,8 @@ static void api_fwd_expose(struct api *a, struct http_conn *c,
 	if (unexpose)
 		r = fwd_unexpose(a->ctx.fwd, proto, vals[0], err, sizeof(err));
 	else
-		r = fwd_expose(a->ctx.fwd, proto, vals[0], remote, err,
-			       sizeof(err));
+		r = fwd_expose_as(a->ctx.fwd, proto, vals[0], remote,
+				  req->flags & HTTP_F_GUEST, err, sizeof(err));
 	if (r < 0) {
 		if (!err[0])
 			snprintf(err, sizeof(err), "%s", strerror(-r));

@@ -138,14 +138,38 @@ static void fwd_rule_close(struct fwd *f, struct fwd_rule *r)
 		unlink(r->local);
 	ssh_tunnel_destroy(r->tun);
 	f->cnt.rules--;
+	if (r->guest)
+		f->cnt.guest_rules--;
 	if (r->has_handle)
 		uv_close(&r->l.h, fwd_rule_freed_cb);
 	else
 		free(r);
 }
 
+unsigned int fwd_guest_rules_max(const struct fwd *f)
+{
+	struct stack_stats ss;
+	uint64_t room;
+
+	stack_get_stats(f->st, &ss);
+	if (!ss.limits.nofile)
+		return FWD_GUEST_RULES_MAX;
+	/* half of the fds the NAT leaves to everything else */
+	room = ss.limits.nofile / 4 < NAT_FD_HEADROOM_MIN
+		       ? NAT_FD_HEADROOM_MIN
+		       : ss.limits.nofile / 4;
+	return room / 2 < FWD_GUEST_RULES_MAX ? (unsigned int)(room / 2)
+					      : FWD_GUEST_RULES_MAX;
+}
+
 int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	       const char *remote, char *err, size_t errlen)
+{
+	return fwd_expose_as(f, proto, local, remote, false, err, errlen);
+}
+
+int fwd_expose_as(struct fwd *f, enum fwd_proto proto, const char *local,
+		  const char *remote, bool guest, char *err, size_t errlen)
 {
 	char lb[4 * 256], rb[4 * 512];
 	struct fwd_rule *r;
@@ -160,6 +184,17 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 		snprintf(err, errlen, "proxy already running for %s on %s",
 			 fwd_proto_name(proto), local);
 		return -EEXIST;
+	}
+	if (guest && f->cnt.guest_rules >= fwd_guest_rules_max(f)) {
+		f->cnt.guest_refused++;
+		snprintf(err, errlen,
+			 "too many forwards from the VM (%u); unexpose one "
+			 "first",
+			 fwd_guest_rules_max(f));
+		log_rl("forwarder: an expose from the VM refused: %u "
+		       "forwards from the VM already",
+		       (unsigned int)f->cnt.guest_rules);
+		return -ENOSPC;
 	}
 	r = calloc(1, sizeof(*r));
 	if (!r)
@@ -207,6 +242,9 @@ int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	r->next = f->rules;
 	f->rules = r;
 	f->cnt.rules++;
+	r->guest = guest;
+	if (guest)
+		f->cnt.guest_rules++;
 	if (e < 0) {
 		fwd_rule_close(f, r);
 		return e;

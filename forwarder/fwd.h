@@ -29,6 +29,8 @@ enum fwd_proto {
 
 struct fwd_counters {
 	uint64_t rules;
+	/* of them made through the in-VM API; its exposes refused at the cap */
+	uint64_t guest_rules, guest_refused;
 	uint64_t conns_open, conns_total, conns_refused;
 	uint64_t bytes_in, bytes_out;
 	/* UDP forwards: flows open, made, closed for a new client, and
@@ -64,6 +66,19 @@ int fwd_proto_parse(const char *s, enum fwd_proto *p);
  */
 int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
 	       const char *remote, char *err, size_t errlen);
+
+/*
+ * fwd_expose_as() - fwd_expose() for the host (@guest false) or the in-VM
+ * API (@guest true): the VM's rules are at most fwd_guest_rules_max(),
+ * beyond which -ENOSPC ("too many forwards from the VM") in @err.
+ */
+int fwd_expose_as(struct fwd *f, enum fwd_proto proto, const char *local,
+		  const char *remote, bool guest, char *err, size_t errlen);
+/*
+ * fwd_guest_rules_max() - FWD_GUEST_RULES_MAX, or half of what the NAT
+ * leaves of the fd limit when that is less (fd limit 1024: 128).
+ */
+unsigned int fwd_guest_rules_max(const struct fwd *f);
 
 /* fwd_unexpose() - remove the rule and close its listener at once (open
  * connections of the rule end too). 0, or -ENOENT with "proxy not found". */

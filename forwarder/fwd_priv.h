@@ -13,6 +13,9 @@
 #include "net/stack.h"
 
 #define FWD_UDP_IDLE_MS 90000
+/* forwards the VM may make through the in-VM API, at most (each holds a
+ * host listener); fewer with a low fd limit: fwd_guest_rules_max() */
+#define FWD_GUEST_RULES_MAX 1024
 /* UDP flows of all forwards at once (each holds a gateway port) */
 #define FWD_UDP_MAX_FLOWS 2048
 
@@ -49,6 +52,7 @@ struct fwd_rule {
 	bool unlink_on_close;
 	struct fwd_conn *conns;
 	uint32_t id; /* in the UDP flows' keys */
+	bool guest; /* made through the in-VM API */
 	struct ssh_tunnel *tun; /* unix rule to an ssh-tunnel:// remote */
 };
 

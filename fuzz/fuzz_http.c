@@ -66,12 +66,13 @@ int fwd_proto_parse(const char *s, enum fwd_proto *p)
 	return 0;
 }
 
-int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
-	       const char *remote, char *err, size_t errlen)
+int fwd_expose_as(struct fwd *f, enum fwd_proto proto, const char *local,
+		  const char *remote, bool guest, char *err, size_t errlen)
 {
 	int i;
 
 	(void)f;
+	(void)guest;
 	for (i = 0; i < fake_n; i++) {
 		if (fake_rules[i].proto == proto &&
 		    !strcmp(fake_rules[i].local, local)) {

@@ -95,10 +95,13 @@ static int fake_find(enum fwd_proto proto, const char *local)
 	return -1;
 }
 
-int fwd_expose(struct fwd *f, enum fwd_proto proto, const char *local,
-	       const char *remote, char *err, size_t errlen)
+static bool fake_last_guest; /* the last expose's caller was the VM */
+
+int fwd_expose_as(struct fwd *f, enum fwd_proto proto, const char *local,
+		  const char *remote, bool guest, char *err, size_t errlen)
 {
 	assert_ptr_equal(f, FAKE_FWD);
+	fake_last_guest = guest;
 	if (fake_find(proto, local) >= 0) {
 		snprintf(err, errlen, "proxy already running for %s on %s",
 			 fwd_proto_name(proto), local);
@@ -701,6 +704,7 @@ static void test_expose(void **state)
 	assert_int_equal(r.status, 200);
 	assert_int_equal(r.body_len, 0);
 	assert_string_equal(r.ctype, "");
+	assert_false(fake_last_guest); /* the host's: no cap */
 	/* protocol defaults to tcp; a duplicate is gvproxy's 500 */
 	request(s.path, "POST", "/services/forwarder/expose",
 		"{\"local\":\"127.0.0.1:8080\",\"remote\":\"192.168.127.2:"
@@ -811,6 +815,7 @@ static void test_guest_endpoint(void **state)
 	assert_int_equal(fake_n, 1);
 	assert_string_equal(fake_rules[0].remote, "192.168.127.2:80");
 	assert_string_equal(fake_rules[0].local, ":8080");
+	assert_true(fake_last_guest); /* counted against the VM's cap */
 	cli_sends(&c,
 		  "GET /services/forwarder/all HTTP/1.1\r\nHost: x\r\n\r\n");
 	cli_read(&c, &r);

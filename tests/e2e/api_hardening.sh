@@ -201,6 +201,40 @@ t_check "... and leaves the pid file naming the running daemon" \
 	test "$(cat "$LAB_DIR/qcw.pid" 2>/dev/null)" = "$pid1"
 t_check "qcw-net still running" alive
 t_check "the host API still answers" test "$(hcode /stats)" = 200
+
+# ---- the VM's forwards are bounded (each is a host listener) ----
+stat_fwd() { host /stats | jq -r ".Forwarder.$1"; }
+g0=$(stat_fwd GuestRules)
+lab_guest python3 - "$GW" >"$LAB_DIR/gflood.out" <<'PY'
+import http.client, json, sys
+codes, text = {}, ""
+for port in range(21000, 22100):
+    c = http.client.HTTPConnection(sys.argv[1], 80, timeout=5)
+    c.request("POST", "/services/forwarder/expose",
+              json.dumps({"local": "127.0.0.1:%d" % port, "remote": ":%d" % port}))
+    r = c.getresponse()
+    body = r.read().decode()
+    codes[r.status] = codes.get(r.status, 0) + 1
+    if r.status != 200:
+        text = body.strip()
+    c.close()
+print(codes.get(200, 0), codes.get(500, 0), len(codes), text)
+PY
+read -r n200 n500 nkinds gtext <"$LAB_DIR/gflood.out"
+echo "# 1100 in-VM exposes: $n200 made, $n500 refused ($gtext)"
+cap=$(printf '%s' "$gtext" | sed -n 's/.*(\([0-9]*\)).*/\1/p')
+t_check "1100 in-VM exposes: refused past the VM's cap ($n200 made, $n500 refused: $gtext)" \
+	sh -c "[ '$nkinds' = 2 ] && [ -n '$cap' ] && [ $((g0 + n200)) = '$cap' ] && [ $((n200 + n500)) = 1100 ]"
+t_check "... counted (GuestRules $(stat_fwd GuestRules), GuestRulesRefused $(stat_fwd GuestRulesRefused))" \
+	sh -c "[ \"\$(curl -s --unix-socket $LAB_DIR/api.sock http://qcw/stats | jq -c '[.Forwarder.GuestRules, .Forwarder.GuestRulesRefused]')\" = '[$cap,$n500]' ]"
+t_check "... the in-VM API still serves (list)" \
+	sh -c "[ \"\$(ip netns exec $LAB_GUEST curl -s --max-time 5 -o /dev/null -w '%{http_code}' http://$GW/services/forwarder/all)\" = 200 ]"
+t_check "... the host may still expose" test "$(hcode /services/forwarder/expose \
+	-d '{"local":"127.0.0.1:22200","remote":"192.168.127.2:22"}')" = 200
+t_check "... one unexposed from the VM makes room for one" sh -c \
+	"[ \"\$(ip netns exec $LAB_GUEST curl -s -o /dev/null -w '%{http_code}' -X POST http://$GW/services/forwarder/unexpose -d '{\"local\":\"127.0.0.1:21000\"}')\" = 200 ] &&
+	 [ \"\$(ip netns exec $LAB_GUEST curl -s -o /dev/null -w '%{http_code}' -X POST http://$GW/services/forwarder/expose -d '{\"local\":\"127.0.0.1:22300\",\"remote\":\":22300\"}')\" = 200 ] &&
+	 [ \"\$(ip netns exec $LAB_GUEST curl -s -o /dev/null -w '%{http_code}' -X POST http://$GW/services/forwarder/expose -d '{\"local\":\"127.0.0.1:22301\",\"remote\":\":22301\"}')\" = 500 ]"
 lab_stop_backend
 t_check "SIGTERM: exit status 0 (no handle left open)" \
 	test "$LAB_BACKEND_RC" = 0
