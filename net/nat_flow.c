@@ -11,15 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-static size_t nat_hash(const struct nat_fkey *k, size_t n)
-{
-	uint64_t h = (uint64_t)k->gip * 0x9e3779b97f4a7c15ull;
+#include "util/hash.h"
 
-	h ^= ((uint64_t)k->dip << 32 | (uint32_t)k->gport << 16 | k->dport) *
+/*
+ * nat_hash() - @k's bucket in @t, keyed with the table's random seed: the
+ * guest chooses its addresses and ports (and an IPv6 fold can be aimed at
+ * any value), so without the key it could put every flow in one chain
+ */
+static size_t nat_hash(const struct nat_table *t, const struct nat_fkey *k)
+{
+	uint64_t h = ((uint64_t)k->gip ^ t->seed) * 0x9e3779b97f4a7c15ull;
+
+	h ^= (((uint64_t)k->dip << 32 | (uint32_t)k->gport << 16 | k->dport) ^
+	      (t->seed >> 32 | t->seed << 32)) *
 	     0xc2b2ae3d27d4eb4full;
 	h ^= (uint32_t)k->proto << 1 | k->v6;
 	h ^= h >> 29;
-	return (size_t)h & (n - 1);
+	return (size_t)h & (t->n_buckets - 1);
 }
 
 /* gip6 and dip6 are one NAT_ADDR6_LEN-byte run, as in a flow's tail */
@@ -50,7 +58,7 @@ static bool nat_fkey_eq(const struct nat_fkey *a, const uint8_t *a6,
 static struct nat_flow *nat_find(const struct nat_table *t,
 				 const struct nat_fkey *k, const uint8_t *a6)
 {
-	struct nat_flow *f = t->buckets[nat_hash(k, t->n_buckets)];
+	struct nat_flow *f = t->buckets[nat_hash(t, k)];
 
 	for (; f; f = f->hnext)
 		if (nat_fkey_eq(&f->key, nat_flow_a6(t, f), k, a6))
@@ -92,6 +100,7 @@ int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
 	if (!t->buckets)
 		return -ENOMEM;
 	t->n_buckets = n;
+	t->seed = hash_seed(t);
 	t->max_flows = max_flows;
 	t->a6_off = a6_off;
 	t->lru_off = lru_off;
@@ -149,7 +158,7 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 		return -EEXIST;
 	if (nat_table_full(t))
 		return -EMFILE;
-	h = nat_hash(&f->key, t->n_buckets);
+	h = nat_hash(t, &f->key);
 	f->hnext = t->buckets[h];
 	t->buckets[h] = f;
 	if (t->lru_off != NAT_NO_LRU) {
@@ -162,7 +171,7 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 
 void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 {
-	struct nat_flow **pp = &t->buckets[nat_hash(&f->key, t->n_buckets)];
+	struct nat_flow **pp = &t->buckets[nat_hash(t, &f->key)];
 
 	for (; *pp; pp = &(*pp)->hnext) {
 		if (*pp == f) {

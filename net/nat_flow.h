@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "net/stack.h" /* struct nat_limits */
 
@@ -46,17 +47,20 @@ struct nat_fkey {
 
 #define NAT_ADDR6_LEN 32
 
-/* nat_key_fold6() - the 32 bits of an IPv6 address gip/dip hold. */
+/*
+ * nat_key_fold6() - the 32 bits of an IPv6 address gip/dip hold: a hash
+ * of its four words as they lie in memory (the fold never leaves the
+ * process), one multiply each; every IPv6 packet of the NAT folds two.
+ */
 static inline uint32_t nat_key_fold6(const uint8_t a[16])
 {
-	uint32_t h = 0;
-	int i;
+	uint32_t w[4], h;
 
-	for (i = 0; i < 16; i += 4)
-		h = (h ^ ((uint32_t)a[i] << 24 | (uint32_t)a[i + 1] << 16 |
-			  (uint32_t)a[i + 2] << 8 | a[i + 3])) *
-		    0x9e3779b1u;
-	return h;
+	memcpy(w, a, 16);
+	h = w[0] * 0x9e3779b1u;
+	h = (h ^ w[1]) * 0x9e3779b1u;
+	h = (h ^ w[2]) * 0x9e3779b1u;
+	return (h ^ w[3]) * 0x9e3779b1u;
 }
 
 struct nat_flow {
@@ -93,6 +97,7 @@ struct nat_table {
 	size_t n_buckets; /* power of two */
 	size_t n_flows;
 	size_t max_flows; /* total bound, whatever the source address */
+	uint64_t seed; /* the hash's random key (util/hash.h) */
 	struct nat_flow *lru_head, *lru_tail;
 	/* where an IPv6 flow's addresses are, from its struct nat_flow */
 	ptrdiff_t a6_off;
