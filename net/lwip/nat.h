@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/netcfg.h"
 #include "net/stack.h"
 
 struct nat;
@@ -33,9 +34,11 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp);
 
 /*
  * nat_ip6_input() - the same for an IPv6 packet (nat_ip6.c): to any
- * address but the gateway's own, the host alias's to the host's ::1.
+ * address but the gateway's own, the host alias's to the host's ::1; @v
+ * is netcfg_nat_check6() of its destination, which the caller has.
  */
-int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp);
+int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
+		  enum netcfg_nat_verdict v);
 
 const struct nat_counters *nat_counters(const struct nat *nat);
 /* nat_get_limits() - the bounds in force (see nat_flow.h). */

@@ -135,7 +135,8 @@ static int nat_ip6_upper(struct nat_pkt *pk)
 	return -1;
 }
 
-int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp)
+int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
+		  enum netcfg_nat_verdict v)
 {
 	const uint8_t *h = p->payload;
 	struct nat_pkt pk;
@@ -176,6 +177,6 @@ int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 		pbuf_free(pk.p);
 		return 1;
 	}
-	nat_dispatch(nat, &pk, netcfg_nat_check6(nat->cfg, pk.dst6));
+	nat_dispatch(nat, &pk, v);
 	return 1;
 }

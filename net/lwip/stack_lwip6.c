@@ -182,7 +182,7 @@ int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 	}
 	lwst_counters(st)->nat_in++;
 	if (nat)
-		return nat_ip6_input(nat, p, inp);
+		return nat_ip6_input(nat, p, inp, v);
 	pbuf_free(p);
 	return 1;
 }
