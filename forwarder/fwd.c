@@ -173,6 +173,7 @@ int fwd_expose_as(struct fwd *f, enum fwd_proto proto, const char *local,
 {
 	char lb[4 * 256], rb[4 * 512];
 	struct fwd_rule *r;
+	unsigned int cap;
 	int e;
 
 	if (!local || !remote || strlen(local) >= sizeof(r->local) ||
@@ -185,12 +186,12 @@ int fwd_expose_as(struct fwd *f, enum fwd_proto proto, const char *local,
 			 fwd_proto_name(proto), local);
 		return -EEXIST;
 	}
-	if (guest && f->cnt.guest_rules >= fwd_guest_rules_max(f)) {
+	if (guest && f->cnt.guest_rules >= (cap = fwd_guest_rules_max(f))) {
 		f->cnt.guest_refused++;
 		snprintf(err, errlen,
 			 "too many forwards from the VM (%u); unexpose one "
 			 "first",
-			 fwd_guest_rules_max(f));
+			 cap);
 		log_rl("forwarder: an expose from the VM refused: %u "
 		       "forwards from the VM already",
 		       (unsigned int)f->cnt.guest_rules);
