@@ -66,6 +66,7 @@ struct sw {
 	struct sw_cam_list lru[SW_MAX_PORTS];
 	struct sw_cam_entry cam[SW_CAM_MAX];
 	unsigned int n_congested;
+	int in_port; /* the port whose frame the stack has now, or -1 */
 	sw_stack_input_fn stack_in;
 	void (*stack_end)(void *stack);
 	void *stack;
@@ -109,6 +110,7 @@ struct sw *sw_create(const uint8_t gw_mac[6])
 	sw->seed = hash_seed(sw); /* so a guest cannot aim at a bucket */
 	sw->age_ms = SW_CAM_AGE_MS;
 	sw->port_max = SW_CAM_PORT_MAX;
+	sw->in_port = -1;
 	sw_cam_reset(sw);
 	return sw;
 }
@@ -141,8 +143,11 @@ void sw_input_end(struct sw_port *port)
 {
 	struct sw *sw = port->sw;
 
-	if (sw && port->id >= 0 && sw->stack_end)
+	if (sw && port->id >= 0 && sw->stack_end) {
+		sw->in_port = port->id;
 		sw->stack_end(sw->stack);
+		sw->in_port = -1;
+	}
 }
 
 void sw_set_mac_event(struct sw *sw, sw_mac_event_fn fn, void *arg)
@@ -484,8 +489,11 @@ void sw_input_keep(struct sw_port *port, const uint8_t *frame, size_t len,
 			sw_cam_learn(sw, frame + 6, port->id);
 	}
 	if (!memcmp(frame, sw->gw_mac, 6)) {
-		if (sw->stack_in)
+		if (sw->stack_in) {
+			sw->in_port = port->id;
 			sw->stack_in(sw->stack, frame, len, keep);
+			sw->in_port = -1;
+		}
 		return;
 	}
 	iov.iov_base = (void *)frame;
@@ -493,8 +501,11 @@ void sw_input_keep(struct sw_port *port, const uint8_t *frame, size_t len,
 	if (frame[0] & 1) {
 		/* broadcast and multicast: the stack and every other port */
 		/* borrowed only: the other ports still read it after */
-		if (sw->stack_in)
+		if (sw->stack_in) {
+			sw->in_port = port->id;
 			sw->stack_in(sw->stack, frame, len, NULL);
+			sw->in_port = -1;
+		}
 		sw_flood(sw, port->id, &iov, 1, len);
 		return;
 	}
@@ -622,6 +633,19 @@ bool sw_congested(const struct sw *sw)
 	return sw->n_congested > 0;
 }
 
+int sw_input_port(const struct sw *sw)
+{
+	return sw->in_port;
+}
+
+bool sw_port_id_congested(const struct sw *sw, int id)
+{
+	const struct sw_port *p =
+		id >= 0 && id < SW_MAX_PORTS ? sw->ports[id] : NULL;
+
+	return p && p->congested;
+}
+
 void sw_port_queue_level(struct sw_port *port, size_t used, size_t cap)
 {
 	if (!port->congested && used > cap / 2)
@@ -643,7 +667,8 @@ void sw_port_set_congested(struct sw_port *port, bool congested)
 		return;
 	}
 	sw->n_congested--;
-	if (sw->n_congested == 0 && sw->drain)
+	/* producers waiting for this port read again (others stay waiting) */
+	if (sw->drain)
 		sw->drain(sw->drain_arg);
 }
 

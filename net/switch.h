@@ -11,9 +11,12 @@
  * MAC instead of refusing new ones (see SW_CAM_MAX).
  *
  * Each port owns a bounded transmit queue. A port that fills past its
- * high-water mark makes the switch "congested": producers that can wait
- * (NAT host reads) stop and are called back through the drain callback
- * once every port is below its low-water mark.
+ * high-water mark is "congested": producers that can wait (NAT host
+ * reads) and send to that port stop, and are called back through the
+ * drain callback when a port falls below its low-water mark. A port that
+ * stops reading (a paused or hostile VM) so holds up only what goes to
+ * it: frames for it are dropped once its queue is full, and producers
+ * for other ports go on.
  */
 #ifndef QCW_SWITCH_H
 #define QCW_SWITCH_H
@@ -225,6 +228,17 @@ void sw_flush(struct sw *sw);
 
 /* sw_congested() - true while some port is above its high-water mark. */
 bool sw_congested(const struct sw *sw);
+/*
+ * sw_port_id_congested() - true while port @id is above its high-water
+ * mark (false for a port id not attached).
+ */
+bool sw_port_id_congested(const struct sw *sw, int id);
+/*
+ * sw_input_port() - the id of the port whose frame (or end of read) the
+ * stack is being handed now, or -1 outside those calls: a stack learns
+ * from it which port a connection's guest is behind.
+ */
+int sw_input_port(const struct sw *sw);
 /*
  * sw_port_queue_level() - a port reports @used of @cap bytes queued: it is
  * congested above half full and drained again below a quarter.

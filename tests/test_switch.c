@@ -87,6 +87,7 @@ struct fixture {
 	size_t stack_len;
 	uint8_t stack_last[2048];
 	const struct sw_ref *stack_keep;
+	int stack_port; /* sw_input_port() inside the last stack input */
 	/* MAC events */
 	unsigned int n_ev;
 	struct mac_ev ev[512];
@@ -108,6 +109,7 @@ static void stack_in(void *arg, const uint8_t *frame, size_t len,
 	struct fixture *fx = arg;
 
 	fx->n_stack++;
+	fx->stack_port = sw_input_port(fx->sw);
 	fx->stack_keep = keep;
 	fx->stack_len = len;
 	assert_true(len <= sizeof(fx->stack_last));
@@ -393,6 +395,11 @@ static void test_gateway_mac(void **state)
 	assert_int_equal(fx->p[1].n_sent, 0);
 	assert_int_equal(fx->p[2].n_sent, 0);
 	assert_int_equal(fx->p[0].port.cnt.rx_drops, 0);
+	/* the stack learns which port the frame came in on, then only */
+	assert_int_equal(fx->stack_port, fx->p[0].port.id);
+	input(&fx->p[2], bcast, mac_c, 60);
+	assert_int_equal(fx->stack_port, fx->p[2].port.id);
+	assert_int_equal(sw_input_port(fx->sw), -1);
 }
 
 /* A lent buffer reaches the stack for its MAC only, never for a flood. */
@@ -669,22 +676,34 @@ static void test_congestion_drain(void **state)
 	sw_port_set_congested(&fx->p[1].port, true);
 	assert_true(sw_congested(fx->sw));
 
+	assert_true(sw_port_id_congested(fx->sw, fx->p[0].port.id));
+	assert_true(sw_port_id_congested(fx->sw, fx->p[1].port.id));
+	assert_false(sw_port_id_congested(fx->sw, fx->p[2].port.id));
+	assert_false(sw_port_id_congested(fx->sw, -1));
+	assert_false(sw_port_id_congested(fx->sw, SW_MAX_PORTS));
+
+	/*
+	 * Each port that drains calls the drain, so that producers for it go
+	 * on while another port stays congested (a VM that reads nothing).
+	 */
 	sw_port_set_congested(&fx->p[0].port, false);
 	assert_true(sw_congested(fx->sw)); /* p1 still is */
-	assert_int_equal(fx->n_drain, 0);
+	assert_false(sw_port_id_congested(fx->sw, fx->p[0].port.id));
+	assert_true(sw_port_id_congested(fx->sw, fx->p[1].port.id));
+	assert_int_equal(fx->n_drain, 1);
 	sw_port_set_congested(&fx->p[1].port, false);
 	assert_false(sw_congested(fx->sw));
-	assert_int_equal(fx->n_drain, 1);
+	assert_int_equal(fx->n_drain, 2);
 	/* already clear: no second drain */
 	sw_port_set_congested(&fx->p[1].port, false);
-	assert_int_equal(fx->n_drain, 1);
+	assert_int_equal(fx->n_drain, 2);
 
 	/* a congested port that goes away releases the switch */
 	sw_port_set_congested(&fx->p[2].port, true);
 	assert_true(sw_congested(fx->sw));
 	sw_port_detach(&fx->p[2].port);
 	assert_false(sw_congested(fx->sw));
-	assert_int_equal(fx->n_drain, 2);
+	assert_int_equal(fx->n_drain, 3);
 	assert_false(fx->p[2].port.congested);
 
 	/* a port re-attached starts uncongested */

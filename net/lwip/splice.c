@@ -599,6 +599,34 @@ static void splice_flush(struct splice *sp)
 	}
 }
 
+/*
+ * splice_congested() - the port the connection's guest is behind is above
+ * its high-water mark (any port while that port is not known yet): a
+ * paused or hostile VM holds up its own connections, not everyone's.
+ */
+static inline bool splice_congested(const struct splice *sp)
+{
+	const struct sw *sw = sp->ctx->sw;
+
+	if (!sw_congested(sw))
+		return false;
+	return !sp->port_p1 || sw_port_id_congested(sw, sp->port_p1 - 1);
+}
+
+/*
+ * splice_note_port() - called from lwIP's callbacks for the guest's
+ * segments: remember the port they came in on.
+ */
+_Static_assert(SW_MAX_PORTS < 255, "a port id + 1 fits in port_p1");
+
+static inline void splice_note_port(struct splice *sp)
+{
+	int id = sw_input_port(sp->ctx->sw);
+
+	if (id >= 0)
+		sp->port_p1 = (uint8_t)(id + 1);
+}
+
 err_t splice_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
 	struct splice *sp = arg;
@@ -612,6 +640,7 @@ err_t splice_tcp_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		return ERR_OK;
 	}
 	ctx = sp->ctx;
+	splice_note_port(sp);
 	if (!p) {
 		sp->guest_eof = true;
 		splice_flush(sp);
@@ -715,7 +744,7 @@ static struct txring *splice_ring(struct splice *sp)
 
 void hstream_on_alloc(struct splice *sp, char **base, size_t *len)
 {
-	size_t room = sw_congested(sp->ctx->sw) ? 0 : splice_room(sp);
+	size_t room = splice_congested(sp) ? 0 : splice_room(sp);
 	struct txring *r;
 	uint8_t *at;
 
@@ -841,7 +870,7 @@ static void splice_read_again(struct splice *sp)
 	if (sp->reading || sp->host_eof || sp->closing || !sp->started ||
 	    !sp->pcb)
 		return;
-	if (sw_congested(sp->ctx->sw)) {
+	if (splice_congested(sp)) {
 		splice_read_block(sp);
 		return;
 	}
@@ -864,7 +893,7 @@ void splice_ctx_resume(struct splice_ctx *ctx)
 		sp = list;
 		list = sp->bnext;
 		sp->blocked = false;
-		if (sw_congested(ctx->sw)) {
+		if (splice_congested(sp)) {
 			sp->blocked = true;
 			sp->bnext = ctx->blocked;
 			ctx->blocked = sp;
@@ -880,6 +909,8 @@ err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 
 	struct splice_busy *b = sp ? sp->busy : NULL;
 
+	if (sp)
+		splice_note_port(sp);
 	if (b && b->ring) {
 		/* acknowledged bytes leave lwIP in order: copied ones first */
 		uint64_t l = len, c = l < b->copy_unacked ? l : b->copy_unacked;
@@ -948,6 +979,7 @@ void splice_start(struct splice *sp, struct tcp_pcb *pcb)
 {
 	sp->pcb = pcb;
 	sp->started = true;
+	splice_note_port(sp); /* (lwIP's accept or connected: the guest's) */
 	tcp_arg(pcb, sp); /* sp->ops->tcp: SPLICE_TCP_OPS */
 	tcp_nagle_disable(pcb);
 	hstream_nodelay(&sp->host);

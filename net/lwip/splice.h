@@ -238,6 +238,8 @@ struct splice {
 	bool blocked : 1, dirty : 1, pending : 1, aborted : 1;
 	bool close_on_host_eof : 1; /* a gateway service: its close ends all */
 	uint8_t owner_bits; /* the owner's (splice_init() keeps them) */
+	/* the switch port the guest's segments came in on, + 1 (0: none yet) */
+	uint8_t port_p1;
 };
 
 /*
