@@ -214,6 +214,30 @@ static void fuzz_v6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 	}
 }
 
+/*
+ * fuzz_ext6() - the input without its IPv6 extension headers: an IPv6
+ * header whose next header is none of them, the payload length its own,
+ * the upper layer intact; and through the filter again
+ */
+static void fuzz_ext6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
+		      uint8_t *out, size_t cap)
+{
+	struct slirp_pkt p;
+	int n = slirp_ext6_strip(f, flen, out, cap);
+	size_t plen;
+
+	if (n <= 0)
+		return;
+	CHECK((size_t)n >= 54 && (size_t)n < flen);
+	plen = (size_t)out[18] << 8 | out[19];
+	CHECK(plen == (size_t)n - 54 && !slirp_ext6_is(out[20]));
+	CHECK(!memcmp(out, f, 18) && !memcmp(out + 21, f + 21, 33));
+	/* the upper layer is the last plen bytes of the input's payload */
+	CHECK(!memcmp(out + 54, f + 54 + ((size_t)f[18] << 8 | f[19]) - plen,
+		      plen));
+	(void)slirp_classify(cfg, out, (size_t)n, &p);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t gw_mac[6] = {0x5a, 0x94, 0xef, 0xe4, 0x0c, 0xdd};
@@ -284,8 +308,10 @@ rewrite:
 	n = slirp_xlat_4to6(out, sizeof(out), f, flen, cfg.gateway6,
 			    cfg.host_alias6);
 	CHECK(n == 0 || (n <= flen + 20 && l4_ok6(out, n)));
-	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd)
+	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
 		fuzz_frag6(f, flen);
+		fuzz_ext6(&cfg, f, flen, out, sizeof(out));
+	}
 	/* libslirp's IPv6 frames only come here */
 	if (flen >= 14 && f[12] == 0x86 && f[13] == 0xdd) {
 		r = slirp_out_rewrite6(hdr, sizeof(hdr), f, flen, gw_mac);

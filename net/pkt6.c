@@ -120,3 +120,54 @@ void pkt_ip6_solicited(uint8_t out[16], const uint8_t ip[16])
 	memcpy(out, pre, 13);
 	memcpy(out + 13, ip + 13, 3);
 }
+
+/* ext_options_ok() - the TLVs of an options header @h of @hl bytes */
+static int ext_options_ok(const uint8_t *h, size_t hl)
+{
+	size_t i = 2;
+
+	while (i < hl) {
+		if (h[i] == 0) { /* Pad1 */
+			i++;
+			continue;
+		}
+		if (i + 2 > hl || i + 2 + h[i + 1] > hl)
+			return -EINVAL;
+		/* "skip over this option" only when the high bits are 00 */
+		if (h[i] >> 6)
+			return -EOPNOTSUPP;
+		i += 2 + (size_t)h[i + 1];
+	}
+	return 0;
+}
+
+int pkt6_ext_walk(const uint8_t *ip, size_t avail, uint8_t *upper, size_t *hlen)
+{
+	size_t off = PKT_IP6_HLEN, hl;
+	uint8_t nh;
+	int i, r;
+
+	if (avail < PKT_IP6_HLEN)
+		return -EINVAL;
+	nh = ip[6];
+	for (i = 0; pkt6_ext_is(nh); i++) {
+		const uint8_t *h = ip + off;
+
+		if (i == PKT6_MAX_EXT || (nh == 0 && i) || off + 8 > avail)
+			return -EINVAL;
+		hl = ((size_t)h[1] + 1) * 8;
+		if (off + hl > avail)
+			return -EINVAL;
+		if (nh == 43) {
+			if (h[3]) /* segments left */
+				return -EOPNOTSUPP;
+		} else if ((r = ext_options_ok(h, hl)) < 0) {
+			return r;
+		}
+		nh = h[0];
+		off += hl;
+	}
+	*upper = nh;
+	*hlen = off;
+	return 0;
+}

@@ -3,8 +3,9 @@
  * the Ethernet + fixed IPv6 header, UDP over IPv6 and the ICMPv6/UDP
  * pseudo-header sum (RFC 8200 8.1). Used by the gateway's neighbour
  * discovery, router advertisements and DHCPv6 (gateway/), and by tests
- * to craft frames. Extension headers are not walked: a frame whose next
- * header is not the one asked for is simply not that protocol's.
+ * to craft frames. The parsers do not walk extension headers: a frame
+ * whose next header is not the one asked for is simply not that
+ * protocol's; pkt6_ext_walk() walks them for the NAT of both stacks.
  */
 #ifndef QCW_PKT6_H
 #define QCW_PKT6_H
@@ -52,6 +53,33 @@ struct pkt_udp6 {
  * IPv6, RFC 8200 8.1), -EINVAL otherwise.
  */
 int pkt_parse_udp6(const uint8_t *frame, size_t len, struct pkt_udp6 *u);
+
+/* extension headers walked before the upper layer, at most */
+#define PKT6_MAX_EXT 8
+
+/*
+ * pkt6_ext_is() - @nh is a hop-by-hop, routing or destination options
+ * header (those a receiver passes over on its way to the upper layer).
+ */
+static inline bool pkt6_ext_is(uint8_t nh)
+{
+	return nh == 0 || nh == 43 || nh == 60;
+}
+
+/*
+ * pkt6_ext_walk() - past the extension headers of the IPv6 packet at @ip
+ * (@avail bytes of it readable, the payload length's worth at most), as a
+ * receiver does (RFC 8200 4.2-4.4): hop-by-hop options only first; an
+ * option of a type not known here passed over only when its two high
+ * bits say so (Pad1, PadN and the router alert are); a routing header only
+ * with no segments left (nothing is routed by source). 0 with the next
+ * header after them in *@upper and the length of all headers up to it
+ * (40 and more) in *@hlen; -EINVAL when malformed (a header past @avail,
+ * more than PKT6_MAX_EXT), -EOPNOTSUPP for an option that must be
+ * understood or segments left.
+ */
+int pkt6_ext_walk(const uint8_t *ip, size_t avail, uint8_t *upper,
+		  size_t *hlen);
 
 /* pkt_put_ip6() - a fixed IPv6 header at @ip (traffic class and flow 0). */
 void pkt_put_ip6(uint8_t *ip, uint16_t plen, uint8_t next, uint8_t hlim,

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "net/pkt.h"
+#include "net/pkt6.h"
 
 #define IP(a, b, c, d)                                                    \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
@@ -468,6 +469,52 @@ static void test_csum_random(void **state)
 	free(buf);
 }
 
+/* pkt6_ext_walk(): the extension headers a receiver passes over */
+static void test_ext6_walk(void **state)
+{
+	uint8_t ip[40 + 8 * (PKT6_MAX_EXT + 1)];
+	uint8_t nh = 0xff;
+	size_t hlen = 0;
+	int i;
+
+	(void)state;
+	memset(ip, 0, sizeof(ip));
+	ip[0] = 0x60;
+	ip[6] = 17; /* none */
+	assert_int_equal(pkt6_ext_walk(ip, 40, &nh, &hlen), 0);
+	assert_int_equal(nh, 17);
+	assert_int_equal(hlen, 40);
+	/* hop-by-hop (router alert) -> routing (none left) -> UDP */
+	ip[6] = 0;
+	memcpy(ip + 40, (const uint8_t[8]){43, 0, 5, 2, 0, 0, 0, 0}, 8);
+	memcpy(ip + 48, (const uint8_t[8]){17, 0, 2, 0, 0, 0, 0, 0}, 8);
+	assert_int_equal(pkt6_ext_walk(ip, 56, &nh, &hlen), 0);
+	assert_int_equal(nh, 17);
+	assert_int_equal(hlen, 56);
+	assert_int_equal(pkt6_ext_walk(ip, 55, &nh, &hlen), -EINVAL);
+	ip[48 + 3] = 1; /* segments left */
+	assert_int_equal(pkt6_ext_walk(ip, 56, &nh, &hlen), -EOPNOTSUPP);
+	ip[48 + 3] = 0;
+	ip[40 + 2] = 0x82; /* unknown, "discard and report" */
+	assert_int_equal(pkt6_ext_walk(ip, 56, &nh, &hlen), -EOPNOTSUPP);
+	ip[40 + 2] = 0x22; /* unknown, "skip" */
+	assert_int_equal(pkt6_ext_walk(ip, 56, &nh, &hlen), 0);
+	ip[40 + 3] = 5; /* its length past the header */
+	assert_int_equal(pkt6_ext_walk(ip, 56, &nh, &hlen), -EINVAL);
+	/* hop-by-hop second */
+	ip[6] = 60;
+	memcpy(ip + 40, (const uint8_t[8]){0, 0, 1, 4, 0, 0, 0, 0}, 8);
+	assert_int_equal(pkt6_ext_walk(ip, 56, &nh, &hlen), -EINVAL);
+	/* a chain of PKT6_MAX_EXT is walked, one more is refused */
+	for (i = 0; i <= PKT6_MAX_EXT; i++)
+		memcpy(ip + 40 + 8 * i, (const uint8_t[8]){60, 0, 1, 4}, 8);
+	assert_int_equal(pkt6_ext_walk(ip, sizeof(ip), &nh, &hlen), -EINVAL);
+	ip[40 + 8 * (PKT6_MAX_EXT - 1)] = 6;
+	assert_int_equal(pkt6_ext_walk(ip, sizeof(ip), &nh, &hlen), 0);
+	assert_int_equal(nh, 6);
+	assert_int_equal(hlen, 40 + 8 * PKT6_MAX_EXT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +532,7 @@ int main(void)
 		cmocka_unit_test(test_build_udp4_zero_csum),
 		cmocka_unit_test(test_csum_vectors),
 		cmocka_unit_test(test_csum_random),
+		cmocka_unit_test(test_ext6_walk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

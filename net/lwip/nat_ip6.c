@@ -11,6 +11,7 @@
 #include "net/lwip/nat_priv.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "lwip/ip6.h"
@@ -18,10 +19,8 @@
 #include "lwip/prot/ip6.h"
 
 #define LOG_SUBSYS LOG_SS_NAT
+#include "net/pkt6.h"
 #include "util/log.h"
-
-/* extension headers walked before the upper layer, at most */
-#define NAT_IP6_MAX_EXT 8
 
 void nat_key_from_pkt(struct nat_key *k, const struct nat_pkt *pk,
 		      uint8_t proto, uint16_t gport, uint16_t dport)
@@ -107,32 +106,23 @@ static struct pbuf *nat_ip6_reass(struct nat_pkt *pk)
 /*
  * nat_ip6_upper() - the upper-layer protocol of @pk and the length of all
  * headers before it (pk->hlen), past the extension headers a host may
- * send; -1 when malformed or not one we carry.
+ * pass over (pkt6_ext_walk()); -EINVAL when malformed or not one we
+ * carry, -EOPNOTSUPP when the packet must be dropped for an option or a
+ * routing header.
  */
 static int nat_ip6_upper(struct nat_pkt *pk)
 {
-	const uint8_t *h = pk->p->payload;
-	uint8_t next = h[6];
-	size_t off = IP6_HLEN;
-	int i;
+	uint8_t next;
+	size_t hlen;
+	int r = pkt6_ext_walk(pk->p->payload, pk->p->len, &next, &hlen);
 
-	for (i = 0; i < NAT_IP6_MAX_EXT; i++) {
-		if (next != IP6_NEXTH_HOPBYHOP && next != IP6_NEXTH_ROUTING &&
-		    next != IP6_NEXTH_DESTOPTS) {
-			if (next == IP6_NEXTH_FRAGMENT)
-				return -1; /* not right after the header */
-			pk->hlen = (uint16_t)off;
-			pk->proto = next;
-			return 0;
-		}
-		if (off + 8 > pk->p->len)
-			return -1;
-		next = h[off];
-		off += ((size_t)h[off + 1] + 1) * 8;
-		if (off > pk->p->len)
-			return -1;
-	}
-	return -1;
+	if (r < 0)
+		return r;
+	if (next == IP6_NEXTH_FRAGMENT)
+		return -EINVAL; /* not right after the header */
+	pk->hlen = (uint16_t)hlen;
+	pk->proto = next;
+	return 0;
 }
 
 int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
@@ -173,7 +163,8 @@ int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
 			return 1;
 	}
 	if (nat_ip6_upper(&pk) < 0) {
-		log_rl("nat: IPv6 packet with headers not carried, dropped");
+		log_rl("nat: IPv6 packet with headers not carried (or an "
+		       "option that must be understood), dropped");
 		pbuf_free(pk.p);
 		return 1;
 	}

@@ -248,6 +248,7 @@ struct slirp_stack {
 	unsigned int ndials6; /* dial targets with an IPv6 address */
 	struct slirp_route6 route6; /* the host's routes, for guest UDP */
 	uint8_t *xbuf; /* one frame, translated (buf_cap bytes) */
+	uint8_t *ext6buf; /* a frame without its IPv6 extension headers */
 	uint8_t *buf; /* one frame, for the replies built here */
 	size_t buf_cap;
 	char dir[80]; /* private: the unix sockets of listen/dial */

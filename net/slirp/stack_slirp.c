@@ -70,6 +70,7 @@ void slirp_close_done(struct slirp_stack *st)
 		free(st->prev);
 		free(st->buf);
 		free(st->xbuf);
+		free(st->ext6buf);
 		slirp_reasm_free(&st->reasm4);
 		slirp_reasm_free(&st->reasm6);
 		slirp_ooo_free(&st->ooo);
@@ -1306,6 +1307,36 @@ static void fragment(struct slirp_stack *st, const uint8_t *f, size_t len,
 	stack_slirp_input(&st->base, whole, (size_t)n, NULL);
 }
 
+#define EXT6_BUF (14 + 40 + 65535)
+
+/*
+ * ext6() - the guest's IPv6 packet @p with hop-by-hop, routing or
+ * destination options headers: on without them (slirp_ext6.c), or
+ * dropped and counted when one must not be passed over.
+ */
+static void ext6(struct slirp_stack *st, const uint8_t *f, size_t len,
+		 const struct slirp_pkt *p)
+{
+	char a[INADDR_STRLEN];
+	int n;
+
+	if (!st->ext6buf)
+		st->ext6buf = malloc(EXT6_BUF);
+	n = st->ext6buf ? slirp_ext6_strip(f, len, st->ext6buf, EXT6_BUF)
+			: -ENOMEM;
+	if (n <= 0) {
+		st->cnt.policy_drops++;
+		log_rl("stack slirp: an IPv6 packet from %s dropped: %s",
+		       pkt_addr(p, true, a),
+		       n == -EOPNOTSUPP ? "an option it must not skip, or "
+					  "a routing header with segments left"
+					: "malformed extension headers");
+		return;
+	}
+	/* (the copy starts with its upper-layer header: no second pass) */
+	stack_slirp_input(&st->base, st->ext6buf, (size_t)n, NULL);
+}
+
 /*
  * count_in() - a frame of the guest's @p for libslirp or the backend's UDP:
  * to the stack, and to the NAT unless for the host alias (or an echo)
@@ -1331,6 +1362,11 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	if (len > (size_t)INT32_MAX)
 		return;
 	v = slirp_classify(&st->cfg, f, len, &p);
+	if (v == SLV_DROP_OTHER && p.ip6 && slirp_ext6_is(p.proto) &&
+	    f != st->ext6buf) {
+		ext6(st, f, len, &p);
+		return;
+	}
 	if ((v == SLV_DROP_OTHER && p.ip6 && p.proto == 44) ||
 	    (v == SLV_SLIRP && !p.ip6 && p.frag)) {
 		fragment(st, f, len, &p);

@@ -13,7 +13,12 @@
                               each, waits for every echo, holds them all, then
                               closes; prints "N ok".
   udp-echo PORT               UDP echo server on 127.0.0.1.
-  udp-ping HOST PORT SIZE     sends one SIZE-byte datagram, expects it back.
+  udp-ping HOST PORT SIZE [EXT]
+                              sends one SIZE-byte datagram, expects it back;
+                              EXT (IPv6): with an extension header on each
+                              packet (see ext_header()).
+  tcp-get HOST PORT EXT       HTTP/1.0 GET / with an IPv6 extension header
+                              on every segment; prints the answer.
   udp-refused HOST PORT       sends a datagram on a connected socket and
                               expects ECONNREFUSED (an ICMP port
                               unreachable) within 3 s.
@@ -194,8 +199,43 @@ def udp_echo(port, bind="127.0.0.1"):
         s.sendto(data, addr)
 
 
-def udp_ping(host, port, size):
+# IPv6 options headers (RFC 8200 4.2): next header and length are the
+# kernel's; PadN of 4, a router alert, or an option of unknown type 0x42
+# whose high bits say "discard the packet" (a receiver must not skip it)
+EXT_OPTS = {
+    "hbh": (54, bytes([0, 0, 1, 4, 0, 0, 0, 0])),  # IPV6_HOPOPTS
+    "alert": (54, bytes([0, 0, 5, 2, 0, 0, 1, 0])),
+    "dst": (59, bytes([0, 0, 1, 4, 0, 0, 0, 0])),  # IPV6_DSTOPTS
+    "must": (54, bytes([0, 0, 0x42, 4, 0, 0, 0, 0])),
+}
+
+
+def ext_header(s, kind):
+    """every packet of socket @s carries the extension header @kind"""
+    if kind:
+        opt, hdr = EXT_OPTS[kind]
+        s.setsockopt(socket.IPPROTO_IPV6, opt, hdr)
+
+
+def tcp_get(host, port, kind):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    ext_header(s, kind)
+    s.settimeout(5)
+    s.connect((host, port))
+    s.sendall(b"GET / HTTP/1.0\r\n\r\n")
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b:
+            break
+        out += b
+    sys.stdout.write(out.decode(errors="replace"))
+    return 0
+
+
+def udp_ping(host, port, size, kind=None):
     s = socket.socket(family(host), socket.SOCK_DGRAM)
+    ext_header(s, kind)
     s.settimeout(3)
     payload = os.urandom(size)
     for _ in range(3):
@@ -270,7 +310,9 @@ def main():
     elif cmd == "udp-echo":
         udp_echo(int(args[0]), *args[1:2])
     elif cmd == "udp-ping":
-        return udp_ping(args[0], int(args[1]), int(args[2]))
+        return udp_ping(args[0], int(args[1]), int(args[2]), *args[3:4])
+    elif cmd == "tcp-get":
+        return tcp_get(args[0], int(args[1]), args[2])
     elif cmd == "udp-refused":
         return udp_refused(args[0], int(args[1]))
     elif cmd == "sum-server":
