@@ -20,7 +20,8 @@ lab_require_cmd busybox dig curl python3
 # ASan's quarantine and shadow memory grow RSS on their own: looser bounds
 K=1
 grep -q __asan_init "$QCW_NET" 2>/dev/null && K=3
-PEER="python3 $(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/hostile_peer.py"
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PEER="python3 $HERE/hostile_peer.py"
 GW=192.168.127.1
 
 lab_init gw_limits
@@ -36,19 +37,8 @@ while True:
 '
 wait_for_port "$LAB_NET" 7777 10
 # a host service that sends 4 MiB to whoever connects
-lab_spawn "$LAB_NET" "$LAB_DIR/source.log" python3 -c '
-import socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 7778)); s.listen(1024)
-data = b"d" * (4 << 20)
-def send(c):
-    try:
-        c.sendall(data)
-    except OSError:
-        pass
-while True:
-    c, _ = s.accept(); threading.Thread(target=send, args=(c,), daemon=True).start()
-'
+lab_spawn "$LAB_NET" "$LAB_DIR/source.log" \
+	python3 "$HERE/peers.py" source-server 7778 $((4 << 20))
 wait_for_port "$LAB_NET" 7778 10
 # small host socket buffers: data for a host that does not read stays in
 # qcw-net instead of the kernel's buffers

@@ -22,6 +22,8 @@
   udp-refused HOST PORT       sends a datagram on a connected socket and
                               expects ECONNREFUSED (an ICMP port
                               unreachable) within 3 s.
+  source-server PORT BYTES    TCP server on 127.0.0.1: sends BYTES to each
+                              client, then closes.
   sum-server PORT [ADDR]      TCP server (127.0.0.1, or ADDR): reads until the
                               client's FIN, answers "<bytes> <sha256>\\n" of
                               what it read and closes (for tcpfrag.py).
@@ -31,6 +33,7 @@ import os
 import selectors
 import socket
 import sys
+import threading
 import time
 
 
@@ -108,12 +111,7 @@ def reuse_client(host, port, sport, n):
         t0 = time.time()
         try:
             s.connect((host, port))
-            data = b""
-            while True:
-                b = s.recv(100)
-                if not b:
-                    break
-                data += b
+            data = recv_all(s, 100)
         except OSError as e:
             print("connection %d from port %d failed: %s" % (i, sport, e))
             return 1
@@ -187,6 +185,36 @@ def concurrent(host, port, n):
     return 0
 
 
+def recv_all(s, bufsize=65536):
+    """what @s receives until the peer's FIN"""
+    data = b""
+    while True:
+        b = s.recv(bufsize)
+        if not b:
+            return data
+        data += b
+
+
+def source_server(port, nbytes):
+    """sends @nbytes to whoever connects to 127.0.0.1:@port, then closes"""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(1024)
+    data = b"d" * nbytes
+
+    def send(c):
+        try:
+            c.sendall(data)
+            c.close()
+        except OSError:
+            pass
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=send, args=(c,), daemon=True).start()
+
+
 def family(host):
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
@@ -223,13 +251,7 @@ def tcp_get(host, port, kind):
     s.settimeout(5)
     s.connect((host, port))
     s.sendall(b"GET / HTTP/1.0\r\n\r\n")
-    out = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        out += b
-    sys.stdout.write(out.decode(errors="replace"))
+    sys.stdout.write(recv_all(s).decode(errors="replace"))
     return 0
 
 
@@ -315,6 +337,8 @@ def main():
         return tcp_get(args[0], int(args[1]), args[2])
     elif cmd == "udp-refused":
         return udp_refused(args[0], int(args[1]))
+    elif cmd == "source-server":
+        source_server(int(args[0]), int(args[1]))
     elif cmd == "sum-server":
         sum_server(int(args[0]), *args[1:2])
     return 0

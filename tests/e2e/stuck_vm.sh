@@ -35,19 +35,8 @@ download() { # download: bytes of one connection to the host's source
 
 lab_init stuck_vm
 # a host service that sends 64 MiB to whoever connects
-lab_spawn "$LAB_NET" "$LAB_DIR/source.log" python3 -c '
-import socket, threading
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", 7778)); s.listen(64)
-data = b"d" * (64 << 20)
-def send(c):
-    try:
-        c.sendall(data); c.close()
-    except OSError:
-        pass
-while True:
-    c, _ = s.accept(); threading.Thread(target=send, args=(c,), daemon=True).start()
-'
+lab_spawn "$LAB_NET" "$LAB_DIR/source.log" \
+	python3 "$HERE/peers.py" source-server 7778 $((64 << 20))
 wait_for_port "$LAB_NET" 7778 10
 lab_start_backend qcw -keep-serving -listen "unix://$LAB_DIR/api.sock"
 lab_start_bridge
