@@ -36,7 +36,8 @@ static size_t pkt(uint8_t nh, const uint8_t *ext, size_t el)
 	f[14 + 7] = 64;
 	f[14 + 8] = 0xfd;
 	f[14 + 39] = 0xfe;
-	memcpy(f + 54, ext, el);
+	if (el)
+		memcpy(f + 54, ext, el);
 	for (i = 0; i < 12; i++)
 		f[54 + el + i] = (uint8_t)(0xa0 + i);
 	return 54 + plen;
