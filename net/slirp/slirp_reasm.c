@@ -153,7 +153,8 @@ int slirp_reasm6_add(struct slirp_reasm *r, const uint8_t *frame, size_t len,
 	bool more;
 	int n;
 
-	if (len < ETH_HLEN_ + IP6_HLEN_ + 8 || ip[6] != NH_FRAG)
+	if (len < ETH_HLEN_ + IP6_HLEN_ + 8 || be16_get(frame + 12) != 0x86dd ||
+	    ip[6] != NH_FRAG)
 		return -1;
 	plen = be16_get(ip + 4);
 	if (plen < 8 || plen > len - ETH_HLEN_ - IP6_HLEN_)
@@ -190,7 +191,8 @@ int slirp_reasm4_add(struct slirp_reasm *r, const uint8_t *frame, size_t len,
 	bool more;
 	int n;
 
-	if (len < ETH_HLEN_ + 20 || (ip[0] >> 4) != 4)
+	if (len < ETH_HLEN_ + 20 || be16_get(frame + 12) != 0x0800 ||
+	    (ip[0] >> 4) != 4)
 		return -1;
 	ihl = (size_t)(ip[0] & 15) * 4;
 	tot = be16_get(ip + 2);
