@@ -230,7 +230,7 @@ static void fuzz_ext6(const struct netcfg *cfg, const uint8_t *f, size_t flen,
 		return;
 	CHECK((size_t)n >= 54 && (size_t)n < flen);
 	plen = (size_t)out[18] << 8 | out[19];
-	CHECK(plen == (size_t)n - 54 && !slirp_ext6_is(out[20]));
+	CHECK(plen == (size_t)n - 54 && !pkt6_ext_is(out[20]));
 	CHECK(!memcmp(out, f, 18) && !memcmp(out + 21, f + 21, 33));
 	/* the upper layer is the last plen bytes of the input's payload */
 	CHECK(!memcmp(out + 54, f + 54 + ((size_t)f[18] << 8 | f[19]) - plen,

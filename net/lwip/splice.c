@@ -613,12 +613,12 @@ static inline bool splice_congested(const struct splice *sp)
 	return !sp->port_p1 || sw_port_id_congested(sw, sp->port_p1 - 1);
 }
 
+_Static_assert(SW_MAX_PORTS < 255, "a port id + 1 fits in port_p1");
+
 /*
  * splice_note_port() - called from lwIP's callbacks for the guest's
  * segments: remember the port they came in on.
  */
-_Static_assert(SW_MAX_PORTS < 255, "a port id + 1 fits in port_p1");
-
 static inline void splice_note_port(struct splice *sp)
 {
 	int id = sw_input_port(sp->ctx->sw);

@@ -16,11 +16,6 @@
 #define ETH_HLEN_ 14
 #define IP6_HLEN_ 40
 
-bool slirp_ext6_is(uint8_t nh)
-{
-	return pkt6_ext_is(nh);
-}
-
 int slirp_ext6_strip(const uint8_t *frame, size_t len, uint8_t *out, size_t cap)
 {
 	const uint8_t *ip = frame + ETH_HLEN_;

@@ -294,16 +294,14 @@ int slirp_tcp6_split(const uint8_t *frame, size_t len, size_t mtu, uint8_t *out,
 		     size_t cap, slirp_frame_fn emit, void *arg);
 
 /*
- * slirp_ext6.c: slirp_ext6_is() - @nh is a hop-by-hop, routing or
- * destination options header. slirp_ext6_strip() - the guest's IPv6 frame
- * @frame (@len bytes) without those headers right after its IPv6 header
+ * slirp_ext6.c: slirp_ext6_strip() - the guest's IPv6 frame @frame (@len
+ * bytes) without the headers pkt6_ext_is() names right after its IPv6 header
  * (next header and payload length set; bytes past the payload left off)
  * in @out (@cap bytes): its length, 0 when there are none, -EINVAL when
  * malformed (a header past the payload, hop-by-hop options not first, a
  * jumbogram), -EOPNOTSUPP for an option that must be understood or a
  * routing header with segments left, -ENOSPC when @cap is short.
  */
-bool slirp_ext6_is(uint8_t nh);
 int slirp_ext6_strip(const uint8_t *frame, size_t len, uint8_t *out,
 		     size_t cap);
 

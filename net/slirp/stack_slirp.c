@@ -1362,7 +1362,7 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 	if (len > (size_t)INT32_MAX)
 		return;
 	v = slirp_classify(&st->cfg, f, len, &p);
-	if (v == SLV_DROP_OTHER && p.ip6 && slirp_ext6_is(p.proto) &&
+	if (v == SLV_DROP_OTHER && p.ip6 && pkt6_ext_is(p.proto) &&
 	    f != st->ext6buf) {
 		ext6(st, f, len, &p);
 		return;

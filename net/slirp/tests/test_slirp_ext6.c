@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "net/pkt6.h"
 #include "net/slirp/slirp_frames.h"
 
 static uint8_t f[2048], out[2048];
@@ -64,11 +65,11 @@ static void test_hopopts_padn(void **state)
 	size_t len = pkt(0, hbh, sizeof(hbh));
 
 	(void)state;
-	assert_true(slirp_ext6_is(0));
-	assert_true(slirp_ext6_is(43));
-	assert_true(slirp_ext6_is(60));
-	assert_false(slirp_ext6_is(44));
-	assert_false(slirp_ext6_is(17));
+	assert_true(pkt6_ext_is(0));
+	assert_true(pkt6_ext_is(43));
+	assert_true(pkt6_ext_is(60));
+	assert_false(pkt6_ext_is(44));
+	assert_false(pkt6_ext_is(17));
 	assert_udp_left(slirp_ext6_strip(f, len, out, sizeof(out)));
 	/* Ethernet padding past the payload is left off */
 	assert_udp_left(slirp_ext6_strip(f, len + 20, out, sizeof(out)));
