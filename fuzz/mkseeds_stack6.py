@@ -72,9 +72,12 @@ def echo(dst, ident=0x1234, seq=1, data=b"qcw-net ipv6 seed"):
     return icmp6(GUEST6, dst, 128, 0, struct.pack("!HH", ident, seq) + data)
 
 
-def frag(dst, nh, chunk, offset, more, ident=0x77):
+def frag(dst, nh, chunk, offset, more, ident=0x77, hbh=False):
     fh = struct.pack("!BBHI", nh, 0, (offset // 8) << 3 | (1 if more else 0),
                      ident)
+    if hbh:  # a hop-by-hop header (a router alert) before the Fragment header
+        return eth6(ip6(GUEST6, dst, 0, bytes([44, 0, 5, 2, 0, 0, 1, 0]) +
+                        fh + chunk))
     return eth6(ip6(GUEST6, dst, 44, fh + chunk))
 
 
@@ -178,6 +181,10 @@ NAT_SEQ_SEEDS = {
         frag(ALIAS6, 17, struct.pack("!HHHH", 41004, 7007, 8 + 2000, 0) +
              big[:1224], 0, True, ident=0x99),
         frag(ALIAS6, 17, big[:776], 1232, False, ident=0x99)),
+    "ipv6-alias-fragments-after-hbh": prog(
+        frag(ALIAS6, 17, struct.pack("!HHHH", 41008, 7007, 8 + 2000, 0) +
+             big[:1224], 0, True, ident=0x9a, hbh=True),
+        frag(ALIAS6, 17, big[:776], 1232, False, ident=0x9a, hbh=True)),
     "ipv6-blocked": prog(
         tcp(GUEST6, bytes(15) + b"\x01", 41005, 7007, 0x02),
         tcp(GUEST_LL6, bytes.fromhex("fe800000000000000000000000009999"),

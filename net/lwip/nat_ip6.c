@@ -1,7 +1,8 @@
 /*
  * nat_ip6.c - the NAT's IPv6 side (NAT66): validates the IPv6 header of a
  * packet lwIP's IPv6 input hook passed on, reassembles fragments with
- * lwIP's ip6_reass, steps over hop-by-hop, routing and destination
+ * lwIP's ip6_reass (hop-by-hop headers in front of the Fragment header
+ * taken off first), steps over hop-by-hop, routing and destination
  * options headers, checks the source (an address of the guest's /64 or a
  * link-local one) and hands the packet to the dispatcher shared with
  * IPv4 (nat.c) under the IPv6 policy netcfg_nat_check6(). Also the
@@ -104,6 +105,36 @@ static struct pbuf *nat_ip6_reass(struct nat_pkt *pk)
 }
 
 /*
+ * nat_ip6_unfrag_off() - a Fragment header after hop-by-hop (or routing,
+ * destination options) headers, the unfragmentable part RFC 8200 4.5
+ * repeats in each fragment: those headers taken off in place, the IPv6
+ * header moved up over them, so that the Fragment header follows it as
+ * ip6_reass() wants. 1 when done, 0 for no such packet, <0 when the
+ * headers before it say drop (pkt6_ext_walk()).
+ */
+static int nat_ip6_unfrag_off(struct pbuf *p)
+{
+	uint8_t *h = p->payload, next;
+	size_t hlen, cut, plen;
+	int r;
+
+	if (!pkt6_ext_is(h[6]))
+		return 0;
+	r = pkt6_ext_walk(h, p->len, &next, &hlen);
+	if (r < 0 || next != IP6_NEXTH_FRAGMENT)
+		return r;
+	cut = hlen - IP6_HLEN;
+	plen = ((size_t)h[4] << 8 | h[5]) - cut;
+	memmove(h + cut, h, IP6_HLEN);
+	pbuf_remove_header(p, cut);
+	h = p->payload;
+	h[4] = (uint8_t)(plen >> 8);
+	h[5] = (uint8_t)plen;
+	h[6] = IP6_NEXTH_FRAGMENT;
+	return 1;
+}
+
+/*
  * nat_ip6_upper() - the upper-layer protocol of @pk and the length of all
  * headers before it (pk->hlen), past the extension headers a host may
  * pass over (pkt6_ext_walk()); -EINVAL when malformed or not one we
@@ -157,7 +188,13 @@ int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
 		pbuf_free(p);
 		return 1;
 	}
-	if (h[6] == IP6_NEXTH_FRAGMENT) {
+	if (nat_ip6_unfrag_off(p) < 0) {
+		log_rl("nat: IPv6 fragment with an option that must be "
+		       "understood or malformed headers before it, dropped");
+		pbuf_free(p);
+		return 1;
+	}
+	if (((const uint8_t *)p->payload)[6] == IP6_NEXTH_FRAGMENT) {
 		pk.p = nat_ip6_reass(&pk);
 		if (!pk.p)
 			return 1;

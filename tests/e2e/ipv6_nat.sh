@@ -145,6 +145,12 @@ for ext in hbh alert dst; do
 done
 t_check "... one with an option that must be understood is dropped" \
 	sh -c "! ip netns exec $LAB_GUEST $PEERS udp-ping $HOST6 8084 100 must"
+# a hop-by-hop header comes before the Fragment header (RFC 8200 4.5):
+# the fragments of a big datagram carry it in each
+for ext in hbh alert; do
+	t_check "UDP echo of 20000 bytes over IPv6, fragments after a $ext header" \
+		lab_guest $PEERS udp-ping "$HOST6" 8084 20000 $ext
+done
 # a host service answering a small datagram with 4000 bytes: fragments
 # to the guest (on slirp in fragments of the backend's own)
 lab_spawn "$LAB_NET" "$LAB_DIR/big.log" python3 -c '
