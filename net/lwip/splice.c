@@ -331,7 +331,9 @@ int splice_ctx_init(struct splice_ctx *ctx, uv_loop_t *loop, struct sw *sw)
 {
 	ctx->loop = loop;
 	ctx->sw = sw;
-	ctx->blocked = NULL;
+	memset(ctx->blocked, 0, sizeof(ctx->blocked));
+	ctx->n_blocked = 0;
+	ctx->blocked_hi = 0;
 	ctx->dirty = NULL;
 	ctx->pending = NULL;
 	ctx->q_cost = 0;
@@ -371,19 +373,11 @@ int splice_ctx_close(struct splice_ctx *ctx, uv_close_cb cb, void *data)
 	return 1 + hstream_ctx_close(&ctx->hs, cb, data);
 }
 
-enum splice_list { SPLICE_BLOCKED, SPLICE_DIRTY, SPLICE_PENDING };
+enum splice_list { SPLICE_DIRTY, SPLICE_PENDING };
 
 static struct splice **splice_next(struct splice *sp, enum splice_list l)
 {
-	switch (l) {
-	case SPLICE_BLOCKED:
-		return &sp->bnext;
-	case SPLICE_DIRTY:
-		return &sp->dnext;
-	case SPLICE_PENDING:
-		break;
-	}
-	return &sp->pnext;
+	return l == SPLICE_DIRTY ? &sp->dnext : &sp->pnext;
 }
 
 static void splice_unlist(struct splice **head, struct splice *sp,
@@ -399,11 +393,25 @@ static void splice_unlist(struct splice **head, struct splice *sp,
 	}
 }
 
+/* splice_block_add() - @sp onto the head of the blocked list at @head. */
+static void splice_block_add(struct splice **head, struct splice *sp)
+{
+	sp->bnext = *head;
+	if (sp->bnext)
+		sp->bnext->bpprev = &sp->bnext;
+	sp->bpprev = head;
+	*head = sp;
+}
+
+/* splice_unblock() - @sp off whichever blocked list it is on, in O(1). */
 static void splice_unblock(struct splice *sp)
 {
 	if (sp->blocked) {
-		splice_unlist(&sp->ctx->blocked, sp, SPLICE_BLOCKED);
+		*sp->bpprev = sp->bnext;
+		if (sp->bnext)
+			sp->bnext->bpprev = sp->bpprev;
 		sp->blocked = false;
+		sp->ctx->n_blocked--;
 	}
 }
 
@@ -675,8 +683,10 @@ static void splice_read_block(struct splice *sp)
 	}
 	if (!sp->blocked) {
 		sp->blocked = true;
-		sp->bnext = sp->ctx->blocked;
-		sp->ctx->blocked = sp;
+		sp->ctx->n_blocked++;
+		if (sp->port_p1 >= sp->ctx->blocked_hi)
+			sp->ctx->blocked_hi = sp->port_p1 + 1u;
+		splice_block_add(&sp->ctx->blocked[sp->port_p1], sp);
 	}
 }
 
@@ -897,23 +907,37 @@ static void splice_read_again(struct splice *sp)
 		splice_read_block(sp); /* until others' data is acknowledged */
 }
 
+/*
+ * splice_port_waits() - the connections on blocked list @i (a port id + 1,
+ * 0 for an unknown port) wait for the switch still: a look at the port,
+ * not at each of them.
+ */
+static bool splice_port_waits(const struct splice_ctx *ctx, unsigned int i)
+{
+	return sw_congested(ctx->sw) &&
+	       (!i || sw_port_id_congested(ctx->sw, (int)i - 1));
+}
+
 void splice_ctx_resume(struct splice_ctx *ctx)
 {
-	struct splice *list = ctx->blocked, *sp;
+	struct splice *chain, *sp;
+	unsigned int i;
 
-	/* each on the list once: one still without room goes back on it */
-	ctx->blocked = NULL;
-	while (list) {
-		sp = list;
-		list = sp->bnext;
-		sp->blocked = false;
-		if (splice_congested(sp)) {
-			sp->blocked = true;
-			sp->bnext = ctx->blocked;
-			ctx->blocked = sp;
+	for (i = 0; i < ctx->blocked_hi && ctx->n_blocked; i++) {
+		if (!ctx->blocked[i] || splice_port_waits(ctx, i))
 			continue;
+		/*
+		 * Each once: the list moves to @chain, and one still without
+		 * room goes back on a list of the context. One closed while
+		 * another reads again unlinks itself from @chain.
+		 */
+		chain = ctx->blocked[i];
+		ctx->blocked[i] = NULL;
+		chain->bpprev = &chain;
+		while ((sp = chain) != NULL) {
+			splice_unblock(sp);
+			splice_read_again(sp);
 		}
-		splice_read_again(sp);
 	}
 }
 
@@ -953,7 +977,7 @@ err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	if (sp)
 		splice_read_again(sp);
 	/* others waiting for the budget read again once an eighth is free */
-	if (sp && sp->ctx->blocked && !sw_congested(sp->ctx->sw) &&
+	if (sp && sp->ctx->n_blocked &&
 	    sp->ctx->g_cost + SPLICE_TO_GUEST_MAX / 8 < SPLICE_TO_GUEST_MAX)
 		splice_ctx_resume(sp->ctx);
 	return ERR_OK;

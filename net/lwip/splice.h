@@ -45,6 +45,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "net/switch.h" /* SW_MAX_PORTS */
 #include "net/lwip/hstream.h"
 #include "net/lwip/lwst_tcp_event.h"
 #include "net/lwip/qcw_tcp_output.h"
@@ -194,7 +195,15 @@ struct splice_ops {
 struct splice_ctx {
 	uv_loop_t *loop;
 	struct sw *sw;
-	struct splice *blocked; /* host reads waiting for the switch */
+	/*
+	 * host reads waiting for the switch or the budget, a list per switch
+	 * port (by port_p1: [0] for connections whose port is not known), so
+	 * that a port's drain looks at its own and a stuck VM's connections
+	 * cost the others nothing; doubly linked, so a close unlinks in O(1)
+	 */
+	struct splice *blocked[SW_MAX_PORTS + 1];
+	unsigned int n_blocked;
+	unsigned int blocked_hi; /* lists in use are below it */
 	struct splice *dirty; /* guest data to write this iteration */
 	struct splice *pending; /* host data for lwIP to send this iteration */
 	uv_check_t flush;
@@ -228,6 +237,7 @@ struct splice {
 	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
 	struct splice_queue *q; /* received chains waiting, or NULL */
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
+	struct splice **bpprev; /* what points at it on its blocked list */
 	/* bytes read from the host, counted up to SPLICE_RING_AFTER only */
 	uint32_t host_read;
 	uint32_t snd_cap; /* 0, or bound on unacked host->guest bytes */
