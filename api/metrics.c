@@ -150,6 +150,14 @@ static const struct met_row met_rows[] = {
 	{MET_NAT, MET_COUNTER, S(nat.half_open_evicted), "HalfOpenEvicted",
 	 "qcw_net_nat_flows_evicted_total", "proto=\"tcp\"",
 	 "NAT flows closed for a new one (TCP: oldest half-open reset)"},
+	{MET_NAT, MET_COUNTER, S(nat.vm_share_refused), "VMShareRefused",
+	 "qcw_net_nat_vm_share_refused_total", "",
+	 "New flows refused because their VM held its share of a table "
+	 "shared by several VMs (-keep-serving)"},
+	{MET_NAT, MET_COUNTER, S(nat.vm_share_evicted), "VMShareEvicted",
+	 "qcw_net_nat_vm_share_evicted_total", "",
+	 "Flows closed for another VM's new one: their VM held more than "
+	 "its share"},
 	{MET_NAT, MET_COUNTER, S(nat.udp_evicted), "UDPEvicted",
 	 "qcw_net_nat_flows_evicted_total", "proto=\"udp\"", NULL},
 	{MET_NAT, MET_COUNTER, S(nat.icmp_evicted), "ICMPEvicted",

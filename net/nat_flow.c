@@ -44,6 +44,7 @@ static void nat_fkey_of(struct nat_fkey *fk, const struct nat_key *k)
 	fk->dport = k->dport;
 	fk->proto = k->proto;
 	fk->v6 = k->v6;
+	fk->vm = k->vm < NAT_VMS ? k->vm : 0;
 }
 
 /* @a6: the key's IPv6 addresses (NAT_ADDR6_LEN bytes), read if v6 */
@@ -84,6 +85,7 @@ void nat_flow_key(const struct nat_table *t, const struct nat_flow *f,
 	k->dport = f->key.dport;
 	k->proto = f->key.proto;
 	k->v6 = f->key.v6;
+	k->vm = f->key.vm;
 	if (k->v6)
 		memcpy(k->gip6, nat_flow_a6(t, f), NAT_ADDR6_LEN);
 }
@@ -166,6 +168,8 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 		nat_lru_append(t, f);
 	}
 	t->n_flows++;
+	if (!t->by_vm[f->key.vm]++ && f->key.vm)
+		t->n_vms++;
 	return 0;
 }
 
@@ -180,6 +184,8 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 			if (t->lru_off != NAT_NO_LRU)
 				nat_lru_unlink(t, f);
 			t->n_flows--;
+			if (!--t->by_vm[f->key.vm] && f->key.vm)
+				t->n_vms--;
 			return;
 		}
 	}
@@ -194,6 +200,74 @@ void nat_table_touch(struct nat_table *t, struct nat_flow *f, uint64_t now)
 		nat_lru_unlink(t, f);
 		nat_lru_append(t, f);
 	}
+}
+
+/* the VMs holding flows in @t once @vm holds one */
+static unsigned int nat_vms_with(const struct nat_table *t, uint8_t vm)
+{
+	return t->n_vms + (vm && !t->by_vm[vm]);
+}
+
+size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm)
+{
+	unsigned int n = vm ? nat_vms_with(t, vm) : 0;
+
+	return n < 2 ? t->max_flows : t->max_flows / n;
+}
+
+bool nat_table_vm_over(const struct nat_table *t, uint8_t vm)
+{
+	return vm && vm < NAT_VMS && nat_vms_with(t, vm) >= 2 &&
+	       t->by_vm[vm] >= nat_table_vm_share(t, vm);
+}
+
+#define NAT_PICK_LRU 32 /* LRU flows looked at for a VM's own */
+#define NAT_PICK_MAX 4096 /* flows a walk looks at, at most */
+
+/* nat_table_vm_pick() - a flow of @vm (see nat_table_vm_victim()) */
+static struct nat_flow *nat_table_vm_pick(struct nat_table *t, uint8_t vm)
+{
+	struct nat_flow *f;
+	size_t seen = 0, n, i;
+
+	if (!t->by_vm[vm])
+		return NULL;
+	if (t->lru_off != NAT_NO_LRU) {
+		f = t->lru_head;
+		for (; f && seen < NAT_PICK_LRU; f = nat_flow_lru(t, f)->next) {
+			if (f->key.vm == vm)
+				return f;
+			seen++;
+		}
+	}
+	for (n = 0; n < t->n_buckets && seen < NAT_PICK_MAX; n++) {
+		i = (t->pick_at + n) & (t->n_buckets - 1);
+		for (f = t->buckets[i]; f; f = f->hnext) {
+			if (f->key.vm == vm) {
+				t->pick_at = i + 1;
+				return f;
+			}
+			seen++;
+		}
+	}
+	t->pick_at += n;
+	return NULL;
+}
+
+struct nat_flow *nat_table_vm_victim(struct nat_table *t, uint8_t vm)
+{
+	unsigned int i, big = 0;
+
+	if (!vm || vm >= NAT_VMS || nat_vms_with(t, vm) < 2)
+		return NULL;
+	if (t->by_vm[vm] >= nat_table_vm_share(t, vm))
+		return nat_table_vm_pick(t, vm);
+	if (!nat_table_full(t))
+		return NULL;
+	for (i = 1; i < NAT_VMS; i++)
+		if (t->by_vm[i] > t->by_vm[big])
+			big = i;
+	return big == vm ? NULL : nat_table_vm_pick(t, (uint8_t)big);
 }
 
 struct nat_flow *nat_table_oldest(const struct nat_table *t)

@@ -31,6 +31,7 @@ struct nat_key {
 	uint8_t proto; /* 6, 17, 1, 58 */
 	uint8_t v6; /* 1: an IPv6 flow, its addresses in gip6/dip6 */
 	uint8_t gip6[16], dip6[16]; /* IPv6 only; zero for IPv4; adjacent */
+	uint8_t vm; /* the VM (switch port id + 1) it came from; 0: not known */
 };
 
 /*
@@ -43,7 +44,14 @@ struct nat_fkey {
 	uint32_t gip, dip;
 	uint16_t gport, dport;
 	uint8_t proto, v6;
+	uint8_t vm; /* not part of the key: whose flow it is (struct nat_key) */
 };
+
+/*
+ * VMs a table tells apart: switch port ids + 1 (net/switch.h's
+ * SW_MAX_PORTS ports), 0 for flows whose VM is not known.
+ */
+#define NAT_VMS 65
 
 #define NAT_ADDR6_LEN 32
 
@@ -103,6 +111,10 @@ struct nat_table {
 	ptrdiff_t a6_off;
 	/* where a flow's struct nat_lru is, or NAT_NO_LRU */
 	ptrdiff_t lru_off;
+	/* flows of each VM (by struct nat_key's vm), VMs (not 0) with any */
+	uint32_t by_vm[NAT_VMS];
+	unsigned int n_vms;
+	size_t pick_at; /* the bucket nat_table_vm_pick() goes on from */
 };
 
 /*
@@ -177,6 +189,32 @@ static inline bool nat_flow_expired(const struct nat_table *t,
 	return idle >= idle_ms ||
 	       (idle >= NAT_BUSY_IDLE_MS && t->n_flows > t->max_flows / 8);
 }
+
+/*
+ * Several VMs on one switch (-keep-serving) share a table: while more than
+ * one holds flows in it, each VM's share is the bound over their number
+ * (a VM opening its first flow counted in). A VM at its share makes room
+ * among its own flows; a VM under it, with the table full, takes the place
+ * of a flow of the VM holding the most. So a VM that filled the table
+ * before the others came, or floods it, leaves each other VM its share.
+ * With one VM nothing changes.
+ */
+
+/* nat_table_vm_share() - the flows VM @vm may hold in @t now. */
+size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm);
+/* nat_table_vm_over() - @vm shares @t with other VMs and holds its share. */
+bool nat_table_vm_over(const struct nat_table *t, uint8_t vm);
+/*
+ * nat_table_vm_victim() - the flow that goes for a new one of @vm: one of
+ * @vm's own when it holds its share, else, with @t full, one of the VM
+ * holding the most; NULL when neither (the table's own rules apply) or
+ * when none was found within a bounded walk. The least recently used of
+ * the first few flows of the LRU list (tables with one), else the next
+ * found by a walk of the buckets that goes on where the last stopped: the
+ * buckets are in a random order (keyed hash), so a VM holding 1/n of the
+ * table is found within about n flows.
+ */
+struct nat_flow *nat_table_vm_victim(struct nat_table *t, uint8_t vm);
 
 /*
  * nat_table_oldest() - least recently used flow, or NULL. Without an LRU

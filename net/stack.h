@@ -86,6 +86,10 @@ struct nat_counters {
 	struct nat_proto_counters tcp, udp, icmp;
 	uint64_t limit_hits; /* a SYN refused: all TCP flows in use */
 	uint64_t half_open_evicted; /* oldest half-open connection reset */
+	/* -keep-serving: a new flow refused, its VM holding its share */
+	uint64_t vm_share_refused;
+	/* -keep-serving: a flow of the VM holding the most closed for another's */
+	uint64_t vm_share_evicted;
 	uint64_t udp_evicted, icmp_evicted; /* oldest flow closed for a new */
 	uint64_t bad_source; /* source not a guest address of the subnet */
 	uint64_t blocked_loopback; /* to 127.0.0.0/8 or 0.0.0.0/8 */

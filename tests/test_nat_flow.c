@@ -5,11 +5,12 @@
  * NAT does it for UDP/ICMP, the bounds derived from the fd limit, the LRU
  * order and touch, and 10000 flows in a small table (long hash chains)
  * checked against the expected contents; IPv6 addresses in a tail only
- * IPv6 flows are allocated with.
+ * IPv6 flows are allocated with; the shares of VMs on one switch.
  */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -394,6 +395,112 @@ static void test_lru_evict(void **state)
 	free(f);
 }
 
+/*
+ * vm_open() - what the NAT does for a new flow of VM @vm (nat_dgram.c with
+ * an LRU list, nat_tcp.c without): 1 inserted, 0 refused (TCP over its
+ * share, or full with no victim).
+ */
+static int vm_open(struct nat_table *t, struct test_flow *f, uint8_t vm,
+		   unsigned int i, bool tcp)
+{
+	struct nat_flow *v;
+
+	flow_init(f,
+		  key(tcp ? 6 : 17, GUEST + vm, (uint16_t)(1000 + i),
+		      IP(9, 9, 9, 9), 80),
+		  (int)i);
+	f->key.vm = vm;
+	nat_flow_set_key(t, &f->flow, &f->key);
+	if (tcp && nat_table_vm_over(t, vm))
+		return 0;
+	v = nat_table_vm_victim(t, vm);
+	if (v) {
+		assert_true(tcp ? v->key.vm != vm : true);
+		nat_table_remove(t, v);
+	} else if (nat_table_full(t)) {
+		if (tcp)
+			return 0;
+		nat_table_remove(t, nat_table_oldest(t));
+	}
+	assert_int_equal(nat_table_insert(t, &f->flow, i), 0);
+	return 1;
+}
+
+/*
+ * VMs sharing a table (-keep-serving): one VM alone may fill it; a second
+ * then gets its half (the first's flows make room), the first no more than
+ * its share while the second holds flows, and all of it again alone; the
+ * per-VM counts follow inserts and removes. For an LRU table (UDP) and one
+ * without (TCP), where a VM over its share is refused.
+ */
+static void test_vm_shares(void **state)
+{
+	const unsigned int max = 64, n = 1000;
+	struct test_flow *f = calloc(n, sizeof(*f));
+	struct nat_table t;
+	struct nat_flow *o;
+	unsigned int i, j, tcp, got;
+
+	(void)state;
+	assert_non_null(f);
+	for (tcp = 0; tcp < 2; tcp++) {
+		assert_int_equal(nat_table_init(&t, 32, max, A6_OFF,
+						tcp ? NAT_NO_LRU : LRU_OFF),
+				 0);
+		/* VM 1 alone: all of the table */
+		for (i = 0, got = 0; i < max + 10; i++)
+			got += (unsigned int)vm_open(&t, &f[i], 1, i, tcp);
+		assert_int_equal(t.n_flows, max);
+		assert_int_equal(t.by_vm[1], max);
+		assert_int_equal(t.n_vms, 1);
+		assert_int_equal(got, tcp ? max : max + 10);
+		assert_int_equal(nat_table_vm_share(&t, 1), max);
+		assert_false(nat_table_vm_over(&t, 1));
+		/* VM 2 comes: its share is half, taken from VM 1 */
+		assert_int_equal(nat_table_vm_share(&t, 2), max / 2);
+		for (j = 0; j < max / 2; j++, i++)
+			assert_int_equal(vm_open(&t, &f[i], 2, i, tcp), 1);
+		assert_int_equal(t.by_vm[2], max / 2);
+		assert_int_equal(t.by_vm[1], max / 2);
+		assert_int_equal(t.n_vms, 2);
+		/* both at their share: each replaces its own, or is refused */
+		assert_true(nat_table_vm_over(&t, 1));
+		assert_int_equal(vm_open(&t, &f[i], 1, i, tcp), !tcp);
+		i++;
+		assert_int_equal(vm_open(&t, &f[i], 2, i, tcp), !tcp);
+		i++;
+		assert_int_equal(t.by_vm[1], max / 2);
+		assert_int_equal(t.by_vm[2], max / 2);
+		/* a third VM: a third each, from the one holding the most */
+		for (j = 0; j < max / 3; j++, i++)
+			assert_int_equal(vm_open(&t, &f[i], 3, i, tcp), 1);
+		assert_int_equal(t.by_vm[3], max / 3);
+		assert_true(t.by_vm[1] >= max / 3 && t.by_vm[2] >= max / 3);
+		assert_int_equal(t.n_flows, max);
+		/* VM 2 and 3 go: VM 1 may fill it again */
+		for (j = 0; j < i; j++)
+			if (f[j].key.vm != 1 &&
+			    nat_table_find(&t, &f[j].key) == &f[j].flow)
+				nat_table_remove(&t, &f[j].flow);
+		assert_int_equal(t.n_vms, 1);
+		assert_false(nat_table_vm_over(&t, 1));
+		while (t.n_flows < max) {
+			assert_int_equal(vm_open(&t, &f[i], 1, i, tcp), 1);
+			i++;
+		}
+		assert_int_equal(t.by_vm[1], max);
+		/* flows of no known VM (0) keep the table's own rules */
+		assert_null(nat_table_vm_victim(&t, 0));
+		assert_false(nat_table_vm_over(&t, 0));
+		while ((o = nat_table_oldest(&t)))
+			nat_table_remove(&t, o);
+		assert_int_equal(t.n_vms, 0);
+		assert_int_equal(t.by_vm[1], 0);
+		nat_table_fini(&t);
+	}
+	free(f);
+}
+
 /* Bounds from the fd limit: totals, headroom always left, shares fit. */
 static void test_limits(void **state)
 {
@@ -623,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_tail_by_family),
 		cmocka_unit_test(test_total_limit),
 		cmocka_unit_test(test_lru_evict),
+		cmocka_unit_test(test_vm_shares),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_lru_sweep),

@@ -101,11 +101,21 @@ static void nat_dgram_evict(struct nat *nat, uint8_t proto)
 static struct nat_dgram *nat_dgram_new(struct nat *nat, const struct nat_key *k)
 {
 	struct nat_table *t = nat_dgram_table(nat, k->proto);
+	struct nat_flow *v = nat_table_vm_victim(t, k->vm);
 	struct nat_dgram *d;
 	int r;
 
-	if (nat_table_full(t))
+	if (v) {
+		nat->cnt.vm_share_evicted++;
+		log_rl("nat: %zu %s flows shared by %u VMs, one of a VM at or "
+		       "over its share (%zu) is closed",
+		       t->n_flows,
+		       k->proto == IP_PROTO_UDP ? "UDP" : "ICMP echo", t->n_vms,
+		       nat_table_vm_share(t, v->key.vm));
+		nat_dgram_close((struct nat_dgram *)v);
+	} else if (nat_table_full(t)) {
 		nat_dgram_evict(nat, k->proto);
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return NULL;

@@ -32,6 +32,7 @@ void nat_key_from_pkt(struct nat_key *k, const struct nat_pkt *pk,
 	k->gport = gport;
 	k->dport = dport;
 	k->proto = proto;
+	k->vm = pk->vm;
 	if (pk->v6) {
 		k->v6 = 1;
 		memcpy(k->gip6, pk->src6, 16);

@@ -55,6 +55,7 @@ struct nat_pkt {
 	uint8_t proto;
 	uint8_t v6;
 	uint8_t src6[16], dst6[16]; /* IPv6 only */
+	uint8_t vm; /* the switch port it came in on + 1 (0: not known) */
 };
 
 /*

@@ -387,6 +387,31 @@ static void nat_tcp_evict_half_open(struct nat *nat)
 	nat_tcp_close(t, true);
 }
 
+/*
+ * nat_tcp_evict_for_vm() - a SYN of a VM under its share of a full table
+ * shared with other VMs: a connection of the VM holding the most is reset
+ * (nat_table_vm_victim()).
+ */
+static void nat_tcp_evict_for_vm(struct nat *nat, const struct nat_key *k)
+{
+	struct nat_flow *f = nat_table_vm_victim(&nat->tcp, k->vm);
+	struct nat_tcp *t;
+	struct nat_pkt pk;
+
+	if (!f)
+		return;
+	t = splice_container_of(f, struct nat_tcp, flow);
+	nat->cnt.vm_share_evicted++;
+	log_rl("nat: %zu TCP flows shared by %u VMs (the bound), one of the "
+	       "VM holding the most is reset",
+	       nat->tcp.n_flows, nat->tcp.n_vms);
+	if (nat_tcp_state(t) == NAT_TCP_CONNECTING && t->hs && t->hs->syn) {
+		nat_tcp_syn_pkt(t, &pk);
+		nat_tcp_rst_syn(nat, &pk);
+	}
+	nat_tcp_close(t, true);
+}
+
 /* nat_tcp_to_lwip() - feed a TCP segment (IP header in front) to lwIP. */
 static void nat_tcp_to_lwip(struct nat_pkt *pk)
 {
@@ -511,6 +536,17 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	char a[INET6_ADDRSTRLEN];
 	int r;
 
+	if (nat_table_vm_over(&nat->tcp, k->vm)) {
+		nat->cnt.vm_share_refused++;
+		log_rl("nat: the VM of %s holds its share of TCP flows (%zu "
+		       "of %zu, %u VMs), connection refused",
+		       nat_key_str(k, true, a),
+		       nat_table_vm_share(&nat->tcp, k->vm), nat->tcp.max_flows,
+		       nat->tcp.n_vms);
+		nat_tcp_refuse(nat, pk);
+		return;
+	}
+	nat_tcp_evict_for_vm(nat, k);
 	if (nat->n_half_open && (nat->n_half_open >= nat->lim.half_open ||
 				 nat_table_full(&nat->tcp)))
 		nat_tcp_evict_half_open(nat);

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# vm_shares.sh - VMs on one qcw-net (-keep-serving) share its NAT's flow
+# bounds, and one VM cannot take them all from the others. With
+# -max-flows 64 (TCP 32): the real guest alone opens 40 connections to a
+# host service and holds them (32 open, the rest refused: the bound); a
+# second VM comes and still connects, up to its share (16 of the 32), each
+# time in place of one of the first VM's (VMShareEvicted); the first VM,
+# now over its share, is refused a new one (VMShareRefused) and keeps the
+# 16 of its share. Before, the second VM got a RST for as long as the first
+# held its 32.
+# Exit: 0 pass, 1 fail, 77 skipped.
+
+. "$(dirname "${BASH_SOURCE[0]}")/../lab/lab.sh"
+
+lab_require_root
+lab_require_cmd python3 curl ping
+[ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
+[ "${QCW_STACK:-}" = slirp ] &&
+	lab_skip "lwIP's NAT only: libslirp's TCP sockets are libslirp's own (README, Resource limits)"
+
+HOST=192.168.127.254
+stats() { lab_net curl -sf --unix-socket "$LAB_DIR/api.sock" http://qcw/stats; }
+stat_nat() {
+	stats | python3 -c "import json,sys; print(json.load(sys.stdin)['NAT']['$1'])"
+}
+# holder NETNS N OUT: open N connections to the host service one by one,
+# write how many opened to OUT, hold them until killed; each connection is
+# checked with a byte echoed back, so a RST (refused) counts as not opened
+HOLDER='
+import socket, sys, time
+n, out = int(sys.argv[1]), sys.argv[2]
+held, ok = [], 0
+for i in range(n):
+    s = socket.socket()
+    s.settimeout(5)
+    try:
+        s.connect(("'$HOST'", 8085))
+        s.sendall(b"a")
+        if s.recv(1) == b"a":
+            ok += 1
+            held.append(s)
+    except OSError:
+        pass
+with open(out, "w") as f:
+    f.write("%d\n" % ok)
+while True:
+    time.sleep(1)
+    alive = 0
+    for s in held:
+        try:
+            s.sendall(b"a")
+            alive += s.recv(1) == b"a"
+        except OSError:
+            pass
+    with open(out + ".alive", "w") as f:
+        f.write("%d\n" % alive)
+'
+holder() { lab_spawn "$1" "$3.log" python3 -c "$HOLDER" "$2" "$3"; }
+
+lab_init vm_shares
+lab_start_backend qcw -keep-serving -max-flows 64 \
+	-listen "unix://$LAB_DIR/api.sock"
+lab_start_bridge
+lab_static_ip "$LAB_GUEST_IP"
+lab_spawn "$LAB_NET" "$LAB_DIR/echo.log" python3 -c "
+import socket, threading
+ls = socket.socket(); ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(('127.0.0.1', 8085)); ls.listen(256)
+def serve(c):
+    while True:
+        d = c.recv(64)
+        if not d:
+            return
+        c.sendall(d)
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()"
+wait_for_port "$LAB_NET" 8085 10
+tcp=$(stats | python3 -c "import json,sys; print(json.load(sys.stdin)['NAT']['Limits']['TCP'])")
+t_check "-max-flows 64 gives TCP 32 flows ($tcp)" test "$tcp" = 32
+
+# ---- the first VM alone: all of the bound ----
+holder "$LAB_GUEST" 40 "$LAB_DIR/a"
+t_check "the first VM alone opens 32 of 40 connections (the bound)" \
+	wait_until 60 sh -c "[ \"\$(cat $LAB_DIR/a 2>/dev/null)\" = 32 ]"
+
+# ---- a second VM on the same switch ----
+G2="qcwg2-shares-$$"
+lab_add_guest "$G2" 5a:94:ef:00:00:67
+lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
+wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
+ip -n "$G2" addr add 192.168.127.3/24 dev tap0
+ip -n "$G2" route add default via 192.168.127.1
+t_check "the second VM pings the gateway" \
+	ip netns exec "$G2" ping -c 2 -i 0.2 -W 2 192.168.127.1
+holder "$G2" 20 "$LAB_DIR/b"
+t_check "the second VM opens 16 of 20 connections (its share of 32)" \
+	wait_until 60 sh -c "[ \"\$(cat $LAB_DIR/b 2>/dev/null)\" = 16 ]"
+ev=$(stat_nat VMShareEvicted)
+t_check "... each in place of one of the first VM's (VMShareEvicted $ev)" \
+	test "$ev" = 16
+t_check "the first VM keeps the 16 of its share open" \
+	wait_until 10 sh -c "[ \"\$(cat $LAB_DIR/a.alive 2>/dev/null)\" = 16 ]"
+t_check "the second VM's 16 stay open" \
+	wait_until 10 sh -c "[ \"\$(cat $LAB_DIR/b.alive 2>/dev/null)\" = 16 ]"
+holder "$LAB_GUEST" 1 "$LAB_DIR/a2"
+t_check "the first VM, at its share, is refused another" \
+	wait_until 20 sh -c "[ \"\$(cat $LAB_DIR/a2 2>/dev/null)\" = 0 ]"
+t_check "... counted (VMShareRefused > 0)" test "$(stat_nat VMShareRefused)" -gt 0
+t_check "qcw-net is alive" kill -0 "$LAB_BACKEND_PID"
+t_summary
