@@ -212,7 +212,10 @@ size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm)
 {
 	unsigned int n = vm ? nat_vms_with(t, vm) : 0;
 
-	return n < 2 ? t->max_flows : t->max_flows / n;
+	if (n < 2)
+		return t->max_flows;
+	/* more VMs than flows: one each, and the table's own rules */
+	return t->max_flows / n ? t->max_flows / n : 1;
 }
 
 bool nat_table_vm_over(const struct nat_table *t, uint8_t vm)

@@ -489,6 +489,11 @@ static void test_vm_shares(void **state)
 			i++;
 		}
 		assert_int_equal(t.by_vm[1], max);
+		/* more VMs than flows: a share of one, never of none */
+		t.n_vms = 64;
+		assert_int_equal(nat_table_vm_share(&t, 2), 1);
+		assert_false(nat_table_vm_over(&t, 2));
+		t.n_vms = 1;
 		/* flows of no known VM (0) keep the table's own rules */
 		assert_null(nat_table_vm_victim(&t, 0));
 		assert_false(nat_table_vm_over(&t, 0));
