@@ -223,11 +223,7 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 	return 1;
 }
 
-/*
- * nat_pkt_vm() - the VM the packet being dispatched came from: its switch
- * port + 1, 0 when not known (the flow tables share themselves out by it).
- */
-static uint8_t nat_pkt_vm(const struct nat *nat)
+uint8_t nat_input_vm(const struct nat *nat)
 {
 	const struct sw *sw = lwst_splice_ctx(nat->st)->sw;
 	int id = sw ? sw_input_port(sw) : -1;
@@ -240,7 +236,6 @@ _Static_assert(SW_MAX_PORTS + 1 == NAT_VMS, "a table tells every port apart");
 void nat_dispatch(struct nat *nat, struct nat_pkt *pk,
 		  enum netcfg_nat_verdict verdict)
 {
-	pk->vm = nat_pkt_vm(nat);
 	if (verdict != NETCFG_NAT_ALLOW) {
 		char a[INET6_ADDRSTRLEN];
 		struct nat_key k;

@@ -101,7 +101,8 @@ static void nat_dgram_evict(struct nat *nat, uint8_t proto)
 static struct nat_dgram *nat_dgram_new(struct nat *nat, const struct nat_key *k)
 {
 	struct nat_table *t = nat_dgram_table(nat, k->proto);
-	struct nat_flow *v = nat_table_vm_victim(t, k->vm);
+	uint8_t vm = nat_input_vm(nat);
+	struct nat_flow *v = nat_table_vm_victim(t, vm);
 	struct nat_dgram *d;
 	int r;
 
@@ -121,7 +122,8 @@ static struct nat_dgram *nat_dgram_new(struct nat *nat, const struct nat_key *k)
 		return NULL;
 	d->nat = nat;
 	d->key = *k;
-	nat_flow_set_key(t, &d->flow, k);
+	d->key.vm = vm;
+	nat_flow_set_key(t, &d->flow, &d->key);
 	if (nat_table_insert(t, &d->flow, uv_now(nat->loop)) < 0) {
 		free(d);
 		return NULL;

@@ -32,7 +32,6 @@ void nat_key_from_pkt(struct nat_key *k, const struct nat_pkt *pk,
 	k->gport = gport;
 	k->dport = dport;
 	k->proto = proto;
-	k->vm = pk->vm;
 	if (pk->v6) {
 		k->v6 = 1;
 		memcpy(k->gip6, pk->src6, 16);
@@ -106,41 +105,12 @@ static struct pbuf *nat_ip6_reass(struct nat_pkt *pk)
 }
 
 /*
- * nat_ip6_unfrag_off() - a Fragment header after hop-by-hop (or routing,
- * destination options) headers, the unfragmentable part RFC 8200 4.5
- * repeats in each fragment: those headers taken off in place, the IPv6
- * header moved up over them, so that the Fragment header follows it as
- * ip6_reass() wants. 1 when done, 0 for no such packet, <0 when the
- * headers before it say drop (pkt6_ext_walk()).
- */
-static int nat_ip6_unfrag_off(struct pbuf *p)
-{
-	uint8_t *h = p->payload, next;
-	size_t hlen, cut, plen;
-	int r;
-
-	if (!pkt6_ext_is(h[6]))
-		return 0;
-	r = pkt6_ext_walk(h, p->len, &next, &hlen);
-	if (r < 0 || next != IP6_NEXTH_FRAGMENT)
-		return r;
-	cut = hlen - IP6_HLEN;
-	plen = ((size_t)h[4] << 8 | h[5]) - cut;
-	memmove(h + cut, h, IP6_HLEN);
-	pbuf_remove_header(p, cut);
-	h = p->payload;
-	h[4] = (uint8_t)(plen >> 8);
-	h[5] = (uint8_t)plen;
-	h[6] = IP6_NEXTH_FRAGMENT;
-	return 1;
-}
-
-/*
  * nat_ip6_upper() - the upper-layer protocol of @pk and the length of all
  * headers before it (pk->hlen), past the extension headers a host may
- * pass over (pkt6_ext_walk()); -EINVAL when malformed or not one we
- * carry, -EOPNOTSUPP when the packet must be dropped for an option or a
- * routing header.
+ * pass over (pkt6_ext_walk()); a Fragment header counts as the upper
+ * layer here (nat_ip6_input() reassembles, then asks again). -EINVAL when
+ * malformed, -EOPNOTSUPP when the packet must be dropped for an option or
+ * a routing header.
  */
 static int nat_ip6_upper(struct nat_pkt *pk)
 {
@@ -150,11 +120,32 @@ static int nat_ip6_upper(struct nat_pkt *pk)
 
 	if (r < 0)
 		return r;
-	if (next == IP6_NEXTH_FRAGMENT)
-		return -EINVAL; /* not right after the header */
 	pk->hlen = (uint16_t)hlen;
 	pk->proto = next;
 	return 0;
+}
+
+/*
+ * nat_ip6_unfrag_off() - the headers in front of @pk's Fragment header
+ * (hop-by-hop and the like: the unfragmentable part RFC 8200 4.5 repeats
+ * in each fragment, walked by nat_ip6_upper()) taken off in place, the
+ * IPv6 header moved up over them, so that the Fragment header follows it
+ * as ip6_reass() wants.
+ */
+static void nat_ip6_unfrag_off(struct nat_pkt *pk)
+{
+	size_t cut = pk->hlen - IP6_HLEN, plen;
+	uint8_t *h = pk->p->payload;
+
+	if (!cut)
+		return;
+	plen = ((size_t)h[4] << 8 | h[5]) - cut;
+	memmove(h + cut, h, IP6_HLEN);
+	pbuf_remove_header(pk->p, cut);
+	h = pk->p->payload;
+	h[4] = (uint8_t)(plen >> 8);
+	h[5] = (uint8_t)plen;
+	h[6] = IP6_NEXTH_FRAGMENT;
 }
 
 int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
@@ -163,6 +154,7 @@ int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
 	const uint8_t *h = p->payload;
 	struct nat_pkt pk;
 	size_t plen;
+	int r;
 
 	memset(&pk, 0, sizeof(pk));
 	pk.p = p;
@@ -189,18 +181,17 @@ int nat_ip6_input(struct nat *nat, struct pbuf *p, struct netif *inp,
 		pbuf_free(p);
 		return 1;
 	}
-	if (nat_ip6_unfrag_off(p) < 0) {
-		log_rl("nat: IPv6 fragment with an option that must be "
-		       "understood or malformed headers before it, dropped");
-		pbuf_free(p);
-		return 1;
-	}
-	if (((const uint8_t *)p->payload)[6] == IP6_NEXTH_FRAGMENT) {
+	r = nat_ip6_upper(&pk);
+	if (r == 0 && pk.proto == IP6_NEXTH_FRAGMENT) {
+		nat_ip6_unfrag_off(&pk);
 		pk.p = nat_ip6_reass(&pk);
 		if (!pk.p)
 			return 1;
+		r = nat_ip6_upper(&pk); /* the whole datagram's */
+		if (r == 0 && pk.proto == IP6_NEXTH_FRAGMENT)
+			r = -EINVAL; /* fragmented twice */
 	}
-	if (nat_ip6_upper(&pk) < 0) {
+	if (r < 0) {
 		log_rl("nat: IPv6 packet with headers not carried (or an "
 		       "option that must be understood), dropped");
 		pbuf_free(pk.p);

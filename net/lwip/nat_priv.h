@@ -55,7 +55,6 @@ struct nat_pkt {
 	uint8_t proto;
 	uint8_t v6;
 	uint8_t src6[16], dst6[16]; /* IPv6 only */
-	uint8_t vm; /* the switch port it came in on + 1 (0: not known) */
 };
 
 /*
@@ -117,6 +116,13 @@ struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
  * headers, as libslirp and passt tell it.
  */
 void nat_udp_refused(struct nat_dgram *d);
+
+/*
+ * nat_input_vm() - the VM the packet being input came from: its switch
+ * port + 1, 0 when not known (the flow tables share themselves out by it;
+ * asked when a flow is made, not for every packet).
+ */
+uint8_t nat_input_vm(const struct nat *nat);
 
 /*
  * nat_dispatch() - @pk (either family) with the policy's @verdict on its

@@ -367,24 +367,28 @@ static void nat_tcp_syn_pkt(struct nat_tcp *t, struct nat_pkt *pk)
 }
 
 /*
- * nat_tcp_evict_half_open() - reset the oldest half-open flow: the guest
- * gets a RST for its SYN (CONNECTING) or lwIP's abort sends one
- * (HANDSHAKE).
+ * nat_tcp_reset() - reset flow @t to make room: the guest gets a RST for
+ * its SYN (CONNECTING) or lwIP's abort sends one (HANDSHAKE, OPEN).
  */
-static void nat_tcp_evict_half_open(struct nat *nat)
+static void nat_tcp_reset(struct nat *nat, struct nat_tcp *t)
 {
-	struct nat_tcp *t = nat->ho_head->t;
 	struct nat_pkt pk;
 
-	nat->cnt.half_open_evicted++;
-	log_rl("nat: %u TCP connections half-open (the bound), the oldest "
-	       "is reset",
-	       nat->n_half_open);
-	if (nat_tcp_state(t) == NAT_TCP_CONNECTING && t->hs->syn) {
+	if (nat_tcp_state(t) == NAT_TCP_CONNECTING && t->hs && t->hs->syn) {
 		nat_tcp_syn_pkt(t, &pk);
 		nat_tcp_rst_syn(nat, &pk);
 	}
 	nat_tcp_close(t, true);
+}
+
+/* nat_tcp_evict_half_open() - reset the oldest half-open flow. */
+static void nat_tcp_evict_half_open(struct nat *nat)
+{
+	nat->cnt.half_open_evicted++;
+	log_rl("nat: %u TCP connections half-open (the bound), the oldest "
+	       "is reset",
+	       nat->n_half_open);
+	nat_tcp_reset(nat, nat->ho_head->t);
 }
 
 /*
@@ -395,21 +399,14 @@ static void nat_tcp_evict_half_open(struct nat *nat)
 static void nat_tcp_evict_for_vm(struct nat *nat, const struct nat_key *k)
 {
 	struct nat_flow *f = nat_table_vm_victim(&nat->tcp, k->vm);
-	struct nat_tcp *t;
-	struct nat_pkt pk;
 
 	if (!f)
 		return;
-	t = splice_container_of(f, struct nat_tcp, flow);
 	nat->cnt.vm_share_evicted++;
 	log_rl("nat: %zu TCP flows shared by %u VMs (the bound), one of the "
 	       "VM holding the most is reset",
 	       nat->tcp.n_flows, nat->tcp.n_vms);
-	if (nat_tcp_state(t) == NAT_TCP_CONNECTING && t->hs && t->hs->syn) {
-		nat_tcp_syn_pkt(t, &pk);
-		nat_tcp_rst_syn(nat, &pk);
-	}
-	nat_tcp_close(t, true);
+	nat_tcp_reset(nat, splice_container_of(f, struct nat_tcp, flow));
 }
 
 /* nat_tcp_to_lwip() - feed a TCP segment (IP header in front) to lwIP. */
@@ -629,6 +626,7 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 	nat_key_from_pkt(&k, pk, IP_PROTO_TCP, be16_get(th), be16_get(th + 2));
 	f = nat_table_find(&nat->tcp, &k);
 	if (!f) {
+		k.vm = nat_input_vm(nat);
 		nat_tcp_new(nat, pk, &k);
 		return;
 	}
