@@ -62,7 +62,8 @@ struct stack_counters {
 	uint64_t to_stack; /* frames given to the backend's stack */
 	uint64_t nat_in; /* packets for addresses beyond the gateway */
 	uint64_t nomem_drops;
-	uint64_t short_drops; /* too short for their ARP/IPv4 header */
+	/* too short for their ARP/IPv4 header, or IPv6 extension headers */
+	uint64_t short_drops;
 	uint64_t acks_coalesced; /* guest ACKs superseded within a batch */
 	uint64_t ooseq_dumps; /* out-of-order queues dropped, global budget */
 	uint64_t syn_evicted; /* half-open gateway connections dropped */

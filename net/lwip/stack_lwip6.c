@@ -39,6 +39,7 @@
 
 #include "net/lwip/nat.h"
 #include "net/lwip/qcw_lwip_hooks.h"
+#include "net/pkt6.h"
 #define LOG_SUBSYS LOG_SS_STACK
 #include "util/log.h"
 
@@ -143,6 +144,28 @@ err_t lwst6_output(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst)
 			       &to, ETHTYPE_IPV6);
 }
 
+/*
+ * lwst6_ext_short() - the extension headers of @p are malformed as
+ * pkt6_ext_walk() sees them: one runs past its data (or its first pbuf),
+ * hop-by-hop options not first, more than PKT6_MAX_EXT. lwIP's ip6_input()
+ * reads a header's length before it looks whether the header is there, so
+ * such a packet for the gateway stops here; one the walk refuses for an
+ * option lwIP answers itself (a parameter problem).
+ */
+static bool lwst6_ext_short(const struct pbuf *p)
+{
+	const uint8_t *ip = p->payload;
+	size_t avail = IP6_HLEN + ((size_t)ip[4] << 8 | ip[5]);
+	uint8_t next;
+	size_t hlen;
+
+	if (!pkt6_ext_is(ip[6]))
+		return false;
+	if (avail > p->len)
+		avail = p->len;
+	return pkt6_ext_walk(ip, avail, &next, &hlen) == -EINVAL;
+}
+
 int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 		struct netif *inp)
 {
@@ -158,6 +181,13 @@ int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 		return 0; /* lwIP drops it */
 	lwst6_learn(lwst_nb6_of(st), p);
 	v = netcfg_nat_check6(cfg, ip + 24);
+	if (v == NETCFG_NAT_LOCAL && lwst6_ext_short(p)) {
+		lwst_counters(st)->short_drops++;
+		log_rl("lwip: IPv6 packet for the gateway with an extension "
+		       "header past its end, dropped");
+		pbuf_free(p);
+		return 1;
+	}
 	if (v == NETCFG_NAT_LOCAL) {
 		/* a SYN to a gateway port: free a TIME_WAIT pcb of its pair,
 		 * bound the listener's half-open connections */
