@@ -53,6 +53,12 @@ struct nat_fkey {
  */
 #define NAT_VMS 65
 
+/* nat_vm_of_port() - the VM of switch port @id (sw_input_port()), or 0 */
+static inline uint8_t nat_vm_of_port(int id)
+{
+	return id >= 0 && id < NAT_VMS - 1 ? (uint8_t)(id + 1) : 0;
+}
+
 #define NAT_ADDR6_LEN 32
 
 /*

@@ -226,9 +226,8 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 uint8_t nat_input_vm(const struct nat *nat)
 {
 	const struct sw *sw = lwst_splice_ctx(nat->st)->sw;
-	int id = sw ? sw_input_port(sw) : -1;
 
-	return id >= 0 && id < NAT_VMS - 1 ? (uint8_t)(id + 1) : 0;
+	return nat_vm_of_port(sw ? sw_input_port(sw) : -1);
 }
 
 _Static_assert(SW_MAX_PORTS + 1 == NAT_VMS, "a table tells every port apart");

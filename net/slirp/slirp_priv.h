@@ -69,6 +69,7 @@ struct slirp_fd {
 	unsigned int gen; /* the fill that last asked for it */
 	uint16_t listen_port; /* its guest connection to a gateway port */
 	bool gone; /* that connection's owner closed its end */
+	uint8_t vm; /* the VM whose frame made libslirp open it; 0: none */
 };
 
 /* A guest's SYN to a gateway port, its handshake not completed yet. */
@@ -188,6 +189,7 @@ struct slirp_stack {
 	struct slirp_fd **fds;
 	size_t fds_cap;
 	size_t nfds, nfds_peak; /* entries in it now, most since a trim */
+	uint32_t vm_fds[NAT_VMS]; /* of them, each VM's (slirp_fd.vm) */
 	struct slirp_pollent *cur, *prev;
 	size_t ncur, nprev, pcap;
 	unsigned int gen; /* fills so far */
@@ -422,6 +424,11 @@ bool slirp_mac6_find(struct slirp_stack *st, const uint8_t ip[16],
  */
 void slirp_arp_query(struct slirp_stack *st, uint32_t ip);
 
+/*
+ * slirp_input_vm() - the VM (switch port id + 1) whose frame the backend
+ * is taking now; 0 outside a frame's input.
+ */
+uint8_t slirp_input_vm(const struct slirp_stack *st);
 /* slirp_close_done() - one close callback of @st's came. */
 void slirp_close_done(struct slirp_stack *st);
 

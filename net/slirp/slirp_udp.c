@@ -258,6 +258,7 @@ static struct slirp_udp *udp_get(struct slirp_stack *st, const uint8_t *frame,
 {
 	struct nat_flow *f = nat_table_find(&st->udp, k);
 	struct slirp_udp *u;
+	struct nat_key mine;
 	char a[NAT_ADDRSTRLEN];
 	int r;
 
@@ -266,6 +267,18 @@ static struct slirp_udp *udp_get(struct slirp_stack *st, const uint8_t *frame,
 		nat_table_touch(&st->udp, f, slirp_now(st));
 		memcpy(u->mac, frame + 6, 6);
 		return u;
+	}
+	mine = *k;
+	mine.vm = slirp_input_vm(st);
+	/* -keep-serving: a VM at its share replaces one of its own flows */
+	f = nat_table_vm_victim(&st->udp, mine.vm);
+	if (f) {
+		st->nat.vm_share_evicted++;
+		log_rl("stack slirp: %zu UDP flows shared by %u VMs, one of a "
+		       "VM at or over its share (%zu) is closed",
+		       st->udp.n_flows, st->udp.n_vms,
+		       nat_table_vm_share(&st->udp, f->key.vm));
+		udp_close(st, udp_of(f));
 	}
 	if (!udp_room(st))
 		return NULL;
@@ -286,7 +299,7 @@ static struct slirp_udp *udp_get(struct slirp_stack *st, const uint8_t *frame,
 		free(u);
 		return NULL;
 	}
-	nat_flow_set_key(&st->udp, &u->flow, k);
+	nat_flow_set_key(&st->udp, &u->flow, &mine);
 	if (nat_table_insert(&st->udp, &u->flow, slirp_now(st)) < 0) {
 		udp_release(st, u);
 		return NULL;

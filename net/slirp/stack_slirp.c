@@ -429,6 +429,11 @@ static void cb_timer_mod(void *timer, int64_t expire_ms, void *opaque)
 			       delay > 0 ? (uint64_t)delay : 0, 0);
 }
 
+uint8_t slirp_input_vm(const struct slirp_stack *st)
+{
+	return nat_vm_of_port(st->env.sw ? sw_input_port(st->env.sw) : -1);
+}
+
 static void fd_closed(uv_handle_t *h)
 {
 	struct slirp_fd *e = h->data;
@@ -465,6 +470,8 @@ static void fd_drop(struct slirp_stack *st, int fd)
 		return;
 	e = st->fds[fd];
 	st->fds[fd] = NULL;
+	if (e->vm)
+		st->vm_fds[e->vm]--;
 	trim_maybe(st);
 	if (e->listen_port && !e->gone) {
 		l = slirp_listener_find(st, e->listen_port);
@@ -538,6 +545,10 @@ static struct slirp_fd *fd_get(struct slirp_stack *st, int fd)
 	e->poll.data = e;
 	e->st = st;
 	e->fd = fd;
+	/* libslirp opens sockets inside slirp_input() of the guest's frame */
+	e->vm = slirp_input_vm(st);
+	if (e->vm)
+		st->vm_fds[e->vm]++;
 	st->fds[fd] = e;
 	if (++st->nfds > st->nfds_peak)
 		st->nfds_peak = st->nfds;
@@ -1196,6 +1207,53 @@ static bool dial6_reply(struct slirp_stack *st, const uint8_t *f,
 }
 
 /*
+ * slirp_vm_over() - with -keep-serving, VM @vm holds its share of the
+ * flows' budget: its fds of libslirp's and its UDP flows against the
+ * budget divided among the VMs holding any (with @vm). libslirp's TCP
+ * sockets close only through libslirp, so unlike lwIP's NAT a VM under
+ * its share cannot take the place of another VM's connection: the one at
+ * its share is refused, which leaves the rest of the budget to the others.
+ */
+static bool slirp_vm_over(const struct slirp_stack *st, uint8_t vm)
+{
+	unsigned int i, n = 0;
+	size_t share;
+
+	if (!vm)
+		return false;
+	for (i = 1; i < NAT_VMS; i++)
+		if (i == vm || st->vm_fds[i] || st->udp.by_vm[i])
+			n++;
+	if (n < 2)
+		return false;
+	share = st->lim.budget / n ? st->lim.budget / n : 1;
+	return (size_t)st->vm_fds[vm] + st->udp.by_vm[vm] >= share;
+}
+
+/*
+ * slirp_vm_refuse() - the guest's new TCP connection @p, from a VM at its
+ * share (slirp_vm_over()), refused with a RST (VMShareRefused). True when
+ * @f was consumed.
+ */
+static bool slirp_vm_refuse(struct slirp_stack *st, const uint8_t *f,
+			    const struct slirp_pkt *p)
+{
+	uint8_t vm = slirp_input_vm(st);
+
+	if (p->proto != 6 ||
+	    (p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) != SLIRP_TCP_SYN ||
+	    !slirp_vm_over(st, vm))
+		return false;
+	st->nat.vm_share_refused++;
+	st->nat.tcp.refused++;
+	send_rst(st, f, p);
+	log_rl("stack slirp: a VM holds %u of the flows' budget of %u, its "
+	       "share: its new connection refused",
+	       st->vm_fds[vm] + st->udp.by_vm[vm], st->lim.budget);
+	return true;
+}
+
+/*
  * slirp_over_budget() - libslirp's sockets and the backend's UDP flows
  * hold the whole fd budget: a new TCP connection of the guest is refused
  * here with a RST (its connect fails at once) while the segments of open
@@ -1449,6 +1507,9 @@ static void stack_slirp_input(struct stack *s, const uint8_t *f, size_t len,
 		if (p.ip6 && p.proto == 6 && st->ndials6 &&
 		    !memcmp(p.dst6, st->cfg.host_alias6, 16) &&
 		    dial6_reply(st, f, &p))
+			return;
+		if ((p.ip || (p.ip6 && p.proto != 58)) &&
+		    slirp_vm_refuse(st, f, &p))
 			return;
 		if ((p.ip || (p.ip6 && p.proto != 58)) &&
 		    st->nfds + st->udp.n_flows >= st->lim.budget &&
