@@ -9,9 +9,10 @@
  * TCP: the guest's connection arrives as one end of a socketpair; each
  * 2-byte length-prefixed query is answered on the same connection, with
  * several queries in flight. A connection stops reading queries while
- * GW_DNS_TCP_WQ_MAX bytes of its answers (or GW_DNS_TCP_WQ_GLOBAL of all
- * connections' answers) wait to be written: a guest that does not read
- * its answers holds that much, not a queue that grows with its queries.
+ * GW_DNS_TCP_WQ_MAX bytes of its answers (or, while some of its own wait,
+ * GW_DNS_TCP_WQ_GLOBAL of all connections' answers) wait to be written: a
+ * guest that does not read its answers holds that much, not a queue that
+ * grows with its queries, and not the other connections' answers.
  * A connection without a complete query for GW_DNS_TCP_IDLE_MS (and none
  * pending) is closed, as RFC 7766 lets a server do; how many connections
  * may be open is the gateway listener's cap (gw_dns_create()).
@@ -187,12 +188,18 @@ struct gw_dns_wreq {
 
 static void gw_dns_tcp_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 
-/* gw_dns_tcp_full() - answers wait: take no more queries for now. */
+/*
+ * gw_dns_tcp_full() - answers wait: take no more queries for now. The
+ * bound over all connections stops only those with answers of their own
+ * waiting: connections that do not read their answers (another VM's, with
+ * -keep-serving) hold it, and one whose answers are all written still
+ * takes its queries.
+ */
 static bool gw_dns_tcp_full(const struct gw_dns_tcp *t)
 {
 	return t->pending >= GW_DNS_TCP_MAX_PENDING ||
 	       t->wq >= GW_DNS_TCP_WQ_MAX ||
-	       t->g->tcp_wq >= GW_DNS_TCP_WQ_GLOBAL;
+	       (t->wq && t->g->tcp_wq >= GW_DNS_TCP_WQ_GLOBAL);
 }
 
 /* gw_dns_tcp_resume() - a paused connection may read again. */

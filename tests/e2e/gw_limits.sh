@@ -115,6 +115,22 @@ else
 	echo "# ASan build: TcpPaused $(stat DNS TcpPaused) (not required)"
 fi
 
+# --- 4a': connections that do not read their answers hold the bound over
+# all connections (1 MiB: 16 x 64 KiB); a connection whose answers are
+# all written still gets its own (before, every other connection - another
+# VM's, with -keep-serving - paused until those closed)
+p0=$(stat DNS TcpPaused)
+HOLD=8 CONNS=24 lab_guest timeout 90 $PEER dnsflood 1000000 >"$LAB_DIR/dnsflood2.out" 2>&1 &
+flood=$!
+wait_until 60 sh -c "grep -q sent '$LAB_DIR/dnsflood2.out'"
+echo "# dnsflood over 24 connections: $(cat "$LAB_DIR/dnsflood2.out"); TcpPaused $p0 -> $(stat DNS TcpPaused)"
+if [ "$K" = 1 ]; then
+	t_check "24 connections that do not read stopped reading queries (TcpPaused +$(($(stat DNS TcpPaused) - p0)))" \
+		test $(($(stat DNS TcpPaused) - p0)) -ge 16
+fi
+t_check "meanwhile a new DNS-over-TCP connection is answered" dig_tcp
+wait $flood
+
 # --- 4b: 1-byte segments to a host service that does not read
 # (a frame lent in place costs its bytes and its pbuf, about 115 bytes:
 # 8 MiB take some 73 000 of them, and under ASan the switch may drop a

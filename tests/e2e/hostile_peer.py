@@ -16,6 +16,8 @@ kernel never sees (nor resets) these connections.
                                  held HOLD seconds (default 6) without
                                  acknowledging anything
   dnsflood COUNT                 DNS-over-TCP queries, answers never read
+                                 (CONNS: over that many connections, in
+                                 turn, each with a small receive buffer)
   hold     PORT COUNT SECONDS    COUNT connections to the gateway, held
   idle     PORT                  one idle connection: seconds until closed
 """
@@ -201,30 +203,49 @@ def main():
         pump_arp(s, hosts, float(os.environ.get("HOLD", "6")))
     elif cmd == "dnsflood":
         count = int(sys.argv[2])
-        c = socket.create_connection((GW, 53), timeout=5)
-        c.setblocking(False)
+        nconn = int(os.environ.get("CONNS", "1"))
+        conns = []
+        for _ in range(nconn):
+            c = socket.socket()
+            if nconn > 1:
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            c.settimeout(5)
+            c.connect((GW, 53))
+            c.setblocking(False)
+            conns.append(c)
         q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04host\x0acontainers\x08internal\x00\x00\x01\x00\x01"
         m = struct.pack("!H", len(q)) + q
         batch = m * 100
         sent = 0
-        out = b""  # a batch's unsent rest: sent before the next batch,
-        # so the stream stays framed even when send() takes part of one
-        stall = time.time()
-        while sent < count and time.time() - stall < 3:
-            try:
-                if not out:
-                    out = batch
-                n = c.send(out)
-                out = out[n:]
-                if not out:
-                    sent += len(batch) // len(m)
-                if n:
-                    stall = time.time()
-            except BlockingIOError:
-                time.sleep(0.01)
-            except OSError:
+        # each connection's unsent rest of a batch: sent before its next
+        # batch, so the stream stays framed even when send() takes part
+        out = [b""] * nconn
+        stall = [time.time()] * nconn
+        while sent < count:
+            moved = progressed = False
+            for i, c in enumerate(conns):
+                if c is None or time.time() - stall[i] >= 3:
+                    continue
+                moved = True
+                try:
+                    if not out[i]:
+                        out[i] = batch
+                    n = c.send(out[i])
+                    out[i] = out[i][n:]
+                    if not out[i]:
+                        sent += len(batch) // len(m)
+                    if n:
+                        stall[i] = time.time()
+                        progressed = True
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    conns[i] = None
+            if not moved:
                 break
-        print("sent %d queries" % sent)
+            if not progressed:
+                time.sleep(0.01)
+        print("sent %d queries on %d connections" % (sent, nconn))
         time.sleep(float(os.environ.get("HOLD", "1")))
     elif cmd == "hold":
         port, count, secs = int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
