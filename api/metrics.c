@@ -255,6 +255,10 @@ static const struct met_row met_rows[] = {
 	{MET_FWD, MET_COUNTER, S(stack.gw_refused), "GatewayRefused",
 	 "qcw_net_forwarder_gateway_refused_total", "",
 	 "Connections to gateway ports reset past their cap"},
+	{MET_FWD, MET_COUNTER, S(stack.gw_vm_evicted), "GatewayVMEvicted",
+	 "qcw_net_forwarder_gateway_vm_evicted_total", "",
+	 "Gateway connections of the VM holding the most reset for another "
+	 "VM's"},
 	{MET_FWD, MET_COUNTER, S(fwd.bytes_in), "BytesIn",
 	 "qcw_net_forwarder_bytes_total", "direction=\"to_guest\"",
 	 "Bytes carried by forwards"},

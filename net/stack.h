@@ -74,6 +74,8 @@ struct stack_counters {
 	uint64_t arp_pin_refused; /* leases left unpinned: table share full */
 	uint64_t arp_query_refused; /* packets dropped: too many ARP queries */
 	uint64_t gw_refused; /* gateway connections reset past their cap */
+	/* -keep-serving: a VM's gateway connection reset for another VM's */
+	uint64_t gw_vm_evicted;
 	uint64_t policy_drops; /* packets the backend may not forward */
 };
 

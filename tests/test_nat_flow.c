@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "net/nat_flow.h"
+#include "net/vm_share.h"
 
 #define IP(a, b, c, d)                                                    \
 	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | \
@@ -427,6 +428,48 @@ static int vm_open(struct nat_table *t, struct test_flow *f, uint8_t vm,
 }
 
 /*
+ * vm_share.h (the gateway's listeners): alone a VM may hold the whole
+ * bound; a second VM taking its first makes the share half; the VM holding
+ * the most is found; VM 0 (the host) is counted by no one; a bound smaller
+ * than the VMs still leaves each one; counts go back to none.
+ */
+static void test_vm_hold(void **state)
+{
+	struct vm_hold h;
+	unsigned int i;
+
+	(void)state;
+	memset(&h, 0, sizeof(h));
+	for (i = 0; i < 8; i++)
+		vm_hold_add(&h, 3);
+	assert_int_equal(h.n_vms, 1);
+	assert_false(vm_hold_over(&h, 3, 8)); /* alone: all 8 */
+	assert_int_equal(vm_hold_share(&h, 3, 8), 8);
+	assert_int_equal(vm_hold_share(&h, 5, 8), 4); /* once 5 holds one */
+	vm_hold_add(&h, 5);
+	assert_int_equal(h.n_vms, 2);
+	assert_true(vm_hold_over(&h, 3, 8));
+	assert_false(vm_hold_over(&h, 5, 8));
+	assert_int_equal(vm_hold_biggest(&h), 3);
+	vm_hold_add(&h, 0); /* the host's: not a VM's */
+	assert_int_equal(h.n_vms, 2);
+	assert_false(vm_hold_over(&h, 0, 8));
+	assert_int_equal(vm_hold_share(&h, 0, 8), 8);
+	assert_int_equal(vm_hold_share(&h, 7, 2), 1); /* 3 VMs, a bound of 2 */
+	vm_hold_add(&h, NAT_VMS); /* out of range: ignored */
+	assert_int_equal(h.n_vms, 2);
+	for (i = 0; i < 8; i++)
+		vm_hold_del(&h, 3);
+	vm_hold_del(&h, 3); /* one too many: stays at none */
+	assert_int_equal(h.by_vm[3], 0);
+	assert_int_equal(h.n_vms, 1);
+	assert_false(vm_hold_over(&h, 5, 8)); /* alone again */
+	vm_hold_del(&h, 5);
+	assert_int_equal(h.n_vms, 0);
+	assert_int_equal(vm_hold_biggest(&h), 0);
+}
+
+/*
  * VMs sharing a table (-keep-serving): one VM alone may fill it; a second
  * then gets its half (the first's flows make room), the first no more than
  * its share while the second holds flows, and all of it again alone; the
@@ -736,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_total_limit),
 		cmocka_unit_test(test_lru_evict),
 		cmocka_unit_test(test_vm_shares),
+		cmocka_unit_test(test_vm_hold),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_lru_sweep),

@@ -24,6 +24,8 @@
 #include "net/lwip/splice.h"
 #include "net/osock.h"
 #include "net/lwip/stack_lwip.h"
+#include "net/switch.h"
+#include "net/vm_share.h"
 #include "util/log.h"
 
 #define LWST_GW_BACKLOG 255
@@ -40,6 +42,7 @@ struct lwst_listener {
 	struct lwst_listener *next;
 	unsigned int open, max;
 	uint16_t port;
+	struct vm_hold vms; /* of open, each VM's (-keep-serving) */
 };
 
 struct stack_conn {
@@ -52,7 +55,18 @@ struct stack_conn {
 	int err; /* for owner.closed */
 	struct inaddr ip;
 	uint16_t port;
+	uint8_t vm; /* of a gateway listener's connection: whose */
 };
+
+/* lwst_gw_uncount() - @c no longer counts for its gateway listener */
+static void lwst_gw_uncount(struct stack_conn *c)
+{
+	if (!c->gw)
+		return;
+	c->gw->open--;
+	vm_hold_del(&c->gw->vms, c->vm);
+	c->gw = NULL;
+}
 
 static void lwst_conn_closed(struct splice *sp)
 {
@@ -66,8 +80,7 @@ static void lwst_conn_closed(struct splice *sp)
 		cs->all = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	if (c->gw)
-		c->gw->open--;
+	lwst_gw_uncount(c);
 	if (c->owner.closed)
 		c->owner.closed(c->owner.arg, c->err);
 	free(c);
@@ -226,6 +239,60 @@ int lwst_tcp_dial(struct stack *base, int fd, const struct inaddr *ip,
 	return 0;
 }
 
+/*
+ * lwst_gw_victim() - with -keep-serving, for a new connection of a VM
+ * under its share of @l's cap: the oldest connection of the VM holding
+ * the most, or NULL.
+ */
+static struct stack_conn *lwst_gw_victim(struct lwst_listener *l, uint8_t vm)
+{
+	uint8_t big = vm_hold_biggest(&l->vms);
+	struct stack_conn *c, *oldest = NULL;
+
+	if (!vm || !big || big == vm)
+		return NULL;
+	for (c = lwst_conns_of(l->st)->all; c; c = c->next) /* newest first */
+		if (c->gw == l && c->vm == big)
+			oldest = c;
+	return oldest;
+}
+
+/*
+ * lwst_gw_admit() - whether VM @vm may have one more connection of @l:
+ * past its share of the cap while other VMs hold some, no; at the cap, a
+ * VM under its share takes the place of the oldest connection of the VM
+ * holding the most (reset), as lwIP's NAT does with its flows.
+ */
+static bool lwst_gw_admit(struct lwst_listener *l, uint8_t vm)
+{
+	struct stack_conn *v;
+
+	if (vm_hold_over(&l->vms, vm, l->max)) {
+		lwst_counters(l->st)->gw_refused++;
+		log_rl("stack: a VM holds its share (%zu) of the %u "
+		       "connections to the gateway's port %u, connection reset",
+		       vm_hold_share(&l->vms, vm, l->max), l->max, l->port);
+		return false;
+	}
+	if (l->open < l->max)
+		return true;
+	v = lwst_gw_victim(l, vm);
+	if (!v) {
+		lwst_counters(l->st)->gw_refused++;
+		log_rl("stack: %u connections to the gateway's port %u "
+		       "(limit), connection reset",
+		       l->open, l->port);
+		return false;
+	}
+	lwst_counters(l->st)->gw_vm_evicted++;
+	log_rl("stack: %u connections to the gateway's port %u (limit), one "
+	       "of the VM holding the most reset for another VM's",
+	       l->open, l->port);
+	lwst_gw_uncount(v);
+	lwst_conn_end(v, true);
+	return true;
+}
+
 static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct lwst_listener *l = arg;
@@ -233,14 +300,14 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	struct inaddr peer;
 	int sv[2], r;
 	bool pipe;
+	uint8_t vm;
 
 	if (err != ERR_OK || !l)
 		return ERR_VAL;
-	if (l->open >= l->max) {
-		lwst_counters(l->st)->gw_refused++;
-		log_rl("stack: %u connections to the gateway's port %u "
-		       "(limit), connection reset",
-		       l->open, l->port);
+	vm = nat_vm_of_port(lwst_splice_ctx(l->st)->sw
+				    ? sw_input_port(lwst_splice_ctx(l->st)->sw)
+				    : -1);
+	if (!lwst_gw_admit(l, vm)) {
 		tcp_abort(pcb);
 		return ERR_ABRT;
 	}
@@ -264,7 +331,9 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_ABRT;
 	}
 	c->gw = l;
+	c->vm = vm;
 	l->open++;
+	vm_hold_add(&l->vms, vm);
 	c->sp.snd_cap = LWST_GW_SND_CAP;
 	c->sp.close_on_host_eof = true;
 	splice_start(&c->sp, pcb);

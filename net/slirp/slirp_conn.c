@@ -111,18 +111,26 @@ bool slirp_half_known(struct slirp_listener *l, const struct slirp_pkt *p)
 void slirp_listener_conn(struct slirp_listener *l, uint32_t ip, uint16_t port)
 {
 	struct slirp_half *h = half_find(l, ip, port);
+	uint8_t vm = slirp_input_vm(l->st);
+	bool share_over = vm_hold_over(&l->vms, vm, l->max_conns);
 	unsigned int i;
 
 	if (h)
 		h->ms = 0; /* the handshake completed */
 	slirp_syn_done(l->st, ip);
 	l->open++;
+	vm_hold_add(&l->vms, vm); /* both undone when libslirp lets go */
 	if (l->ring_len == SLIRP_PEER_RING) /* not accepted yet: forget one */
 		l->ring_head = (l->ring_head + 1) % SLIRP_PEER_RING,
 		l->ring_len--;
 	i = (l->ring_head + l->ring_len++) % SLIRP_PEER_RING;
 	l->ring[i].ip = ip;
-	l->ring[i].over = l->open > l->max_conns;
+	/*
+	 * With -keep-serving a VM past its share of the cap is refused too;
+	 * libslirp's sockets close only through libslirp, so a VM under its
+	 * share cannot take the place of another's connection here.
+	 */
+	l->ring[i].over = l->open > l->max_conns || share_over;
 }
 
 /* half_evict() - reset @h's connection inside libslirp, as its guest would. */

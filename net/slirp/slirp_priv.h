@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "net/nat_flow.h"
+#include "net/vm_share.h"
 #include "net/netcfg.h"
 #include "net/slirp/slirp_frames.h"
 #include "net/slirp/slirp_hold.h"
@@ -96,12 +97,13 @@ struct slirp_listener {
 	int fd;
 	uint16_t port;
 	unsigned int max_conns, open;
+	struct vm_hold vms; /* of open, each VM's (-keep-serving) */
 	stack_accept_fn cb;
 	void *arg;
 	/* libslirp's connections to this socket, in accept order */
 	struct {
 		uint32_t ip;
-		bool over; /* past max_conns when it was made */
+		bool over; /* past max_conns (or its VM's share) when made */
 	} ring[SLIRP_PEER_RING];
 	unsigned int ring_head, ring_len;
 	struct slirp_half half[SLIRP_HALF_MAX];

@@ -475,8 +475,10 @@ static void fd_drop(struct slirp_stack *st, int fd)
 	trim_maybe(st);
 	if (e->listen_port && !e->gone) {
 		l = slirp_listener_find(st, e->listen_port);
-		if (l && l->open)
+		if (l && l->open) {
 			l->open--;
+			vm_hold_del(&l->vms, e->vm);
+		}
 	}
 	st->pending++;
 	uv_close((uv_handle_t *)&e->poll, fd_closed);
@@ -508,8 +510,10 @@ static void fd_polled(uv_poll_t *p, int status, int events)
 			slirp_listener_find(e->st, e->listen_port);
 
 		e->gone = true;
-		if (l && l->open)
+		if (l && l->open) {
 			l->open--;
+			vm_hold_del(&l->vms, e->vm);
+		}
 	}
 	e->revents |= r;
 	e->st->any_revents = true;

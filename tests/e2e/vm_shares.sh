@@ -60,9 +60,84 @@ while True:
         f.write("%d\n" % alive)
 '
 holder() { lab_spawn "$1" "$3.log" python3 -c "$HOLDER" "$2" "$3"; }
+# dns_holder NETNS N OUT: the same with connections to the gateway's DNS
+# (a query answered on each, again every second: DNS closes idle ones)
+DNS_HOLDER='
+import socket, struct, sys, time
+n, out = int(sys.argv[1]), sys.argv[2]
+q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04host\x0acontainers\x08internal\x00\x00\x01\x00\x01"
+def read(s, k):
+    b = b""
+    while len(b) < k:
+        d = s.recv(k - len(b))
+        if not d:
+            raise OSError("closed")
+        b += d
+    return b
+def ask(s):
+    s.sendall(struct.pack("!H", len(q)) + q)
+    read(s, struct.unpack("!H", read(s, 2))[0])
+held, ok = [], 0
+for i in range(n):
+    s = socket.socket()
+    s.settimeout(3)
+    try:
+        s.connect(("192.168.127.1", 53))
+        ask(s)
+        ok += 1
+        held.append(s)
+    except OSError:
+        pass
+with open(out, "w") as f:
+    f.write("%d\n" % ok)
+while True:
+    time.sleep(1)
+    alive = 0
+    for s in held:
+        try:
+            ask(s)
+            alive += 1
+        except OSError:
+            pass
+    with open(out + ".alive", "w") as f:
+        f.write("%d\n" % alive)
+'
+dns_holder() { lab_spawn "$1" "$3.log" python3 -c "$DNS_HOLDER" "$2" "$3"; }
+count_is() { wait_until "$1" sh -c "[ \"\$(cat $2 2>/dev/null)\" = $3 ]"; }
+stat_fwd() {
+	stats | python3 -c "import json,sys; print(json.load(sys.stdin)['Forwarder']['$1'])"
+}
+
+# dns_shares: connections to the gateway's DNS (-gateway-dns-conns 8) are
+# shared the same way: the first VM holds 5, the second 1; the first, at
+# its share (4), is refused another while the cap has room, the second
+# still opens 2 (the cap); on lwIP a third of the second's, under its
+# share with the cap full, takes the place of one of the first VM's
+# (GatewayVMEvicted). Before, the first VM could hold all 8.
+dns_shares()
+{
+	dns_holder "$LAB_GUEST" 5 "$LAB_DIR/da"
+	t_check "DNS: the first VM opens 5 connections to the gateway's DNS" \
+		count_is 30 "$LAB_DIR/da" 5
+	dns_holder "$G2" 1 "$LAB_DIR/db"
+	t_check "DNS: the second VM opens 1" count_is 30 "$LAB_DIR/db" 1
+	dns_holder "$LAB_GUEST" 1 "$LAB_DIR/da2"
+	t_check "DNS: the first VM, at its share (4 of 8), is refused a 6th" \
+		count_is 30 "$LAB_DIR/da2" 0
+	dns_holder "$G2" 2 "$LAB_DIR/db2"
+	t_check "DNS: the second VM opens 2 more (the cap of 8)" \
+		count_is 30 "$LAB_DIR/db2" 2
+	[ $SLIRP = 1 ] && return
+	dns_holder "$G2" 1 "$LAB_DIR/db3"
+	t_check "DNS: at the cap, the second VM (3 of its 4) still opens one" \
+		count_is 30 "$LAB_DIR/db3" 1
+	t_check "... in place of one of the first VM's (GatewayVMEvicted $(stat_fwd GatewayVMEvicted))" \
+		test "$(stat_fwd GatewayVMEvicted)" = 1
+	t_check "... which keeps the other 4" count_is 10 "$LAB_DIR/da.alive" 4
+}
 
 lab_init vm_shares
-lab_start_backend qcw -keep-serving -max-flows 64 \
+lab_start_backend qcw -keep-serving -max-flows 64 -gateway-dns-conns 8 \
 	-listen "unix://$LAB_DIR/api.sock"
 lab_start_bridge
 lab_static_ip "$LAB_GUEST_IP"
@@ -117,6 +192,7 @@ if [ $SLIRP = 1 ]; then
 		wait_until 30 sh -c "[ \"\$(cat $LAB_DIR/b2 2>/dev/null)\" = 4 ]"
 	t_check "the first VM's 40 stay open" \
 		wait_until 10 sh -c "[ \"\$(cat $LAB_DIR/a.alive 2>/dev/null)\" = 40 ]"
+	dns_shares
 	t_check "qcw-net is alive" kill -0 "$LAB_BACKEND_PID"
 	t_summary
 	exit
@@ -135,5 +211,6 @@ holder "$LAB_GUEST" 1 "$LAB_DIR/a2"
 t_check "the first VM, at its share, is refused another" \
 	wait_until 20 sh -c "[ \"\$(cat $LAB_DIR/a2 2>/dev/null)\" = 0 ]"
 t_check "... counted (VMShareRefused > 0)" test "$(stat_nat VMShareRefused)" -gt 0
+dns_shares
 t_check "qcw-net is alive" kill -0 "$LAB_BACKEND_PID"
 t_summary
