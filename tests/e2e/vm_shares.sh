@@ -27,44 +27,15 @@ stats() { lab_net curl -sf --unix-socket "$LAB_DIR/api.sock" http://qcw/stats; }
 stat_nat() {
 	stats | python3 -c "import json,sys; print(json.load(sys.stdin)['NAT']['$1'])"
 }
-# holder NETNS N OUT: open N connections to the host service one by one,
-# write how many opened to OUT, hold them until killed; each connection is
-# checked with a byte echoed back, so a RST (refused) counts as not opened
+# holder NETNS N OUT [dns]: open N connections one by one to the host
+# service (an echo) or, with dns, to the gateway's DNS; write how many
+# opened to OUT, hold them until killed, and write how many still answer
+# every second to OUT.alive. Each connection is checked with a byte echoed
+# back (a DNS query answered: DNS also closes idle ones), so a RST
+# (refused) counts as not opened.
 HOLDER='
-import socket, sys, time
-n, out = int(sys.argv[1]), sys.argv[2]
-held, ok = [], 0
-for i in range(n):
-    s = socket.socket()
-    s.settimeout(5)
-    try:
-        s.connect(("'$HOST'", 8085))
-        s.sendall(b"a")
-        if s.recv(1) == b"a":
-            ok += 1
-            held.append(s)
-    except OSError:
-        pass
-with open(out, "w") as f:
-    f.write("%d\n" % ok)
-while True:
-    time.sleep(1)
-    alive = 0
-    for s in held:
-        try:
-            s.sendall(b"a")
-            alive += s.recv(1) == b"a"
-        except OSError:
-            pass
-    with open(out + ".alive", "w") as f:
-        f.write("%d\n" % alive)
-'
-holder() { lab_spawn "$1" "$3.log" python3 -c "$HOLDER" "$2" "$3"; }
-# dns_holder NETNS N OUT: the same with connections to the gateway's DNS
-# (a query answered on each, again every second: DNS closes idle ones)
-DNS_HOLDER='
 import socket, struct, sys, time
-n, out = int(sys.argv[1]), sys.argv[2]
+n, out, dns = int(sys.argv[1]), sys.argv[2], len(sys.argv) > 3
 q = b"\x00\x01\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x04host\x0acontainers\x08internal\x00\x00\x01\x00\x01"
 def read(s, k):
     b = b""
@@ -75,14 +46,17 @@ def read(s, k):
         b += d
     return b
 def ask(s):
-    s.sendall(struct.pack("!H", len(q)) + q)
-    read(s, struct.unpack("!H", read(s, 2))[0])
+    if dns:
+        s.sendall(struct.pack("!H", len(q)) + q)
+        read(s, struct.unpack("!H", read(s, 2))[0])
+    elif s.sendall(b"a") or read(s, 1) != b"a":
+        raise OSError("no echo")
 held, ok = [], 0
 for i in range(n):
     s = socket.socket()
-    s.settimeout(3)
+    s.settimeout(5)
     try:
-        s.connect(("192.168.127.1", 53))
+        s.connect(("192.168.127.1", 53) if dns else ("'$HOST'", 8085))
         ask(s)
         ok += 1
         held.append(s)
@@ -102,7 +76,8 @@ while True:
     with open(out + ".alive", "w") as f:
         f.write("%d\n" % alive)
 '
-dns_holder() { lab_spawn "$1" "$3.log" python3 -c "$DNS_HOLDER" "$2" "$3"; }
+holder() { lab_spawn "$1" "$3.log" python3 -c "$HOLDER" "$2" "$3" $4; }
+dns_holder() { holder "$1" "$2" "$3" dns; }
 count_is() { wait_until "$1" sh -c "[ \"\$(cat $2 2>/dev/null)\" = $3 ]"; }
 stat_fwd() {
 	stats | python3 -c "import json,sys; print(json.load(sys.stdin)['Forwarder']['$1'])"
