@@ -210,12 +210,8 @@ static unsigned int nat_vms_with(const struct nat_table *t, uint8_t vm)
 
 size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm)
 {
-	unsigned int n = vm ? nat_vms_with(t, vm) : 0;
-
-	if (n < 2)
-		return t->max_flows;
 	/* more VMs than flows: one each, and the table's own rules */
-	return t->max_flows / n ? t->max_flows / n : 1;
+	return nat_vm_share(t->max_flows, vm ? nat_vms_with(t, vm) : 0);
 }
 
 bool nat_table_vm_over(const struct nat_table *t, uint8_t vm)

@@ -59,6 +59,17 @@ static inline uint8_t nat_vm_of_port(int id)
 	return id >= 0 && id < NAT_VMS - 1 ? (uint8_t)(id + 1) : 0;
 }
 
+/*
+ * nat_vm_share() - what each of @n VMs holding some of a bound of @max may
+ * hold: all of it when fewer than two do, else its part, at least one.
+ */
+static inline size_t nat_vm_share(size_t max, unsigned int n)
+{
+	if (n < 2)
+		return max;
+	return max / n ? max / n : 1;
+}
+
 #define NAT_ADDR6_LEN 32
 
 /*

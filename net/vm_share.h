@@ -31,21 +31,25 @@ static inline void vm_hold_del(struct vm_hold *h, uint8_t vm)
 		h->n_vms--;
 }
 
+/* vm_hold_with() - the VMs holding any once @vm (not 0) holds one */
+static inline unsigned int vm_hold_with(const struct vm_hold *h, uint8_t vm)
+{
+	return h->n_vms + !h->by_vm[vm];
+}
+
 /* vm_hold_share() - what @vm may hold of @max, once it holds one */
 static inline size_t vm_hold_share(const struct vm_hold *h, uint8_t vm,
 				   size_t max)
 {
-	unsigned int n = h->n_vms + (vm && vm < NAT_VMS && !h->by_vm[vm]);
-
-	if (!vm || n < 2)
+	if (!vm || vm >= NAT_VMS)
 		return max;
-	return max / n ? max / n : 1;
+	return nat_vm_share(max, vm_hold_with(h, vm));
 }
 
 /* vm_hold_over() - @vm shares @max with other VMs and holds its share */
 static inline bool vm_hold_over(const struct vm_hold *h, uint8_t vm, size_t max)
 {
-	return vm && vm < NAT_VMS && h->n_vms + !h->by_vm[vm] >= 2 &&
+	return vm && vm < NAT_VMS && vm_hold_with(h, vm) >= 2 &&
 	       h->by_vm[vm] >= vm_hold_share(h, vm, max);
 }
 

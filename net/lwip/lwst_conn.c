@@ -24,7 +24,6 @@
 #include "net/lwip/splice.h"
 #include "net/osock.h"
 #include "net/lwip/stack_lwip.h"
-#include "net/switch.h"
 #include "net/vm_share.h"
 #include "util/log.h"
 
@@ -304,9 +303,7 @@ static err_t lwst_gw_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 
 	if (err != ERR_OK || !l)
 		return ERR_VAL;
-	vm = nat_vm_of_port(lwst_splice_ctx(l->st)->sw
-				    ? sw_input_port(lwst_splice_ctx(l->st)->sw)
-				    : -1);
+	vm = lwst_input_vm(l->st);
 	if (!lwst_gw_admit(l, vm)) {
 		tcp_abort(pcb);
 		return ERR_ABRT;

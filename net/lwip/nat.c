@@ -21,7 +21,6 @@
 
 #include "util/log.h"
 #include "net/pkt.h"
-#include "net/switch.h"
 #include "net/lwip/splice.h"
 
 static void nat_sweep_cb(uv_timer_t *t)
@@ -222,15 +221,6 @@ int nat_ip4_input(struct nat *nat, struct pbuf *p, struct netif *inp)
 	nat_dispatch(nat, &pk, netcfg_nat_check(nat->cfg, pk.dst));
 	return 1;
 }
-
-uint8_t nat_input_vm(const struct nat *nat)
-{
-	const struct sw *sw = lwst_splice_ctx(nat->st)->sw;
-
-	return nat_vm_of_port(sw ? sw_input_port(sw) : -1);
-}
-
-_Static_assert(SW_MAX_PORTS + 1 == NAT_VMS, "a table tells every port apart");
 
 void nat_dispatch(struct nat *nat, struct nat_pkt *pk,
 		  enum netcfg_nat_verdict verdict)

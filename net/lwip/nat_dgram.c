@@ -101,7 +101,7 @@ static void nat_dgram_evict(struct nat *nat, uint8_t proto)
 static struct nat_dgram *nat_dgram_new(struct nat *nat, const struct nat_key *k)
 {
 	struct nat_table *t = nat_dgram_table(nat, k->proto);
-	uint8_t vm = nat_input_vm(nat);
+	uint8_t vm = lwst_input_vm(nat->st); /* its flows' shares */
 	struct nat_flow *v = nat_table_vm_victim(t, vm);
 	struct nat_dgram *d;
 	int r;

@@ -118,13 +118,6 @@ struct pbuf *nat_icmp_from_host(struct nat_dgram *d, const uint8_t *buf,
 void nat_udp_refused(struct nat_dgram *d);
 
 /*
- * nat_input_vm() - the VM the packet being input came from: its switch
- * port + 1, 0 when not known (the flow tables share themselves out by it;
- * asked when a flow is made, not for every packet).
- */
-uint8_t nat_input_vm(const struct nat *nat);
-
-/*
  * nat_dispatch() - @pk (either family) with the policy's @verdict on its
  * destination: refused, or to its protocol's handler. Consumes @pk.
  */

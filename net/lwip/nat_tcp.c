@@ -626,7 +626,7 @@ void nat_tcp_input(struct nat *nat, struct nat_pkt *pk)
 	nat_key_from_pkt(&k, pk, IP_PROTO_TCP, be16_get(th), be16_get(th + 2));
 	f = nat_table_find(&nat->tcp, &k);
 	if (!f) {
-		k.vm = nat_input_vm(nat);
+		k.vm = lwst_input_vm(nat->st);
 		nat_tcp_new(nat, pk, &k);
 		return;
 	}

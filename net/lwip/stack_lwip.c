@@ -58,6 +58,7 @@
 #include "util/log.h"
 #include "net/lwip/nat.h"
 #include "net/lwip/ackhold.h"
+#include "net/nat_flow.h"
 #include "net/pkt.h"
 #include "net/lwip/splice.h"
 #include "net/lwip/txring.h"
@@ -693,6 +694,15 @@ struct splice_ctx *lwst_splice_ctx(struct lwst *st)
 {
 	return &st->splice;
 }
+
+uint8_t lwst_input_vm(struct lwst *st)
+{
+	const struct sw *sw = st->splice.sw;
+
+	return nat_vm_of_port(sw ? sw_input_port(sw) : -1);
+}
+
+_Static_assert(SW_MAX_PORTS + 1 == NAT_VMS, "a table tells every port apart");
 
 struct nat *lwst_splice_nat(struct splice_ctx *ctx)
 {

@@ -33,6 +33,11 @@ struct netif *lwst_netif(struct lwst *st);
 /* lwst_splice_ctx() - shared state of the TCP data paths (splice.h). */
 struct splice_ctx *lwst_splice_ctx(struct lwst *st);
 /*
+ * lwst_input_vm() - the VM (switch port id + 1, net/nat_flow.h) whose
+ * frame the stack is taking now; 0 outside a frame's input.
+ */
+uint8_t lwst_input_vm(struct lwst *st);
+/*
  * lwst_splice_nat() - the NAT of the stack whose splice context is @ctx
  * (NULL once the NAT is destroyed): a connection need not keep it.
  */

@@ -191,7 +191,7 @@ struct slirp_stack {
 	struct slirp_fd **fds;
 	size_t fds_cap;
 	size_t nfds, nfds_peak; /* entries in it now, most since a trim */
-	uint32_t vm_fds[NAT_VMS]; /* of them, each VM's (slirp_fd.vm) */
+	struct vm_hold vm_fds; /* of them, each VM's (slirp_fd.vm) */
 	struct slirp_pollent *cur, *prev;
 	size_t ncur, nprev, pcap;
 	unsigned int gen; /* fills so far */

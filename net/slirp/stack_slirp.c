@@ -461,25 +461,36 @@ static void trim_maybe(struct slirp_stack *st)
 	}
 }
 
+/*
+ * listener_let_go() - @e, libslirp's connection to a gateway listener,
+ * no longer counts for the listener's cap (once: its owner closed its
+ * end, or libslirp let go of it).
+ */
+static void listener_let_go(struct slirp_fd *e)
+{
+	struct slirp_listener *l;
+
+	if (!e->listen_port || e->gone)
+		return;
+	e->gone = true;
+	l = slirp_listener_find(e->st, e->listen_port);
+	if (l && l->open) {
+		l->open--;
+		vm_hold_del(&l->vms, e->vm);
+	}
+}
+
 static void fd_drop(struct slirp_stack *st, int fd)
 {
 	struct slirp_fd *e;
-	struct slirp_listener *l;
 
 	if (fd < 0 || (size_t)fd >= st->fds_cap || !st->fds[fd])
 		return;
 	e = st->fds[fd];
 	st->fds[fd] = NULL;
-	if (e->vm)
-		st->vm_fds[e->vm]--;
+	vm_hold_del(&st->vm_fds, e->vm);
 	trim_maybe(st);
-	if (e->listen_port && !e->gone) {
-		l = slirp_listener_find(st, e->listen_port);
-		if (l && l->open) {
-			l->open--;
-			vm_hold_del(&l->vms, e->vm);
-		}
-	}
+	listener_let_go(e);
 	st->pending++;
 	uv_close((uv_handle_t *)&e->poll, fd_closed);
 }
@@ -503,18 +514,9 @@ static void fd_polled(uv_poll_t *p, int status, int events)
 		if (events & UV_DISCONNECT)
 			r |= SLIRP_POLL_HUP;
 	}
-	if ((r & (SLIRP_POLL_HUP | SLIRP_POLL_ERR)) && e->listen_port &&
-	    !e->gone) {
-		/* the owner closed its end: no longer open for the cap */
-		struct slirp_listener *l =
-			slirp_listener_find(e->st, e->listen_port);
-
-		e->gone = true;
-		if (l && l->open) {
-			l->open--;
-			vm_hold_del(&l->vms, e->vm);
-		}
-	}
+	/* the owner closed its end: no longer open for the cap */
+	if (r & (SLIRP_POLL_HUP | SLIRP_POLL_ERR))
+		listener_let_go(e);
 	e->revents |= r;
 	e->st->any_revents = true;
 }
@@ -551,8 +553,7 @@ static struct slirp_fd *fd_get(struct slirp_stack *st, int fd)
 	e->fd = fd;
 	/* libslirp opens sockets inside slirp_input() of the guest's frame */
 	e->vm = slirp_input_vm(st);
-	if (e->vm)
-		st->vm_fds[e->vm]++;
+	vm_hold_add(&st->vm_fds, e->vm);
 	st->fds[fd] = e;
 	if (++st->nfds > st->nfds_peak)
 		st->nfds_peak = st->nfds;
@@ -1221,17 +1222,14 @@ static bool dial6_reply(struct slirp_stack *st, const uint8_t *f,
 static bool slirp_vm_over(const struct slirp_stack *st, uint8_t vm)
 {
 	unsigned int i, n = 0;
-	size_t share;
 
 	if (!vm)
 		return false;
 	for (i = 1; i < NAT_VMS; i++)
-		if (i == vm || st->vm_fds[i] || st->udp.by_vm[i])
+		if (i == vm || st->vm_fds.by_vm[i] || st->udp.by_vm[i])
 			n++;
-	if (n < 2)
-		return false;
-	share = st->lim.budget / n ? st->lim.budget / n : 1;
-	return (size_t)st->vm_fds[vm] + st->udp.by_vm[vm] >= share;
+	return n >= 2 && (size_t)st->vm_fds.by_vm[vm] + st->udp.by_vm[vm] >=
+				 nat_vm_share(st->lim.budget, n);
 }
 
 /*
@@ -1242,18 +1240,21 @@ static bool slirp_vm_over(const struct slirp_stack *st, uint8_t vm)
 static bool slirp_vm_refuse(struct slirp_stack *st, const uint8_t *f,
 			    const struct slirp_pkt *p)
 {
-	uint8_t vm = slirp_input_vm(st);
+	uint8_t vm;
 
+	/* a new connection only: not asked for every segment */
 	if (p->proto != 6 ||
-	    (p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) != SLIRP_TCP_SYN ||
-	    !slirp_vm_over(st, vm))
+	    (p->tcp_flags & (SLIRP_TCP_SYN | SLIRP_TCP_ACK)) != SLIRP_TCP_SYN)
+		return false;
+	vm = slirp_input_vm(st);
+	if (!slirp_vm_over(st, vm))
 		return false;
 	st->nat.vm_share_refused++;
 	st->nat.tcp.refused++;
 	send_rst(st, f, p);
 	log_rl("stack slirp: a VM holds %u of the flows' budget of %u, its "
 	       "share: its new connection refused",
-	       st->vm_fds[vm] + st->udp.by_vm[vm], st->lim.budget);
+	       st->vm_fds.by_vm[vm] + st->udp.by_vm[vm], st->lim.budget);
 	return true;
 }
 

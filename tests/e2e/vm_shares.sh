@@ -49,7 +49,9 @@ def ask(s):
     if dns:
         s.sendall(struct.pack("!H", len(q)) + q)
         read(s, struct.unpack("!H", read(s, 2))[0])
-    elif s.sendall(b"a") or read(s, 1) != b"a":
+        return
+    s.sendall(b"a")
+    if read(s, 1) != b"a":
         raise OSError("no echo")
 held, ok = [], 0
 for i in range(n):
