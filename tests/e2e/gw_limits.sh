@@ -242,12 +242,21 @@ SYN_SUBNET=1 SYN_SECS=60 SYN_STOP="$LAB_DIR/synstop" SYN_RATE=$rate \
 	lab_guest $PEER synflood 53 100000000 >"$LAB_DIR/synflood2.out" 2>&1 &
 flood=$!
 sleep 1
+# timed ROUND CHECK: run CHECK; a failure says which and after how long
+timed() {
+	local t0 t1
+	t0=$(date +%s%N)
+	"$2" && return 0
+	t1=$(date +%s%N)
+	echo "# round $1: $2 failed after $(((t1 - t0) / 1000000)) ms (SynEvicted $(stat Stack SynEvicted), ArpQueryRefused $(stat Stack ArpQueryRefused), the guest's tap dropped $(lab_guest cat /sys/class/net/"$LAB_TAP"/statistics/tx_dropped) frames)"
+	return 1
+}
 ok_dns=0 ok_api=0 ok_static=0 during=0
 for i in 1 2 3 4 5; do
-	dig_tcp && ok_dns=$((ok_dns + 1))
-	api_ok && ok_api=$((ok_api + 1))
-	dig_static && ok_static=$((ok_static + 1))
-	api_static && ok_static=$((ok_static + 1))
+	timed $i dig_tcp && ok_dns=$((ok_dns + 1))
+	timed $i api_ok && ok_api=$((ok_api + 1))
+	timed $i dig_static && ok_static=$((ok_static + 1))
+	timed $i api_static && ok_static=$((ok_static + 1))
 	kill -0 $flood 2>/dev/null && during=$((during + 1))
 done
 touch "$LAB_DIR/synstop"
