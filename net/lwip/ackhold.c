@@ -39,32 +39,36 @@ static size_t ackhold_tcp_at(const uint8_t *f, size_t len, bool *v6)
 
 /*
  * ackhold_pure() - the length of a pure ACK (no IP options, extension
- * headers or fragments, TCP ACK only, no options or data) of the TCP
- * frame whose header is at @at, or 0
+ * headers or fragments, TCP ACK only, no data, no TCP options but
+ * timestamps) of the TCP frame whose header is at @at, or 0
  */
 static size_t ackhold_pure(const uint8_t *f, size_t len, size_t at, bool v6)
 {
-	size_t n = v6 ? ACKHOLD_LEN6 : ACKHOLD_LEN;
+	size_t n = v6 ? ACKHOLD_LEN6 : ACKHOLD_LEN, opt;
 
-	if (len < n || at != n - 20 || f[at + 12] != 0x50 ||
-	    f[at + 13] != PKT_TCP_ACK_FLAG)
+	if (len < n || at != n - 20 || f[at + 13] != PKT_TCP_ACK_FLAG)
+		return 0;
+	if (f[at + 12] == 0x50)
+		opt = 0;
+	else if (f[at + 12] == 0x80 && len >= n + ACKHOLD_TS &&
+		 be32_get(f + at + 20) == 0x0101080a)
+		opt = ACKHOLD_TS;
+	else
 		return 0;
 	if (v6)
-		return be16_get(f + PKT_IP4 + 4) == 20 ? n : 0;
-	return be16_get(f + PKT_IP4_TOTLEN) == 40 &&
+		return be16_get(f + PKT_IP4 + 4) == 20 + opt ? n + opt : 0;
+	return be16_get(f + PKT_IP4_TOTLEN) == 40 + opt &&
 			       (be16_get(f + PKT_IP4_FRAG) & 0x3fff) == 0
-		       ? n
+		       ? n + opt
 		       : 0;
 }
 
 /* same connection: family, addresses, then ports (at @at in @a) */
 static bool ackhold_same_flow(const uint8_t *a, size_t at, bool v6,
-			      const uint8_t *held, size_t held_len)
+			      const uint8_t *held, size_t hat)
 {
-	size_t hat = held_len - 20;
-
-	if (v6 != (held_len == ACKHOLD_LEN6))
-		return false;
+	if (at != hat)
+		return false; /* the other family */
 	return !memcmp(a + (v6 ? PKT_IP4 + 8 : PKT_IP4_SRC),
 		       held + (v6 ? PKT_IP4 + 8 : PKT_IP4_SRC), v6 ? 32 : 8) &&
 	       !memcmp(a + at, held + hat, 4);
@@ -75,6 +79,7 @@ static void ackhold_remove(struct ackhold *h, unsigned int i)
 	memmove(h->held[i], h->held[i + 1],
 		(size_t)(h->n - i - 1) * sizeof(h->held[0]));
 	memmove(h->held_len + i, h->held_len + i + 1, (size_t)(h->n - i - 1));
+	memmove(h->held_at + i, h->held_at + i + 1, (size_t)(h->n - i - 1));
 	h->n--;
 }
 
@@ -93,7 +98,7 @@ bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
 		size_t olen = h->held_len[i];
 		int32_t d;
 
-		if (!ackhold_same_flow(frame, at, v6, o, olen))
+		if (!ackhold_same_flow(frame, at, v6, o, h->held_at[i]))
 			continue;
 		if (!pure) {
 			if (h->dir == ACKHOLD_IN)
@@ -112,6 +117,7 @@ bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
 			h->coalesced++;
 		}
 		memcpy(o, frame, pure);
+		h->held_len[i] = (uint8_t)pure;
 		return true;
 	}
 	if (!pure)
@@ -119,6 +125,7 @@ bool ackhold_input_tcp(struct ackhold *h, const uint8_t *frame, size_t len,
 	if (h->n >= h->max)
 		ackhold_flush(h, deliver, arg);
 	memcpy(h->held[h->n], frame, pure);
+	h->held_at[h->n] = (uint8_t)at;
 	h->held_len[h->n++] = (uint8_t)pure;
 	return true;
 }

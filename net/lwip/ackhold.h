@@ -19,7 +19,8 @@
  *  - ACKHOLD_OUT: the held ACK is dropped, superseded (lwIP's segment
  *    carries the same or a newer acknowledgement and window).
  *
- * IPv4 and IPv6 (no extension headers) alike. Pure data structure over
+ * IPv4 and IPv6 (no extension headers) alike, with or without the
+ * timestamp option (ACKHOLD_TS). Pure data structure over
  * frame bytes (offsets of net/pkt.h): no I/O, no lwIP.
  */
 #ifndef QCW_ACKHOLD_H
@@ -34,6 +35,13 @@
 #define ACKHOLD_MAX 32 /* connections held at most, either direction */
 #define ACKHOLD_LEN PKT_TCP4_LEN /* Ethernet + IPv4 + TCP, no options */
 #define ACKHOLD_LEN6 (ETH_HLEN_ + 40 + 20) /* the same over IPv6 */
+/*
+ * The only TCP options a held ACK may carry: NOP, NOP, timestamps (RFC
+ * 7323, appendix A), as Linux and lwIP put them on every segment once
+ * both sides agreed on timestamps.
+ */
+#define ACKHOLD_TS 12
+#define ACKHOLD_CAP (ACKHOLD_LEN6 + ACKHOLD_TS)
 
 enum ackhold_dir {
 	ACKHOLD_IN, /* the guest's ACKs: other frames deliver the held one */
@@ -46,8 +54,9 @@ struct ackhold {
 	enum ackhold_dir dir;
 	unsigned int n, max;
 	uint64_t coalesced; /* ACKs replaced or superseded, never delivered */
-	uint8_t held[ACKHOLD_MAX][ACKHOLD_LEN6];
-	uint8_t held_len[ACKHOLD_MAX]; /* ACKHOLD_LEN or ACKHOLD_LEN6 */
+	uint8_t held[ACKHOLD_MAX][ACKHOLD_CAP];
+	uint8_t held_len[ACKHOLD_MAX]; /* ACKHOLD_LEN(6), + ACKHOLD_TS */
+	uint8_t held_at[ACKHOLD_MAX]; /* where its TCP header starts */
 };
 
 /* ackhold_init() - empty, for @dir, holding up to @max (<= ACKHOLD_MAX). */

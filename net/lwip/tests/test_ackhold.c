@@ -8,6 +8,7 @@
  * same coalescing and duplicates, but a data/FIN/RST frame of the
  * connection supersedes its held ACK (dropped, counted), a frame in pieces
  * is judged by its header piece, and the batch's end sends what is held.
+ * ACKs with the timestamp option are held like those without.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -31,9 +32,11 @@ static void deliver(void *arg, const uint8_t *f, size_t len)
 {
 	struct sink *s = arg;
 
-	size_t at = len - 20; /* a held ACK has no options or data */
+	/* a held ACK has no data, and no options but timestamps */
+	size_t at = be16_get(f + 12) == 0x86dd ? ACKHOLD_LEN6 - 20
+					       : ACKHOLD_LEN - 20;
 
-	assert_true(len == ACKHOLD_LEN || len == ACKHOLD_LEN6);
+	assert_true(len == at + 20 || len == at + 20 + ACKHOLD_TS);
 	assert_true(s->n < 64);
 	s->ack[s->n] = be32_get(f + at + 8);
 	s->sport[s->n] = be16_get(f + at);
@@ -367,6 +370,77 @@ static void test_out_full_table(void **state)
 	assert_int_equal(h.max, ACKHOLD_MAX);
 }
 
+/*
+ * ts() - @f (a segment of seg() or seg6() of @len bytes, no payload) with
+ * the timestamp option: NOP, NOP, kind 8, length 10, TSval, TSecr, or
+ * with the 12 bytes of a SACK block (@sack) instead. Returns the new length.
+ */
+static size_t ts(uint8_t *f, size_t len, uint32_t tsval, bool sack)
+{
+	bool v6 = be16_get(f + 12) == 0x86dd;
+	size_t at = v6 ? ACKHOLD_LEN6 - 20 : ACKHOLD_LEN - 20;
+
+	assert_int_equal(len, at + 20);
+	if (v6)
+		be16_put(f + 18, 32);
+	else
+		be16_put(f + 16, 52);
+	f[at + 12] = 0x80;
+	be32_put(f + at + 20, sack ? 0x0101050a : 0x0101080a);
+	be32_put(f + at + 24, tsval);
+	be32_put(f + at + 28, 77);
+	return len + ACKHOLD_TS;
+}
+
+/*
+ * With timestamps agreed (every segment carries the option), pure ACKs are
+ * coalesced as before, both ways and both families, and the one delivered
+ * is the newest whole (its timestamp too); an ACK with any other option
+ * (SACK) is not held, nor is the header piece of a data segment.
+ */
+static void test_timestamps(void **state)
+{
+	struct ackhold h;
+	struct sink s = {0};
+	uint8_t f[2048], o[ACKHOLD_CAP];
+	size_t len, at = ACKHOLD_LEN - 20;
+	int dir;
+
+	(void)state;
+	for (dir = 0; dir < 2; dir++) {
+		memset(&s, 0, sizeof(s));
+		ackhold_init(&h, dir ? ACKHOLD_OUT : ACKHOLD_IN, 16);
+		len = ts(f, seg(f, 1000, 100, 500, 0x10, 0), 1, false);
+		assert_true(ackhold_input(&h, f, len, deliver, &s));
+		len = ts(f, seg(f, 1000, 200, 500, 0x10, 0), 2, false);
+		assert_true(ackhold_input(&h, f, len, deliver, &s));
+		len = ts(f, seg6(f, 1000, 300, 500, 0x10, 0), 3, false);
+		assert_true(ackhold_input(&h, f, len, deliver, &s));
+		len = ts(f, seg6(f, 1000, 400, 500, 0x10, 0), 4, false);
+		assert_true(ackhold_input(&h, f, len, deliver, &s));
+		assert_int_equal(h.n, 2);
+		assert_int_equal(h.coalesced, 2);
+		assert_int_equal(h.held_len[0], ACKHOLD_LEN + ACKHOLD_TS);
+		memcpy(o, h.held[0], ACKHOLD_LEN + ACKHOLD_TS);
+		assert_int_equal(be32_get(o + at + 24), 2);
+		/* a plain ACK of the same flow replaces one with the option */
+		len = seg(f, 1000, 250, 500, 0x10, 0);
+		assert_true(ackhold_input(&h, f, len, deliver, &s));
+		assert_int_equal(h.held_len[0], ACKHOLD_LEN);
+		/* SACK: not held; it releases (IN) or supersedes (OUT) */
+		len = ts(f, seg(f, 1000, 250, 500, 0x10, 0), 5, true);
+		assert_false(ackhold_input(&h, f, len, deliver, &s));
+		assert_int_equal(s.n, dir ? 0u : 1u);
+		/* the 66-byte header piece of a data segment with the option */
+		len = ts(f, seg(f, 2000, 9, 500, 0x10, 0), 6, false);
+		be16_put(f + 16, 52 + 1400);
+		assert_false(ackhold_input(&h, f, len, deliver, &s));
+		ackhold_flush(&h, deliver, &s);
+		assert_int_equal(s.n, dir ? 1u : 2u);
+		assert_int_equal(s.ack[s.n - 1], 400);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_out_segment_supersedes),
 		cmocka_unit_test(test_out_header_piece),
 		cmocka_unit_test(test_out_full_table),
+		cmocka_unit_test(test_timestamps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
