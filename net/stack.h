@@ -67,6 +67,8 @@ struct stack_counters {
 	uint64_t acks_coalesced; /* guest ACKs superseded within a batch */
 	uint64_t ooseq_dumps; /* out-of-order queues dropped, global budget */
 	uint64_t syn_evicted; /* half-open gateway connections dropped */
+	uint64_t syn_cookies; /* SYN-ACKs with a cookie, backlog full */
+	uint64_t syn_cookie_conns; /* connections a cookie's ACK opened */
 	uint64_t tw_evicted; /* TIME_WAIT connections freed early */
 	uint64_t tw_reused; /* TIME_WAIT freed for a new SYN of the same pair */
 	uint64_t pcbs_active, pcbs_time_wait; /* connections, once a second */

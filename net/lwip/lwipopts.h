@@ -136,7 +136,7 @@ unsigned int qcw_ooseq_limit(unsigned int max, int count);
 #define LWIP_TCP_KEEPALIVE 0
 #define TCP_KEEPINTVL_DEFAULT 10000UL /* ms */
 #define TCP_KEEPCNT_DEFAULT 6U
-#define LWIP_TCP_TIMESTAMPS 0
+#define LWIP_TCP_TIMESTAMPS 1
 /* one event function instead of five callback pointers in every pcb
  * (40 bytes): lwst_tcp_event.h */
 #define LWIP_CALLBACK_API 0
@@ -175,6 +175,8 @@ unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
 #define LWIP_HOOK_FILENAME "qcw_lwip_hooks.h"
 #define LWIP_HOOK_IP4_INPUT(p, inp) qcw_lwip_ip4_input_hook((p), (inp))
 #define LWIP_HOOK_IP6_INPUT(p, inp) qcw_lwip_ip6_input_hook((p), (inp))
+#define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) \
+	qcw_lwip_tcp_isn((lip), (lport), (rip), (rport))
 
 /*
  * Every call of tcp_output() and tcp_write() outside lwIP's tcp_out.c

@@ -58,6 +58,8 @@
 #include "util/log.h"
 #include "net/lwip/nat.h"
 #include "net/lwip/ackhold.h"
+#include "net/lwip/syncookie.h"
+#include "util/hash.h"
 #include "net/nat_flow.h"
 #include "net/pkt.h"
 #include "net/lwip/splice.h"
@@ -90,6 +92,8 @@
 #define STACK_PCB_SWEEP_MS 1000
 /* half-open connections of a gateway listener evicted at once, of 255 */
 #define STACK_GW_EVICT 128
+/* a full gateway backlog is searched for unresolved sources this often */
+#define STACK_GW_SCAN_MS 10
 /* DHCP leases pinned in lwIP's ARP table (see the top of the file) */
 #define STACK_ARP_PINS (ARP_TABLE_SIZE / 2)
 /* unresolved addresses queried at once; lwIP keeps them pending <= 5 s */
@@ -142,6 +146,13 @@ struct lwst {
 	size_t rx_held; /* bytes of receive buffers lwIP or a splice holds */
 	uint64_t pcb_sweep_at; /* loop time of the next TIME_WAIT count */
 	uint64_t rand; /* LWIP_RAND's state, never 0 */
+	/* SYN cookies for the gateway's ports (syncookie.h) */
+	uint64_t cookie_key;
+	uint64_t cookies_until; /* lwIP's clock: ACKs are checked until */
+	uint64_t gw_scan_at; /* lwIP's clock: a full backlog's next scan */
+	bool isn_forced; /* the next ISN lwIP takes is isn (a cookie's) */
+	bool drop_synack; /* lwIP's SYN-ACK to an ACKed cookie: not sent */
+	uint32_t isn;
 	unsigned int n_pins;
 	uint32_t pins[STACK_ARP_PINS]; /* addresses with a static ARP entry */
 	size_t arp_hint; /* ARP table index of the last resolved address */
@@ -191,6 +202,26 @@ uint32_t qcw_lwip_rand(void)
 	return (uint32_t)x;
 }
 
+/*
+ * qcw_lwip_tcp_isn() - LWIP_HOOK_TCP_ISN: a cookie's number for the SYN
+ * the cookie's ACK brought back (lwst_gw_cookie_ack()), else a random one.
+ */
+uint32_t qcw_lwip_tcp_isn(const struct ip_addr *lip, uint16_t lport,
+			  const struct ip_addr *rip, uint16_t rport)
+{
+	struct lwst *st = stack_the;
+
+	(void)lip;
+	(void)lport;
+	(void)rip;
+	(void)rport;
+	if (st && st->isn_forced) {
+		st->isn_forced = false;
+		return st->isn;
+	}
+	return qcw_lwip_rand();
+}
+
 void qcw_lwip_diag(const char *fmt, ...)
 {
 	char buf[256];
@@ -217,11 +248,13 @@ static void stack_send_held(void *arg, const uint8_t *f, size_t len)
  */
 static bool stack_hold_ack(struct lwst *st, struct pbuf *p)
 {
-	uint8_t f[ACKHOLD_LEN6];
+	uint8_t f[ACKHOLD_CAP];
 	const uint8_t *frame = p->payload;
 	size_t len = p->len;
 
-	if ((p->tot_len == ACKHOLD_LEN || p->tot_len == ACKHOLD_LEN6) &&
+	if ((p->tot_len == ACKHOLD_LEN || p->tot_len == ACKHOLD_LEN6 ||
+	     p->tot_len == ACKHOLD_LEN + ACKHOLD_TS ||
+	     p->tot_len == ACKHOLD_LEN6 + ACKHOLD_TS) &&
 	    p->len < p->tot_len) {
 		/* a frame of an ACK's size in pieces: look at it whole */
 		if (pbuf_copy_partial(p, f, p->tot_len, 0) != p->tot_len)
@@ -281,6 +314,11 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	struct pbuf *q;
 	int n = 0;
 
+	if (st->drop_synack && p->len >= PKT_TCP4_LEN &&
+	    be16_get((uint8_t *)p->payload + PKT_ETH_TYPE) == ETHTYPE_IP4 &&
+	    ((uint8_t *)p->payload)[PKT_IP4_PROTO] == 6 &&
+	    (((uint8_t *)p->payload)[PKT_TCP_FLAGS] & 0x12) == 0x12)
+		return ERR_OK; /* the guest had the cookie's SYN-ACK */
 	if ((st->in_batch || ackhold_held(&st->out_acks)) &&
 	    stack_hold_ack(st, p))
 		return ERR_OK;
@@ -517,6 +555,7 @@ static struct stack *lwst_create(const struct stack_env *env)
 	st->rand = 0x9e3779b97f4a7c15ull ^ (uint64_t)uv_hrtime();
 	if (!st->rand)
 		st->rand = 0x9e3779b97f4a7c15ull;
+	st->cookie_key = hash_seed(st) ^ (uint64_t)uv_hrtime();
 	ackhold_init(&st->in_acks, ACKHOLD_IN, STACK_ACK_HOLD_IN);
 	ackhold_init(&st->out_acks, ACKHOLD_OUT, STACK_ACK_HOLD_OUT);
 	stack_the = st;
@@ -970,19 +1009,11 @@ static bool stack_arp_known(const ip4_addr_t *ip)
 	return etharp_find_addr(NULL, ip, &mac, &found) >= 0;
 }
 
-/*
- * lwst_gw_syn() - a SYN for the gateway's own port @port (IPv4, or @v6):
- * when its listener's backlog (every half-open connection counts, lwIP
- * 2.1) is full, the oldest half of them go, so a flood of SYNs from
- * made-up sources keeps a bounded list of pcbs and a real client still
- * gets in.
- */
-void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
+/* lwst_gw_listener() - the gateway's listener of @port: IPv4, or @v6 */
+static struct tcp_pcb_listen *lwst_gw_listener(struct lwst *st, uint16_t port,
+					       bool v6)
 {
-	static struct tcp_pcb *v[256];
 	struct tcp_pcb_listen *l;
-	struct tcp_pcb *pcb;
-	unsigned int n = 0, i, k;
 
 	/* the gateway's listeners: its IPv4 address, IPv6's any address */
 	for (l = tcp_listen_pcbs.listen_pcbs; l; l = l->next)
@@ -992,34 +1023,187 @@ void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
 			: IP_IS_V4_VAL(l->local_ip) &&
 				     ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) ==
 					     lwip_htonl(st->cfg.gateway)))
-			break;
-	if (!l || l->accepts_pending < l->backlog)
-		return;
-	/*
-	 * New pcbs go to the head: the oldest are last. Those from an
-	 * address with no resolved ARP entry go first (made-up sources
-	 * cannot answer ARP; the guest did), then the oldest others.
-	 */
+			return l;
+	return NULL;
+}
+
+static bool lwst_gw_full(const struct tcp_pcb_listen *l)
+{
+	return l && l->accepts_pending >= l->backlog;
+}
+
+/*
+ * lwst_gw_evict() - drop up to @max of @l's half-open pcbs. New pcbs go
+ * to the head: the oldest are last. Those from an address with no
+ * resolved ARP entry go first (made-up sources cannot answer ARP; the
+ * guest did), then, unless @unresolved_only, the oldest of addresses
+ * without a DHCP lease, then the oldest others. Returns how many went.
+ */
+static unsigned int lwst_gw_evict(struct lwst *st, struct tcp_pcb_listen *l,
+				  bool v6, bool unresolved_only,
+				  unsigned int max)
+{
+	static struct tcp_pcb *v[256];
+	struct tcp_pcb *pcb;
+	unsigned int n = 0, i, k = 0;
+
 	for (pcb = tcp_active_pcbs; pcb && n < 256; pcb = pcb->next)
 		if (pcb->state == SYN_RCVD && pcb->listener == l)
 			v[n++] = pcb;
-	for (i = n, k = 0; !v6 && i-- > 0 && k < STACK_GW_EVICT;) {
+	for (i = n; !v6 && i-- > 0 && k < max;) {
 		if (!stack_arp_known(ip_2_ip4(&v[i]->remote_ip))) {
 			tcp_abandon(v[i], 0);
 			v[i] = NULL;
 			k++;
 		}
 	}
-	for (i = n; i-- > 0 && k < STACK_GW_EVICT;) {
+	for (i = n; !v6 && !unresolved_only && i-- > 0 && k < max;) {
+		if (v[i] &&
+		    stack_pin_find(st, lwip_ntohl(ip4_addr_get_u32(ip_2_ip4(
+					       &v[i]->remote_ip)))) < 0) {
+			tcp_abandon(v[i], 0);
+			v[i] = NULL;
+			k++;
+		}
+	}
+	for (i = n; !unresolved_only && i-- > 0 && k < max;) {
 		if (v[i]) {
 			tcp_abandon(v[i], 0);
 			k++;
 		}
 	}
 	st->cnt.syn_evicted += k;
-	log_rl("stack: SYN flood at the gateway's port %u: the oldest "
-	       "half-open connections dropped",
-	       port);
+	if (k)
+		log_rl("stack: SYN flood at the gateway's port %u: the oldest "
+		       "half-open connections dropped",
+		       l->local_port);
+	return k;
+}
+
+/*
+ * lwst_gw_syn() - a SYN for the gateway's own port @port (IPv6, or an
+ * IPv4 SYN that cannot have a cookie): when its listener's backlog (every
+ * half-open connection counts, lwIP 2.1) is full, the oldest half of
+ * them go, so a flood of SYNs from made-up sources keeps a bounded list
+ * of pcbs and a real client still gets in.
+ */
+void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
+{
+	struct tcp_pcb_listen *l = lwst_gw_listener(st, port, v6);
+
+	if (lwst_gw_full(l))
+		lwst_gw_evict(st, l, v6, false, STACK_GW_EVICT);
+}
+
+static void lwst_tuple4(struct syncookie_tuple *t, const uint8_t *ip, size_t hl)
+{
+	t->saddr = be32_get(ip + 12);
+	t->daddr = be32_get(ip + 16);
+	t->sport = be16_get(ip + hl);
+	t->dport = be16_get(ip + hl + 2);
+}
+
+/*
+ * lwst_gw_syn4() - an IPv4 SYN for a gateway port, its TCP header whole
+ * at @ip + @hl (@len bytes of IP packet there). With the listener's
+ * backlog full, room is made from sources that cannot answer ARP (a scan
+ * every STACK_GW_SCAN_MS at most: one per SYN took the whole CPU under a
+ * flood); otherwise the SYN gets a cookie instead (syncookie.h), or is
+ * dropped when its own source cannot answer ARP either. Returns true when
+ * the SYN was taken (the caller frees it).
+ */
+static bool lwst_gw_syn4(struct lwst *st, const uint8_t *ip, size_t hl,
+			 size_t len)
+{
+	struct tcp_pcb_listen *l =
+		lwst_gw_listener(st, be16_get(ip + hl + 2), false);
+	uint8_t f[SYNCOOKIE_SYNACK_LEN];
+	struct syncookie_tuple t;
+	const ip4_addr_t *found;
+	struct eth_addr *mac;
+	uint16_t mss, ours;
+	ip4_addr_t src;
+	uint32_t isn;
+	uint64_t now;
+
+	if (!lwst_gw_full(l))
+		return false;
+	/* a scan of the backlog at most every STACK_GW_SCAN_MS */
+	now = lwst_now(st);
+	if (now >= st->gw_scan_at) {
+		st->gw_scan_at = now + STACK_GW_SCAN_MS;
+		if (lwst_gw_evict(st, l, false, true, STACK_GW_EVICT))
+			return false;
+	}
+	lwst_tuple4(&t, ip, hl);
+	ip4_addr_set_u32(&src, lwip_htonl(t.saddr));
+	if (etharp_find_addr(NULL, &src, &mac, &found) < 0) {
+		st->cnt.syn_evicted++; /* dropped as from a full backlog */
+		return true;
+	}
+	isn = syncookie_make(st->cookie_key, &t, now,
+			     syncookie_syn_mss(ip + hl, len - hl), &mss);
+	ours = (uint16_t)(st->cfg.mtu > 40 + 536 ? st->cfg.mtu - 40 : 536);
+	syncookie_build_synack(f, mac->addr, st->cfg.gw_mac, &t, isn,
+			       be32_get(ip + hl + 4), ours);
+	sw_output_buf(st->sw, f, sizeof(f));
+	st->cnt.syn_cookies++;
+	st->cookies_until = now + 2 * SYNCOOKIE_SLOT_MS;
+	return true;
+}
+
+/*
+ * lwst_gw_cookie_ack() - an IPv4 ACK for a gateway port while cookies are
+ * out: when it brings back a cookie and lwIP has no connection of its
+ * pair, the guest's SYN is rebuilt for lwIP (room made in the backlog if
+ * need be), whose pcb takes the cookie as its ISN and whose SYN-ACK is
+ * not sent again; the ACK itself then completes the connection in lwIP.
+ */
+static void lwst_gw_cookie_ack(struct lwst *st, const uint8_t *ip, size_t hl,
+			       struct netif *inp)
+{
+	struct tcp_pcb_listen *l;
+	struct syncookie_tuple t;
+	struct tcp_pcb *pcb;
+	ip4_addr_t g, d;
+	struct pbuf *q;
+	uint32_t ack = be32_get(ip + hl + 8);
+	uint16_t mss;
+
+	lwst_tuple4(&t, ip, hl);
+	mss = syncookie_check(st->cookie_key, &t, lwst_now(st), ack - 1);
+	if (!mss)
+		return;
+	l = lwst_gw_listener(st, t.dport, false);
+	if (!l)
+		return;
+	ip4_addr_set_u32(&g, lwip_htonl(t.saddr));
+	ip4_addr_set_u32(&d, lwip_htonl(t.daddr));
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (pcb->remote_port == t.sport && pcb->local_port == t.dport &&
+		    IP_IS_V4_VAL(pcb->remote_ip) &&
+		    ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &g) &&
+		    ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &d))
+			return; /* a connection of the pair already */
+	if (lwst_gw_full(l) && !lwst_gw_evict(st, l, false, false, 1))
+		return;
+	q = pbuf_alloc(PBUF_RAW, SYNCOOKIE_SYN_LEN, PBUF_RAM);
+	if (!q) {
+		st->cnt.nomem_drops++;
+		return;
+	}
+	syncookie_build_syn(q->payload, &t, be32_get(ip + hl + 4) - 1,
+			    be16_get(ip + hl + 14), mss);
+	st->isn = ack - 1;
+	st->isn_forced = true;
+	st->drop_synack = true;
+	ip4_input(q, inp);
+	st->isn_forced = false;
+	st->drop_synack = false;
+	pcb = tcp_active_pcbs;
+	if (pcb && pcb->state == SYN_RCVD && pcb->remote_port == t.sport &&
+	    pcb->local_port == t.dport && pcb->lastack == ack - 1)
+		st->cnt.syn_cookie_conns++;
 }
 
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
@@ -1034,6 +1218,10 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 	if (dst == st->cfg.gateway && ip[9] == 6) {
 		size_t hl = (size_t)(ip[0] & 15) * 4;
 
+		bool whole = (be16_get(ip + 6) & 0x3fff) == 0 &&
+			     p->len >= hl + 20 &&
+			     p->len >= hl + (size_t)(ip[hl + 12] >> 4) * 4;
+
 		/* a first fragment of a SYN is left to lwIP's backlog */
 		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02) {
 			uint16_t dport = be16_get(ip + hl + 2);
@@ -1047,7 +1235,15 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 				lwst_tcp_tw_reuse(st, &g, be16_get(ip + hl), &l,
 						  dport);
 			}
-			lwst_gw_syn(st, dport, false);
+			if (whole && lwst_gw_syn4(st, ip, hl, p->len)) {
+				pbuf_free(p);
+				return 1;
+			}
+			if (!whole)
+				lwst_gw_syn(st, dport, false);
+		} else if (whole && (ip[hl + 13] & 0x16) == 0x10 &&
+			   st->cookies_until > lwst_now(st)) {
+			lwst_gw_cookie_ack(st, ip, hl, inp);
 		}
 		return 0;
 	}

@@ -1,0 +1,132 @@
+/*
+ * syncookie.c - SYN cookies for the gateway's TCP ports (see syncookie.h).
+ *
+ * The ISN: the top 29 bits are a keyed hash of the connection and the
+ * time slot, the low 3 bits index the MSS table below.
+ */
+#include "net/lwip/syncookie.h"
+
+#include <string.h>
+
+#include "net/pkt.h"
+#include "util/be.h"
+
+static const uint16_t syncookie_mss_tab[8] = {536,  1220, 1360, 1440,
+					      1460, 4016, 8960, 65480};
+
+static uint64_t syncookie_mix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint32_t syncookie_hash(uint64_t secret, const struct syncookie_tuple *t,
+			       uint64_t slot)
+{
+	uint64_t h;
+
+	h = syncookie_mix(secret ^ ((uint64_t)t->saddr << 32 | t->daddr));
+	h = syncookie_mix(h ^
+			  ((uint64_t)t->sport << 48 | (uint64_t)t->dport << 32 |
+			   (slot & 0xffffffffu)));
+	return (uint32_t)(h >> 32) & ~7u;
+}
+
+uint16_t syncookie_syn_mss(const uint8_t *tcp, size_t len)
+{
+	size_t off, i;
+
+	if (len < 20)
+		return 0;
+	off = (size_t)(tcp[12] >> 4) * 4;
+	if (off < 20 || off > len)
+		return 0;
+	for (i = 20; i < off;) {
+		uint8_t kind = tcp[i];
+
+		if (kind == 0) /* end of options */
+			return 0;
+		if (kind == 1) { /* NOP */
+			i++;
+			continue;
+		}
+		if (i + 1 >= off || tcp[i + 1] < 2 || i + tcp[i + 1] > off)
+			return 0; /* malformed */
+		if (kind == 2)
+			return tcp[i + 1] == 4 ? be16_get(tcp + i + 2) : 0;
+		i += tcp[i + 1];
+	}
+	return 0;
+}
+
+uint32_t syncookie_make(uint64_t secret, const struct syncookie_tuple *t,
+			uint64_t now_ms, uint16_t mss, uint16_t *use_mss)
+{
+	uint32_t idx = 0, i;
+
+	if (!mss)
+		mss = 536;
+	for (i = 1; i < 8; i++)
+		if (syncookie_mss_tab[i] <= mss)
+			idx = i;
+	*use_mss = syncookie_mss_tab[idx];
+	return syncookie_hash(secret, t, now_ms / SYNCOOKIE_SLOT_MS) | idx;
+}
+
+uint16_t syncookie_check(uint64_t secret, const struct syncookie_tuple *t,
+			 uint64_t now_ms, uint32_t isn)
+{
+	uint64_t slot = now_ms / SYNCOOKIE_SLOT_MS;
+
+	if ((isn & ~7u) == syncookie_hash(secret, t, slot) ||
+	    (slot && (isn & ~7u) == syncookie_hash(secret, t, slot - 1)))
+		return syncookie_mss_tab[isn & 7u];
+	return 0;
+}
+
+/* syncookie_put_tcp() - IPv4 header + TCP with the MSS option at @ip */
+static void syncookie_put_tcp(uint8_t *ip, uint32_t src, uint32_t dst,
+			      uint16_t sport, uint16_t dport, uint32_t seq,
+			      uint32_t ack, uint8_t flags, uint16_t win,
+			      uint16_t mss)
+{
+	uint8_t *tcp = ip + 20;
+
+	pkt_put_ip4(ip, 0, SYNCOOKIE_SYN_LEN, 0, 0x4000, 6, src, dst);
+	memset(tcp, 0, 24);
+	be16_put(tcp, sport);
+	be16_put(tcp + 2, dport);
+	be32_put(tcp + 4, seq);
+	be32_put(tcp + 8, ack);
+	tcp[12] = 6 << 4;
+	tcp[13] = flags;
+	be16_put(tcp + 14, win);
+	tcp[20] = 2;
+	tcp[21] = 4;
+	be16_put(tcp + 22, mss);
+	be16_put(tcp + 16, pkt_csum(tcp, 24, pkt_pseudo_sum(src, dst, 6, 24)));
+}
+
+size_t syncookie_build_synack(uint8_t *out, const uint8_t guest_mac[6],
+			      const uint8_t gw_mac[6],
+			      const struct syncookie_tuple *t, uint32_t isn,
+			      uint32_t seq, uint16_t mss)
+{
+	pkt_put_eth(out, guest_mac, gw_mac, ETHTYPE_IP4);
+	syncookie_put_tcp(out + 14, t->daddr, t->saddr, t->dport, t->sport, isn,
+			  seq + 1, PKT_TCP_SYN_FLAG | PKT_TCP_ACK_FLAG, 65535,
+			  mss);
+	return SYNCOOKIE_SYNACK_LEN;
+}
+
+size_t syncookie_build_syn(uint8_t *out, const struct syncookie_tuple *t,
+			   uint32_t seq, uint16_t win, uint16_t mss)
+{
+	syncookie_put_tcp(out, t->saddr, t->daddr, t->sport, t->dport, seq, 0,
+			  PKT_TCP_SYN_FLAG, win, mss);
+	return SYNCOOKIE_SYN_LEN;
+}

@@ -1,0 +1,139 @@
+/*
+ * test_syncookie.c - SYN cookies (syncookie.h): a cookie checks for its
+ * own connection in its slot and the next, not for another connection,
+ * another key or a later slot; the MSS comes back as the largest of the
+ * table not over the guest's; the MSS option parser takes what is there
+ * and nothing beyond the header; the frames built carry valid checksums.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "net/lwip/syncookie.h"
+#include "net/pkt.h"
+#include "util/be.h"
+
+static const struct syncookie_tuple tup = {0xc0a87f02, 0xc0a87f01, 40000, 53};
+
+static void test_check_own_slot(void **state)
+{
+	struct syncookie_tuple o = tup;
+	uint64_t t0 = 5 * SYNCOOKIE_SLOT_MS + 17;
+	uint16_t mss;
+	uint32_t isn = syncookie_make(42, &tup, t0, 1460, &mss);
+
+	(void)state;
+	assert_int_equal(mss, 1460);
+	assert_int_equal(syncookie_check(42, &tup, t0, isn), 1460);
+	assert_int_equal(syncookie_check(42, &tup, t0 + SYNCOOKIE_SLOT_MS, isn),
+			 1460);
+	assert_int_equal(
+		syncookie_check(42, &tup, t0 + 2 * SYNCOOKIE_SLOT_MS, isn), 0);
+	assert_int_equal(syncookie_check(43, &tup, t0, isn), 0);
+	assert_int_equal(syncookie_check(42, &tup, t0, isn + 8), 0);
+	o.sport++;
+	assert_int_equal(syncookie_check(42, &o, t0, isn), 0);
+	o = tup;
+	o.saddr++;
+	assert_int_equal(syncookie_check(42, &o, t0, isn), 0);
+}
+
+static void test_mss_table(void **state)
+{
+	static const struct {
+		uint16_t in, out;
+	} c[] = {{0, 536},     {100, 536},     {536, 536},
+		 {1400, 1360}, {1460, 1460},   {8960, 8960},
+		 {9000, 8960}, {65495, 65480}, {65535, 65480}};
+	unsigned int i;
+	uint16_t mss;
+
+	(void)state;
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		uint32_t isn = syncookie_make(7, &tup, 1000, c[i].in, &mss);
+
+		assert_int_equal(mss, c[i].out);
+		assert_int_equal(syncookie_check(7, &tup, 1000, isn), c[i].out);
+	}
+}
+
+static void test_syn_mss(void **state)
+{
+	uint8_t h[60] = {0};
+
+	(void)state;
+	h[12] = 5 << 4;
+	assert_int_equal(syncookie_syn_mss(h, 20), 0);
+	/* NOP, NOP, MSS 1460 */
+	h[12] = 6 << 4;
+	memcpy(h + 20, "\x02\x04\x05\xb4", 4);
+	assert_int_equal(syncookie_syn_mss(h, 24), 1460);
+	assert_int_equal(syncookie_syn_mss(h, 23), 0); /* offset past len */
+	h[12] = 7 << 4;
+	memcpy(h + 20, "\x01\x01\x02\x04\x23\x28\x00\x00", 8);
+	assert_int_equal(syncookie_syn_mss(h, 28), 9000);
+	/* SACK permitted, window scale, then MSS */
+	h[12] = 8 << 4;
+	memcpy(h + 20, "\x04\x02\x03\x03\x07\x02\x04\x05\xb4\x00\x00\x00", 12);
+	assert_int_equal(syncookie_syn_mss(h, 32), 1460);
+	/* a bad length, an MSS cut by the header's end, end of options */
+	memcpy(h + 20, "\x03\x01\x02\x04\x05\xb4\x00\x00\x00\x00\x00\x00", 12);
+	assert_int_equal(syncookie_syn_mss(h, 32), 0);
+	memcpy(h + 20, "\x01\x01\x01\x01\x01\x01\x01\x01\x01\x01\x02\x04", 12);
+	assert_int_equal(syncookie_syn_mss(h, 32), 0);
+	memcpy(h + 20, "\x00\x02\x04\x05\xb4\x00\x00\x00\x00\x00\x00\x00", 12);
+	assert_int_equal(syncookie_syn_mss(h, 32), 0);
+	memcpy(h + 20, "\x02\x03\x05\xb4\x00\x00\x00\x00\x00\x00\x00\x00", 12);
+	assert_int_equal(syncookie_syn_mss(h, 32), 0);
+	h[12] = 4 << 4; /* a data offset under 20 */
+	assert_int_equal(syncookie_syn_mss(h, 32), 0);
+	assert_int_equal(syncookie_syn_mss(h, 10), 0);
+}
+
+static void test_frames(void **state)
+{
+	static const uint8_t gm[6] = {2, 0, 0, 0, 0, 2},
+			     wm[6] = {2, 0, 0, 0, 0, 1};
+	uint8_t f[SYNCOOKIE_SYNACK_LEN], s[SYNCOOKIE_SYN_LEN];
+	const uint8_t *ip = f + 14, *tcp = f + 34;
+
+	(void)state;
+	assert_int_equal(
+		syncookie_build_synack(f, gm, wm, &tup, 0x12345678, 1000, 1460),
+		SYNCOOKIE_SYNACK_LEN);
+	assert_memory_equal(f, gm, 6);
+	assert_int_equal(pkt_csum(ip, 20, 0), 0);
+	assert_int_equal(be32_get(ip + 12), tup.daddr);
+	assert_int_equal(be16_get(tcp), tup.dport);
+	assert_int_equal(be32_get(tcp + 4), 0x12345678);
+	assert_int_equal(be32_get(tcp + 8), 1001);
+	assert_int_equal(tcp[13], 0x12);
+	assert_int_equal(syncookie_syn_mss(tcp, 24), 1460);
+	assert_int_equal(
+		pkt_csum(tcp, 24, pkt_pseudo_sum(tup.daddr, tup.saddr, 6, 24)),
+		0);
+	assert_int_equal(syncookie_build_syn(s, &tup, 999, 500, 8960),
+			 SYNCOOKIE_SYN_LEN);
+	assert_int_equal(pkt_csum(s, 20, 0), 0);
+	assert_int_equal(be32_get(s + 12), tup.saddr);
+	assert_int_equal(be32_get(s + 24), 999);
+	assert_int_equal(s[33], 0x02);
+	assert_int_equal(be16_get(s + 34), 500);
+	assert_int_equal(syncookie_syn_mss(s + 20, 24), 8960);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_check_own_slot),
+		cmocka_unit_test(test_mss_table),
+		cmocka_unit_test(test_syn_mss),
+		cmocka_unit_test(test_frames),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
