@@ -288,8 +288,16 @@ t_check "... and DNS and API from the guest's address without a lease ($ok_stati
 if [ "${QCW_STACK:-}" != slirp ]; then
 	# with the backlog full of the flood's half-open connections from
 	# addresses that answer ARP, new SYNs got a cookie (syncookie.h)
-	t_check "SYN cookies were sent (SynCookies $(stat Stack SynCookies)) and completed connections (SynCookieConns $(stat Stack SynCookieConns))" \
-		test "$(stat Stack SynCookieConns)" -gt 0
+	t_check "SYN cookies were sent (SynCookies $(stat Stack SynCookies))" \
+		test "$(stat Stack SynCookies)" -gt 0
+	# at full rate the backlog stays full: the attempts' SYNs get cookies
+	# (an ASan build's slower flood leaves room at times, 1 of 10 there)
+	if [ "$K" = 1 ]; then
+		t_check "... and the attempts completed connections from them (SynCookieConns $(stat Stack SynCookieConns))" \
+			test "$(stat Stack SynCookieConns)" -gt 0
+	else
+		echo "# connections from SYN cookies: $(stat Stack SynCookieConns)"
+	fi
 fi
 t_check "the guest's lease is pinned in the ARP table (ArpPinned $(stat Stack ArpPinned))" \
 	test "$(stat Stack ArpPinned)" -ge 1
