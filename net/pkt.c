@@ -100,6 +100,18 @@ size_t pkt_build_arp_reply(uint8_t *out, const uint8_t *req,
 	return ETH_HLEN_ + 28;
 }
 
+void pkt_put_tcp(uint8_t t[20], uint16_t sport, uint16_t dport, uint32_t seq,
+		 uint32_t ack, uint8_t flags)
+{
+	memset(t, 0, 20);
+	be16_put(t, sport);
+	be16_put(t + 2, dport);
+	be32_put(t + 4, seq);
+	be32_put(t + 8, ack);
+	t[12] = 5 << 4;
+	t[13] = flags;
+}
+
 uint16_t pkt_csum(const uint8_t *p, size_t len, uint32_t sum)
 {
 	size_t i;

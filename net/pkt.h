@@ -85,6 +85,9 @@ void pkt_put_eth(uint8_t *out, const uint8_t dst[6], const uint8_t src[6],
 /* pkt_put_ip4() - an IPv4 header without options at @ip, checksum set. */
 void pkt_put_ip4(uint8_t *ip, uint8_t tos, uint16_t tot, uint16_t id,
 		 uint16_t frag, uint8_t proto, uint32_t src, uint32_t dst);
+/* pkt_put_tcp() - a bare 20-byte TCP header at @t, checksum 0. */
+void pkt_put_tcp(uint8_t t[20], uint16_t sport, uint16_t dport, uint32_t seq,
+		 uint32_t ack, uint8_t flags);
 /*
  * pkt_put_arp() - an Ethernet ARP body (28 bytes) at @a: @op 1 request,
  * 2 reply; @tha NULL writes zeros.

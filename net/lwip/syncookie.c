@@ -97,13 +97,8 @@ static void syncookie_put_tcp(uint8_t *ip, uint32_t src, uint32_t dst,
 	uint8_t *tcp = ip + 20;
 
 	pkt_put_ip4(ip, 0, SYNCOOKIE_SYN_LEN, 0, 0x4000, 6, src, dst);
-	memset(tcp, 0, 24);
-	be16_put(tcp, sport);
-	be16_put(tcp + 2, dport);
-	be32_put(tcp + 4, seq);
-	be32_put(tcp + 8, ack);
-	tcp[12] = 6 << 4;
-	tcp[13] = flags;
+	pkt_put_tcp(tcp, sport, dport, seq, ack, flags);
+	tcp[12] = 6 << 4; /* with the MSS option */
 	be16_put(tcp + 14, win);
 	tcp[20] = 2;
 	tcp[21] = 4;

@@ -211,21 +211,9 @@ size_t slirp_build_tcp(uint8_t out[SLIRP_RST_LEN], const uint8_t dst_mac[6],
 
 	pkt_put_eth(out, dst_mac, src_mac, ETHTYPE_IP4);
 	pkt_put_ip4(out + ETH_HLEN_, 0, 40, 0, 0x4000, IPPROTO_TCP_, src, dst);
-	slirp_put_tcp(t, sport, dport, seq, ack, flags);
+	pkt_put_tcp(t, sport, dport, seq, ack, flags);
 	be16_put(t + 16, pkt_csum(t, 20, pkt_pseudo_sum(src, dst, 6, 20)));
 	return SLIRP_RST_LEN;
-}
-
-void slirp_put_tcp(uint8_t t[20], uint16_t sport, uint16_t dport, uint32_t seq,
-		   uint32_t ack, uint8_t flags)
-{
-	memset(t, 0, 20);
-	be16_put(t, sport);
-	be16_put(t + 2, dport);
-	be32_put(t + 4, seq);
-	be32_put(t + 8, ack);
-	t[12] = 5 << 4;
-	t[13] = flags;
 }
 
 bool slirp_rst_for(const struct slirp_pkt *p, uint32_t *seq, uint32_t *ack,

@@ -81,9 +81,6 @@ enum slirp_verdict slirp_classify6(const struct netcfg *cfg,
  */
 bool slirp_rst_for(const struct slirp_pkt *p, uint32_t *seq, uint32_t *ack,
 		   uint8_t *flags);
-/* slirp_put_tcp() - a bare 20-byte TCP header at @t, checksum 0. */
-void slirp_put_tcp(uint8_t t[20], uint16_t sport, uint16_t dport, uint32_t seq,
-		   uint32_t ack, uint8_t flags);
 
 /* slirp_build_rst6() - the RST answering IPv6 TCP @p; 0 when none is due */
 size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,

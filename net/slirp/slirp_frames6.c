@@ -147,7 +147,7 @@ size_t slirp_build_rst6(uint8_t out[SLIRP_RST6_LEN], const uint8_t *frame,
 	if (!p->ip6 || p->proto != NH_TCP ||
 	    !slirp_rst_for(p, &seq, &ack, &flags))
 		return 0;
-	slirp_put_tcp(t, p->dport, p->sport, seq, ack, flags);
+	pkt_put_tcp(t, p->dport, p->sport, seq, ack, flags);
 	put_ip6(out, frame + 6, gw_mac, p->dst6, p->src6, NH_TCP, 20);
 	be16_put(
 		t + 16,
