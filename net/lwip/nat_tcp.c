@@ -470,10 +470,8 @@ static void nat_tcp_connect_cb(struct splice *sp, int status)
 	 * listener's backlog is full).
 	 */
 	pcb = tcp_active_pcbs;
-	if (pcb && (pcb->remote_port != t->flow.key.gport ||
-		    pcb->local_port != t->flow.key.dport ||
-		    !ip_addr_cmp(&pcb->remote_ip, &gip) ||
-		    !ip_addr_cmp(&pcb->local_ip, &dip)))
+	if (pcb && !lwst_pcb_of_pair(pcb, &gip, t->flow.key.gport, &dip,
+				     t->flow.key.dport))
 		pcb = NULL;
 	if (!pcb || pcb->state != SYN_RCVD) {
 		nat_tcp_close(t, true);

@@ -483,6 +483,14 @@ static void stack_pcb_sweep(struct lwst *st)
 	st->cnt.pcbs_time_wait = n > STACK_TW_MAX ? STACK_TW_MAX : n;
 }
 
+bool lwst_pcb_of_pair(const struct tcp_pcb *pcb, const ip_addr_t *g,
+		      uint16_t gport, const ip_addr_t *l, uint16_t lport)
+{
+	return pcb->remote_port == gport && pcb->local_port == lport &&
+	       ip_addr_cmp(&pcb->remote_ip, g) &&
+	       ip_addr_cmp(&pcb->local_ip, l);
+}
+
 int lwst_tcp_tw_reuse(struct lwst *st, const ip_addr_t *g, uint16_t gport,
 		      const ip_addr_t *l, uint16_t lport)
 {
@@ -490,9 +498,7 @@ int lwst_tcp_tw_reuse(struct lwst *st, const ip_addr_t *g, uint16_t gport,
 
 	/* bounded: STACK_TW_MAX, and only for a SYN that starts a flow */
 	for (pcb = tcp_tw_pcbs; pcb; pcb = pcb->next) {
-		if (pcb->remote_port == gport && pcb->local_port == lport &&
-		    ip_addr_cmp(&pcb->remote_ip, g) &&
-		    ip_addr_cmp(&pcb->local_ip, l)) {
+		if (lwst_pcb_of_pair(pcb, g, gport, l, lport)) {
 			tcp_abort(pcb); /* TIME_WAIT: freed, nothing sent */
 			st->cnt.tw_reused++;
 			return 1;
@@ -1122,7 +1128,7 @@ static bool lwst_gw_syn4(struct lwst *st, const uint8_t *ip, size_t hl,
 	const ip4_addr_t *found;
 	struct eth_addr *mac;
 	uint16_t mss, ours;
-	ip4_addr_t src;
+	ip_addr_t g;
 	uint32_t isn;
 	uint64_t now;
 
@@ -1136,14 +1142,15 @@ static bool lwst_gw_syn4(struct lwst *st, const uint8_t *ip, size_t hl,
 			return false;
 	}
 	lwst_tuple4(&t, ip, hl);
-	ip4_addr_set_u32(&src, lwip_htonl(t.saddr));
-	if (etharp_find_addr(NULL, &src, &mac, &found) < 0) {
+	ip_addr_set_ip4_u32_val(g, lwip_htonl(t.saddr));
+	if (etharp_find_addr(NULL, ip_2_ip4(&g), &mac, &found) < 0) {
 		st->cnt.syn_evicted++; /* dropped as from a full backlog */
 		return true;
 	}
 	isn = syncookie_make(st->cookie_key, &t, now,
 			     syncookie_syn_mss(ip + hl, len - hl), &mss);
-	ours = (uint16_t)(st->cfg.mtu > 40 + 536 ? st->cfg.mtu - 40 : 536);
+	/* what lwIP advertises in its own SYN-ACKs on this link */
+	ours = tcp_eff_send_mss_netif(TCP_MSS, &st->netif, &g);
 	syncookie_build_synack(f, mac->addr, st->cfg.gw_mac, &t, isn,
 			       be32_get(ip + hl + 4), ours);
 	sw_output_buf(st->sw, f, sizeof(f));
@@ -1165,7 +1172,7 @@ static void lwst_gw_cookie_ack(struct lwst *st, const uint8_t *ip, size_t hl,
 	struct tcp_pcb_listen *l;
 	struct syncookie_tuple t;
 	struct tcp_pcb *pcb;
-	ip4_addr_t g, d;
+	ip_addr_t g, d;
 	struct pbuf *q;
 	uint32_t ack = be32_get(ip + hl + 8);
 	uint16_t mss;
@@ -1177,13 +1184,10 @@ static void lwst_gw_cookie_ack(struct lwst *st, const uint8_t *ip, size_t hl,
 	l = lwst_gw_listener(st, t.dport, false);
 	if (!l)
 		return;
-	ip4_addr_set_u32(&g, lwip_htonl(t.saddr));
-	ip4_addr_set_u32(&d, lwip_htonl(t.daddr));
+	ip_addr_set_ip4_u32_val(g, lwip_htonl(t.saddr));
+	ip_addr_set_ip4_u32_val(d, lwip_htonl(t.daddr));
 	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-		if (pcb->remote_port == t.sport && pcb->local_port == t.dport &&
-		    IP_IS_V4_VAL(pcb->remote_ip) &&
-		    ip4_addr_cmp(ip_2_ip4(&pcb->remote_ip), &g) &&
-		    ip4_addr_cmp(ip_2_ip4(&pcb->local_ip), &d))
+		if (lwst_pcb_of_pair(pcb, &g, t.sport, &d, t.dport))
 			return; /* a connection of the pair already */
 	if (lwst_gw_full(l) && !lwst_gw_evict(st, l, false, false, 1))
 		return;
@@ -1200,9 +1204,10 @@ static void lwst_gw_cookie_ack(struct lwst *st, const uint8_t *ip, size_t hl,
 	ip4_input(q, inp);
 	st->isn_forced = false;
 	st->drop_synack = false;
+	/* lwIP put the new SYN_RCVD pcb at the head of the active list */
 	pcb = tcp_active_pcbs;
-	if (pcb && pcb->state == SYN_RCVD && pcb->remote_port == t.sport &&
-	    pcb->local_port == t.dport && pcb->lastack == ack - 1)
+	if (pcb && pcb->state == SYN_RCVD && pcb->lastack == ack - 1 &&
+	    lwst_pcb_of_pair(pcb, &g, t.sport, &d, t.dport))
 		st->cnt.syn_cookie_conns++;
 }
 

@@ -49,6 +49,14 @@ struct stack_counters *lwst_counters(struct lwst *st);
 /* lwst_now() - lwIP's clock (the env's), in ms. */
 uint64_t lwst_now(const struct lwst *st);
 
+struct tcp_pcb;
+/*
+ * lwst_pcb_of_pair() - whether @pcb is of the connection @gip:@gport (the
+ * guest's end) <-> @lip:@lport (lwIP's end).
+ */
+bool lwst_pcb_of_pair(const struct tcp_pcb *pcb, const ip_addr_t *gip,
+		      uint16_t gport, const ip_addr_t *lip, uint16_t lport);
+
 /*
  * lwst_tcp_tw_reuse() - a new SYN from the guest for the connection
  * @gip:@gport <-> @lip:@lport (either family): free a TIME_WAIT pcb of
