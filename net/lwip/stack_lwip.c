@@ -59,6 +59,7 @@
 #include "net/lwip/nat.h"
 #include "net/lwip/ackhold.h"
 #include "net/lwip/syncookie.h"
+#include "net/pkt6.h"
 #include "util/hash.h"
 #include "net/nat_flow.h"
 #include "net/pkt.h"
@@ -307,6 +308,20 @@ static void stack_ring_put(void *obj)
 	txring_unref(r);
 }
 
+/* stack_is_synack() - lwIP's frame @p is a TCP SYN-ACK (IPv4 or IPv6) */
+static bool stack_is_synack(const struct pbuf *p)
+{
+	const uint8_t *f = p->payload;
+	uint16_t type =
+		p->len >= PKT_ETH_TYPE + 2 ? be16_get(f + PKT_ETH_TYPE) : 0;
+
+	if (type == ETHTYPE_IP4)
+		return p->len >= PKT_TCP4_LEN && f[PKT_IP4_PROTO] == 6 &&
+		       (f[PKT_TCP_FLAGS] & 0x12) == 0x12;
+	return type == ETHTYPE_IP6 && p->len >= PKT_IP6_PAYLOAD + 20 &&
+	       f[PKT_IP6 + 6] == 6 && (f[PKT_IP6_PAYLOAD + 13] & 0x12) == 0x12;
+}
+
 static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 {
 	struct lwst *st = netif->state;
@@ -314,10 +329,7 @@ static err_t stack_linkoutput(struct netif *netif, struct pbuf *p)
 	struct pbuf *q;
 	int n = 0;
 
-	if (st->drop_synack && p->len >= PKT_TCP4_LEN &&
-	    be16_get((uint8_t *)p->payload + PKT_ETH_TYPE) == ETHTYPE_IP4 &&
-	    ((uint8_t *)p->payload)[PKT_IP4_PROTO] == 6 &&
-	    (((uint8_t *)p->payload)[PKT_TCP_FLAGS] & 0x12) == 0x12)
+	if (st->drop_synack && stack_is_synack(p))
 		return ERR_OK; /* the guest had the cookie's SYN-ACK */
 	if ((st->in_batch || ackhold_held(&st->out_acks)) &&
 	    stack_hold_ack(st, p))
@@ -1087,13 +1099,13 @@ static unsigned int lwst_gw_evict(struct lwst *st, struct tcp_pcb_listen *l,
 }
 
 /*
- * lwst_gw_syn() - a SYN for the gateway's own port @port (IPv6, or an
- * IPv4 SYN that cannot have a cookie): when its listener's backlog (every
+ * lwst_gw_syn() - a SYN for the gateway's own port @port that cannot have
+ * a cookie (the first fragment of an IPv4 SYN): when its listener's backlog (every
  * half-open connection counts, lwIP 2.1) is full, the oldest half of
  * them go, so a flood of SYNs from made-up sources keeps a bounded list
  * of pcbs and a real client still gets in.
  */
-void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
+static void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
 {
 	struct tcp_pcb_listen *l = lwst_gw_listener(st, port, v6);
 
@@ -1101,114 +1113,159 @@ void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6)
 		lwst_gw_evict(st, l, v6, false, STACK_GW_EVICT);
 }
 
-static void lwst_tuple4(struct syncookie_tuple *t, const uint8_t *ip, size_t hl)
+/*
+ * lwst_gw_guest_mac() - the MAC of @t's guest address, NULL when unknown:
+ * IPv4's from lwIP's ARP table (an address that never answered ARP has
+ * none), IPv6's from the neighbours learned off the guest's packets.
+ */
+static const uint8_t *lwst_gw_guest_mac(struct lwst *st,
+					const struct syncookie_tuple *t)
 {
-	t->saddr = be32_get(ip + 12);
-	t->daddr = be32_get(ip + 16);
-	t->sport = be16_get(ip + hl);
-	t->dport = be16_get(ip + hl + 2);
+	const ip4_addr_t *found;
+	struct eth_addr *mac;
+	ip4_addr_t g;
+
+	if (t->v6)
+		return lwst6_mac_of(st, t->saddr6);
+	ip4_addr_set_u32(&g, lwip_htonl(t->saddr));
+	if (etharp_find_addr(NULL, &g, &mac, &found) < 0)
+		return NULL;
+	return mac->addr;
+}
+
+static void lwst_gw_addrs(const struct syncookie_tuple *t, ip_addr_t *g,
+			  ip_addr_t *d)
+{
+	if (t->v6) {
+		ip_addr_set_zero_ip6(g);
+		ip_addr_set_zero_ip6(d);
+		memcpy(ip_2_ip6(g)->addr, t->saddr6, 16);
+		memcpy(ip_2_ip6(d)->addr, t->daddr6, 16);
+	} else {
+		ip_addr_set_ip4_u32_val(*g, lwip_htonl(t->saddr));
+		ip_addr_set_ip4_u32_val(*d, lwip_htonl(t->daddr));
+	}
 }
 
 /*
- * lwst_gw_syn4() - an IPv4 SYN for a gateway port, its TCP header whole
- * at @ip + @hl (@len bytes of IP packet there). With the listener's
- * backlog full, room is made from sources that cannot answer ARP (a scan
+ * lwst_gw_cookie_syn() - a SYN for a gateway port, its TCP header whole
+ * at @tcp (@len bytes of segment there). With the listener's backlog
+ * full, room is made from IPv4 sources that cannot answer ARP (a scan
  * every STACK_GW_SCAN_MS at most: one per SYN took the whole CPU under a
  * flood); otherwise the SYN gets a cookie instead (syncookie.h), or is
- * dropped when its own source cannot answer ARP either. Returns true when
- * the SYN was taken (the caller frees it).
+ * dropped when the guest's address has no MAC known (an IPv4 source that
+ * cannot answer ARP either). Returns true when the SYN was taken (the
+ * caller frees it).
  */
-static bool lwst_gw_syn4(struct lwst *st, const uint8_t *ip, size_t hl,
-			 size_t len)
+static bool lwst_gw_cookie_syn(struct lwst *st, const struct syncookie_tuple *t,
+			       const uint8_t *tcp, size_t len)
 {
-	struct tcp_pcb_listen *l =
-		lwst_gw_listener(st, be16_get(ip + hl + 2), false);
-	uint8_t f[SYNCOOKIE_SYNACK_LEN];
-	struct syncookie_tuple t;
-	const ip4_addr_t *found;
-	struct eth_addr *mac;
+	struct tcp_pcb_listen *l = lwst_gw_listener(st, t->dport, t->v6);
+	uint8_t f[SYNCOOKIE_SYNACK6_LEN];
+	const uint8_t *mac;
 	uint16_t mss, ours;
-	ip_addr_t g;
+	ip_addr_t g, d;
 	uint32_t isn;
 	uint64_t now;
+	size_t n;
 
 	if (!lwst_gw_full(l))
 		return false;
 	/* a scan of the backlog at most every STACK_GW_SCAN_MS */
 	now = lwst_now(st);
-	if (now >= st->gw_scan_at) {
+	if (!t->v6 && now >= st->gw_scan_at) {
 		st->gw_scan_at = now + STACK_GW_SCAN_MS;
 		if (lwst_gw_evict(st, l, false, true, STACK_GW_EVICT))
 			return false;
 	}
-	lwst_tuple4(&t, ip, hl);
-	ip_addr_set_ip4_u32_val(g, lwip_htonl(t.saddr));
-	if (etharp_find_addr(NULL, ip_2_ip4(&g), &mac, &found) < 0) {
+	mac = lwst_gw_guest_mac(st, t);
+	if (!mac) {
 		st->cnt.syn_evicted++; /* dropped as from a full backlog */
 		return true;
 	}
-	isn = syncookie_make(st->cookie_key, &t, now,
-			     syncookie_syn_mss(ip + hl, len - hl), &mss);
+	isn = syncookie_make(st->cookie_key, t, now,
+			     syncookie_syn_mss(tcp, len), &mss);
 	/* what lwIP advertises in its own SYN-ACKs on this link */
+	lwst_gw_addrs(t, &g, &d);
 	ours = tcp_eff_send_mss_netif(TCP_MSS, &st->netif, &g);
-	syncookie_build_synack(f, mac->addr, st->cfg.gw_mac, &t, isn,
-			       be32_get(ip + hl + 4), ours);
-	sw_output_buf(st->sw, f, sizeof(f));
+	n = syncookie_build_synack(f, mac, st->cfg.gw_mac, t, isn,
+				   be32_get(tcp + 4), ours);
+	sw_output_buf(st->sw, f, n);
 	st->cnt.syn_cookies++;
 	st->cookies_until = now + 2 * SYNCOOKIE_SLOT_MS;
 	return true;
 }
 
 /*
- * lwst_gw_cookie_ack() - an IPv4 ACK for a gateway port while cookies are
- * out: when it brings back a cookie and lwIP has no connection of its
- * pair, the guest's SYN is rebuilt for lwIP (room made in the backlog if
- * need be), whose pcb takes the cookie as its ISN and whose SYN-ACK is
- * not sent again; the ACK itself then completes the connection in lwIP.
+ * lwst_gw_cookie_ack() - an ACK for a gateway port (its TCP header at
+ * @tcp) while cookies are out: when it brings back a cookie and lwIP has
+ * no connection of its pair, the guest's SYN is rebuilt for lwIP (room
+ * made in the backlog if need be), whose pcb takes the cookie as its ISN
+ * and whose SYN-ACK is not sent again; the ACK itself then completes the
+ * connection in lwIP.
  */
-static void lwst_gw_cookie_ack(struct lwst *st, const uint8_t *ip, size_t hl,
-			       struct netif *inp)
+static void lwst_gw_cookie_ack(struct lwst *st, const struct syncookie_tuple *t,
+			       const uint8_t *tcp, struct netif *inp)
 {
+	size_t len = t->v6 ? SYNCOOKIE_SYN6_LEN : SYNCOOKIE_SYN_LEN;
 	struct tcp_pcb_listen *l;
-	struct syncookie_tuple t;
+	const uint8_t *mac = NULL;
 	struct tcp_pcb *pcb;
 	ip_addr_t g, d;
 	struct pbuf *q;
-	uint32_t ack = be32_get(ip + hl + 8);
+	uint32_t ack = be32_get(tcp + 8);
 	uint16_t mss;
 
-	lwst_tuple4(&t, ip, hl);
-	mss = syncookie_check(st->cookie_key, &t, lwst_now(st), ack - 1);
+	mss = syncookie_check(st->cookie_key, t, lwst_now(st), ack - 1);
 	if (!mss)
 		return;
-	l = lwst_gw_listener(st, t.dport, false);
+	l = lwst_gw_listener(st, t->dport, t->v6);
 	if (!l)
 		return;
-	ip_addr_set_ip4_u32_val(g, lwip_htonl(t.saddr));
-	ip_addr_set_ip4_u32_val(d, lwip_htonl(t.daddr));
-	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
-		if (lwst_pcb_of_pair(pcb, &g, t.sport, &d, t.dport))
-			return; /* a connection of the pair already */
-	if (lwst_gw_full(l) && !lwst_gw_evict(st, l, false, false, 1))
+	if (t->v6 && !(mac = lwst6_mac_of(st, t->saddr6)))
 		return;
-	q = pbuf_alloc(PBUF_RAW, SYNCOOKIE_SYN_LEN, PBUF_RAM);
+	lwst_gw_addrs(t, &g, &d);
+	for (pcb = tcp_active_pcbs; pcb; pcb = pcb->next)
+		if (lwst_pcb_of_pair(pcb, &g, t->sport, &d, t->dport))
+			return; /* a connection of the pair already */
+	if (lwst_gw_full(l) && !lwst_gw_evict(st, l, t->v6, false, 1))
+		return;
+	/* IPv6 input learns the guest's MAC from the Ethernet header: one
+	 * in front of the rebuilt SYN, as the guest's frame had */
+	q = pbuf_alloc(PBUF_RAW, (uint16_t)(SIZEOF_ETH_HDR + len), PBUF_RAM);
 	if (!q) {
 		st->cnt.nomem_drops++;
 		return;
 	}
-	syncookie_build_syn(q->payload, &t, be32_get(ip + hl + 4) - 1,
-			    be16_get(ip + hl + 14), mss);
+	if (mac)
+		pkt_put_eth(q->payload, st->cfg.gw_mac, mac, ETHTYPE_IP6);
+	pbuf_remove_header(q, SIZEOF_ETH_HDR);
+	syncookie_build_syn(q->payload, t, be32_get(tcp + 4) - 1,
+			    be16_get(tcp + 14), mss);
 	st->isn = ack - 1;
 	st->isn_forced = true;
 	st->drop_synack = true;
-	ip4_input(q, inp);
+	if (t->v6)
+		ip6_input(q, inp);
+	else
+		ip4_input(q, inp);
 	st->isn_forced = false;
 	st->drop_synack = false;
 	/* lwIP put the new SYN_RCVD pcb at the head of the active list */
 	pcb = tcp_active_pcbs;
 	if (pcb && pcb->state == SYN_RCVD && pcb->lastack == ack - 1 &&
-	    lwst_pcb_of_pair(pcb, &g, t.sport, &d, t.dport))
+	    lwst_pcb_of_pair(pcb, &g, t->sport, &d, t->dport))
 		st->cnt.syn_cookie_conns++;
+}
+
+bool lwst_gw_segment(struct lwst *st, const struct syncookie_tuple *t,
+		     const uint8_t *tcp, size_t len, struct netif *inp)
+{
+	if ((tcp[13] & 0x12) == 0x02)
+		return lwst_gw_cookie_syn(st, t, tcp, len);
+	if ((tcp[13] & 0x16) == 0x10 && st->cookies_until > lwst_now(st))
+		lwst_gw_cookie_ack(st, t, tcp, inp);
+	return false;
 }
 
 int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
@@ -1240,15 +1297,23 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 				lwst_tcp_tw_reuse(st, &g, be16_get(ip + hl), &l,
 						  dport);
 			}
-			if (whole && lwst_gw_syn4(st, ip, hl, p->len)) {
+			if (!whole)
+				lwst_gw_syn(st, dport, false);
+		}
+		if (whole) {
+			struct syncookie_tuple t = {be32_get(ip + 12),
+						    dst,
+						    be16_get(ip + hl),
+						    be16_get(ip + hl + 2),
+						    false,
+						    {0},
+						    {0}};
+
+			if (lwst_gw_segment(st, &t, ip + hl, p->len - hl,
+					    inp)) {
 				pbuf_free(p);
 				return 1;
 			}
-			if (!whole)
-				lwst_gw_syn(st, dport, false);
-		} else if (whole && (ip[hl + 13] & 0x16) == 0x10 &&
-			   st->cookies_until > lwst_now(st)) {
-			lwst_gw_cookie_ack(st, ip, hl, inp);
 		}
 		return 0;
 	}

@@ -67,8 +67,17 @@ bool lwst_pcb_of_pair(const struct tcp_pcb *pcb, const ip_addr_t *gip,
 int lwst_tcp_tw_reuse(struct lwst *st, const ip_addr_t *gip, uint16_t gport,
 		      const ip_addr_t *lip, uint16_t lport);
 
-/* lwst_gw_syn() - a SYN to the gateway's @port: bound its half-open list */
-void lwst_gw_syn(struct lwst *st, uint16_t port, bool v6);
+/*
+ * lwst_gw_segment() - a TCP segment for one of the gateway's own ports, its
+ * header whole at @tcp (@len bytes of segment), of the connection @t:
+ * with the listener's backlog full a SYN gets a SYN cookie instead of a
+ * pcb, and an ACK that brings a cookie back becomes a connection
+ * (syncookie.h). Returns true when the segment was taken (the caller
+ * frees it), false to hand it to lwIP.
+ */
+struct syncookie_tuple;
+bool lwst_gw_segment(struct lwst *st, const struct syncookie_tuple *t,
+		     const uint8_t *tcp, size_t len, struct netif *inp);
 
 /* stack_lwip6.c: the IPv6 link (addresses, input hook, neighbours) */
 #define LWST_NB6_SIZE 16
@@ -83,6 +92,8 @@ struct lwst_nb6 {
 	uint64_t nd_fallback; /* packets left to lwIP's neighbour discovery */
 };
 struct lwst_nb6 *lwst_nb6_of(struct lwst *st);
+/* lwst6_mac_of() - the MAC learned for the guest's address @ip, or NULL */
+const uint8_t *lwst6_mac_of(struct lwst *st, const uint8_t ip[16]);
 /* lwst6_netif_setup() - the gateway's IPv6 addresses (cfg->ipv6). */
 void lwst6_netif_setup(struct lwst *st, struct lwst_nb6 *nb);
 /* lwst6_input() - the IPv6 input hook's work; 1 when consumed. */

@@ -39,7 +39,9 @@
 
 #include "net/lwip/nat.h"
 #include "net/lwip/qcw_lwip_hooks.h"
+#include "net/lwip/syncookie.h"
 #include "net/pkt6.h"
+#include "util/be.h"
 #define LOG_SUBSYS LOG_SS_STACK
 #include "util/log.h"
 
@@ -126,6 +128,13 @@ static const struct lwst_nb6_entry *lwst6_lookup(struct lwst_nb6 *nb,
 	return NULL;
 }
 
+const uint8_t *lwst6_mac_of(struct lwst *st, const uint8_t ip[16])
+{
+	const struct lwst_nb6_entry *e = lwst6_lookup(lwst_nb6_of(st), ip);
+
+	return e ? e->mac : NULL;
+}
+
 err_t lwst6_output(struct netif *netif, struct pbuf *p, const ip6_addr_t *dst)
 {
 	struct lwst_nb6 *nb = lwst_nb6_of(netif->state);
@@ -188,28 +197,40 @@ int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 		pbuf_free(p);
 		return 1;
 	}
-	if (v == NETCFG_NAT_LOCAL) {
-		/* a SYN to a gateway port: free a TIME_WAIT pcb of its pair,
-		 * bound the listener's half-open connections */
-		if (ip[6] == IP6_NEXTH_TCP && p->len >= IP6_HLEN + 14 &&
-		    (ip[IP6_HLEN + 13] & 0x12) == 0x02) {
-			uint16_t dport = (uint16_t)(ip[42] << 8 | ip[43]);
+	if (v == NETCFG_NAT_LOCAL && ip[6] == IP6_NEXTH_TCP &&
+	    p->len >= IP6_HLEN + 14) {
+		const uint8_t *tcp = ip + IP6_HLEN;
+		size_t len = p->len - IP6_HLEN;
+		struct syncookie_tuple t;
+
+		/* a SYN to a gateway port: free a TIME_WAIT pcb of its pair */
+		if ((tcp[13] & 0x12) == 0x02 && tcp_tw_pcbs) {
 			ip_addr_t g, l;
 
-			if (tcp_tw_pcbs) {
-				ip_addr_set_zero_ip6(&g);
-				ip_addr_set_zero_ip6(&l);
-				memcpy(ip_2_ip6(&g)->addr, ip + 8, 16);
-				memcpy(ip_2_ip6(&l)->addr, ip + 24, 16);
-				lwst_tcp_tw_reuse(
-					st, &g,
-					(uint16_t)(ip[40] << 8 | ip[41]), &l,
-					dport);
-			}
-			lwst_gw_syn(st, dport, true);
+			ip_addr_set_zero_ip6(&g);
+			ip_addr_set_zero_ip6(&l);
+			memcpy(ip_2_ip6(&g)->addr, ip + 8, 16);
+			memcpy(ip_2_ip6(&l)->addr, ip + 24, 16);
+			lwst_tcp_tw_reuse(st, &g, be16_get(tcp), &l,
+					  be16_get(tcp + 2));
+		}
+		/* a header cut short is lwIP's to drop */
+		if (len < 20 || len < (size_t)(tcp[12] >> 4) * 4)
+			return 0;
+		memset(&t, 0, sizeof(t));
+		t.v6 = true;
+		memcpy(t.saddr6, ip + 8, 16);
+		memcpy(t.daddr6, ip + 24, 16);
+		t.sport = be16_get(tcp);
+		t.dport = be16_get(tcp + 2);
+		if (lwst_gw_segment(st, &t, tcp, len, inp)) {
+			pbuf_free(p);
+			return 1;
 		}
 		return 0;
 	}
+	if (v == NETCFG_NAT_LOCAL)
+		return 0;
 	lwst_counters(st)->nat_in++;
 	if (nat)
 		return nat_ip6_input(nat, p, inp, v);

@@ -2,13 +2,15 @@
  * syncookie.c - SYN cookies for the gateway's TCP ports (see syncookie.h).
  *
  * The ISN: the top 29 bits are a keyed hash of the connection and the
- * time slot, the low 3 bits index the MSS table below.
+ * time slot, the low 3 bits index the MSS table below (the same table for
+ * both families: IPv6's 1440 and 8940 fall to 1440 and 4016).
  */
 #include "net/lwip/syncookie.h"
 
 #include <string.h>
 
 #include "net/pkt.h"
+#include "net/pkt6.h"
 #include "util/be.h"
 
 static const uint16_t syncookie_mss_tab[8] = {536,  1220, 1360, 1440,
@@ -24,12 +26,28 @@ static uint64_t syncookie_mix(uint64_t x)
 	return x;
 }
 
+static uint64_t syncookie_load64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
 static uint32_t syncookie_hash(uint64_t secret, const struct syncookie_tuple *t,
 			       uint64_t slot)
 {
 	uint64_t h;
 
-	h = syncookie_mix(secret ^ ((uint64_t)t->saddr << 32 | t->daddr));
+	if (t->v6) {
+		h = syncookie_mix(secret ^ 6 ^ syncookie_load64(t->saddr6));
+		h = syncookie_mix(h ^ syncookie_load64(t->saddr6 + 8));
+		h = syncookie_mix(h ^ syncookie_load64(t->daddr6));
+		h = syncookie_mix(h ^ syncookie_load64(t->daddr6 + 8));
+	} else {
+		h = syncookie_mix(secret ^
+				  ((uint64_t)t->saddr << 32 | t->daddr));
+	}
 	h = syncookie_mix(h ^
 			  ((uint64_t)t->sport << 48 | (uint64_t)t->dport << 32 |
 			   (slot & 0xffffffffu)));
@@ -88,22 +106,41 @@ uint16_t syncookie_check(uint64_t secret, const struct syncookie_tuple *t,
 	return 0;
 }
 
-/* syncookie_put_tcp() - IPv4 header + TCP with the MSS option at @ip */
-static void syncookie_put_tcp(uint8_t *ip, uint32_t src, uint32_t dst,
-			      uint16_t sport, uint16_t dport, uint32_t seq,
-			      uint32_t ack, uint8_t flags, uint16_t win,
-			      uint16_t mss)
+/*
+ * syncookie_put() - the IP header (@t's family; the guest's to the
+ * gateway's, or back when @reply) and TCP with the MSS option at @ip.
+ * Returns the IP packet's length.
+ */
+static size_t syncookie_put(uint8_t *ip, const struct syncookie_tuple *t,
+			    bool reply, uint32_t seq, uint32_t ack,
+			    uint8_t flags, uint16_t win, uint16_t mss)
 {
-	uint8_t *tcp = ip + 20;
+	size_t hl = t->v6 ? PKT_IP6_HLEN : 20;
+	uint8_t *tcp = ip + hl;
+	uint32_t sum;
 
-	pkt_put_ip4(ip, 0, SYNCOOKIE_SYN_LEN, 0, 0x4000, 6, src, dst);
-	pkt_put_tcp(tcp, sport, dport, seq, ack, flags);
+	pkt_put_tcp(tcp, reply ? t->dport : t->sport,
+		    reply ? t->sport : t->dport, seq, ack, flags);
 	tcp[12] = 6 << 4; /* with the MSS option */
 	be16_put(tcp + 14, win);
 	tcp[20] = 2;
 	tcp[21] = 4;
 	be16_put(tcp + 22, mss);
-	be16_put(tcp + 16, pkt_csum(tcp, 24, pkt_pseudo_sum(src, dst, 6, 24)));
+	if (t->v6) {
+		const uint8_t *src = reply ? t->daddr6 : t->saddr6;
+		const uint8_t *dst = reply ? t->saddr6 : t->daddr6;
+
+		pkt_put_ip6(ip, 24, 6, 64, src, dst);
+		sum = pkt_pseudo_sum6(src, dst, 6, 24);
+	} else {
+		uint32_t src = reply ? t->daddr : t->saddr;
+		uint32_t dst = reply ? t->saddr : t->daddr;
+
+		pkt_put_ip4(ip, 0, SYNCOOKIE_SYN_LEN, 0, 0x4000, 6, src, dst);
+		sum = pkt_pseudo_sum(src, dst, 6, 24);
+	}
+	be16_put(tcp + 16, pkt_csum(tcp, 24, sum));
+	return hl + 24;
 }
 
 size_t syncookie_build_synack(uint8_t *out, const uint8_t guest_mac[6],
@@ -111,17 +148,14 @@ size_t syncookie_build_synack(uint8_t *out, const uint8_t guest_mac[6],
 			      const struct syncookie_tuple *t, uint32_t isn,
 			      uint32_t seq, uint16_t mss)
 {
-	pkt_put_eth(out, guest_mac, gw_mac, ETHTYPE_IP4);
-	syncookie_put_tcp(out + 14, t->daddr, t->saddr, t->dport, t->sport, isn,
-			  seq + 1, PKT_TCP_SYN_FLAG | PKT_TCP_ACK_FLAG, 65535,
-			  mss);
-	return SYNCOOKIE_SYNACK_LEN;
+	pkt_put_eth(out, guest_mac, gw_mac, t->v6 ? ETHTYPE_IP6 : ETHTYPE_IP4);
+	return 14 + syncookie_put(out + 14, t, true, isn, seq + 1,
+				  PKT_TCP_SYN_FLAG | PKT_TCP_ACK_FLAG, 65535,
+				  mss);
 }
 
 size_t syncookie_build_syn(uint8_t *out, const struct syncookie_tuple *t,
 			   uint32_t seq, uint16_t win, uint16_t mss)
 {
-	syncookie_put_tcp(out, t->saddr, t->daddr, t->sport, t->dport, seq, 0,
-			  PKT_TCP_SYN_FLAG, win, mss);
-	return SYNCOOKIE_SYN_LEN;
+	return syncookie_put(out, t, false, seq, 0, PKT_TCP_SYN_FLAG, win, mss);
 }

@@ -23,17 +23,22 @@
 #ifndef QCW_SYNCOOKIE_H
 #define QCW_SYNCOOKIE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define SYNCOOKIE_SLOT_MS 64000 /* a cookie is good in its slot and the next */
 #define SYNCOOKIE_SYN_LEN (20 + 24) /* IPv4 + TCP with the MSS option */
 #define SYNCOOKIE_SYNACK_LEN (14 + SYNCOOKIE_SYN_LEN)
+#define SYNCOOKIE_SYN6_LEN (40 + 24) /* IPv6 + TCP with the MSS option */
+#define SYNCOOKIE_SYNACK6_LEN (14 + SYNCOOKIE_SYN6_LEN)
 
-/* one TCP connection, addresses and ports in host order */
+/* one TCP connection: ports and IPv4 addresses in host order */
 struct syncookie_tuple {
-	uint32_t saddr, daddr; /* the guest's, the gateway's */
+	uint32_t saddr, daddr; /* the guest's, the gateway's (IPv4) */
 	uint16_t sport, dport;
+	bool v6; /* the addresses are saddr6, daddr6 instead */
+	uint8_t saddr6[16], daddr6[16];
 };
 
 /*
@@ -60,8 +65,9 @@ uint16_t syncookie_check(uint64_t secret, const struct syncookie_tuple *t,
 
 /*
  * syncookie_build_synack() - the gateway's SYN-ACK frame (Ethernet,
- * IPv4, TCP with the MSS option; window 65535, unscaled) into @out
- * (SYNCOOKIE_SYNACK_LEN bytes), for the guest's SYN @seq. Returns its length.
+ * IPv4 or IPv6 as @t, TCP with the MSS option; window 65535, unscaled)
+ * into @out (SYNCOOKIE_SYNACK_LEN or SYNCOOKIE_SYNACK6_LEN bytes), for
+ * the guest's SYN @seq. Returns its length.
  */
 size_t syncookie_build_synack(uint8_t *out, const uint8_t guest_mac[6],
 			      const uint8_t gw_mac[6],
@@ -69,9 +75,10 @@ size_t syncookie_build_synack(uint8_t *out, const uint8_t guest_mac[6],
 			      uint32_t seq, uint16_t mss);
 
 /*
- * syncookie_build_syn() - the IPv4 SYN the guest sent (sequence @seq,
- * window @win, MSS option @mss; no other option) into @out
- * (SYNCOOKIE_SYN_LEN bytes), for lwIP. Returns its length.
+ * syncookie_build_syn() - the IP packet of the SYN the guest sent
+ * (sequence @seq, window @win, MSS option @mss; no other option) into
+ * @out (SYNCOOKIE_SYN_LEN or SYNCOOKIE_SYN6_LEN bytes), for lwIP.
+ * Returns its length.
  */
 size_t syncookie_build_syn(uint8_t *out, const struct syncookie_tuple *t,
 			   uint32_t seq, uint16_t win, uint16_t mss);

@@ -299,6 +299,61 @@ if [ "${QCW_STACK:-}" != slirp ]; then
 		echo "# connections from SYN cookies: $(stat Stack SynCookieConns)"
 	fi
 fi
+# --- 5c: the flood over IPv6, from made-up addresses of the prefix to the
+# gateway's address in it. Each SYN's source is learned as a neighbour and
+# answers nothing: the backlog fills and stays full, and the oldest
+# half-open connection lived shorter than a flooding guest's own ACK
+# waits behind the flood in its tap queue. With the backlog full, SYNs
+# over IPv6 get cookies too (on lwIP).
+GW6=fd71:6377:6e65::1
+v6_ready() {
+	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
+		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
+		lab_guest ping -6 -c 1 -W 1 $GW6 >/dev/null
+}
+dig6_tcp() { lab_guest dig +tcp +short +time=1 +tries=1 @$GW6 host.containers.internal AAAA 2>/dev/null | grep -q 'fd71:6377:6e65::fe'; }
+api6_ok() { lab_guest curl -sf -6 --max-time 1 "http://[$GW6]/services/forwarder/all" >/dev/null; }
+if [ "${LAB_IPV6:-1}" = 0 ]; then
+	echo "# skip 5c: LAB_IPV6=0"
+elif wait_until 15 v6_ready; then
+	t_check "DNS over TCP over IPv6 answers before the flood" dig6_tcp
+	k0=$(stat Stack SynCookies)
+	kc0=$(stat Stack SynCookieConns)
+	c0=$(cpu)
+	rm -f "$LAB_DIR/synstop"
+	SYN_V6=1 SYN_SECS=60 SYN_STOP="$LAB_DIR/synstop" SYN_RATE=$rate \
+		lab_guest $PEER synflood 53 100000000 >"$LAB_DIR/synflood6.out" 2>&1 &
+	flood=$!
+	sleep 1
+	ok_dns=0 ok_api=0 during=0
+	for i in 1 2 3 4 5; do
+		timed $i dig6_tcp && ok_dns=$((ok_dns + 1))
+		timed $i api6_ok && ok_api=$((ok_api + 1))
+		kill -0 $flood 2>/dev/null && during=$((during + 1))
+	done
+	touch "$LAB_DIR/synstop"
+	wait $flood
+	c1=$(cpu)
+	k1=$(stat Stack SynCookies)
+	kc1=$(stat Stack SynCookieConns)
+	echo "# IPv6 synflood: $(cat "$LAB_DIR/synflood6.out"); qcw-net CPU $(((c1 - c0) * 10)) ms; DNS $ok_dns/5, API $ok_api/5 within 1 s, $during of 5 rounds during the flood; SynCookies $k0 -> $k1, SynCookieConns $kc0 -> $kc1"
+	t_check "the IPv6 flood lasted through the attempts ($during of 5)" test $during -eq 5
+	t_check "during an IPv6 SYN flood DNS over TCP over IPv6 answers within 1 s ($ok_dns of 5)" \
+		test $ok_dns -eq 5
+	t_check "during an IPv6 SYN flood the in-VM API over IPv6 answers within 1 s ($ok_api of 5)" \
+		test $ok_api -eq 5
+	if [ "${QCW_STACK:-}" != slirp ]; then
+		t_check "SYN cookies were sent over IPv6 (SynCookies $k0 -> $k1)" \
+			test "$k1" -gt "$k0"
+		if [ "$K" = 1 ]; then
+			t_check "... and the attempts completed connections from them (SynCookieConns $kc0 -> $kc1)" \
+				test "$kc1" -gt "$kc0"
+		fi
+	fi
+	t_check "after the IPv6 flood: DNS over TCP over IPv6 answers" dig6_tcp
+else
+	t_fail "the guest has no IPv6 address out of DAD (ping -6 of the gateway)"
+fi
 t_check "the guest's lease is pinned in the ARP table (ArpPinned $(stat Stack ArpPinned))" \
 	test "$(stat Stack ArpPinned)" -ge 1
 t_check "ARP queries for the flood's addresses were bounded (ArpQueryRefused $(stat Stack ArpQueryRefused))" \

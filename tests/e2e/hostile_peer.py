@@ -8,7 +8,9 @@ kernel never sees (nor resets) these connections.
                                  (SYN_SUBNET=1: of the guest's subnet, so
                                  every SYN-ACK needs ARP; SYN_SECS: stop
                                  after that many seconds; SYN_RATE: at
-                                 most that many a second)
+                                 most that many a second; SYN_V6=1: over
+                                 IPv6 to the gateway's address in the
+                                 prefix, from made-up addresses of it)
   onebyte  DST PORT COUNT        one connection, COUNT 1-byte segments
   ooseq    DST PORT CONNS COUNT  CONNS connections, COUNT out-of-order
                                  1-byte segments each (every other byte)
@@ -50,6 +52,20 @@ def tcp_frame(smac, src, dst, sport, dport, seq, ack, flags, payload=b"", win=65
     ih = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tot, random.getrandbits(16), 0, 64, 6, 0, ip4(src), ip4(dst))
     ih = ih[:10] + struct.pack("!H", csum(ih)) + ih[12:]
     return GW_MAC + smac + b"\x08\x00" + ih + th + payload
+
+
+PREFIX6 = os.environ.get("LAB_PREFIX6", "fd71:6377:6e65::")
+GW6 = PREFIX6 + "1"
+
+
+def tcp6_frame(smac, src, dst, sport, dport, seq, flags, win=65535):
+    """A TCP segment over IPv6 (no options, no payload) in a frame."""
+    s6, d6 = socket.inet_pton(socket.AF_INET6, src), socket.inet_pton(socket.AF_INET6, dst)
+    th = struct.pack("!HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, win, 0, 0)
+    c = csum(s6 + d6 + struct.pack("!IxxxB", len(th), 6) + th)
+    th = th[:16] + struct.pack("!H", c) + th[18:]
+    ih = struct.pack("!IHBB", 6 << 28, len(th), 6, 64) + s6 + d6
+    return GW_MAC + smac + b"\x86\xdd" + ih + th
 
 
 class Host:
@@ -184,6 +200,14 @@ def main():
                     break
                 if rate and i > rate * (time.time() - t0):
                     time.sleep(i / rate - (time.time() - t0))
+            if os.environ.get("SYN_V6"):
+                src = PREFIX6 + "%x:%x" % (random.getrandbits(16) | 0x100, random.getrandbits(16))
+                f = tcp6_frame(mac, src, GW6, random.randint(1024, 65535), port, random.getrandbits(32), 0x02)
+                try:
+                    s.send(f)
+                except OSError:
+                    time.sleep(0.001)
+                continue
             if os.environ.get("SYN_SUBNET"):  # lwIP must ARP for each
                 src = "192.168.127.%d" % random.randint(3, 250)
             else:

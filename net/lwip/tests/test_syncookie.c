@@ -4,6 +4,7 @@
  * another key or a later slot; the MSS comes back as the largest of the
  * table not over the guest's; the MSS option parser takes what is there
  * and nothing beyond the header; the frames built carry valid checksums.
+ * The same for IPv6 connections, whose cookies differ from IPv4's.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,9 +16,11 @@
 
 #include "net/lwip/syncookie.h"
 #include "net/pkt.h"
+#include "net/pkt6.h"
 #include "util/be.h"
 
-static const struct syncookie_tuple tup = {0xc0a87f02, 0xc0a87f01, 40000, 53};
+static const struct syncookie_tuple tup = {
+	.saddr = 0xc0a87f02, .daddr = 0xc0a87f01, .sport = 40000, .dport = 53};
 
 static void test_check_own_slot(void **state)
 {
@@ -126,6 +129,89 @@ static void test_frames(void **state)
 	assert_int_equal(syncookie_syn_mss(s + 20, 24), 8960);
 }
 
+static struct syncookie_tuple tup6(void)
+{
+	struct syncookie_tuple t = tup;
+
+	t.v6 = true;
+	memcpy(t.saddr6, "\xfd\x71\x63\x77\x6e\x65\0\0\0\0\0\0\0\0\0\x42", 16);
+	memcpy(t.daddr6, "\xfd\x71\x63\x77\x6e\x65\0\0\0\0\0\0\0\0\0\x01", 16);
+	return t;
+}
+
+static void test_check_v6(void **state)
+{
+	struct syncookie_tuple t = tup6(), o;
+	uint64_t t0 = 9 * SYNCOOKIE_SLOT_MS + 5;
+	uint16_t mss;
+	uint32_t isn = syncookie_make(42, &t, t0, 1440, &mss);
+	unsigned int i;
+
+	(void)state;
+	assert_int_equal(mss, 1440);
+	assert_int_equal(syncookie_check(42, &t, t0, isn), 1440);
+	assert_int_equal(syncookie_check(42, &t, t0 + SYNCOOKIE_SLOT_MS, isn),
+			 1440);
+	assert_int_equal(
+		syncookie_check(42, &t, t0 + 2 * SYNCOOKIE_SLOT_MS, isn), 0);
+	/* every byte of both addresses counts */
+	for (i = 0; i < 32; i++) {
+		o = t;
+		if (i < 16)
+			o.saddr6[i] ^= 0x10;
+		else
+			o.daddr6[i - 16] ^= 0x10;
+		assert_int_equal(syncookie_check(42, &o, t0, isn), 0);
+	}
+	/* the IPv4 connection of the same ports is another */
+	o = t;
+	o.v6 = false;
+	assert_int_equal(syncookie_check(42, &o, t0, isn), 0);
+}
+
+static void test_frames_v6(void **state)
+{
+	static const uint8_t gm[6] = {2, 0, 0, 0, 0, 2},
+			     wm[6] = {2, 0, 0, 0, 0, 1};
+	struct syncookie_tuple t = tup6();
+	uint8_t f[SYNCOOKIE_SYNACK6_LEN], s[SYNCOOKIE_SYN6_LEN];
+	const uint8_t *ip = f + 14, *tcp = f + 54;
+	struct pkt_ip6 p;
+
+	(void)state;
+	assert_int_equal(
+		syncookie_build_synack(f, gm, wm, &t, 0x12345678, 1000, 1440),
+		SYNCOOKIE_SYNACK6_LEN);
+	assert_memory_equal(f, gm, 6);
+	assert_int_equal(be16_get(f + 12), ETHTYPE_IP6);
+	assert_int_equal(pkt_parse_ip6(f, sizeof(f), &p), 0);
+	assert_int_equal(p.next, 6);
+	assert_int_equal(p.len, 24);
+	assert_memory_equal(ip + 8, t.daddr6, 16);
+	assert_memory_equal(ip + 24, t.saddr6, 16);
+	assert_int_equal(be16_get(tcp), t.dport);
+	assert_int_equal(be16_get(tcp + 2), t.sport);
+	assert_int_equal(be32_get(tcp + 4), 0x12345678);
+	assert_int_equal(be32_get(tcp + 8), 1001);
+	assert_int_equal(tcp[13], 0x12);
+	assert_int_equal(syncookie_syn_mss(tcp, 24), 1440);
+	assert_int_equal(
+		pkt_csum(tcp, 24, pkt_pseudo_sum6(t.daddr6, t.saddr6, 6, 24)),
+		0);
+	assert_int_equal(syncookie_build_syn(s, &t, 999, 500, 4016),
+			 SYNCOOKIE_SYN6_LEN);
+	assert_int_equal(s[0] >> 4, 6);
+	assert_int_equal(s[6], 6);
+	assert_memory_equal(s + 8, t.saddr6, 16);
+	assert_int_equal(be32_get(s + 44), 999);
+	assert_int_equal(s[53], 0x02);
+	assert_int_equal(be16_get(s + 54), 500);
+	assert_int_equal(syncookie_syn_mss(s + 40, 24), 4016);
+	assert_int_equal(pkt_csum(s + 40, 24,
+				  pkt_pseudo_sum6(t.saddr6, t.daddr6, 6, 24)),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -133,6 +219,8 @@ int main(void)
 		cmocka_unit_test(test_mss_table),
 		cmocka_unit_test(test_syn_mss),
 		cmocka_unit_test(test_frames),
+		cmocka_unit_test(test_check_v6),
+		cmocka_unit_test(test_frames_v6),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
