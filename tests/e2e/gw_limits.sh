@@ -255,14 +255,26 @@ timed() {
 	echo "# round $1: $2 failed after $(((t1 - t0) / 1000000)) ms (SynEvicted $(stat Stack SynEvicted), ArpQueryRefused $(stat Stack ArpQueryRefused), the guest's tap dropped $(lab_guest cat /sys/class/net/"$LAB_TAP"/statistics/tx_dropped) frames)"
 	return 1
 }
-ok_dns=0 ok_api=0 ok_static=0 during=0
-for i in 1 2 3 4 5; do
-	timed $i dig_tcp && ok_dns=$((ok_dns + 1))
-	timed $i api_ok && ok_api=$((ok_api + 1))
-	timed $i dig_static && ok_static=$((ok_static + 1))
-	timed $i api_static && ok_static=$((ok_static + 1))
-	kill -0 $flood 2>/dev/null && during=$((during + 1))
-done
+# flood_rounds PID CHECK...: five rounds of the CHECKs while the flood PID
+# runs: how many of each passed in ok[CHECK], rounds during the flood in
+# $during
+declare -A ok
+flood_rounds() {
+	local pid=$1 c i
+	shift
+	ok=()
+	during=0
+	for c in "$@"; do ok[$c]=0; done
+	for i in 1 2 3 4 5; do
+		for c in "$@"; do
+			timed $i "$c" && ok[$c]=$((ok[$c] + 1))
+		done
+		kill -0 "$pid" 2>/dev/null && during=$((during + 1))
+	done
+}
+flood_rounds $flood dig_tcp api_ok dig_static api_static
+ok_dns=${ok[dig_tcp]} ok_api=${ok[api_ok]}
+ok_static=$((ok[dig_static] + ok[api_static]))
 touch "$LAB_DIR/synstop"
 wait $flood
 c1=$(cpu)
@@ -325,12 +337,8 @@ elif wait_until 15 v6_ready; then
 		lab_guest $PEER synflood 53 100000000 >"$LAB_DIR/synflood6.out" 2>&1 &
 	flood=$!
 	sleep 1
-	ok_dns=0 ok_api=0 during=0
-	for i in 1 2 3 4 5; do
-		timed $i dig6_tcp && ok_dns=$((ok_dns + 1))
-		timed $i api6_ok && ok_api=$((ok_api + 1))
-		kill -0 $flood 2>/dev/null && during=$((during + 1))
-	done
+	flood_rounds $flood dig6_tcp api6_ok
+	ok_dns=${ok[dig6_tcp]} ok_api=${ok[api6_ok]}
 	touch "$LAB_DIR/synstop"
 	wait $flood
 	c1=$(cpu)

@@ -97,6 +97,24 @@ static void test_syn_mss(void **state)
 	assert_int_equal(syncookie_syn_mss(h, 10), 0);
 }
 
+/*
+ * check_synack_tcp() - the TCP header of a cookie's SYN-ACK at @tcp, for
+ * the guest's SYN 1000 of @t, with the ISN 0x12345678 and @mss; its
+ * checksum's pseudo-header sum is @sum.
+ */
+static void check_synack_tcp(const uint8_t *tcp,
+			     const struct syncookie_tuple *t, uint16_t mss,
+			     uint32_t sum)
+{
+	assert_int_equal(be16_get(tcp), t->dport);
+	assert_int_equal(be16_get(tcp + 2), t->sport);
+	assert_int_equal(be32_get(tcp + 4), 0x12345678);
+	assert_int_equal(be32_get(tcp + 8), 1001);
+	assert_int_equal(tcp[13], 0x12);
+	assert_int_equal(syncookie_syn_mss(tcp, 24), mss);
+	assert_int_equal(pkt_csum(tcp, 24, sum), 0);
+}
+
 static void test_frames(void **state)
 {
 	static const uint8_t gm[6] = {2, 0, 0, 0, 0, 2},
@@ -111,14 +129,8 @@ static void test_frames(void **state)
 	assert_memory_equal(f, gm, 6);
 	assert_int_equal(pkt_csum(ip, 20, 0), 0);
 	assert_int_equal(be32_get(ip + 12), tup.daddr);
-	assert_int_equal(be16_get(tcp), tup.dport);
-	assert_int_equal(be32_get(tcp + 4), 0x12345678);
-	assert_int_equal(be32_get(tcp + 8), 1001);
-	assert_int_equal(tcp[13], 0x12);
-	assert_int_equal(syncookie_syn_mss(tcp, 24), 1460);
-	assert_int_equal(
-		pkt_csum(tcp, 24, pkt_pseudo_sum(tup.daddr, tup.saddr, 6, 24)),
-		0);
+	check_synack_tcp(tcp, &tup, 1460,
+			 pkt_pseudo_sum(tup.daddr, tup.saddr, 6, 24));
 	assert_int_equal(syncookie_build_syn(s, &tup, 999, 500, 8960),
 			 SYNCOOKIE_SYN_LEN);
 	assert_int_equal(pkt_csum(s, 20, 0), 0);
@@ -189,15 +201,8 @@ static void test_frames_v6(void **state)
 	assert_int_equal(p.len, 24);
 	assert_memory_equal(ip + 8, t.daddr6, 16);
 	assert_memory_equal(ip + 24, t.saddr6, 16);
-	assert_int_equal(be16_get(tcp), t.dport);
-	assert_int_equal(be16_get(tcp + 2), t.sport);
-	assert_int_equal(be32_get(tcp + 4), 0x12345678);
-	assert_int_equal(be32_get(tcp + 8), 1001);
-	assert_int_equal(tcp[13], 0x12);
-	assert_int_equal(syncookie_syn_mss(tcp, 24), 1440);
-	assert_int_equal(
-		pkt_csum(tcp, 24, pkt_pseudo_sum6(t.daddr6, t.saddr6, 6, 24)),
-		0);
+	check_synack_tcp(tcp, &t, 1440,
+			 pkt_pseudo_sum6(t.daddr6, t.saddr6, 6, 24));
 	assert_int_equal(syncookie_build_syn(s, &t, 999, 500, 4016),
 			 SYNCOOKIE_SYN6_LEN);
 	assert_int_equal(s[0] >> 4, 6);
