@@ -763,9 +763,24 @@ static struct txring *splice_ring(struct splice *sp)
 #define SPLICE_WHOLE_SEGS_MSS 16384
 #define SPLICE_WHOLE_SEGS_MIN 2
 
+/*
+ * splice_seg_data() - the data a full segment of @pcb carries: its MSS
+ * less the options every segment has (the timestamp, 12 bytes, once
+ * agreed). Reads and writes cut to the MSS itself leave 12 bytes over per
+ * segment, which lwIP chains onto the next as a second pbuf: a frame in
+ * pieces, copied into the port's queue instead of sent by reference.
+ */
+static size_t splice_seg_data(const struct tcp_pcb *pcb)
+{
+	size_t mss = tcp_mss(pcb);
+	size_t opt = pcb->flags & TF_TIMESTAMP ? LWIP_TCP_OPT_LEN_TS_OUT : 0;
+
+	return mss > opt ? mss - opt : mss;
+}
+
 void hstream_on_alloc(struct splice *sp, char **base, size_t *len)
 {
-	size_t room = splice_congested(sp) ? 0 : splice_room(sp);
+	size_t room = splice_congested(sp) ? 0 : splice_room(sp), seg;
 	struct txring *r;
 	uint8_t *at;
 
@@ -780,9 +795,10 @@ void hstream_on_alloc(struct splice *sp, char **base, size_t *len)
 		if (room > contig)
 			room = contig;
 	}
-	if (room && tcp_mss(sp->pcb) >= SPLICE_WHOLE_SEGS_MSS &&
-	    room >= SPLICE_WHOLE_SEGS_MIN * (size_t)tcp_mss(sp->pcb))
-		room -= room % tcp_mss(sp->pcb);
+	seg = splice_seg_data(sp->pcb);
+	if (room && seg >= SPLICE_WHOLE_SEGS_MSS &&
+	    room >= SPLICE_WHOLE_SEGS_MIN * seg)
+		room -= room % seg;
 	*len = room;
 }
 
@@ -829,7 +845,7 @@ void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 	 * would chain a second pbuf to it; a frame in pieces cannot be sent
 	 * by reference and costs a copy in the port's queue.
 	 */
-	mss = tcp_mss(sp->pcb);
+	mss = splice_seg_data(sp->pcb);
 	chunk = mss && mss <= 0xffff ? (0xffff / mss) * mss : 0xffff;
 	for (off = 0; off < (size_t)n;) {
 		size_t c = (size_t)n - off;
