@@ -18,8 +18,8 @@
 
 /* Copied bytes a slot holds before its data: a framing prefix, or that
  * and the Ethernet/IP/TCP headers of a frame whose payload is referenced
- * (SW_HDR_MAX after a 4-byte prefix; a slot stays 128 bytes). */
-#define TXQ_HDR_MAX 80
+ * (SW_HDR_MAX after a 4-byte prefix; a slot is 136 bytes). */
+#define TXQ_HDR_MAX 92
 
 struct txq_slot {
 	const uint8_t *data;

@@ -588,8 +588,9 @@ static void test_output_ref_hdr_fallback(void **state)
 }
 
 /*
- * The headers of an IPv6 TCP segment (14 + 40 + 20 bytes) go by the port's
- * reference op as IPv4's (54) do: its payload is never copied.
+ * The headers of an IPv6 TCP segment (14 + 40 + 20 bytes, and 86 with the
+ * timestamp option) go by the port's reference op as IPv4's (54, 66) do:
+ * its payload is never copied.
  */
 static void test_output_ref_hdr_ipv6(void **state)
 {
@@ -608,12 +609,15 @@ static void test_output_ref_hdr_ipv6(void **state)
 	sw_output_ref_hdr(fx->sw, f, 74, f + 74, 126, &ref);
 	assert_int_equal(n_ref_hdr, 2);
 	assert_int_equal(ref_hdr_hl, 74);
+	sw_output_ref_hdr(fx->sw, f, 86, f + 86, 114, &ref);
+	assert_int_equal(n_ref_hdr, 3);
+	assert_int_equal(ref_hdr_hl, 86);
 	assert_int_equal(fx->p[1].n_sent, 0);
-	assert_int_equal(fx->p[1].port.cnt.tx_frames, 2);
+	assert_int_equal(fx->p[1].port.cnt.tx_frames, 3);
 	/* longer than any port keeps: the whole frame is copied */
 	sw_output_ref_hdr(fx->sw, f, SW_HDR_MAX + 1, f + SW_HDR_MAX + 1,
 			  200 - SW_HDR_MAX - 1, &ref);
-	assert_int_equal(n_ref_hdr, 2);
+	assert_int_equal(n_ref_hdr, 3);
 	assert_int_equal(fx->p[1].n_sent, 1);
 	assert_int_equal(fx->p[1].last_len, 200);
 	fx->p[1].port.ops = &fake_ops;

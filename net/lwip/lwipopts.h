@@ -177,8 +177,6 @@ unsigned short qcw_lwip_chksum_copy(void *dst, const void *src,
 #define LWIP_HOOK_IP6_INPUT(p, inp) qcw_lwip_ip6_input_hook((p), (inp))
 #define LWIP_HOOK_TCP_ISN(lip, lport, rip, rport) \
 	qcw_lwip_tcp_isn((lip), (lport), (rip), (rport))
-#define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
-	qcw_lwip_tcp_inpacket((pcb), (hdr), (optlen), (opt1len), (opt2), (p))
 
 /*
  * Every call of tcp_output() and tcp_write() outside lwIP's tcp_out.c

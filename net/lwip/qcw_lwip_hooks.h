@@ -17,15 +17,5 @@ int qcw_lwip_ip6_input_hook(struct pbuf *p, struct netif *inp);
 /* LWIP_HOOK_TCP_ISN: a SYN cookie's number, else a random one */
 uint32_t qcw_lwip_tcp_isn(const struct ip_addr *lip, uint16_t lport,
 			  const struct ip_addr *rip, uint16_t rport);
-/*
- * LWIP_HOOK_TCP_INPACKET_PCB: every segment for a pcb, before lwIP takes
- * it; 0 to go on. An IPv6 SYN for a listener loses its timestamp option
- * here (stack_lwip6.c).
- */
-struct tcp_pcb;
-struct tcp_hdr;
-int qcw_lwip_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr,
-			  uint16_t optlen, uint16_t opt1len, uint8_t *opt2,
-			  struct pbuf *p);
 
 #endif

@@ -128,43 +128,6 @@ static const struct lwst_nb6_entry *lwst6_lookup(struct lwst_nb6 *nb,
 	return NULL;
 }
 
-/*
- * qcw_lwip_tcp_inpacket() - an IPv6 SYN for a listener (the NAT's and the
- * gateway's) has its timestamp option turned into NOPs before lwIP reads
- * it, so IPv6 connections go without timestamps: with them, lwIP's
- * segments to the guest over IPv6 arrived out of order (the guest's
- * TCPOFOQueue in the thousands, no loss, no bad checksum) and host->guest
- * at MTU 65520 fell from 17 Gbit/s to 0.03-6 (IPv4 is unaffected; the
- * cause is not found yet). The checksum was verified before the hook.
- */
-int qcw_lwip_tcp_inpacket(struct tcp_pcb *pcb, struct tcp_hdr *hdr,
-			  uint16_t optlen, uint16_t opt1len, uint8_t *opt2,
-			  struct pbuf *p)
-{
-	uint8_t *o = (uint8_t *)hdr + TCP_HLEN;
-	size_t i, l;
-
-	(void)p;
-	if (pcb->state != LISTEN || !ip_current_is_v6() ||
-	    !(TCPH_FLAGS(hdr) & TCP_SYN) || opt2 || opt1len != optlen)
-		return ERR_OK;
-	for (i = 0; i < optlen;) {
-		if (o[i] == 0) /* end of options */
-			break;
-		if (o[i] == 1) { /* NOP */
-			i++;
-			continue;
-		}
-		if (i + 1 >= optlen || o[i + 1] < 2 || i + o[i + 1] > optlen)
-			break; /* malformed: lwIP's to judge */
-		l = o[i + 1];
-		if (o[i] == 8 && l == 10) /* timestamps */
-			memset(o + i, 1, l);
-		i += l;
-	}
-	return ERR_OK;
-}
-
 const uint8_t *lwst6_mac_of(struct lwst *st, const uint8_t ip[16])
 {
 	const struct lwst_nb6_entry *e = lwst6_lookup(lwst_nb6_of(st), ip);
