@@ -180,6 +180,16 @@ static const struct met_row met_rows[] = {
 	 "qcw_net_nat_flows_limit", "proto=\"udp\"", NULL},
 	{MET_NAT_LIMITS, MET_GAUGE, S(lim.icmp), "ICMP",
 	 "qcw_net_nat_flows_limit", "proto=\"icmp\"", NULL},
+	{MET_NAT_LIMITS, MET_GAUGE, S(lim.budget), "Budget",
+	 "qcw_net_nat_flows_budget", "",
+	 "Host fds the NAT's flows may hold in all"},
+	{MET_NAT_LIMITS, MET_GAUGE, S(lim.tcp_min), "TCPMin",
+	 "qcw_net_nat_flows_min", "proto=\"tcp\"",
+	 "Flows a protocol may always have however full the budget (lwIP)"},
+	{MET_NAT_LIMITS, MET_GAUGE, S(lim.udp_min), "UDPMin",
+	 "qcw_net_nat_flows_min", "proto=\"udp\"", NULL},
+	{MET_NAT_LIMITS, MET_GAUGE, S(lim.icmp_min), "ICMPMin",
+	 "qcw_net_nat_flows_min", "proto=\"icmp\"", NULL},
 /* DHCP */
 #define DHCP_MSG(f, j)                                                    \
 	{                                                                 \
@@ -511,6 +521,10 @@ void met_snap_fill(struct met_snap *m, const struct api_ctx *x,
 		m->lim.half_open = ss.limits.half_open;
 		m->lim.udp = ss.limits.udp;
 		m->lim.icmp = ss.limits.icmp;
+		m->lim.budget = ss.limits.budget;
+		m->lim.tcp_min = ss.limits.tcp_min;
+		m->lim.udp_min = ss.limits.udp_min;
+		m->lim.icmp_min = ss.limits.icmp_min;
 	}
 	if (x->dhcp) {
 		m->have[MET_DHCP] = true;

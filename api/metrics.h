@@ -60,7 +60,8 @@ struct met_snap {
 	uint64_t rx_held, host_queued, host_queue_refused;
 	struct nat_counters nat;
 	struct {
-		uint64_t nofile, tcp, half_open, udp, icmp;
+		uint64_t nofile, budget, tcp, half_open, udp, icmp;
+		uint64_t tcp_min, udp_min, icmp_min;
 	} lim;
 	struct dhcp_counters dhcp;
 	uint64_t leases;

@@ -109,8 +109,29 @@ int nat_table_init(struct nat_table *t, size_t n_buckets, size_t max_flows,
 	return 0;
 }
 
+void nat_pool_init(struct nat_pool *p, size_t budget)
+{
+	memset(p, 0, sizeof(*p));
+	p->budget = budget;
+}
+
+void nat_table_pool(struct nat_table *t, struct nat_pool *p, size_t min)
+{
+	t->pool = p;
+	t->pool_min = min;
+	p->owed += min;
+}
+
 void nat_table_fini(struct nat_table *t)
 {
+	struct nat_pool *p = t->pool;
+
+	if (p) {
+		p->used -= t->n_flows;
+		p->owed -= t->n_flows < t->pool_min ? t->pool_min - t->n_flows
+						    : 0;
+		t->pool = NULL;
+	}
 	free(t->buckets);
 	t->buckets = NULL;
 }
@@ -167,6 +188,11 @@ int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now)
 		nat_flow_lru(t, f)->last_ms = now;
 		nat_lru_append(t, f);
 	}
+	if (t->pool) {
+		t->pool->used++;
+		if (t->n_flows < t->pool_min)
+			t->pool->owed--;
+	}
 	t->n_flows++;
 	if (!t->by_vm[f->key.vm]++ && f->key.vm)
 		t->n_vms++;
@@ -184,6 +210,11 @@ void nat_table_remove(struct nat_table *t, struct nat_flow *f)
 			if (t->lru_off != NAT_NO_LRU)
 				nat_lru_unlink(t, f);
 			t->n_flows--;
+			if (t->pool) {
+				t->pool->used--;
+				if (t->n_flows < t->pool_min)
+					t->pool->owed++;
+			}
 			if (!--t->by_vm[f->key.vm] && f->key.vm)
 				t->n_vms--;
 			return;
@@ -208,10 +239,25 @@ static unsigned int nat_vms_with(const struct nat_table *t, uint8_t vm)
 	return t->n_vms + (vm && !t->by_vm[vm]);
 }
 
+size_t nat_table_bound(const struct nat_table *t)
+{
+	const struct nat_pool *p = t->pool;
+	size_t room;
+
+	if (!p)
+		return t->max_flows;
+	room = p->used + p->owed < p->budget ? p->budget - p->used - p->owed
+					     : 0;
+	if (t->n_flows < t->pool_min)
+		room += t->pool_min - t->n_flows;
+	return t->n_flows + room < t->max_flows ? t->n_flows + room
+					       : t->max_flows;
+}
+
 size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm)
 {
 	/* more VMs than flows: one each, and the table's own rules */
-	return nat_vm_share(t->max_flows, vm ? nat_vms_with(t, vm) : 0);
+	return nat_vm_share(nat_table_bound(t), vm ? nat_vms_with(t, vm) : 0);
 }
 
 bool nat_table_vm_over(const struct nat_table *t, uint8_t vm)

@@ -117,6 +117,19 @@ static inline size_t nat_buckets(unsigned int max_flows)
 	return max_flows / 2 < 65536 ? max_flows / 2 : 65536;
 }
 
+/*
+ * A budget that tables share (lwIP's NAT: TCP, UDP and ICMP within the fd
+ * budget): each table attached may always hold its minimum, and beyond it
+ * whatever of the budget is neither held nor owed to the others' minimums.
+ * used + owed <= budget holds as long as the minimums add up to at most
+ * the budget.
+ */
+struct nat_pool {
+	size_t budget;
+	size_t used; /* flows in all tables attached */
+	size_t owed; /* minimums not yet taken up: sum of (min - n_flows) */
+};
+
 struct nat_table {
 	struct nat_flow **buckets;
 	size_t n_buckets; /* power of two */
@@ -132,6 +145,8 @@ struct nat_table {
 	uint32_t by_vm[NAT_VMS];
 	unsigned int n_vms;
 	size_t pick_at; /* the bucket nat_table_vm_pick() goes on from */
+	struct nat_pool *pool; /* shared budget, or NULL: max_flows only */
+	size_t pool_min; /* of it, what this table may always hold */
 };
 
 /*
@@ -150,10 +165,24 @@ struct nat_flow *nat_table_find(const struct nat_table *t,
  * or -EMFILE when the table is full.
  */
 int nat_table_insert(struct nat_table *t, struct nat_flow *f, uint64_t now);
-/* nat_table_full() - the next insert would fail with -EMFILE. */
+/*
+ * nat_pool_init() / nat_table_pool() - @t (empty) draws on @p, which it
+ * keeps @min of for itself (the caller keeps the minimums within the
+ * budget). Tables are detached by nat_table_fini().
+ */
+void nat_pool_init(struct nat_pool *p, size_t budget);
+void nat_table_pool(struct nat_table *t, struct nat_pool *p, size_t min);
+
+/*
+ * nat_table_full() - the next insert would fail with -EMFILE: at its own
+ * bound, or over its minimum with the shared budget spent.
+ */
 static inline bool nat_table_full(const struct nat_table *t)
 {
-	return t->n_flows >= t->max_flows;
+	const struct nat_pool *p = t->pool;
+
+	return t->n_flows >= t->max_flows ||
+	       (p && t->n_flows >= t->pool_min && p->used + p->owed >= p->budget);
 }
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
 /* nat_flow_lru() - @f's place in the LRU list; tables with one only. */
@@ -217,6 +246,11 @@ static inline bool nat_flow_expired(const struct nat_table *t,
  * With one VM nothing changes.
  */
 
+/*
+ * nat_table_bound() - the flows @t could hold now: its own bound, or less
+ * while the budget it shares is held by the other tables.
+ */
+size_t nat_table_bound(const struct nat_table *t);
 /* nat_table_vm_share() - the flows VM @vm may hold in @t now. */
 size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm);
 /* nat_table_vm_over() - @vm shares @t with other VMs and holds its share. */

@@ -37,10 +37,16 @@ void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
 	if (budget > UINT32_MAX / 2)
 		budget = UINT32_MAX / 2;
 	l->budget = nat_at_least(budget, 4 * NAT_MIN_FLOWS);
-	l->tcp = nat_at_least(l->budget / 2, NAT_MIN_FLOWS);
-	l->half_open = nat_at_least(l->tcp / 2, NAT_MIN_FLOWS / 2);
+	l->tcp_min = nat_at_least(l->budget / 2, NAT_MIN_FLOWS);
+	l->udp_min = nat_at_least(l->budget / 8, NAT_MIN_FLOWS / 2);
+	l->icmp_min = nat_at_least(l->budget / 32, NAT_MIN_FLOWS / 4);
+	l->half_open = nat_at_least(l->budget / 4, NAT_MIN_FLOWS / 2);
 	l->udp = nat_at_least((uint64_t)l->budget * 3 / 8, NAT_MIN_FLOWS);
 	l->icmp = nat_at_least(l->budget / 8, NAT_MIN_FLOWS / 2);
 	if (l->icmp > NAT_ICMP_MAX)
 		l->icmp = NAT_ICMP_MAX;
+	if (l->icmp_min > l->icmp)
+		l->icmp_min = l->icmp;
+	/* the minimums are at most 21/32 of a budget of at least 32 */
+	l->tcp = l->budget - l->udp_min - l->icmp_min;
 }

@@ -14,11 +14,16 @@
  * The NAT's bounds. Every flow holds one host fd, so they are shares of
  * the fd limit less a headroom kept for the API, listeners, DNS upstream
  * and port forwards: a quarter of the limit, at least NAT_FD_HEADROOM_MIN.
- * Of the rest (or of -max-flows when given) TCP gets 1/2, UDP 3/8 and ICMP
- * 1/8 (at most NAT_ICMP_MAX); TCP connects in progress (half-open) at most
- * half of TCP's share: a flood of SYNs leaves half of the table to
- * established connections, while a guest's burst of a few thousand real
- * connections (slow to complete under load) is not reset.
+ * The rest (or -max-flows when given) is the budget, which the protocols
+ * share (lwIP's NAT: struct nat_pool in nat_flow.h): each is always
+ * granted its minimum, TCP 1/2, UDP 1/8 and ICMP 1/32, and may take free
+ * budget beyond it up to its most: UDP 3/8, ICMP 1/8 (at most
+ * NAT_ICMP_MAX) and TCP all that the other two's minimums leave (27/32,
+ * so 10 000 idle connections fit in an fd limit of 20 000; a fixed half
+ * stopped them at 7500). TCP connects in progress (half-open) at most a
+ * quarter of the budget: a flood of SYNs leaves the rest to established
+ * connections, while a guest's burst of a few thousand real connections
+ * (slow to complete under load) is not reset.
  */
 #define NAT_FD_HEADROOM_MIN 256
 #define NAT_DEFAULT_MAX_FLOWS 131072 /* derived budgets stop here */

@@ -109,7 +109,9 @@ struct nat_counters {
 struct nat_limits {
 	uint64_t nofile; /* the fd limit they were derived from */
 	unsigned int budget; /* fds the NAT may hold in all */
-	unsigned int tcp, half_open, udp, icmp;
+	unsigned int tcp, half_open, udp, icmp; /* each protocol's most */
+	/* what each may always have however full the budget (lwIP's NAT) */
+	unsigned int tcp_min, udp_min, icmp_min;
 	bool clamped; /* -max-flows was above nofile - headroom */
 };
 

@@ -565,7 +565,14 @@ static void test_limits(void **state)
 		assert_true(l.tcp >= NAT_MIN_FLOWS && l.udp >= NAT_MIN_FLOWS);
 		assert_true(l.half_open > 0 && l.half_open <= l.tcp);
 		assert_true(l.icmp > 0 && l.icmp <= NAT_ICMP_MAX);
-		assert_true((uint64_t)l.tcp + l.udp + l.icmp <= l.budget);
+		/* every minimum within its most, all of them within the budget */
+		assert_true(l.tcp_min <= l.tcp && l.udp_min <= l.udp &&
+			    l.icmp_min <= l.icmp && l.icmp_min > 0);
+		assert_true((uint64_t)l.tcp_min + l.udp_min + l.icmp_min <=
+			    l.budget);
+		/* TCP may take all the others' minimums leave */
+		assert_int_equal(l.tcp, l.budget - l.udp_min - l.icmp_min);
+		assert_true(l.udp <= l.budget && l.icmp <= l.budget);
 		assert_true(l.budget <= NAT_DEFAULT_MAX_FLOWS);
 		/* the headroom: a quarter, at least 256 fds */
 		if (nofile[i] >= 1024) {
@@ -576,26 +583,136 @@ static void test_limits(void **state)
 	}
 	nat_limits_compute(&l, 1024, 0);
 	assert_int_equal(l.budget, 768);
-	assert_int_equal(l.tcp, 384);
+	assert_int_equal(l.tcp_min, 384);
+	assert_int_equal(l.udp_min, 96);
+	assert_int_equal(l.icmp_min, 24);
+	assert_int_equal(l.tcp, 648);
 	assert_int_equal(l.half_open, 192);
 	assert_int_equal(l.udp, 288);
 	assert_int_equal(l.icmp, 96);
+	/* 10 000 connections fit in an fd limit of 20 000 */
 	nat_limits_compute(&l, 20000, 0);
 	assert_int_equal(l.budget, 15000);
+	assert_true(l.tcp >= 12000);
 	assert_true(l.udp < 20000 - 256);
 	/* -max-flows: taken as given below the fd limit's headroom */
 	nat_limits_compute(&l, 1048576, 400000);
 	assert_false(l.clamped);
 	assert_int_equal(l.budget, 400000);
-	assert_int_equal(l.tcp, 200000);
+	assert_int_equal(l.tcp_min, 200000);
+	/* ICMP's minimum is at most its most, NAT_ICMP_MAX */
+	assert_int_equal(l.tcp, 400000 - 50000 - NAT_ICMP_MAX);
 	assert_int_equal(l.udp, 150000);
 	nat_limits_compute(&l, 1024, 100000);
 	assert_true(l.clamped);
 	assert_int_equal(l.budget, 1024 - NAT_FD_HEADROOM_MIN);
 	nat_limits_compute(&l, 1048576, 64);
 	assert_int_equal(l.budget, 64);
-	assert_int_equal(l.tcp, 32);
+	assert_int_equal(l.tcp_min, 32);
+	assert_int_equal(l.tcp, 64 - 8 - 2);
 	assert_int_equal(l.half_open, 16);
+}
+
+/* pool_fill() - insert flows of @base.. into @t until it is full */
+static size_t pool_fill(struct nat_table *t, struct test_flow *f, size_t n,
+			uint8_t proto, uint16_t base)
+{
+	size_t i;
+
+	for (i = 0; i < n && !nat_table_full(t); i++) {
+		flow_init(&f[i], key(proto, GUEST, (uint16_t)(base + i),
+				     IP(9, 9, 9, 9), 80),
+			  (int)i);
+		assert_int_equal(nat_table_insert(t, &f[i].flow, 0), 0);
+	}
+	return i;
+}
+
+/*
+ * Tables sharing a budget (the NAT's TCP, UDP and ICMP): one alone takes
+ * up to its own most; the others still get their minimums in full after
+ * it has (and could hold no more: nat_table_bound()); at the budget a
+ * table over its minimum is full, and each flow removed lets one in
+ * again; used + owed never passes the budget.
+ */
+static void test_pool(void **state)
+{
+	struct nat_limits l;
+	struct nat_pool p;
+	struct nat_table tcp, udp, icmp;
+	struct test_flow *ft, *fu, *fi;
+	size_t nt, nu, ni, i;
+
+	(void)state;
+	nat_limits_compute(&l, 1024, 0);
+	ft = calloc(l.budget, sizeof(*ft));
+	fu = calloc(l.budget, sizeof(*fu));
+	fi = calloc(l.budget, sizeof(*fi));
+	assert_true(ft && fu && fi);
+	assert_int_equal(nat_table_init(&tcp, 64, l.tcp, A6_OFF, NAT_NO_LRU), 0);
+	assert_int_equal(nat_table_init(&udp, 64, l.udp, A6_OFF, LRU_OFF), 0);
+	assert_int_equal(nat_table_init(&icmp, 64, l.icmp, A6_OFF, LRU_OFF),
+			 0);
+	nat_pool_init(&p, l.budget);
+	nat_table_pool(&tcp, &p, l.tcp_min);
+	nat_table_pool(&udp, &p, l.udp_min);
+	nat_table_pool(&icmp, &p, l.icmp_min);
+
+	/* TCP alone: all it may have, more than a fixed half */
+	nt = pool_fill(&tcp, ft, l.budget, 6, 1000);
+	assert_int_equal(nt, l.tcp);
+	assert_true(nt > l.budget / 2);
+	assert_true(p.used + p.owed <= p.budget);
+	/* what each could hold now (VMs' shares are parts of it) */
+	assert_int_equal(nat_table_bound(&tcp), l.tcp);
+	assert_int_equal(nat_table_bound(&udp), l.udp_min);
+	assert_int_equal(nat_table_bound(&icmp), l.icmp_min);
+	/* the others still get their minimums, and no more */
+	nu = pool_fill(&udp, fu, l.budget, 17, 1000);
+	assert_int_equal(nu, l.udp_min);
+	ni = pool_fill(&icmp, fi, l.budget, 1, 1000);
+	assert_int_equal(ni, l.icmp_min);
+	assert_int_equal(p.used, l.budget);
+	assert_int_equal(p.owed, 0);
+	assert_true(nat_table_full(&tcp) && nat_table_full(&udp) &&
+		    nat_table_full(&icmp));
+	/* a TCP flow gone: one flow of any table may come in */
+	nat_table_remove(&tcp, &ft[nt - 1].flow);
+	assert_false(nat_table_full(&udp));
+	assert_false(nat_table_full(&tcp));
+	flow_init(&fu[nu], key(17, GUEST, (uint16_t)(1000 + nu),
+			       IP(9, 9, 9, 9), 80),
+		  0);
+	assert_int_equal(nat_table_insert(&udp, &fu[nu].flow, 0), 0);
+	nu++;
+	assert_true(nat_table_full(&tcp));
+	assert_int_equal(nat_table_insert(&tcp, &ft[nt - 1].flow, 0), -EMFILE);
+	nt--;
+	/* TCP down to below its minimum: it may fill up to it again */
+	for (i = 0; i < nt - l.tcp_min + 10; i++)
+		nat_table_remove(&tcp, &ft[i].flow);
+	assert_true(p.used + p.owed <= p.budget);
+	/* UDP takes free budget up to its own most, TCP's minimum kept */
+	nu += pool_fill(&udp, fu + nu, l.budget - nu, 17, (uint16_t)(1000 + nu));
+	assert_int_equal(udp.n_flows, l.udp);
+	assert_true(p.used + p.owed <= p.budget);
+	/* TCP: its 10 short of the minimum, and what is free besides */
+	i = p.budget - p.used - p.owed;
+	assert_int_equal(pool_fill(&tcp, ft, l.budget, 6, 30000), 10 + i);
+	assert_true(nat_table_full(&tcp));
+	assert_int_equal(p.used + p.owed, p.budget);
+	/* with all of it spent, ICMP at its minimum is full */
+	assert_int_equal(icmp.n_flows, l.icmp_min);
+	assert_true(nat_table_full(&icmp));
+	/* detached: the pool is as if they had never been */
+	nat_table_fini(&tcp);
+	nat_table_fini(&udp);
+	nat_table_fini(&icmp);
+	assert_int_equal(p.used, 0);
+	assert_int_equal(p.owed, 0);
+	free(ft);
+	free(fu);
+	free(fi);
 }
 
 static void test_lru(void **state)
@@ -781,6 +898,7 @@ int main(void)
 		cmocka_unit_test(test_vm_shares),
 		cmocka_unit_test(test_vm_hold),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_pool),
 		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_lru_sweep),
 		cmocka_unit_test(test_many_flows),

@@ -48,10 +48,10 @@ static void nat_set_limits(struct nat *nat)
 			 "allows, using %u",
 			 nat->cfg->max_flows, (unsigned long long)nofile,
 			 l->budget);
-	log_info("nat: fd limit %llu: at most %u TCP flows (%u connecting), "
-		 "%u UDP, %u ICMP",
-		 (unsigned long long)nofile, l->tcp, l->half_open, l->udp,
-		 l->icmp);
+	log_info("nat: fd limit %llu: %u flows, of which TCP %u to %u (%u "
+		 "connecting), UDP %u to %u, ICMP %u to %u",
+		 (unsigned long long)nofile, l->budget, l->tcp_min, l->tcp,
+		 l->half_open, l->udp_min, l->udp, l->icmp_min, l->icmp);
 }
 
 struct nat *nat_create(struct lwst *st)
@@ -84,6 +84,10 @@ struct nat *nat_create(struct lwst *st)
 		free(nat);
 		return NULL;
 	}
+	nat_pool_init(&nat->pool, nat->lim.budget);
+	nat_table_pool(&nat->tcp, &nat->pool, nat->lim.tcp_min);
+	nat_table_pool(&nat->udp, &nat->pool, nat->lim.udp_min);
+	nat_table_pool(&nat->icmp, &nat->pool, nat->lim.icmp_min);
 	uv_timer_init(nat->loop, &nat->sweep);
 	nat->sweep.data = nat;
 	uv_timer_start(&nat->sweep, nat_sweep_cb, 5000, 5000);

@@ -29,6 +29,7 @@ struct nat {
 	struct netif *netif;
 	const struct netcfg *cfg;
 	struct nat_table tcp, udp, icmp;
+	struct nat_pool pool; /* the three share lim.budget */
 	struct nat_limits lim;
 	/* TCP flows whose guest handshake is not done, oldest first */
 	struct nat_tcp_hs *ho_head, *ho_tail;

@@ -547,9 +547,10 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 		nat_tcp_evict_half_open(nat);
 	if (nat_table_full(&nat->tcp)) {
 		nat->cnt.limit_hits++;
-		log_rl("nat: %zu TCP flows (the bound), connection from %s "
-		       "refused",
-		       nat->tcp.n_flows, nat_key_str(k, true, a));
+		log_rl("nat: %zu TCP flows (at most %zu; %zu of %zu NAT flows "
+		       "in all), connection from %s refused",
+		       nat->tcp.n_flows, nat->tcp.max_flows, nat->pool.used,
+		       nat->pool.budget, nat_key_str(k, true, a));
 		nat_tcp_refuse(nat, pk);
 		return;
 	}

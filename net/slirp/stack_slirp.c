@@ -838,6 +838,12 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 					   ? (uint64_t)rl.rlim_cur
 					   : 1024,
 				   st->cfg.max_flows);
+		/*
+		 * libslirp's sockets share the budget in all (UDP at most
+		 * its share): TCP may have all of it, no one a minimum
+		 */
+		st->lim.tcp = st->lim.budget;
+		st->lim.tcp_min = st->lim.udp_min = st->lim.icmp_min = 0;
 	}
 	st->buf_cap = (size_t)st->cfg.mtu + 14;
 	st->buf = malloc(st->buf_cap);
