@@ -128,8 +128,8 @@ void nat_table_fini(struct nat_table *t)
 
 	if (p) {
 		p->used -= t->n_flows;
-		p->owed -= t->n_flows < t->pool_min ? t->pool_min - t->n_flows
-						    : 0;
+		p->owed -=
+			t->n_flows < t->pool_min ? t->pool_min - t->n_flows : 0;
 		t->pool = NULL;
 	}
 	free(t->buckets);
@@ -251,7 +251,7 @@ size_t nat_table_bound(const struct nat_table *t)
 	if (t->n_flows < t->pool_min)
 		room += t->pool_min - t->n_flows;
 	return t->n_flows + room < t->max_flows ? t->n_flows + room
-					       : t->max_flows;
+						: t->max_flows;
 }
 
 size_t nat_table_vm_share(const struct nat_table *t, uint8_t vm)

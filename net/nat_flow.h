@@ -181,8 +181,8 @@ static inline bool nat_table_full(const struct nat_table *t)
 {
 	const struct nat_pool *p = t->pool;
 
-	return t->n_flows >= t->max_flows ||
-	       (p && t->n_flows >= t->pool_min && p->used + p->owed >= p->budget);
+	return t->n_flows >= t->max_flows || (p && t->n_flows >= t->pool_min &&
+					      p->used + p->owed >= p->budget);
 }
 void nat_table_remove(struct nat_table *t, struct nat_flow *f);
 /* nat_flow_lru() - @f's place in the LRU list; tables with one only. */

@@ -620,8 +620,9 @@ static size_t pool_fill(struct nat_table *t, struct test_flow *f, size_t n,
 	size_t i;
 
 	for (i = 0; i < n && !nat_table_full(t); i++) {
-		flow_init(&f[i], key(proto, GUEST, (uint16_t)(base + i),
-				     IP(9, 9, 9, 9), 80),
+		flow_init(&f[i],
+			  key(proto, GUEST, (uint16_t)(base + i),
+			      IP(9, 9, 9, 9), 80),
 			  (int)i);
 		assert_int_equal(nat_table_insert(t, &f[i].flow, 0), 0);
 	}
@@ -649,10 +650,10 @@ static void test_pool(void **state)
 	fu = calloc(l.budget, sizeof(*fu));
 	fi = calloc(l.budget, sizeof(*fi));
 	assert_true(ft && fu && fi);
-	assert_int_equal(nat_table_init(&tcp, 64, l.tcp, A6_OFF, NAT_NO_LRU), 0);
-	assert_int_equal(nat_table_init(&udp, 64, l.udp, A6_OFF, LRU_OFF), 0);
-	assert_int_equal(nat_table_init(&icmp, 64, l.icmp, A6_OFF, LRU_OFF),
+	assert_int_equal(nat_table_init(&tcp, 64, l.tcp, A6_OFF, NAT_NO_LRU),
 			 0);
+	assert_int_equal(nat_table_init(&udp, 64, l.udp, A6_OFF, LRU_OFF), 0);
+	assert_int_equal(nat_table_init(&icmp, 64, l.icmp, A6_OFF, LRU_OFF), 0);
 	nat_pool_init(&p, l.budget);
 	nat_table_pool(&tcp, &p, l.tcp_min);
 	nat_table_pool(&udp, &p, l.udp_min);
@@ -680,9 +681,8 @@ static void test_pool(void **state)
 	nat_table_remove(&tcp, &ft[nt - 1].flow);
 	assert_false(nat_table_full(&udp));
 	assert_false(nat_table_full(&tcp));
-	flow_init(&fu[nu], key(17, GUEST, (uint16_t)(1000 + nu),
-			       IP(9, 9, 9, 9), 80),
-		  0);
+	flow_init(&fu[nu],
+		  key(17, GUEST, (uint16_t)(1000 + nu), IP(9, 9, 9, 9), 80), 0);
 	assert_int_equal(nat_table_insert(&udp, &fu[nu].flow, 0), 0);
 	nu++;
 	assert_true(nat_table_full(&tcp));
@@ -693,7 +693,8 @@ static void test_pool(void **state)
 		nat_table_remove(&tcp, &ft[i].flow);
 	assert_true(p.used + p.owed <= p.budget);
 	/* UDP takes free budget up to its own most, TCP's minimum kept */
-	nu += pool_fill(&udp, fu + nu, l.budget - nu, 17, (uint16_t)(1000 + nu));
+	nu += pool_fill(&udp, fu + nu, l.budget - nu, 17,
+			(uint16_t)(1000 + nu));
 	assert_int_equal(udp.n_flows, l.udp);
 	assert_true(p.used + p.owed <= p.budget);
 	/* TCP: its 10 short of the minimum, and what is free besides */
