@@ -44,6 +44,7 @@ struct splice_busy {
 	struct txring *ring; /* host data sent by reference (txring.h) */
 	uint32_t copy_unacked; /* copied bytes not yet acked, before ring */
 	size_t cost; /* what it holds, as counted in ctx->g_cost */
+	uint8_t cost_p1; /* the port (id + 1) it is counted against */
 	struct splice_busy *next; /* on ctx->bfree */
 };
 
@@ -71,9 +72,40 @@ static struct splice_busy *splice_busy_get(struct splice *sp)
 	b->ring = NULL;
 	b->copy_unacked = 0;
 	b->cost = 0;
+	b->cost_p1 = 0;
 	sp->busy = b;
 	ctx->n_busy++;
 	return b;
+}
+
+/*
+ * splice_charge() - @b holds @cost now, counted against port @p1 (a port
+ * id + 1; 0 while not known): in all, and per port.
+ */
+static void splice_charge(struct splice_ctx *ctx, struct splice_busy *b,
+			  size_t cost, unsigned int p1)
+{
+	ctx->g_cost = ctx->g_cost - b->cost + cost;
+	if (b->cost) {
+		ctx->g_cost_port[b->cost_p1] -= b->cost;
+		if (!ctx->g_cost_port[b->cost_p1])
+			ctx->n_cost_ports--;
+	}
+	if (cost) {
+		if (!ctx->g_cost_port[p1])
+			ctx->n_cost_ports++;
+		ctx->g_cost_port[p1] += cost;
+	}
+	b->cost = cost;
+	b->cost_p1 = (uint8_t)p1;
+}
+
+/* splice_port_left() - what connections of port @p1 may still hold */
+static size_t splice_port_left(const struct splice_ctx *ctx, unsigned int p1)
+{
+	return splice_to_guest_left(
+		SPLICE_TO_GUEST_MAX, ctx->g_cost, ctx->g_cost_port[p1],
+		ctx->n_cost_ports + (ctx->g_cost_port[p1] ? 0 : 1));
 }
 
 /* splice_busy_put() - give sp->busy back (its ring already released). */
@@ -84,7 +116,7 @@ static void splice_busy_put(struct splice *sp)
 
 	if (!b)
 		return;
-	ctx->g_cost -= b->cost;
+	splice_charge(ctx, b, 0, b->cost_p1);
 	sp->busy = NULL;
 	ctx->n_busy--;
 	if (ctx->n_bfree >= SPLICE_BCACHE) {
@@ -106,8 +138,7 @@ static void splice_account(struct splice *sp)
 		return;
 	cost = (size_t)(u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack) +
 	       (size_t)tcp_sndqueuelen(sp->pcb) * SPLICE_SEG_COST;
-	sp->ctx->g_cost = sp->ctx->g_cost - b->cost + cost;
-	b->cost = cost;
+	splice_charge(sp->ctx, b, cost, sp->port_p1);
 }
 
 /* slots of a new queue; empty queues of this size are kept for reuse */
@@ -711,9 +742,7 @@ static void splice_sndstate(struct splice *sp, struct splice_sndstate *s)
 	s->held = (u32_t)(sp->pcb->snd_lbb - sp->pcb->lastack);
 	s->ring_free =
 		ring ? TXRING_CAP - (size_t)(ring->wr - ring->rel) : SIZE_MAX;
-	s->all_left = sp->ctx->g_cost < SPLICE_TO_GUEST_MAX
-			      ? SPLICE_TO_GUEST_MAX - sp->ctx->g_cost
-			      : 0;
+	s->all_left = splice_port_left(sp->ctx, sp->port_p1);
 	own = sp->busy ? sp->busy->cost : 0;
 	if (own < SPLICE_TO_GUEST_FLOOR &&
 	    s->all_left < SPLICE_TO_GUEST_FLOOR - own)
@@ -934,13 +963,31 @@ static bool splice_port_waits(const struct splice_ctx *ctx, unsigned int i)
 	       (!i || sw_port_id_congested(ctx->sw, (int)i - 1));
 }
 
-void splice_ctx_resume(struct splice_ctx *ctx)
+/*
+ * splice_port_short() - the connections of port @i (id + 1) have less than
+ * an eighth of their share of the budget to bring: not worth waking them.
+ */
+static bool splice_port_short(const struct splice_ctx *ctx, unsigned int i)
+{
+	unsigned int n = ctx->n_cost_ports + (ctx->g_cost_port[i] ? 0 : 1);
+
+	return splice_port_left(ctx, i) < SPLICE_TO_GUEST_MAX / (n ? n : 1) / 8;
+}
+
+/*
+ * splice_resume_lists() - the blocked connections read again where their
+ * port is not congested; @budget (an acknowledgement freed some of the
+ * budget): only on ports with an eighth of their share free, so a VM over
+ * its share, whose connections would stop again at once, costs nothing.
+ */
+static void splice_resume_lists(struct splice_ctx *ctx, bool budget)
 {
 	struct splice *chain, *sp;
 	unsigned int i;
 
 	for (i = 0; i < ctx->blocked_hi && ctx->n_blocked; i++) {
-		if (!ctx->blocked[i] || splice_port_waits(ctx, i))
+		if (!ctx->blocked[i] || splice_port_waits(ctx, i) ||
+		    (budget && splice_port_short(ctx, i)))
 			continue;
 		/*
 		 * Each once: the list moves to @chain, and one still without
@@ -955,6 +1002,11 @@ void splice_ctx_resume(struct splice_ctx *ctx)
 			splice_read_again(sp);
 		}
 	}
+}
+
+void splice_ctx_resume(struct splice_ctx *ctx)
+{
+	splice_resume_lists(ctx, false);
 }
 
 err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
@@ -992,10 +1044,9 @@ err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 		splice_account(sp);
 	if (sp)
 		splice_read_again(sp);
-	/* others waiting for the budget read again once an eighth is free */
-	if (sp && sp->ctx->n_blocked &&
-	    sp->ctx->g_cost + SPLICE_TO_GUEST_MAX / 8 < SPLICE_TO_GUEST_MAX)
-		splice_ctx_resume(sp->ctx);
+	/* others waiting for the budget: once an eighth of their share is free */
+	if (sp && sp->ctx->n_blocked)
+		splice_resume_lists(sp->ctx, true);
 	return ERR_OK;
 }
 

@@ -172,6 +172,33 @@ static inline size_t splice_share_of(unsigned int busy)
 #define SPLICE_TO_GUEST_FLOOR (64u << 10)
 #define SPLICE_SEG_COST 256
 
+/*
+ * splice_to_guest_left() - what the connections of one VM (switch port)
+ * may still bring into lwIP, of a budget of @max of which all VMs hold
+ * @all and this one @mine, @n VMs holding some (this one counted): while
+ * it is the only one, all that is free; else what is left of its share,
+ * @max / @n, as long as all of them hold under 2 * @max. So a VM whose
+ * connections acknowledge nothing, even one that took the whole budget
+ * before the others came, keeps what it holds but brings no more, while
+ * each of the others fills its share (vm_budget.sh: a download beside
+ * such a VM had only the floor, 64 KiB in flight, and took 3 times as
+ * long); the VMs under their shares hold under @max together, so all of
+ * it stays under 2 * @max.
+ */
+static inline size_t splice_to_guest_left(size_t max, size_t all, size_t mine,
+					  unsigned int n)
+{
+	size_t share, left;
+
+	if (n < 2)
+		return all < max ? max - all : 0;
+	if (all >= 2 * max)
+		return 0;
+	share = max / n;
+	left = mine < share ? share - mine : 0;
+	return left < 2 * max - all ? left : 2 * max - all;
+}
+
 /* host->guest bytes copied into lwIP before a connection gets a ring */
 #define SPLICE_RING_AFTER (256 * 1024)
 
@@ -209,6 +236,9 @@ struct splice_ctx {
 	uv_check_t flush;
 	size_t q_cost; /* all splices' queued guest->host data, real cost */
 	size_t g_cost; /* all splices' host data in lwIP, real cost */
+	/* of it, each port's (by port_p1), and how many hold some */
+	size_t g_cost_port[SW_MAX_PORTS + 1];
+	unsigned int n_cost_ports;
 	size_t q_cost_max; /* SPLICE_COST_GLOBAL_DEFAULT unless configured */
 	uint64_t q_refused; /* chains refused back to lwIP over a budget */
 	struct txring_pool *rings; /* the backend's (txring.h) */

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -184,6 +185,55 @@ static void test_share_between_streams(void **state)
 	assert_int_equal(splice_room_of(&s), 24 * 1024);
 }
 
+/*
+ * The budget of host data in lwIP between VMs: one VM alone has all that
+ * is free; with several, each its share of what it does not hold, even
+ * when one of them took all of it before; never past twice the budget.
+ */
+static void test_to_guest_vm_share(void **state)
+{
+	const size_t max = SPLICE_TO_GUEST_MAX;
+	size_t all, hog, vm[4];
+	unsigned int i, round;
+
+	(void)state;
+	/* alone (or the first): the budget as before */
+	assert_int_equal(splice_to_guest_left(max, 0, 0, 1), max);
+	assert_int_equal(splice_to_guest_left(max, max - 10, max - 10, 1), 10);
+	assert_int_equal(splice_to_guest_left(max, max + 5, max + 5, 0), 0);
+	/* a VM that holds all of it, a second comes: half, the first none */
+	assert_int_equal(splice_to_guest_left(max, max, 0, 2), max / 2);
+	assert_int_equal(splice_to_guest_left(max, max, max, 2), 0);
+	assert_int_equal(splice_to_guest_left(max, max + max / 2, max / 2, 2),
+			 0);
+	/* at twice the budget in all nothing more, whoever asks */
+	assert_int_equal(splice_to_guest_left(max, 2 * max, 0, 3), 0);
+	assert_int_equal(splice_to_guest_left(max, 2 * max - 7, 0, 3), 7);
+	/*
+	 * Simulated: a hog holds all of it; three VMs take turns bringing
+	 * what they may. Each ends with its share (a third with the hog
+	 * counted: four hold some), the total under twice the budget.
+	 */
+	hog = max;
+	memset(vm, 0, sizeof(vm));
+	for (round = 0; round < 10; round++) {
+		for (i = 0; i < 3; i++) {
+			unsigned int n = 1 + (vm[0] > 0) + (vm[1] > 0) +
+					 (vm[2] > 0) + (vm[i] ? 0 : 1);
+			size_t got;
+
+			all = hog + vm[0] + vm[1] + vm[2];
+			got = splice_to_guest_left(max, all, vm[i], n);
+			vm[i] += got > max / 16 ? max / 16 : got;
+			assert_true(hog + vm[0] + vm[1] + vm[2] < 2 * max);
+		}
+	}
+	for (i = 0; i < 3; i++)
+		assert_int_equal(vm[i], max / 4);
+	assert_int_equal(splice_to_guest_left(max, hog + 3 * (max / 4), hog, 4),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_room_limits),
 		cmocka_unit_test(test_read_again_threshold),
 		cmocka_unit_test(test_share_between_streams),
+		cmocka_unit_test(test_to_guest_vm_share),
 	};
 
 	lwip_init();
