@@ -1133,18 +1133,23 @@ static const uint8_t *lwst_gw_guest_mac(struct lwst *st,
 	return mac->addr;
 }
 
-static void lwst_gw_addrs(const struct syncookie_tuple *t, ip_addr_t *g,
-			  ip_addr_t *d)
+void lwst_gw_addrs(const struct syncookie_tuple *t, ip_addr_t *g, ip_addr_t *d)
 {
-	if (t->v6) {
-		ip_addr_set_zero_ip6(g);
-		ip_addr_set_zero_ip6(d);
-		memcpy(ip_2_ip6(g)->addr, t->saddr6, 16);
-		memcpy(ip_2_ip6(d)->addr, t->daddr6, 16);
-	} else {
-		ip_addr_set_ip4_u32_val(*g, lwip_htonl(t->saddr));
-		ip_addr_set_ip4_u32_val(*d, lwip_htonl(t->daddr));
-	}
+	struct inaddr a = t->v6 ? inaddr_v6(t->saddr6) : inaddr_v4(t->saddr);
+	struct inaddr b = t->v6 ? inaddr_v6(t->daddr6) : inaddr_v4(t->daddr);
+
+	lwst_ip_set(g, &a);
+	lwst_ip_set(d, &b);
+}
+
+void lwst_gw_tw_reuse(struct lwst *st, const struct syncookie_tuple *t)
+{
+	ip_addr_t g, l;
+
+	if (!tcp_tw_pcbs)
+		return;
+	lwst_gw_addrs(t, &g, &l);
+	lwst_tcp_tw_reuse(st, &g, t->sport, &l, t->dport);
 }
 
 /*
@@ -1284,36 +1289,21 @@ int qcw_lwip_ip4_input_hook(struct pbuf *p, struct netif *inp)
 			     p->len >= hl + 20 &&
 			     p->len >= hl + (size_t)(ip[hl + 12] >> 4) * 4;
 
+		struct syncookie_tuple t;
+
+		if (p->len < hl + 14)
+			return 0; /* lwIP's to drop */
+		syncookie_tuple_set(&t, false, ip + 12, ip + 16, ip + hl);
 		/* a first fragment of a SYN is left to lwIP's backlog */
-		if (p->len >= hl + 14 && (ip[hl + 13] & 0x12) == 0x02) {
-			uint16_t dport = be16_get(ip + hl + 2);
-
-			if (tcp_tw_pcbs) {
-				ip_addr_t g, l;
-
-				ip_addr_set_ip4_u32_val(
-					g, lwip_htonl(be32_get(ip + 12)));
-				ip_addr_set_ip4_u32_val(l, lwip_htonl(dst));
-				lwst_tcp_tw_reuse(st, &g, be16_get(ip + hl), &l,
-						  dport);
-			}
+		if ((ip[hl + 13] & 0x12) == 0x02) {
+			lwst_gw_tw_reuse(st, &t);
 			if (!whole)
-				lwst_gw_syn(st, dport, false);
+				lwst_gw_syn(st, t.dport, false);
 		}
-		if (whole) {
-			struct syncookie_tuple t = {be32_get(ip + 12),
-						    dst,
-						    be16_get(ip + hl),
-						    be16_get(ip + hl + 2),
-						    false,
-						    {0},
-						    {0}};
-
-			if (lwst_gw_segment(st, &t, ip + hl, p->len - hl,
-					    inp)) {
-				pbuf_free(p);
-				return 1;
-			}
+		if (whole &&
+		    lwst_gw_segment(st, &t, ip + hl, p->len - hl, inp)) {
+			pbuf_free(p);
+			return 1;
 		}
 		return 0;
 	}

@@ -92,6 +92,13 @@ struct lwst_nb6 {
 	uint64_t nd_fallback; /* packets left to lwIP's neighbour discovery */
 };
 struct lwst_nb6 *lwst_nb6_of(struct lwst *st);
+/* lwst_gw_addrs() - lwIP's form of @t's guest (@g) and gateway (@d) */
+void lwst_gw_addrs(const struct syncookie_tuple *t, ip_addr_t *g, ip_addr_t *d);
+/*
+ * lwst_gw_tw_reuse() - a SYN of @t to a gateway port: a TIME_WAIT pcb of
+ * its pair goes (lwst_tcp_tw_reuse())
+ */
+void lwst_gw_tw_reuse(struct lwst *st, const struct syncookie_tuple *t);
 /* lwst6_mac_of() - the MAC learned for the guest's address @ip, or NULL */
 const uint8_t *lwst6_mac_of(struct lwst *st, const uint8_t ip[16]);
 /* lwst6_netif_setup() - the gateway's IPv6 addresses (cfg->ipv6). */

@@ -203,26 +203,13 @@ int lwst6_input(struct lwst *st, struct nat *nat, struct pbuf *p,
 		size_t len = p->len - IP6_HLEN;
 		struct syncookie_tuple t;
 
+		syncookie_tuple_set(&t, true, ip + 8, ip + 24, tcp);
 		/* a SYN to a gateway port: free a TIME_WAIT pcb of its pair */
-		if ((tcp[13] & 0x12) == 0x02 && tcp_tw_pcbs) {
-			ip_addr_t g, l;
-
-			ip_addr_set_zero_ip6(&g);
-			ip_addr_set_zero_ip6(&l);
-			memcpy(ip_2_ip6(&g)->addr, ip + 8, 16);
-			memcpy(ip_2_ip6(&l)->addr, ip + 24, 16);
-			lwst_tcp_tw_reuse(st, &g, be16_get(tcp), &l,
-					  be16_get(tcp + 2));
-		}
+		if ((tcp[13] & 0x12) == 0x02)
+			lwst_gw_tw_reuse(st, &t);
 		/* a header cut short is lwIP's to drop */
 		if (len < 20 || len < (size_t)(tcp[12] >> 4) * 4)
 			return 0;
-		memset(&t, 0, sizeof(t));
-		t.v6 = true;
-		memcpy(t.saddr6, ip + 8, 16);
-		memcpy(t.daddr6, ip + 24, 16);
-		t.sport = be16_get(tcp);
-		t.dport = be16_get(tcp + 2);
 		if (lwst_gw_segment(st, &t, tcp, len, inp)) {
 			pbuf_free(p);
 			return 1;

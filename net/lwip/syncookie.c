@@ -54,6 +54,22 @@ static uint32_t syncookie_hash(uint64_t secret, const struct syncookie_tuple *t,
 	return (uint32_t)(h >> 32) & ~7u;
 }
 
+void syncookie_tuple_set(struct syncookie_tuple *t, bool v6, const uint8_t *src,
+			 const uint8_t *dst, const uint8_t *tcp)
+{
+	memset(t, 0, sizeof(*t));
+	t->v6 = v6;
+	if (v6) {
+		memcpy(t->saddr6, src, 16);
+		memcpy(t->daddr6, dst, 16);
+	} else {
+		t->saddr = be32_get(src);
+		t->daddr = be32_get(dst);
+	}
+	t->sport = be16_get(tcp);
+	t->dport = be16_get(tcp + 2);
+}
+
 uint16_t syncookie_syn_mss(const uint8_t *tcp, size_t len)
 {
 	size_t off, i;

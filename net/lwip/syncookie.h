@@ -42,6 +42,14 @@ struct syncookie_tuple {
 };
 
 /*
+ * syncookie_tuple_set() - @t from a packet of family @v6: its source and
+ * destination addresses at @src and @dst (4 or 16 bytes, network order)
+ * and the ports of the TCP header at @tcp (4 bytes there at least).
+ */
+void syncookie_tuple_set(struct syncookie_tuple *t, bool v6, const uint8_t *src,
+			 const uint8_t *dst, const uint8_t *tcp);
+
+/*
  * syncookie_syn_mss() - the MSS option of the TCP header at @tcp (@len
  * bytes there, its data offset checked against them), 0 when it has none
  * or is malformed.

@@ -222,6 +222,35 @@ static void test_frames_v6(void **state)
 			 0);
 }
 
+/* A tuple from a packet's bytes: addresses and ports of either family. */
+static void test_tuple_set(void **state)
+{
+	static const uint8_t s4[4] = {192, 168, 127, 2},
+			     d4[4] = {192, 168, 127, 1};
+	static const uint8_t tcp[4] = {0xc3, 0x50, 0x00, 0x35};
+	uint8_t s6[16] = {0xfd, 0x71, 0x63, 0x77, 0x6e, 0x65, [15] = 2};
+	uint8_t d6[16] = {0xfd, 0x71, 0x63, 0x77, 0x6e, 0x65, [15] = 1};
+	struct syncookie_tuple t;
+
+	(void)state;
+	memset(&t, 0xa5, sizeof(t));
+	syncookie_tuple_set(&t, false, s4, d4, tcp);
+	assert_false(t.v6);
+	assert_int_equal(t.saddr, 0xc0a87f02);
+	assert_int_equal(t.daddr, 0xc0a87f01);
+	assert_int_equal(t.sport, 50000);
+	assert_int_equal(t.dport, 53);
+	/* nothing left over from before: the IPv6 fields are zero */
+	assert_int_equal(t.saddr6[0] | t.daddr6[15], 0);
+	syncookie_tuple_set(&t, true, s6, d6, tcp);
+	assert_true(t.v6);
+	assert_memory_equal(t.saddr6, s6, 16);
+	assert_memory_equal(t.daddr6, d6, 16);
+	assert_int_equal(t.saddr | t.daddr, 0);
+	assert_int_equal(t.sport, 50000);
+	assert_int_equal(t.dport, 53);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +260,7 @@ int main(void)
 		cmocka_unit_test(test_frames),
 		cmocka_unit_test(test_check_v6),
 		cmocka_unit_test(test_frames_v6),
+		cmocka_unit_test(test_tuple_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
