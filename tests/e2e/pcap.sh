@@ -101,9 +101,7 @@ t_check "the guest fetches a page from the host through the NAT" \
 # a second VM on its own port pings the first: VM-to-VM frames, both VMs
 G2="qcwg2-pcap-$$"
 G2_MAC=5a:94:ef:00:00:66
-lab_add_guest "$G2" $G2_MAC
-lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
-wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
+lab_add_bridged_guest "$G2" $G2_MAC
 ip -n "$G2" addr add 192.168.127.3/24 dev tap0
 t_check "a second VM pings the first through the switch" \
 	ip netns exec "$G2" ping -c 2 -i 0.2 -W 2 192.168.127.2

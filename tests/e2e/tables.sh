@@ -40,9 +40,7 @@ wait_for_port "$LAB_NET" 8080
 # ---- a hostile VM storms from its port while the VM is disconnected (its
 # MAC forgotten with its port); the VM comes back and must be learnt ----
 G2="qcwg2-tables-$$"
-lab_add_guest "$G2" 5a:94:ef:00:00:66
-lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
-wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
+lab_add_bridged_guest "$G2" 5a:94:ef:00:00:66
 lab_stop_bridge
 out=$(ip netns exec "$G2" "${FLOOD[@]}" tap0 storm 10000)
 echo "# storm from another VM while the VM is away: $out"
@@ -81,9 +79,7 @@ t_check "after the storm the VM reaches a host TCP service" \
 
 # ---- a third VM, never seen before, on a new port ----
 G3="qcwg3-tables-$$"
-lab_add_guest "$G3" 5a:94:ef:00:00:42
-lab_spawn "$G3" "$LAB_DIR/bridge3.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
-wait_until 10 sh -c "ip -n $G3 link show tap0 | grep -q LOWER_UP"
+lab_add_bridged_guest "$G3" 5a:94:ef:00:00:42
 # the 300 must have been quiet for the quiet time
 while [ $(($(date +%s) - dhcp_done)) -le $QUIET ]; do sleep 0.5; done
 out=$(ip netns exec "$G3" busybox udhcpc -i tap0 -f -q -n -t 4 -T 2 \

@@ -59,9 +59,7 @@ ms_alone=$best
 
 # ---- a second VM whose 250 connections acknowledge nothing ----
 G2="qcwg2-budget-$$"
-lab_add_guest "$G2" 5a:94:ef:00:00:68
-lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
-wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
+lab_add_bridged_guest "$G2" 5a:94:ef:00:00:68
 HOLD=25 ip netns exec "$G2" timeout 120 python3 "$HERE/hostile_peer.py" \
 	tinymss $HOST 7778 250 64 >"$LAB_DIR/tinymss.out" 2>&1 &
 peer=$!

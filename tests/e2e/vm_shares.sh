@@ -153,9 +153,7 @@ t_check "the first VM alone opens $first of $tried connections" \
 
 # ---- a second VM on the same switch ----
 G2="qcwg2-shares-$$"
-lab_add_guest "$G2" 5a:94:ef:00:00:67
-lab_spawn "$G2" "$LAB_DIR/bridge2.log" "$QCW_TAPBRIDGE" -i tap0 -s "$LAB_SOCK"
-wait_until 10 sh -c "ip -n $G2 link show tap0 | grep -q LOWER_UP"
+lab_add_bridged_guest "$G2" 5a:94:ef:00:00:67
 ip -n "$G2" addr add 192.168.127.3/24 dev tap0
 ip -n "$G2" route add default via 192.168.127.1
 t_check "the second VM pings the gateway" \

@@ -261,6 +261,18 @@ lab_init()
 	echo "# no lease yet" >"$LAB_GUEST_ETC/resolv.conf"
 }
 
+# lab_add_bridged_guest NETNS MAC: lab_add_guest, and a bridge of its own
+# attaching its tap0 to $LAB_SOCK (another VM on the switch); returns once
+# the tap has carrier, or fails after 10 s (the caller decides).
+lab_add_bridged_guest()
+{
+	local ns=$1
+	lab_add_guest "$ns" "$2"
+	lab_spawn "$ns" "$LAB_DIR/bridge-$ns.log" "$QCW_TAPBRIDGE" \
+		-i "$LAB_TAP" -s "$LAB_SOCK"
+	wait_until 10 sh -c "ip -n $ns link show $LAB_TAP | grep -q LOWER_UP"
+}
+
 # lab_add_guest NETNS MAC: a guest namespace with its tap0 (up, MAC, deep
 # queue), removed at cleanup.  lab_init makes $LAB_GUEST with it; tests that
 # need a second guest call it themselves.
