@@ -115,6 +115,12 @@ void nat_pool_init(struct nat_pool *p, size_t budget)
 	p->budget = budget;
 }
 
+/* nat_table_owed() - what @t's minimum still holds for it in its pool */
+static size_t nat_table_owed(const struct nat_table *t)
+{
+	return t->n_flows < t->pool_min ? t->pool_min - t->n_flows : 0;
+}
+
 void nat_table_pool(struct nat_table *t, struct nat_pool *p, size_t min)
 {
 	t->pool = p;
@@ -128,8 +134,7 @@ void nat_table_fini(struct nat_table *t)
 
 	if (p) {
 		p->used -= t->n_flows;
-		p->owed -=
-			t->n_flows < t->pool_min ? t->pool_min - t->n_flows : 0;
+		p->owed -= nat_table_owed(t);
 		t->pool = NULL;
 	}
 	free(t->buckets);
@@ -248,8 +253,7 @@ size_t nat_table_bound(const struct nat_table *t)
 		return t->max_flows;
 	room = p->used + p->owed < p->budget ? p->budget - p->used - p->owed
 					     : 0;
-	if (t->n_flows < t->pool_min)
-		room += t->pool_min - t->n_flows;
+	room += nat_table_owed(t);
 	return t->n_flows + room < t->max_flows ? t->n_flows + room
 						: t->max_flows;
 }

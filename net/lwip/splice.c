@@ -100,12 +100,19 @@ static void splice_charge(struct splice_ctx *ctx, struct splice_busy *b,
 	b->cost_p1 = (uint8_t)p1;
 }
 
+/* splice_port_vms() - ports holding host data, port @p1 counted (>= 1) */
+static unsigned int splice_port_vms(const struct splice_ctx *ctx,
+				    unsigned int p1)
+{
+	return ctx->n_cost_ports + (ctx->g_cost_port[p1] ? 0 : 1);
+}
+
 /* splice_port_left() - what connections of port @p1 may still hold */
 static size_t splice_port_left(const struct splice_ctx *ctx, unsigned int p1)
 {
-	return splice_to_guest_left(
-		SPLICE_TO_GUEST_MAX, ctx->g_cost, ctx->g_cost_port[p1],
-		ctx->n_cost_ports + (ctx->g_cost_port[p1] ? 0 : 1));
+	return splice_to_guest_left(SPLICE_TO_GUEST_MAX, ctx->g_cost,
+				    ctx->g_cost_port[p1],
+				    splice_port_vms(ctx, p1));
 }
 
 /* splice_busy_put() - give sp->busy back (its ring already released). */
@@ -969,9 +976,8 @@ static bool splice_port_waits(const struct splice_ctx *ctx, unsigned int i)
  */
 static bool splice_port_short(const struct splice_ctx *ctx, unsigned int i)
 {
-	unsigned int n = ctx->n_cost_ports + (ctx->g_cost_port[i] ? 0 : 1);
-
-	return splice_port_left(ctx, i) < SPLICE_TO_GUEST_MAX / (n ? n : 1) / 8;
+	return splice_port_left(ctx, i) <
+	       SPLICE_TO_GUEST_MAX / splice_port_vms(ctx, i) / 8;
 }
 
 /*
