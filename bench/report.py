@@ -472,8 +472,11 @@ def ratio(a, b):
 
 
 def write_chart(agg, backends, outbase, title):
-    """The gnuplot data file and script: throughput bars with min-max."""
+    """The gnuplot data file and script: throughput bars with min-max
+    (none when the run measured no throughput cell)."""
     cells = throughput_cells(agg)
+    if not cells:
+        return
     with open(outbase + ".dat", "w") as f:
         f.write("# cell " + " ".join("%s_med %s_min %s_max" % (b, b, b) for b in backends) + "\n")
         for c in cells:
@@ -549,7 +552,8 @@ def cmd_report(raw, meta_path, outbase, prof_dir=None):
     for name, status, detail, _ in targets:
         md.append("- **%s** — %s. %s" % (status.upper(), name, detail))
     md.append("")
-    md.append("![throughput](%s.png)\n" % os.path.basename(outbase))
+    if throughput_cells(agg):
+        md.append("![throughput](%s.png)\n" % os.path.basename(outbase))
 
     # TCP throughput
     def tput_table(kinds, title, note):
