@@ -4,6 +4,9 @@
 #include "net/nat_limits.h"
 
 #include <string.h>
+#include <sys/resource.h>
+
+#include "util/log.h"
 
 static unsigned int nat_at_least(uint64_t v, unsigned int min)
 {
@@ -11,7 +14,7 @@ static unsigned int nat_at_least(uint64_t v, unsigned int min)
 }
 
 void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
-			unsigned int max_flows)
+			unsigned int max_flows, enum nat_policy policy)
 {
 	uint64_t headroom = nofile / 4, budget;
 
@@ -49,4 +52,28 @@ void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
 		l->icmp_min = l->icmp;
 	/* the minimums are at most 21/32 of a budget of at least 32 */
 	l->tcp = l->budget - l->udp_min - l->icmp_min;
+	if (policy == NAT_ONE_POOL) {
+		l->tcp = l->budget;
+		l->tcp_min = l->udp_min = l->icmp_min = 0;
+	}
+}
+
+void nat_limits_get(struct nat_limits *l, unsigned int max_flows,
+		    enum nat_policy policy)
+{
+	struct rlimit rl;
+	uint64_t nofile = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		nofile = rl.rlim_cur == RLIM_INFINITY ? 1u << 20
+						      : (uint64_t)rl.rlim_cur;
+	nat_limits_compute(l, nofile, max_flows, policy);
+	if (l->clamped)
+		log_warn("nat: -max-flows %u is more than the fd limit (%llu) "
+			 "allows, using %u",
+			 max_flows, (unsigned long long)nofile, l->budget);
+	log_info("nat: fd limit %llu: %u flows, of which TCP %u to %u (%u "
+		 "connecting), UDP %u to %u, ICMP %u to %u",
+		 (unsigned long long)nofile, l->budget, l->tcp_min, l->tcp,
+		 l->half_open, l->udp_min, l->udp, l->icmp_min, l->icmp);
 }

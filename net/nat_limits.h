@@ -1,7 +1,8 @@
 /*
  * nat_limits.h - how many host fds the guest's flows may hold, derived
  * from the fd limit: the policy every stack backend enforces (lwIP's NAT
- * per protocol, libslirp's backend on its sockets in all). Pure.
+ * per protocol, libslirp's backend on its sockets in all). Pure, but for
+ * nat_limits_get(), which reads the process's limit.
  */
 #ifndef QCW_NAT_LIMITS_H
 #define QCW_NAT_LIMITS_H
@@ -31,10 +32,25 @@
 #define NAT_MIN_FLOWS 8
 
 /*
+ * How a backend holds its flows: lwIP's NAT in a table per protocol, each
+ * with the minimum and most above; libslirp's sockets in one count, where
+ * TCP may take the whole budget (UDP still at most its share) and no
+ * protocol has a minimum.
+ */
+enum nat_policy { NAT_PER_PROTOCOL, NAT_ONE_POOL };
+
+/*
  * nat_limits_compute() - bounds for fd limit @nofile; @max_flows is the
  * user's total (-max-flows), 0 to derive it from @nofile.
  */
 void nat_limits_compute(struct nat_limits *l, uint64_t nofile,
-			unsigned int max_flows);
+			unsigned int max_flows, enum nat_policy policy);
+/*
+ * nat_limits_get() - nat_limits_compute() for this process's fd limit
+ * (RLIMIT_NOFILE, as raised at start-up; unlimited counts as 2^20),
+ * logged, with a warning when -max-flows had to be cut to it.
+ */
+void nat_limits_get(struct nat_limits *l, unsigned int max_flows,
+		    enum nat_policy policy);
 
 #endif

@@ -559,7 +559,7 @@ static void test_limits(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof(nofile) / sizeof(nofile[0]); i++) {
-		nat_limits_compute(&l, nofile[i], 0);
+		nat_limits_compute(&l, nofile[i], 0, NAT_PER_PROTOCOL);
 		assert_int_equal(l.nofile, nofile[i]);
 		assert_false(l.clamped);
 		assert_true(l.tcp >= NAT_MIN_FLOWS && l.udp >= NAT_MIN_FLOWS);
@@ -581,7 +581,7 @@ static void test_limits(void **state)
 				    nofile[i] - NAT_FD_HEADROOM_MIN);
 		}
 	}
-	nat_limits_compute(&l, 1024, 0);
+	nat_limits_compute(&l, 1024, 0, NAT_PER_PROTOCOL);
 	assert_int_equal(l.budget, 768);
 	assert_int_equal(l.tcp_min, 384);
 	assert_int_equal(l.udp_min, 96);
@@ -591,26 +591,33 @@ static void test_limits(void **state)
 	assert_int_equal(l.udp, 288);
 	assert_int_equal(l.icmp, 96);
 	/* 10 000 connections fit in an fd limit of 20 000 */
-	nat_limits_compute(&l, 20000, 0);
+	nat_limits_compute(&l, 20000, 0, NAT_PER_PROTOCOL);
 	assert_int_equal(l.budget, 15000);
 	assert_true(l.tcp >= 12000);
 	assert_true(l.udp < 20000 - 256);
 	/* -max-flows: taken as given below the fd limit's headroom */
-	nat_limits_compute(&l, 1048576, 400000);
+	nat_limits_compute(&l, 1048576, 400000, NAT_PER_PROTOCOL);
 	assert_false(l.clamped);
 	assert_int_equal(l.budget, 400000);
 	assert_int_equal(l.tcp_min, 200000);
 	/* ICMP's minimum is at most its most, NAT_ICMP_MAX */
 	assert_int_equal(l.tcp, 400000 - 50000 - NAT_ICMP_MAX);
 	assert_int_equal(l.udp, 150000);
-	nat_limits_compute(&l, 1024, 100000);
+	nat_limits_compute(&l, 1024, 100000, NAT_PER_PROTOCOL);
 	assert_true(l.clamped);
 	assert_int_equal(l.budget, 1024 - NAT_FD_HEADROOM_MIN);
-	nat_limits_compute(&l, 1048576, 64);
+	nat_limits_compute(&l, 1048576, 64, NAT_PER_PROTOCOL);
 	assert_int_equal(l.budget, 64);
 	assert_int_equal(l.tcp_min, 32);
 	assert_int_equal(l.tcp, 64 - 8 - 2);
 	assert_int_equal(l.half_open, 16);
+	/* one pool (libslirp): TCP may take it all, UDP its share, no minimum */
+	nat_limits_compute(&l, 20000, 0, NAT_ONE_POOL);
+	assert_int_equal(l.budget, 15000);
+	assert_int_equal(l.tcp, 15000);
+	assert_int_equal(l.udp, 15000 * 3 / 8);
+	assert_int_equal(l.half_open, 15000 / 4);
+	assert_int_equal(l.tcp_min + l.udp_min + l.icmp_min, 0);
 }
 
 /* pool_fill() - insert flows of @base.. into @t until it is full */
@@ -645,7 +652,7 @@ static void test_pool(void **state)
 	size_t nt, nu, ni, i;
 
 	(void)state;
-	nat_limits_compute(&l, 1024, 0);
+	nat_limits_compute(&l, 1024, 0, NAT_PER_PROTOCOL);
 	ft = calloc(l.budget, sizeof(*ft));
 	fu = calloc(l.budget, sizeof(*fu));
 	fi = calloc(l.budget, sizeof(*fi));

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 
 #include "lwip/icmp.h"
 #include "lwip/icmp6.h"
@@ -32,28 +31,6 @@ static void nat_sweep_cb(uv_timer_t *t)
 	nat_icmp_sweep(nat, now);
 }
 
-/* Bounds from the fd limit qcw-net runs with (raised at start-up). */
-static void nat_set_limits(struct nat *nat)
-{
-	struct nat_limits *l = &nat->lim;
-	struct rlimit rl;
-	uint64_t nofile = 1024;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
-		nofile = rl.rlim_cur == RLIM_INFINITY ? 1u << 20
-						      : (uint64_t)rl.rlim_cur;
-	nat_limits_compute(l, nofile, nat->cfg->max_flows);
-	if (l->clamped)
-		log_warn("nat: -max-flows %u is more than the fd limit (%llu) "
-			 "allows, using %u",
-			 nat->cfg->max_flows, (unsigned long long)nofile,
-			 l->budget);
-	log_info("nat: fd limit %llu: %u flows, of which TCP %u to %u (%u "
-		 "connecting), UDP %u to %u, ICMP %u to %u",
-		 (unsigned long long)nofile, l->budget, l->tcp_min, l->tcp,
-		 l->half_open, l->udp_min, l->udp, l->icmp_min, l->icmp);
-}
-
 struct nat *nat_create(struct lwst *st)
 {
 	struct nat *nat = calloc(1, sizeof(*nat));
@@ -67,7 +44,7 @@ struct nat *nat_create(struct lwst *st)
 	nat->loop = lwst_loop(st);
 	nat->netif = lwst_netif(st);
 	nat->cfg = cfg;
-	nat_set_limits(nat);
+	nat_limits_get(&nat->lim, nat->cfg->max_flows, NAT_PER_PROTOCOL);
 	if (nat_table_init(&nat->tcp, nat_buckets(nat->lim.tcp), nat->lim.tcp,
 			   nat_tcp_a6_off(), NAT_NO_LRU) ||
 	    nat_table_init(&nat->udp, nat_buckets(nat->lim.udp), nat->lim.udp,

@@ -26,7 +26,6 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -829,22 +828,7 @@ static struct stack *stack_slirp_create(const struct stack_env *env)
 	st->cfg = *env->cfg;
 	st->env.cfg = &st->cfg;
 	st->udp_next_port = 49152;
-	{
-		struct rlimit rl;
-
-		nat_limits_compute(&st->lim,
-				   getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-						   rl.rlim_cur != RLIM_INFINITY
-					   ? (uint64_t)rl.rlim_cur
-					   : 1024,
-				   st->cfg.max_flows);
-		/*
-		 * libslirp's sockets share the budget in all (UDP at most
-		 * its share): TCP may have all of it, no one a minimum
-		 */
-		st->lim.tcp = st->lim.budget;
-		st->lim.tcp_min = st->lim.udp_min = st->lim.icmp_min = 0;
-	}
+	nat_limits_get(&st->lim, st->cfg.max_flows, NAT_ONE_POOL);
 	st->buf_cap = (size_t)st->cfg.mtu + 14;
 	st->buf = malloc(st->buf_cap);
 	st->xbuf = malloc(st->buf_cap);
