@@ -136,12 +136,7 @@ unsigned int qcw_ooseq_limit(unsigned int max, int count);
 #define LWIP_TCP_KEEPALIVE 0
 #define TCP_KEEPINTVL_DEFAULT 10000UL /* ms */
 #define TCP_KEEPCNT_DEFAULT 6U
-/*
- * No timestamp option: lwIP only echoes it (no RTT or PAWS from it), and
- * it costs 8 bytes in every pcb (256 -> 248, a malloc class less: 50
- * bytes per idle connection measured) and 12 of every segment's payload.
- */
-#define LWIP_TCP_TIMESTAMPS 0
+#define LWIP_TCP_TIMESTAMPS 1
 /* one event function instead of five callback pointers in every pcb
  * (40 bytes): lwst_tcp_event.h */
 #define LWIP_CALLBACK_API 0

@@ -809,11 +809,7 @@ static struct txring *splice_ring(struct splice *sp)
 static size_t splice_seg_data(const struct tcp_pcb *pcb)
 {
 	size_t mss = tcp_mss(pcb);
-#if LWIP_TCP_TIMESTAMPS
 	size_t opt = pcb->flags & TF_TIMESTAMP ? LWIP_TCP_OPT_LEN_TS_OUT : 0;
-#else
-	size_t opt = 0;
-#endif
 
 	return mss > opt ? mss - opt : mss;
 }
