@@ -90,6 +90,17 @@ static void lwst_conn_closed(struct splice *sp)
 static err_t lwst_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err);
 static void lwst_conn_err_cb(void *arg, err_t err);
 
+/* lwst_conn_count() - the owner's counters, if it gave any */
+static void lwst_conn_count(struct splice *sp, bool to_guest, size_t n)
+{
+	struct stack_conn *c = splice_container_of(sp, struct stack_conn, sp);
+	uint64_t *ctr =
+		to_guest ? c->owner.bytes_to_guest : c->owner.bytes_to_host;
+
+	if (ctr)
+		*ctr += n;
+}
+
 /* the pcb's argument is the splice, c, from the dial on */
 static const struct splice_ops lwst_conn_ops = {
 	.tcp =
@@ -100,6 +111,7 @@ static const struct splice_ops lwst_conn_ops = {
 			.err = lwst_conn_err_cb,
 		},
 	.closed = lwst_conn_closed,
+	.count = lwst_conn_count,
 };
 
 static struct stack_conn *lwst_conn_new(struct lwst *st, bool pipe,
@@ -113,8 +125,7 @@ static struct stack_conn *lwst_conn_new(struct lwst *st, bool pipe,
 	c->st = st;
 	if (owner)
 		c->owner = *owner;
-	splice_init(&c->sp, lwst_splice_ctx(st), &lwst_conn_ops, pipe,
-		    c->owner.bytes_to_host, c->owner.bytes_to_guest);
+	splice_init(&c->sp, lwst_splice_ctx(st), &lwst_conn_ops, pipe);
 	c->next = cs->all;
 	if (c->next)
 		c->next->prev = c;

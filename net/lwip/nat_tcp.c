@@ -305,10 +305,22 @@ static void nat_tcp_closed(struct splice *sp)
 	free(t);
 }
 
+/* nat_tcp_count() - the NAT's TCP byte counters (splice_ops.count) */
+static void nat_tcp_count(struct splice *sp, bool to_guest, size_t n)
+{
+	struct nat *nat = lwst_splice_nat(sp->ctx);
+
+	if (to_guest)
+		nat->cnt.tcp.bytes_to_guest += n;
+	else
+		nat->cnt.tcp.bytes_to_host += n;
+}
+
 static const struct splice_ops nat_tcp_splice_ops = {
 	.tcp = SPLICE_TCP_OPS,
 	.closed = nat_tcp_closed,
 	.connected = nat_tcp_connect_cb,
+	.count = nat_tcp_count,
 };
 
 static void nat_tcp_close(struct nat_tcp *t, bool reset)
@@ -567,8 +579,7 @@ static void nat_tcp_new(struct nat *nat, struct nat_pkt *pk,
 	hs->tcp = &nat_tcp_hs_tcp;
 	hs->t = t;
 	splice_init(&t->sp, lwst_splice_ctx(nat->st), &nat_tcp_splice_ops,
-		    false, &nat->cnt.tcp.bytes_to_host,
-		    &nat->cnt.tcp.bytes_to_guest);
+		    false);
 	nat_flow_set_key(&nat->tcp, &t->flow, k);
 	r = nat_table_insert(&nat->tcp, &t->flow, uv_now(nat->loop));
 	if (r < 0) { /* full, or a duplicate: neither can happen here */

@@ -530,8 +530,8 @@ void splice_tcp_err(void *arg, err_t err)
 
 static void splice_recved(struct splice *sp, size_t n)
 {
-	if (sp->bytes_to_host)
-		*sp->bytes_to_host += n;
+	if (sp->ops->count)
+		sp->ops->count(sp, false, n);
 	while (n && sp->pcb) {
 		u16_t c = n > 0xffff ? 0xffff : (u16_t)n;
 
@@ -868,8 +868,8 @@ void hstream_on_read(struct splice *sp, ssize_t n, char *base)
 		splice_maybe_done(sp);
 		return;
 	}
-	if (sp->bytes_to_guest)
-		*sp->bytes_to_guest += (uint64_t)n;
+	if (sp->ops->count)
+		sp->ops->count(sp, true, (size_t)n);
 	if (sp->host_read < SPLICE_RING_AFTER)
 		sp->host_read = (uint64_t)n >= SPLICE_RING_AFTER - sp->host_read
 					? SPLICE_RING_AFTER
@@ -1057,8 +1057,7 @@ err_t splice_tcp_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 }
 
 void splice_init(struct splice *sp, struct splice_ctx *ctx,
-		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
-		 uint64_t *to_guest)
+		 const struct splice_ops *ops, bool pipe)
 {
 	uint8_t owner_bits = sp->owner_bits;
 
@@ -1066,8 +1065,6 @@ void splice_init(struct splice *sp, struct splice_ctx *ctx,
 	sp->owner_bits = owner_bits; /* the owner may have set them first */
 	sp->ctx = ctx;
 	sp->ops = ops;
-	sp->bytes_to_host = to_host;
-	sp->bytes_to_guest = to_guest;
 	hstream_init(&sp->host, &ctx->hs, pipe);
 }
 

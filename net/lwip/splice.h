@@ -216,6 +216,12 @@ struct splice_ops {
 	void (*closed)(struct splice *sp);
 	/* splice_connect()'s outcome: 0, -errno, UV_ECANCELED if closed */
 	void (*connected)(struct splice *sp, int status);
+	/*
+	 * @n bytes moved to the guest (@to_guest) or the host, for the
+	 * owner's counters (NULL: none): the owner finds them from @sp, so
+	 * no connection carries pointers to them (16 bytes each)
+	 */
+	void (*count)(struct splice *sp, bool to_guest, size_t n);
 };
 
 /* Shared by all splices of one stack: the read buffer, the lists. */
@@ -264,7 +270,6 @@ struct splice {
 	 * when idle.
 	 */
 	struct splice_busy *busy;
-	uint64_t *bytes_to_host, *bytes_to_guest; /* owner's counters */
 	struct splice_queue *q; /* received chains waiting, or NULL */
 	struct splice *bnext, *dnext, *pnext; /* on blocked, dirty, pending */
 	struct splice **bpprev; /* what points at it on its blocked list */
@@ -324,8 +329,7 @@ void splice_tcp_err(void *arg, err_t err);
 
 /* splice_init() - init the host stream (a unix socket when @pipe). */
 void splice_init(struct splice *sp, struct splice_ctx *ctx,
-		 const struct splice_ops *ops, bool pipe, uint64_t *to_host,
-		 uint64_t *to_guest);
+		 const struct splice_ops *ops, bool pipe);
 /* splice_open() - the host side is connected socket @fd: 0 or -errno. */
 int splice_open(struct splice *sp, int fd);
 /*
