@@ -62,6 +62,7 @@
 #include "net/pkt6.h"
 #include "util/hash.h"
 #include "net/nat_flow.h"
+#include "net/frame.h"
 #include "net/pkt.h"
 #include "net/lwip/splice.h"
 #include "net/lwip/txring.h"
@@ -70,10 +71,23 @@
 /* connections whose pure ACK is held in a batch: lwIP's, the guest's */
 #define STACK_ACK_HOLD_OUT 32
 #define STACK_ACK_HOLD_IN 16
-#define STACK_RX_SMALL 2048
-#define STACK_RX_LARGE (65536 + 64)
-#define STACK_RX_KEEP_SMALL 1024
-#define STACK_RX_KEEP_LARGE 64
+/*
+ * Copied frames go into buffers of a size class at most 1.5 times their
+ * length (one 64 KiB class for all frames over 2 KiB was 7 times an MTU
+ * 9000 frame: guest->host data waiting for the host socket is budgeted
+ * at the buffers' real size, SPLICE_COST_MAX, and at that ratio a 4 MiB
+ * window exceeded it, so lwIP refused data, then dropped the guest's next
+ * segments, and MTU 9000 uploads stalled in retransmissions). Each class
+ * keeps up to 2 MiB of freed buffers (at least STACK_RX_KEEP_MIN).
+ */
+#define STACK_RX_CLASSES 11
+static const uint32_t stack_rx_caps[STACK_RX_CLASSES] = {
+	2048,  3072,  4096,  6144,  8192,	12288,
+	16384, 24576, 32768, 49152, 65536 + 64,
+};
+_Static_assert(FRAME_MAX_LEN <= 65536 + 64, "the largest class holds a frame");
+#define STACK_RX_KEEP_BYTES (2u << 20)
+#define STACK_RX_KEEP_MIN 64
 
 #define STACK_RX_KEEP_REFS 4096
 /*
@@ -132,11 +146,11 @@ struct lwst {
 	struct stack_counters cnt;
 	struct splice_ctx splice;
 	struct txring_pool *rings; /* host data sent by reference (txring.h) */
-	struct stack_rxbuf *free_small, *free_large, *free_refs;
+	struct stack_rxbuf *free_cls[STACK_RX_CLASSES], *free_refs;
 	int handles_closing;
 	bool in_batch;
 	bool dying; /* destroyed, waiting for handles and connections */
-	unsigned int n_small, n_large, n_refs;
+	unsigned int n_cls[STACK_RX_CLASSES], n_refs;
 	/*
 	 * Pure ACKs of a batch of frames from the VM (ackhold.h): the
 	 * guest's, before lwIP; lwIP's, before the VM (lwIP acknowledges
@@ -633,8 +647,8 @@ static void lwst_free_if_done(struct lwst *st)
 {
 	if (st->handles_closing > 0 || st->conns.all)
 		return;
-	stack_rx_drain(&st->free_small);
-	stack_rx_drain(&st->free_large);
+	for (unsigned int i = 0; i < STACK_RX_CLASSES; i++)
+		stack_rx_drain(&st->free_cls[i]);
 	stack_rx_drain(&st->free_refs);
 	/* rings of frames a port still queues are freed when written */
 	txring_pool_destroy(st->rings);
@@ -829,6 +843,24 @@ static int lwst_prepare(struct stack *base)
 	return st->nat ? nat_icmp_raw_setup(st->nat) : 0;
 }
 
+/* stack_rx_class() - the smallest class that holds @len bytes */
+static unsigned int stack_rx_class(size_t len)
+{
+	unsigned int c = 0;
+
+	while (c < STACK_RX_CLASSES - 1 && stack_rx_caps[c] < len)
+		c++;
+	return c;
+}
+
+/* stack_rx_keep() - how many freed buffers class @c keeps */
+static unsigned int stack_rx_keep(unsigned int c)
+{
+	unsigned int n = STACK_RX_KEEP_BYTES / stack_rx_caps[c];
+
+	return n > STACK_RX_KEEP_MIN ? n : STACK_RX_KEEP_MIN;
+}
+
 static void stack_rx_free(struct pbuf *p)
 {
 	struct stack_rxbuf *b = (struct stack_rxbuf *)p;
@@ -847,19 +879,17 @@ static void stack_rx_free(struct pbuf *p)
 		}
 		return;
 	}
-	if (st && b->cap == STACK_RX_SMALL &&
-	    st->n_small < STACK_RX_KEEP_SMALL) {
-		b->next = st->free_small;
-		st->free_small = b;
-		st->n_small++;
-	} else if (st && b->cap == STACK_RX_LARGE &&
-		   st->n_large < STACK_RX_KEEP_LARGE) {
-		b->next = st->free_large;
-		st->free_large = b;
-		st->n_large++;
-	} else {
-		free(b);
+	if (st) {
+		unsigned int c = stack_rx_class(b->cap);
+
+		if (st->n_cls[c] < stack_rx_keep(c)) {
+			b->next = st->free_cls[c];
+			st->free_cls[c] = b;
+			st->n_cls[c]++;
+			return;
+		}
 	}
+	free(b);
 }
 
 /* stack_rx_lent() - a pbuf over the frame where it lies, holding @keep. */
@@ -889,21 +919,20 @@ static struct pbuf *stack_rx_lent(struct lwst *st, const uint8_t *frame,
 static struct pbuf *stack_rx_alloc(struct lwst *st, const uint8_t *frame,
 				   size_t len, const struct sw_ref *keep)
 {
-	bool small = len <= STACK_RX_SMALL;
+	unsigned int c;
 	struct stack_rxbuf *b;
 
 	if (keep)
 		return stack_rx_lent(st, frame, len, keep);
-	if (small && st->free_small) {
-		b = st->free_small;
-		st->free_small = b->next;
-		st->n_small--;
-	} else if (!small && st->free_large) {
-		b = st->free_large;
-		st->free_large = b->next;
-		st->n_large--;
+	c = stack_rx_class(len);
+	if (len > stack_rx_caps[c])
+		return NULL; /* cannot be: frames end at FRAME_MAX_LEN */
+	if (st->free_cls[c]) {
+		b = st->free_cls[c];
+		st->free_cls[c] = b->next;
+		st->n_cls[c]--;
 	} else {
-		uint32_t cap = small ? STACK_RX_SMALL : STACK_RX_LARGE;
+		uint32_t cap = stack_rx_caps[c];
 
 		b = malloc(sizeof(*b) + cap);
 		if (!b)
