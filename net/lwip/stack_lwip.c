@@ -78,7 +78,8 @@
  * at the buffers' real size, SPLICE_COST_MAX, and at that ratio a 4 MiB
  * window exceeded it, so lwIP refused data, then dropped the guest's next
  * segments, and MTU 9000 uploads stalled in retransmissions). Each class
- * keeps up to 2 MiB of freed buffers (at least STACK_RX_KEEP_MIN).
+ * keeps up to 2 MiB of freed buffers (at least STACK_RX_KEEP_MIN), all
+ * classes together STACK_RX_CACHE_MAX.
  */
 #define STACK_RX_CLASSES 11
 static const uint32_t stack_rx_caps[STACK_RX_CLASSES] = {
@@ -88,6 +89,7 @@ static const uint32_t stack_rx_caps[STACK_RX_CLASSES] = {
 _Static_assert(FRAME_MAX_LEN <= 65536 + 64, "the largest class holds a frame");
 #define STACK_RX_KEEP_BYTES (2u << 20)
 #define STACK_RX_KEEP_MIN 64
+#define STACK_RX_CACHE_MAX (8u << 20)
 
 #define STACK_RX_KEEP_REFS 4096
 /*
@@ -151,6 +153,7 @@ struct lwst {
 	bool in_batch;
 	bool dying; /* destroyed, waiting for handles and connections */
 	unsigned int n_cls[STACK_RX_CLASSES], n_refs;
+	size_t rx_cached; /* bytes of the buffers on free_cls */
 	/*
 	 * Pure ACKs of a batch of frames from the VM (ackhold.h): the
 	 * guest's, before lwIP; lwIP's, before the VM (lwIP acknowledges
@@ -882,10 +885,12 @@ static void stack_rx_free(struct pbuf *p)
 	if (st) {
 		unsigned int c = stack_rx_class(b->cap);
 
-		if (st->n_cls[c] < stack_rx_keep(c)) {
+		if (st->n_cls[c] < stack_rx_keep(c) &&
+		    st->rx_cached + b->cap <= STACK_RX_CACHE_MAX) {
 			b->next = st->free_cls[c];
 			st->free_cls[c] = b;
 			st->n_cls[c]++;
+			st->rx_cached += b->cap;
 			return;
 		}
 	}
@@ -931,6 +936,7 @@ static struct pbuf *stack_rx_alloc(struct lwst *st, const uint8_t *frame,
 		b = st->free_cls[c];
 		st->free_cls[c] = b->next;
 		st->n_cls[c]--;
+		st->rx_cached -= b->cap;
 	} else {
 		uint32_t cap = stack_rx_caps[c];
 
