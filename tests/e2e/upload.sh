@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # upload.sh - over a link that loses nothing, a guest's upload to a host
 # service is never refused and never retransmitted, at MTUs from 1500 to
-# 65520 (every size class of the stack's receive buffers): a 3 s iperf3
-# upload through the host alias, with the guest's TcpRetransSegs and
+# 65520 (every size class of the stack's receive buffers), over IPv4 and
+# IPv6: a 3 s iperf3 upload through the host alias, with the guest's
+# TcpRetransSegs and
 # qcw-net's Stack.HostQueueRefused (lwIP stack only) counted around it.
 # Frames between 2 KiB and 64 KiB used to be copied into 64 KiB buffers
 # when the transport could lend none; guest data waiting for the host
@@ -20,6 +21,12 @@ lab_require_cmd iperf3 nstat curl python3
 [ -x "$QCW_NET" ] || lab_skip "qcw-net not built ($QCW_NET)"
 
 HOST4=192.168.127.254
+HOST6=fd71:6377:6e65::fe
+v6_ready() {
+	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
+		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
+		lab_guest ping -6 -c 1 -W 1 $HOST6 >/dev/null
+}
 retrans() { lab_guest nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}'; }
 refused() { # Stack.HostQueueRefused, or 0 where the stack has none
 	lab_net curl -sf --max-time 5 --unix-socket "$LAB_DIR/api.sock" \
@@ -35,18 +42,26 @@ for mtu in 1500 4000 9000 16000 65520; do
 	lab_start_backend qcw -mtu $mtu -listen "unix://$LAB_DIR/api.sock"
 	lab_start_bridge
 	lab_dhcp >/dev/null || lab_die "no DHCP lease"
-	r0=$(retrans)
-	q0=$(refused)
-	rate=$(lab_guest timeout 30 iperf3 -c $HOST4 -p 5201 -t 3 -J |
-		python3 -c "import json,sys; print('%.2f' % (json.load(sys.stdin)['end']['sum_received']['bits_per_second'] / 1e9))" 2>/dev/null)
-	r1=$(retrans)
-	q1=$(refused)
-	echo "# MTU $mtu: ${rate:-?} Gbit/s, the guest retransmitted $((r1 - r0)) segments, qcw-net refused data $((q1 - q0)) times"
-	t_check "MTU $mtu, upload to $HOST4: it ran" test -n "$rate"
-	t_check "MTU $mtu, upload: no data refused (HostQueueRefused +$((q1 - q0)))" \
-		test "$((q1 - q0))" -eq 0
-	t_check "MTU $mtu, upload: no segment retransmitted (TcpRetransSegs +$((r1 - r0)))" \
-		test "$((r1 - r0))" -le 2
+	hosts=$HOST4
+	if [ "${LAB_IPV6:-1}" != 0 ]; then
+		wait_until 15 v6_ready ||
+			t_fail "MTU $mtu: the guest has no IPv6 address out of DAD"
+		hosts="$HOST4 $HOST6"
+	fi
+	for host in $hosts; do
+		r0=$(retrans)
+		q0=$(refused)
+		rate=$(lab_guest timeout 30 iperf3 -c $host -p 5201 -t 3 -J |
+			python3 -c "import json,sys; print('%.2f' % (json.load(sys.stdin)['end']['sum_received']['bits_per_second'] / 1e9))" 2>/dev/null)
+		r1=$(retrans)
+		q1=$(refused)
+		echo "# MTU $mtu, $host: ${rate:-?} Gbit/s, the guest retransmitted $((r1 - r0)) segments, qcw-net refused data $((q1 - q0)) times"
+		t_check "MTU $mtu, upload to $host: it ran" test -n "$rate"
+		t_check "MTU $mtu, upload to $host: no data refused (HostQueueRefused +$((q1 - q0)))" \
+			test "$((q1 - q0))" -eq 0
+		t_check "MTU $mtu, upload to $host: no segment retransmitted (TcpRetransSegs +$((r1 - r0)))" \
+			test "$((r1 - r0))" -le 2
+	done
 	lab_cleanup
 done
 
