@@ -118,12 +118,7 @@ t_check "... A over TCP" test "$(q +tcp up6.example.test)" = 10.99.0.16
 # then timed out (4 of 11 runs on a loaded machine, with this session's
 # binary and the one before it alike, on both stacks; 11 of 11 pass with
 # the wait)
-v6_ready() {
-	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
-		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
-		lab_guest ping -6 -c 1 -W 1 fd71:6377:6e65::1 >/dev/null
-}
-if wait_until 10 v6_ready; then
+if wait_until 10 lab_guest_v6_ready fd71:6377:6e65::1; then
 	t_check "... AAAA asked over IPv6 of the gateway" test "$(lab_guest dig \
 		+short +time=3 +tries=1 @fd71:6377:6e65::1 up6.example.test AAAA)" = fd00::16
 else

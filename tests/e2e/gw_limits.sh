@@ -318,16 +318,11 @@ fi
 # waits behind the flood in its tap queue. With the backlog full, SYNs
 # over IPv6 get cookies too (on lwIP).
 GW6=fd71:6377:6e65::1
-v6_ready() {
-	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
-		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
-		lab_guest ping -6 -c 1 -W 1 $GW6 >/dev/null
-}
 dig6_tcp() { lab_guest dig +tcp +short +time=1 +tries=1 @$GW6 host.containers.internal AAAA 2>/dev/null | grep -q 'fd71:6377:6e65::fe'; }
 api6_ok() { lab_guest curl -sf -6 --max-time 1 "http://[$GW6]/services/forwarder/all" >/dev/null; }
 if [ "${LAB_IPV6:-1}" = 0 ]; then
 	echo "# skip 5c: LAB_IPV6=0"
-elif wait_until 15 v6_ready; then
+elif wait_until 15 lab_guest_v6_ready $GW6; then
 	t_check "DNS over TCP over IPv6 answers before the flood" dig6_tcp
 	k0=$(stat Stack SynCookies)
 	kc0=$(stat Stack SynCookieConns)

@@ -22,11 +22,6 @@ lab_require_cmd iperf3 nstat
 
 HOST4=192.168.127.254
 HOST6=fd71:6377:6e65::fe
-v6_ready() {
-	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
-		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
-		lab_guest ping -6 -c 1 -W 1 $HOST6 >/dev/null
-}
 ofo() { lab_guest nstat -az TcpExtTCPOFOQueue | awk '/TcpExtTCPOFOQueue/ {print $2}'; }
 
 for mtu in 1500 65520; do
@@ -36,7 +31,7 @@ for mtu in 1500 65520; do
 	lab_start_backend qcw -mtu $mtu
 	lab_start_bridge
 	lab_dhcp >/dev/null || lab_die "no DHCP lease"
-	wait_until 15 v6_ready || t_fail "MTU $mtu: the guest has no IPv6 address out of DAD"
+	wait_until 15 lab_guest_v6_ready $HOST6 || t_fail "MTU $mtu: the guest has no IPv6 address out of DAD"
 	for host in $HOST4 $HOST6; do
 		o0=$(ofo)
 		rate=$(lab_guest timeout 30 iperf3 -c $host -p 5201 -R -t 3 -J |

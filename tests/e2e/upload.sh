@@ -22,11 +22,6 @@ lab_require_cmd iperf3 nstat curl python3
 
 HOST4=192.168.127.254
 HOST6=fd71:6377:6e65::fe
-v6_ready() {
-	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
-		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
-		lab_guest ping -6 -c 1 -W 1 $HOST6 >/dev/null
-}
 retrans() { lab_guest nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}'; }
 refused() { # Stack.HostQueueRefused, or 0 where the stack has none
 	lab_net curl -sf --max-time 5 --unix-socket "$LAB_DIR/api.sock" \
@@ -44,7 +39,7 @@ for mtu in 1500 4000 9000 16000 65520; do
 	lab_dhcp >/dev/null || lab_die "no DHCP lease"
 	hosts=$HOST4
 	if [ "${LAB_IPV6:-1}" != 0 ]; then
-		wait_until 15 v6_ready ||
+		wait_until 15 lab_guest_v6_ready $HOST6 ||
 			t_fail "MTU $mtu: the guest has no IPv6 address out of DAD"
 		hosts="$HOST4 $HOST6"
 	fi

@@ -300,6 +300,17 @@ lab_guest()
 	ip netns exec "$LAB_GUEST" "$@"
 }
 
+# lab_guest_v6_ready ADDR: the guest holds its SLAAC address of the default
+# prefix (fd71:6377:6e65::/64) out of DAD (none tentative) and reaches ADDR
+# with ping -6; a test that starts while the address is still tentative
+# times out at random (use with wait_until)
+lab_guest_v6_ready()
+{
+	lab_guest ip -6 addr show dev "$LAB_TAP" scope global | grep -q 'inet6 fd71' &&
+		! lab_guest ip -6 addr show dev "$LAB_TAP" tentative | grep -q inet6 &&
+		lab_guest ping -6 -c 1 -W 1 "$1" >/dev/null
+}
+
 lab_net()
 {
 	ip netns exec "$LAB_NET" "$@"
