@@ -51,10 +51,7 @@ PID=$(cat "$LAB_DIR/qcw.pid")
 rss() { awk '/^VmRSS/ {print $2}' "/proc/$PID/status"; }     # kB
 nfd() { ls "/proc/$PID/fd" | wc -l; }
 cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }          # ticks
-stat() { # stat SECTION KEY
-	curl -sf --unix-socket "$LAB_DIR/api.sock" http://qcw/stats |
-		python3 -c "import json,sys; print(json.load(sys.stdin).get('$1',{}).get('$2',-1))"
-}
+stat() { lab_stat "$1.$2" -1; } # stat SECTION KEY
 dig_tcp() { lab_guest dig +tcp +short +time=1 +tries=1 @$GW host.containers.internal 2>/dev/null | grep -q 192.168.127.254; }
 api_ok() { lab_guest curl -sf --max-time 1 http://$GW/services/forwarder/all >/dev/null; }
 

@@ -23,12 +23,8 @@ lab_require_cmd iperf3 nstat curl python3
 HOST4=192.168.127.254
 HOST6=fd71:6377:6e65::fe
 retrans() { lab_guest nstat -az TcpRetransSegs | awk '/TcpRetransSegs/ {print $2}'; }
-refused() { # Stack.HostQueueRefused, or 0 where the stack has none
-	lab_net curl -sf --max-time 5 --unix-socket "$LAB_DIR/api.sock" \
-		http://qcw/stats | python3 -c '
-import json, sys
-print(json.load(sys.stdin).get("Stack", {}).get("HostQueueRefused", 0))'
-}
+# Stack.HostQueueRefused, or 0 where the stack has none (libslirp)
+refused() { lab_stat Stack.HostQueueRefused 0; }
 
 for mtu in 1500 4000 9000 16000 65520; do
 	lab_init "upload$mtu"

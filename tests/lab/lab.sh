@@ -300,6 +300,21 @@ lab_guest()
 	ip netns exec "$LAB_GUEST" "$@"
 }
 
+# lab_stat PATH [DEFAULT]: one counter of the backend's /stats on
+# $LAB_DIR/api.sock (the backend started with -listen on it), PATH dotted
+# (Stack.HostQueueRefused); DEFAULT (empty unless given) where /stats has
+# no such key
+lab_stat()
+{
+	curl -sf --max-time 5 --unix-socket "$LAB_DIR/api.sock" http://qcw/stats |
+		python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+for k in sys.argv[1].split("."):
+    v = v.get(k) if isinstance(v, dict) else None
+print(sys.argv[2] if v is None else v)' "$1" "${2:-}"
+}
+
 # lab_guest_v6_ready ADDR: the guest holds its SLAAC address of the default
 # prefix (fd71:6377:6e65::/64) out of DAD (none tentative) and reaches ADDR
 # with ping -6; a test that starts while the address is still tentative
